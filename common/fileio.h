@@ -1,0 +1,32 @@
+/*
+ * Durable file I/O shared by the module's card store and the CA.
+ */
+#ifndef CC_COMMON_FILEIO_H
+#define CC_COMMON_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Replace @path with @len bytes of @data atomically and durably: a temporary
+ * file in the same directory created with @mode, written, fsync'd, renamed
+ * over @path, then the directory fsync'd. Readers see the old or the new
+ * content, never a mix; a crash leaves at most a stray ".tmp" file.
+ * Returns 0 or -errno.
+ */
+int util_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * Read all of @path (at most @max bytes; larger is -EFBIG) into a new buffer
+ * owned by the caller (*out, *outlen). Returns 0 or -errno; outputs are set
+ * only on success.
+ */
+int util_file_read_all(const char *path, size_t max, unsigned char **out, size_t *outlen);
+
+/* fsync the directory that contains @path (after a rename or unlink). 0 or -errno. */
+int util_fsync_parent_dir(const char *path);
+
+/* mkdir -p with @mode for each created component. 0 or -errno. */
+int util_mkdir_p(const char *path, mode_t mode);
+
+#endif

@@ -1,0 +1,105 @@
+#include "config.h"
+
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+static const char *log_ident = "carecard";
+
+void
+util_log_set_ident(const char *ident)
+{
+	if (ident != NULL)
+		log_ident = ident;
+}
+
+static const char *
+prio_name(int prio)
+{
+	switch (prio & LOG_PRIMASK) {
+	case LOG_EMERG: case LOG_ALERT: case LOG_CRIT: case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warning";
+	case LOG_NOTICE:
+		return "notice";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+/*
+ * One write() per line with O_APPEND keeps lines from concurrent threads and
+ * processes whole.
+ */
+static void
+log_to_fd(int fd, const char *msg)
+{
+	char line[2048];
+	int n = snprintf(line, sizeof(line), "%s[%ld]: %s\n", log_ident, (long)getpid(), msg);
+
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	while (write(fd, line, (size_t)n) < 0 && errno == EINTR)
+		;
+}
+
+void
+util_log(int prio, const char *fmt, ...)
+{
+	char msg[1536];
+	const char *file, *err;
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if ((prio & LOG_PRIMASK) != LOG_DEBUG || getenv("CARECARD_DEBUG") != NULL)
+		syslog(LOG_AUTHPRIV | (prio & LOG_PRIMASK), "%s: %s: %s", log_ident,
+		       prio_name(prio), msg);
+
+	err = getenv("CARECARD_LOG_STDERR");
+	if (err != NULL && *err != '\0' && strcmp(err, "0") != 0)
+		log_to_fd(STDERR_FILENO, msg);
+
+	file = getenv("CARECARD_LOG_FILE");
+	if (file != NULL && *file != '\0') {
+		int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd >= 0) {
+			log_to_fd(fd, msg);
+			close(fd);
+		}
+	}
+	errno = saved;
+}
+
+void
+util_log_ossl_errors(const char *where)
+{
+	unsigned long e;
+	const char *file = NULL, *data = NULL;
+	int line = 0, flags = 0;
+	char buf[256];
+
+	while ((e = ERR_get_error_all(&file, &line, NULL, &data, &flags)) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		util_log(LOG_ERR, "%s: openssl: %s%s%s", where, buf,
+			 (flags & ERR_TXT_STRING) && data ? ": " : "",
+			 (flags & ERR_TXT_STRING) && data ? data : "");
+	}
+}

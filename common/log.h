@@ -1,0 +1,23 @@
+/*
+ * carecard logging: syslog always (LOG_AUTHPRIV, so audit lines land where
+ * administrators look for authentication events), optionally mirrored to
+ * stderr (CARECARD_LOG_STDERR=1) or appended to a file (CARECARD_LOG_FILE),
+ * which is how the tests read what was logged.
+ *
+ * Never pass a passcode, SO secret or key byte to these functions: log
+ * lengths and outcomes, not values.
+ */
+#ifndef CC_COMMON_LOG_H
+#define CC_COMMON_LOG_H
+
+#include <syslog.h>
+
+/* Component name prefixed to every line ("carecard-pkcs11", "carecard-ca"). */
+void util_log_set_ident(const char *ident);
+
+void util_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Log every queued OpenSSL error, prefixed by @where, and empty the queue. */
+void util_log_ossl_errors(const char *where);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * card-image: the card store. The only code in the module that touches
+ * disk. One file per card (see CARD-FORMAT.md for the bytes).
+ *
+ * In memory a card is a struct cc_card: public state the module may read
+ * and change directly (label, passcode counters, objects' public
+ * attributes), plus key slots that only this file interprets. Private key
+ * material never exists here in the clear: each private key object carries
+ * a "sealed" blob (AEAD under the random card key); the card key itself is
+ * wrapped once under a key derived from the user passcode and once under one
+ * derived from the SO secret.
+ *
+ * Concurrency: cc_card_txn_begin() takes an exclusive cross-process lock
+ * (fcntl on a lock file beside the image) and re-reads the image, so a
+ * read-modify-write is serialised against every other process and thread.
+ * cc_card_load() reads without the lock (it never sees a half-written
+ * file, because writes are atomic renames).
+ *
+ * All functions return CK_RV. Errors are logged (util_log) at the point they
+ * are found, with the path; never with passcode or key bytes.
+ */
+#ifndef CC_CARD_IMAGE_H
+#define CC_CARD_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <p11-kit/pkcs11.h>
+
+#define CC_CARD_SERIAL_LEN	16	/* decimal digits; the first two are the series */
+#define CC_CARD_LABEL_MAX	32	/* CK_TOKEN_INFO.label width */
+#define CC_CARD_EXT		".card"	/* a reader holds the one *.card file in its directory */
+#define CC_CARD_KEY_LEN		32
+#define CC_CARD_MAX_SIZE	(4u * 1024 * 1024)	/* larger files are refused unread */
+
+/* Key-derivation parameters for one key slot; stored in the image. */
+struct cc_kdf_params {
+	uint64_t n;		/* scrypt N (power of two) */
+	uint32_t r;
+	uint32_t p;
+};
+
+/* The compiled-in default: scrypt N=2^14, r=8, p=1 (16 MiB, memory-hard). */
+extern const struct cc_kdf_params cc_kdf_default;
+
+/* The unwrapped card key; lives only in memory while a user or SO is logged in. */
+struct cc_card_key {
+	unsigned char k[CC_CARD_KEY_LEN];
+};
+
+/* Wipe a card key (OPENSSL_cleanse). */
+void cc_card_key_clear(struct cc_card_key *key);
+
+struct cc_stored_attr {
+	CK_ATTRIBUTE_TYPE type;
+	CK_ULONG len;
+	unsigned char *value;		/* malloc'd; NULL only when len == 0 */
+};
+
+struct cc_stored_object {
+	uint32_t uid;			/* unique on this card, never reused */
+	size_t nattrs;
+	struct cc_stored_attr *attrs;	/* public attributes only, CKA_CLASS included */
+	unsigned char *sealed;		/* CKO_PRIVATE_KEY: sealed PKCS#8 DER; else NULL */
+	size_t sealed_len;
+};
+
+/* Passcode state of one role (user or SO). */
+struct cc_pin_state {
+	uint8_t max_tries;		/* limit fixed when the PIN was set */
+	uint8_t tries_left;		/* 0 = locked */
+	bool set;			/* a PIN exists (CKF_USER_PIN_INITIALIZED for the user) */
+	bool must_change;		/* set by an SO reset when policy wants a change at first use */
+	int64_t changed_at;		/* unix seconds of the last set/change, 0 if never */
+};
+
+struct cc_card_slots;			/* key slots: opaque, owned by card-image.c */
+
+struct cc_card {
+	char serial[CC_CARD_SERIAL_LEN + 1];
+	char label[CC_CARD_LABEL_MAX + 1];	/* NUL-terminated, no padding */
+	bool initialized;			/* C_InitToken done: card key + SO slot exist */
+	struct cc_pin_state user;
+	struct cc_pin_state so;
+	uint64_t generation;			/* +1 on every successful write */
+	uint32_t next_uid;
+	size_t nobjects;
+	struct cc_stored_object *objects;
+	struct cc_card_slots *slots;
+};
+
+/* Card series: the first two digits of the serial, as a number (e.g. 4 for "04..."). */
+unsigned cc_card_series(const struct cc_card *card);
+
+/* ---- files ---------------------------------------------------------- */
+
+/*
+ * Create a blank (uninitialised) card image at @path, which must not exist.
+ * @serial: 16 decimal digits. Mode 0600. CKR_ARGUMENTS_BAD for a bad serial,
+ * CKR_DEVICE_ERROR (logged) if the file exists or cannot be written.
+ */
+CK_RV cc_card_manufacture(const char *path, const char *serial);
+
+/*
+ * Read and fully validate @path into a new card (*out, caller frees).
+ * CKR_DEVICE_REMOVED if the file is gone; CKR_TOKEN_NOT_RECOGNIZED (logged
+ * with the reason) for a truncated, corrupt, foreign or future-version
+ * image; CKR_DEVICE_ERROR for other I/O errors; CKR_HOST_MEMORY.
+ */
+CK_RV cc_card_load(const char *path, struct cc_card **out);
+
+/* Free a card, wiping everything it held. NULL is fine. */
+void cc_card_free(struct cc_card *card);
+
+/*
+ * Locked read-modify-write. begin: take the exclusive lock for @path, load
+ * the current image into txn's card (cc_card_txn_card()). commit: write it
+ * back atomically and durably (temp file, fsync, rename, fsync dir),
+ * generation + 1, then unlock and free the txn. abort: unlock and free,
+ * nothing written. Both commit and abort free @txn whatever they return.
+ *
+ * @key: the card key when the caller holds it (logged in). Changing the
+ * label or the objects requires it, because the content MAC is keyed from
+ * it; passcode-counter updates (a failed login) do not, and pass NULL.
+ */
+struct cc_card_txn;
+CK_RV cc_card_txn_begin(const char *path, struct cc_card_txn **out);
+struct cc_card *cc_card_txn_card(struct cc_card_txn *txn);
+CK_RV cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key);
+void cc_card_txn_abort(struct cc_card_txn *txn);
+
+/*
+ * Identity of the file now at @path, cheap (one stat): changes whenever the
+ * image is rewritten or replaced. CKR_DEVICE_REMOVED when absent.
+ */
+struct cc_card_stamp {
+	dev_t dev;
+	ino_t ino;
+	int64_t mtime_ns;
+	off_t size;
+};
+CK_RV cc_card_stamp(const char *path, struct cc_card_stamp *out);
+bool cc_card_stamp_equal(const struct cc_card_stamp *a, const struct cc_card_stamp *b);
+
+/*
+ * Find the card image in reader directory @dir: the one regular file named
+ * *.card (temporaries and lock files are ignored). Writes its full path to
+ * @path (size @size). CKR_TOKEN_NOT_PRESENT when there is none.
+ */
+CK_RV cc_card_find_in_reader(const char *dir, char *path, size_t size);
+
+/* ---- keys and passcodes (all in memory; commit to persist) ------------ */
+
+/*
+ * C_InitToken: give the card a fresh random card key, wrap it under the SO
+ * secret with @kdf, set label, destroy all objects and any user PIN
+ * (user.set = false), SO tries = @so_max_tries. On success *key holds the
+ * new card key (commit with it). The caller has already checked the SO
+ * secret if the card was initialised before.
+ */
+CK_RV cc_card_init_token(struct cc_card *card, const unsigned char *so_pin, size_t so_len,
+			 const char *label, uint8_t so_max_tries,
+			 const struct cc_kdf_params *kdf, struct cc_card_key *key);
+
+/*
+ * Unwrap the card key with the user passcode / SO secret (the slow KDF; call
+ * without the module lock held). CKR_PIN_INCORRECT if it does not unwrap;
+ * CKR_USER_PIN_NOT_INITIALIZED if no user PIN is set. On success also
+ * verifies the content MAC: CKR_DEVICE_ERROR (logged "tampered") if the
+ * image's objects were altered. Does not touch counters.
+ */
+CK_RV cc_card_unwrap_user(const struct cc_card *card, const unsigned char *pin, size_t len,
+			  struct cc_card_key *key);
+CK_RV cc_card_unwrap_so(const struct cc_card *card, const unsigned char *pin, size_t len,
+			struct cc_card_key *key);
+
+/*
+ * (Re)wrap @key under a new user passcode / SO secret (fresh salt, @kdf),
+ * mark it set with @max_tries tries left, changed_at = @now, must_change =
+ * false.
+ */
+CK_RV cc_card_set_user_pin(struct cc_card *card, const struct cc_card_key *key,
+			   const unsigned char *pin, size_t len, uint8_t max_tries,
+			   int64_t now, const struct cc_kdf_params *kdf);
+CK_RV cc_card_set_so_pin(struct cc_card *card, const struct cc_card_key *key,
+			 const unsigned char *pin, size_t len, uint8_t max_tries,
+			 const struct cc_kdf_params *kdf);
+
+/* ---- objects ------------------------------------------------------------ */
+
+/*
+ * Seal / unseal private key material (PKCS#8 DER) for object @uid with the
+ * card key (AES-256-GCM, bound to the card serial and @uid). Outputs are
+ * new buffers owned by the caller; unseal's plaintext must be freed with
+ * OPENSSL_clear_free. CKR_DEVICE_ERROR if the blob does not authenticate.
+ */
+CK_RV cc_card_seal(const struct cc_card *card, const struct cc_card_key *key, uint32_t uid,
+		   const unsigned char *plain, size_t len, unsigned char **sealed, size_t *sealed_len);
+CK_RV cc_card_unseal(const struct cc_card *card, const struct cc_card_key *key,
+		     const struct cc_stored_object *obj, unsigned char **plain, size_t *len);
+
+/*
+ * Append an object (copies @attrs and @sealed); *uid receives its uid
+ * (card->next_uid++). Pass sealed = NULL for public objects. For a private
+ * key, allocate the uid first with cc_card_object_reserve_uid() so the
+ * sealed blob can be bound to it.
+ */
+uint32_t cc_card_object_reserve_uid(struct cc_card *card);
+CK_RV cc_card_object_add(struct cc_card *card, uint32_t uid, const CK_ATTRIBUTE *attrs,
+			 CK_ULONG n, const unsigned char *sealed, size_t sealed_len);
+CK_RV cc_card_object_remove(struct cc_card *card, uint32_t uid);	/* CKR_OBJECT_HANDLE_INVALID */
+struct cc_stored_object *cc_card_object_find(struct cc_card *card, uint32_t uid);
+const struct cc_stored_attr *cc_stored_object_attr(const struct cc_stored_object *obj,
+						   CK_ATTRIBUTE_TYPE type);
+/* Set (replace or add) one public attribute. */
+CK_RV cc_stored_object_set_attr(struct cc_stored_object *obj, CK_ATTRIBUTE_TYPE type,
+				const void *value, CK_ULONG len);
+
+#endif

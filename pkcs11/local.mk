@@ -1,0 +1,2 @@
+# pkcs11/: libcarecard-pkcs11.so and the carecard-card tool.
+include %D%/store.mk

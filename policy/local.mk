@@ -1,0 +1,1 @@
+# policy/: YAML policy engine

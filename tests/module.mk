@@ -1,0 +1,1 @@
+# tests owned by the module work; appends to TESTS

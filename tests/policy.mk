@@ -1,0 +1,1 @@
+# tests owned by the policy work; appends to TESTS

@@ -1,0 +1,1 @@
+# tests owned by the store work; appends to TESTS
