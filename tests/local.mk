@@ -10,3 +10,5 @@ include %D%/module.mk
 include %D%/policy.mk
 include %D%/ca.mk
 include %D%/integration.mk
+
+TESTS += $(CC_INTEGRATION_TESTS)
