@@ -17,3 +17,16 @@ CC_INTEGRATION_TESTS = \
 	%D%/integration/test-module-lockout.sh \
 	%D%/integration/test-module-stress.sh
 EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh
+
+# Benchmarks: built with the tests, run only by `make bench` (never timed in make check).
+check_PROGRAMS += %D%/bench/bench-sign
+%C%_bench_bench_sign_SOURCES = %D%/bench/bench-sign.c
+%C%_bench_bench_sign_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+%C%_bench_bench_sign_LDADD = %D%/lib/libp11-client.la $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+EXTRA_DIST += %D%/bench/run-bench.sh
+
+bench: $(check_PROGRAMS) $(p11module_LTLIBRARIES) $(bin_PROGRAMS)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench.sh $(BENCH_SECONDS)
+.PHONY: bench

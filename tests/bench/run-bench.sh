@@ -1,0 +1,42 @@
+#!/bin/sh
+# Run the module benchmarks: C_Sign rate through the carecard module
+# against raw OpenSSL and SoftHSM2 (same key as raw OpenSSL) for RSA-2048
+# and P-256 with 1 and 2 threads, plus C_Login and C_Initialize latency.
+# Cards use the shipped default KDF (scrypt N=2^14), as users get them.
+#
+# usage: make bench   (or: top_builddir=BUILD top_srcdir=SRC tests/bench/run-bench.sh [SECONDS])
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:?set top_builddir to the build directory}"
+: "${SOFTHSM_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
+secs=${1:-3}
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/card.sh"
+
+cc_world
+# The shipped KDF, not the tests' fast one: C_Login latency is measured.
+sed -i '/^kdf:/d' "$CARECARD_CONF"
+TAP_LOG=$CC_WORK/setup.log
+
+echo "bench: personalising a RSA-2048 card and a P-256 card ..."
+cc_blank_card 1 && cc_personalise 1 rsa && cc_blank_card 2 && cc_personalise 2 ec || {
+	cat "$TAP_LOG"; exit 1; }
+
+echo "bench: SoftHSM2 token holding the raw OpenSSL keys ..."
+mkdir -p "$CC_WORK/softhsm/tokens"
+printf 'directories.tokendir = %s/softhsm/tokens\nobjectstore.backend = file\n' "$CC_WORK" \
+	>"$CC_WORK/softhsm/softhsm2.conf"
+export SOFTHSM2_CONF="$CC_WORK/softhsm/softhsm2.conf"
+softhsm2-util --init-token --free --label bench --so-pin 12345678 --pin 1234 >>"$TAP_LOG"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$CC_WORK/rsa.pem" 2>>"$TAP_LOG"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$CC_WORK/ec.pem" 2>>"$TAP_LOG"
+softhsm2-util --import "$CC_WORK/rsa.pem" --token bench --label rsa --id 01 --pin 1234 >>"$TAP_LOG"
+softhsm2-util --import "$CC_WORK/ec.pem" --token bench --label ec --id 02 --pin 1234 >>"$TAP_LOG"
+
+echo "bench: measuring, $secs s per cell ..."
+"$top_builddir/tests/bench/bench-sign" --module "$CC_MODULE" \
+	--card-rsa "Test Holder 1" --card-ec "Test Holder 2" --pin "$CC_PIN" \
+	--softhsm "$SOFTHSM_MODULE" --hsm-label bench --hsm-pin 1234 \
+	--rsa-key "$CC_WORK/rsa.pem" --ec-key "$CC_WORK/ec.pem" --seconds "$secs" \
+	--markdown "$top_builddir/tests/bench/results.md"
+echo "bench: table written to $top_builddir/tests/bench/results.md"
