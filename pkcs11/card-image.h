@@ -94,6 +94,12 @@ struct cc_card {
 /* Card series: the first two digits of the serial, as a number (e.g. 4 for "04..."). */
 unsigned cc_card_series(const struct cc_card *card);
 
+/* True if @serial is exactly CC_CARD_SERIAL_LEN decimal digits. */
+bool cc_card_serial_valid(const char *serial);
+
+/* Suffix of the lock file beside an image ("<image>.lock", mode 0600). */
+#define CC_CARD_LOCK_EXT	".lock"
+
 /* ---- files ---------------------------------------------------------- */
 
 /*
@@ -110,6 +116,14 @@ CK_RV cc_card_manufacture(const char *path, const char *serial);
  * image; CKR_DEVICE_ERROR for other I/O errors; CKR_HOST_MEMORY.
  */
 CK_RV cc_card_load(const char *path, struct cc_card **out);
+
+/*
+ * Validate and decode an image already in memory (@len bytes; @name is only
+ * used in log lines). Same checks and return codes as cc_card_load(); used
+ * by cc_card_load(), the fuzz harness and tools.
+ */
+CK_RV cc_card_decode(const unsigned char *buf, size_t len, const char *name,
+		     struct cc_card **out);
 
 /* Free a card, wiping everything it held. NULL is fine. */
 void cc_card_free(struct cc_card *card);
@@ -206,6 +220,11 @@ CK_RV cc_card_unseal(const struct cc_card *card, const struct cc_card_key *key,
  * (card->next_uid++). Pass sealed = NULL for public objects. For a private
  * key, allocate the uid first with cc_card_object_reserve_uid() so the
  * sealed blob can be bound to it.
+ *
+ * As implemented: @uid is an input. Pass a uid from
+ * cc_card_object_reserve_uid(), or 0 to have one allocated (the new object
+ * is then card->objects[card->nobjects - 1]). CKR_ARGUMENTS_BAD for a uid
+ * that was never reserved or is already in use.
  */
 uint32_t cc_card_object_reserve_uid(struct cc_card *card);
 CK_RV cc_card_object_add(struct cc_card *card, uint32_t uid, const CK_ATTRIBUTE *attrs,

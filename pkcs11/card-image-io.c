@@ -1,0 +1,337 @@
+/*
+ * card-image-io.c: card files — create, read, locked read-modify-write,
+ * cheap presence stamps, and finding the card in a reader directory.
+ *
+ * Locking: an exclusive fcntl lock on "<image>.lock". We use open-file-
+ * description locks (F_OFD_SETLKW) where available: unlike classic POSIX
+ * record locks they are owned by the open file, so two threads of one
+ * process that each begin a transaction exclude each other too, and
+ * closing an unrelated descriptor of the same file does not drop the lock.
+ * Without OFD locks a process-wide mutex adds the thread exclusion.
+ */
+#include "config.h"
+
+#include "pkcs11/card-image-int.h"
+#include "common/fileio.h"
+#include "common/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#ifndef F_OFD_SETLKW
+static pthread_mutex_t txn_mutex = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK_CMD F_SETLKW
+#else
+#define LOCK_CMD F_OFD_SETLKW
+#endif
+
+struct cc_card_txn {
+	char *path;
+	int lock_fd;
+	struct cc_card *card;
+};
+
+CK_RV
+cc_card_load(const char *path, struct cc_card **out)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	CK_RV rv;
+	int r;
+
+	if (path == NULL || out == NULL)
+		return CKR_ARGUMENTS_BAD;
+	r = util_file_read_all(path, CC_CARD_MAX_SIZE, &buf, &len);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return CKR_DEVICE_REMOVED;
+	if (r == -EFBIG) {
+		util_log(LOG_ERR, "%s: card image not recognized: larger than %u bytes", path,
+			 CC_CARD_MAX_SIZE);
+		return CKR_TOKEN_NOT_RECOGNIZED;
+	}
+	if (r == -EINVAL) {
+		util_log(LOG_ERR, "%s: card image not recognized: not a regular file", path);
+		return CKR_TOKEN_NOT_RECOGNIZED;
+	}
+	if (r == -ENOMEM)
+		return CKR_HOST_MEMORY;
+	if (r < 0) {
+		util_log(LOG_ERR, "%s: cannot read card image: %s", path, strerror(-r));
+		return CKR_DEVICE_ERROR;
+	}
+	rv = cc_card_decode(buf, len, path, out);
+	OPENSSL_clear_free(buf, len);
+	return rv;
+}
+
+/* Serialise and atomically replace @path; card->generation + 1 on success. */
+static CK_RV
+write_image(const char *path, struct cc_card *card)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	CK_RV rv;
+	int r;
+
+	if ((rv = cc_card_encode(card, card->generation + 1, &buf, &len)) != CKR_OK)
+		return rv;
+	r = util_file_write_atomic(path, buf, len, 0600);
+	OPENSSL_clear_free(buf, len);
+	if (r < 0) {
+		util_log(LOG_ERR, "%s: cannot write card image: %s", path, strerror(-r));
+		return r == -ENOSPC || r == -EDQUOT ? CKR_DEVICE_MEMORY : CKR_DEVICE_ERROR;
+	}
+	card->generation++;
+	return CKR_OK;
+}
+
+CK_RV
+cc_card_manufacture(const char *path, const char *serial)
+{
+	struct cc_card *card = NULL;
+	char tmp[PATH_MAX];
+	struct stat st;
+	CK_RV rv;
+
+	if (path == NULL || !cc_card_serial_valid(serial))
+		return CKR_ARGUMENTS_BAD;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-new.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return CKR_ARGUMENTS_BAD;
+	if (lstat(path, &st) == 0) {
+		util_log(LOG_ERR, "%s: refusing to manufacture: file exists", path);
+		return CKR_DEVICE_ERROR;
+	}
+	if ((rv = cc_card_new_blank(serial, &card)) != CKR_OK)
+		return rv;
+	if ((rv = cc_card_encode_content(card, &card->slots->content,
+					 &card->slots->content_len)) != CKR_OK)
+		goto out;
+	card->generation = (uint64_t)-1;	/* write_image adds one: a new card is generation 0 */
+	if ((rv = write_image(tmp, card)) != CKR_OK)
+		goto out;
+	/* link() never replaces: the image appears whole, and only if @path was free. */
+	if (link(tmp, path) < 0) {
+		util_log(LOG_ERR, "%s: cannot create card image: %s", path, strerror(errno));
+		rv = CKR_DEVICE_ERROR;
+	} else if (util_fsync_parent_dir(path) < 0) {
+		rv = CKR_DEVICE_ERROR;
+	}
+	unlink(tmp);
+out:
+	cc_card_free(card);
+	return rv;
+}
+
+static int
+lock_file(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	while (fcntl(fd, LOCK_CMD, &fl) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static void
+txn_free(struct cc_card_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	if (txn->lock_fd >= 0) {
+		close(txn->lock_fd);	/* drops the lock */
+#ifndef F_OFD_SETLKW
+		pthread_mutex_unlock(&txn_mutex);
+#endif
+	}
+	cc_card_free(txn->card);
+	free(txn->path);
+	free(txn);
+}
+
+CK_RV
+cc_card_txn_begin(const char *path, struct cc_card_txn **out)
+{
+	struct cc_card_txn *txn = NULL;
+	char lockpath[PATH_MAX];
+	CK_RV rv = CKR_HOST_MEMORY;
+	int fd;
+
+	if (path == NULL || out == NULL ||
+	    snprintf(lockpath, sizeof(lockpath), "%s" CC_CARD_LOCK_EXT, path) >=
+	    (int)sizeof(lockpath))
+		return CKR_ARGUMENTS_BAD;
+	if ((txn = calloc(1, sizeof(*txn))) == NULL)
+		return CKR_HOST_MEMORY;
+	txn->lock_fd = -1;
+	if ((txn->path = strdup(path)) == NULL)
+		goto out;
+	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		rv = errno == ENOENT || errno == ENOTDIR ? CKR_DEVICE_REMOVED : CKR_DEVICE_ERROR;
+		util_log(LOG_ERR, "%s: cannot open lock file: %s", lockpath, strerror(errno));
+		goto out;
+	}
+#ifndef F_OFD_SETLKW
+	pthread_mutex_lock(&txn_mutex);
+#endif
+	txn->lock_fd = fd;
+	if (lock_file(fd) < 0) {
+		util_log(LOG_ERR, "%s: cannot lock: %s", lockpath, strerror(errno));
+		rv = CKR_DEVICE_ERROR;
+		goto out;
+	}
+	if ((rv = cc_card_load(path, &txn->card)) != CKR_OK)
+		goto out;
+	*out = txn;
+	txn = NULL;
+out:
+	txn_free(txn);
+	return rv;
+}
+
+struct cc_card *
+cc_card_txn_card(struct cc_card_txn *txn)
+{
+	return txn ? txn->card : NULL;
+}
+
+/*
+ * With @key: prove the key against the content as last loaded (a stale key
+ * would make the image unreadable for its holder), then MAC the new content.
+ * Without: the content must be exactly what was loaded, because its stored
+ * MAC is kept.
+ */
+static CK_RV
+txn_prepare_content(struct cc_card *card, const struct cc_card_key *key)
+{
+	struct cc_card_slots *sl = card->slots;
+	unsigned char *content = NULL, mac[CC_IMG_MAC_LEN];
+	size_t len = 0;
+	CK_RV rv;
+
+	if (key != NULL && card->initialized) {
+		rv = cc_card_content_mac(card->serial, key, sl->content, sl->content_len, mac);
+		if (rv != CKR_OK)
+			return rv;
+		if (CRYPTO_memcmp(mac, sl->mac, sizeof(mac)) != 0) {
+			util_log(LOG_ERR, "card %s: commit refused: the card key does not match "
+				 "this card (re-initialised, or tampered with)", card->serial);
+			return CKR_DEVICE_ERROR;
+		}
+		return cc_card_refresh_mac(card, key);
+	}
+	if ((rv = cc_card_encode_content(card, &content, &len)) != CKR_OK)
+		return rv;
+	if (len != sl->content_len || memcmp(content, sl->content, len) != 0) {
+		util_log(LOG_ERR, "card %s: commit refused: label or objects changed without "
+			 "the card key", card->serial);
+		rv = CKR_USER_NOT_LOGGED_IN;
+	}
+	free(content);
+	return rv;
+}
+
+CK_RV
+cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key)
+{
+	struct stat st;
+	CK_RV rv;
+
+	if (txn == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = txn_prepare_content(txn->card, key)) != CKR_OK)
+		goto out;
+	/* Don't resurrect a card that was taken out of the reader meanwhile. */
+	if (stat(txn->path, &st) < 0) {
+		rv = CKR_DEVICE_REMOVED;
+		goto out;
+	}
+	rv = write_image(txn->path, txn->card);
+out:
+	txn_free(txn);
+	return rv;
+}
+
+void
+cc_card_txn_abort(struct cc_card_txn *txn)
+{
+	txn_free(txn);
+}
+
+CK_RV
+cc_card_stamp(const char *path, struct cc_card_stamp *out)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? CKR_DEVICE_REMOVED : CKR_DEVICE_ERROR;
+	memset(out, 0, sizeof(*out));
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	out->size = st.st_size;
+	return CKR_OK;
+}
+
+bool
+cc_card_stamp_equal(const struct cc_card_stamp *a, const struct cc_card_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->mtime_ns == b->mtime_ns &&
+	       a->size == b->size;
+}
+
+/* "x.card" but not ".x.card", "x.card.lock" or "x.card.tmp.XXXXXX". */
+static bool
+is_card_name(const char *name)
+{
+	size_t n = strlen(name), e = strlen(CC_CARD_EXT);
+
+	return name[0] != '.' && n > e && strcmp(name + n - e, CC_CARD_EXT) == 0;
+}
+
+CK_RV
+cc_card_find_in_reader(const char *dir, char *path, size_t size)
+{
+	DIR *d;
+	struct dirent *de;
+	char best[NAME_MAX + 1] = "";
+	unsigned found = 0;
+	CK_RV rv = CKR_TOKEN_NOT_PRESENT;
+
+	if (dir == NULL || path == NULL || size == 0)
+		return CKR_ARGUMENTS_BAD;
+	if ((d = opendir(dir)) == NULL)
+		return CKR_TOKEN_NOT_PRESENT;	/* no directory: an empty reader */
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!is_card_name(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		/* Several cards in one reader is a setup error; pick one deterministically. */
+		if (found++ == 0 || strcmp(de->d_name, best) < 0)
+			snprintf(best, sizeof(best), "%s", de->d_name);
+	}
+	closedir(d);
+	if (found > 1)
+		util_log(LOG_WARNING, "%s: %u card images in one reader; using %s", dir, found,
+			 best);
+	if (found > 0) {
+		rv = CKR_OK;
+		if (snprintf(path, size, "%s/%s", dir, best) >= (int)size)
+			rv = CKR_BUFFER_TOO_SMALL;
+	}
+	return rv;
+}
