@@ -1,1 +1,19 @@
-# policy/: YAML policy engine
+# policy/: the lifecycle policy engine (libyaml), linked by the module and
+# the CA, and the carecard-policy command.
+noinst_LTLIBRARIES += %D%/libcarecard-policy.la
+%C%_libcarecard_policy_la_SOURCES = \
+	%D%/policy.h %D%/schema.h %D%/load-internal.h \
+	%D%/decide.h %D%/decide-internal.h \
+	%D%/decide.c %D%/decide-access.c %D%/due.c \
+	%D%/schema.c %D%/value.c %D%/load.c %D%/validate.c %D%/show.c
+%C%_libcarecard_policy_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+%C%_libcarecard_policy_la_LIBADD = common/libcarecard-common.la $(YAML_LIBS)
+
+bin_PROGRAMS += %D%/carecard-policy
+%C%_carecard_policy_SOURCES = %D%/cli.c %D%/cli.h %D%/cli-explain.c
+%C%_carecard_policy_LDADD = %D%/libcarecard-policy.la
+
+# The shipped NHS policy: $(pkgdatadir)/policy/nhs.yaml (POL_DEFAULT_PATH).
+policydir = $(pkgdatadir)/policy
+dist_policy_DATA = %D%/nhs.yaml
+EXTRA_DIST += %D%/README.md %D%/examples/renew-3-then-new-card.yaml

@@ -1,0 +1,28 @@
+/* Helpers shared by the decision files. Internal to policy/. */
+#ifndef CC_POLICY_DECIDE_INTERNAL_H
+#define CC_POLICY_DECIDE_INTERNAL_H
+
+#include "policy/decide.h"
+
+void pol_say(struct pol_decision *out, bool allow, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "2026-11-21", or with the time of day when it is not midnight UTC. */
+const char *pol_date(int64_t t, char *buf, size_t len);
+
+/* "ra-agent, sponsor or pharmacist" */
+const char *pol_roles_text(unsigned roles, char *buf, size_t len);
+
+/* Does the holder have a position at @org? */
+bool pol_holder_at(const struct pol_card_state *card, const char *org);
+
+/* Retired series, card lifetime or (when @count_renewals) max-renewals: fills @out. */
+bool pol_new_card_needed(const struct pol_policy *pol, const struct pol_card_state *card,
+			 int64_t now, bool count_renewals, struct pol_decision *out);
+
+/* Role, own-card, locum and organisation checks for an RA operation. */
+bool pol_actor_may(const struct pol_policy *pol, const struct pol_card_state *card,
+		   const struct pol_actor *actor, unsigned allowed, const char *rule,
+		   const char *what, struct pol_decision *out);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * carecard lifecycle policy: the typed form of a policy file (YAML), its
+ * loader and validator. The PKCS#11 module and the CA both link this
+ * library, so the rules they apply can never disagree.
+ *
+ * A policy is plain data: fixed-size strings, lists and bit sets, no
+ * pointers into the heap, so it copies with an assignment and frees with
+ * one free(). Loading starts from the built-in NHS defaults and overrides
+ * what the file sets; "carecard-policy show" prints the result.
+ *
+ * Every function returns 0 (POL_OK) or a negative POL_ERR_* code;
+ * pol_strerror() names it. Outputs are written only on success. Loader and
+ * validator errors carry file, line, column and key path in a
+ * struct pol_error (see pol_error.text for the one-line form).
+ *
+ * See policy/README.md for every key, and decide.h for the decisions.
+ */
+#ifndef CC_POLICY_POLICY_H
+#define CC_POLICY_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum {
+	POL_OK = 0,
+	POL_ERR_NOMEM = -1,	/* out of memory */
+	POL_ERR_IO = -2,	/* file missing, unreadable or too large */
+	POL_ERR_SYNTAX = -3,	/* not well-formed YAML */
+	POL_ERR_SCHEMA = -4,	/* unknown key, wrong type, out-of-range value */
+	POL_ERR_INVALID = -5,	/* settings that contradict each other */
+	POL_ERR_ARG = -6,	/* bad argument from the caller */
+};
+
+/* Static text for a POL_ERR_* code (never NULL). */
+const char *pol_strerror(int err);
+
+/* The policy installed with carecard ($(pkgdatadir)/policy/nhs.yaml). */
+#ifdef CC_PKGDATADIR
+#define POL_DEFAULT_PATH CC_PKGDATADIR "/policy/nhs.yaml"
+#endif
+
+#define POL_FILE_MAX	(1024 * 1024)	/* larger policy files are refused unread */
+#define POL_NAME_MAX	128		/* issuing CA names */
+#define POL_TEXT_MAX	256		/* URLs, subject templates */
+#define POL_LIST_MAX	16		/* entries in a string list */
+#define POL_ITEM_MAX	32		/* bytes per string-list entry, NUL included */
+#define POL_PATH_MAX	4096
+#define POL_KEYPATH_MAX	128
+#define POL_ORIGIN_MAX	128		/* keys remembered with their line:column */
+
+/* Roles a person can hold (actor.roles, and role lists in the policy). */
+enum {
+	POL_ROLE_RA_AGENT = 1u << 0,	/* "ra-agent": checks identity face to face */
+	POL_ROLE_RA_MANAGER = 1u << 1,	/* "ra-manager" */
+	POL_ROLE_SPONSOR = 1u << 2,	/* "sponsor": vouches for a holder */
+	POL_ROLE_LSA = 1u << 3,		/* "lsa": local smartcard administrator */
+	POL_ROLE_PHARMACIST = 1u << 4,	/* "pharmacist" */
+};
+
+/* Key usage bits (RFC 5280 4.2.1.3), by their names in the policy file. */
+enum {
+	POL_KU_DIGITAL_SIGNATURE = 1u << 0,	/* "digitalSignature" */
+	POL_KU_NON_REPUDIATION = 1u << 1,	/* "nonRepudiation" = "contentCommitment" */
+	POL_KU_KEY_ENCIPHERMENT = 1u << 2,	/* "keyEncipherment" */
+	POL_KU_DATA_ENCIPHERMENT = 1u << 3,	/* "dataEncipherment" */
+	POL_KU_KEY_AGREEMENT = 1u << 4,		/* "keyAgreement" */
+};
+
+/* Extended key usages (RFC 5280 4.2.1.12); pol_eku_oid() gives the OID. */
+enum {
+	POL_EKU_CLIENT_AUTH = 1u << 0,		/* "clientAuth" */
+	POL_EKU_SERVER_AUTH = 1u << 1,		/* "serverAuth" */
+	POL_EKU_EMAIL_PROTECTION = 1u << 2,	/* "emailProtection" */
+	POL_EKU_CODE_SIGNING = 1u << 3,		/* "codeSigning" */
+	POL_EKU_TIME_STAMPING = 1u << 4,	/* "timeStamping" */
+	POL_EKU_MS_SMARTCARD_LOGON = 1u << 5,	/* "msSmartcardLogin" */
+};
+
+/* Contacts a holder may have registered (self-service unlock). */
+enum {
+	POL_CONTACT_EMAIL = 1u << 0,
+	POL_CONTACT_MOBILE = 1u << 1,
+	POL_CONTACT_PHOTO = 1u << 2,
+};
+
+enum pol_key_type {
+	POL_KEY_RSA = 0,	/* key-bits: 2048, 3072 or 4096 */
+	POL_KEY_EC = 1,		/* key-bits: 256 (P-256) or 384 (P-384) */
+};
+
+struct pol_strlist {
+	unsigned n;
+	char item[POL_LIST_MAX][POL_ITEM_MAX];
+};
+
+/* One certificate profile ("profiles.authentication", "profiles.signing"). */
+struct pol_profile {
+	char issuing_ca[POL_NAME_MAX];	/* subject CN of the issuing CA */
+	unsigned key_type;		/* enum pol_key_type */
+	unsigned key_bits;
+	int64_t lifetime;		/* seconds */
+	unsigned key_usage;		/* POL_KU_* */
+	unsigned ext_key_usage;		/* POL_EKU_* */
+	char subject[POL_TEXT_MAX];	/* template: {name}, {uuid} */
+	char crl_url[POL_TEXT_MAX];	/* CRL distribution point */
+	char ocsp_url[POL_TEXT_MAX];	/* authorityInfoAccess OCSP */
+};
+
+struct pol_renewal {
+	int64_t window;			/* seconds before not_after when renewal opens */
+	unsigned self_renewals_before_ra;	/* consecutive self-renewals allowed */
+	unsigned max_renewals;		/* per card; 0 = no limit ("none") */
+	bool self_renew_after_expiry;	/* false: expired cards need an RA repair */
+};
+
+struct pol_card {
+	struct pol_strlist retired_series;	/* serial prefixes: no renew, no unlock */
+	int64_t lifetime;		/* seconds from issue; 0 = no limit ("none") */
+};
+
+struct pol_passcode {
+	unsigned min_length;
+	unsigned max_length;
+	unsigned max_tries;		/* wrong entries that lock the card */
+	int64_t max_age;		/* seconds; 0 = never expires ("none") */
+	int64_t warning;		/* seconds before max_age when the holder is told */
+};
+
+struct pol_unlock {
+	unsigned roles;			/* POL_ROLE_* that may unlock */
+	unsigned same_organisation;	/* roles that may unlock only at the holder's ODS */
+	bool locum_may_unlock;		/* may an actor acting in a locum position unlock? */
+	bool self_service;		/* may a holder unlock their own card? */
+	unsigned self_service_requires;	/* POL_CONTACT_*: any one registered suffices */
+};
+
+struct pol_tac {
+	struct pol_strlist positions;	/* job-role codes a TAC carries */
+	int64_t max_activation;		/* seconds */
+	bool record_each_use;		/* custodian logs each use */
+	bool same_organisation;		/* activator works at the TAC's organisation */
+};
+
+/* Which roles may perform which RA operation, and who must differ. */
+struct pol_duties {
+	bool sponsor_not_ra_agent;	/* sponsor and RA agent are different people */
+	bool own_card;			/* may RA staff act on their own card? */
+	unsigned same_organisation;	/* roles that act only at the holder's ODS */
+	bool locum_may_act;		/* may a locum position do RA operations? */
+	unsigned sponsor;		/* roles that may sponsor a holder */
+	unsigned issue;			/* roles that may issue (check identity) */
+	unsigned renew;			/* roles that may do an assisted renewal */
+	unsigned repair;
+	unsigned revoke;
+	unsigned tac_activate;
+};
+
+/* Where a setting came from, for messages about contradictions. */
+struct pol_origin {
+	size_t offset;			/* offsetof(struct pol_policy, field) */
+	unsigned line, column;		/* 1-based */
+	char path[POL_KEYPATH_MAX];	/* "renewal.window" */
+};
+
+struct pol_policy {
+	unsigned version;		/* 1 */
+	struct pol_profile authentication;
+	struct pol_profile signing;
+	struct pol_renewal renewal;
+	struct pol_card card;
+	struct pol_passcode passcode;
+	struct pol_unlock unlock;
+	struct pol_tac tac;
+	struct pol_duties duties;	/* "separation-of-duties" */
+
+	char source[POL_PATH_MAX];	/* file loaded, or "(built-in)" */
+	unsigned norigins;
+	struct pol_origin origins[POL_ORIGIN_MAX];
+};
+
+struct pol_error {
+	char file[POL_PATH_MAX];
+	unsigned line, column;		/* 1-based; 0 when not tied to a position */
+	char path[POL_KEYPATH_MAX];	/* key path, "" when not tied to a key */
+	char message[256];
+	char text[POL_PATH_MAX + 512];	/* "file:line:column: path: message" */
+};
+
+/* The built-in NHS defaults (identical to the shipped nhs.yaml). */
+const struct pol_policy *pol_policy_builtin(void);
+
+/* A new heap copy of the built-in defaults. Free with pol_policy_free(). */
+int pol_policy_new_default(struct pol_policy **out);
+
+/*
+ * Parse @len bytes of YAML (named @name in messages) over the built-in
+ * defaults, without the cross-key checks of pol_policy_validate(). Unknown
+ * keys, duplicates, wrong types and out-of-range values are POL_ERR_SCHEMA,
+ * malformed YAML POL_ERR_SYNTAX; *err (may be NULL) says where.
+ */
+int pol_policy_parse(const char *name, const void *buf, size_t len, struct pol_policy **out,
+		     struct pol_error *err);
+
+/* Check settings against each other (POL_ERR_INVALID, located via origins). */
+int pol_policy_validate(const struct pol_policy *pol, struct pol_error *err);
+
+/* Read, parse and validate @path; the usual entry point. */
+int pol_policy_load(const char *path, struct pol_policy **out, struct pol_error *err);
+
+void pol_policy_free(struct pol_policy *pol);
+
+/*
+ * Parse a duration: digits followed by one unit, s m h d w y
+ * (y = 365 days, no leap years), or "0". 0 / POL_ERR_SCHEMA.
+ */
+int pol_duration_parse(const char *text, int64_t *out);
+
+/* Format @secs in the largest unit that divides it exactly ("2y", "90d"). */
+void pol_duration_format(int64_t secs, char *buf, size_t len);
+
+/* Canonical policy-file names; NULL for an unknown single bit. */
+const char *pol_role_name(unsigned role);
+const char *pol_ku_name(unsigned ku);
+const char *pol_eku_name(unsigned eku);
+const char *pol_eku_oid(unsigned eku);	/* dotted OID, e.g. "1.3.6.1.5.5.7.3.2" */
+
+/* Parse a role name ("ra-agent") to its POL_ROLE_* bit; 0 if unknown. */
+unsigned pol_role_parse(const char *name);
+
+/* The passcode rules the module enforces (one source of truth). */
+struct pol_passcode_rules {
+	unsigned min_len;
+	unsigned max_len;
+	unsigned max_tries;
+	int64_t max_age;	/* seconds; 0 = never expires */
+	int64_t warn_before;	/* seconds before expiry to warn */
+};
+
+void pol_passcode_rules(const struct pol_policy *pol, struct pol_passcode_rules *out);
+
+/*
+ * Expand a profile's subject template: {name} and {uuid} are replaced,
+ * "{{" gives "{". POL_ERR_ARG if the result does not fit or the template
+ * is broken (validated policies never have broken templates).
+ */
+int pol_subject_expand(const struct pol_profile *prof, const char *name, const char *uuid,
+		       char *buf, size_t len);
+
+/*
+ * Write the effective policy as YAML to @fp (every key, defaults filled in;
+ * the output loads back to the same policy). 0 or POL_ERR_IO.
+ */
+int pol_policy_write(const struct pol_policy *pol, FILE *fp);
+
+#endif

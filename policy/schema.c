@@ -1,0 +1,360 @@
+/*
+ * The policy schema tables and the built-in NHS defaults. To add a key:
+ * add a field to policy.h, a row here, a value in pol_nhs_default, a
+ * paragraph in README.md and a line in nhs.yaml (test-policy-load checks
+ * that nhs.yaml and the built-in defaults agree).
+ */
+#include "config.h"
+
+#include "policy/schema.h"
+
+#include <string.h>
+
+#define DAY	(24 * 60 * 60LL)
+#define YEAR	(365 * DAY)
+
+#define PROF(field)	offsetof(struct pol_profile, field)
+#define POL(field)	offsetof(struct pol_policy, field)
+
+static const struct pol_name role_names[] = {
+	{ "ra-agent", POL_ROLE_RA_AGENT },
+	{ "ra-manager", POL_ROLE_RA_MANAGER },
+	{ "sponsor", POL_ROLE_SPONSOR },
+	{ "lsa", POL_ROLE_LSA },
+	{ "pharmacist", POL_ROLE_PHARMACIST },
+	{ NULL, 0 },
+};
+
+/* "contentCommitment" is X.509's later name for nonRepudiation (same bit). */
+static const struct pol_name ku_names[] = {
+	{ "digitalSignature", POL_KU_DIGITAL_SIGNATURE },
+	{ "nonRepudiation", POL_KU_NON_REPUDIATION },
+	{ "contentCommitment", POL_KU_NON_REPUDIATION },
+	{ "keyEncipherment", POL_KU_KEY_ENCIPHERMENT },
+	{ "dataEncipherment", POL_KU_DATA_ENCIPHERMENT },
+	{ "keyAgreement", POL_KU_KEY_AGREEMENT },
+	{ NULL, 0 },
+};
+
+static const struct pol_name eku_names[] = {
+	{ "clientAuth", POL_EKU_CLIENT_AUTH },
+	{ "serverAuth", POL_EKU_SERVER_AUTH },
+	{ "emailProtection", POL_EKU_EMAIL_PROTECTION },
+	{ "codeSigning", POL_EKU_CODE_SIGNING },
+	{ "timeStamping", POL_EKU_TIME_STAMPING },
+	{ "msSmartcardLogin", POL_EKU_MS_SMARTCARD_LOGON },
+	{ NULL, 0 },
+};
+
+static const struct pol_name eku_oids[] = {
+	{ "1.3.6.1.5.5.7.3.2", POL_EKU_CLIENT_AUTH },
+	{ "1.3.6.1.5.5.7.3.1", POL_EKU_SERVER_AUTH },
+	{ "1.3.6.1.5.5.7.3.4", POL_EKU_EMAIL_PROTECTION },
+	{ "1.3.6.1.5.5.7.3.3", POL_EKU_CODE_SIGNING },
+	{ "1.3.6.1.5.5.7.3.8", POL_EKU_TIME_STAMPING },
+	{ "1.3.6.1.4.1.311.20.2.2", POL_EKU_MS_SMARTCARD_LOGON },
+	{ NULL, 0 },
+};
+
+static const struct pol_name contact_names[] = {
+	{ "email", POL_CONTACT_EMAIL },
+	{ "mobile", POL_CONTACT_MOBILE },
+	{ "photo", POL_CONTACT_PHOTO },
+	{ NULL, 0 },
+};
+
+static const struct pol_name key_type_names[] = {
+	{ "rsa", POL_KEY_RSA },
+	{ "ec", POL_KEY_EC },
+	{ NULL, 0 },
+};
+
+static const struct pol_key profile_keys[] = {
+	{ "issuing-ca", POL_T_STRING, PROF(issuing_ca), POL_NAME_MAX, 0, 0, 0, NULL, NULL,
+	  "subject CN of the issuing CA" },
+	{ "key-type", POL_T_ENUM, PROF(key_type), 0, 0, 0, 0, key_type_names, NULL,
+	  "rsa or ec" },
+	{ "key-bits", POL_T_UINT, PROF(key_bits), 0, 0, 256, 8192, NULL, NULL,
+	  "rsa: 2048, 3072, 4096; ec: 256 (P-256), 384 (P-384)" },
+	{ "lifetime", POL_T_DURATION, PROF(lifetime), 0, 0, DAY, 30 * YEAR, NULL, NULL,
+	  "certificate validity" },
+	{ "key-usage", POL_T_FLAGS, PROF(key_usage), 0, 0, 0, 0, ku_names, NULL,
+	  "keyUsage bits" },
+	{ "extended-key-usage", POL_T_FLAGS, PROF(ext_key_usage), 0, 0, 0, 0, eku_names, NULL,
+	  "extendedKeyUsage purposes; [] = no extension" },
+	{ "subject", POL_T_STRING, PROF(subject), POL_TEXT_MAX, 0, 0, 0, NULL, NULL,
+	  "subject DN template: {name} holder name, {uuid} 12-digit UUID" },
+	{ "crl-url", POL_T_STRING, PROF(crl_url), POL_TEXT_MAX, POL_KF_URL, 0, 0, NULL, NULL,
+	  "CRL distribution point" },
+	{ "ocsp-url", POL_T_STRING, PROF(ocsp_url), POL_TEXT_MAX, POL_KF_URL, 0, 0, NULL, NULL,
+	  "OCSP responder (authorityInfoAccess)" },
+	{ NULL },
+};
+
+static const struct pol_key profiles_keys[] = {
+	{ "authentication", POL_T_SECTION, POL(authentication), 0, 0, 0, 0, NULL, profile_keys,
+	  "the authentication certificate (TLS client, Spine login)" },
+	{ "signing", POL_T_SECTION, POL(signing), 0, 0, 0, 0, NULL, profile_keys,
+	  "the signing certificate (prescriptions)" },
+	{ NULL },
+};
+
+#define RENEWAL(field)	offsetof(struct pol_renewal, field)
+static const struct pol_key renewal_keys[] = {
+	{ "window", POL_T_DURATION, RENEWAL(window), 0, 0, 0, 10 * YEAR, NULL, NULL,
+	  "renewal opens this long before the certificate expires" },
+	{ "self-renewals-before-ra", POL_T_UINT, RENEWAL(self_renewals_before_ra), 0, 0, 0, 100,
+	  NULL, NULL, "self-renewals in a row; the next renewal needs the RA" },
+	{ "max-renewals", POL_T_UINT, RENEWAL(max_renewals), 0, POL_KF_NONE, 1, 1000, NULL, NULL,
+	  "renewals per card before a new card is needed; none = no limit" },
+	{ "self-renew-after-expiry", POL_T_BOOL, RENEWAL(self_renew_after_expiry), 0, 0, 0, 0,
+	  NULL, NULL, "false: an expired card must be repaired by the RA" },
+	{ NULL },
+};
+
+#define CARD(field)	offsetof(struct pol_card, field)
+static const struct pol_key card_keys[] = {
+	{ "retired-series", POL_T_LIST, CARD(retired_series), 0, POL_KF_DIGITS, 0, 0, NULL, NULL,
+	  "serial prefixes that can be neither renewed nor unlocked" },
+	{ "lifetime", POL_T_DURATION, CARD(lifetime), 0, POL_KF_NONE, DAY, 50 * YEAR, NULL, NULL,
+	  "card life from issue; none = no limit" },
+	{ NULL },
+};
+
+#define PASSCODE(field)	offsetof(struct pol_passcode, field)
+static const struct pol_key passcode_keys[] = {
+	{ "min-length", POL_T_UINT, PASSCODE(min_length), 0, 0, 1, 64, NULL, NULL,
+	  "fewest characters" },
+	{ "max-length", POL_T_UINT, PASSCODE(max_length), 0, 0, 1, 64, NULL, NULL,
+	  "most characters" },
+	{ "max-tries", POL_T_UINT, PASSCODE(max_tries), 0, 0, 1, 255, NULL, NULL,
+	  "wrong entries in a row that lock the card" },
+	{ "max-age", POL_T_DURATION, PASSCODE(max_age), 0, POL_KF_NONE, DAY, 10 * YEAR, NULL,
+	  NULL, "the passcode must be changed this long after it was set; none = never" },
+	{ "warning", POL_T_DURATION, PASSCODE(warning), 0, 0, 0, YEAR, NULL, NULL,
+	  "the holder is told this long before the passcode expires" },
+	{ NULL },
+};
+
+#define UNLOCK(field)	offsetof(struct pol_unlock, field)
+static const struct pol_key unlock_keys[] = {
+	{ "roles", POL_T_FLAGS, UNLOCK(roles), 0, 0, 0, 0, role_names, NULL,
+	  "roles that may unlock a card with the holder present" },
+	{ "same-organisation", POL_T_FLAGS, UNLOCK(same_organisation), 0, 0, 0, 0, role_names,
+	  NULL, "of those, roles that may unlock only at the holder's organisation" },
+	{ "locum-may-unlock", POL_T_BOOL, UNLOCK(locum_may_unlock), 0, 0, 0, 0, NULL, NULL,
+	  "may someone acting in a locum position unlock?" },
+	{ "self-service", POL_T_BOOL, UNLOCK(self_service), 0, 0, 0, 0, NULL, NULL,
+	  "may holders unlock their own card?" },
+	{ "self-service-requires", POL_T_FLAGS, UNLOCK(self_service_requires), 0, 0, 0, 0,
+	  contact_names, NULL, "any one of these must be registered (email, mobile, photo)" },
+	{ NULL },
+};
+
+#define TAC(field)	offsetof(struct pol_tac, field)
+static const struct pol_key tac_keys[] = {
+	{ "positions", POL_T_LIST, TAC(positions), 0, 0, 0, 0, NULL, NULL,
+	  "positions (access roles) a Temporary Access Card carries" },
+	{ "max-activation", POL_T_DURATION, TAC(max_activation), 0, 0, 60 * 60, YEAR, NULL, NULL,
+	  "longest activation for one holder" },
+	{ "record-each-use", POL_T_BOOL, TAC(record_each_use), 0, 0, 0, 0, NULL, NULL,
+	  "the custodian records who used the card, each time" },
+	{ "same-organisation", POL_T_BOOL, TAC(same_organisation), 0, 0, 0, 0, NULL, NULL,
+	  "the activator works at the organisation that keeps the TAC" },
+	{ NULL },
+};
+
+#define DUTIES(field)	offsetof(struct pol_duties, field)
+static const struct pol_key operation_keys[] = {
+	{ "sponsor", POL_T_FLAGS, DUTIES(sponsor), 0, 0, 0, 0, role_names, NULL,
+	  "may sponsor a holder's card" },
+	{ "issue", POL_T_FLAGS, DUTIES(issue), 0, 0, 0, 0, role_names, NULL,
+	  "may check identity and issue a card" },
+	{ "renew", POL_T_FLAGS, DUTIES(renew), 0, 0, 0, 0, role_names, NULL,
+	  "may do an RA-assisted renewal" },
+	{ "repair", POL_T_FLAGS, DUTIES(repair), 0, 0, 0, 0, role_names, NULL,
+	  "may repair (re-issue the certificates of) a card" },
+	{ "revoke", POL_T_FLAGS, DUTIES(revoke), 0, 0, 0, 0, role_names, NULL,
+	  "may revoke certificates and cancel cards" },
+	{ "tac-activate", POL_T_FLAGS, DUTIES(tac_activate), 0, 0, 0, 0, role_names, NULL,
+	  "may activate a Temporary Access Card" },
+	{ NULL },
+};
+
+static const struct pol_key duties_keys[] = {
+	{ "sponsor-not-ra-agent", POL_T_BOOL, DUTIES(sponsor_not_ra_agent), 0, 0, 0, 0, NULL,
+	  NULL, "the sponsor and the RA agent of a request must be different people" },
+	{ "own-card", POL_T_BOOL, DUTIES(own_card), 0, 0, 0, 0, NULL, NULL,
+	  "may RA staff perform RA operations on their own card?" },
+	{ "same-organisation", POL_T_FLAGS, DUTIES(same_organisation), 0, 0, 0, 0, role_names,
+	  NULL, "roles that renew, repair or activate TACs only at the holder's organisation" },
+	{ "locum-may-act", POL_T_BOOL, DUTIES(locum_may_act), 0, 0, 0, 0, NULL, NULL,
+	  "may someone acting in a locum position do those operations?" },
+	{ "operations", POL_T_SECTION, 0, 0, 0, 0, 0, NULL, operation_keys,
+	  "which roles may do which RA operation" },
+	{ NULL },
+};
+
+const struct pol_key pol_root_keys[] = {
+	{ "version", POL_T_UINT, POL(version), 0, POL_KF_REQUIRED, 1, 1, NULL, NULL,
+	  "policy format version" },
+	{ "profiles", POL_T_SECTION, 0, 0, 0, 0, 0, NULL, profiles_keys,
+	  "certificate profiles" },
+	{ "renewal", POL_T_SECTION, POL(renewal), 0, 0, 0, 0, NULL, renewal_keys,
+	  "certificate renewal" },
+	{ "card", POL_T_SECTION, POL(card), 0, 0, 0, 0, NULL, card_keys, "the card itself" },
+	{ "passcode", POL_T_SECTION, POL(passcode), 0, 0, 0, 0, NULL, passcode_keys,
+	  "the holder's passcode" },
+	{ "unlock", POL_T_SECTION, POL(unlock), 0, 0, 0, 0, NULL, unlock_keys,
+	  "unlocking a locked card" },
+	{ "tac", POL_T_SECTION, POL(tac), 0, 0, 0, 0, NULL, tac_keys,
+	  "Temporary Access Cards" },
+	{ "separation-of-duties", POL_T_SECTION, POL(duties), 0, 0, 0, 0, NULL, duties_keys,
+	  "who may do what" },
+	{ NULL },
+};
+
+/* The NHS rules (domain.md); policy/nhs.yaml must say exactly this. */
+static const struct pol_policy pol_nhs_default = {
+	.version = 1,
+	.authentication = {
+		.issuing_ca = "NHS Authentication G2",
+		.key_type = POL_KEY_RSA,
+		.key_bits = 2048,
+		.lifetime = 2 * YEAR,
+		.key_usage = POL_KU_DIGITAL_SIGNATURE,
+		.ext_key_usage = POL_EKU_CLIENT_AUTH,
+		.subject = "CN={name}, serialNumber={uuid}",
+		.crl_url = "http://pki.carecard.invalid/crl/authentication-g2.crl",
+		.ocsp_url = "http://pki.carecard.invalid/ocsp/authentication-g2",
+	},
+	.signing = {
+		.issuing_ca = "NHS Signing G2",
+		.key_type = POL_KEY_RSA,
+		.key_bits = 2048,
+		.lifetime = 2 * YEAR,
+		.key_usage = POL_KU_NON_REPUDIATION | POL_KU_DIGITAL_SIGNATURE,
+		.ext_key_usage = 0,
+		.subject = "CN={name}, serialNumber={uuid}",
+		.crl_url = "http://pki.carecard.invalid/crl/signing-g2.crl",
+		.ocsp_url = "http://pki.carecard.invalid/ocsp/signing-g2",
+	},
+	.renewal = {
+		.window = 90 * DAY,
+		.self_renewals_before_ra = 2,
+		.max_renewals = 0,
+		.self_renew_after_expiry = false,
+	},
+	.card = {
+		.retired_series = { 3, { "01", "02", "03" } },
+		.lifetime = 0,
+	},
+	.passcode = {
+		.min_length = 4,
+		.max_length = 8,
+		.max_tries = 3,
+		.max_age = 90 * DAY,
+		.warning = 14 * DAY,
+	},
+	.unlock = {
+		.roles = POL_ROLE_RA_AGENT | POL_ROLE_SPONSOR | POL_ROLE_LSA | POL_ROLE_PHARMACIST,
+		.same_organisation = POL_ROLE_SPONSOR | POL_ROLE_LSA | POL_ROLE_PHARMACIST,
+		.locum_may_unlock = false,
+		.self_service = true,
+		.self_service_requires = POL_CONTACT_EMAIL | POL_CONTACT_MOBILE,
+	},
+	.tac = {
+		.positions = { 2, { "pharmacist", "dispenser" } },
+		.max_activation = 14 * DAY,
+		.record_each_use = true,
+		.same_organisation = true,
+	},
+	.duties = {
+		.sponsor_not_ra_agent = true,
+		.own_card = false,
+		.same_organisation = POL_ROLE_SPONSOR | POL_ROLE_LSA | POL_ROLE_PHARMACIST,
+		.locum_may_act = false,
+		.sponsor = POL_ROLE_SPONSOR,
+		.issue = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER,
+		.renew = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER | POL_ROLE_LSA |
+			 POL_ROLE_PHARMACIST,
+		.repair = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER,
+		.revoke = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER,
+		.tac_activate = POL_ROLE_SPONSOR | POL_ROLE_LSA,
+	},
+	.source = "(built-in)",
+};
+
+const struct pol_policy *
+pol_policy_builtin(void)
+{
+	return &pol_nhs_default;
+}
+
+const char *
+pol_name_of(const struct pol_name *names, unsigned value)
+{
+	for (; names->name != NULL; names++)
+		if (names->value == value)
+			return names->name;
+	return NULL;
+}
+
+int
+pol_name_find(const struct pol_name *names, const char *name, unsigned *value)
+{
+	for (; names->name != NULL; names++) {
+		if (strcmp(names->name, name) == 0) {
+			*value = names->value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+const char *
+pol_role_name(unsigned role)
+{
+	return pol_name_of(role_names, role);
+}
+
+unsigned
+pol_role_parse(const char *name)
+{
+	unsigned v = 0;
+
+	return pol_name_find(role_names, name, &v) ? v : 0;
+}
+
+const char *
+pol_ku_name(unsigned ku)
+{
+	return pol_name_of(ku_names, ku);
+}
+
+const char *
+pol_eku_name(unsigned eku)
+{
+	return pol_name_of(eku_names, eku);
+}
+
+const char *
+pol_eku_oid(unsigned eku)
+{
+	return pol_name_of(eku_oids, eku);
+}
+
+const char *
+pol_strerror(int err)
+{
+	switch (err) {
+	case POL_OK:		return "success";
+	case POL_ERR_NOMEM:	return "out of memory";
+	case POL_ERR_IO:	return "cannot read the policy file";
+	case POL_ERR_SYNTAX:	return "malformed YAML";
+	case POL_ERR_SCHEMA:	return "invalid policy setting";
+	case POL_ERR_INVALID:	return "contradictory policy settings";
+	case POL_ERR_ARG:	return "invalid argument";
+	default:		return "unknown error";
+	}
+}
