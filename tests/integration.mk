@@ -15,8 +15,15 @@ CC_INTEGRATION_TESTS = \
 	%D%/integration/test-module-pkcs11-tool.sh \
 	%D%/integration/test-module-p11kit.sh \
 	%D%/integration/test-module-lockout.sh \
-	%D%/integration/test-module-stress.sh
-EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh
+	%D%/integration/test-module-stress.sh \
+	%D%/integration/test-client-mechanisms.sh \
+	%D%/integration/test-client-p11kit-server.sh \
+	%D%/integration/test-client-openssl.sh \
+	%D%/integration/test-client-tls.sh \
+	%D%/integration/test-client-nss.sh \
+	%D%/integration/test-client-java.sh
+EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh %D%/lib/tls.sh \
+	%D%/integration/java/CardSign.java
 
 # Benchmarks: built with the tests, run only by `make bench` (never timed in make check).
 check_PROGRAMS += %D%/bench/bench-sign

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Process isolation: the card served by `p11-kit server` in one process and
+# used through p11-kit-client.so in another. The application process never
+# loads the carecard module (so never maps the card's keys), yet lists the
+# card and signs with it; the signature verifies against the certificate.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/card.sh"
+
+command -v p11-kit >/dev/null || tap_skip_all "p11-kit not installed"
+command -v pkcs11-tool >/dev/null || tap_skip_all "pkcs11-tool (opensc) not installed"
+CLIENT=$(ls /usr/lib/*/pkcs11/p11-kit-client.so 2>/dev/null | head -n 1)
+[ -n "$CLIENT" ] || tap_skip_all "p11-kit-client.so (p11-kit-modules) not installed"
+[ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
+
+cc_world
+tap_plan 5
+
+cc_blank_card 1 && cc_personalise 1 rsa
+tap_is "card personalised" "$?" 0
+
+export XDG_RUNTIME_DIR="$CC_WORK/run"
+mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+env_out=$(cc_client p11-kit server --sh --provider "$CC_MODULE" --name carecard-test \
+	"pkcs11:token=Test%20Holder%201" 2>>"$TAP_LOG")
+echo "$env_out" >>"$TAP_LOG"
+eval "$env_out"
+if [ -n "${P11_KIT_SERVER_ADDRESS:-}" ] && [ -n "${P11_KIT_SERVER_PID:-}" ]; then
+	tap_pass "p11-kit server serves the card ($P11_KIT_SERVER_ADDRESS)"
+else
+	tap_fail "p11-kit server serves the card"
+	exit 1
+fi
+trap 'kill "$P11_KIT_SERVER_PID" 2>/dev/null; cc_cleanup' EXIT
+
+cli() { pkcs11-tool --module "$CLIENT" "$@"; }
+toks=$(cli -L 2>&1)
+tap_like "the client process sees the card through p11-kit-client.so" "$toks" 'Test Holder 1'
+
+printf 'Rx: 7 x prednisolone 5 mg\n' >"$CC_WORK/rx.txt"
+LD_DEBUG=files cli --token-label "Test Holder 1" --login --pin "$CC_PIN" --sign --id 02 \
+	-m SHA256-RSA-PKCS -i "$CC_WORK/rx.txt" -o "$CC_WORK/rx.sig" >"$CC_WORK/client.out" 2>"$CC_WORK/ld.out"
+openssl x509 -in "$CC_WORK/pki-1-02/cert.pem" -pubkey -noout >"$CC_WORK/pub.pem"
+tap_ok "a signature made through the server verifies against the certificate" \
+	openssl dgst -sha256 -verify "$CC_WORK/pub.pem" -signature "$CC_WORK/rx.sig" "$CC_WORK/rx.txt"
+if grep -q 'p11-kit-client.so' "$CC_WORK/ld.out" && ! grep -q 'carecard-pkcs11' "$CC_WORK/ld.out"; then
+	tap_pass "the signing process loaded p11-kit-client.so and never the carecard module"
+else
+	tap_fail "the signing process loaded p11-kit-client.so and never the carecard module"
+fi
