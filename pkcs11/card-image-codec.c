@@ -6,7 +6,7 @@
  * that remain before it is used. Any failure is CKR_TOKEN_NOT_RECOGNIZED
  * with one log line naming the file and the reason.
  */
-#include "config.h"
+#include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-image-int.h"
 #include "common/log.h"

@@ -7,7 +7,7 @@
  * keeps the store free of deprecated low-level APIs. Every derived key and
  * plaintext buffer is cleansed before it is released.
  */
-#include "config.h"
+#include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-image-int.h"
 #include "common/log.h"

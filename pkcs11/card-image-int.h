@@ -49,7 +49,6 @@ CK_RV cc_card_new_blank(const char *serial, struct cc_card **out);
 CK_RV cc_card_encode_content(const struct cc_card *card, unsigned char **out, size_t *len);
 CK_RV cc_card_encode(const struct cc_card *card, uint64_t generation, unsigned char **out,
 		     size_t *len);
-bool cc_kdf_params_valid(const struct cc_kdf_params *kdf);
 
 /* card-image-crypto.c */
 CK_RV cc_card_content_mac(const char *serial, const struct cc_card_key *key,

@@ -9,7 +9,7 @@
  * closing an unrelated descriptor of the same file does not drop the lock.
  * Without OFD locks a process-wide mutex adds the thread exclusion.
  */
-#include "config.h"
+#include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-image-int.h"
 #include "common/fileio.h"

@@ -3,7 +3,7 @@
  * public attributes. Encoding is in card-image-codec.c, cryptography in
  * card-image-crypto.c, files and locking in card-image-io.c.
  */
-#include "config.h"
+#include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-image-int.h"
 #include "common/log.h"

@@ -45,6 +45,13 @@ struct cc_kdf_params {
 /* The compiled-in default: scrypt N=2^14, r=8, p=1 (16 MiB, memory-hard). */
 extern const struct cc_kdf_params cc_kdf_default;
 
+/*
+ * Accepted range (also for parameters read from an image, so a crafted file
+ * cannot demand gigabytes): N a power of two in 2..2^20, r 1..32, p 1..16,
+ * 128*N*r <= 256 MiB.
+ */
+bool cc_kdf_params_valid(const struct cc_kdf_params *kdf);
+
 /* The unwrapped card key; lives only in memory while a user or SO is logged in. */
 struct cc_card_key {
 	unsigned char k[CC_CARD_KEY_LEN];
