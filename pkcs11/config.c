@@ -482,6 +482,19 @@ open_config(const char *path, FILE **out)
 	return CKR_OK;
 }
 
+/* libyaml's reason, where it noticed, and what it was in the middle of. */
+static void
+log_syntax_error(const char *path, const yaml_parser_t *p)
+{
+	char ctx[160] = "";
+
+	if (p->context != NULL)
+		snprintf(ctx, sizeof(ctx), " (%s started at %zu:%zu)", p->context,
+			 p->context_mark.line + 1, p->context_mark.column + 1);
+	util_log(LOG_ERR, "%s:%zu:%zu: YAML syntax error: %s%s", path, p->problem_mark.line + 1,
+		 p->problem_mark.column + 1, p->problem ? p->problem : "malformed", ctx);
+}
+
 /* Parse @path over the defaults already in @conf. */
 static CK_RV
 parse_file(const char *path, struct cc_config *conf)
@@ -501,10 +514,7 @@ parse_file(const char *path, struct cc_config *conf)
 	}
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		util_log(LOG_ERR, "%s:%zu:%zu: %s%s%s", path, parser.problem_mark.line + 1,
-			 parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "YAML syntax error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		log_syntax_error(path, &parser);
 		rv = CKR_GENERAL_ERROR;
 		goto out_parser;
 	}
