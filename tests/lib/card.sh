@@ -97,7 +97,7 @@ extendedKeyUsage=clientAuth"
 	printf '%s\nbasicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' \
 		"$_ext" >"$_d/ext.cnf"
 	openssl x509 -new -CA "$CC_CA_DIR/ca.pem" -CAkey "$CC_CA_DIR/ca.key" \
-		-force_pubkey "$_d/pub.pem" -subj "/O=Carecard Test/CN=$_cn" -days 30 \
+		-force_pubkey "$_d/pub.pem" -subj "/O=Carecard Test/OU=$_prof/CN=$_cn" -days 30 \
 		-extfile "$_d/ext.cnf" -out "$_d/cert.pem" >>"$TAP_LOG" 2>&1 || return 1
 	openssl x509 -in "$_d/cert.pem" -outform DER -out "$_d/cert.der" &&
 	cc_p11 --slot-index "$(($_slot - 1))" --login --pin "$CC_PIN" --write-object "$_d/cert.der" \

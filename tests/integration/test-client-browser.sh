@@ -1,0 +1,105 @@
+#!/bin/sh
+# A real browser: Chromium in a window on a private Xvfb display, with the
+# module in its NSS database and an AutoSelectCertificateForUrls policy,
+# loads a page from the loopback TLS server that requires a client
+# certificate. The passcode is typed once into Chromium's own "Unlock
+# Security Device" dialog (headless Chromium cannot show it). The page text
+# (copied through the X clipboard) must show the card's authentication
+# certificate and the TLS version; a screenshot is kept in the test log dir.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/card.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+
+for t in chromium Xvfb xdotool xclip import certutil modutil pkcs11-tool; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+[ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
+[ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "Chromium cannot load an ASan-instrumented module"
+POLICY_DIR=/etc/chromium/policies/managed
+mkdir -p "$POLICY_DIR" 2>/dev/null && [ -w "$POLICY_DIR" ] ||
+	tap_skip_all "cannot write Chromium's policy directory $POLICY_DIR (needs root)"
+
+cc_world
+SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
+mkdir -p "$SHOTS"
+POLICY=$POLICY_DIR/carecard-test-$$.json
+tap_plan 9
+
+cleanup_browser() {
+	[ -n "${chrome_pid:-}" ] && kill "$chrome_pid" 2>/dev/null
+	[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null
+	cc_tls_server_stop
+	rm -f "$POLICY"
+	cc_cleanup
+}
+trap cleanup_browser EXIT
+
+cc_blank_card 1 && cc_personalise 1 rsa
+tap_is "card personalised" "$?" 0
+cc_test_ca
+
+# Chromium on Linux uses the NSS database in ~/.pki/nssdb (our private HOME).
+db=sql:$HOME/.pki/nssdb
+mkdir -p "$HOME/.pki/nssdb"
+certutil -N -d "$db" --empty-password >>"$TAP_LOG" 2>&1 &&
+modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force >>"$TAP_LOG" 2>&1 &&
+certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1
+tap_is "Chromium's NSS database knows the module and trusts the test CA" "$?" 0
+
+Xvfb -displayfd 5 -screen 0 1280x900x24 -nolisten tcp 5>"$CC_WORK/display" 2>>"$TAP_LOG" &
+xvfb_pid=$!
+n=0; while [ ! -s "$CC_WORK/display" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+export DISPLAY=":$(cat "$CC_WORK/display")"
+[ "$DISPLAY" != ":" ]
+tap_is "private Xvfb display $DISPLAY" "$?" 0
+
+wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
+	_i=0
+	while [ $_i -lt $(($2 * 5)) ]; do
+		_w=$(xdotool search --name "$1" 2>/dev/null | head -n 1)
+		[ -n "$_w" ] && { echo "$_w"; return 0; }
+		sleep 0.2; _i=$((_i + 1))
+	done
+	return 1
+}
+
+browse() {	# browse tls1_2|tls1_3 -> page text in $CC_WORK/page-$1.txt
+	_v=$1
+	cc_tls_server_start "$_v" || return 1
+	printf '{"AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{}}"]}\n' \
+		"$CC_TLS_PORT" >"$POLICY"
+	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome-$_v" --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--disable-gpu --disable-quic --disable-features=Translate --window-position=0,0 \
+		--window-size=1200,850 "https://127.0.0.1:$CC_TLS_PORT/" >>"$CC_WORK/chrome.log" 2>&1 &
+	chrome_pid=$!
+	_dlg=$(wait_window 'Unlock Security Device' 60) || { echo "no passcode dialog" >>"$TAP_LOG"; return 1; }
+	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
+	xdotool type --window "$_dlg" --delay 40 "$CC_PIN"
+	xdotool key --window "$_dlg" Return
+	_page=$(wait_window '^127\.0\.0\.1' 30) || { echo "page did not load" >>"$TAP_LOG"; return 1; }
+	sleep 1
+	xdotool windowfocus --sync "$_page" 2>>"$TAP_LOG"
+	xdotool key --window "$_page" ctrl+a; sleep 0.3
+	xdotool key --window "$_page" ctrl+c; sleep 0.5
+	xclip -o -selection clipboard >"$CC_WORK/page-$_v.txt" 2>>"$TAP_LOG"
+	# Scroll the certificate into view for the screenshot.
+	xdotool key --window "$_page" ctrl+f; sleep 0.3
+	xdotool type --window "$_page" "Client certificate"; xdotool key --window "$_page" Return Escape
+	sleep 0.5
+	import -window root "$SHOTS/browser-$_v.png" 2>>"$TAP_LOG"
+	kill "$chrome_pid" 2>/dev/null; wait "$chrome_pid" 2>/dev/null; chrome_pid=
+	cc_tls_server_stop
+	rm -f "$POLICY"
+	return 0
+}
+
+for v in tls1_3 tls1_2; do
+	tap_ok "Chromium loads the page with the card ($v), passcode typed into its dialog" browse $v
+	cc_tls_page_cert "$CC_WORK/page-$v.txt" >"$CC_WORK/seen-$v.pem"
+	tap_is "the page shows the card's authentication certificate ($v)" \
+		"$(cc_cert_fp "$CC_WORK/seen-$v.pem")" "$(cc_cert_fp "$CC_WORK/pki-1-01/cert.pem")"
+	want=$(echo $v | sed 's/tls1_\(.\)/TLSv1.\1/')
+	tap_like "the page says the connection used $want" "$(cat "$CC_WORK/page-$v.txt")" "Protocol +: $want"
+done
+echo "# screenshots: $SHOTS"
