@@ -257,7 +257,7 @@ print_table(const struct explain *ex, const struct pol_policy *pol, int64_t now,
 	printf("policy:  %s\n", pol->source);
 	printf("card:    %s%s on %s\n", ex->card.serial != NULL ? ex->card.serial : "(no serial)",
 	       ex->card.tac ? " (TAC)" : "", at);
-	printf("actor:   %s at %s%s%s\n\n", pol_roles_text(ex->actor.roles, roles, sizeof(roles)),
+	printf("actor:   %s at %s%s%s\n\n", pol_roles_text(ex->actor.roles, false, roles, sizeof(roles)),
 	       ex->actor.org != NULL ? ex->actor.org : "(no organisation)",
 	       ex->actor.locum ? " (locum)" : "", ex->have_actor ? "" : " (default actor)");
 	printf("%-20s %-6s %-42s %s\n", "DECISION", "RESULT", "RULE", "WHY");

@@ -37,10 +37,10 @@ pol_decide_unlock(const struct pol_policy *pol, const struct pol_card_state *car
 
 	if (!unlockable(pol, card, out))
 		return;
-	pol_roles_text(u->roles, who, sizeof(who));
+	pol_roles_text(u->roles, true, who, sizeof(who));
 	if (actor == NULL || (acting = actor->roles & u->roles) == 0) {
 		pol_say(out, false, "unlock.roles",
-			"only a %s may unlock a card: ask one of them, with the holder present", who);
+			"only %s may unlock a card: ask one of them, with the holder present", who);
 		return;
 	}
 	if (!pol->duties.own_card && actor->person_id != NULL && card->holder_id != NULL &&
@@ -52,21 +52,20 @@ pol_decide_unlock(const struct pol_policy *pol, const struct pol_card_state *car
 	}
 	if (actor->locum && !u->locum_may_unlock) {
 		pol_say(out, false, "unlock.locum-may-unlock",
-			"a locum position may not unlock cards: ask a %s at the holder's organisation",
+			"a locum position may not unlock cards: ask %s at the holder's organisation",
 			who);
 		return;
 	}
 	snprintf(org, sizeof(org), "%s", actor->org != NULL ? actor->org : "no organisation");
 	if ((acting & ~u->same_organisation) == 0 && !pol_holder_at(card, actor->org)) {
 		pol_say(out, false, "unlock.same-organisation",
-			"a %s at %s may unlock only cards of holders at %s: ask a %s at the holder's organisation or an RA agent",
-			pol_roles_text(acting, who, sizeof(who)), org, org,
-			pol_roles_text(u->same_organisation, who, sizeof(who)));
+			"%s at %s may unlock only cards of holders at %s: ask someone at the holder's organisation, or an RA agent",
+			pol_roles_text(acting, true, who, sizeof(who)), org, org);
 		return;
 	}
 	pol_say(out, true, "unlock.roles",
-		"a %s at %s may unlock the card in a second reader with the holder present; the holder then sets a new passcode",
-		pol_roles_text(acting, who, sizeof(who)), org);
+		"%s at %s may unlock the card in a second reader with the holder present; the holder then sets a new passcode",
+		pol_roles_text(acting, true, who, sizeof(who)), org);
 }
 
 void
@@ -78,16 +77,16 @@ pol_decide_self_unlock(const struct pol_policy *pol, const struct pol_card_state
 
 	if (!unlockable(pol, card, out))
 		return;
-	pol_roles_text(u->roles, who, sizeof(who));
+	pol_roles_text(u->roles, true, who, sizeof(who));
 	if (!u->self_service) {
 		pol_say(out, false, "unlock.self-service",
-			"self-service unlock is not offered: ask a %s to unlock the card with you present",
+			"self-service unlock is not offered: ask %s to unlock the card with you present",
 			who);
 		return;
 	}
 	if ((card->contacts & u->self_service_requires) == 0) {
 		pol_say(out, false, "unlock.self-service-requires",
-			"self-service unlock needs a registered %s%s%s: register one with your RA; for now ask a %s to unlock the card",
+			"self-service unlock needs a registered %s%s%s: register one with your RA; for now ask %s to unlock the card",
 			(u->self_service_requires & POL_CONTACT_EMAIL) ? "email address" : "",
 			(u->self_service_requires & POL_CONTACT_MOBILE) ?
 				((u->self_service_requires & POL_CONTACT_EMAIL) ?
@@ -157,21 +156,21 @@ pol_decide_issue(const struct pol_policy *pol, const char *holder_id,
 
 	if (sponsor == NULL || (sponsor->roles & du->sponsor) == 0) {
 		pol_say(out, false, "separation-of-duties.operations.sponsor",
-			"the request needs a sponsor (%s) to vouch for the holder: find one at the holder's organisation",
-			pol_roles_text(du->sponsor, who, sizeof(who)));
+			"the request needs %s to vouch for the holder: find one at the holder's organisation",
+			pol_roles_text(du->sponsor, true, who, sizeof(who)));
 		return;
 	}
 	if (ra_agent == NULL || (ra_agent->roles & du->issue) == 0) {
 		pol_say(out, false, "separation-of-duties.operations.issue",
-			"identity must be checked by a %s: book the holder in with one",
-			pol_roles_text(du->issue, who, sizeof(who)));
+			"identity must be checked by %s: book the holder in with one",
+			pol_roles_text(du->issue, true, who, sizeof(who)));
 		return;
 	}
 	if (du->sponsor_not_ra_agent && sponsor->person_id != NULL &&
 	    ra_agent->person_id != NULL && strcmp(sponsor->person_id, ra_agent->person_id) == 0) {
 		pol_say(out, false, "separation-of-duties.sponsor-not-ra-agent",
 			"the sponsor and the RA agent who checks identity must be different people: ask another %s to check identity",
-			pol_roles_text(du->issue, who, sizeof(who)));
+			pol_roles_text(du->issue, false, who, sizeof(who)));
 		return;
 	}
 	if (!du->own_card && holder_id != NULL &&

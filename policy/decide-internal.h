@@ -10,8 +10,8 @@ void pol_say(struct pol_decision *out, bool allow, const char *rule, const char 
 /* "2026-11-21", or with the time of day when it is not midnight UTC. */
 const char *pol_date(int64_t t, char *buf, size_t len);
 
-/* "ra-agent, sponsor or pharmacist" */
-const char *pol_roles_text(unsigned roles, char *buf, size_t len);
+/* "an RA agent, a sponsor or a pharmacist" (@article) or "RA agent, sponsor or pharmacist". */
+const char *pol_roles_text(unsigned roles, bool article, char *buf, size_t len);
 
 /* Does the holder have a position at @org? */
 bool pol_holder_at(const struct pol_card_state *card, const char *org);

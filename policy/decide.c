@@ -44,24 +44,39 @@ pol_date(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
+/* How sentences name each role, with its article ("an RA agent"). */
+static const struct {
+	unsigned role;
+	const char *article, *name;
+} role_words[] = {
+	{ POL_ROLE_RA_AGENT, "an", "RA agent" },
+	{ POL_ROLE_RA_MANAGER, "an", "RA manager" },
+	{ POL_ROLE_SPONSOR, "a", "sponsor" },
+	{ POL_ROLE_LSA, "an", "LSA" },
+	{ POL_ROLE_PHARMACIST, "a", "pharmacist" },
+};
+
+#define NROLE_WORDS (sizeof(role_words) / sizeof(role_words[0]))
+
 const char *
-pol_roles_text(unsigned roles, char *buf, size_t len)
+pol_roles_text(unsigned roles, bool article, char *buf, size_t len)
 {
-	unsigned bit, left = roles;
-	size_t used = 0;
+	unsigned left = roles & (POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER | POL_ROLE_SPONSOR |
+				 POL_ROLE_LSA | POL_ROLE_PHARMACIST);
+	size_t i, used = 0;
 
 	buf[0] = '\0';
-	for (bit = 1; bit != 0 && left != 0; bit <<= 1) {
-		const char *name = pol_role_name(bit);
-
-		if (!(roles & bit) || name == NULL)
+	for (i = 0; i < NROLE_WORDS && left != 0; i++) {
+		if (!(left & role_words[i].role))
 			continue;
-		left &= ~bit;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used == 0 ? "" : left == 0 ? " or " : ", ", name);
+		left &= ~role_words[i].role;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s%s%s",
+					 used == 0 ? "" : left == 0 ? " or " : ", ",
+					 article ? role_words[i].article : "",
+					 article ? " " : "", role_words[i].name);
 	}
 	if (buf[0] == '\0')
-		snprintf(buf, len, "(nobody)");
+		snprintf(buf, len, "nobody");
 	return buf;
 }
 
@@ -145,30 +160,31 @@ pol_actor_may(const struct pol_policy *pol, const struct pol_card_state *card,
 	char who[96];
 	unsigned acting;
 
-	pol_roles_text(allowed, who, sizeof(who));
 	if (actor == NULL || (acting = actor->roles & allowed) == 0) {
-		pol_say(out, false, rule, "only a %s may %s: ask one of them", who, what);
+		pol_say(out, false, rule, "only %s may %s: ask one of them",
+			pol_roles_text(allowed, true, who, sizeof(who)), what);
 		return false;
 	}
 	if (!du->own_card && same_person(actor->person_id, card->holder_id)) {
 		pol_say(out, false, "separation-of-duties.own-card",
-			"nobody may %s their own card: ask another %s", what, who);
+			"nobody may %s for themselves: ask another %s", what,
+			pol_roles_text(allowed, false, who, sizeof(who)));
 		return false;
 	}
 	if ((acting & ~du->same_organisation) != 0)
 		return true;	/* acts for any organisation, e.g. an RA agent */
 	if (actor->locum && !du->locum_may_act) {
 		pol_say(out, false, "separation-of-duties.locum-may-act",
-			"a locum position may not %s: ask a %s at the holder's organisation", what,
-			who);
+			"a locum position may not %s: ask %s at the holder's organisation", what,
+			pol_roles_text(allowed, true, who, sizeof(who)));
 		return false;
 	}
 	if (!pol_holder_at(card, actor->org)) {
 		pol_say(out, false, "separation-of-duties.same-organisation",
-			"a %s may %s only for holders at their own organisation (%s): ask a %s there or an RA agent",
-			pol_roles_text(acting, who, sizeof(who)), what,
-			actor->org != NULL ? actor->org : "none given",
-			pol_roles_text(allowed & du->same_organisation, who, sizeof(who)));
+			"%s at %s may %s only for holders at %s: ask someone at the holder's organisation, or an RA agent",
+			pol_roles_text(acting, true, who, sizeof(who)),
+			actor->org != NULL ? actor->org : "no organisation", what,
+			actor->org != NULL ? actor->org : "their organisation");
 		return false;
 	}
 	return true;

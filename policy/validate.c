@@ -68,7 +68,8 @@ check_template(const struct pol_policy *pol, const struct pol_profile *p, size_t
 			t += 5;
 		} else if (*t == '{') {
 			return bad(pol, err, base + offsetof(struct pol_profile, subject), path, 0,
-				   NULL, "unknown placeholder at '%.16s': use {name} or {uuid}", t);
+				   NULL, "unknown placeholder '%.*s': use {name} or {uuid}",
+				   (int)(strcspn(t, "}") + (t[strcspn(t, "}")] == '}')), t);
 		}
 	}
 	if (!uuid)
@@ -147,7 +148,8 @@ check_roles(const struct pol_policy *pol, struct pol_error *err)
 
 	if (extra != 0)
 		return bad(pol, err, POL(unlock.same_organisation), "unlock.same-organisation",
-			   0, NULL, "'%s' is not in unlock.roles",
+			   POL(unlock.roles), "unlock.roles",
+			   "'%s' is in unlock.same-organisation but not in unlock.roles",
 			   pol_role_name(extra & -extra));
 	if (u->self_service && u->self_service_requires == 0)
 		return bad(pol, err, POL(unlock.self_service_requires),
