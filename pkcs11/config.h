@@ -1,0 +1,76 @@
+/*
+ * Module configuration (YAML, libyaml): which readers exist and where their
+ * directories are, and (until the policy engine provides them) the passcode
+ * rules. Shared by the module and the carecard-card tool.
+ *
+ * Lookup: $CARECARD_CONF if set (a missing file is then an error), else
+ * $(sysconfdir)/carecard/carecard.yaml if it exists, else built-in
+ * defaults: two readers, "Carecard Reader 1" and "Carecard Reader 2", with
+ * directories $XDG_DATA_HOME/carecard/readers/reader-1 and reader-2
+ * ($XDG_DATA_HOME defaults to ~/.local/share).
+ *
+ * Example:
+ *   readers:
+ *     - name: Desk reader
+ *       directory: /var/lib/carecard/desk
+ *   passcode:
+ *     min-length: 4
+ *     max-length: 8
+ *     max-tries: 3
+ *     max-age: 90d          # 0 = never expires
+ *     warning: 14d
+ *   so-max-tries: 3
+ *   kdf: { n: 16384, r: 8, p: 1 }
+ *   signing-key-always-authenticate: false
+ */
+#ifndef CC_CONFIG_H
+#define CC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "pkcs11/card-image.h"
+
+#define CC_MAX_READERS 16
+
+struct cc_reader_conf {
+	char *name;		/* slot description (<= 64 chars) */
+	char *dir;		/* absolute directory; created 0700 on first use */
+};
+
+struct cc_passcode_rules {
+	unsigned min_len;	/* 4 */
+	unsigned max_len;	/* 8 */
+	unsigned max_tries;	/* 3 */
+	int64_t max_age;	/* seconds; 0 = never expires */
+	int64_t warn_before;	/* seconds before expiry when CKF_USER_PIN_TO_BE_CHANGED is set */
+};
+
+struct cc_config {
+	char *source;			/* file it came from, or "(built-in defaults)" */
+	size_t nreaders;
+	struct cc_reader_conf *readers;
+	struct cc_passcode_rules passcode;
+	unsigned so_max_tries;		/* 3 */
+	struct cc_kdf_params kdf;	/* for newly set passcodes */
+	bool signing_always_authenticate;
+	char *policy_path;		/* optional: policy file (issue 3); NULL = none */
+};
+
+/*
+ * Load the configuration as described above into a new struct (caller
+ * frees with cc_config_free). A file that cannot be read or parsed, an
+ * unknown key, a wrong type or an out-of-range value gives CKR_GENERAL_ERROR
+ * and one log line "FILE:LINE:COLUMN: message".
+ */
+CK_RV cc_config_load(struct cc_config **out);
+
+/* Same, from an explicit file path (NULL = built-in defaults only). */
+CK_RV cc_config_load_file(const char *path, struct cc_config **out);
+
+void cc_config_free(struct cc_config *conf);
+
+#endif
