@@ -20,7 +20,7 @@ unlockable(const struct pol_policy *pol, const struct pol_card_state *card,
 		return false;
 	if (!card->locked) {
 		pol_say(out, false, "passcode.max-tries",
-			"the card is not locked (it locks after %u wrong passcodes): nothing to unlock",
+			"the card is not locked (it locks after %u wrong passcodes): nothing to unlock; the holder can log in with their passcode",
 			pol->passcode.max_tries);
 		return false;
 	}

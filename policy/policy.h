@@ -217,7 +217,7 @@ void pol_policy_free(struct pol_policy *pol);
  */
 int pol_duration_parse(const char *text, int64_t *out);
 
-/* Format @secs in the largest unit that divides it exactly ("2y", "90d"). */
+/* Format @secs in the largest unit that divides it exactly ("2y", "90d"); never weeks. */
 void pol_duration_format(int64_t secs, char *buf, size_t len);
 
 /* Canonical policy-file names; NULL for an unknown single bit. */

@@ -67,7 +67,8 @@ pol_duration_format(int64_t secs, char *buf, size_t len)
 		return;
 	}
 	for (i = 0; i < NUNITS; i++) {
-		if (secs % units[i].secs == 0) {
+		/* Weeks are accepted but never chosen: "14d" reads better than "2w". */
+		if (units[i].c != 'w' && secs % units[i].secs == 0) {
 			snprintf(buf, len, "%" PRId64 "%c", secs / units[i].secs, units[i].c);
 			return;
 		}
