@@ -150,48 +150,64 @@ txn_free(struct cc_card_txn *txn)
 {
 	if (txn == NULL)
 		return;
-	if (txn->lock_fd >= 0) {
-		close(txn->lock_fd);	/* drops the lock */
-#ifndef F_OFD_SETLKW
-		pthread_mutex_unlock(&txn_mutex);
-#endif
-	}
+	cc_card_unlock(txn->lock_fd);
 	cc_card_free(txn->card);
 	free(txn->path);
 	free(txn);
 }
 
 CK_RV
-cc_card_txn_begin(const char *path, struct cc_card_txn **out)
+cc_card_lock(const char *path, int *out)
 {
-	struct cc_card_txn *txn = NULL;
 	char lockpath[PATH_MAX];
-	CK_RV rv = CKR_HOST_MEMORY;
-	int fd;
+	int fd, r;
 
 	if (path == NULL || out == NULL ||
 	    snprintf(lockpath, sizeof(lockpath), "%s" CC_CARD_LOCK_EXT, path) >=
 	    (int)sizeof(lockpath))
+		return CKR_ARGUMENTS_BAD;
+	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		util_log(LOG_ERR, "%s: cannot open lock file: %s", lockpath, strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR ? CKR_DEVICE_REMOVED : CKR_DEVICE_ERROR;
+	}
+#ifndef F_OFD_SETLKW
+	pthread_mutex_lock(&txn_mutex);
+#endif
+	if ((r = lock_file(fd)) < 0) {
+		util_log(LOG_ERR, "%s: cannot lock: %s", lockpath, strerror(-r));
+		cc_card_unlock(fd);
+		return CKR_DEVICE_ERROR;
+	}
+	*out = fd;
+	return CKR_OK;
+}
+
+void
+cc_card_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);	/* drops the lock */
+#ifndef F_OFD_SETLKW
+	pthread_mutex_unlock(&txn_mutex);
+#endif
+}
+
+CK_RV
+cc_card_txn_begin(const char *path, struct cc_card_txn **out)
+{
+	struct cc_card_txn *txn = NULL;
+	CK_RV rv = CKR_HOST_MEMORY;
+
+	if (path == NULL || out == NULL)
 		return CKR_ARGUMENTS_BAD;
 	if ((txn = calloc(1, sizeof(*txn))) == NULL)
 		return CKR_HOST_MEMORY;
 	txn->lock_fd = -1;
 	if ((txn->path = strdup(path)) == NULL)
 		goto out;
-	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		rv = errno == ENOENT || errno == ENOTDIR ? CKR_DEVICE_REMOVED : CKR_DEVICE_ERROR;
-		util_log(LOG_ERR, "%s: cannot open lock file: %s", lockpath, strerror(errno));
+	if ((rv = cc_card_lock(path, &txn->lock_fd)) != CKR_OK)
 		goto out;
-	}
-#ifndef F_OFD_SETLKW
-	pthread_mutex_lock(&txn_mutex);
-#endif
-	txn->lock_fd = fd;
-	if (lock_file(fd) < 0) {
-		util_log(LOG_ERR, "%s: cannot lock: %s", lockpath, strerror(errno));
-		rv = CKR_DEVICE_ERROR;
-		goto out;
-	}
 	if ((rv = cc_card_load(path, &txn->card)) != CKR_OK)
 		goto out;
 	*out = txn;

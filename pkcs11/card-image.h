@@ -153,6 +153,15 @@ CK_RV cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key)
 void cc_card_txn_abort(struct cc_card_txn *txn);
 
 /*
+ * Just the lock of cc_card_txn_begin(), without loading the image: for
+ * tools that move a card file (even an unreadable one) out of a reader
+ * without racing a commit. *fd receives the lock descriptor; release it
+ * with cc_card_unlock(). CKR_DEVICE_ERROR (logged) on failure.
+ */
+CK_RV cc_card_lock(const char *path, int *fd);
+void cc_card_unlock(int fd);
+
+/*
  * Identity of the file now at @path, cheap (one stat): changes whenever the
  * image is rewritten or replaced. CKR_DEVICE_REMOVED when absent.
  */

@@ -8,3 +8,8 @@ noinst_LTLIBRARIES += %D%/libcarecard-store.la
 	%D%/config.c %D%/config.h
 %C%_libcarecard_store_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
 %C%_libcarecard_store_la_LIBADD = common/libcarecard-common.la $(OPENSSL_LIBS) $(YAML_LIBS)
+
+bin_PROGRAMS += %D%/carecard-card
+%C%_carecard_card_SOURCES = %D%/carecard-card.c %D%/card-tool-show.c %D%/card-tool.h
+%C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
+%C%_carecard_card_LDADD = %D%/libcarecard-store.la $(OPENSSL_LIBS)
