@@ -30,3 +30,11 @@ dist_noinst_DATA += \
 	%D%/data/config/durations.yaml \
 	%D%/data/config/empty.yaml \
 	%D%/data/config/good.yaml
+
+# carecard-card end to end; card-fixture personalises a card through the store.
+check_PROGRAMS += %D%/integration/card-fixture
+%C%_integration_card_fixture_SOURCES = %D%/integration/card-fixture.c
+%C%_integration_card_fixture_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
+%C%_integration_card_fixture_LDADD = pkcs11/libcarecard-store.la $(OPENSSL_LIBS)
+TESTS += %D%/integration/test-card-tool.sh
+EXTRA_DIST += %D%/integration/test-card-tool.sh
