@@ -1,11 +1,14 @@
 # policy/: the lifecycle policy engine (libyaml), linked by the module and
 # the CA, and the carecard-policy command.
+# policy_lib_c is also compiled by tests/policy.mk's clang fuzz target.
+policy_lib_c = \
+	%D%/schema.c %D%/value.c %D%/load.c %D%/validate.c %D%/show.c \
+	%D%/decide.c %D%/decide-access.c %D%/due.c
 noinst_LTLIBRARIES += %D%/libcarecard-policy.la
 %C%_libcarecard_policy_la_SOURCES = \
 	%D%/policy.h %D%/schema.h %D%/load-internal.h \
 	%D%/decide.h %D%/decide-internal.h \
-	%D%/decide.c %D%/decide-access.c %D%/due.c \
-	%D%/schema.c %D%/value.c %D%/load.c %D%/validate.c %D%/show.c
+	$(policy_lib_c)
 %C%_libcarecard_policy_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 %C%_libcarecard_policy_la_LIBADD = common/libcarecard-common.la $(YAML_LIBS)
 
