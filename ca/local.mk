@@ -4,7 +4,25 @@ noinst_LTLIBRARIES += %D%/libcarecard-ca.la
 %C%_libcarecard_ca_la_SOURCES = \
 	%D%/error.c %D%/error.h \
 	%D%/signer.c %D%/signer-keys.c %D%/signer.h %D%/signer-int.h \
-	%D%/hsm-provider.c %D%/hsm-provider.h
+	%D%/hsm-provider.c %D%/hsm-provider.h \
+	%D%/registry.c %D%/registry-schema.c %D%/registry-records.c \
+	%D%/registry.h %D%/registry-int.h \
+	%D%/audit.c %D%/audit.h \
+	%D%/secret.c %D%/secret.h \
+	%D%/ctx.c %D%/ctx.h \
+	%D%/x509util.c %D%/x509util.h \
+	%D%/hierarchy.c %D%/hierarchy.h \
+	%D%/init.c %D%/init.h \
+	%D%/profile.c %D%/profile.h \
+	%D%/issue.c %D%/issue.h \
+	%D%/crl.c %D%/crl.h
 %C%_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS)
 %C%_libcarecard_ca_la_LIBADD = common/libcarecard-common.la \
+	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+
+bin_PROGRAMS += %D%/carecard-ca
+%C%_carecard_ca_SOURCES = %D%/cli.c %D%/cli.h %D%/cli-init.c %D%/cli-issue.c \
+	%D%/cli-revoke.c %D%/cli-audit.c
+%C%_carecard_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+%C%_carecard_ca_LDADD = %D%/libcarecard-ca.la common/libcarecard-common.la \
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)

@@ -1,0 +1,137 @@
+/*
+ * ca/cli-init.c: "init" and "person-add".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/audit.h"
+#include "ca/cli.h"
+#include "ca/ctx.h"
+#include "ca/error.h"
+#include "ca/init.h"
+
+int
+cli_init(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "hsm-module", required_argument, NULL, 'm' },
+		{ "token-uri", required_argument, NULL, 't' },
+		{ "key-type", required_argument, NULL, 'k' },
+		{ "manager-uuid", required_argument, NULL, 'u' },
+		{ "manager-name", required_argument, NULL, 'n' },
+		{ "manager-email", required_argument, NULL, 'e' },
+		{ "crl-base-url", required_argument, NULL, 'c' },
+		{ "ocsp-url", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("init");
+	struct ca_init_opts o;
+	int c, h, r;
+
+	memset(&o, 0, sizeof(o));
+	o.key_type = CA_KEY_RSA2048;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
+			if (h < 0 || h == CLI_HELP_SHOWN)
+				return h;
+			continue;
+		}
+		switch (c) {
+		case 'm': o.hsm_module = optarg; break;
+		case 't': o.token = optarg; break;
+		case 'k':
+			if (ca_key_type_parse(optarg, &o.key_type) != CA_OK)
+				return cli_usage(cmd, "unknown key type '%s'", optarg);
+			break;
+		case 'u': o.manager_uuid = optarg; break;
+		case 'n': o.manager_name = optarg; break;
+		case 'e': o.manager_email = optarg; break;
+		case 'c': o.crl_base_url = optarg; break;
+		case 'o': o.ocsp_url = optarg; break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o.manager_uuid == NULL || o.manager_name == NULL)
+		return cli_usage(cmd, "--manager-uuid and --manager-name are required");
+	if ((r = cli_env_finish(env)) != CA_OK)
+		return r;
+	o.dir = env->state;
+	o.now = time(NULL);
+	if ((r = ca_init(&o)) == CA_OK)
+		printf("CA created in %s\n", o.dir);
+	return r;
+}
+
+static int
+person_add(struct ca_ctx *ctx, const struct ca_person *p, const char *role, time_t now)
+{
+	const char *kv[] = { "name", p->name, "ra_role", role, NULL };
+	char *details = NULL;
+	int r;
+
+	if ((r = ca_json_object(&details, kv)) != CA_OK)
+		return r;
+	if ((r = ca_reg_begin(ctx->reg)) == CA_OK) {
+		if ((r = ca_reg_person_add(ctx->reg, p)) != CA_OK ||
+		    (role != NULL && (r = ca_reg_ra_role_add(ctx->reg, p->uuid, role)) != CA_OK) ||
+		    (r = ca_audit_append(ctx->reg, now, ctx->actor, "person-add", p->uuid,
+					 details)) != CA_OK ||
+		    (r = ca_reg_commit(ctx->reg)) != CA_OK)
+			ca_reg_rollback(ctx->reg);
+	}
+	free(details);
+	return r;
+}
+
+int
+cli_person_add(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "uuid", required_argument, NULL, 'u' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "mobile", required_argument, NULL, 'M' },
+		{ "ra-role", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("person-add");
+	struct ca_person p = { NULL, NULL, NULL, NULL };
+	struct ca_ctx *ctx = NULL;
+	const char *role = NULL;
+	int c, h, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
+			if (h < 0 || h == CLI_HELP_SHOWN)
+				return h;
+			continue;
+		}
+		switch (c) {
+		case 'u': p.uuid = optarg; break;
+		case 'n': p.name = optarg; break;
+		case 'e': p.email = optarg; break;
+		case 'M': p.mobile = optarg; break;
+		case 'r': role = optarg; break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (p.uuid == NULL || p.name == NULL)
+		return cli_usage(cmd, "--uuid and --name are required");
+	if ((r = cli_env_finish(env)) != CA_OK ||
+	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+		return r;
+	ctx->actor = env->actor;
+	r = person_add(ctx, &p, role, time(NULL));
+	ca_ctx_free(ctx);
+	return r;
+}

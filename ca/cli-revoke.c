@@ -1,0 +1,151 @@
+/*
+ * ca/cli-revoke.c: "revoke" and "crl".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "ca/cli.h"
+#include "ca/crl.h"
+#include "ca/ctx.h"
+#include "ca/error.h"
+#include "ca/x509util.h"
+#include "common/fileio.h"
+
+int
+cli_revoke(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "serial", required_argument, NULL, 's' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("revoke");
+	struct ca_ctx *ctx = NULL;
+	const char *serial = NULL, *reason = NULL;
+	int c, h, code, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
+			if (h < 0 || h == CLI_HELP_SHOWN)
+				return h;
+			continue;
+		}
+		if (c == 's')
+			serial = optarg;
+		else if (c == 'r')
+			reason = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (serial == NULL || reason == NULL)
+		return cli_usage(cmd, "--serial and --reason are required");
+	if (ca_revoke_reason_parse(reason, &code) != CA_OK || code == 8)
+		return cli_usage(cmd, "unknown revocation reason '%s'", reason);
+	if ((r = cli_env_finish(env)) != CA_OK ||
+	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+		return r;
+	ctx->actor = env->actor;
+	r = ca_cert_revoke(ctx, serial, code, time(NULL));
+	ca_ctx_free(ctx);
+	return r;
+}
+
+static int
+crl_write(const char *path, const unsigned char *der, size_t len, int as_der)
+{
+	int e;
+
+	if (!as_der)
+		return ca_pem_write(path, "X509 CRL", der, len);
+	if ((e = util_file_write_atomic(path, der, len, 0644)) != 0) {
+		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(-e));
+		return CA_ERR_IO;
+	}
+	return CA_OK;
+}
+
+static int
+crl_run(struct cli_env *env, const struct ca_crl_opts *o, const char *out, int as_der)
+{
+	struct ca_ctx *ctx = NULL;
+	unsigned char *der = NULL;
+	char *path = NULL, rel[96];
+	size_t len = 0;
+	long number = 0;
+	int r;
+
+	if ((r = ca_ctx_open(env->state, &ctx)) != CA_OK)
+		return r;
+	ctx->actor = env->actor;
+	if ((r = ca_crl_generate(ctx, o, &der, &len, &number)) != CA_OK)
+		goto out;
+	snprintf(rel, sizeof(rel), "crl/%s%s.crl%s", o->issuer, o->delta ? "-delta" : "",
+		 as_der ? "" : ".pem");
+	if (out == NULL && (out = path = ca_ctx_path(ctx, rel)) == NULL) {
+		r = CA_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = crl_write(out, der, len, as_der)) == CA_OK)
+		printf("%s CRL %ld written to %s\n", o->delta ? "delta" : "full", number, out);
+out:
+	OPENSSL_free(der);
+	free(path);
+	ca_ctx_free(ctx);
+	return r;
+}
+
+int
+cli_crl(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "issuer", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "delta", no_argument, NULL, 'D' },
+		{ "der", no_argument, NULL, 'd' },
+		{ "next-update", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("crl");
+	struct ca_crl_opts o;
+	const char *out = NULL;
+	int c, h, r, as_der = 0;
+	char *end;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
+			if (h < 0 || h == CLI_HELP_SHOWN)
+				return h;
+			continue;
+		}
+		switch (c) {
+		case 'i': o.issuer = optarg; break;
+		case 'o': out = optarg; break;
+		case 'D': o.delta = 1; break;
+		case 'd': as_der = 1; break;
+		case 'n':
+			o.next_update_days = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || o.next_update_days <= 0 || o.next_update_days > 366)
+				return cli_usage(cmd, "bad --next-update '%s'", optarg);
+			break;
+		}
+	}
+	if (optind != argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (o.issuer == NULL)
+		return cli_usage(cmd, "--issuer is required");
+	if ((r = cli_env_finish(env)) != CA_OK)
+		return r;
+	o.now = time(NULL);
+	return crl_run(env, &o, out, as_der);
+}

@@ -1,0 +1,255 @@
+/*
+ * ca/cli.c: carecard-ca main(), command table and exit statuses.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ca/cli.h"
+#include "ca/error.h"
+#include "common/log.h"
+
+/*
+ * Exit statuses: the one table (documented in carecard-ca(1)). Codes not
+ * listed (internal, memory, crypto, database, I/O) exit 1.
+ */
+static const struct {
+	int err;
+	int status;
+} exit_table[] = {
+	{ CA_OK, 0 },
+	{ CA_ERR_USAGE, 2 },
+	{ CA_ERR_NOT_FOUND, 3 },
+	{ CA_ERR_EXISTS, 4 },
+	{ CA_ERR_BAD_REQUEST, 5 },
+	{ CA_ERR_AUDIT, 6 },
+	{ CA_ERR_HSM, 7 },
+	{ CA_ERR_STATE, 8 },
+	{ CA_ERR_PERM, 9 },
+};
+
+static int
+exit_status(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++)
+		if (exit_table[i].err == err)
+			return exit_table[i].status;
+	return 1;
+}
+
+static const struct cli_cmd commands[] = {
+	{ "init", cli_init, "create a CA: state directory, HSM token, hierarchy, registry",
+	  "--manager-uuid UUID --manager-name NAME [--manager-email EMAIL]\n"
+	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|rsa2048|ec]\n"
+	  "       [--crl-base-url URL] [--ocsp-url URL]" },
+	{ "person-add", cli_person_add, "register a person (holder, sponsor, RA staff)",
+	  "--uuid UUID --name NAME [--email EMAIL] [--mobile NUMBER]\n"
+	  "       [--ra-role ra-manager|ra-agent|sponsor|lsa]" },
+	{ "issue-cert", cli_issue_cert, "issue a certificate from a PKCS#10 request",
+	  "--profile authentication|signing --csr FILE --holder UUID --out FILE\n"
+	  "       [--card SERIAL] [--days N] [--crl-url URL] [--ocsp-url URL]" },
+	{ "revoke", cli_revoke, "revoke a certificate",
+	  "--serial HEX --reason REASON\n"
+	  "       REASON: keyCompromise (lost, stolen), affiliationChanged (leaver),\n"
+	  "       cessationOfOperation (death), superseded, cACompromise,\n"
+	  "       privilegeWithdrawn, certificateHold, aACompromise, unspecified" },
+	{ "crl", cli_crl, "generate a full or delta CRL",
+	  "--issuer authentication|signing|root [--out FILE] [--delta] [--next-update DAYS]\n"
+	  "       [--der]" },
+	{ "audit", cli_audit, "verify or show the hash-chained audit log",
+	  "verify | show [--limit N]" },
+};
+
+const struct cli_cmd *
+cli_cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+usage_cmd(FILE *f, const struct cli_cmd *c)
+{
+	fprintf(f, "usage: carecard-ca %s [--state DIR] [--actor UUID] %s\n  %s\n",
+		c->name, c->usage, c->summary);
+}
+
+static void
+usage_all(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: carecard-ca [--state DIR] [--actor UUID] COMMAND [OPTIONS]\n"
+		"       carecard-ca COMMAND --help\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nstate directory: --state, else $CARECARD_CA_STATE, else "
+		"$XDG_DATA_HOME/carecard/ca\nexit status: 0 ok, 1 error, 2 usage, 3 not found,"
+		" 4 exists, 5 bad request,\n  6 audit log broken, 7 HSM error, 8 wrong state,"
+		" 9 insecure permissions\n");
+}
+
+int
+cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "carecard-ca: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_cmd(stderr, cmd);
+	return CA_ERR_USAGE;
+}
+
+int
+cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd, struct cli_env *env)
+{
+	switch (c) {
+	case CLI_OPT_STATE:
+		env->state = arg;
+		return 1;
+	case CLI_OPT_ACTOR:
+		env->actor = arg;
+		return 1;
+	case CLI_OPT_HELP:
+		usage_cmd(stdout, cmd);
+		return CLI_HELP_SHOWN;
+	case '?':
+		usage_cmd(stderr, cmd);
+		return CA_ERR_USAGE;
+	}
+	return 0;
+}
+
+int
+cli_read_input(const char *path, unsigned char **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	unsigned char *buf = NULL;
+	size_t n;
+
+	if (f == NULL) {
+		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(errno));
+		return errno == ENOENT ? CA_ERR_NOT_FOUND : CA_ERR_IO;
+	}
+	if ((buf = malloc(1 << 20)) == NULL) {
+		if (f != stdin)
+			fclose(f);
+		return CA_ERR_ALLOC;
+	}
+	n = fread(buf, 1, 1 << 20, f);
+	if (f != stdin)
+		fclose(f);
+	*out = buf;
+	*len = n;
+	return CA_OK;
+}
+
+/* Defaults: state from the environment or XDG; actor from the environment
+ * or the invoking Unix user. */
+static int
+env_defaults(struct cli_env *env)
+{
+	const char *s = getenv("CARECARD_CA_STATE"), *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+
+	if (env->actor == NULL)
+		env->actor = getenv("CARECARD_CA_ACTOR");
+	if (env->actor == NULL) {
+		snprintf(env->actor_buf, sizeof(env->actor_buf), "uid:%ld", (long)getuid());
+		env->actor = env->actor_buf;
+	}
+	if (env->state != NULL)
+		return CA_OK;
+	if (s != NULL && *s != '\0') {
+		env->state = s;
+		return CA_OK;
+	}
+	if (xdg != NULL && *xdg == '/') {
+		if (asprintf(&env->state_buf, "%s/carecard/ca", xdg) < 0)
+			return CA_ERR_ALLOC;
+	} else if (home != NULL && *home == '/') {
+		if (asprintf(&env->state_buf, "%s/.local/share/carecard/ca", home) < 0)
+			return CA_ERR_ALLOC;
+	} else {
+		fprintf(stderr, "carecard-ca: no --state, CARECARD_CA_STATE or HOME\n");
+		return CA_ERR_USAGE;
+	}
+	env->state = env->state_buf;
+	return CA_OK;
+}
+
+/* Global options come before the command; commands accept them too. */
+static int
+global_opts(int *argc, char ***argv, struct cli_env *env)
+{
+	while (*argc > 1 && strncmp((*argv)[1], "--", 2) == 0) {
+		const char *o = (*argv)[1];
+
+		if (strcmp(o, "--help") == 0) {
+			usage_all(stdout);
+			return CLI_HELP_SHOWN;
+		}
+		if ((strcmp(o, "--state") != 0 && strcmp(o, "--actor") != 0) || *argc < 3) {
+			usage_all(stderr);
+			return CA_ERR_USAGE;
+		}
+		if (strcmp(o, "--state") == 0)
+			env->state = (*argv)[2];
+		else
+			env->actor = (*argv)[2];
+		*argc -= 2;
+		*argv += 2;
+	}
+	return CA_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_env env;
+	const struct cli_cmd *cmd;
+	int r;
+
+	memset(&env, 0, sizeof(env));
+	util_log_set_ident("carecard-ca");
+	/* A CLI user needs the reasons on the terminal; syslog gets them too. */
+	setenv("CARECARD_LOG_STDERR", "1", 0);
+	if ((r = global_opts(&argc, &argv, &env)) != CA_OK)
+		return r == CLI_HELP_SHOWN ? 0 : exit_status(r);
+	if (argc < 2) {
+		usage_all(stderr);
+		return exit_status(CA_ERR_USAGE);
+	}
+	if ((cmd = cli_cmd_find(argv[1])) == NULL) {
+		fprintf(stderr, "carecard-ca: unknown command '%s'\n", argv[1]);
+		usage_all(stderr);
+		return exit_status(CA_ERR_USAGE);
+	}
+	r = cmd->run(argc - 1, argv + 1, &env);
+	if (r == CLI_HELP_SHOWN)
+		r = CA_OK;
+	if (r < 0 && r != CA_ERR_USAGE)
+		fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, ca_strerror(r));
+	free(env.state_buf);
+	return exit_status(r);
+}
+
+int
+cli_env_finish(struct cli_env *env)
+{
+	return env_defaults(env);
+}

@@ -1,0 +1,342 @@
+/*
+ * ca/issue.c: see issue.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "ca/audit.h"
+#include "ca/error.h"
+#include "ca/issue.h"
+#include "ca/profile.h"
+#include "ca/x509util.h"
+#include "common/log.h"
+
+void
+ca_issued_clear(struct ca_issued *c)
+{
+	if (c == NULL)
+		return;
+	OPENSSL_free(c->serial);
+	OPENSSL_free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+csr_decode(OSSL_LIB_CTX *libctx, const unsigned char *csr, size_t len, X509_REQ **out)
+{
+	X509_REQ *req = X509_REQ_new_ex(libctx, NULL);
+	const unsigned char *p = csr;
+	BIO *b = NULL;
+
+	if (req == NULL)
+		return CA_ERR_ALLOC;
+	if (len > 10 && memcmp(csr, "-----BEGIN", 10) == 0) {
+		if ((b = BIO_new_mem_buf(csr, (int)len)) == NULL ||
+		    PEM_read_bio_X509_REQ(b, &req, NULL, NULL) == NULL)
+			goto bad;
+	} else if (d2i_X509_REQ(&req, &p, (long)len) == NULL || p != csr + len) {
+		goto bad;	/* DER must be exactly one request */
+	}
+	BIO_free(b);
+	*out = req;
+	return CA_OK;
+bad:
+	util_log_ossl_errors("CSR");
+	util_log(LOG_ERR, "the request is not a well-formed PKCS#10 CSR");
+	BIO_free(b);
+	X509_REQ_free(req);
+	return CA_ERR_BAD_REQUEST;
+}
+
+int
+ca_csr_parse(OSSL_LIB_CTX *libctx, const unsigned char *csr, size_t len, X509_REQ **out)
+{
+	X509_REQ *req = NULL;
+	EVP_PKEY *pk;
+	int r;
+
+	if (csr == NULL || len == 0 || len > 65536)
+		return CA_ERR_BAD_REQUEST;
+	if ((r = csr_decode(libctx, csr, len, &req)) != CA_OK)
+		return r;
+	r = CA_ERR_BAD_REQUEST;
+	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
+		util_log(LOG_ERR, "CSR: unsupported or malformed public key");
+		goto out;
+	}
+	if (X509_REQ_verify_ex(req, pk, libctx, NULL) != 1) {
+		util_log(LOG_ERR, "CSR: signature does not verify (proof of possession failed)");
+		goto out;
+	}
+	if (!(EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) >= 2048) &&
+	    !EVP_PKEY_is_a(pk, "EC")) {
+		util_log(LOG_ERR, "CSR: key must be RSA >= 2048 bits or EC");
+		goto out;
+	}
+	*out = req;
+	req = NULL;
+	r = CA_OK;
+out:
+	util_log_ossl_errors("CSR");
+	X509_REQ_free(req);
+	return r;
+}
+
+/* The AlgorithmIdentifier parameters of a public key, duplicated. */
+static int
+param_dup(int ptype, const void *pval, void **out)
+{
+	*out = NULL;
+	if (ptype == V_ASN1_OBJECT)
+		*out = OBJ_dup(pval);
+	else if (ptype == V_ASN1_SEQUENCE || ptype == V_ASN1_OCTET_STRING)
+		*out = ASN1_STRING_dup(pval);
+	else
+		return CA_OK;	/* V_ASN1_NULL / V_ASN1_UNDEF: nothing to copy */
+	return *out != NULL ? CA_OK : CA_ERR_ALLOC;
+}
+
+/*
+ * Copy the request's SubjectPublicKeyInfo field by field: algorithm,
+ * parameters and key bits go over verbatim, so the certificate carries
+ * exactly the key the holder proved possession of, and no key is decoded
+ * and re-encoded through OpenSSL's encoders (X509_set_pubkey would).
+ */
+static int
+spki_copy(X509 *crt, X509_REQ *req)
+{
+	ASN1_OBJECT *alg = NULL;
+	const ASN1_OBJECT *palg;
+	const unsigned char *pk;
+	unsigned char *bits = NULL;
+	X509_ALGOR *pa;
+	const void *pval;
+	void *param = NULL;
+	int pklen, ptype, r;
+
+	if (X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_REQ_get_X509_PUBKEY(req)) != 1)
+		return CA_ERR_BAD_REQUEST;
+	X509_ALGOR_get0(&palg, &ptype, &pval, pa);
+	if ((r = param_dup(ptype, pval, &param)) != CA_OK)
+		return r;
+	if ((alg = OBJ_dup(palg)) == NULL || (bits = OPENSSL_memdup(pk, (size_t)pklen)) == NULL ||
+	    X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(crt), alg, ptype, param, bits,
+				   pklen) != 1) {
+		ASN1_OBJECT_free(alg);
+		OPENSSL_free(bits);
+		if (ptype == V_ASN1_OBJECT)
+			ASN1_OBJECT_free(param);
+		else
+			ASN1_STRING_free(param);
+		return CA_ERR_ALLOC;
+	}
+	return CA_OK;
+}
+
+static int
+holder_name(const struct ca_person *p, X509_NAME **out)
+{
+	X509_NAME *n = X509_NAME_new();
+
+	if (n == NULL ||
+	    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"Carecard", -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8, (const unsigned char *)"People", -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(n, "serialNumber", MBSTRING_UTF8, (const unsigned char *)p->uuid, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)p->name, -1, -1, 0) != 1) {
+		X509_NAME_free(n);
+		return CA_ERR_CRYPTO;
+	}
+	*out = n;
+	return CA_OK;
+}
+
+struct ee_urls {
+	char *crl, *ocsp;
+};
+
+static int
+urls_get(struct ca_ctx *ctx, const struct ca_issue_req *req, const char *issuer,
+	 struct ee_urls *u)
+{
+	char *base = NULL;
+	int r;
+
+	if (req->crl_url != NULL) {
+		u->crl = strdup(req->crl_url);
+	} else {
+		if ((r = ca_reg_config_get(ctx->reg, "crl-base-url", &base)) != CA_OK)
+			return r;
+		if (asprintf(&u->crl, "%s/%s.crl", base, issuer) < 0)
+			u->crl = NULL;
+		free(base);
+	}
+	if (req->ocsp_url != NULL)
+		u->ocsp = strdup(req->ocsp_url);
+	else if ((r = ca_reg_config_get(ctx->reg, "ocsp-url", &u->ocsp)) != CA_OK)
+		return r;
+	if (u->crl == NULL || u->ocsp == NULL)
+		return CA_ERR_ALLOC;
+	/* They are spliced into OpenSSL's X509V3 config syntax. */
+	if (strpbrk(u->crl, ",\n") != NULL || strpbrk(u->ocsp, ",\n") != NULL) {
+		util_log(LOG_ERR, "CRL/OCSP URLs must not contain commas or newlines");
+		return CA_ERR_USAGE;
+	}
+	return CA_OK;
+}
+
+static int
+ee_extensions(X509 *crt, X509 *issuer, const struct ca_profile *pr, const struct ee_urls *u)
+{
+	X509V3_CTX v3;
+	char *crl = NULL, *aia = NULL;
+	int r = CA_ERR_ALLOC;
+
+	if (asprintf(&crl, "URI:%s", u->crl) < 0) {
+		crl = NULL;
+		goto out;
+	}
+	if (asprintf(&aia, "OCSP;URI:%s", u->ocsp) < 0) {
+		aia = NULL;
+		goto out;
+	}
+	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
+	if ((r = ca_ext_add(crt, &v3, NID_basic_constraints, "critical,CA:FALSE")) != CA_OK ||
+	    (r = ca_ext_add(crt, &v3, NID_key_usage, pr->key_usage)) != CA_OK ||
+	    (pr->ext_key_usage != NULL &&
+	     (r = ca_ext_add(crt, &v3, NID_ext_key_usage, pr->ext_key_usage)) != CA_OK) ||
+	    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK ||
+	    (r = ca_ext_add(crt, &v3, NID_authority_key_identifier, "keyid:always")) != CA_OK ||
+	    (r = ca_ext_add(crt, &v3, NID_crl_distribution_points, crl)) != CA_OK)
+		goto out;
+	r = ca_ext_add(crt, &v3, NID_info_access, aia);
+out:
+	free(crl);
+	free(aia);
+	return r;
+}
+
+/* Build and sign the certificate; nothing touches the registry yet. */
+static int
+ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
+	 struct ca_issuer *is, const struct ca_person *holder, X509_REQ *csr,
+	 struct ca_issued *out)
+{
+	struct ee_urls u = { NULL, NULL };
+	X509 *crt = NULL;
+	X509_NAME *name = NULL;
+	ASN1_INTEGER *serial = NULL;
+	char *hex = NULL;
+	int r = CA_ERR_ALLOC;
+
+	if ((crt = X509_new_ex(ctx->libctx, NULL)) == NULL)
+		goto out;
+	if ((r = urls_get(ctx, req, is->name, &u)) != CA_OK ||
+	    (r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK ||
+	    (r = holder_name(holder, &name)) != CA_OK)
+		goto out;
+	r = CA_ERR_CRYPTO;
+	if (X509_set_version(crt, X509_VERSION_3) != 1 ||
+	    X509_set_serialNumber(crt, serial) != 1 ||
+	    X509_set_issuer_name(crt, X509_get_subject_name(is->cert)) != 1 ||
+	    X509_set_subject_name(crt, name) != 1)
+		goto out;
+	if ((r = ca_validity_set(crt, req->now, req->validity_days > 0 ? req->validity_days
+				 : pr->validity_days)) != CA_OK ||
+	    (r = spki_copy(crt, csr)) != CA_OK ||
+	    (r = ee_extensions(crt, is->cert, pr, &u)) != CA_OK)
+		goto out;
+	if (X509_sign(crt, is->pkey, ctx->md) <= 0) {
+		r = CA_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = ca_x509_der(crt, &out->der, &out->derlen)) != CA_OK)
+		goto out;
+	out->serial = hex;
+	hex = NULL;
+out:
+	if (r == CA_ERR_CRYPTO)
+		util_log_ossl_errors(__func__);
+	free(u.crl);
+	free(u.ocsp);
+	OPENSSL_free(hex);
+	ASN1_INTEGER_free(serial);
+	X509_NAME_free(name);
+	X509_free(crt);
+	return r;
+}
+
+/* The certificate row and its audit entry, in one transaction. */
+static int
+ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
+	  int days, const struct ca_issued *c)
+{
+	struct ca_cert_rec rec = { 0 };
+	char *details = NULL, notafter[24];
+	const char *kv[] = { "profile", pr->name, "holder", req->holder, "card", req->card,
+			     "not_after", notafter, NULL };
+	int r;
+
+	rec.serial = c->serial;
+	rec.card = (char *)req->card;
+	rec.holder = (char *)req->holder;
+	rec.profile = (char *)pr->name;
+	rec.issuer = (char *)pr->issuer;
+	rec.not_before = (int64_t)req->now;
+	rec.not_after = (int64_t)req->now + (int64_t)days * 86400;
+	rec.der = c->der;
+	rec.derlen = c->derlen;
+	snprintf(notafter, sizeof(notafter), "%lld", (long long)rec.not_after);
+	if ((r = ca_json_object(&details, kv)) != CA_OK)
+		return r;
+	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_cert_add(ctx->reg, &rec)) != CA_OK ||
+	    (r = ca_audit_append(ctx->reg, req->now, ctx->actor, "issue-cert", c->serial,
+				 details)) != CA_OK ||
+	    (r = ca_reg_commit(ctx->reg)) != CA_OK)
+		ca_reg_rollback(ctx->reg);
+out:
+	free(details);
+	return r;
+}
+
+int
+ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
+{
+	const struct ca_profile *pr = ca_profile_find(req->profile);
+	struct ca_person holder = { 0 };
+	struct ca_issued c = { 0 };
+	struct ca_issuer *is;
+	X509_REQ *csr = NULL;
+	int r;
+
+	if (pr == NULL || (is = ca_ctx_issuer(ctx, pr->issuer)) == NULL || is->pkey == NULL) {
+		util_log(LOG_ERR, "unknown certificate profile '%s'",
+			 req->profile != NULL ? req->profile : "");
+		return CA_ERR_USAGE;
+	}
+	if ((r = ca_reg_person_get(ctx->reg, req->holder, &holder)) != CA_OK) {
+		if (r == CA_ERR_NOT_FOUND)
+			util_log(LOG_ERR, "holder %s is not in the registry", req->holder);
+		return r;
+	}
+	if ((r = ca_csr_parse(ctx->libctx, req->csr, req->csrlen, &csr)) != CA_OK ||
+	    (r = ee_build(ctx, req, pr, is, &holder, csr, &c)) != CA_OK ||
+	    (r = ee_record(ctx, req, pr, req->validity_days > 0 ? req->validity_days
+			   : pr->validity_days, &c)) != CA_OK)
+		goto out;
+	*out = c;
+	memset(&c, 0, sizeof(c));
+out:
+	ca_issued_clear(&c);
+	X509_REQ_free(csr);
+	ca_person_clear(&holder);
+	return r;
+}

@@ -1,0 +1,32 @@
+/*
+ * Shared by the registry*.c files only: the connection and small SQLite
+ * helpers. Nothing outside the registry includes this (or sqlite3.h).
+ */
+#ifndef CC_CA_REGISTRY_INT_H
+#define CC_CA_REGISTRY_INT_H
+
+#include <sqlite3.h>
+
+#include "ca/registry.h"
+
+struct ca_reg {
+	sqlite3 *db;
+};
+
+/* Log the connection's error for @what and return CA_ERR_DB (or
+ * CA_ERR_EXISTS for a uniqueness violation). */
+int ca_reg_fail(struct ca_reg *reg, const char *what);
+
+/* Prepare @sql; on failure logs and returns CA_ERR_DB. */
+int ca_reg_prep(struct ca_reg *reg, const char *sql, sqlite3_stmt **out);
+
+/* Bind @s (NULL binds SQL NULL); SQLITE_STATIC: @s must outlive the step. */
+int ca_reg_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* strdup of column @i, NULL for SQL NULL; CA_ERR_ALLOC on OOM. */
+int ca_reg_col_dup(sqlite3_stmt *st, int i, char **out);
+
+/* Step a statement that returns no rows; CA_OK or ca_reg_fail(). */
+int ca_reg_step_done(struct ca_reg *reg, sqlite3_stmt *st, const char *what);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * ca/registry-schema.c: the registry schema as ordered migrations.
+ * Append new migrations at the end; never edit one that has shipped.
+ */
+#include "config.h"
+
+#include "ca/registry-int.h"
+
+static const char *const ca_migrations[] = {
+	/* 1: the initial schema. */
+	"CREATE TABLE config ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+
+	"CREATE TABLE people ("
+	"  uuid TEXT PRIMARY KEY"
+	"    CHECK (length(uuid) = 12 AND uuid NOT GLOB '*[^0-9]*'),"
+	"  name TEXT NOT NULL CHECK (name <> ''),"
+	"  email TEXT,"
+	"  mobile TEXT);"
+
+	"CREATE TABLE organisations ("
+	"  ods TEXT PRIMARY KEY CHECK (ods <> ''),"
+	"  name TEXT NOT NULL,"
+	"  is_locum INTEGER NOT NULL DEFAULT 0 CHECK (is_locum IN (0, 1)));"
+
+	"CREATE TABLE positions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person TEXT NOT NULL REFERENCES people(uuid),"
+	"  role TEXT NOT NULL,"
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"
+	"  UNIQUE (person, role, org));"
+
+	"CREATE TABLE ra_roles ("
+	"  person TEXT NOT NULL REFERENCES people(uuid),"
+	"  role TEXT NOT NULL"
+	"    CHECK (role IN ('ra-manager', 'ra-agent', 'sponsor', 'lsa')),"
+	"  PRIMARY KEY (person, role));"
+
+	"CREATE TABLE cards ("
+	"  serial TEXT PRIMARY KEY,"
+	"  series TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'blank',"
+	"  is_tac INTEGER NOT NULL DEFAULT 0 CHECK (is_tac IN (0, 1)),"
+	"  holder TEXT REFERENCES people(uuid));"
+
+	"CREATE TABLE certificates ("
+	"  serial TEXT PRIMARY KEY,"
+	"  card TEXT REFERENCES cards(serial),"
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"
+	"  profile TEXT NOT NULL,"
+	"  issuer TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  renewal_count INTEGER NOT NULL DEFAULT 0,"
+	"  self_renewals INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),"
+	"  revocation_reason INTEGER,"
+	"  revocation_time INTEGER,"
+	"  der BLOB NOT NULL,"
+	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)));"
+	/* CRL generation reads only revoked rows of one issuer. */
+	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"
+	"  WHERE status = 'revoked';"
+	"CREATE INDEX certificates_holder ON certificates (holder);"
+
+	/* Domain rule: nobody is both Sponsor and RA agent for one request. */
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sponsor TEXT REFERENCES people(uuid),"
+	"  ra_agent TEXT REFERENCES people(uuid),"
+	"  subject TEXT REFERENCES people(uuid),"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  CHECK (sponsor IS NULL OR ra_agent IS NULL OR sponsor <> ra_agent));"
+
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  details TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);",
+};
+
+int
+ca_reg_schema_latest(void)
+{
+	return (int)(sizeof(ca_migrations) / sizeof(ca_migrations[0]));
+}
+
+int
+ca_reg_open(const char *path, int create, struct ca_reg **out)
+{
+	struct ca_reg *reg = NULL;
+	int r;
+
+	if ((r = ca_reg_open_unmigrated(path, create, &reg)) != 0)
+		return r;
+	if ((r = ca_reg_migrate(reg, ca_migrations, ca_reg_schema_latest())) != 0) {
+		ca_reg_close(reg);
+		return r;
+	}
+	*out = reg;
+	return 0;
+}

@@ -1,0 +1,367 @@
+/*
+ * ca/registry.c: connection, migrations, transactions, settings, people
+ * and RA roles. Certificates and audit rows are in registry-records.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ca/error.h"
+#include "ca/registry-int.h"
+#include "common/log.h"
+
+int
+ca_reg_fail(struct ca_reg *reg, const char *what)
+{
+	int ext = sqlite3_extended_errcode(reg->db);
+
+	util_log(LOG_ERR, "registry: %s: %s", what, sqlite3_errmsg(reg->db));
+	if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
+		return CA_ERR_EXISTS;
+	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return CA_ERR_NOT_FOUND;
+	if (ext == SQLITE_CONSTRAINT_CHECK)
+		return CA_ERR_USAGE;
+	return CA_ERR_DB;
+}
+
+int
+ca_reg_prep(struct ca_reg *reg, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v2(reg->db, sql, -1, out, NULL) != SQLITE_OK)
+		return ca_reg_fail(reg, "prepare");
+	return CA_OK;
+}
+
+int
+ca_reg_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	int rc = s == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+
+	return rc == SQLITE_OK ? CA_OK : CA_ERR_DB;
+}
+
+int
+ca_reg_col_dup(sqlite3_stmt *st, int i, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	*out = NULL;
+	if (t == NULL)
+		return CA_OK;
+	if ((*out = strdup((const char *)t)) == NULL)
+		return CA_ERR_ALLOC;
+	return CA_OK;
+}
+
+int
+ca_reg_step_done(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return ca_reg_fail(reg, what);
+	return CA_OK;
+}
+
+static int
+exec(struct ca_reg *reg, const char *sql, const char *what)
+{
+	if (sqlite3_exec(reg->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ca_reg_fail(reg, what);
+	return CA_OK;
+}
+
+/* SQLite gives new files 0644; create the registry 0600 ourselves. */
+static int
+create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		util_log(LOG_ERR, "registry: cannot create %s: %s", path, strerror(errno));
+		return CA_ERR_IO;
+	}
+	close(fd);
+	return CA_OK;
+}
+
+int
+ca_reg_open_unmigrated(const char *path, int create, struct ca_reg **out)
+{
+	struct ca_reg *reg = NULL;
+	int r;
+
+	if (!create && access(path, F_OK) != 0) {
+		util_log(LOG_ERR, "registry %s does not exist", path);
+		return CA_ERR_NOT_FOUND;
+	}
+	if (create && (r = create_private(path)) != CA_OK)
+		return r;
+	if ((reg = calloc(1, sizeof(*reg))) == NULL)
+		return CA_ERR_ALLOC;
+	r = CA_ERR_DB;
+	if (sqlite3_open_v2(path, &reg->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		util_log(LOG_ERR, "registry: cannot open %s: %s", path,
+			 reg->db != NULL ? sqlite3_errmsg(reg->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(reg->db, 5000);
+	/* WAL: readers never block the writer. synchronous=FULL: a committed
+	 * issuance survives power loss (an issued certificate must be on
+	 * record). foreign_keys is per connection, so set it every time. */
+	if ((r = exec(reg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		      "PRAGMA foreign_keys=ON;", "pragmas")) != CA_OK)
+		goto out;
+	*out = reg;
+	reg = NULL;
+	r = CA_OK;
+out:
+	ca_reg_close(reg);
+	return r;
+}
+
+void
+ca_reg_close(struct ca_reg *reg)
+{
+	if (reg == NULL)
+		return;
+	ca_reg_rollback(reg);
+	sqlite3_close_v2(reg->db);
+	free(reg);
+}
+
+int
+ca_reg_begin(struct ca_reg *reg)
+{
+	return exec(reg, "BEGIN IMMEDIATE", "begin");
+}
+
+int
+ca_reg_commit(struct ca_reg *reg)
+{
+	return exec(reg, "COMMIT", "commit");
+}
+
+void
+ca_reg_rollback(struct ca_reg *reg)
+{
+	if (reg->db != NULL && !sqlite3_get_autocommit(reg->db))
+		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+version_read(struct ca_reg *reg, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT coalesce(max(version), 0) FROM schema_version",
+			     &st)) != CA_OK)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		r = CA_OK;
+	} else {
+		r = ca_reg_fail(reg, "schema version");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_schema_version(struct ca_reg *reg, int *out)
+{
+	return version_read(reg, out);
+}
+
+static int
+version_record(struct ca_reg *reg, int v)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO schema_version (version, applied)"
+			     " VALUES (?, strftime('%s', 'now'))", &st)) != CA_OK)
+		return r;
+	sqlite3_bind_int(st, 1, v);
+	r = ca_reg_step_done(reg, st, "record schema version");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_migrate(struct ca_reg *reg, const char *const *sql, int n)
+{
+	int cur = 0, v, r;
+
+	if ((r = ca_reg_begin(reg)) != CA_OK)
+		return r;
+	if ((r = exec(reg, "CREATE TABLE IF NOT EXISTS schema_version ("
+		      " version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)",
+		      "create schema_version")) != CA_OK ||
+	    (r = version_read(reg, &cur)) != CA_OK)
+		goto out;
+	if (cur > n) {
+		util_log(LOG_ERR, "registry schema %d is newer than this program (%d)", cur, n);
+		r = CA_ERR_STATE;
+		goto out;
+	}
+	for (v = cur + 1; v <= n; v++) {
+		if ((r = exec(reg, sql[v - 1], "migration")) != CA_OK ||
+		    (r = version_record(reg, v)) != CA_OK) {
+			util_log(LOG_ERR, "registry migration %d failed; nothing applied", v);
+			goto out;
+		}
+	}
+	r = ca_reg_commit(reg);
+out:
+	if (r != CA_OK)
+		ca_reg_rollback(reg);
+	return r;
+}
+
+int
+ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT value FROM config WHERE key = ?", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, key);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		r = ca_reg_col_dup(st, 0, out);
+		break;
+	case SQLITE_DONE:
+		r = CA_ERR_NOT_FOUND;
+		break;
+	default:
+		r = ca_reg_fail(reg, "config get");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_config_set(struct ca_reg *reg, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO config (key, value) VALUES (?, ?)"
+			     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+			     &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, key);
+	ca_reg_bind_text(st, 2, value);
+	r = ca_reg_step_done(reg, st, "config set");
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+ca_person_clear(struct ca_person *p)
+{
+	if (p == NULL)
+		return;
+	free(p->uuid);
+	free(p->name);
+	free(p->email);
+	free(p->mobile);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO people (uuid, name, email, mobile)"
+			     " VALUES (?, ?, ?, ?)", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, p->uuid);
+	ca_reg_bind_text(st, 2, p->name);
+	ca_reg_bind_text(st, 3, p->email);
+	ca_reg_bind_text(st, 4, p->mobile);
+	r = ca_reg_step_done(reg, st, "add person");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
+{
+	struct ca_person p = { 0 };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT uuid, name, email, mobile FROM people"
+			     " WHERE uuid = ?", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, uuid);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		if ((r = ca_reg_col_dup(st, 0, &p.uuid)) != CA_OK ||
+		    (r = ca_reg_col_dup(st, 1, &p.name)) != CA_OK ||
+		    (r = ca_reg_col_dup(st, 2, &p.email)) != CA_OK ||
+		    (r = ca_reg_col_dup(st, 3, &p.mobile)) != CA_OK)
+			break;
+		*out = p;
+		memset(&p, 0, sizeof(p));
+		break;
+	case SQLITE_DONE:
+		r = CA_ERR_NOT_FOUND;
+		break;
+	default:
+		r = ca_reg_fail(reg, "get person");
+	}
+	ca_person_clear(&p);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO ra_roles (person, role) VALUES (?, ?)",
+			     &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, uuid);
+	ca_reg_bind_text(st, 2, role);
+	r = ca_reg_step_done(reg, st, "add RA role");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT 1 FROM ra_roles WHERE person = ? AND role = ?",
+			     &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, uuid);
+	ca_reg_bind_text(st, 2, role);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		r = CA_OK;
+		break;
+	case SQLITE_DONE:
+		r = CA_ERR_NOT_FOUND;
+		break;
+	default:
+		r = ca_reg_fail(reg, "RA role");
+	}
+	sqlite3_finalize(st);
+	return r;
+}

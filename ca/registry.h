@@ -1,0 +1,129 @@
+/*
+ * ca/registry: the CA's SQLite registry, and the only code that touches SQL.
+ *
+ * The database runs in WAL mode with foreign keys enforced. Its schema is a
+ * list of ordered migrations; ca_reg_open() applies the missing ones in one
+ * transaction and refuses a database newer than this program.
+ *
+ * Every CA operation writes its record(s) and its audit entry between
+ * ca_reg_begin() and ca_reg_commit() (or ca_reg_rollback() on any error),
+ * so either both land or neither does.
+ *
+ * Strings returned through out-parameters are malloc'ed and owned by the
+ * caller; structures are released with their *_clear() function.
+ */
+#ifndef CC_CA_REGISTRY_H
+#define CC_CA_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct ca_reg;
+
+/* Schema version this program writes (the last migration). */
+int ca_reg_schema_latest(void);
+
+/*
+ * Open (and with @create, create with mode 0600) the registry at @path and
+ * bring its schema up to date. CA_ERR_NOT_FOUND if it does not exist and
+ * !@create; CA_ERR_STATE if its schema is newer than ca_reg_schema_latest().
+ */
+int ca_reg_open(const char *path, int create, struct ca_reg **out);
+
+/* Close; rolls back an open transaction. Accepts NULL. */
+void ca_reg_close(struct ca_reg *reg);
+
+int ca_reg_schema_version(struct ca_reg *reg, int *out);
+
+/*
+ * For tests and tools: open without migrating, and apply the migrations
+ * @sql[0..n-1] (version i+1 is @sql[i]) that the database lacks, all in one
+ * transaction: on any failure nothing is applied.
+ */
+int ca_reg_open_unmigrated(const char *path, int create, struct ca_reg **out);
+int ca_reg_migrate(struct ca_reg *reg, const char *const *sql, int n);
+
+/* BEGIN IMMEDIATE: take the write lock now, so two CAs never interleave. */
+int ca_reg_begin(struct ca_reg *reg);
+int ca_reg_commit(struct ca_reg *reg);
+/* Roll back if a transaction is open; harmless otherwise. */
+void ca_reg_rollback(struct ca_reg *reg);
+
+/* Small key/value settings (HSM module path, token label, CRL numbers). */
+int ca_reg_config_get(struct ca_reg *reg, const char *key, char **out);
+int ca_reg_config_set(struct ca_reg *reg, const char *key, const char *value);
+
+struct ca_person {
+	char *uuid;	/* 12 digits */
+	char *name;
+	char *email;	/* may be NULL */
+	char *mobile;	/* may be NULL */
+};
+
+void ca_person_clear(struct ca_person *p);
+
+/* CA_ERR_EXISTS if the UUID is taken, CA_ERR_USAGE if it is not 12 digits. */
+int ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p);
+int ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out);
+
+/* @role: "ra-manager", "ra-agent", "sponsor" or "lsa" (else CA_ERR_USAGE). */
+int ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role);
+int ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role);
+
+enum ca_cert_status {
+	CA_CERT_VALID,
+	CA_CERT_REVOKED,
+};
+
+struct ca_cert_rec {
+	char *serial;		/* upper-case hex, no leading zeros */
+	char *card;		/* may be NULL */
+	char *holder;		/* UUID */
+	char *profile;		/* "authentication", "signing" */
+	char *issuer;		/* issuing CA name: "authentication", "signing" */
+	int64_t not_before, not_after;
+	int renewal_count, self_renewals;
+	enum ca_cert_status status;
+	int reason;		/* CRL_REASON_*, when revoked */
+	int64_t revoked_at;	/* when revoked */
+	unsigned char *der;
+	size_t derlen;
+};
+
+void ca_cert_rec_clear(struct ca_cert_rec *c);
+
+int ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c);
+int ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out);
+
+/* CA_ERR_NOT_FOUND, or CA_ERR_STATE if it is already revoked. */
+int ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t when);
+
+/*
+ * Stream the revoked certificates of @issuer with revoked_at >= @since
+ * (0: all) to @cb, in no particular order. A non-zero return from @cb stops
+ * the walk and is returned. The strings are valid only during the call.
+ */
+typedef int (*ca_reg_revoked_cb)(void *arg, const char *serial, int64_t revoked_at, int reason);
+int ca_reg_revoked_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
+			   ca_reg_revoked_cb cb, void *arg);
+
+/* One audit entry as stored. Borrowed strings in callbacks. */
+struct ca_audit_row {
+	int64_t id;
+	const char *time, *actor, *action, *subject, *details;
+	const char *prev_hash, *hash;	/* 64 hex digits */
+};
+
+/* Id and hash of the newest entry; *id = 0 and @hash empty if none. */
+int ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65]);
+int ca_reg_audit_insert(struct ca_reg *reg, const struct ca_audit_row *row);
+
+/* Entries in id order; as ca_reg_revoked_foreach for @cb's result. */
+typedef int (*ca_reg_audit_cb)(void *arg, const struct ca_audit_row *row);
+int ca_reg_audit_foreach(struct ca_reg *reg, ca_reg_audit_cb cb, void *arg);
+
+/* The highest id ever handed out (AUTOINCREMENT's sqlite_sequence). */
+int ca_reg_audit_max_issued(struct ca_reg *reg, int64_t *out);
+
+#endif
