@@ -10,11 +10,15 @@ noinst_LTLIBRARIES += %D%/libcarecard-policy.la
 	%D%/decide.h %D%/decide-internal.h \
 	$(policy_lib_c)
 %C%_libcarecard_policy_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
-%C%_libcarecard_policy_la_LIBADD = common/libcarecard-common.la $(YAML_LIBS)
+# It needs common/libcarecard-common.la (util_file_read_all) but does not
+# LIBADD it: the module's convenience library already carries common, and
+# naming it twice puts its objects twice into the archive (duplicate
+# symbols). Final programs link common themselves.
+%C%_libcarecard_policy_la_LIBADD = $(YAML_LIBS)
 
 bin_PROGRAMS += %D%/carecard-policy
 %C%_carecard_policy_SOURCES = %D%/cli.c %D%/cli.h %D%/cli-explain.c
-%C%_carecard_policy_LDADD = %D%/libcarecard-policy.la
+%C%_carecard_policy_LDADD = %D%/libcarecard-policy.la common/libcarecard-common.la
 
 # The shipped NHS policy: $(pkgdatadir)/policy/nhs.yaml (POL_DEFAULT_PATH).
 policydir = $(pkgdatadir)/policy

@@ -5,7 +5,7 @@ TESTS += %D%/unit/test-policy-load
 %C%_unit_test_policy_load_SOURCES = %D%/unit/test-policy-load.c
 %C%_unit_test_policy_load_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_policy_load_CPPFLAGS = $(AM_CPPFLAGS) -DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
-%C%_unit_test_policy_load_LDADD = policy/libcarecard-policy.la $(CC_TEST_LIBS)
+%C%_unit_test_policy_load_LDADD = policy/libcarecard-policy.la common/libcarecard-common.la $(CC_TEST_LIBS)
 endif
 if HAVE_CMOCKA
 check_PROGRAMS += %D%/unit/test-policy-decide
@@ -13,7 +13,7 @@ TESTS += %D%/unit/test-policy-decide
 %C%_unit_test_policy_decide_SOURCES = %D%/unit/test-policy-decide.c
 %C%_unit_test_policy_decide_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_policy_decide_CPPFLAGS = $(AM_CPPFLAGS) -DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
-%C%_unit_test_policy_decide_LDADD = policy/libcarecard-policy.la $(CC_TEST_LIBS)
+%C%_unit_test_policy_decide_LDADD = policy/libcarecard-policy.la common/libcarecard-common.la $(CC_TEST_LIBS)
 endif
 
 # The loader's fuzz harness in replay mode: every seed and malformed file
@@ -24,7 +24,7 @@ TESTS += %D%/fuzz/fuzz-policy-replay
 %C%_fuzz_fuzz_policy_replay_SOURCES = %D%/fuzz/fuzz-policy.c
 %C%_fuzz_fuzz_policy_replay_CPPFLAGS = $(AM_CPPFLAGS) -DPOL_FUZZ_REPLAY \
 	-DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
-%C%_fuzz_fuzz_policy_replay_LDADD = policy/libcarecard-policy.la
+%C%_fuzz_fuzz_policy_replay_LDADD = policy/libcarecard-policy.la common/libcarecard-common.la
 EXTRA_DIST += %D%/fuzz/corpus-policy %D%/policy/bad
 
 # libFuzzer build, outside the default build:
