@@ -1,0 +1,347 @@
+/*
+ * Objects: C_CreateObject, C_DestroyObject, C_GetAttributeValue,
+ * C_SetAttributeValue, C_FindObjects*.
+ */
+#include <config.h>	/* autoconf; "config.h" would find pkcs11/config.h */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkcs11/api.h"
+#include "pkcs11/audit.h"
+#include "pkcs11/create.h"
+#include "pkcs11/schema.h"
+#include "pkcs11/session.h"
+#include "pkcs11/slot.h"
+#include "pkcs11/state.h"
+#include "pkcs11/token.h"
+
+static CK_RV
+session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
+{
+	CK_RV rv;
+
+	if ((rv = cc_lock_checked()) != CKR_OK)
+		return rv;
+	if ((rv = cc_session_lookup_locked(cc_state_get(), h, s, slot)) != CKR_OK)
+		cc_unlock();
+	return rv;
+}
+
+/* A visible object of @slot; private objects do not exist before login. */
+static CK_RV
+object_get(struct cc_slot *slot, CK_OBJECT_HANDLE h, struct cc_object **out)
+{
+	struct cc_object *o = cc_object_list_find(slot->objects, h);
+
+	if (o == NULL || !cc_slot_object_visible(slot, o))
+		return CKR_OBJECT_HANDLE_INVALID;
+	*out = o;
+	return CKR_OK;
+}
+
+/* Writing token objects needs a R/W session and the user (the card key). */
+static CK_RV
+token_write_allowed(const struct cc_session *s, const struct cc_slot *slot)
+{
+	if (!(s->flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	if (slot->login != CC_LOGIN_USER)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+struct add_arg {
+	const struct cc_attrs *attrs;
+	uint32_t uid;
+};
+
+static CK_RV
+add_fn(struct cc_card *card, const struct cc_card_key *key, void *arg)
+{
+	struct add_arg *a = arg;
+
+	a->uid = cc_card_object_reserve_uid(card);
+	return cc_card_object_add(card, a->uid, a->attrs->a, a->attrs->n, NULL, 0);
+}
+
+/* Handle of the token object @uid after a refresh. */
+static CK_RV
+handle_of_uid(struct cc_slot *slot, uint32_t uid, CK_OBJECT_HANDLE *out)
+{
+	struct cc_object *o;
+
+	for (o = slot->objects; o != NULL; o = o->next) {
+		if (o->uid == uid && o->owner == 0 && !o->builtin) {
+			*out = o->handle;
+			return CKR_OK;
+		}
+	}
+	return CKR_DEVICE_ERROR;
+}
+
+static CK_RV
+create_session_object(struct cc_session *s, struct cc_slot *slot, struct cc_attrs *attrs,
+		      CK_OBJECT_HANDLE *out)
+{
+	struct cc_object *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return CKR_HOST_MEMORY;
+	o->attrs = *attrs;
+	memset(attrs, 0, sizeof(*attrs));
+	o->klass = cc_attrs_ulong(&o->attrs, CKA_CLASS, CKO_DATA);
+	o->owner = s->handle;
+	o->handle = cc_state_object_handle_locked();
+	o->next = slot->objects;
+	slot->objects = o;
+	*out = o->handle;
+	return CKR_OK;
+}
+
+CK_RV
+cc_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJECT_HANDLE_PTR out)
+{
+	struct cc_attrs attrs = { 0 };
+	struct cc_session *s;
+	struct cc_slot *slot;
+	struct add_arg arg = { &attrs, 0 };
+	struct cc_state *st;
+	CK_RV rv;
+
+	if (out == NULL || tmpl == NULL || cc_tmpl_check(tmpl, n) != CKR_OK)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+		return rv;
+	st = cc_state_get();
+	if ((rv = cc_create_attrs(st->libctx, tmpl, n, &attrs)) != CKR_OK)
+		goto out;
+	if (cc_attrs_bool(&attrs, CKA_PRIVATE, false) && slot->login != CC_LOGIN_USER) {
+		rv = CKR_USER_NOT_LOGGED_IN;
+		goto out;
+	}
+	if (!cc_attrs_bool(&attrs, CKA_TOKEN, false)) {
+		rv = create_session_object(s, slot, &attrs, out);
+		goto out;
+	}
+	if ((rv = token_write_allowed(s, slot)) != CKR_OK)
+		goto out;
+	if ((rv = cc_token_edit_locked(st, slot, true, add_fn, &arg)) != CKR_OK)
+		goto out;
+	rv = handle_of_uid(slot, arg.uid, out);
+out:
+	cc_attrs_clear(&attrs);
+	cc_unlock();
+	return rv;
+}
+
+static CK_RV
+remove_fn(struct cc_card *card, const struct cc_card_key *key, void *arg)
+{
+	return cc_card_object_remove(card, *(uint32_t *)arg);
+}
+
+CK_RV
+cc_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
+{
+	struct cc_session *s;
+	struct cc_slot *slot;
+	struct cc_object *o, **pp;
+	uint32_t uid;
+	CK_RV rv;
+
+	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+		return rv;
+	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
+		goto out;
+	if (o->builtin) {
+		rv = CKR_ACTION_PROHIBITED;
+	} else if (o->owner != 0) {
+		for (pp = &slot->objects; *pp != o; pp = &(*pp)->next)
+			;
+		*pp = o->next;
+		cc_object_free(o);
+	} else if ((rv = token_write_allowed(s, slot)) == CKR_OK) {
+		uid = o->uid;
+		rv = cc_token_edit_locked(cc_state_get(), slot, true, remove_fn, &uid);
+	}
+out:
+	cc_unlock();
+	return rv;
+}
+
+CK_RV
+cc_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR size)
+{
+	struct cc_session *s;
+	struct cc_slot *slot;
+	struct cc_object *o;
+	CK_ULONG i, total = 0;
+	CK_RV rv;
+
+	if (size == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+		return rv;
+	if ((rv = object_get(slot, obj, &o)) == CKR_OK) {
+		for (i = 0; i < o->attrs.n; i++)
+			total += o->attrs.a[i].ulValueLen;
+		*size = total;
+	}
+	cc_unlock();
+	return rv;
+}
+
+CK_RV
+cc_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
+		       CK_ULONG n)
+{
+	struct cc_session *s;
+	struct cc_slot *slot;
+	struct cc_object *o;
+	CK_RV rv;
+
+	if (tmpl == NULL && n > 0)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+		return rv;
+	if ((rv = object_get(slot, obj, &o)) == CKR_OK)
+		rv = cc_attrs_copy_out(o->klass, &o->attrs, tmpl, n);
+	cc_unlock();
+	return rv;
+}
+
+struct set_arg {
+	uint32_t uid;
+	const CK_ATTRIBUTE *tmpl;
+	CK_ULONG n;
+};
+
+static CK_RV
+set_fn(struct cc_card *card, const struct cc_card_key *key, void *arg)
+{
+	struct set_arg *a = arg;
+	struct cc_stored_object *so = cc_card_object_find(card, a->uid);
+	CK_ULONG i;
+	CK_RV rv;
+
+	if (so == NULL)
+		return CKR_OBJECT_HANDLE_INVALID;
+	for (i = 0; i < a->n; i++) {
+		rv = cc_stored_object_set_attr(so, a->tmpl[i].type, a->tmpl[i].pValue,
+					       a->tmpl[i].ulValueLen);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	return CKR_OK;
+}
+
+/* Only CKA_LABEL and CKA_ID change after creation (schema CC_ATTR_SETTABLE). */
+CK_RV
+cc_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
+		       CK_ULONG n)
+{
+	struct cc_session *s;
+	struct cc_slot *slot;
+	struct cc_object *o;
+	struct set_arg arg = { 0, tmpl, n };
+	CK_ULONG i;
+	CK_RV rv;
+
+	if (tmpl == NULL || cc_tmpl_check(tmpl, n) != CKR_OK)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+		return rv;
+	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
+		goto out;
+	if ((rv = cc_schema_check_template(o->klass, tmpl, n, CC_ATTR_SETTABLE)) != CKR_OK)
+		goto out;
+	if (!cc_attrs_bool(&o->attrs, CKA_MODIFIABLE, true)) {
+		rv = CKR_ATTRIBUTE_READ_ONLY;
+		goto out;
+	}
+	if (o->owner != 0) {
+		for (i = 0; i < n && rv == CKR_OK; i++)
+			rv = cc_attrs_set(&o->attrs, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen);
+		goto out;
+	}
+	if ((rv = token_write_allowed(s, slot)) != CKR_OK)
+		goto out;
+	arg.uid = o->uid;
+	rv = cc_token_edit_locked(cc_state_get(), slot, true, set_fn, &arg);
+out:
+	cc_unlock();
+	return rv;
+}
+
+CK_RV
+cc_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
+{
+	struct cc_session *s;
+	struct cc_slot *slot;
+	struct cc_object *o;
+	CK_ULONG count = 0;
+	CK_RV rv;
+
+	if (cc_tmpl_check(tmpl, n) != CKR_OK)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+		return rv;
+	if (s->find.active) {
+		rv = CKR_OPERATION_ACTIVE;
+		goto out;
+	}
+	for (o = slot->objects; o != NULL; o = o->next)
+		count++;
+	if ((s->find.handles = calloc(count + 1, sizeof(CK_OBJECT_HANDLE))) == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	/* Results are fixed now; objects created later are not returned. */
+	for (o = slot->objects; o != NULL; o = o->next)
+		if (cc_slot_object_visible(slot, o) && cc_attrs_match(&o->attrs, tmpl, n))
+			s->find.handles[s->find.n++] = o->handle;
+	s->find.active = true;
+out:
+	cc_unlock();
+	return rv;
+}
+
+CK_RV
+cc_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max, CK_ULONG_PTR n)
+{
+	struct cc_session *s;
+	CK_RV rv;
+
+	if (out == NULL || n == NULL)
+		return CKR_ARGUMENTS_BAD;
+	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+		return rv;
+	if (!s->find.active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		goto out;
+	}
+	for (*n = 0; *n < max && s->find.pos < s->find.n; (*n)++)
+		out[*n] = s->find.handles[s->find.pos++];
+out:
+	cc_unlock();
+	return rv;
+}
+
+CK_RV
+cc_C_FindObjectsFinal(CK_SESSION_HANDLE h)
+{
+	struct cc_session *s;
+	CK_RV rv;
+
+	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+		return rv;
+	if (!s->find.active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	} else {
+		free(s->find.handles);
+		memset(&s->find, 0, sizeof(s->find));
+	}
+	cc_unlock();
+	return rv;
+}

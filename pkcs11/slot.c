@@ -1,0 +1,217 @@
+#include <config.h>	/* autoconf; "config.h" would find pkcs11/config.h */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "pkcs11/session.h"
+#include "pkcs11/slot.h"
+#include "pkcs11/state.h"
+
+CK_RV
+cc_slots_create_locked(struct cc_state *st)
+{
+	size_t i;
+
+	if (st->conf->nreaders == 0)
+		return CKR_OK;
+	if ((st->slots = calloc(st->conf->nreaders, sizeof(*st->slots))) == NULL)
+		return CKR_HOST_MEMORY;
+	st->nslots = st->conf->nreaders;
+	for (i = 0; i < st->nslots; i++) {
+		st->slots[i].id = i;
+		st->slots[i].reader = &st->conf->readers[i];
+	}
+	return CKR_OK;
+}
+
+static void
+slot_clear_token(struct cc_slot *slot)
+{
+	cc_slot_logout_locked(slot);
+	cc_object_list_free(&slot->objects);
+	cc_card_free(slot->card);
+	slot->card = NULL;
+	slot->instance = 0;
+	slot->path[0] = '\0';
+}
+
+void
+cc_slots_destroy_locked(struct cc_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nslots; i++)
+		slot_clear_token(&st->slots[i]);
+	free(st->slots);
+	st->slots = NULL;
+	st->nslots = 0;
+}
+
+struct cc_slot *
+cc_slot_get_locked(struct cc_state *st, CK_SLOT_ID id)
+{
+	return id < st->nslots ? &st->slots[id] : NULL;
+}
+
+void
+cc_slot_logout_locked(struct cc_slot *slot)
+{
+	struct cc_object *o;
+
+	slot->login = CC_LOGIN_NONE;
+	cc_card_key_clear(&slot->key);
+	for (o = slot->objects; o != NULL; o = o->next) {
+		if (o->uid != 0 && o->pkey != NULL) {
+			EVP_PKEY_free(o->pkey);
+			o->pkey = NULL;
+		}
+	}
+}
+
+bool
+cc_slot_object_visible(const struct cc_slot *slot, const struct cc_object *obj)
+{
+	return !cc_object_is_private(obj) || slot->login == CC_LOGIN_USER;
+}
+
+/* Take the object with @uid (token objects) or the builtin one out of @list. */
+static struct cc_object *
+unlink_match(struct cc_object **list, uint32_t uid, bool builtin)
+{
+	struct cc_object **pp, *o;
+
+	for (pp = list; (o = *pp) != NULL; pp = &o->next) {
+		if (o->owner == 0 && o->builtin == builtin && o->uid == uid) {
+			*pp = o->next;
+			o->next = NULL;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* Append @o to the list whose last link is *tail. */
+static void
+append(struct cc_object ***tail, struct cc_object *o)
+{
+	**tail = o;
+	*tail = &o->next;
+}
+
+/* Give @fresh the handle (and ready key) of @old when it is the same object. */
+static void
+inherit(struct cc_object *fresh, struct cc_object *old)
+{
+	if (old == NULL) {
+		fresh->handle = cc_state_object_handle_locked();
+		return;
+	}
+	fresh->handle = old->handle;
+	fresh->pkey = old->pkey;
+	old->pkey = NULL;
+	cc_object_free(old);
+}
+
+CK_RV
+cc_slot_sync_objects_locked(struct cc_state *st, struct cc_slot *slot)
+{
+	struct cc_object *fresh = NULL, **tail = &fresh, *o, *old = slot->objects;
+	size_t i;
+	CK_RV rv;
+
+	slot->objects = NULL;
+	for (i = 0; i < slot->card->nobjects; i++) {
+		rv = cc_object_from_stored(&slot->card->objects[i],
+					   st->conf->signing_always_authenticate, &o);
+		if (rv != CKR_OK)
+			goto out;
+		inherit(o, unlink_match(&old, o->uid, false));
+		append(&tail, o);
+	}
+	if ((rv = cc_object_profile_new(&o)) != CKR_OK)
+		goto out;
+	inherit(o, unlink_match(&old, 0, true));
+	append(&tail, o);
+	/* What is left: session objects (kept) and token objects now gone (freed). */
+	while ((o = old) != NULL) {
+		old = o->next;
+		o->next = NULL;
+		if (o->owner != 0)
+			append(&tail, o);
+		else
+			cc_object_free(o);
+	}
+	rv = CKR_OK;
+out:
+	cc_object_list_free(&old);
+	slot->objects = fresh;
+	return rv;
+}
+
+static void
+token_gone(struct cc_state *st, struct cc_slot *slot)
+{
+	util_log(LOG_INFO, "card %s removed from slot %lu (%s)", slot->card->serial,
+		 (unsigned long)slot->id, slot->reader->name);
+	cc_session_mark_removed_locked(st, slot->id);
+	slot_clear_token(slot);
+	slot->event = true;
+	cc_state_wake_locked();
+}
+
+/* Read the image at @path; an unreadable one is logged once per stamp. */
+static struct cc_card *
+load_card(struct cc_slot *slot, const char *path, struct cc_card_stamp *stamp)
+{
+	struct cc_card *card = NULL;
+
+	if (cc_card_stamp(path, stamp) != CKR_OK)
+		return NULL;
+	if (slot->have_bad && cc_card_stamp_equal(stamp, &slot->bad))
+		return NULL;
+	if (cc_card_load(path, &card) != CKR_OK) {
+		slot->bad = *stamp;
+		slot->have_bad = true;
+		return NULL;
+	}
+	slot->have_bad = false;
+	return card;
+}
+
+void
+cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot)
+{
+	struct cc_card_stamp now;
+	struct cc_card *card;
+	char path[PATH_MAX];
+	bool same;
+
+	/* The hot path: one stat, nothing changed. */
+	if (slot->card != NULL && cc_card_stamp(slot->path, &now) == CKR_OK &&
+	    cc_card_stamp_equal(&now, &slot->stamp))
+		return;
+	if (cc_card_find_in_reader(slot->reader->dir, path, sizeof(path)) != CKR_OK ||
+	    (card = load_card(slot, path, &now)) == NULL) {
+		if (slot->card != NULL)
+			token_gone(st, slot);
+		return;
+	}
+	same = slot->card != NULL && strcmp(slot->card->serial, card->serial) == 0;
+	if (slot->card != NULL && !same)
+		token_gone(st, slot);	/* a different card is a different token */
+	cc_card_free(slot->card);
+	slot->card = card;
+	slot->stamp = now;
+	memcpy(slot->path, path, sizeof(path));
+	if (!same) {
+		slot->instance = st->next_instance++;
+		slot->event = true;
+		cc_state_wake_locked();
+		util_log(LOG_INFO, "card %s inserted in slot %lu (%s)", card->serial,
+			 (unsigned long)slot->id, slot->reader->name);
+	}
+	if (cc_slot_sync_objects_locked(st, slot) != CKR_OK)
+		util_log(LOG_ERR, "slot %lu: cannot list the objects of card %s",
+			 (unsigned long)slot->id, card->serial);
+}

@@ -1,0 +1,73 @@
+/*
+ * Slots = configured readers; a token = the card image in the reader's
+ * directory. Presence is checked on every call with one stat
+ * (cc_card_stamp); the image is re-read only when the stamp changed, so two
+ * processes using one card see each other's changes. A different serial in
+ * the reader is a different token: the old token's sessions end and its
+ * login state is dropped.
+ */
+#ifndef CC_SLOT_H
+#define CC_SLOT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "pkcs11/card-image.h"
+#include "pkcs11/config.h"
+#include "pkcs11/object.h"
+
+enum cc_login {
+	CC_LOGIN_NONE,
+	CC_LOGIN_USER,
+	CC_LOGIN_SO,
+};
+
+struct cc_slot {
+	CK_SLOT_ID id;
+	const struct cc_reader_conf *reader;	/* borrowed from the config */
+	char path[PATH_MAX];			/* the image, while present */
+	struct cc_card_stamp stamp;
+	struct cc_card *card;			/* NULL: no (usable) card */
+	uint64_t instance;			/* token instance; 0 when empty */
+	enum cc_login login;
+	struct cc_card_key key;			/* unwrapped card key while logged in */
+	struct cc_object *objects;		/* token objects, the profile, session objects */
+	bool event;				/* C_WaitForSlotEvent: a change not yet reported */
+	struct cc_card_stamp bad;		/* last image that failed to load (logged once) */
+	bool have_bad;
+};
+
+struct cc_state;
+
+/* Set up / tear down the slots from the configuration (lock held). */
+CK_RV cc_slots_create_locked(struct cc_state *st);
+void cc_slots_destroy_locked(struct cc_state *st);
+
+/* The slot @id, or NULL (CKR_SLOT_ID_INVALID for the caller). */
+struct cc_slot *cc_slot_get_locked(struct cc_state *st, CK_SLOT_ID id);
+
+/*
+ * Bring @slot up to date with its reader: one stat when nothing changed;
+ * reload on a changed stamp; on removal or a different card end the old
+ * token's sessions (they report CKR_DEVICE_REMOVED once) and drop its login.
+ * Sets slot->event on any insertion/removal. Never fails: an unreadable
+ * image is logged and treated as no token.
+ */
+void cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot);
+
+/* Forget login state: wipe the card key, free ready EVP_PKEYs. */
+void cc_slot_logout_locked(struct cc_slot *slot);
+
+/*
+ * Rebuild the token objects from slot->card, keeping handles (and ready
+ * keys) of objects whose uid survives. Lock held.
+ */
+CK_RV cc_slot_sync_objects_locked(struct cc_state *st, struct cc_slot *slot);
+
+/* Objects visible to the application now (private ones only when the user is logged in). */
+bool cc_slot_object_visible(const struct cc_slot *slot, const struct cc_object *obj);
+
+#endif
