@@ -19,6 +19,8 @@ noinst_LTLIBRARIES += %D%/libcarecard-policy.la
 bin_PROGRAMS += %D%/carecard-policy
 %C%_carecard_policy_SOURCES = %D%/cli.c %D%/cli.h %D%/cli-explain.c
 %C%_carecard_policy_LDADD = %D%/libcarecard-policy.la common/libcarecard-common.la
+man1_MANS += %D%/carecard-policy.1
+EXTRA_DIST += %D%/carecard-policy.1
 
 # The shipped NHS policy: $(pkgdatadir)/policy/nhs.yaml (POL_DEFAULT_PATH).
 policydir = $(pkgdatadir)/policy
