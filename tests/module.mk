@@ -1,1 +1,15 @@
 # tests owned by the module work; appends to TESTS
+# Module tests drive the CK_FUNCTION_LIST in-process (libcarecard-p11.la)
+# on temporary reader directories; unit tests cover the pure parts.
+if HAVE_CMOCKA
+cc_module_test_ldadd = pkcs11/libcarecard-p11.la $(CC_TEST_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
+cc_module_tests = \
+	%D%/module/test-init
+
+check_PROGRAMS += $(cc_module_tests)
+TESTS += $(cc_module_tests)
+
+%C%_module_test_init_SOURCES = %D%/module/test-init.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_init_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_init_LDADD = $(cc_module_test_ldadd)
+endif
