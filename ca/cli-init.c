@@ -22,6 +22,7 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		{ "hsm-module", required_argument, NULL, 'm' },
 		{ "token-uri", required_argument, NULL, 't' },
 		{ "key-type", required_argument, NULL, 'k' },
+		{ "root-key-type", required_argument, NULL, 'R' },
 		{ "manager-uuid", required_argument, NULL, 'u' },
 		{ "manager-name", required_argument, NULL, 'n' },
 		{ "manager-email", required_argument, NULL, 'e' },
@@ -34,7 +35,6 @@ cli_init(int argc, char **argv, struct cli_env *env)
 	int c, h, r;
 
 	memset(&o, 0, sizeof(o));
-	o.key_type = CA_KEY_RSA2048;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
@@ -47,6 +47,10 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		case 't': o.token = optarg; break;
 		case 'k':
 			if (ca_key_type_parse(optarg, &o.key_type) != CA_OK)
+				return cli_usage(cmd, "unknown key type '%s'", optarg);
+			break;
+		case 'R':
+			if (ca_key_type_parse(optarg, &o.root_key_type) != CA_OK)
 				return cli_usage(cmd, "unknown key type '%s'", optarg);
 			break;
 		case 'u': o.manager_uuid = optarg; break;

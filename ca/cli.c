@@ -47,7 +47,8 @@ exit_status(int err)
 static const struct cli_cmd commands[] = {
 	{ "init", cli_init, "create a CA: state directory, HSM token, hierarchy, registry",
 	  "--manager-uuid UUID --manager-name NAME [--manager-email EMAIL]\n"
-	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|rsa2048|ec]\n"
+	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|ec]\n"
+	  "       [--root-key-type rsa3072|rsa2048|ec]\n"
 	  "       [--crl-base-url URL] [--ocsp-url URL]" },
 	{ "person-add", cli_person_add, "register a person (holder, sponsor, RA staff)",
 	  "--uuid UUID --name NAME [--email EMAIL] [--mobile NUMBER]\n"

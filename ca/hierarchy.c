@@ -111,13 +111,13 @@ cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
 }
 
 int
-ca_hierarchy_create(struct ca_ctx *ctx, enum ca_key_type issuing_type, int root_days,
-		    int ca_days, time_t now)
+ca_hierarchy_create(struct ca_ctx *ctx, enum ca_key_type root_type,
+		    enum ca_key_type issuing_type, int root_days, int ca_days, time_t now)
 {
 	struct ca_issuer *root = &ctx->issuers[CA_ISSUER_ROOT];
 	int i, r;
 
-	if ((r = ca_signer_keygen(ctx->signer, root->label, 1, CA_KEY_RSA3072)) != CA_OK ||
+	if ((r = ca_signer_keygen(ctx->signer, root->label, 1, root_type)) != CA_OK ||
 	    (r = ca_signer_keygen(ctx->signer, ctx->issuers[CA_ISSUER_AUTH].label, 2,
 				  issuing_type)) != CA_OK ||
 	    (r = ca_signer_keygen(ctx->signer, ctx->issuers[CA_ISSUER_SIGN].label, 3,

@@ -24,6 +24,12 @@
 
 #define PIN_LEN 16
 
+static enum ca_key_type
+issuing_type(const struct ca_init_opts *o)
+{
+	return o->key_type != CA_KEY_DEFAULT ? o->key_type : CA_KEY_RSA2048;
+}
+
 static int
 valid_uuid(const char *s)
 {
@@ -131,7 +137,7 @@ registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *to
 	const char *module = o->hsm_module != NULL ? o->hsm_module : CC_DEFAULT_HSM_MODULE;
 	struct ca_person mgr = { (char *)o->manager_uuid, (char *)o->manager_name,
 				 (char *)o->manager_email, NULL };
-	const char *kv[] = { "token", token, "issuing-key-type", ca_key_type_name(o->key_type),
+	const char *kv[] = { "token", token, "issuing-key-type", ca_key_type_name(issuing_type(o)),
 			     "manager", o->manager_uuid, NULL };
 	char *db = ca_ctx_path(ctx, "registry.db"), *details = NULL;
 	int r = CA_ERR_ALLOC;
@@ -143,7 +149,7 @@ registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *to
 	if ((r = ca_reg_config_set(ctx->reg, "hsm-module", module)) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "hsm-token", token)) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "issuing-key-type",
-				   ca_key_type_name(o->key_type))) != CA_OK ||
+				   ca_key_type_name(issuing_type(o)))) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "crl-base-url", o->crl_base_url != NULL ?
 				   o->crl_base_url : "http://crl.carecard.invalid")) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "ocsp-url", o->ocsp_url != NULL ?
@@ -185,7 +191,9 @@ ca_init(const struct ca_init_opts *o)
 		goto out;
 	}
 	if ((r = dirs_create(ctx)) != CA_OK || (r = token_create(ctx, o, token)) != CA_OK ||
-	    (r = ca_hierarchy_create(ctx, o->key_type, o->root_days ? o->root_days : 7305,
+	    (r = ca_hierarchy_create(ctx, o->root_key_type != CA_KEY_DEFAULT ? o->root_key_type
+				     : CA_KEY_RSA3072, issuing_type(o),
+				     o->root_days ? o->root_days : 7305,
 				     o->ca_days ? o->ca_days : 3653, o->now)) != CA_OK ||
 	    (r = ca_signer_secret_generate(ctx->signer, CA_LABEL_CARD_SECRET)) != CA_OK)
 		goto out;

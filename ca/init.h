@@ -13,7 +13,8 @@ struct ca_init_opts {
 	const char *dir;
 	const char *hsm_module;		/* NULL: CC_DEFAULT_HSM_MODULE */
 	const char *token;		/* URI or label; NULL: CA_DEFAULT_TOKEN */
-	enum ca_key_type key_type;	/* issuing CAs (the root is RSA-3072) */
+	enum ca_key_type key_type;	/* issuing CAs; default RSA-2048 */
+	enum ca_key_type root_key_type;	/* default RSA-3072 */
 	const char *manager_uuid;	/* first RA manager, 12 digits */
 	const char *manager_name;
 	const char *manager_email;	/* may be NULL */

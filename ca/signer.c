@@ -61,6 +61,8 @@ ca_key_type_name(enum ca_key_type t)
 		return "rsa3072";
 	case CA_KEY_EC_P256:
 		return "p256";
+	case CA_KEY_DEFAULT:
+		return "default";
 	}
 	return "unknown";
 }

@@ -19,6 +19,7 @@
 #include <openssl/types.h>
 
 enum ca_key_type {
+	CA_KEY_DEFAULT,		/* "whatever the role's default is" (init options) */
 	CA_KEY_RSA2048,
 	CA_KEY_RSA3072,
 	CA_KEY_EC_P256,

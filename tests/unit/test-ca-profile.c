@@ -1,0 +1,245 @@
+/*
+ * Unit tests without an HSM: the profile table, revocation reasons, serial
+ * spelling, secret formatting and CSR validation.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ca/crl.h"
+#include "ca/error.h"
+#include "ca/issue.h"
+#include "ca/profile.h"
+#include "ca/secret.h"
+#include "ca/x509util.h"
+
+static int
+teardown(void **state)
+{
+	/* Every failure path drains what it queued. */
+	return ERR_peek_error() == 0 ? 0 : -1;
+}
+
+static void
+test_profiles_table(void **state)
+{
+	const struct ca_profile *a = ca_profile_find("authentication");
+	const struct ca_profile *s = ca_profile_find("signing");
+
+	assert_non_null(a);
+	assert_non_null(s);
+	assert_null(ca_profile_find("encryption"));
+	assert_null(ca_profile_find(NULL));
+	assert_string_equal(a->issuer, "authentication");
+	assert_string_equal(s->issuer, "signing");
+	assert_string_equal(a->key_usage, "critical,digitalSignature");
+	assert_string_equal(a->ext_key_usage, "clientAuth");
+	assert_non_null(strstr(s->key_usage, "nonRepudiation"));
+	assert_non_null(strstr(s->key_usage, "digitalSignature"));
+	assert_int_equal(a->validity_days, 730);	/* two years */
+	assert_int_equal(s->validity_days, 730);
+}
+
+/* Every profile's extension strings must be accepted by OpenSSL. */
+static void
+test_profile_extensions_parse(void **state)
+{
+	const struct ca_profile *p;
+	X509_EXTENSION *e;
+
+	for (p = ca_profile_all(); p->name != NULL; p++) {
+		e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage, p->key_usage);
+		assert_non_null(e);
+		assert_true(X509_EXTENSION_get_critical(e));
+		X509_EXTENSION_free(e);
+		if (p->ext_key_usage == NULL)
+			continue;
+		e = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, p->ext_key_usage);
+		assert_non_null(e);
+		X509_EXTENSION_free(e);
+	}
+}
+
+static void
+test_revocation_reasons(void **state)
+{
+	int r = -1;
+
+	assert_int_equal(ca_revoke_reason_parse("keyCompromise", &r), CA_OK);
+	assert_int_equal(r, CRL_REASON_KEY_COMPROMISE);
+	assert_int_equal(ca_revoke_reason_parse("lost", &r), CA_OK);
+	assert_int_equal(r, CRL_REASON_KEY_COMPROMISE);
+	assert_int_equal(ca_revoke_reason_parse("stolen", &r), CA_OK);
+	assert_int_equal(r, CRL_REASON_KEY_COMPROMISE);
+	assert_int_equal(ca_revoke_reason_parse("leaver", &r), CA_OK);
+	assert_int_equal(r, CRL_REASON_AFFILIATION_CHANGED);
+	assert_int_equal(ca_revoke_reason_parse("death", &r), CA_OK);
+	assert_int_equal(r, CRL_REASON_CESSATION_OF_OPERATION);
+	assert_int_equal(ca_revoke_reason_parse("SUPERSEDED", &r), CA_OK);
+	assert_int_equal(r, CRL_REASON_SUPERSEDED);
+	assert_int_equal(ca_revoke_reason_parse("removeFromCRL", &r), CA_ERR_USAGE);
+	assert_int_equal(ca_revoke_reason_parse("bored", &r), CA_ERR_USAGE);
+	assert_string_equal(ca_revoke_reason_name(CRL_REASON_AFFILIATION_CHANGED),
+			    "affiliationChanged");
+}
+
+static void
+test_serial_spellings(void **state)
+{
+	static const char *const same[] = { "A85A7B35E6", "a85a7b35e6", "0xA85A7B35E6",
+					    "00A85A7B35E6", "a8:5a:7b:35:e6" };
+	char *s = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		assert_int_equal(ca_serial_normalize(same[i], &s), CA_OK);
+		assert_string_equal(s, "A85A7B35E6");
+		free(s);
+	}
+	assert_int_equal(ca_serial_normalize("12g4", &s), CA_ERR_USAGE);
+	assert_int_equal(ca_serial_normalize("1 2", &s), CA_ERR_USAGE);
+	/* 21 octets is longer than RFC 5280 allows. */
+	assert_int_equal(ca_serial_normalize("1234567890123456789012345678901234567890AB", &s),
+			 CA_ERR_USAGE);
+}
+
+static void
+test_secret_format(void **state)
+{
+	unsigned char mac[32];
+	char out[17], again[17];
+	size_t i;
+
+	memset(mac, 0, sizeof(mac));
+	assert_int_equal(ca_secret_format(mac, sizeof(mac), 16, out, sizeof(out)), CA_OK);
+	assert_string_equal(out, "0000000000000000");
+	for (i = 0; i < sizeof(mac); i++)
+		mac[i] = (unsigned char)(i * 37 + 11);
+	assert_int_equal(ca_secret_format(mac, sizeof(mac), 16, out, sizeof(out)), CA_OK);
+	assert_int_equal(strlen(out), 16);
+	assert_null(strpbrk(out, "ILOU"));	/* Crockford: no look-alikes */
+	assert_int_equal(ca_secret_format(mac, sizeof(mac), 16, again, sizeof(again)), CA_OK);
+	assert_string_equal(out, again);
+	assert_int_equal(ca_secret_format(mac, sizeof(mac), 8, out, sizeof(out)), CA_OK);
+	assert_int_equal(strlen(out), 8);
+	assert_int_equal(ca_secret_format(mac, sizeof(mac), 17, out, sizeof(out)), CA_ERR_USAGE);
+	assert_int_equal(ca_secret_format(mac, sizeof(mac), 16, out, 16), CA_ERR_USAGE);
+	assert_int_equal(ca_secret_random_text(out, 16), CA_OK);
+	assert_int_equal(strlen(out), 16);
+}
+
+/* A signed CSR for a fresh key of @alg ("EC" or "RSA" with @bits). */
+static unsigned char *
+make_csr(const char *alg, size_t bits, int *len)
+{
+	EVP_PKEY *k = strcmp(alg, "EC") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+					    : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits);
+	X509_REQ *req = X509_REQ_new();
+	unsigned char *der = NULL;
+
+	assert_non_null(k);
+	assert_non_null(req);
+	assert_int_equal(X509_REQ_set_pubkey(req, k), 1);
+	assert_int_equal(X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN",
+						    MBSTRING_ASC, (const unsigned char *)"x",
+						    -1, -1, 0), 1);
+	assert_true(X509_REQ_sign(req, k, EVP_sha256()) > 0);
+	*len = i2d_X509_REQ(req, &der);
+	assert_true(*len > 0);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	return der;
+}
+
+static void
+test_csr_good_der_and_pem(void **state)
+{
+	X509_REQ *req = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	unsigned char *der;
+	char *pem = NULL;
+	long pemlen;
+	int len;
+
+	der = make_csr("EC", 0, &len);
+	assert_int_equal(ca_csr_parse(NULL, der, (size_t)len, &req), CA_OK);
+	X509_REQ_free(req);
+	req = NULL;
+	assert_true(PEM_write_bio(b, "CERTIFICATE REQUEST", "", der, len) > 0);
+	pemlen = BIO_get_mem_data(b, &pem);
+	assert_int_equal(ca_csr_parse(NULL, (unsigned char *)pem, (size_t)pemlen, &req), CA_OK);
+	X509_REQ_free(req);
+	BIO_free(b);
+	OPENSSL_free(der);
+}
+
+static void
+test_csr_malformed(void **state)
+{
+	X509_REQ *req = NULL;
+	unsigned char *der, *longer;
+	int len, cut;
+
+	der = make_csr("EC", 0, &len);
+	/* Every truncation is refused, and nothing is returned. */
+	for (cut = 0; cut < len; cut += 7)
+		assert_int_equal(ca_csr_parse(NULL, der, (size_t)cut, &req), CA_ERR_BAD_REQUEST);
+	assert_null(req);
+	/* Trailing bytes after the DER. */
+	longer = malloc((size_t)len + 1);
+	assert_non_null(longer);
+	memcpy(longer, der, (size_t)len);
+	longer[len] = 0;
+	assert_int_equal(ca_csr_parse(NULL, longer, (size_t)len + 1, &req), CA_ERR_BAD_REQUEST);
+	free(longer);
+	/* A broken signature: proof of possession fails. */
+	der[len - 5] ^= 0x01;
+	assert_int_equal(ca_csr_parse(NULL, der, (size_t)len, &req), CA_ERR_BAD_REQUEST);
+	assert_int_equal(ca_csr_parse(NULL, (const unsigned char *)"-----BEGIN junk", 15, &req),
+			 CA_ERR_BAD_REQUEST);
+	assert_int_equal(ca_csr_parse(NULL, NULL, 0, &req), CA_ERR_BAD_REQUEST);
+	assert_null(req);
+	OPENSSL_free(der);
+}
+
+static void
+test_csr_weak_key_refused(void **state)
+{
+	X509_REQ *req = NULL;
+	unsigned char *der;
+	int len;
+
+	der = make_csr("RSA", 1024, &len);
+	assert_int_equal(ca_csr_parse(NULL, der, (size_t)len, &req), CA_ERR_BAD_REQUEST);
+	assert_null(req);
+	OPENSSL_free(der);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_profiles_table, teardown),
+		cmocka_unit_test_teardown(test_profile_extensions_parse, teardown),
+		cmocka_unit_test_teardown(test_revocation_reasons, teardown),
+		cmocka_unit_test_teardown(test_serial_spellings, teardown),
+		cmocka_unit_test_teardown(test_secret_format, teardown),
+		cmocka_unit_test_teardown(test_csr_good_der_and_pem, teardown),
+		cmocka_unit_test_teardown(test_csr_malformed, teardown),
+		cmocka_unit_test_teardown(test_csr_weak_key_refused, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ca-profile", tests, NULL, NULL);
+}

@@ -1,0 +1,403 @@
+/*
+ * Unit tests: the CA registry (migrations, records, constraints) and the
+ * hash-chained audit log. Tampering is done with raw SQL on the same file,
+ * as an attacker with database access would.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <sqlite3.h>
+
+#include "ca/audit.h"
+#include "ca/error.h"
+#include "ca/registry.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct ca_reg *reg;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	strcpy(fx->dir, "/tmp/test-ca-registry-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/registry.db", fx->dir);
+	if (ca_reg_open(fx->path, 1, &fx->reg) != CA_OK)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+
+	ca_reg_close(fx->reg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	/* OpenSSH's SSL_ERR_CHECK idea: nothing may leave errors queued. */
+	if (ERR_peek_error() != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+/* Raw SQL on the registry file, bypassing the registry code. */
+static void
+raw_sql(struct fixture *fx, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_fresh_schema_is_latest_and_private(void **state)
+{
+	struct fixture *fx = *state;
+	struct stat st;
+	int v = -1;
+
+	assert_int_equal(ca_reg_schema_version(fx->reg, &v), CA_OK);
+	assert_int_equal(v, ca_reg_schema_latest());
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void
+test_reopen_keeps_version(void **state)
+{
+	struct fixture *fx = *state;
+	int v = -1;
+
+	ca_reg_close(fx->reg);
+	fx->reg = NULL;
+	assert_int_equal(ca_reg_open(fx->path, 0, &fx->reg), CA_OK);
+	assert_int_equal(ca_reg_schema_version(fx->reg, &v), CA_OK);
+	assert_int_equal(v, ca_reg_schema_latest());
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_reg *other = NULL;
+
+	raw_sql(fx, "INSERT INTO schema_version VALUES (999, 0)");
+	assert_int_equal(ca_reg_open(fx->path, 0, &other), CA_ERR_STATE);
+	assert_null(other);
+}
+
+static void
+test_missing_db_not_created(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_reg *other = NULL;
+	char p[128];
+
+	snprintf(p, sizeof(p), "%s/nope.db", fx->dir);
+	assert_int_equal(ca_reg_open(p, 0, &other), CA_ERR_NOT_FOUND);
+	assert_int_not_equal(access(p, F_OK), 0);
+}
+
+/* A failing migration must leave no trace of the ones before it. */
+static void
+test_failed_migration_applies_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const migs[] = {
+		"CREATE TABLE a (x INTEGER);",
+		"CREATE TABLE b (y INTEGER);",
+		"THIS IS NOT SQL;",
+	};
+	struct ca_reg *reg = NULL;
+	char p[128];
+	int v = -1;
+
+	snprintf(p, sizeof(p), "%s/m.db", fx->dir);
+	assert_int_equal(ca_reg_open_unmigrated(p, 1, &reg), CA_OK);
+	assert_int_equal(ca_reg_migrate(reg, migs, 3), CA_ERR_DB);
+	assert_int_equal(ca_reg_schema_version(reg, &v), CA_ERR_DB);	/* no table */
+	/* The first two, in order, apply cleanly on their own. */
+	assert_int_equal(ca_reg_migrate(reg, migs, 2), CA_OK);
+	assert_int_equal(ca_reg_schema_version(reg, &v), CA_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(ca_reg_migrate(reg, migs, 2), CA_OK);	/* idempotent */
+	ca_reg_close(reg);
+}
+
+static void
+test_config_roundtrip(void **state)
+{
+	struct fixture *fx = *state;
+	char *v = NULL;
+
+	assert_int_equal(ca_reg_config_get(fx->reg, "k", &v), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_config_set(fx->reg, "k", "one"), CA_OK);
+	assert_int_equal(ca_reg_config_set(fx->reg, "k", "two"), CA_OK);
+	assert_int_equal(ca_reg_config_get(fx->reg, "k", &v), CA_OK);
+	assert_string_equal(v, "two");
+	free(v);
+}
+
+static void
+test_people_constraints(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, "07700900000" };
+	struct ca_person bad = { "12345", "Short", NULL, NULL };
+	struct ca_person alpha = { "12345678901x", "Alpha", NULL, NULL };
+	struct ca_person got = { 0 };
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_ERR_EXISTS);
+	assert_int_equal(ca_reg_person_add(fx->reg, &bad), CA_ERR_USAGE);
+	assert_int_equal(ca_reg_person_add(fx->reg, &alpha), CA_ERR_USAGE);
+	assert_int_equal(ca_reg_person_get(fx->reg, "123456789012", &got), CA_OK);
+	assert_string_equal(got.name, "Ann");
+	assert_null(got.email);
+	assert_string_equal(got.mobile, "07700900000");
+	ca_person_clear(&got);
+	assert_int_equal(ca_reg_person_get(fx->reg, "999999999999", &got), CA_ERR_NOT_FOUND);
+	/* Roles: the CHECK list and the foreign key to people. */
+	assert_int_equal(ca_reg_ra_role_add(fx->reg, "123456789012", "sponsor"), CA_OK);
+	assert_int_equal(ca_reg_ra_role_add(fx->reg, "123456789012", "king"), CA_ERR_USAGE);
+	assert_int_equal(ca_reg_ra_role_add(fx->reg, "999999999999", "lsa"), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_ra_role_has(fx->reg, "123456789012", "sponsor"), CA_OK);
+	assert_int_equal(ca_reg_ra_role_has(fx->reg, "123456789012", "lsa"), CA_ERR_NOT_FOUND);
+}
+
+static void
+add_cert(struct fixture *fx, const char *serial, const char *issuer)
+{
+	unsigned char der[3] = { 0x30, 0x01, 0x00 };
+	struct ca_cert_rec c = { 0 };
+
+	c.serial = (char *)serial;
+	c.holder = "123456789012";
+	c.profile = (char *)issuer;
+	c.issuer = (char *)issuer;
+	c.not_before = 1000;
+	c.not_after = 2000;
+	c.der = der;
+	c.derlen = sizeof(der);
+	assert_int_equal(ca_reg_cert_add(fx->reg, &c), CA_OK);
+}
+
+static int
+count_cb(void *arg, const char *serial, int64_t at, int reason)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_certificates_and_revocation(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	struct ca_cert_rec got = { 0 };
+	int n = 0;
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	add_cert(fx, "AA01", "authentication");
+	add_cert(fx, "AA02", "authentication");
+	add_cert(fx, "BB01", "signing");
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_VALID);
+	assert_int_equal(got.derlen, 3);
+	assert_int_equal(got.der[0], 0x30);
+	ca_cert_rec_clear(&got);
+
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "AA01", 1, 1500), CA_OK);
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "AA01", 1, 1500), CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "FFFF", 1, 1500), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "BB01", 3, 1600), CA_OK);
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_REVOKED);
+	assert_int_equal(got.reason, 1);
+	assert_int_equal(got.revoked_at, 1500);
+	ca_cert_rec_clear(&got);
+
+	/* Per issuer, and "since" for delta CRLs. */
+	assert_int_equal(ca_reg_revoked_foreach(fx->reg, "authentication", 0, count_cb, &n), CA_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(ca_reg_revoked_foreach(fx->reg, "authentication", 1501, count_cb, &n),
+			 CA_OK);
+	assert_int_equal(n, 0);
+}
+
+/* Unknown holders cannot get certificates (foreign key). */
+static void
+test_certificate_needs_holder(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char der[1] = { 0 };
+	struct ca_cert_rec c = { 0 };
+
+	c.serial = "01";
+	c.holder = "111111111111";
+	c.profile = c.issuer = "signing";
+	c.der = der;
+	c.derlen = 1;
+	assert_int_equal(ca_reg_cert_add(fx->reg, &c), CA_ERR_NOT_FOUND);
+}
+
+/* Sponsor and RA agent of one request must differ (domain rule). */
+static void
+test_sponsor_is_not_ra_agent(void **state)
+{
+	struct fixture *fx = *state;
+	sqlite3 *db = NULL;
+
+	raw_sql(fx, "INSERT INTO people (uuid, name) VALUES ('111111111111', 'S')");
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO requests (sponsor, ra_agent, kind,"
+					  " state, created) VALUES ('111111111111',"
+					  " '111111111111', 'new-card', 'open', 0)",
+					  NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+append3(struct fixture *fx)
+{
+	const char *kv[] = { "k", "v\"q\\\n", NULL };
+	char *details = NULL;
+
+	assert_int_equal(ca_json_object(&details, kv), CA_OK);
+	assert_string_equal(details, "{\"k\":\"v\\\"q\\\\\\u000a\"}");
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_audit_append(fx->reg, 100, "100000000001", "a", "s1", details), CA_OK);
+	assert_int_equal(ca_audit_append(fx->reg, 101, "100000000001", "b", "s2", "{}"), CA_OK);
+	assert_int_equal(ca_audit_append(fx->reg, 102, "100000000001", "c", "s3", "{}"), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	free(details);
+}
+
+static void
+test_audit_chain_verifies(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_audit_report rep;
+
+	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);	/* empty */
+	assert_int_equal(rep.entries, 0);
+	append3(fx);
+	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
+	assert_int_equal(rep.entries, 3);
+	assert_int_equal(rep.bad_id, 0);
+}
+
+static void
+test_audit_rolled_back_entry_leaves_no_trace(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_audit_report rep;
+
+	append3(fx);
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_audit_append(fx->reg, 103, "x", "d", "s4", "{}"), CA_OK);
+	ca_reg_rollback(fx->reg);
+	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
+	assert_int_equal(rep.entries, 3);
+}
+
+static void
+expect_broken(struct fixture *fx, const char *sql, int64_t bad_id, const char *word)
+{
+	struct ca_audit_report rep;
+
+	append3(fx);
+	raw_sql(fx, sql);
+	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_ERR_AUDIT);
+	assert_int_equal(rep.bad_id, bad_id);
+	assert_non_null(strstr(rep.what, word));
+}
+
+static void
+test_audit_detects_altered(void **state)
+{
+	expect_broken(*state, "UPDATE audit SET actor = 'mallory' WHERE id = 2", 2, "altered");
+}
+
+static void
+test_audit_detects_deleted(void **state)
+{
+	expect_broken(*state, "DELETE FROM audit WHERE id = 2", 3, "deleted");
+}
+
+static void
+test_audit_detects_inserted(void **state)
+{
+	/* A copied row with a valid-looking hash, slotted in by renumbering. */
+	expect_broken(*state, "UPDATE audit SET id = id + 10 WHERE id >= 2;"
+		      "UPDATE audit SET id = id - 9 WHERE id >= 12;"
+		      "INSERT INTO audit (id, time, actor, action, subject, details, prev_hash, hash)"
+		      " SELECT 2, time, 'mallory', action, subject, details, prev_hash, hash"
+		      " FROM audit WHERE id = 3", 2, "altered");
+}
+
+static void
+test_audit_detects_truncated_tail(void **state)
+{
+	expect_broken(*state, "DELETE FROM audit WHERE id = 3", 3, "deleted from the end");
+}
+
+static void
+test_audit_detects_rewired_prev_hash(void **state)
+{
+	expect_broken(*state, "UPDATE audit SET prev_hash = hash WHERE id = 3", 3, "chain");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_fresh_schema_is_latest_and_private),
+		T(test_reopen_keeps_version),
+		T(test_newer_schema_refused),
+		T(test_missing_db_not_created),
+		T(test_failed_migration_applies_nothing),
+		T(test_config_roundtrip),
+		T(test_people_constraints),
+		T(test_certificates_and_revocation),
+		T(test_certificate_needs_holder),
+		T(test_sponsor_is_not_ra_agent),
+		T(test_audit_chain_verifies),
+		T(test_audit_rolled_back_entry_leaves_no_trace),
+		T(test_audit_detects_altered),
+		T(test_audit_detects_deleted),
+		T(test_audit_detects_inserted),
+		T(test_audit_detects_truncated_tail),
+		T(test_audit_detects_rewired_prev_hash),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("ca-registry", tests, NULL, NULL);
+}
