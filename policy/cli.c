@@ -40,23 +40,13 @@ cli_policy_load(const char *path)
 {
 	struct pol_policy *pol = NULL;
 	struct pol_error err;
-	int r;
+	int r = pol_policy_load_default(path, &pol, &err);
 
-	if (path == NULL && access(POL_DEFAULT_PATH, F_OK) != 0 && errno == ENOENT) {
-		r = pol_policy_new_default(&pol);	/* not installed: built-in rules */
-		if (r != POL_OK)
-			fprintf(stderr, "carecard-policy: %s\n", pol_strerror(r));
-		return pol;
-	}
-	r = pol_policy_load(path != NULL ? path : POL_DEFAULT_PATH, &pol, &err);
-	if (r != POL_OK) {
-		if (r == POL_ERR_NOMEM)
-			fprintf(stderr, "carecard-policy: %s\n", pol_strerror(r));
-		else
-			fprintf(stderr, "%s\n", err.text);
-		return NULL;
-	}
-	return pol;
+	if (r == POL_ERR_NOMEM || r == POL_ERR_ARG)
+		fprintf(stderr, "carecard-policy: %s\n", pol_strerror(r));
+	else if (r != POL_OK)
+		fprintf(stderr, "%s\n", err.text);
+	return r == POL_OK ? pol : NULL;
 }
 
 int

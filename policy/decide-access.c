@@ -15,9 +15,14 @@ static bool
 unlockable(const struct pol_policy *pol, const struct pol_card_state *card,
 	   struct pol_decision *out)
 {
-	if (pol_new_card_needed(pol, card, 0, false, out) &&
-	    strcmp(out->rule, "card.retired-series") == 0)
+	const char *series = pol_retired_series(pol, card->serial);
+
+	if (series != NULL) {
+		pol_say(out, false, "card.retired-series",
+			"cards of series %s can be neither renewed nor unlocked: ask your RA for a new card",
+			series);
 		return false;
+	}
 	if (!card->locked) {
 		pol_say(out, false, "passcode.max-tries",
 			"the card is not locked (it locks after %u wrong passcodes): nothing to unlock; the holder can log in with their passcode",

@@ -99,9 +99,8 @@ same_person(const char *a, const char *b)
 	return a != NULL && b != NULL && a[0] != '\0' && strcmp(a, b) == 0;
 }
 
-/* The retired-series prefix @serial starts with, or NULL. */
-static const char *
-retired_series(const struct pol_policy *pol, const char *serial)
+const char *
+pol_retired_series(const struct pol_policy *pol, const char *serial)
 {
 	unsigned i;
 
@@ -120,7 +119,7 @@ bool
 pol_new_card_needed(const struct pol_policy *pol, const struct pol_card_state *card,
 		    int64_t now, bool count_renewals, struct pol_decision *out)
 {
-	const char *series = retired_series(pol, card->serial);
+	const char *series = pol_retired_series(pol, card->serial);
 	char d[40];
 
 	if (series != NULL) {

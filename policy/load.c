@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -612,6 +613,16 @@ out:
 	free(buf);
 	free(pol);
 	return r;
+}
+
+int
+pol_policy_load_default(const char *path, struct pol_policy **out, struct pol_error *err)
+{
+	if (path != NULL)
+		return pol_policy_load(path, out, err);
+	if (access(POL_DEFAULT_PATH, F_OK) != 0 && errno == ENOENT)
+		return pol_policy_new_default(out);
+	return pol_policy_load(POL_DEFAULT_PATH, out, err);
 }
 
 int

@@ -209,6 +209,14 @@ int pol_policy_validate(const struct pol_policy *pol, struct pol_error *err);
 /* Read, parse and validate @path; the usual entry point. */
 int pol_policy_load(const char *path, struct pol_policy **out, struct pol_error *err);
 
+/*
+ * What the module and the CA call: load @path, or with @path NULL the
+ * installed POL_DEFAULT_PATH, or, when that is not installed either, the
+ * built-in NHS rules (a missing *explicit* file is an error: a typo in a
+ * config must not silently mean "NHS defaults").
+ */
+int pol_policy_load_default(const char *path, struct pol_policy **out, struct pol_error *err);
+
 void pol_policy_free(struct pol_policy *pol);
 
 /*

@@ -86,41 +86,45 @@ key_bits_ok(unsigned type, unsigned bits)
 	return bits == 256 || bits == 384;
 }
 
+/* "profiles.<name>.<key>" into @buf. */
+static const char *
+profile_path(char *buf, size_t len, const char *name, const char *key)
+{
+	snprintf(buf, len, "profiles.%s.%s", name, key);
+	return buf;
+}
+
 static int
 check_profile(const struct pol_policy *pol, const struct pol_profile *p, size_t base,
 	      const char *name, struct pol_error *err)
 {
-	char path[POL_KEYPATH_MAX], path2[POL_KEYPATH_MAX];
-	int r;
+	char path[POL_KEYPATH_MAX], life[POL_KEYPATH_MAX];
+	size_t life_off = base + offsetof(struct pol_profile, lifetime);
 
-#define AT(field, key) base + offsetof(struct pol_profile, field), \
-	(snprintf(path, sizeof(path), "profiles.%s.%s", name, key), path)
+	profile_path(life, sizeof(life), name, "lifetime");
 	if (!key_bits_ok(p->key_type, p->key_bits))
-		return bad(pol, err, AT(key_bits, "key-bits"),
+		return bad(pol, err, base + offsetof(struct pol_profile, key_bits),
+			   profile_path(path, sizeof(path), name, "key-bits"),
 			   base + offsetof(struct pol_profile, key_type), NULL,
 			   "%u bits is not valid for %s keys: use %s", p->key_bits,
 			   p->key_type == POL_KEY_RSA ? "rsa" : "ec",
 			   p->key_type == POL_KEY_RSA ? "2048, 3072 or 4096" : "256 or 384");
 	if (p->issuing_ca[0] == '\0')
-		return bad(pol, err, AT(issuing_ca, "issuing-ca"), 0, NULL,
+		return bad(pol, err, base + offsetof(struct pol_profile, issuing_ca),
+			   profile_path(path, sizeof(path), name, "issuing-ca"), 0, NULL,
 			   "the issuing CA must be named");
 	if (p->key_usage == 0)
-		return bad(pol, err, AT(key_usage, "key-usage"), 0, NULL,
+		return bad(pol, err, base + offsetof(struct pol_profile, key_usage),
+			   profile_path(path, sizeof(path), name, "key-usage"), 0, NULL,
 			   "a certificate needs at least one key usage");
-	snprintf(path2, sizeof(path2), "profiles.%s.lifetime", name);
 	if (pol->renewal.window >= p->lifetime)
-		return bad(pol, err, POL(renewal.window), "renewal.window",
-			   base + offsetof(struct pol_profile, lifetime), path2,
-			   "the renewal window must be shorter than %s", path2);
+		return bad(pol, err, POL(renewal.window), "renewal.window", life_off, life,
+			   "the renewal window must be shorter than %s", life);
 	if (pol->card.lifetime != 0 && pol->card.lifetime < p->lifetime)
-		return bad(pol, err, POL(card.lifetime), "card.lifetime",
-			   base + offsetof(struct pol_profile, lifetime), path2,
-			   "the card lifetime must not be shorter than %s", path2);
-	snprintf(path, sizeof(path), "profiles.%s.subject", name);
-	if ((r = check_template(pol, p, base, path, err)) != POL_OK)
-		return r;
-	return POL_OK;
-#undef AT
+		return bad(pol, err, POL(card.lifetime), "card.lifetime", life_off, life,
+			   "the card lifetime must not be shorter than %s", life);
+	return check_template(pol, p, base, profile_path(path, sizeof(path), name, "subject"),
+			      err);
 }
 
 static int

@@ -286,6 +286,13 @@ test_error_codes(void **state)
 	assert_int_equal(pol_policy_parse(NULL, "", 0, &pol, &err), POL_ERR_ARG);
 	assert_string_equal(pol_strerror(POL_ERR_INVALID), "contradictory policy settings");
 	pol_policy_free(NULL);
+
+	/* an explicit path that does not exist is an error, never "use the defaults" */
+	assert_int_equal(pol_policy_load_default("/nonexistent/p.yaml", &pol, &err), POL_ERR_IO);
+	/* no path: the installed nhs.yaml or, if absent, the built-in rules; both are NHS */
+	assert_int_equal(pol_policy_load_default(NULL, &pol, &err), POL_OK);
+	assert_int_equal(pol->renewal.self_renewals_before_ra, 2);
+	pol_policy_free(pol);
 }
 
 /* A contradiction between two defaults names the key and says so. */
