@@ -38,3 +38,31 @@ check_PROGRAMS += %D%/integration/card-fixture
 %C%_integration_card_fixture_LDADD = pkcs11/libcarecard-store.la $(OPENSSL_LIBS)
 TESTS += %D%/integration/test-card-tool.sh
 EXTRA_DIST += %D%/integration/test-card-tool.sh
+
+# Fuzz harness, standalone build: `make check` replays seeds the store makes
+# plus deterministic truncations/mutations (a smoke test, not fuzzing).
+check_PROGRAMS += %D%/fuzz/fuzz-card-image
+TESTS += %D%/fuzz/fuzz-card-image
+%C%_fuzz_fuzz_card_image_SOURCES = %D%/fuzz/fuzz-card-image.c
+%C%_fuzz_fuzz_card_image_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
+	-DCC_FUZZ_STANDALONE
+%C%_fuzz_fuzz_card_image_LDADD = pkcs11/libcarecard-store.la $(OPENSSL_LIBS)
+
+# libFuzzer build, never part of `all` or `check`:
+#   make fuzz-card-image
+#   tests/fuzz/fuzz-card-image --write-seeds seeds
+#   tests/fuzz/fuzz-card-image-libfuzzer -max_total_time=300 corpus seeds
+# The store is compiled into the fuzzer with coverage instrumentation.
+STORE_FUZZ_CC = clang
+STORE_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
+store_fuzz_files = $(srcdir)/%D%/fuzz/fuzz-card-image.c \
+	$(srcdir)/pkcs11/card-image.c $(srcdir)/pkcs11/card-image-codec.c \
+	$(srcdir)/pkcs11/card-image-crypto.c $(srcdir)/pkcs11/card-image-io.c \
+	$(srcdir)/common/log.c $(srcdir)/common/fileio.c
+fuzz-card-image: %D%/fuzz/fuzz-card-image-libfuzzer
+%D%/fuzz/fuzz-card-image-libfuzzer: $(store_fuzz_files)
+	$(AM_V_CC)$(STORE_FUZZ_CC) $(STORE_FUZZ_CFLAGS) $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) \
+		$(CPPFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -o $@ $(store_fuzz_files) \
+		$(OPENSSL_LIBS) $(PTHREAD_LIBS)
+.PHONY: fuzz-card-image
+CLEANFILES += %D%/fuzz/fuzz-card-image-libfuzzer
