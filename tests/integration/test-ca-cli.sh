@@ -1,0 +1,170 @@
+#!/bin/sh
+# Integration: carecard-ca end to end with SoftHSM2 — init, keys only in the
+# token, issuance checked by OpenSSL and GnuTLS, revocation and CRLs checked
+# by openssl verify -crl_check, the audit chain and its tamper detection.
+. "${top_srcdir:-${srcdir:-.}}/tests/lib/tap.sh"
+
+SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+[ -f "$SOFTHSM_MODULE" ] || tap_skip_all "no SoftHSM2 module at $SOFTHSM_MODULE"
+for t in openssl pkcs11-tool certtool sqlite3; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+CA=${top_builddir:-.}/ca/carecard-ca
+[ -x "$CA" ] || tap_skip_all "carecard-ca not built"
+
+work=$(mktemp -d) || exit 99
+trap 'rm -rf "$work"' EXIT
+S=$work/ca
+TAP_LOG=$work/log
+export TAP_LOG
+unset CARECARD_CA_STATE SOFTHSM2_CONF
+cleanup_log() { [ "$tap_failed" -eq 0 ] || cat "$TAP_LOG" >&2; }
+
+tap_plan 51
+
+# --- init -------------------------------------------------------------
+tap_ok "init creates the CA" "$CA" init --state "$S" --hsm-module "$SOFTHSM_MODULE" \
+	--manager-uuid 100000000001 --manager-name "Alice Manager" \
+	--crl-base-url http://crl.example.test --ocsp-url http://ocsp.example.test
+tap_is "state directory is 0700" "$(stat -c %a "$S")" 700
+tap_is "user PIN file is 0600" "$(stat -c %a "$S/hsm/user.pin")" 600
+tap_is "SO PIN file is 0600" "$(stat -c %a "$S/hsm/so.pin")" 600
+tap_fails "init refuses an existing CA" "$CA" init --state "$S" \
+	--manager-uuid 100000000001 --manager-name "Alice Manager"
+tap_fails "init needs the RA manager" "$CA" init --state "$work/other"
+
+# --- keys live in the token, and nowhere else ---------------------------
+objs=$(SOFTHSM2_CONF=$S/hsm/softhsm2.conf pkcs11-tool --module "$SOFTHSM_MODULE" \
+	--token-label carecard-ca --login --pin "$(cat "$S/hsm/user.pin")" --list-objects 2>&1)
+for k in carecard-root carecard-authentication carecard-signing; do
+	tap_like "private key $k is in the token" "$objs" "Private Key Object.*
+.*label: *$k"
+done
+tap_like "CA private keys are never extractable" "$objs" "never extractable"
+tap_like "the card-management secret is in the token" "$objs" \
+	"Secret Key Object.*
+.*label: *carecard-card-management"
+tap_is "no private key file anywhere in the state dir" \
+	"$(grep -rlE 'PRIVATE KEY' "$S" 2>/dev/null | wc -l)" 0
+tap_like "root is RSA-3072" "$(openssl x509 -in "$S/certs/root.pem" -noout -text)" \
+	"Public-Key: \(3072 bit\)"
+
+# --- the hierarchy ---------------------------------------------------------
+root=$S/certs/root.pem authca=$S/certs/authentication.pem signca=$S/certs/signing.pem
+rtext=$(openssl x509 -in "$root" -noout -text)
+tap_like "root: CA:TRUE critical" "$rtext" "Basic Constraints: critical
+ *CA:TRUE"
+tap_like "root: keyCertSign + cRLSign" "$rtext" "Key Usage: critical
+ *Certificate Sign, CRL Sign"
+tap_like "root: named Carecard Root Authority" "$rtext" "Subject:.*CN = Carecard Root Authority"
+atext=$(openssl x509 -in "$authca" -noout -text)
+tap_like "issuing CA: pathlen 0" "$atext" "CA:TRUE, pathlen:0"
+tap_like "issuing CA: AKI present" "$atext" "Authority Key Identifier"
+tap_ok "issuing CAs chain to the root" openssl verify -x509_strict -CAfile "$root" \
+	"$authca" "$signca"
+
+# --- issuance ----------------------------------------------------------------
+tap_ok "register a holder" "$CA" person-add --state "$S" --uuid 200000000002 \
+	--name "Bob Holder" --email bob@example.test
+openssl req -new -newkey rsa:2048 -nodes -keyout "$work/a.key" -subj "/CN=ignored" \
+	-out "$work/a.csr" 2>>"$TAP_LOG"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/s.key" \
+	-subj "/CN=ignored" -out "$work/s.csr" 2>>"$TAP_LOG"
+export CARECARD_CA_STATE=$S
+aserial=$("$CA" issue-cert --profile authentication --csr "$work/a.csr" \
+	--holder 200000000002 --out "$work/auth.pem" 2>>"$TAP_LOG")
+tap_like "issue an authentication certificate" "$aserial" '^[0-9A-F]{32}$'
+sserial=$("$CA" issue-cert --profile signing --csr "$work/s.csr" \
+	--holder 200000000002 --out "$work/sign.pem" 2>>"$TAP_LOG")
+tap_like "issue a signing certificate" "$sserial" '^[0-9A-F]{32}$'
+tap_ok "openssl accepts the authentication chain" openssl verify -x509_strict \
+	-CAfile "$root" -untrusted "$authca" "$work/auth.pem"
+tap_ok "openssl accepts the signing chain" openssl verify -x509_strict \
+	-CAfile "$root" -untrusted "$signca" "$work/sign.pem"
+cat "$work/auth.pem" "$authca" "$root" >"$work/auth-chain.pem"
+cat "$work/sign.pem" "$signca" "$root" >"$work/sign-chain.pem"
+tap_ok "GnuTLS accepts the authentication chain" certtool --verify-chain \
+	--infile "$work/auth-chain.pem"
+tap_ok "GnuTLS accepts the signing chain" certtool --verify-chain --infile "$work/sign-chain.pem"
+t=$(openssl x509 -in "$work/auth.pem" -noout -text)
+tap_like "auth: KU digitalSignature only" "$t" "Key Usage: critical
+ *Digital Signature$"
+tap_like "auth: EKU clientAuth" "$t" "Extended Key Usage:
+ *TLS Web Client Authentication"
+tap_like "auth: subject from the registry" "$t" \
+	"Subject: .*serialNumber = 200000000002, CN = Bob Holder"
+tap_like "auth: CRL distribution point" "$t" "URI:http://crl.example.test/authentication.crl"
+tap_like "auth: OCSP responder" "$t" "OCSP - URI:http://ocsp.example.test"
+t=$(openssl x509 -in "$work/sign.pem" -noout -text)
+tap_like "sign: KU nonRepudiation + digitalSignature" "$t" "Key Usage: critical
+ *Digital Signature, Non Repudiation$"
+tap_is "same public key as the request" \
+	"$(openssl req -in "$work/a.csr" -noout -pubkey | openssl sha256)" \
+	"$(openssl x509 -in "$work/auth.pem" -noout -pubkey | openssl sha256)"
+
+# A truncated request: exit 5 and nothing recorded.
+n0=$(sqlite3 "$S/registry.db" "SELECT count(*) FROM audit")
+head -c 300 "$work/a.csr" >"$work/bad.csr"
+"$CA" issue-cert --profile signing --csr "$work/bad.csr" --holder 200000000002 \
+	--out "$work/bad.pem" >>"$TAP_LOG" 2>&1
+tap_is "truncated CSR: exit status 5" "$?" 5
+tap_is "truncated CSR: nothing recorded" "$(sqlite3 "$S/registry.db" \
+	"SELECT count(*) FROM audit")/$(test -e "$work/bad.pem" && echo file)" "$n0/"
+
+# --- revocation and CRLs ---------------------------------------------------------
+tap_ok "revoke the authentication certificate (leaver)" "$CA" revoke --serial "$aserial" \
+	--reason leaver
+"$CA" revoke --serial "$aserial" --reason leaver >>"$TAP_LOG" 2>&1
+tap_is "revoking twice: exit status 8" "$?" 8
+"$CA" crl --issuer authentication --out "$work/auth.crl" >>"$TAP_LOG" 2>&1 &&
+"$CA" crl --issuer signing --out "$work/sign.crl" >>"$TAP_LOG" 2>&1 &&
+"$CA" crl --issuer root --out "$work/root.crl" >>"$TAP_LOG" 2>&1
+tap_is "CRLs generated" "$?" 0
+tap_like "CRL entry with its reason" "$(openssl crl -in "$work/auth.crl" -noout -text)" \
+	"Serial Number: $aserial
+.*
+.*
+ *Affiliation Changed"
+cat "$root" "$authca" "$signca" "$work/auth.crl" "$work/sign.crl" "$work/root.crl" \
+	>"$work/trust.pem"
+tap_fails "crl_check rejects the revoked certificate" openssl verify -crl_check_all \
+	-CAfile "$work/trust.pem" "$work/auth.pem"
+tap_ok "crl_check accepts the other" openssl verify -crl_check_all -CAfile "$work/trust.pem" \
+	"$work/sign.pem"
+
+# --- CLI conventions ---------------------------------------------------------
+h=0
+for c in init person-add issue-cert revoke crl audit; do
+	"$CA" $c --help | grep -q "usage: carecard-ca $c" || h=1
+done
+tap_is "--help for every command" "$h" 0
+"$CA" frobnicate >>"$TAP_LOG" 2>&1
+tap_is "unknown command: exit status 2" "$?" 2
+chmod 0644 "$S/hsm/user.pin"
+"$CA" crl --issuer signing --out "$work/x.crl" >>"$TAP_LOG" 2>&1
+tap_is "group/world-readable PIN file refused: exit status 9" "$?" 9
+chmod 0600 "$S/hsm/user.pin"
+
+# --- audit --------------------------------------------------------------------
+tap_ok "audit verify passes" "$CA" audit verify
+cp "$S/registry.db" "$work/pristine.db"
+sqlite3 "$S/registry.db" "UPDATE audit SET actor = 'mallory' WHERE id = 3"
+out=$("$CA" audit verify 2>&1)
+tap_is "altered entry: exit status 6" "$?" 6
+tap_like "altered entry: named" "$out" "BROKEN at entry 3: .*altered"
+cp "$work/pristine.db" "$S/registry.db"
+sqlite3 "$S/registry.db" "DELETE FROM audit WHERE id = 2"
+out=$("$CA" audit verify 2>&1)
+tap_is "deleted entry: exit status 6" "$?" 6
+tap_like "deleted entry: named" "$out" "BROKEN at entry 3: .*deleted"
+cp "$work/pristine.db" "$S/registry.db"
+sqlite3 "$S/registry.db" "INSERT INTO audit (id, time, actor, action, subject, details,
+	prev_hash, hash) SELECT (SELECT max(id) + 1 FROM audit), time, actor, action, subject,
+	details, prev_hash, hash FROM audit WHERE id = 2"
+out=$("$CA" audit verify 2>&1)
+tap_is "inserted entry: exit status 6" "$?" 6
+tap_like "inserted entry: named" "$out" "BROKEN at entry 9: .*chain"
+cp "$work/pristine.db" "$S/registry.db"
+rm -f "$S/registry.db-wal" "$S/registry.db-shm"
+cleanup_log
+tap_done

@@ -1,0 +1,333 @@
+/*
+ * Unit tests with a real HSM (SoftHSM2 in a temporary state directory):
+ * issuance, the SPKI copy, registry + audit atomicity, revocation, full
+ * and delta CRLs, and card SO secrets. Skipped when SoftHSM2 is missing.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ca/audit.h"
+#include "ca/crl.h"
+#include "ca/ctx.h"
+#include "ca/error.h"
+#include "ca/init.h"
+#include "ca/issue.h"
+
+#define HOLDER "200000000002"
+
+struct fixture {
+	char dir[64];
+	struct ca_ctx *ctx;
+	unsigned char *csr;
+	int csrlen;
+};
+
+static const char *
+hsm_module(void)
+{
+	const char *m = getenv("SOFTHSM_MODULE");
+
+	return m != NULL && *m != '\0' ? m : CC_DEFAULT_HSM_MODULE;
+}
+
+static unsigned char *
+make_csr(int *len)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509_REQ *req = X509_REQ_new();
+	unsigned char *der = NULL;
+
+	if (k == NULL || req == NULL || X509_REQ_set_pubkey(req, k) != 1 ||
+	    X509_REQ_sign(req, k, EVP_sha256()) <= 0)
+		der = NULL;
+	else
+		*len = i2d_X509_REQ(req, &der);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	return der;
+}
+
+/* One CA for the whole group: key generation is the slow part. EC keys
+ * keep it quick under valgrind; RSA is covered by the CLI test. */
+static int
+group_setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct ca_init_opts o;
+	struct ca_person h = { HOLDER, "Bob Holder", NULL, NULL };
+
+	if (fx == NULL)
+		return -1;
+	strcpy(fx->dir, "/tmp/test-ca-issue-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.dir = fx->dir;
+	o.hsm_module = hsm_module();
+	o.key_type = CA_KEY_EC_P256;
+	o.root_key_type = CA_KEY_EC_P256;
+	o.manager_uuid = "100000000001";
+	o.manager_name = "Alice Manager";
+	o.crl_base_url = "http://crl.test";
+	o.ocsp_url = "http://ocsp.test";
+	o.now = 1800000000;
+	if (ca_init(&o) != CA_OK || ca_ctx_open(fx->dir, &fx->ctx) != CA_OK)
+		return -1;
+	fx->ctx->actor = "100000000001";
+	if (ca_reg_person_add(fx->ctx->reg, &h) != CA_OK)
+		return -1;
+	if ((fx->csr = make_csr(&fx->csrlen)) == NULL)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+
+	ca_ctx_free(fx->ctx);
+	OPENSSL_free(fx->csr);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	return ERR_peek_error() == 0 ? 0 : -1;
+}
+
+static int64_t
+audit_entries(struct fixture *fx)
+{
+	struct ca_audit_report rep;
+
+	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
+	return rep.entries;
+}
+
+static X509 *
+issue(struct fixture *fx, const char *profile, char **serial)
+{
+	struct ca_issue_req req = { 0 };
+	struct ca_issued c = { 0 };
+	const unsigned char *p;
+	X509 *x;
+
+	req.profile = profile;
+	req.csr = fx->csr;
+	req.csrlen = (size_t)fx->csrlen;
+	req.holder = HOLDER;
+	req.now = 1800000100;
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_OK);
+	p = c.der;
+	x = d2i_X509(NULL, &p, (long)c.derlen);
+	assert_non_null(x);
+	if (serial != NULL)
+		*serial = strdup(c.serial);
+	ca_issued_clear(&c);
+	return x;
+}
+
+static void
+test_authentication_cert(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
+	int64_t before = audit_entries(fx);
+	struct ca_cert_rec rec = { 0 };
+	unsigned char *a = NULL, *b = NULL;
+	const unsigned char *p = fx->csr;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, fx->csrlen);
+	char *serial = NULL;
+	X509 *x = issue(fx, "authentication", &serial);
+	uint32_t ku = X509_get_key_usage(x);
+	int la, lb;
+
+	/* Signed by the Authentication CA, two years from now. */
+	assert_int_equal(X509_verify(x, X509_get0_pubkey(is->cert)), 1);
+	assert_int_equal(X509_check_issued(is->cert, x), X509_V_OK);
+	assert_int_equal(ku, KU_DIGITAL_SIGNATURE);
+	assert_true(X509_get_extension_flags(x) & EXFLAG_XKUSAGE);
+	assert_int_equal(X509_get_extended_key_usage(x), XKU_SSL_CLIENT);
+	assert_false(X509_check_ca(x));
+	/* The SubjectPublicKeyInfo is the request's, byte for byte. */
+	la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
+	lb = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &b);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, (size_t)la);
+	/* Recorded, with exactly one new audit entry. */
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, serial, &rec), CA_OK);
+	assert_string_equal(rec.profile, "authentication");
+	assert_string_equal(rec.holder, HOLDER);
+	assert_int_equal(rec.not_after - rec.not_before, 730 * 86400);
+	assert_int_equal(audit_entries(fx), before + 1);
+	ca_cert_rec_clear(&rec);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_REQ_free(req);
+	X509_free(x);
+	free(serial);
+}
+
+static void
+test_signing_cert(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "signing");
+	X509 *x = issue(fx, "signing", NULL);
+
+	assert_int_equal(X509_verify(x, X509_get0_pubkey(is->cert)), 1);
+	assert_int_equal(X509_get_key_usage(x), KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION);
+	assert_false(X509_get_extension_flags(x) & EXFLAG_XKUSAGE);
+	X509_free(x);
+}
+
+/* Refusals record nothing. */
+static void
+test_refusals_record_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_issue_req req = { 0 };
+	struct ca_issued c = { 0 };
+	int64_t before = audit_entries(fx);
+
+	req.profile = "authentication";
+	req.csr = fx->csr;
+	req.csrlen = (size_t)fx->csrlen - 3;	/* truncated */
+	req.holder = HOLDER;
+	req.now = 1800000100;
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_BAD_REQUEST);
+	req.csrlen = (size_t)fx->csrlen;
+	req.holder = "999999999999";
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_NOT_FOUND);
+	req.holder = HOLDER;
+	req.profile = "encryption";
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_USAGE);
+	req.profile = "signing";
+	req.crl_url = "http://a,b";
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_USAGE);
+	assert_null(c.der);
+	assert_int_equal(audit_entries(fx), before);
+}
+
+static X509_CRL *
+crl(struct fixture *fx, int delta, long *number)
+{
+	struct ca_crl_opts o = { "authentication", delta, 0, 1800000300 + delta };
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	X509_CRL *c;
+
+	assert_int_equal(ca_crl_generate(fx->ctx, &o, &der, &len, number), CA_OK);
+	p = der;
+	c = d2i_X509_CRL(NULL, &p, (long)len);
+	assert_non_null(c);
+	OPENSSL_free(der);
+	return c;
+}
+
+static int
+crl_has(X509_CRL *c, X509 *x)
+{
+	X509_REVOKED *rev = NULL;
+
+	return X509_CRL_get0_by_serial(c, &rev, X509_get0_serialNumber(x)) == 1;
+}
+
+static void
+test_revocation_and_crls(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
+	char *s1 = NULL, *s2 = NULL;
+	X509 *x1 = issue(fx, "authentication", &s1), *x2 = issue(fx, "authentication", &s2);
+	X509_CRL *full, *delta;
+	long n1 = 0, n2 = 0;
+	int crit = -1;
+	ASN1_INTEGER *base;
+
+	assert_int_equal(ca_cert_revoke(fx->ctx, s1, CRL_REASON_KEY_COMPROMISE, 1800000200), CA_OK);
+	assert_int_equal(ca_cert_revoke(fx->ctx, s1, CRL_REASON_KEY_COMPROMISE, 1800000200),
+			 CA_ERR_STATE);
+	assert_int_equal(ca_cert_revoke(fx->ctx, "ABCDEF", 1, 1800000200), CA_ERR_NOT_FOUND);
+	full = crl(fx, 0, &n1);
+	assert_int_equal(X509_CRL_verify(full, X509_get0_pubkey(is->cert)), 1);
+	assert_true(crl_has(full, x1));
+	assert_false(crl_has(full, x2));
+	assert_null(X509_CRL_get_ext_d2i(full, NID_delta_crl, &crit, NULL));
+
+	/* Revoked after the full CRL: only that one in the delta. */
+	assert_int_equal(ca_cert_revoke(fx->ctx, s2, CRL_REASON_AFFILIATION_CHANGED, 1800000400),
+			 CA_OK);
+	delta = crl(fx, 1, &n2);
+	assert_int_equal(n2, n1 + 1);
+	assert_false(crl_has(delta, x1));
+	assert_true(crl_has(delta, x2));
+	base = X509_CRL_get_ext_d2i(delta, NID_delta_crl, &crit, NULL);
+	assert_non_null(base);
+	assert_int_equal(crit, 1);
+	assert_int_equal(ASN1_INTEGER_get(base), n1);
+	ASN1_INTEGER_free(base);
+	X509_CRL_free(full);
+	X509_CRL_free(delta);
+	X509_free(x1);
+	X509_free(x2);
+	free(s1);
+	free(s2);
+}
+
+static void
+test_card_so_secret(void **state)
+{
+	struct fixture *fx = *state;
+	char a[17], b[17], c[17];
+
+	assert_int_equal(ca_card_so_secret(fx->ctx, "0412345678", a, sizeof(a)), CA_OK);
+	assert_int_equal(ca_card_so_secret(fx->ctx, "0412345678", b, sizeof(b)), CA_OK);
+	assert_int_equal(ca_card_so_secret(fx->ctx, "0412345679", c, sizeof(c)), CA_OK);
+	assert_int_equal(strlen(a), 16);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(ca_card_so_secret(fx->ctx, "", a, sizeof(a)), CA_ERR_USAGE);
+	assert_int_equal(ca_card_so_secret(fx->ctx, "04", a, 8), CA_ERR_USAGE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_authentication_cert, teardown),
+		cmocka_unit_test_teardown(test_signing_cert, teardown),
+		cmocka_unit_test_teardown(test_refusals_record_nothing, teardown),
+		cmocka_unit_test_teardown(test_revocation_and_crls, teardown),
+		cmocka_unit_test_teardown(test_card_so_secret, teardown),
+	};
+
+	if (access(hsm_module(), R_OK) != 0) {
+		printf("1..0 # SKIP no SoftHSM2 module at %s\n", hsm_module());
+		return 0;
+	}
+	return cmocka_run_group_tests_name("ca-issue", tests, group_setup, group_teardown);
+}
