@@ -5,7 +5,8 @@ if HAVE_CMOCKA
 cc_module_test_ldadd = pkcs11/libcarecard-p11.la $(CC_TEST_LIBS) $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 cc_module_tests = \
 	%D%/module/test-init \
-	%D%/module/test-pin
+	%D%/module/test-pin \
+	%D%/module/test-objects
 
 check_PROGRAMS += $(cc_module_tests)
 TESTS += $(cc_module_tests)
@@ -17,4 +18,8 @@ TESTS += $(cc_module_tests)
 %C%_module_test_pin_SOURCES = %D%/module/test-pin.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_pin_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_pin_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_objects_SOURCES = %D%/module/test-objects.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_objects_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_objects_LDADD = $(cc_module_test_ldadd)
 endif
