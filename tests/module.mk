@@ -6,7 +6,8 @@ cc_module_test_ldadd = pkcs11/libcarecard-p11.la $(CC_TEST_LIBS) $(OPENSSL_LIBS)
 cc_module_tests = \
 	%D%/module/test-init \
 	%D%/module/test-pin \
-	%D%/module/test-objects
+	%D%/module/test-objects \
+	%D%/module/test-sign
 
 check_PROGRAMS += $(cc_module_tests)
 TESTS += $(cc_module_tests)
@@ -22,4 +23,8 @@ TESTS += $(cc_module_tests)
 %C%_module_test_objects_SOURCES = %D%/module/test-objects.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_objects_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_objects_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_sign_SOURCES = %D%/module/test-sign.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_sign_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_sign_LDADD = $(cc_module_test_ldadd)
 endif
