@@ -7,7 +7,8 @@ cc_module_tests = \
 	%D%/module/test-init \
 	%D%/module/test-pin \
 	%D%/module/test-objects \
-	%D%/module/test-sign
+	%D%/module/test-sign \
+	%D%/module/test-removal
 
 check_PROGRAMS += $(cc_module_tests)
 TESTS += $(cc_module_tests)
@@ -27,4 +28,8 @@ TESTS += $(cc_module_tests)
 %C%_module_test_sign_SOURCES = %D%/module/test-sign.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_sign_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_sign_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_removal_SOURCES = %D%/module/test-removal.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_removal_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_removal_LDADD = $(cc_module_test_ldadd)
 endif
