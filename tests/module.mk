@@ -8,7 +8,9 @@ cc_module_tests = \
 	%D%/module/test-pin \
 	%D%/module/test-objects \
 	%D%/module/test-sign \
-	%D%/module/test-removal
+	%D%/module/test-removal \
+	%D%/module/test-threads \
+	%D%/module/test-killlogin
 
 check_PROGRAMS += $(cc_module_tests)
 TESTS += $(cc_module_tests)
@@ -32,4 +34,13 @@ TESTS += $(cc_module_tests)
 %C%_module_test_removal_SOURCES = %D%/module/test-removal.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_removal_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_removal_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_threads_SOURCES = %D%/module/test-threads.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_threads_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_threads_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_killlogin_SOURCES = %D%/module/test-killlogin.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_killlogin_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_killlogin_LDADD = $(cc_module_test_ldadd)
 endif
