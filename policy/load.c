@@ -132,8 +132,8 @@ parse_uint(struct ctx *c, const struct pol_key *k, yaml_node_t *n, void *dst)
 		return POL_ERR_SCHEMA;
 	}
 	if (v < (uint64_t)k->min || v > (uint64_t)k->max) {
-		fail(c, n, "must be between %lld and %lld, not %s", (long long)k->min,
-		     (long long)k->max, s);
+		fail(c, n, "must be between %lld and %lld%s, not %s", (long long)k->min,
+		     (long long)k->max, (k->flags & POL_KF_NONE) ? " (or none)" : "", s);
 		return POL_ERR_SCHEMA;
 	}
 	*(unsigned *)dst = (unsigned)v;
@@ -162,7 +162,8 @@ parse_duration(struct ctx *c, const struct pol_key *k, yaml_node_t *n, void *dst
 	if (v < k->min || v > k->max) {
 		pol_duration_format(k->min, lo, sizeof(lo));
 		pol_duration_format(k->max, hi, sizeof(hi));
-		fail(c, n, "must be between %s and %s, not %s", lo, hi, s);
+		fail(c, n, "must be between %s and %s%s, not %s", lo, hi,
+		     (k->flags & POL_KF_NONE) ? " (or none)" : "", s);
 		return POL_ERR_SCHEMA;
 	}
 	*(int64_t *)dst = v;

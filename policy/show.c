@@ -46,6 +46,7 @@ put_flags(FILE *fp, const struct pol_name *names, unsigned set)
 static void
 put_value(FILE *fp, const struct pol_key *k, const void *v)
 {
+	const char *n;
 	char buf[32];
 	unsigned i;
 
@@ -82,7 +83,8 @@ put_value(FILE *fp, const struct pol_key *k, const void *v)
 		put_flags(fp, k->names, *(const unsigned *)v);
 		break;
 	case POL_T_ENUM:
-		fputs(pol_name_of(k->names, *(const unsigned *)v), fp);
+		n = pol_name_of(k->names, *(const unsigned *)v);
+		fputs(n != NULL ? n : "(invalid)", fp);	/* only hand-built structs */
 		break;
 	case POL_T_SECTION:
 		break;

@@ -24,7 +24,8 @@
 #define NOW 1795000000LL	/* 2026-11-18 08:26:40 UTC */
 
 enum op { SELF_RENEW, ASSISTED, REPAIR, UNLOCK, SELF_UNLOCK, PASSCODE, TAC, ISSUE };
-enum pol_id { NHS, ALT };
+/* NHS: built-in; ALT: the example file; CUSTOM: NHS with the switches flipped (setup) */
+enum pol_id { NHS, ALT, CUSTOM, NPOLICIES };
 
 struct row {
 	const char *name;
@@ -196,9 +197,28 @@ static const struct row rows[] = {
 	  CARD(61 * DAY), .allow = false, .rule = "renewal.window", .says = "60d" },
 	{ "NHS: 61 days before expiry is inside the 90-day window", NHS, SELF_RENEW,
 	  CARD(61 * DAY), .allow = true, .rule = "renewal.window" },
+
+	/* the remaining switches, flipped in CUSTOM */
+	{ "card lifetime reached to the second", CUSTOM, SELF_RENEW,
+	  CARD(DAY, .card_issued_at = NOW - 5 * 365 * DAY), .allow = false,
+	  .rule = "card.lifetime", .says = "new card" },
+	{ "card lifetime one second short", CUSTOM, SELF_RENEW,
+	  CARD(DAY, .card_issued_at = NOW - 5 * 365 * DAY + 1), .allow = true },
+	{ "self-renewal after expiry when the policy allows it", CUSTOM, SELF_RENEW, CARD(-1),
+	  .allow = true, .rule = "renewal.window" },
+	{ "no self-service unlock", CUSTOM, SELF_UNLOCK,
+	  CARD(DAY, .locked = true, .contacts = POL_CONTACT_EMAIL), .allow = false,
+	  .rule = "unlock.self-service", .says = "ask" },
+	{ "locum may unlock when allowed", CUSTOM, UNLOCK, CARD(DAY * 200, .locked = true),
+	  LOCUM_PHARM("FXX01"), .allow = true, .rule = "unlock.roles" },
+	{ "sponsor = RA agent when the rule is off", CUSTOM, ISSUE, CARD(0),
+	  { "7", POL_ROLE_SPONSOR | POL_ROLE_RA_AGENT, "FXX01", false },
+	  { "7", POL_ROLE_RA_AGENT, "Y12345", false }, .allow = true },
+	{ "TAC activation names the positions it carries", CUSTOM, TAC, CARD(DAY * 300, .tac = true),
+	  SPONSOR("6", "FXX01"), .arg = DAY, .allow = true, .says = "positions pharmacist" },
 };
 
-static struct pol_policy *policies[2];
+static struct pol_policy *policies[NPOLICIES];
 
 static int
 setup(void **state)
@@ -216,7 +236,15 @@ setup(void **state)
 		print_error("%s\n", err.text);
 		return -1;
 	}
-	return 0;
+	if (pol_policy_new_default(&policies[CUSTOM]) != POL_OK)
+		return -1;
+	policies[CUSTOM]->card.lifetime = 5 * 365 * DAY;
+	policies[CUSTOM]->renewal.self_renew_after_expiry = true;
+	policies[CUSTOM]->unlock.self_service = false;
+	policies[CUSTOM]->unlock.locum_may_unlock = true;
+	policies[CUSTOM]->duties.sponsor_not_ra_agent = false;
+	policies[CUSTOM]->tac.record_each_use = false;
+	return pol_policy_validate(policies[CUSTOM], NULL) == POL_OK ? 0 : -1;
 }
 
 static int
@@ -224,6 +252,7 @@ teardown(void **state)
 {
 	pol_policy_free(policies[NHS]);
 	pol_policy_free(policies[ALT]);
+	pol_policy_free(policies[CUSTOM]);
 	return 0;
 }
 
