@@ -10,7 +10,9 @@ cc_module_tests = \
 	%D%/module/test-sign \
 	%D%/module/test-removal \
 	%D%/module/test-threads \
-	%D%/module/test-killlogin
+	%D%/module/test-killlogin \
+	%D%/unit/test-attrs \
+	%D%/unit/test-mech
 
 check_PROGRAMS += $(cc_module_tests)
 TESTS += $(cc_module_tests)
@@ -43,4 +45,12 @@ TESTS += $(cc_module_tests)
 	%D%/module/fixture.h
 %C%_module_test_killlogin_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_killlogin_LDADD = $(cc_module_test_ldadd)
+
+%C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
+%C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_attrs_LDADD = $(cc_module_test_ldadd)
+
+%C%_unit_test_mech_SOURCES = %D%/unit/test-mech.c
+%C%_unit_test_mech_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_mech_LDADD = $(cc_module_test_ldadd)
 endif
