@@ -27,18 +27,27 @@ TESTS += %D%/fuzz/fuzz-policy-replay
 %C%_fuzz_fuzz_policy_replay_LDADD = policy/libcarecard-policy.la common/libcarecard-common.la
 EXTRA_DIST += %D%/fuzz/corpus-policy %D%/policy/bad
 
-# libFuzzer build, outside the default build:
-#   make fuzz-policy && tests/fuzz/fuzz-policy -max_total_time=60 \
-#	$(top_srcdir)/tests/fuzz/corpus-policy
+# libFuzzer build, outside the default build: "make fuzz-policy" builds
+# tests/fuzz/fuzz-policy with clang; "make fuzz-policy-run FUZZ_SECONDS=60"
+# runs it, writing new inputs to tests/fuzz/corpus-policy-new in the build
+# tree (libFuzzer writes to its first corpus directory; the seeds in the
+# source tree stay untouched) and crashes to tests/fuzz/crash-*.
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz-policy:
 	@mkdir -p tests/fuzz
 	cd $(top_srcdir) && $(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) -I$(abs_top_builddir) -I. \
+		-DCC_PKGDATADIR='"$(pkgdatadir)"' \
 		$(YAML_CFLAGS) -o $(abs_top_builddir)/tests/fuzz/fuzz-policy \
 		tests/fuzz/fuzz-policy.c $(policy_lib_c) common/fileio.c $(YAML_LIBS)
+FUZZ_SECONDS = 60
+fuzz-policy-run: fuzz-policy
+	@mkdir -p tests/fuzz/corpus-policy-new
+	tests/fuzz/fuzz-policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-artifact_prefix=tests/fuzz/ tests/fuzz/corpus-policy-new \
+		$(top_srcdir)/tests/fuzz/corpus-policy $(top_srcdir)/tests/policy/bad
 CLEANFILES += tests/fuzz/fuzz-policy
-.PHONY: fuzz-policy
+.PHONY: fuzz-policy fuzz-policy-run
 
 TESTS += %D%/integration/test-policy-cli.sh
 EXTRA_DIST += %D%/integration/test-policy-cli.sh

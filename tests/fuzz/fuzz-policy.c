@@ -4,8 +4,8 @@
  * behaviour. A policy that loads and validates is then printed and run
  * through every decision, so the decisions see hostile-but-valid values.
  *
- * libFuzzer build (not part of the default build):
- *     make fuzz-policy && tests/fuzz/fuzz-policy $(top_srcdir)/tests/fuzz/corpus-policy
+ * libFuzzer build (not part of the default build), from the build tree:
+ *     make fuzz-policy-run FUZZ_SECONDS=300
  * Replay build (-DPOL_FUZZ_REPLAY, run by "make check"): a plain main that
  * feeds every file of the seed corpus and of tests/policy/bad through the
  * same entry point and prints TAP.
