@@ -145,6 +145,19 @@ void cc_card_free(struct cc_card *card);
  * @key: the card key when the caller holds it (logged in). Changing the
  * label or the objects requires it, because the content MAC is keyed from
  * it; passcode-counter updates (a failed login) do not, and pass NULL.
+ *
+ * begin: CKR_DEVICE_REMOVED if the image is gone, otherwise as cc_card_load.
+ * commit: with @key, the key is first checked against the stored content
+ * MAC (CKR_DEVICE_ERROR, logged, if it is not this card's key: e.g. the card
+ * was re-initialised since the caller logged in), then the MAC is
+ * recomputed. With NULL, label/objects/uid counter must be exactly as loaded
+ * (else CKR_USER_NOT_LOGGED_IN, nothing written). CKR_DEVICE_REMOVED if the
+ * image disappeared meanwhile (it is not recreated); CKR_DEVICE_ERROR /
+ * CKR_DEVICE_MEMORY (disk full) for write errors.
+ * Locks are open-file-description locks on Linux: transactions exclude each
+ * other across threads of one process as well as across processes. Do not
+ * begin a second transaction on the same card in the same thread while one
+ * is open (it would wait forever).
  */
 struct cc_card_txn;
 CK_RV cc_card_txn_begin(const char *path, struct cc_card_txn **out);
@@ -188,7 +201,9 @@ CK_RV cc_card_find_in_reader(const char *dir, char *path, size_t size);
  * secret with @kdf, set label, destroy all objects and any user PIN
  * (user.set = false), SO tries = @so_max_tries. On success *key holds the
  * new card key (commit with it). The caller has already checked the SO
- * secret if the card was initialised before.
+ * secret if the card was initialised before. Objects are destroyed but
+ * next_uid is kept, so uids are never reused on a card. @kdf NULL =
+ * cc_kdf_default.
  */
 CK_RV cc_card_init_token(struct cc_card *card, const unsigned char *so_pin, size_t so_len,
 			 const char *label, uint8_t so_max_tries,
@@ -197,9 +212,11 @@ CK_RV cc_card_init_token(struct cc_card *card, const unsigned char *so_pin, size
 /*
  * Unwrap the card key with the user passcode / SO secret (the slow KDF; call
  * without the module lock held). CKR_PIN_INCORRECT if it does not unwrap;
- * CKR_USER_PIN_NOT_INITIALIZED if no user PIN is set. On success also
- * verifies the content MAC: CKR_DEVICE_ERROR (logged "tampered") if the
- * image's objects were altered. Does not touch counters.
+ * CKR_USER_PIN_NOT_INITIALIZED if no user PIN is set (unwrap_so: if the card
+ * is not initialised). On success also verifies the content MAC:
+ * CKR_DEVICE_ERROR (logged "tampered") if the image's objects were altered.
+ * Does not touch counters. The MAC checked is the one over the content as
+ * loaded (or as last set by init_token), not over uncommitted edits.
  */
 CK_RV cc_card_unwrap_user(const struct cc_card *card, const unsigned char *pin, size_t len,
 			  struct cc_card_key *key);
@@ -209,7 +226,10 @@ CK_RV cc_card_unwrap_so(const struct cc_card *card, const unsigned char *pin, si
 /*
  * (Re)wrap @key under a new user passcode / SO secret (fresh salt, @kdf),
  * mark it set with @max_tries tries left, changed_at = @now, must_change =
- * false.
+ * false. @kdf NULL = cc_kdf_default. @key is checked against the content MAC
+ * first (CKR_DEVICE_ERROR if it is not this card's key), so a wrong key can
+ * never be wrapped. CKR_USER_PIN_NOT_INITIALIZED on an uninitialised card.
+ * set_so_pin keeps so.changed_at (it has no @now).
  */
 CK_RV cc_card_set_user_pin(struct cc_card *card, const struct cc_card_key *key,
 			   const unsigned char *pin, size_t len, uint8_t max_tries,

@@ -4,7 +4,8 @@ check_PROGRAMS += %D%/unit/test-card-image
 TESTS += %D%/unit/test-card-image
 %C%_unit_test_card_image_SOURCES = %D%/unit/test-card-image.c
 %C%_unit_test_card_image_CFLAGS = $(CC_TEST_CFLAGS)
-%C%_unit_test_card_image_LDADD = pkcs11/libcarecard-store.la $(CC_TEST_LIBS) $(OPENSSL_LIBS)
+%C%_unit_test_card_image_LDADD = pkcs11/libcarecard-store.la $(CC_TEST_LIBS) $(OPENSSL_LIBS) \
+	$(PTHREAD_LIBS)
 endif
 
 if HAVE_CMOCKA

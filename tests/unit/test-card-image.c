@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -660,6 +661,40 @@ test_txn_contention(void **state)
 	cc_card_free(card);
 }
 
+static void *
+bump_thread(void *arg)
+{
+	int j, r = 0;
+
+	for (j = 0; j < 50; j++)
+		r |= bump(arg);
+	return r ? arg : NULL;
+}
+
+/* Threads of one process must exclude each other too (OFD locks, not POSIX). */
+static void
+test_txn_threads(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_card_key key;
+	struct cc_card *card = NULL;
+	pthread_t t[4];
+	void *ret;
+	int i;
+
+	make_card(fx, &key);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, bump_thread, fx->path), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_int_equal(card->user.changed_at, 1000 + 4 * 50);
+	assert_int_equal(card->generation, 1 + 4 * 50);
+	cc_card_free(card);
+}
+
 static void
 test_permissions(void **state)
 {
@@ -848,6 +883,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_content_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_other_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_contention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_in_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_rules, setup, teardown),
