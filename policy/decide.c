@@ -66,11 +66,11 @@ pol_roles_text(unsigned roles, bool article, char *buf, size_t len)
 	size_t i, used = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < NROLE_WORDS && left != 0; i++) {
+	for (i = 0; i < NROLE_WORDS && left != 0 && used < len; i++) {
 		if (!(left & role_words[i].role))
 			continue;
 		left &= ~role_words[i].role;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s%s%s",
+		used += (size_t)snprintf(buf + used, len - used, "%s%s%s%s",
 					 used == 0 ? "" : left == 0 ? " or " : ", ",
 					 article ? role_words[i].article : "",
 					 article ? " " : "", role_words[i].name);
