@@ -260,9 +260,9 @@ print_table(const struct explain *ex, const struct pol_policy *pol, int64_t now,
 	printf("actor:   %s at %s%s%s\n\n", pol_roles_text(ex->actor.roles, false, roles, sizeof(roles)),
 	       ex->actor.org != NULL ? ex->actor.org : "(no organisation)",
 	       ex->actor.locum ? " (locum)" : "", ex->have_actor ? "" : " (default actor)");
-	printf("%-20s %-6s %-42s %s\n", "DECISION", "RESULT", "RULE", "WHY");
+	printf("%-20s %-6s %-45s %s\n", "DECISION", "RESULT", "RULE", "WHY");
 	for (i = 0; i < nrows; i++)
-		printf("%-20s %-6s %-42s %s\n", rows[i].name, rows[i].d.allow ? "allow" : "deny",
+		printf("%-20s %-6s %-45s %s\n", rows[i].name, rows[i].d.allow ? "allow" : "deny",
 		       rows[i].d.rule, rows[i].d.sentence);
 	printf("\nDUE\n");
 	if (due->n == 0)

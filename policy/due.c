@@ -42,11 +42,13 @@ due_certificate(const struct pol_policy *pol, const struct pol_card_state *card,
 	if (window && pol_new_card_needed(pol, card, now, true, &d) &&
 	    strcmp(d.rule, "renewal.max-renewals") == 0)
 		add(due, POL_DUE_NEW_CARD, d.rule, "%s", d.sentence);
+	/* Once a new card is due, "repair" or "renew" would be the wrong advice. */
 	if (now > card->cert_not_after)
 		add(due, POL_DUE_CERT_EXPIRED, "renewal.self-renew-after-expiry",
-		    "the certificate expired on %s: %s", pol_date(card->cert_not_after, d1, sizeof(d1)),
-		    pol->renewal.self_renew_after_expiry ? "renew it now" :
-							   "the RA must repair the card");
+		    "the certificate expired on %s%s", pol_date(card->cert_not_after, d1, sizeof(d1)),
+		    (due->what & POL_DUE_NEW_CARD) ? "" :
+		    pol->renewal.self_renew_after_expiry ? ": renew it now" :
+							   ": the RA must repair the card");
 	else if (window)
 		add(due, POL_DUE_RENEWAL, "renewal.window",
 		    "the renewal window opened on %s; the certificate expires on %s",
@@ -88,5 +90,6 @@ pol_due(const struct pol_policy *pol, const struct pol_card_state *card, int64_t
 	due_passcode(pol, card, now, out);
 	if (card->locked)
 		add(out, POL_DUE_LOCKED, "passcode.max-tries",
-		    "the card is locked after %u wrong passcodes: unlock it", pol->passcode.max_tries);
+		    "the card is locked after %u wrong passcodes%s", pol->passcode.max_tries,
+		    (out->what & POL_DUE_NEW_CARD) ? "" : ": unlock it");
 }

@@ -353,6 +353,22 @@ static const struct due_row due_rows[] = {
 	  POL_DUE_CERT_EXPIRED | POL_DUE_LOCKED | POL_DUE_PASSCODE_EXPIRED },
 };
 
+/* When a new card is due, the other items must not advise repair or unlock. */
+static void
+test_due_new_card_advice(void **state)
+{
+	struct pol_card_state card = CARD_S("0312345678901234", -1, .locked = true);
+	struct pol_due due;
+	unsigned i;
+
+	pol_due(policies[NHS], &card, NOW, &due);
+	assert_int_equal(due.what, POL_DUE_NEW_CARD | POL_DUE_CERT_EXPIRED | POL_DUE_LOCKED);
+	for (i = 1; i < due.n; i++) {
+		assert_null(strstr(due.item[i].sentence, "repair"));
+		assert_null(strstr(due.item[i].sentence, "unlock"));
+	}
+}
+
 static void
 test_due_table(void **state)
 {
@@ -406,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_decision_table),
 		cmocka_unit_test(test_refusals_say_what_to_do),
 		cmocka_unit_test(test_due_table),
+		cmocka_unit_test(test_due_new_card_advice),
 		cmocka_unit_test(test_rules_are_policy_keys),
 	};
 
