@@ -646,6 +646,18 @@ pol_policy_free(struct pol_policy *pol)
 	free(pol);
 }
 
+const struct pol_profile *
+pol_profile_find(const struct pol_policy *pol, const char *name)
+{
+	if (pol == NULL || name == NULL)
+		return NULL;
+	if (strcmp(name, "authentication") == 0)
+		return &pol->authentication;
+	if (strcmp(name, "signing") == 0)
+		return &pol->signing;
+	return NULL;
+}
+
 void
 pol_passcode_rules(const struct pol_policy *pol, struct pol_passcode_rules *out)
 {

@@ -237,6 +237,9 @@ const char *pol_eku_oid(unsigned eku);	/* dotted OID, e.g. "1.3.6.1.5.5.7.3.2" *
 /* Parse a role name ("ra-agent") to its POL_ROLE_* bit; 0 if unknown. */
 unsigned pol_role_parse(const char *name);
 
+/* The profile named "authentication" or "signing" (borrowed), or NULL. */
+const struct pol_profile *pol_profile_find(const struct pol_policy *pol, const char *name);
+
 /* The passcode rules the module enforces (one source of truth). */
 struct pol_passcode_rules {
 	unsigned min_len;

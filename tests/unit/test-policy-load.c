@@ -117,6 +117,9 @@ test_builtin_values(void **state)
 	pol_passcode_rules(NULL, &rules);	/* no policy: the built-in rules */
 	assert_int_equal(rules.max_tries, 3);
 	assert_string_equal(pol_eku_oid(POL_EKU_CLIENT_AUTH), "1.3.6.1.5.5.7.3.2");
+	assert_ptr_equal(pol_profile_find(p, "signing"), &p->signing);
+	assert_ptr_equal(pol_profile_find(p, "authentication"), &p->authentication);
+	assert_null(pol_profile_find(p, "encryption"));
 }
 
 /* show -> parse -> show is a fixed point, for the default and the example. */
