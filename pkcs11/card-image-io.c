@@ -74,6 +74,24 @@ cc_card_load(const char *path, struct cc_card **out)
 	return rv;
 }
 
+/*
+ * Never write what we would refuse to read: a caller that left the card
+ * inconsistent (say tries_left > max_tries) gets an error now instead of an
+ * unreadable card later.
+ */
+static CK_RV
+check_readable(const char *path, const unsigned char *buf, size_t len)
+{
+	struct cc_card *back = NULL;
+
+	if (cc_card_decode(buf, len, path, &back) != CKR_OK) {
+		util_log(LOG_ERR, "%s: refusing to write an image that would not load", path);
+		return CKR_GENERAL_ERROR;
+	}
+	cc_card_free(back);
+	return CKR_OK;
+}
+
 /* Serialise and atomically replace @path; card->generation + 1 on success. */
 static CK_RV
 write_image(const char *path, struct cc_card *card)
@@ -83,8 +101,15 @@ write_image(const char *path, struct cc_card *card)
 	CK_RV rv;
 	int r;
 
+	/* A passcode the caller marked unset must not stay unwrappable. */
+	if (!card->user.set)
+		memset(&card->slots->user, 0, sizeof(card->slots->user));
 	if ((rv = cc_card_encode(card, card->generation + 1, &buf, &len)) != CKR_OK)
 		return rv;
+	if ((rv = check_readable(path, buf, len)) != CKR_OK) {
+		OPENSSL_clear_free(buf, len);
+		return rv;
+	}
 	r = util_file_write_atomic(path, buf, len, 0600);
 	OPENSSL_clear_free(buf, len);
 	if (r < 0) {
@@ -93,6 +118,27 @@ write_image(const char *path, struct cc_card *card)
 	}
 	card->generation++;
 	return CKR_OK;
+}
+
+/*
+ * Move the finished @tmp to @path only if @path is free, atomically:
+ * renameat2(RENAME_NOREPLACE), or link()+unlink() where the filesystem
+ * lacks it. The image appears whole or not at all.
+ */
+static CK_RV
+publish_new(const char *tmp, const char *path)
+{
+	int r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+
+	if (r < 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP)) {
+		if ((r = link(tmp, path)) == 0)
+			unlink(tmp);
+	}
+	if (r < 0) {
+		util_log(LOG_ERR, "%s: cannot create card image: %s", path, strerror(errno));
+		return CKR_DEVICE_ERROR;
+	}
+	return util_fsync_parent_dir(path) < 0 ? CKR_DEVICE_ERROR : CKR_OK;
 }
 
 CK_RV
@@ -120,14 +166,8 @@ cc_card_manufacture(const char *path, const char *serial)
 	card->generation = (uint64_t)-1;	/* write_image adds one: a new card is generation 0 */
 	if ((rv = write_image(tmp, card)) != CKR_OK)
 		goto out;
-	/* link() never replaces: the image appears whole, and only if @path was free. */
-	if (link(tmp, path) < 0) {
-		util_log(LOG_ERR, "%s: cannot create card image: %s", path, strerror(errno));
-		rv = CKR_DEVICE_ERROR;
-	} else if (util_fsync_parent_dir(path) < 0) {
-		rv = CKR_DEVICE_ERROR;
-	}
-	unlink(tmp);
+	if ((rv = publish_new(tmp, path)) != CKR_OK)
+		unlink(tmp);
 out:
 	cc_card_free(card);
 	return rv;

@@ -134,21 +134,62 @@ obj_view(const struct cc_stored_object *o, struct obj_view *v)
 		cert_parse(v, cc_stored_object_attr(o, CKA_VALUE));
 }
 
-/* JSON string from bytes: escapes quotes, backslashes and control characters. */
+/* Length of the well-formed UTF-8 sequence at @p (at most @left bytes), 0 if none. */
+static size_t
+utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* No overlong forms, surrogates or code points past U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * JSON string from bytes: escapes quotes, backslashes and control
+ * characters; bytes that are not UTF-8 become U+FFFD so the output always
+ * parses.
+ */
 static void
 json_str(FILE *f, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	size_t i;
+	size_t i = 0, n;
 
 	fputc('"', f);
-	for (i = 0; i < len; i++) {
-		if (p[i] == '"' || p[i] == '\\')
+	while (i < len) {
+		if (p[i] == '"' || p[i] == '\\') {
 			fprintf(f, "\\%c", p[i]);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
 			fprintf(f, "\\u%04x", p[i]);
-		else
-			fputc(p[i], f);
+		} else if ((n = utf8_len(p + i, len - i)) == 0) {
+			fputs("\\ufffd", f);
+		} else {
+			fwrite(p + i, 1, n, f);
+			i += n;
+			continue;
+		}
+		i++;
 	}
 	fputc('"', f);
 }

@@ -2,10 +2,10 @@
  * card-fixture: test helper for test-card-tool.sh. Personalises a blank
  * card image directly through the card store (as the module would):
  *
- *   card-fixture FILE CHANGED_AT [TRIES_LEFT]
+ *   card-fixture FILE CHANGED_AT [TRIES_LEFT [LABEL]]
  *
  * SO secret "87654321", user PIN "1234" set at CHANGED_AT (unix seconds),
- * label "Fixture card", one EC P-256 private key (sealed) and a
+ * label "Fixture card" (or LABEL), one EC P-256 private key (sealed) and a
  * self-signed certificate for CN=Test Holder, serial 0x1234, notAfter
  * 2030-01-01T00:00:00Z, both with CKA_ID 01 02. Fast KDF. Exit 0 on success.
  */
@@ -99,14 +99,15 @@ main(int argc, char **argv)
 	struct cc_card_key key;
 	struct cc_card *card;
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: card-fixture FILE CHANGED_AT [TRIES_LEFT]\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: card-fixture FILE CHANGED_AT [TRIES_LEFT [LABEL]]\n");
 		return 2;
 	}
 	if (cc_card_txn_begin(argv[1], &txn) != CKR_OK)
 		return 1;
 	card = cc_card_txn_card(txn);
-	if (cc_card_init_token(card, (const unsigned char *)"87654321", 8, "Fixture card", 3,
+	if (cc_card_init_token(card, (const unsigned char *)"87654321", 8,
+			       argc == 5 ? argv[4] : "Fixture card", 3,
 			       &fast_kdf, &key) != CKR_OK ||
 	    cc_card_set_user_pin(card, &key, (const unsigned char *)"1234", 4, 3,
 				 strtoll(argv[2], NULL, 10), &fast_kdf) != CKR_OK ||
@@ -114,7 +115,7 @@ main(int argc, char **argv)
 		cc_card_txn_abort(txn);
 		return 1;
 	}
-	if (argc == 4)
+	if (argc >= 4)
 		card->user.tries_left = (uint8_t)atoi(argv[3]);
 	if (cc_card_txn_commit(txn, &key) != CKR_OK)
 		return 1;

@@ -32,7 +32,7 @@ export CARECARD_NOW=$now
 # run CMD...: sets $out (stdout+stderr) and $rc.
 run() { out=$("$@" 2>&1); rc=$?; printf '+ %s\n%s\n' "$*" "$out" >>"$TAP_LOG"; }
 
-tap_plan 49
+tap_plan 52
 
 run "$CARD" --help
 tap_is "--help exits 0" "$rc" 0
@@ -119,6 +119,23 @@ print(d["serial"], d["user_pin"]["tries_left"], d["user_pin"]["due_to_change"],
 		"0412345678901234 3 True 2 CN=Test Holder 1234 0102"
 else
 	tap_skip "JSON parses with the right values" "python3 not installed"
+fi
+
+# --- a locked card with a label that is not valid UTF-8
+"$CARD" manufacture --serial 0400000000000099 --out "$work" >/dev/null 2>&1
+tap_ok "fixture: locked card, odd label" "$FIXTURE" "$work/0400000000000099.card" $now 0 \
+	"$(printf 'Caf\303\251 \377"q"')"
+run "$CARD" show "$work/0400000000000099.card"
+tap_like "locked passcode shown" "$out" "^user PIN locked: yes$"
+run "$CARD" show "$work/0400000000000099.card" --json
+if command -v python3 >/dev/null; then
+	got=$(printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(ascii(d["label"]), d["user_pin"]["locked"], d["user_pin"]["tries_left"])')
+	tap_is "JSON stays valid for non-UTF-8 labels" "$got" "'Caf\xe9 \ufffd\"q\"' True 0"
+else
+	tap_skip "JSON stays valid for non-UTF-8 labels" "python3 not installed"
 fi
 
 # --- remove

@@ -795,6 +795,33 @@ test_commit_rules(void **state)
 }
 
 static void
+test_commit_never_writes_unreadable(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_card_key key, k2;
+	struct cc_card_txn *txn = NULL;
+	struct cc_card *card = NULL;
+
+	make_card(fx, &key);
+	assert_int_equal(cc_card_txn_begin(fx->path, &txn), CKR_OK);
+	cc_card_txn_card(txn)->user.tries_left = 9;	/* > max_tries 3 */
+	assert_int_equal(cc_card_txn_commit(txn, NULL), CKR_GENERAL_ERROR);
+	assert_true(log_has(fx, "refusing to write an image that would not load"));
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_int_equal(card->user.tries_left, 3);
+	cc_card_free(card);
+	/* Clearing user.set really removes the user passcode. */
+	assert_int_equal(cc_card_txn_begin(fx->path, &txn), CKR_OK);
+	cc_card_txn_card(txn)->user = (struct cc_pin_state){ 0 };
+	assert_int_equal(cc_card_txn_commit(txn, NULL), CKR_OK);
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_false(card->user.set);
+	assert_int_equal(cc_card_unwrap_user(card, (const unsigned char *)USER_PIN,
+					     strlen(USER_PIN), &k2), CKR_USER_PIN_NOT_INITIALIZED);
+	cc_card_free(card);
+}
+
+static void
 test_stamp(void **state)
 {
 	struct fx *fx = *state;
@@ -887,6 +914,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_in_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_never_writes_unreadable, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
 	};
