@@ -2,11 +2,9 @@
  * ca/crl.c: see crl.h.
  *
  * CRL building is streamed: revoked rows come from SQLite one at a time
- * (partial index on revoked rows), each becomes an X509_REVOKED appended in
- * O(1) with X509_CRL_add0_revoked, and the list is sorted once at the end.
- * Per-entry allocations are limited to the entry itself: the serial
- * integer, time and reason extensions are reused, since OpenSSL's setters
- * copy them.
+ * (partial index on revoked rows) and are encoded straight into one buffer
+ * by crl-encode.c, sorted once, and spliced into a CRL whose header fields
+ * and extensions are built here with the ordinary X509_CRL API.
  */
 #include "config.h"
 
@@ -20,6 +18,7 @@
 
 #include "ca/audit.h"
 #include "ca/crl.h"
+#include "ca/crl-encode.h"
 #include "ca/error.h"
 #include "ca/x509util.h"
 #include "common/log.h"
@@ -101,74 +100,35 @@ out:
 }
 
 struct crl_build {
-	X509_CRL *crl;
-	BIGNUM *bn;
-	ASN1_INTEGER *serial;
+	X509_CRL *crl;		/* header only: no entries */
 	ASN1_TIME *when;
-	X509_EXTENSION *reason[REASON_MAX + 1];
-	long count;
+	struct ca_crl_entries *entries;
 };
 
 static void
 crl_build_clear(struct crl_build *b)
 {
-	int i;
-
-	for (i = 0; i <= REASON_MAX; i++)
-		X509_EXTENSION_free(b->reason[i]);
+	ca_crl_entries_free(b->entries);
 	ASN1_TIME_free(b->when);
-	ASN1_INTEGER_free(b->serial);
-	BN_free(b->bn);
 	X509_CRL_free(b->crl);
 }
 
-/* One reasonCode extension per code, built once (RFC 5280 5.3.1: omit it
- * for unspecified). */
 static int
 crl_build_init(struct ca_ctx *ctx, struct crl_build *b)
 {
-	ASN1_ENUMERATED *e = NULL;
-	int i, r = CA_ERR_ALLOC;
-
 	memset(b, 0, sizeof(*b));
 	if ((b->crl = X509_CRL_new_ex(ctx->libctx, NULL)) == NULL ||
-	    (b->bn = BN_new()) == NULL || (b->serial = ASN1_INTEGER_new()) == NULL ||
-	    (b->when = ASN1_TIME_new()) == NULL || (e = ASN1_ENUMERATED_new()) == NULL)
-		goto out;
-	for (i = 1; i <= REASON_MAX; i++) {
-		if (i == 7)	/* unassigned */
-			continue;
-		if (ASN1_ENUMERATED_set(e, i) != 1 ||
-		    (b->reason[i] = X509V3_EXT_i2d(NID_crl_reason, 0, e)) == NULL)
-			goto out;
-	}
-	r = CA_OK;
-out:
-	ASN1_ENUMERATED_free(e);
-	return r;
+	    (b->when = ASN1_TIME_new()) == NULL)
+		return CA_ERR_ALLOC;
+	return ca_crl_entries_new(&b->entries);
 }
 
 static int
 crl_add_entry(void *arg, const char *serial, int64_t when, int reason)
 {
 	struct crl_build *b = arg;
-	X509_REVOKED *rev = NULL;
 
-	if (BN_hex2bn(&b->bn, serial) == 0 || BN_to_ASN1_INTEGER(b->bn, b->serial) == NULL ||
-	    ASN1_TIME_set(b->when, (time_t)when) == NULL || (rev = X509_REVOKED_new()) == NULL ||
-	    X509_REVOKED_set_serialNumber(rev, b->serial) != 1 ||
-	    X509_REVOKED_set_revocationDate(rev, b->when) != 1)
-		goto fail;
-	if (reason > 0 && reason <= REASON_MAX && b->reason[reason] != NULL &&
-	    X509_REVOKED_add_ext(rev, b->reason[reason], -1) != 1)
-		goto fail;
-	if (X509_CRL_add0_revoked(b->crl, rev) != 1)
-		goto fail;
-	b->count++;
-	return 0;
-fail:
-	X509_REVOKED_free(rev);
-	return CA_ERR_CRYPTO;
+	return ca_crl_entries_add(b->entries, serial, when, reason);
 }
 
 /* Header fields and CRL extensions (RFC 5280 5.1.2, 5.2). */
@@ -239,7 +199,7 @@ config_set_long(struct ca_ctx *ctx, const char *issuer, const char *what, long v
 static int
 crl_make(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *o,
 	 struct crl_build *b, long number, long base, int64_t since, unsigned char **der,
-	 int *len)
+	 size_t *len)
 {
 	int r;
 
@@ -247,13 +207,7 @@ crl_make(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *o,
 	    (r = crl_header(ctx, b, is, o, number, base)) != CA_OK ||
 	    (r = ca_reg_revoked_foreach(ctx->reg, is->name, since, crl_add_entry, b)) != CA_OK)
 		return r;
-	/* One O(n log n) sort instead of keeping the stack sorted. */
-	if (X509_CRL_sort(b->crl) != 1 || X509_CRL_sign(b->crl, is->pkey, ctx->md) <= 0)
-		return CA_ERR_CRYPTO;
-	*der = NULL;
-	if ((*len = i2d_X509_CRL(b->crl, der)) <= 0)
-		return CA_ERR_CRYPTO;
-	return CA_OK;
+	return ca_crl_encode(b->entries, b->crl, is->pkey, ctx->md, ctx->libctx, der, len);
 }
 
 static int
@@ -287,7 +241,8 @@ ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char *
 	struct crl_build b;
 	unsigned char *out = NULL;
 	long last = 0, base = 0, base_time = 0;
-	int outlen = 0, r;
+	size_t outlen = 0;
+	int r;
 
 	memset(&b, 0, sizeof(b));
 	if (is == NULL || is->pkey == NULL) {
@@ -307,11 +262,11 @@ ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char *
 	}
 	if ((r = crl_make(ctx, is, o, &b, last + 1, base, o->delta ? base_time : 0, &out,
 			  &outlen)) != CA_OK ||
-	    (r = crl_record(ctx, o, last + 1, b.count)) != CA_OK ||
+	    (r = crl_record(ctx, o, last + 1, (long)ca_crl_entries_count(b.entries))) != CA_OK ||
 	    (r = ca_reg_commit(ctx->reg)) != CA_OK)
 		goto out;
 	*der = out;
-	*len = (size_t)outlen;
+	*len = outlen;
 	*number = last + 1;
 	out = NULL;
 out:

@@ -15,7 +15,7 @@ noinst_LTLIBRARIES += %D%/libcarecard-ca.la
 	%D%/init.c %D%/init.h \
 	%D%/profile.c %D%/profile.h \
 	%D%/issue.c %D%/issue.h \
-	%D%/crl.c %D%/crl.h
+	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
 %C%_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS)
 %C%_libcarecard_ca_la_LIBADD = common/libcarecard-common.la \
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)

@@ -298,6 +298,90 @@ test_revocation_and_crls(void **state)
 	free(s2);
 }
 
+/* Registry rows with short serials of varied length, to exercise sorting. */
+static void
+add_revoked(struct fixture *fx, const char *serial, int reason)
+{
+	unsigned char der[1] = { 0 };
+	struct ca_cert_rec c = { 0 };
+
+	c.serial = (char *)serial;
+	c.holder = HOLDER;
+	c.profile = c.issuer = "signing";
+	c.der = der;
+	c.derlen = 1;
+	assert_int_equal(ca_reg_cert_add(fx->ctx->reg, &c), CA_OK);
+	assert_int_equal(ca_reg_cert_revoke(fx->ctx->reg, serial, reason, 1800000000 + reason),
+			 CA_OK);
+}
+
+/*
+ * The fast CRL encoder must produce exactly the TBS that OpenSSL's own
+ * X509_CRL route produces for the same content.
+ */
+static void
+test_fast_crl_matches_openssl(void **state)
+{
+	static const char *const serials[] = { "FF", "01", "0100", "7F", "80",
+					       "123456789ABCDEF0123456789ABCDEF0", "1000", "2" };
+	struct fixture *fx = *state;
+	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "signing");
+	struct ca_crl_opts o = { "signing", 0, 3, 1800000500 };
+	STACK_OF(X509_REVOKED) *revs;
+	const STACK_OF(X509_EXTENSION) *exts;
+	ASN1_SEQUENCE_ANY *outer;
+	unsigned char *der = NULL, *ref = NULL;
+	const unsigned char *p;
+	X509_CRL *fast, *rc = X509_CRL_new();
+	const ASN1_STRING *tbs;
+	size_t len = 0;
+	long number = 0;
+	int i, reflen;
+
+	for (i = 0; i < (int)(sizeof(serials) / sizeof(serials[0])); i++)
+		add_revoked(fx, serials[i], i % 11 == 7 ? 0 : i % 11);
+	assert_int_equal(ca_crl_generate(fx->ctx, &o, &der, &len, &number), CA_OK);
+	p = der;
+	fast = d2i_X509_CRL(NULL, &p, (long)len);
+	assert_non_null(fast);
+	assert_int_equal(X509_CRL_verify(fast, X509_get0_pubkey(is->cert)), 1);
+	revs = X509_CRL_get_REVOKED(fast);
+	assert_int_equal(sk_X509_REVOKED_num(revs), 8);
+	for (i = 1; i < sk_X509_REVOKED_num(revs); i++)
+		assert_true(ASN1_INTEGER_cmp(
+			X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revs, i - 1)),
+			X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revs, i))) < 0);
+
+	/* The same content through X509_CRL_add0_revoked + sort + sign. */
+	assert_int_equal(X509_CRL_set_version(rc, X509_CRL_VERSION_2), 1);
+	assert_int_equal(X509_CRL_set_issuer_name(rc, X509_CRL_get_issuer(fast)), 1);
+	assert_int_equal(X509_CRL_set1_lastUpdate(rc, X509_CRL_get0_lastUpdate(fast)), 1);
+	assert_int_equal(X509_CRL_set1_nextUpdate(rc, X509_CRL_get0_nextUpdate(fast)), 1);
+	exts = X509_CRL_get0_extensions(fast);
+	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++)
+		assert_int_equal(X509_CRL_add_ext(rc, sk_X509_EXTENSION_value(exts, i), -1), 1);
+	for (i = sk_X509_REVOKED_num(revs) - 1; i >= 0; i--)
+		assert_int_equal(X509_CRL_add0_revoked(rc,
+			X509_REVOKED_dup(sk_X509_REVOKED_value(revs, i))), 1);
+	assert_int_equal(X509_CRL_sort(rc), 1);
+	assert_true(X509_CRL_sign(rc, is->pkey, fx->ctx->md) > 0);
+	reflen = i2d_re_X509_CRL_tbs(rc, &ref);
+	assert_true(reflen > 0);
+
+	p = der;
+	outer = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
+	assert_non_null(outer);
+	tbs = sk_ASN1_TYPE_value(outer, 0)->value.sequence;
+	assert_int_equal(ASN1_STRING_length(tbs), reflen);
+	assert_memory_equal(ASN1_STRING_get0_data(tbs), ref, (size_t)reflen);
+
+	sk_ASN1_TYPE_pop_free(outer, ASN1_TYPE_free);
+	OPENSSL_free(ref);
+	OPENSSL_free(der);
+	X509_CRL_free(rc);
+	X509_CRL_free(fast);
+}
+
 static void
 test_card_so_secret(void **state)
 {
@@ -322,6 +406,7 @@ main(void)
 		cmocka_unit_test_teardown(test_signing_cert, teardown),
 		cmocka_unit_test_teardown(test_refusals_record_nothing, teardown),
 		cmocka_unit_test_teardown(test_revocation_and_crls, teardown),
+		cmocka_unit_test_teardown(test_fast_crl_matches_openssl, teardown),
 		cmocka_unit_test_teardown(test_card_so_secret, teardown),
 	};
 
