@@ -28,6 +28,7 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		{ "manager-email", required_argument, NULL, 'e' },
 		{ "crl-base-url", required_argument, NULL, 'c' },
 		{ "ocsp-url", required_argument, NULL, 'o' },
+		{ "durability", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("init");
@@ -58,6 +59,11 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		case 'e': o.manager_email = optarg; break;
 		case 'c': o.crl_base_url = optarg; break;
 		case 'o': o.ocsp_url = optarg; break;
+		case 'D':
+			if (strcmp(optarg, "full") != 0 && strcmp(optarg, "normal") != 0)
+				return cli_usage(cmd, "--durability is full or normal");
+			o.durability = optarg;
+			break;
 		}
 	}
 	if (optind != argc)

@@ -49,7 +49,7 @@ static const struct cli_cmd commands[] = {
 	  "--manager-uuid UUID --manager-name NAME [--manager-email EMAIL]\n"
 	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|ec]\n"
 	  "       [--root-key-type rsa3072|rsa2048|ec]\n"
-	  "       [--crl-base-url URL] [--ocsp-url URL]" },
+	  "       [--crl-base-url URL] [--ocsp-url URL] [--durability full|normal]" },
 	{ "person-add", cli_person_add, "register a person (holder, sponsor, RA staff)",
 	  "--uuid UUID --name NAME [--email EMAIL] [--mobile NUMBER]\n"
 	  "       [--ra-role ra-manager|ra-agent|sponsor|lsa]" },

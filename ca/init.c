@@ -154,6 +154,8 @@ registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *to
 				   o->crl_base_url : "http://crl.carecard.invalid")) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "ocsp-url", o->ocsp_url != NULL ?
 				   o->ocsp_url : "http://ocsp.carecard.invalid")) != CA_OK ||
+	    (r = ca_reg_config_set(ctx->reg, "durability", o->durability != NULL ?
+				   o->durability : "full")) != CA_OK ||
 	    (r = ca_reg_person_add(ctx->reg, &mgr)) != CA_OK ||
 	    (r = ca_reg_ra_role_add(ctx->reg, o->manager_uuid, "ra-manager")) != CA_OK ||
 	    (r = ca_audit_append(ctx->reg, o->now, o->manager_uuid, "ca-init", "ca",
@@ -176,6 +178,9 @@ ca_init(const struct ca_init_opts *o)
 	char *db = NULL;
 	int r;
 
+	if (o->durability != NULL && strcmp(o->durability, "full") != 0 &&
+	    strcmp(o->durability, "normal") != 0)
+		return CA_ERR_USAGE;
 	if (!valid_uuid(o->manager_uuid) || o->manager_name == NULL || !*o->manager_name) {
 		util_log(LOG_ERR, "init needs the first RA manager: a 12-digit UUID and a name");
 		return CA_ERR_USAGE;

@@ -21,6 +21,7 @@ struct ca_init_opts {
 	const char *crl_base_url;	/* NULL: http://crl.carecard.invalid */
 	const char *ocsp_url;		/* NULL: http://ocsp.carecard.invalid */
 	int root_days, ca_days;		/* 0: 20 and 10 years */
+	const char *durability;		/* NULL: "full"; or "normal" */
 	time_t now;
 };
 

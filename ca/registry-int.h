@@ -26,6 +26,9 @@ int ca_reg_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* strdup of column @i, NULL for SQL NULL; CA_ERR_ALLOC on OOM. */
 int ca_reg_col_dup(sqlite3_stmt *st, int i, char **out);
 
+/* Apply the "durability" setting (PRAGMA synchronous). */
+int ca_reg_durability_apply(struct ca_reg *reg);
+
 /* Step a statement that returns no rows; CA_OK or ca_reg_fail(). */
 int ca_reg_step_done(struct ca_reg *reg, sqlite3_stmt *st, const char *what);
 

@@ -100,7 +100,8 @@ ca_reg_open(const char *path, int create, struct ca_reg **out)
 
 	if ((r = ca_reg_open_unmigrated(path, create, &reg)) != 0)
 		return r;
-	if ((r = ca_reg_migrate(reg, ca_migrations, ca_reg_schema_latest())) != 0) {
+	if ((r = ca_reg_migrate(reg, ca_migrations, ca_reg_schema_latest())) != 0 ||
+	    (r = ca_reg_durability_apply(reg)) != 0) {
 		ca_reg_close(reg);
 		return r;
 	}

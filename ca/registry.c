@@ -223,6 +223,31 @@ out:
 	return r;
 }
 
+/*
+ * The "durability" setting: "full" (default) fsyncs the WAL at every
+ * commit, so an issued certificate is on record even after a power cut;
+ * "normal" skips that fsync (the database stays consistent, but the last
+ * commits before a power cut may be lost) and makes issuance several times
+ * faster on slow disks. See ca/README.md.
+ */
+int
+ca_reg_durability_apply(struct ca_reg *reg)
+{
+	char *v = NULL;
+	int r = ca_reg_config_get(reg, "durability", &v);
+
+	if (r == CA_ERR_NOT_FOUND)
+		return CA_OK;
+	if (r != CA_OK)
+		return r;
+	if (strcmp(v, "normal") == 0)
+		r = exec(reg, "PRAGMA synchronous=NORMAL", "durability");
+	else if (strcmp(v, "full") != 0)
+		r = CA_ERR_USAGE;
+	free(v);
+	return r;
+}
+
 int
 ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
 {

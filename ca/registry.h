@@ -50,7 +50,8 @@ int ca_reg_commit(struct ca_reg *reg);
 /* Roll back if a transaction is open; harmless otherwise. */
 void ca_reg_rollback(struct ca_reg *reg);
 
-/* Small key/value settings (HSM module path, token label, CRL numbers). */
+/* Small key/value settings (HSM module path, token label, CRL numbers,
+ * "durability" = full | normal, read at open). */
 int ca_reg_config_get(struct ca_reg *reg, const char *key, char **out);
 int ca_reg_config_set(struct ca_reg *reg, const char *key, const char *value);
 
