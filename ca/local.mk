@@ -26,3 +26,6 @@ bin_PROGRAMS += %D%/carecard-ca
 %C%_carecard_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 %C%_carecard_ca_LDADD = %D%/libcarecard-ca.la common/libcarecard-common.la \
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+
+man1_MANS += %D%/carecard-ca.1
+EXTRA_DIST += %D%/carecard-ca.1 %D%/README.md
