@@ -20,7 +20,7 @@ export TAP_LOG
 unset CARECARD_CA_STATE SOFTHSM2_CONF
 cleanup_log() { [ "$tap_failed" -eq 0 ] || cat "$TAP_LOG" >&2; }
 
-tap_plan 51
+tap_plan 54
 
 # --- init -------------------------------------------------------------
 tap_ok "init creates the CA" "$CA" init --state "$S" --hsm-module "$SOFTHSM_MODULE" \
@@ -131,6 +131,19 @@ tap_fails "crl_check rejects the revoked certificate" openssl verify -crl_check_
 	-CAfile "$work/trust.pem" "$work/auth.pem"
 tap_ok "crl_check accepts the other" openssl verify -crl_check_all -CAfile "$work/trust.pem" \
 	"$work/sign.pem"
+
+# --- a second CA: token named by URI, P-256 issuing CAs ------------------------
+E=$work/ec
+tap_ok "init with a token URI and EC issuing CAs" "$CA" init --state "$E" \
+	--token-uri "pkcs11:token=carecard-ec" --key-type ec \
+	--manager-uuid 100000000001 --manager-name "Alice Manager" --durability normal
+tap_like "EC issuing CA" "$(openssl x509 -in "$E/certs/signing.pem" -noout -text)" \
+	"Public Key Algorithm: id-ecPublicKey"
+"$CA" --state "$E" person-add --uuid 200000000002 --name "Bob Holder" >>"$TAP_LOG" 2>&1
+"$CA" --state "$E" issue-cert --profile signing --csr "$work/a.csr" --holder 200000000002 \
+	--out "$work/ec-sign.pem" >>"$TAP_LOG" 2>&1
+tap_ok "ECDSA-signed certificate verifies" openssl verify -x509_strict \
+	-CAfile "$E/certs/root.pem" -untrusted "$E/certs/signing.pem" "$work/ec-sign.pem"
 
 # --- CLI conventions ---------------------------------------------------------
 h=0
