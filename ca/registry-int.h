@@ -9,16 +9,32 @@
 
 #include "ca/registry.h"
 
+#define CA_REG_STMT_CACHE 32
+
 struct ca_reg {
 	sqlite3 *db;
+	/* Prepared statements cached by the address of their SQL literal:
+	 * issuance runs the same handful per certificate. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[CA_REG_STMT_CACHE];
 };
 
 /* Log the connection's error for @what and return CA_ERR_DB (or
  * CA_ERR_EXISTS for a uniqueness violation). */
 int ca_reg_fail(struct ca_reg *reg, const char *what);
 
-/* Prepare @sql; on failure logs and returns CA_ERR_DB. */
+/*
+ * A prepared statement for @sql, which must be a string literal: statements
+ * are cached by its address for the life of the connection. Hand it back
+ * with ca_reg_done() (never sqlite3_finalize). On failure logs and returns
+ * CA_ERR_DB.
+ */
 int ca_reg_prep(struct ca_reg *reg, const char *sql, sqlite3_stmt **out);
+
+/* Reset a statement from ca_reg_prep for its next use. Accepts NULL. */
+void ca_reg_done(sqlite3_stmt *st);
 
 /* Bind @s (NULL binds SQL NULL); SQLITE_STATIC: @s must outlive the step. */
 int ca_reg_bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -46,7 +46,7 @@ ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
 	sqlite3_bind_int(st, 9, c->self_renewals);
 	sqlite3_bind_blob(st, 10, c->der, (int)c->derlen, SQLITE_STATIC);
 	r = ca_reg_step_done(reg, st, "add certificate");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -107,7 +107,7 @@ ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out)
 		r = ca_reg_fail(reg, "get certificate");
 	}
 	ca_cert_rec_clear(&c);
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -133,7 +133,7 @@ ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t w
 	if ((r = ca_reg_step_done(reg, st, "revoke")) == CA_OK && sqlite3_changes(reg->db) != 1)
 		r = CA_ERR_STATE;
 out:
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	ca_cert_rec_clear(&c);
 	return r;
 }
@@ -160,7 +160,7 @@ ca_reg_revoked_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
 	}
 	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "revoked certificates");
 out:
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -187,7 +187,7 @@ ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65])
 	} else if (rc != SQLITE_DONE) {
 		r = ca_reg_fail(reg, "last audit entry");
 	}
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -210,7 +210,7 @@ ca_reg_audit_insert(struct ca_reg *reg, const struct ca_audit_row *a)
 	ca_reg_bind_text(st, 7, a->prev_hash);
 	ca_reg_bind_text(st, 8, a->hash);
 	r = ca_reg_step_done(reg, st, "audit");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -247,7 +247,7 @@ ca_reg_audit_foreach(struct ca_reg *reg, ca_reg_audit_cb cb, void *arg)
 	}
 	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "audit entries");
 out:
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -264,6 +264,6 @@ ca_reg_audit_max_issued(struct ca_reg *reg, int64_t *out)
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = ca_reg_fail(reg, "audit sequence");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }

@@ -32,9 +32,34 @@ ca_reg_fail(struct ca_reg *reg, const char *what)
 int
 ca_reg_prep(struct ca_reg *reg, const char *sql, sqlite3_stmt **out)
 {
-	if (sqlite3_prepare_v2(reg->db, sql, -1, out, NULL) != SQLITE_OK)
+	int i;
+
+	for (i = 0; i < CA_REG_STMT_CACHE && reg->cache[i].sql != NULL; i++) {
+		if (reg->cache[i].sql == sql) {
+			*out = reg->cache[i].st;
+			return CA_OK;
+		}
+	}
+	if (sqlite3_prepare_v3(reg->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK)
 		return ca_reg_fail(reg, "prepare");
+	if (i < CA_REG_STMT_CACHE) {
+		reg->cache[i].sql = sql;
+		reg->cache[i].st = *out;
+	} else {
+		util_log(LOG_ERR, "registry: statement cache full");	/* a bug: grow it */
+		sqlite3_finalize(*out);
+		return CA_ERR_INTERNAL;
+	}
 	return CA_OK;
+}
+
+void
+ca_reg_done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 int
@@ -126,23 +151,40 @@ out:
 void
 ca_reg_close(struct ca_reg *reg)
 {
+	int i;
+
 	if (reg == NULL)
 		return;
 	ca_reg_rollback(reg);
+	for (i = 0; i < CA_REG_STMT_CACHE; i++)
+		sqlite3_finalize(reg->cache[i].st);
 	sqlite3_close_v2(reg->db);
 	free(reg);
+}
+
+static int
+run_cached(struct ca_reg *reg, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, sql, &st)) != CA_OK)
+		return r;
+	r = ca_reg_step_done(reg, st, what);
+	ca_reg_done(st);
+	return r;
 }
 
 int
 ca_reg_begin(struct ca_reg *reg)
 {
-	return exec(reg, "BEGIN IMMEDIATE", "begin");
+	return run_cached(reg, "BEGIN IMMEDIATE", "begin");
 }
 
 int
 ca_reg_commit(struct ca_reg *reg)
 {
-	return exec(reg, "COMMIT", "commit");
+	return run_cached(reg, "COMMIT", "commit");
 }
 
 void
@@ -167,7 +209,7 @@ version_read(struct ca_reg *reg, int *out)
 	} else {
 		r = ca_reg_fail(reg, "schema version");
 	}
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -188,7 +230,7 @@ version_record(struct ca_reg *reg, int v)
 		return r;
 	sqlite3_bind_int(st, 1, v);
 	r = ca_reg_step_done(reg, st, "record schema version");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -267,7 +309,7 @@ ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
 	default:
 		r = ca_reg_fail(reg, "config get");
 	}
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -284,7 +326,7 @@ ca_reg_config_set(struct ca_reg *reg, const char *key, const char *value)
 	ca_reg_bind_text(st, 1, key);
 	ca_reg_bind_text(st, 2, value);
 	r = ca_reg_step_done(reg, st, "config set");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -314,7 +356,7 @@ ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p)
 	ca_reg_bind_text(st, 3, p->email);
 	ca_reg_bind_text(st, 4, p->mobile);
 	r = ca_reg_step_done(reg, st, "add person");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -346,7 +388,7 @@ ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
 		r = ca_reg_fail(reg, "get person");
 	}
 	ca_person_clear(&p);
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -362,7 +404,7 @@ ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role)
 	ca_reg_bind_text(st, 1, uuid);
 	ca_reg_bind_text(st, 2, role);
 	r = ca_reg_step_done(reg, st, "add RA role");
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
 
@@ -387,6 +429,6 @@ ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role)
 	default:
 		r = ca_reg_fail(reg, "RA role");
 	}
-	sqlite3_finalize(st);
+	ca_reg_done(st);
 	return r;
 }
