@@ -1,5 +1,5 @@
 /*
- * ca/cli-init.c: "init" and "person-add".
+ * ca/cli-init.c: "init", and the registry records "person-add", "card-add".
  */
 #include "config.h"
 
@@ -142,6 +142,68 @@ cli_person_add(int argc, char **argv, struct cli_env *env)
 		return r;
 	ctx->actor = env->actor;
 	r = person_add(ctx, &p, role, time(NULL));
+	ca_ctx_free(ctx);
+	return r;
+}
+
+static int
+card_add(struct ca_ctx *ctx, const char *serial, int tac, const char *holder, time_t now)
+{
+	const char *kv[] = { "holder", holder, "tac", tac ? "yes" : "no", NULL };
+	char *details = NULL;
+	int r;
+
+	if ((r = ca_json_object(&details, kv)) != CA_OK)
+		return r;
+	if ((r = ca_reg_begin(ctx->reg)) == CA_OK) {
+		if ((r = ca_reg_card_add(ctx->reg, serial, tac, holder)) != CA_OK ||
+		    (r = ca_audit_append(ctx->reg, now, ctx->actor, "card-add", serial,
+					 details)) != CA_OK ||
+		    (r = ca_reg_commit(ctx->reg)) != CA_OK)
+			ca_reg_rollback(ctx->reg);
+	}
+	free(details);
+	return r;
+}
+
+int
+cli_card_add(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "serial", required_argument, NULL, 's' },
+		{ "holder", required_argument, NULL, 'H' },
+		{ "tac", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("card-add");
+	const char *serial = NULL, *holder = NULL;
+	struct ca_ctx *ctx = NULL;
+	int c, h, r, tac = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
+			if (h < 0 || h == CLI_HELP_SHOWN)
+				return h;
+			continue;
+		}
+		if (c == 's')
+			serial = optarg;
+		else if (c == 'H')
+			holder = optarg;
+		else if (c == 't')
+			tac = 1;
+	}
+	if (optind != argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (serial == NULL)
+		return cli_usage(cmd, "--serial is required");
+	if ((r = cli_env_finish(env)) != CA_OK ||
+	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+		return r;
+	ctx->actor = env->actor;
+	r = card_add(ctx, serial, tac, holder, time(NULL));
 	ca_ctx_free(ctx);
 	return r;
 }

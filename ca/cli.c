@@ -53,6 +53,8 @@ static const struct cli_cmd commands[] = {
 	{ "person-add", cli_person_add, "register a person (holder, sponsor, RA staff)",
 	  "--uuid UUID --name NAME [--email EMAIL] [--mobile NUMBER]\n"
 	  "       [--ra-role ra-manager|ra-agent|sponsor|lsa]" },
+	{ "card-add", cli_card_add, "register a card (blank, or issued to a holder)",
+	  "--serial SERIAL [--holder UUID] [--tac]" },
 	{ "issue-cert", cli_issue_cert, "issue a certificate from a PKCS#10 request",
 	  "--profile authentication|signing --csr FILE --holder UUID --out FILE\n"
 	  "       [--card SERIAL] [--days N] [--crl-url URL] [--ocsp-url URL]" },

@@ -59,6 +59,7 @@ int cli_read_input(const char *path, unsigned char **out, size_t *len);
 
 int cli_init(int argc, char **argv, struct cli_env *env);
 int cli_person_add(int argc, char **argv, struct cli_env *env);
+int cli_card_add(int argc, char **argv, struct cli_env *env);
 int cli_issue_cert(int argc, char **argv, struct cli_env *env);
 int cli_revoke(int argc, char **argv, struct cli_env *env);
 int cli_crl(int argc, char **argv, struct cli_env *env);

@@ -409,6 +409,26 @@ ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role)
 }
 
 int
+ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const char *holder)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (serial == NULL || strlen(serial) < 2)
+		return CA_ERR_USAGE;
+	if ((r = ca_reg_prep(reg, "INSERT INTO cards (serial, series, state, is_tac, holder)"
+			     " VALUES (?1, substr(?1, 1, 2), ?2, ?3, ?4)", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, serial);
+	ca_reg_bind_text(st, 2, holder != NULL ? "issued" : "blank");
+	sqlite3_bind_int(st, 3, is_tac ? 1 : 0);
+	ca_reg_bind_text(st, 4, holder);
+	r = ca_reg_step_done(reg, st, "add card");
+	ca_reg_done(st);
+	return r;
+}
+
+int
 ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role)
 {
 	sqlite3_stmt *st = NULL;

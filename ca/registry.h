@@ -72,6 +72,13 @@ int ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *ou
 int ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role);
 int ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role);
 
+/*
+ * Register card @serial (series = its first two digits, which decide
+ * renewability per domain.md), blank or issued to @holder (may be NULL).
+ * CA_ERR_EXISTS, or CA_ERR_NOT_FOUND for an unknown holder.
+ */
+int ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const char *holder);
+
 enum ca_cert_status {
 	CA_CERT_VALID,
 	CA_CERT_REVOKED,

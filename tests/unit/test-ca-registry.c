@@ -191,6 +191,34 @@ test_people_constraints(void **state)
 }
 
 static void
+test_cards(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0312345678", 0, "123456789012"), CA_OK);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0912345678", 1, NULL), CA_OK);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0312345678", 0, NULL), CA_ERR_EXISTS);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0512345678", 0, "999999999999"),
+			 CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0", 0, NULL), CA_ERR_USAGE);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT series, state, is_tac FROM cards"
+					    " ORDER BY serial", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "03");
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "issued");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "blank");
+	assert_int_equal(sqlite3_column_int(st, 2), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
 add_cert(struct fixture *fx, const char *serial, const char *issuer)
 {
 	unsigned char der[3] = { 0x30, 0x01, 0x00 };
@@ -386,6 +414,7 @@ main(void)
 		T(test_failed_migration_applies_nothing),
 		T(test_config_roundtrip),
 		T(test_people_constraints),
+		T(test_cards),
 		T(test_certificates_and_revocation),
 		T(test_certificate_needs_holder),
 		T(test_sponsor_is_not_ra_agent),
