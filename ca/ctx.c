@@ -81,6 +81,7 @@ ca_ctx_free(struct ca_ctx *ctx)
 		X509_free(ctx->issuers[i].cert);
 	}
 	ca_signer_free(ctx->signer);	/* after the EVP_PKEYs that refer to it */
+	ca_csr_reader_free(ctx->csr_reader);
 	ca_reg_close(ctx->reg);
 	EVP_MD_free(ctx->md);
 	OSSL_PROVIDER_unload(ctx->prov_hsm);

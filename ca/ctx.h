@@ -18,6 +18,7 @@
 
 #include <openssl/types.h>
 
+#include "ca/csr.h"
 #include "ca/registry.h"
 #include "ca/signer.h"
 
@@ -53,6 +54,7 @@ struct ca_ctx {
 	struct ca_signer *signer;
 	struct ca_issuer issuers[CA_ISSUER_COUNT];
 	const char *actor;	/* who is acting, for the audit log (borrowed) */
+	struct ca_csr_reader *csr_reader;	/* created on first issuance */
 };
 
 /* A context with crypto set up but nothing opened (init uses this). */

@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/audit.h"
+#include "ca/csr.h"
 #include "ca/error.h"
 #include "ca/issue.h"
 #include "ca/profile.h"
@@ -26,118 +27,6 @@ ca_issued_clear(struct ca_issued *c)
 	OPENSSL_free(c->serial);
 	OPENSSL_free(c->der);
 	memset(c, 0, sizeof(*c));
-}
-
-static int
-csr_decode(OSSL_LIB_CTX *libctx, const unsigned char *csr, size_t len, X509_REQ **out)
-{
-	X509_REQ *req = X509_REQ_new_ex(libctx, NULL);
-	const unsigned char *p = csr;
-	BIO *b = NULL;
-
-	if (req == NULL)
-		return CA_ERR_ALLOC;
-	if (len > 10 && memcmp(csr, "-----BEGIN", 10) == 0) {
-		if ((b = BIO_new_mem_buf(csr, (int)len)) == NULL ||
-		    PEM_read_bio_X509_REQ(b, &req, NULL, NULL) == NULL)
-			goto bad;
-	} else if (d2i_X509_REQ(&req, &p, (long)len) == NULL || p != csr + len) {
-		goto bad;	/* DER must be exactly one request */
-	}
-	BIO_free(b);
-	*out = req;
-	return CA_OK;
-bad:
-	util_log_ossl_errors("CSR");
-	util_log(LOG_ERR, "the request is not a well-formed PKCS#10 CSR");
-	BIO_free(b);
-	X509_REQ_free(req);
-	return CA_ERR_BAD_REQUEST;
-}
-
-int
-ca_csr_parse(OSSL_LIB_CTX *libctx, const unsigned char *csr, size_t len, X509_REQ **out)
-{
-	X509_REQ *req = NULL;
-	EVP_PKEY *pk;
-	int r;
-
-	if (csr == NULL || len == 0 || len > 65536)
-		return CA_ERR_BAD_REQUEST;
-	if ((r = csr_decode(libctx, csr, len, &req)) != CA_OK)
-		return r;
-	r = CA_ERR_BAD_REQUEST;
-	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
-		util_log(LOG_ERR, "CSR: unsupported or malformed public key");
-		goto out;
-	}
-	if (X509_REQ_verify_ex(req, pk, libctx, NULL) != 1) {
-		util_log(LOG_ERR, "CSR: signature does not verify (proof of possession failed)");
-		goto out;
-	}
-	if (!(EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) >= 2048) &&
-	    !EVP_PKEY_is_a(pk, "EC")) {
-		util_log(LOG_ERR, "CSR: key must be RSA >= 2048 bits or EC");
-		goto out;
-	}
-	*out = req;
-	req = NULL;
-	r = CA_OK;
-out:
-	util_log_ossl_errors("CSR");
-	X509_REQ_free(req);
-	return r;
-}
-
-/* The AlgorithmIdentifier parameters of a public key, duplicated. */
-static int
-param_dup(int ptype, const void *pval, void **out)
-{
-	*out = NULL;
-	if (ptype == V_ASN1_OBJECT)
-		*out = OBJ_dup(pval);
-	else if (ptype == V_ASN1_SEQUENCE || ptype == V_ASN1_OCTET_STRING)
-		*out = ASN1_STRING_dup(pval);
-	else
-		return CA_OK;	/* V_ASN1_NULL / V_ASN1_UNDEF: nothing to copy */
-	return *out != NULL ? CA_OK : CA_ERR_ALLOC;
-}
-
-/*
- * Copy the request's SubjectPublicKeyInfo field by field: algorithm,
- * parameters and key bits go over verbatim, so the certificate carries
- * exactly the key the holder proved possession of, and no key is decoded
- * and re-encoded through OpenSSL's encoders (X509_set_pubkey would).
- */
-static int
-spki_copy(X509 *crt, X509_REQ *req)
-{
-	ASN1_OBJECT *alg = NULL;
-	const ASN1_OBJECT *palg;
-	const unsigned char *pk;
-	unsigned char *bits = NULL;
-	X509_ALGOR *pa;
-	const void *pval;
-	void *param = NULL;
-	int pklen, ptype, r;
-
-	if (X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_REQ_get_X509_PUBKEY(req)) != 1)
-		return CA_ERR_BAD_REQUEST;
-	X509_ALGOR_get0(&palg, &ptype, &pval, pa);
-	if ((r = param_dup(ptype, pval, &param)) != CA_OK)
-		return r;
-	if ((alg = OBJ_dup(palg)) == NULL || (bits = OPENSSL_memdup(pk, (size_t)pklen)) == NULL ||
-	    X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(crt), alg, ptype, param, bits,
-				   pklen) != 1) {
-		ASN1_OBJECT_free(alg);
-		OPENSSL_free(bits);
-		if (ptype == V_ASN1_OBJECT)
-			ASN1_OBJECT_free(param);
-		else
-			ASN1_STRING_free(param);
-		return CA_ERR_ALLOC;
-	}
-	return CA_OK;
 }
 
 static int
@@ -225,7 +114,7 @@ out:
 /* Build and sign the certificate; nothing touches the registry yet. */
 static int
 ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
-	 struct ca_issuer *is, const struct ca_person *holder, X509_REQ *csr,
+	 struct ca_issuer *is, const struct ca_person *holder, const struct ca_csr *csr,
 	 struct ca_issued *out)
 {
 	struct ee_urls u = { NULL, NULL };
@@ -249,7 +138,7 @@ ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pro
 		goto out;
 	if ((r = ca_validity_set(crt, req->now, req->validity_days > 0 ? req->validity_days
 				 : pr->validity_days)) != CA_OK ||
-	    (r = spki_copy(crt, csr)) != CA_OK ||
+	    (r = ca_csr_spki_copy(csr, crt)) != CA_OK ||
 	    (r = ee_extensions(crt, is->cert, pr, &u)) != CA_OK)
 		goto out;
 	if (X509_sign(crt, is->pkey, ctx->md) <= 0) {
@@ -313,8 +202,8 @@ ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issu
 	const struct ca_profile *pr = ca_profile_find(req->profile);
 	struct ca_person holder = { 0 };
 	struct ca_issued c = { 0 };
+	struct ca_csr csr = { NULL, NULL, NULL, 0 };
 	struct ca_issuer *is;
-	X509_REQ *csr = NULL;
 	int r;
 
 	if (pr == NULL || (is = ca_ctx_issuer(ctx, pr->issuer)) == NULL || is->pkey == NULL) {
@@ -327,8 +216,11 @@ ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issu
 			util_log(LOG_ERR, "holder %s is not in the registry", req->holder);
 		return r;
 	}
-	if ((r = ca_csr_parse(ctx->libctx, req->csr, req->csrlen, &csr)) != CA_OK ||
-	    (r = ee_build(ctx, req, pr, is, &holder, csr, &c)) != CA_OK ||
+	if (ctx->csr_reader == NULL &&
+	    (r = ca_csr_reader_new(ctx->libctx, &ctx->csr_reader)) != CA_OK)
+		goto out;
+	if ((r = ca_csr_read(ctx->csr_reader, req->csr, req->csrlen, &csr)) != CA_OK ||
+	    (r = ee_build(ctx, req, pr, is, &holder, &csr, &c)) != CA_OK ||
 	    (r = ee_record(ctx, req, pr, req->validity_days > 0 ? req->validity_days
 			   : pr->validity_days, &c)) != CA_OK)
 		goto out;
@@ -336,7 +228,7 @@ ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issu
 	memset(&c, 0, sizeof(c));
 out:
 	ca_issued_clear(&c);
-	X509_REQ_free(csr);
+	ca_csr_clear(&csr);
 	ca_person_clear(&holder);
 	return r;
 }

@@ -32,15 +32,8 @@ struct ca_issued {
 void ca_issued_clear(struct ca_issued *c);
 
 /*
- * Parse @csr (PEM or DER, nothing trailing) in @libctx and check its
- * self-signature and key (RSA >= 2048 bits or EC). CA_ERR_BAD_REQUEST for
- * anything malformed, truncated, badly signed or too weak.
- */
-int ca_csr_parse(OSSL_LIB_CTX *libctx, const unsigned char *csr, size_t len, X509_REQ **out);
-
-/*
  * Issue a certificate for @req and record it, with its audit entry, in one
- * registry transaction. The request's SubjectPublicKeyInfo is copied as is
+ * registry transaction. The request is read and checked by ca_csr_read(). The request's SubjectPublicKeyInfo is copied as is
  * (no decode/re-encode); the subject comes from the registry, never from
  * the request. On failure nothing is recorded and *out is untouched.
  */

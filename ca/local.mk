@@ -14,6 +14,7 @@ noinst_LTLIBRARIES += %D%/libcarecard-ca.la
 	%D%/hierarchy.c %D%/hierarchy.h \
 	%D%/init.c %D%/init.h \
 	%D%/profile.c %D%/profile.h \
+	%D%/csr.c %D%/csr.h \
 	%D%/issue.c %D%/issue.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
 %C%_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS)

@@ -1,6 +1,6 @@
 /*
  * Unit tests without an HSM: the profile table, revocation reasons, serial
- * spelling, secret formatting and CSR validation.
+ * spelling, secret formatting and CSR reading/validation.
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/crl.h"
+#include "ca/csr.h"
 #include "ca/error.h"
 #include "ca/issue.h"
 #include "ca/profile.h"
@@ -163,10 +164,23 @@ make_csr(const char *alg, size_t bits, int *len)
 	return der;
 }
 
+/* Read @csr with a fresh reader; the reader is reused inside one call. */
+static int
+csr_read(const unsigned char *csr, size_t len, struct ca_csr *out)
+{
+	struct ca_csr_reader *rd = NULL;
+	int r;
+
+	assert_int_equal(ca_csr_reader_new(NULL, &rd), CA_OK);
+	r = ca_csr_read(rd, csr, len, out);
+	ca_csr_reader_free(rd);
+	return r;
+}
+
 static void
 test_csr_good_der_and_pem(void **state)
 {
-	X509_REQ *req = NULL;
+	struct ca_csr c = { NULL, NULL, NULL, 0 };
 	BIO *b = BIO_new(BIO_s_mem());
 	unsigned char *der;
 	char *pem = NULL;
@@ -174,56 +188,118 @@ test_csr_good_der_and_pem(void **state)
 	int len;
 
 	der = make_csr("EC", 0, &len);
-	assert_int_equal(ca_csr_parse(NULL, der, (size_t)len, &req), CA_OK);
-	X509_REQ_free(req);
-	req = NULL;
+	assert_int_equal(csr_read(der, (size_t)len, &c), CA_OK);
+	assert_non_null(c.pkey);
+	assert_true(EVP_PKEY_is_a(c.pkey, "EC"));
+	ca_csr_clear(&c);
 	assert_true(PEM_write_bio(b, "CERTIFICATE REQUEST", "", der, len) > 0);
 	pemlen = BIO_get_mem_data(b, &pem);
-	assert_int_equal(ca_csr_parse(NULL, (unsigned char *)pem, (size_t)pemlen, &req), CA_OK);
-	X509_REQ_free(req);
+	assert_int_equal(csr_read((unsigned char *)pem, (size_t)pemlen, &c), CA_OK);
+	ca_csr_clear(&c);
 	BIO_free(b);
 	OPENSSL_free(der);
+	der = make_csr("RSA", 2048, &len);
+	assert_int_equal(csr_read(der, (size_t)len, &c), CA_OK);
+	assert_true(EVP_PKEY_is_a(c.pkey, "RSA"));
+	ca_csr_clear(&c);
+	OPENSSL_free(der);
+}
+
+/* One reader, many requests of both key types: the reused decoder must
+ * not carry anything from one request to the next. */
+static void
+test_csr_reader_reuse(void **state)
+{
+	struct ca_csr_reader *rd = NULL;
+	struct ca_csr c = { NULL, NULL, NULL, 0 };
+	unsigned char *ec, *rsa;
+	int eclen, rsalen, i;
+
+	ec = make_csr("EC", 0, &eclen);
+	rsa = make_csr("RSA", 2048, &rsalen);
+	assert_int_equal(ca_csr_reader_new(NULL, &rd), CA_OK);
+	for (i = 0; i < 6; i++) {
+		int use_ec = i % 2 == 0;
+
+		assert_int_equal(ca_csr_read(rd, use_ec ? ec : rsa,
+					     (size_t)(use_ec ? eclen : rsalen), &c), CA_OK);
+		assert_true(EVP_PKEY_is_a(c.pkey, use_ec ? "EC" : "RSA"));
+		ca_csr_clear(&c);
+		/* A bad one in between changes nothing. */
+		assert_int_equal(ca_csr_read(rd, rsa, (size_t)rsalen - 1, &c), CA_ERR_BAD_REQUEST);
+	}
+	ca_csr_reader_free(rd);
+	OPENSSL_free(ec);
+	OPENSSL_free(rsa);
 }
 
 static void
 test_csr_malformed(void **state)
 {
-	X509_REQ *req = NULL;
+	struct ca_csr c = { NULL, NULL, NULL, 0 };
 	unsigned char *der, *longer;
 	int len, cut;
 
 	der = make_csr("EC", 0, &len);
 	/* Every truncation is refused, and nothing is returned. */
-	for (cut = 0; cut < len; cut += 7)
-		assert_int_equal(ca_csr_parse(NULL, der, (size_t)cut, &req), CA_ERR_BAD_REQUEST);
-	assert_null(req);
+	for (cut = 0; cut < len; cut += 3)
+		assert_int_equal(csr_read(der, (size_t)cut, &c), CA_ERR_BAD_REQUEST);
+	assert_null(c.pkey);
 	/* Trailing bytes after the DER. */
 	longer = malloc((size_t)len + 1);
 	assert_non_null(longer);
 	memcpy(longer, der, (size_t)len);
 	longer[len] = 0;
-	assert_int_equal(ca_csr_parse(NULL, longer, (size_t)len + 1, &req), CA_ERR_BAD_REQUEST);
+	assert_int_equal(csr_read(longer, (size_t)len + 1, &c), CA_ERR_BAD_REQUEST);
 	free(longer);
 	/* A broken signature: proof of possession fails. */
 	der[len - 5] ^= 0x01;
-	assert_int_equal(ca_csr_parse(NULL, der, (size_t)len, &req), CA_ERR_BAD_REQUEST);
-	assert_int_equal(ca_csr_parse(NULL, (const unsigned char *)"-----BEGIN junk", 15, &req),
+	assert_int_equal(csr_read(der, (size_t)len, &c), CA_ERR_BAD_REQUEST);
+	der[len - 5] ^= 0x01;
+	/* A changed subject (inside the signed part). */
+	for (cut = 0; cut + 1 < len; cut++)
+		if (der[cut] == 0x0c && der[cut + 1] == 0x01 && der[cut + 2] == 'x')
+			break;
+	assert_true(cut + 2 < len);
+	der[cut + 2] = 'y';
+	assert_int_equal(csr_read(der, (size_t)len, &c), CA_ERR_BAD_REQUEST);
+	assert_int_equal(csr_read((const unsigned char *)"-----BEGIN junk", 15, &c),
 			 CA_ERR_BAD_REQUEST);
-	assert_int_equal(ca_csr_parse(NULL, NULL, 0, &req), CA_ERR_BAD_REQUEST);
-	assert_null(req);
+	assert_int_equal(csr_read(NULL, 0, &c), CA_ERR_BAD_REQUEST);
+	assert_null(c.pkey);
 	OPENSSL_free(der);
+}
+
+/* A certificate is not a request, even though both are SEQUENCEs. */
+static void
+test_csr_wrong_structure(void **state)
+{
+	struct ca_csr c = { NULL, NULL, NULL, 0 };
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	unsigned char *der = NULL;
+	int len;
+
+	assert_non_null(x);
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	len = i2d_X509(x, &der);
+	assert_int_equal(csr_read(der, (size_t)len, &c), CA_ERR_BAD_REQUEST);
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(k);
 }
 
 static void
 test_csr_weak_key_refused(void **state)
 {
-	X509_REQ *req = NULL;
+	struct ca_csr c = { NULL, NULL, NULL, 0 };
 	unsigned char *der;
 	int len;
 
 	der = make_csr("RSA", 1024, &len);
-	assert_int_equal(ca_csr_parse(NULL, der, (size_t)len, &req), CA_ERR_BAD_REQUEST);
-	assert_null(req);
+	assert_int_equal(csr_read(der, (size_t)len, &c), CA_ERR_BAD_REQUEST);
+	assert_null(c.pkey);
 	OPENSSL_free(der);
 }
 
@@ -237,7 +313,9 @@ main(void)
 		cmocka_unit_test_teardown(test_serial_spellings, teardown),
 		cmocka_unit_test_teardown(test_secret_format, teardown),
 		cmocka_unit_test_teardown(test_csr_good_der_and_pem, teardown),
+		cmocka_unit_test_teardown(test_csr_reader_reuse, teardown),
 		cmocka_unit_test_teardown(test_csr_malformed, teardown),
+		cmocka_unit_test_teardown(test_csr_wrong_structure, teardown),
 		cmocka_unit_test_teardown(test_csr_weak_key_refused, teardown),
 	};
 
