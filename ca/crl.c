@@ -77,7 +77,9 @@ ca_cert_revoke(struct ca_ctx *ctx, const char *serial, int reason, time_t now)
 	char *norm = NULL, *details = NULL;
 	int r;
 
-	if (reason < 0 || reason > REASON_MAX || reason == 7)
+	/* 7 is unassigned; removeFromCRL only means something in delta CRLs. */
+	if (reason < 0 || reason > REASON_MAX || reason == 7 ||
+	    reason == CRL_REASON_REMOVE_FROM_CRL)
 		return CA_ERR_USAGE;
 	if ((r = ca_serial_normalize(serial, &norm)) != CA_OK) {
 		util_log(LOG_ERR, "'%s' is not a hexadecimal serial number", serial);

@@ -272,6 +272,9 @@ test_revocation_and_crls(void **state)
 	assert_int_equal(ca_cert_revoke(fx->ctx, s1, CRL_REASON_KEY_COMPROMISE, 1800000200),
 			 CA_ERR_STATE);
 	assert_int_equal(ca_cert_revoke(fx->ctx, "ABCDEF", 1, 1800000200), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_cert_revoke(fx->ctx, s2, CRL_REASON_REMOVE_FROM_CRL, 1800000200),
+			 CA_ERR_USAGE);
+	assert_int_equal(ca_cert_revoke(fx->ctx, "not hex", 1, 1800000200), CA_ERR_USAGE);
 	full = crl(fx, 0, &n1);
 	assert_int_equal(X509_CRL_verify(full, X509_get0_pubkey(is->cert)), 1);
 	assert_true(crl_has(full, x1));
