@@ -224,8 +224,10 @@ crl_record(struct ca_ctx *ctx, const struct ca_crl_opts *o, long number, long co
 	snprintf(cnt, sizeof(cnt), "%ld", count);
 	if ((r = config_set_long(ctx, o->issuer, "number", number)) != CA_OK)
 		return r;
-	if (!o->delta && ((r = config_set_long(ctx, o->issuer, "base-number", number)) != CA_OK ||
-			  (r = config_set_long(ctx, o->issuer, "base-time", (long)o->now)) != CA_OK))
+	/* A full CRL becomes the base that later delta CRLs refer to. */
+	if (!o->delta &&
+	    ((r = config_set_long(ctx, o->issuer, "base-number", number)) != CA_OK ||
+	     (r = config_set_long(ctx, o->issuer, "base-time", (long)o->now)) != CA_OK))
 		return r;
 	if ((r = ca_json_object(&details, kv)) != CA_OK)
 		return r;

@@ -16,29 +16,21 @@
 static int
 ca_name(const char *cn, X509_NAME **out)
 {
-	X509_NAME *n = X509_NAME_new();
+	const char *kv[] = { "C", "GB", "O", "Carecard", "CN", cn, NULL };
 
-	if (n == NULL ||
-	    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"GB", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"Carecard", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) != 1) {
-		X509_NAME_free(n);
-		return CA_ERR_CRYPTO;
-	}
-	*out = n;
-	return CA_OK;
+	return ca_name_build(kv, out);
 }
 
 /* RFC 5280 4.2.1.9/4.2.1.3: basicConstraints and keyUsage critical. */
 static int
 ca_extensions(X509 *crt, X509 *issuer, int is_root)
 {
+	const char *bc = is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0";
 	X509V3_CTX v3;
 	int r;
 
 	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
-	if ((r = ca_ext_add(crt, &v3, NID_basic_constraints,
-			    is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0")) != CA_OK ||
+	if ((r = ca_ext_add(crt, &v3, NID_basic_constraints, bc)) != CA_OK ||
 	    (r = ca_ext_add(crt, &v3, NID_key_usage, "critical,keyCertSign,cRLSign")) != CA_OK ||
 	    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK)
 		return r;

@@ -32,18 +32,10 @@ ca_issued_clear(struct ca_issued *c)
 static int
 holder_name(const struct ca_person *p, X509_NAME **out)
 {
-	X509_NAME *n = X509_NAME_new();
+	const char *kv[] = { "O", "Carecard", "OU", "People", "serialNumber", p->uuid,
+			     "CN", p->name, NULL };
 
-	if (n == NULL ||
-	    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"Carecard", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8, (const unsigned char *)"People", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "serialNumber", MBSTRING_UTF8, (const unsigned char *)p->uuid, -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)p->name, -1, -1, 0) != 1) {
-		X509_NAME_free(n);
-		return CA_ERR_CRYPTO;
-	}
-	*out = n;
-	return CA_OK;
+	return ca_name_build(kv, out);
 }
 
 struct ee_urls {

@@ -33,9 +33,10 @@ void ca_issued_clear(struct ca_issued *c);
 
 /*
  * Issue a certificate for @req and record it, with its audit entry, in one
- * registry transaction. The request is read and checked by ca_csr_read(). The request's SubjectPublicKeyInfo is copied as is
- * (no decode/re-encode); the subject comes from the registry, never from
- * the request. On failure nothing is recorded and *out is untouched.
+ * registry transaction. The request is read and checked by ca_csr_read();
+ * its SubjectPublicKeyInfo is copied as is (no decode/re-encode); the
+ * subject comes from the registry, never from the request. On failure
+ * nothing is recorded and *out is untouched.
  */
 int ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out);
 

@@ -65,7 +65,8 @@ ca_reg_done(sqlite3_stmt *st)
 int
 ca_reg_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-	int rc = s == NULL ? sqlite3_bind_null(st, i) : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	int rc = s == NULL ? sqlite3_bind_null(st, i)
+			   : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 
 	return rc == SQLITE_OK ? CA_OK : CA_ERR_DB;
 }

@@ -199,7 +199,8 @@ ec_public(struct ca_signer *s, CK_OBJECT_HANDLE h, OSSL_PARAM_BLD *bld, ASN1_OCT
 	p = der;
 	r = CA_ERR_CRYPTO;
 	if ((*pt = d2i_ASN1_OCTET_STRING(NULL, &p, (long)len)) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1",
+					    0) != 1 ||
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 					     ASN1_STRING_get0_data(*pt),
 					     (size_t)ASN1_STRING_length(*pt)) != 1)

@@ -74,6 +74,24 @@ ca_serial_normalize(const char *in, char **out)
 }
 
 int
+ca_name_build(const char *const *kv, X509_NAME **out)
+{
+	X509_NAME *n = X509_NAME_new();
+
+	if (n == NULL)
+		return CA_ERR_ALLOC;
+	for (; kv[0] != NULL; kv += 2) {
+		if (X509_NAME_add_entry_by_txt(n, kv[0], MBSTRING_UTF8,
+					       (const unsigned char *)kv[1], -1, -1, 0) != 1) {
+			X509_NAME_free(n);
+			return CA_ERR_CRYPTO;
+		}
+	}
+	*out = n;
+	return CA_OK;
+}
+
+int
 ca_ext_add(X509 *crt, X509V3_CTX *v3, int nid, const char *value)
 {
 	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, v3, nid, value);

@@ -23,6 +23,9 @@ int ca_serial_random(OSSL_LIB_CTX *libctx, ASN1_INTEGER **serial, char **hex);
  */
 int ca_serial_normalize(const char *in, char **out);
 
+/* A Name from (field, UTF-8 value) pairs, ending at a NULL field. */
+int ca_name_build(const char *const *kv, X509_NAME **out);
+
 /* Add extension @nid with OpenSSL config syntax @value ("critical,..."). */
 int ca_ext_add(X509 *crt, X509V3_CTX *v3, int nid, const char *value);
 

@@ -385,9 +385,9 @@ test_audit_detects_inserted(void **state)
 	/* A copied row with a valid-looking hash, slotted in by renumbering. */
 	expect_broken(*state, "UPDATE audit SET id = id + 10 WHERE id >= 2;"
 		      "UPDATE audit SET id = id - 9 WHERE id >= 12;"
-		      "INSERT INTO audit (id, time, actor, action, subject, details, prev_hash, hash)"
-		      " SELECT 2, time, 'mallory', action, subject, details, prev_hash, hash"
-		      " FROM audit WHERE id = 3", 2, "altered");
+		      "INSERT INTO audit (id, time, actor, action, subject, details,"
+		      " prev_hash, hash) SELECT 2, time, 'mallory', action, subject, details,"
+		      " prev_hash, hash FROM audit WHERE id = 3", 2, "altered");
 }
 
 static void
