@@ -2,12 +2,14 @@
  * card-image-io.c: card files — create, read, locked read-modify-write,
  * cheap presence stamps, and finding the card in a reader directory.
  *
- * Locking: an exclusive fcntl lock on "<image>.lock". We use open-file-
- * description locks (F_OFD_SETLKW) where available: unlike classic POSIX
- * record locks they are owned by the open file, so two threads of one
- * process that each begin a transaction exclude each other too, and
- * closing an unrelated descriptor of the same file does not drop the lock.
- * Without OFD locks a process-wide mutex adds the thread exclusion.
+ * Locking: an exclusive fcntl lock on "<image>.lock" excludes other
+ * processes. We use open-file-description locks (F_OFD_SETLKW) where
+ * available: unlike classic POSIX record locks, closing some other
+ * descriptor of the same file (which a host application may do) does not
+ * drop them. Threads of one process first take a per-path mutex, so at most
+ * one thread per process ever waits in fcntl: besides excluding threads
+ * where only POSIX locks exist, this keeps valgrind (which does not treat
+ * F_OFD_SETLKW as a blocking call and would stall every thread) usable.
  */
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
@@ -28,12 +30,23 @@
 
 #include <openssl/crypto.h>
 
-#ifndef F_OFD_SETLKW
-static pthread_mutex_t txn_mutex = PTHREAD_MUTEX_INITIALIZER;
-#define LOCK_CMD F_SETLKW
-#else
+#ifdef F_OFD_SETLKW
 #define LOCK_CMD F_OFD_SETLKW
+#else
+#define LOCK_CMD F_SETLKW
 #endif
+
+/* In-process side of the lock: one entry per locked (or awaited) path. */
+struct path_lock {
+	char *path;
+	pthread_mutex_t mutex;		/* held for as long as the file lock is */
+	unsigned users;			/* holder + waiters; freed at 0 */
+	int fd;				/* the holder's lock descriptor */
+	struct path_lock *next;
+};
+
+static pthread_mutex_t path_locks_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct path_lock *path_locks;
 
 struct cc_card_txn {
 	char *path;
@@ -196,28 +209,82 @@ txn_free(struct cc_card_txn *txn)
 	free(txn);
 }
 
+/* Find or create the entry for @path and count us in. NULL on OOM. */
+static struct path_lock *
+path_lock_get(const char *path)
+{
+	struct path_lock *pl;
+
+	pthread_mutex_lock(&path_locks_mutex);
+	for (pl = path_locks; pl != NULL; pl = pl->next)
+		if (strcmp(pl->path, path) == 0)
+			break;
+	if (pl == NULL && (pl = calloc(1, sizeof(*pl))) != NULL) {
+		if ((pl->path = strdup(path)) == NULL) {
+			free(pl);
+			pl = NULL;
+		} else {
+			pthread_mutex_init(&pl->mutex, NULL);
+			pl->fd = -1;
+			pl->next = path_locks;
+			path_locks = pl;
+		}
+	}
+	if (pl != NULL)
+		pl->users++;
+	pthread_mutex_unlock(&path_locks_mutex);
+	return pl;
+}
+
+/* Count us out; the last user frees the entry. Caller no longer holds pl->mutex. */
+static void
+path_lock_put(struct path_lock *pl)
+{
+	struct path_lock **pp;
+
+	pthread_mutex_lock(&path_locks_mutex);
+	if (--pl->users == 0) {
+		for (pp = &path_locks; *pp != pl; pp = &(*pp)->next)
+			;
+		*pp = pl->next;
+		pthread_mutex_destroy(&pl->mutex);
+		free(pl->path);
+		free(pl);
+	}
+	pthread_mutex_unlock(&path_locks_mutex);
+}
+
 CK_RV
 cc_card_lock(const char *path, int *out)
 {
 	char lockpath[PATH_MAX];
+	struct path_lock *pl;
 	int fd, r;
 
 	if (path == NULL || out == NULL ||
 	    snprintf(lockpath, sizeof(lockpath), "%s" CC_CARD_LOCK_EXT, path) >=
 	    (int)sizeof(lockpath))
 		return CKR_ARGUMENTS_BAD;
+	if ((pl = path_lock_get(lockpath)) == NULL)
+		return CKR_HOST_MEMORY;
+	pthread_mutex_lock(&pl->mutex);
 	if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
-		util_log(LOG_ERR, "%s: cannot open lock file: %s", lockpath, strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR ? CKR_DEVICE_REMOVED : CKR_DEVICE_ERROR;
+		r = errno;
+		util_log(LOG_ERR, "%s: cannot open lock file: %s", lockpath, strerror(r));
+		pthread_mutex_unlock(&pl->mutex);
+		path_lock_put(pl);
+		return r == ENOENT || r == ENOTDIR ? CKR_DEVICE_REMOVED : CKR_DEVICE_ERROR;
 	}
-#ifndef F_OFD_SETLKW
-	pthread_mutex_lock(&txn_mutex);
-#endif
 	if ((r = lock_file(fd)) < 0) {
 		util_log(LOG_ERR, "%s: cannot lock: %s", lockpath, strerror(-r));
-		cc_card_unlock(fd);
+		close(fd);
+		pthread_mutex_unlock(&pl->mutex);
+		path_lock_put(pl);
 		return CKR_DEVICE_ERROR;
 	}
+	pthread_mutex_lock(&path_locks_mutex);	/* cc_card_unlock scans fds under it */
+	pl->fd = fd;
+	pthread_mutex_unlock(&path_locks_mutex);
 	*out = fd;
 	return CKR_OK;
 }
@@ -225,12 +292,22 @@ cc_card_lock(const char *path, int *out)
 void
 cc_card_unlock(int fd)
 {
+	struct path_lock *pl;
+
 	if (fd < 0)
 		return;
-	close(fd);	/* drops the lock */
-#ifndef F_OFD_SETLKW
-	pthread_mutex_unlock(&txn_mutex);
-#endif
+	pthread_mutex_lock(&path_locks_mutex);
+	for (pl = path_locks; pl != NULL; pl = pl->next)
+		if (pl->fd == fd)
+			break;
+	if (pl != NULL)
+		pl->fd = -1;
+	pthread_mutex_unlock(&path_locks_mutex);
+	close(fd);	/* drops the file lock */
+	if (pl != NULL) {
+		pthread_mutex_unlock(&pl->mutex);
+		path_lock_put(pl);
+	}
 }
 
 CK_RV

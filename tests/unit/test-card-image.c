@@ -286,6 +286,82 @@ test_user_pin_right_wrong(void **state)
 	cc_card_free(card);
 }
 
+/* Offsets from CARD-FORMAT.md. */
+#define USER_SLOT	76
+#define SLOT_N		(USER_SLOT + 4)
+
+static void
+test_slot_binding(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_card_key key, k2;
+	struct cc_card *card = NULL;
+	char other[600];
+	size_t len, olen;
+	unsigned char *img, *oimg;
+
+	make_card(fx, &key);
+	img = read_file(fx->path, &len);
+	/* Lowering N in place (a cheaper brute force) breaks the slot's AAD. */
+	assert_int_equal(img[SLOT_N + 6], 0x04);	/* N = 1024 = 0x400 */
+	img[SLOT_N + 6] = 0x02;
+	fix_checksum(img, len);
+	write_file(fx->path, img, len);
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_int_equal(cc_card_unwrap_user(card, (const unsigned char *)USER_PIN,
+					     strlen(USER_PIN), &k2), CKR_PIN_INCORRECT);
+	cc_card_free(card);
+
+	/* A user slot copied from another card (same PIN) does not unwrap here. */
+	snprintf(other, sizeof(other), "%s/other.card", fx->dir);
+	assert_int_equal(cc_card_manufacture(other, "0499999999999999"), CKR_OK);
+	{
+		struct cc_card_txn *txn = NULL;
+		struct cc_card_key ok;
+
+		assert_int_equal(cc_card_txn_begin(other, &txn), CKR_OK);
+		assert_int_equal(cc_card_init_token(cc_card_txn_card(txn),
+						    (const unsigned char *)SO_PIN, strlen(SO_PIN),
+						    "Other", 3, &fast_kdf, &ok), CKR_OK);
+		assert_int_equal(cc_card_set_user_pin(cc_card_txn_card(txn), &ok,
+						      (const unsigned char *)USER_PIN,
+						      strlen(USER_PIN), 3, 1, &fast_kdf), CKR_OK);
+		assert_int_equal(cc_card_txn_commit(txn, &ok), CKR_OK);
+	}
+	oimg = read_file(other, &olen);
+	img[SLOT_N + 6] = 0x04;
+	memcpy(img + USER_SLOT, oimg + USER_SLOT, 96);
+	fix_checksum(img, len);
+	write_file(fx->path, img, len);
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_int_equal(cc_card_unwrap_user(card, (const unsigned char *)USER_PIN,
+					     strlen(USER_PIN), &k2), CKR_PIN_INCORRECT);
+	cc_card_free(card);
+	free(img);
+	free(oimg);
+}
+
+/* The compiled-in scrypt cost (NULL kdf) works end to end. */
+static void
+test_default_kdf(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_card_txn *txn = NULL;
+	struct cc_card_key key, k2;
+	struct cc_card *card = NULL;
+
+	assert_int_equal(cc_card_manufacture(fx->path, SERIAL), CKR_OK);
+	assert_int_equal(cc_card_txn_begin(fx->path, &txn), CKR_OK);
+	assert_int_equal(cc_card_init_token(cc_card_txn_card(txn), (const unsigned char *)SO_PIN,
+					    strlen(SO_PIN), "Default", 3, NULL, &key), CKR_OK);
+	assert_int_equal(cc_card_txn_commit(txn, &key), CKR_OK);
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_int_equal(cc_card_unwrap_so(card, (const unsigned char *)SO_PIN, strlen(SO_PIN),
+					   &k2), CKR_OK);
+	assert_memory_equal(k2.k, key.k, sizeof(key.k));
+	cc_card_free(card);
+}
+
 static void
 test_so_resets_user_pin(void **state)
 {
@@ -899,6 +975,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_init_token_unwrap_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_pin_not_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_pin_right_wrong, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_binding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_kdf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_so_resets_user_pin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_bound_to_uid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_private_key_in_clear, setup, teardown),
