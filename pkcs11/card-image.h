@@ -154,10 +154,12 @@ void cc_card_free(struct cc_card *card);
  * (else CKR_USER_NOT_LOGGED_IN, nothing written). CKR_DEVICE_REMOVED if the
  * image disappeared meanwhile (it is not recreated); CKR_DEVICE_ERROR /
  * CKR_DEVICE_MEMORY (disk full) for write errors.
- * Locks are open-file-description locks on Linux: transactions exclude each
- * other across threads of one process as well as across processes. Do not
+ * Transactions exclude each other across processes (fcntl OFD lock on the
+ * lock file) and across threads (a per-path mutex in front of it). Do not
  * begin a second transaction on the same card in the same thread while one
- * is open (it would wait forever).
+ * is open (it would wait forever). Commit refuses (CKR_GENERAL_ERROR,
+ * nothing written) a card it could not load back, e.g. tries_left >
+ * max_tries; a user PIN with user.set == false loses its key slot.
  */
 struct cc_card_txn;
 CK_RV cc_card_txn_begin(const char *path, struct cc_card_txn **out);
