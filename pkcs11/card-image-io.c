@@ -42,6 +42,9 @@ struct path_lock {
 	pthread_mutex_t mutex;		/* held for as long as the file lock is */
 	unsigned users;			/* holder + waiters; freed at 0 */
 	int fd;				/* the holder's lock descriptor */
+	dev_t dev;			/* identity of the lock file behind fd */
+	ino_t ino;
+	pid_t pid;			/* creator: a forked child ignores its parent's */
 	struct path_lock *next;
 };
 
@@ -209,16 +212,41 @@ txn_free(struct cc_card_txn *txn)
 	free(txn);
 }
 
+/*
+ * In a forked child: an OFD lock is shared by every descriptor of its open
+ * file, so the copy of the parent's lock descriptor that the child inherited
+ * would keep the lock held (and this child waiting on itself) until the
+ * child exits. Close it, if it still is that lock file.
+ */
+static void
+drop_inherited(struct path_lock *pl)
+{
+	struct stat st;
+
+	if (pl->fd >= 0 && fstat(pl->fd, &st) == 0 && st.st_dev == pl->dev &&
+	    st.st_ino == pl->ino)
+		close(pl->fd);
+	pl->fd = -1;
+}
+
 /* Find or create the entry for @path and count us in. NULL on OOM. */
 static struct path_lock *
 path_lock_get(const char *path)
 {
+	pid_t me = getpid();
 	struct path_lock *pl;
 
 	pthread_mutex_lock(&path_locks_mutex);
-	for (pl = path_locks; pl != NULL; pl = pl->next)
-		if (strcmp(pl->path, path) == 0)
+	/*
+	 * After fork() a parent's entry may be locked by a thread that does not
+	 * exist here; such entries are skipped (and stay, a few bytes, unfreed).
+	 */
+	for (pl = path_locks; pl != NULL; pl = pl->next) {
+		if (pl->pid != me)
+			drop_inherited(pl);
+		else if (strcmp(pl->path, path) == 0)
 			break;
+	}
 	if (pl == NULL && (pl = calloc(1, sizeof(*pl))) != NULL) {
 		if ((pl->path = strdup(path)) == NULL) {
 			free(pl);
@@ -226,6 +254,7 @@ path_lock_get(const char *path)
 		} else {
 			pthread_mutex_init(&pl->mutex, NULL);
 			pl->fd = -1;
+			pl->pid = me;
 			pl->next = path_locks;
 			path_locks = pl;
 		}
@@ -259,6 +288,7 @@ cc_card_lock(const char *path, int *out)
 {
 	char lockpath[PATH_MAX];
 	struct path_lock *pl;
+	struct stat st;
 	int fd, r;
 
 	if (path == NULL || out == NULL ||
@@ -282,8 +312,12 @@ cc_card_lock(const char *path, int *out)
 		path_lock_put(pl);
 		return CKR_DEVICE_ERROR;
 	}
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof(st));
 	pthread_mutex_lock(&path_locks_mutex);	/* cc_card_unlock scans fds under it */
 	pl->fd = fd;
+	pl->dev = st.st_dev;
+	pl->ino = st.st_ino;
 	pthread_mutex_unlock(&path_locks_mutex);
 	*out = fd;
 	return CKR_OK;
@@ -298,7 +332,7 @@ cc_card_unlock(int fd)
 		return;
 	pthread_mutex_lock(&path_locks_mutex);
 	for (pl = path_locks; pl != NULL; pl = pl->next)
-		if (pl->fd == fd)
+		if (pl->fd == fd && pl->pid == getpid())
 			break;
 	if (pl != NULL)
 		pl->fd = -1;

@@ -705,6 +705,43 @@ test_txn_other_process(void **state)
 	cc_card_free(card);
 }
 
+/*
+ * fork() while a transaction is open: the child must not inherit the lock
+ * (it would wait on itself) and the parent's commit must still land.
+ */
+static void
+test_txn_fork_while_locked(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_card_key key;
+	struct cc_card_txn *txn = NULL;
+	struct cc_card *card = NULL;
+	int go[2];
+	pid_t pid;
+	char c = 0;
+
+	make_card(fx, &key);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(cc_card_txn_begin(fx->path, &txn), CKR_OK);
+	if ((pid = fork()) == 0) {
+		/* Waits for the parent's commit, then bumps on top of it. */
+		close(go[1]);
+		_exit(read(go[0], &c, 1) != 1 || bump(fx->path) != 0);
+	}
+	assert_true(pid > 0);
+	close(go[0]);
+	cc_card_txn_card(txn)->user.changed_at = 5000;
+	assert_int_equal(cc_card_txn_commit(txn, NULL), CKR_OK);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[1]);
+	wait_ok(pid);
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
+	assert_int_equal(card->user.changed_at, 5001);
+	cc_card_free(card);
+	/* And the parent can still lock after the child is gone. */
+	assert_int_equal(bump(fx->path), 0);
+}
+
 static void
 test_txn_contention(void **state)
 {
@@ -987,6 +1024,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_tamper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_other_process, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_fork_while_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
