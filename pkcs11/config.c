@@ -495,6 +495,27 @@ log_syntax_error(const char *path, const yaml_parser_t *p)
 		 p->problem_mark.column + 1, p->problem ? p->problem : "malformed", ctx);
 }
 
+/* A second "---" document would be silently ignored: refuse it instead. */
+static CK_RV
+check_single_document(const char *path, yaml_parser_t *parser)
+{
+	yaml_document_t doc;
+	yaml_node_t *root;
+	CK_RV rv = CKR_OK;
+
+	if (!yaml_parser_load(parser, &doc)) {
+		log_syntax_error(path, parser);
+		return CKR_GENERAL_ERROR;
+	}
+	if ((root = yaml_document_get_root_node(&doc)) != NULL) {
+		util_log(LOG_ERR, "%s:%zu:%zu: only one YAML document is allowed", path,
+			 doc.start_mark.line + 1, doc.start_mark.column + 1);
+		rv = CKR_GENERAL_ERROR;
+	}
+	yaml_document_delete(&doc);
+	return rv;
+}
+
 /* Parse @path over the defaults already in @conf. */
 static CK_RV
 parse_file(const char *path, struct cc_config *conf)
@@ -523,6 +544,8 @@ parse_file(const char *path, struct cc_config *conf)
 	if (root != NULL && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
 		rv = parse_map(&c, root, root_keys, conf);
 	yaml_document_delete(&doc);
+	if (rv == CKR_OK)
+		rv = check_single_document(path, &parser);
 out_parser:
 	yaml_parser_delete(&parser);
 	fclose(f);

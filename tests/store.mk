@@ -23,9 +23,11 @@ dist_noinst_DATA += \
 	%D%/data/config/bad-quoted-int.yaml \
 	%D%/data/config/bad-range.yaml \
 	%D%/data/config/bad-reader-missing-dir.yaml \
+	%D%/data/config/bad-root-list.yaml \
 	%D%/data/config/bad-readers-type.yaml \
 	%D%/data/config/bad-relative-dir.yaml \
 	%D%/data/config/bad-syntax.yaml \
+	%D%/data/config/bad-two-documents.yaml \
 	%D%/data/config/bad-type.yaml \
 	%D%/data/config/bad-unknown-key.yaml \
 	%D%/data/config/durations.yaml \

@@ -205,6 +205,8 @@ static const struct {
 	{ "bad-min-max.yaml", "2:3", "min-length 9 is greater than max-length 8" },
 	{ "bad-readers-type.yaml", "1:10", "expected a list of readers" },
 	{ "bad-reader-missing-dir.yaml", "2:5", "needs both 'name' and 'directory'" },
+	{ "bad-two-documents.yaml", "2:1", "only one YAML document is allowed" },
+	{ "bad-root-list.yaml", "1:1", "expected a mapping" },
 };
 
 static void
