@@ -1036,5 +1036,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
 	};
 
+	/* CC_TEST_FILTER=test_txn_threads runs one test (e.g. under helgrind). */
+	if (getenv("CC_TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("CC_TEST_FILTER"));
 	return cmocka_run_group_tests_name("card-image", tests, NULL, NULL);
 }
