@@ -179,59 +179,67 @@ dest_path(const char *target, const char *name, char *out, size_t size)
 	return EXIT_OK;
 }
 
-/*
- * Move @src to @dst, never replacing an existing @dst: renameat2(NOREPLACE)
- * where the filesystem supports it, else link()+unlink(); across
- * filesystems a durable copy (0600) then unlink.
- */
+/* Same filesystem, never replacing @dst: 0 or -errno (-EXDEV: use copy_across). */
 static int
-move_file(const char *src, const char *dst)
+move_no_replace(const char *src, const char *dst)
+{
+	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	/* Filesystem without RENAME_NOREPLACE: link() never replaces either. */
+	if (link(src, dst) < 0)
+		return errno == EPERM || errno == ENOTSUP ? -EXDEV : -errno;
+	unlink(src);
+	return 0;
+}
+
+/* Another filesystem: durable copy (0600) under a temporary name, publish, unlink. */
+static int
+copy_across(const char *src, const char *dst)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	char tmp[PATH_MAX];
 	int r;
 
-	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
-		goto synced;
-	if (errno == EEXIST)
-		goto exists;
-	if (errno != EINVAL && errno != ENOSYS && errno != EXDEV)
-		goto fail;
-	if (errno != EXDEV && link(src, dst) == 0) {
-		unlink(src);
-		goto synced;
-	}
-	if (errno == EEXIST)
-		goto exists;
-	/* Another filesystem: copy durably under a temporary name, then publish. */
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-move.%ld", dst, (long)getpid()) >= (int)sizeof(tmp))
-		goto fail;
-	if ((r = util_file_read_all(src, CC_CARD_MAX_SIZE, &buf, &len)) < 0 ||
-	    (r = util_file_write_atomic(tmp, buf, len, 0600)) < 0) {
-		OPENSSL_clear_free(buf, len);
-		errno = -r;
-		goto fail;
-	}
+		return -ENAMETOOLONG;
+	if ((r = util_file_read_all(src, CC_CARD_MAX_SIZE, &buf, &len)) < 0)
+		return r;
+	r = util_file_write_atomic(tmp, buf, len, 0600);
 	OPENSSL_clear_free(buf, len);
-	r = link(tmp, dst);
-	unlink(tmp);
 	if (r < 0)
-		goto exists_or_fail;
-	unlink(src);
-synced:
+		return r;
+	r = link(tmp, dst) < 0 ? -errno : 0;
+	unlink(tmp);
+	if (r == 0)
+		unlink(src);
+	return r;
+}
+
+/*
+ * Move @src to @dst atomically, never replacing an existing @dst (a card is
+ * never silently overwritten); across filesystems a durable copy.
+ */
+static int
+move_file(const char *src, const char *dst)
+{
+	int r = move_no_replace(src, dst);
+
+	if (r == -EXDEV)
+		r = copy_across(src, dst);
+	if (r == -EEXIST) {
+		tool_error("%s already exists; not replacing it", dst);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		tool_error("cannot move %s to %s: %s", src, dst, strerror(-r));
+		return EXIT_FAIL;
+	}
 	util_fsync_parent_dir(dst);
 	util_fsync_parent_dir(src);
 	return EXIT_OK;
-exists_or_fail:
-	if (errno != EEXIST)
-		goto fail;
-exists:
-	tool_error("%s already exists; not replacing it", dst);
-	return EXIT_FAIL;
-fail:
-	tool_error("cannot move %s to %s: %s", src, dst, strerror(errno));
-	return EXIT_FAIL;
 }
 
 /* Parse "--series NN" (0..99). */

@@ -32,7 +32,7 @@ export CARECARD_NOW=$now
 # run CMD...: sets $out (stdout+stderr) and $rc.
 run() { out=$("$@" 2>&1); rc=$?; printf '+ %s\n%s\n' "$*" "$out" >>"$TAP_LOG"; }
 
-tap_plan 52
+tap_plan 54
 
 run "$CARD" --help
 tap_is "--help exits 0" "$rc" 0
@@ -150,6 +150,23 @@ touch "$work/taken.card"
 run "$CARD" remove --reader 2 --to "$work/taken.card"
 tap_is "remove never overwrites (exit 1)" "$rc" 1
 tap_ok "card still in reader 2 after the refusal" test -f "$work/readers/ward/$serial2.card"
+
+# --- across filesystems (a durable copy instead of a rename)
+shm=""
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$work")" ]; then
+	shm=$(mktemp -d -p /dev/shm) || shm=""
+fi
+if [ -n "$shm" ]; then
+	"$CARD" manufacture --serial 0400000000000077 --out "$shm" >/dev/null 2>&1
+	run "$CARD" insert "$shm/0400000000000077.card" --reader 1
+	tap_is "insert from another filesystem" "$rc:$(ls "$shm")" "0:"
+	run "$CARD" remove --reader 1 --to "$shm"
+	tap_is "remove to another filesystem" "$rc:$(stat -c %a "$shm/0400000000000077.card")" "0:600"
+	rm -rf "$shm"
+else
+	tap_skip "insert from another filesystem" "no second filesystem"
+	tap_skip "remove to another filesystem" "no second filesystem"
+fi
 
 # --- bad images and configuration
 head -c 200 "$work/out/0412345678901234.card" >"$work/cut.card"
