@@ -89,7 +89,7 @@ tool_exit_for(CK_RV rv)
 	}
 }
 
-static int
+static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
