@@ -417,6 +417,8 @@ check_envelope(struct rbuf *r, const unsigned char *buf, size_t len)
 	unsigned char sum[CC_IMG_SUM_LEN];
 	uint64_t version, total;
 
+	if (len == 0 || buf == NULL)
+		return bad(r, "empty file");
 	if (len < CC_IMG_MAGIC_LEN && memcmp(buf, CC_IMG_MAGIC, len) == 0)
 		return bad(r, "truncated: %zu bytes", len);
 	if (len < CC_IMG_MAGIC_LEN || memcmp(buf, CC_IMG_MAGIC, CC_IMG_MAGIC_LEN) != 0)
