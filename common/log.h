@@ -2,7 +2,8 @@
  * carecard logging: syslog always (LOG_AUTHPRIV, so audit lines land where
  * administrators look for authentication events), optionally mirrored to
  * stderr (CARECARD_LOG_STDERR=1) or appended to a file (CARECARD_LOG_FILE),
- * which is how the tests read what was logged.
+ * which is how the tests read what was logged. CARECARD_LOG_SYSLOG=0 turns
+ * the syslog copy off (the test suite does).
  *
  * Never pass a passcode, SO secret or key byte to these functions: log
  * lengths and outcomes, not values.
