@@ -7,6 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "common/log.h"
 #include "pkcs11/mech.h"
@@ -259,31 +260,40 @@ tbs_finish(struct cc_sign_ctx *ctx, unsigned char *hash, const unsigned char **t
 	}
 }
 
-/* An EVP_PKEY_CTX set up for the mechanism: padding, digest, PSS salt. */
+/*
+ * An EVP_PKEY_CTX set up for the mechanism: padding, digest, PSS salt.
+ *
+ * Set through the EVP_PKEY_CTX_set_rsa_* / set_signature_md helpers, not
+ * OSSL_PARAMs: when the host application made an ENGINE the default for RSA
+ * (openssl -engine pkcs11, i.e. libp11 driving this very module), OpenSSL 3.0
+ * gives even our private-context keys a legacy EVP_PKEY_CTX, on which
+ * EVP_PKEY_CTX_set_params() fails but the helpers work (libp11 passes keys
+ * that are not its own to OpenSSL's implementation).
+ */
 static EVP_PKEY_CTX *
 pkey_ctx(struct cc_sign_ctx *ctx, bool verify)
 {
-	OSSL_PARAM p[5], *q = p;
-	const char *md = ctx->mech->kind == CC_MECH_RSA_PSS ? ctx->pss_md : ctx->mech->md;
+	enum cc_mech_kind kind = ctx->mech->kind;
+	const char *mdname = kind == CC_MECH_RSA_PSS ? ctx->pss_md : ctx->mech->md;
 	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(ctx->libctx, ctx->pkey, NULL);
+	EVP_MD *md = NULL;
+	int ok;
 
-	if (ctx->mech->kind == CC_MECH_RSA_PKCS) {
-		*q++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE,
-							 (char *)OSSL_PKEY_RSA_PAD_MODE_PKCSV15, 0);
-	} else if (ctx->mech->kind == CC_MECH_RSA_PSS) {
-		*q++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE,
-							 (char *)OSSL_PKEY_RSA_PAD_MODE_PSS, 0);
-		*q++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST,
-							 (char *)md, 0);
-		*q++ = OSSL_PARAM_construct_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &ctx->pss_salt);
-	}
-	if (md != NULL && ctx->mech->kind != CC_MECH_ECDSA)
-		*q++ = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, (char *)md, 0);
-	*q = OSSL_PARAM_construct_end();
 	if (pctx == NULL)
 		return NULL;
-	if ((verify ? EVP_PKEY_verify_init_ex(pctx, NULL) : EVP_PKEY_sign_init_ex(pctx, NULL)) != 1 ||
-	    EVP_PKEY_CTX_set_params(pctx, p) != 1) {
+	ok = (verify ? EVP_PKEY_verify_init(pctx) : EVP_PKEY_sign_init(pctx)) == 1;
+	if (ok && kind != CC_MECH_ECDSA) {
+		ok = EVP_PKEY_CTX_set_rsa_padding(pctx, kind == CC_MECH_RSA_PSS ? RSA_PKCS1_PSS_PADDING
+									 : RSA_PKCS1_PADDING) > 0;
+		if (ok && mdname != NULL)
+			ok = (md = EVP_MD_fetch(ctx->libctx, mdname, NULL)) != NULL &&
+			     EVP_PKEY_CTX_set_signature_md(pctx, md) > 0;
+		if (ok && kind == CC_MECH_RSA_PSS)
+			ok = EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) > 0 &&
+			     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, ctx->pss_salt) > 0;
+	}
+	EVP_MD_free(md);
+	if (!ok) {
 		EVP_PKEY_CTX_free(pctx);
 		return NULL;
 	}
