@@ -36,6 +36,7 @@ struct cc_slot {
 	struct cc_card_key key;			/* unwrapped card key while logged in */
 	struct cc_object *objects;		/* token objects, the profile, session objects */
 	bool event;				/* C_WaitForSlotEvent: a change not yet reported */
+	bool pin_busy;				/* a passcode check of this process is in flight */
 	struct cc_card_stamp bad;		/* last image that failed to load (logged once) */
 	bool have_bad;
 };

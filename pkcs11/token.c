@@ -299,20 +299,16 @@ login_context(struct cc_state *st, struct cc_session *s, struct cc_slot *slot,
 	return CKR_OK;
 }
 
-CK_RV
-cc_token_login_locked(struct cc_state *st, struct cc_session *s, CK_USER_TYPE who,
-		      const unsigned char *pin, CK_ULONG len)
+/* CKU_USER / CKU_SO (lock held, passcode gate held). */
+static CK_RV
+login_role(struct cc_state *st, struct cc_slot *slot, CK_USER_TYPE who, const unsigned char *pin,
+	   CK_ULONG len)
 {
-	struct cc_slot *slot = cc_slot_get_locked(st, s->slot);
 	struct cc_card_key key;
 	struct cc_card *card = NULL;
 	struct pin_job job;
 	CK_RV rv, rv2;
 
-	if (who != CKU_USER && who != CKU_SO && who != CKU_CONTEXT_SPECIFIC)
-		return CKR_USER_TYPE_INVALID;
-	if (who == CKU_CONTEXT_SPECIFIC)
-		return login_context(st, s, slot, pin, len);
 	if ((rv = login_precheck(st, slot, who)) != CKR_OK)
 		return rv;
 	job_from_slot(&job, slot, who == CKU_SO);
@@ -341,6 +337,60 @@ out:
 		cc_audit(LOG_NOTICE, job.serial, job.slot, "%s login failed (0x%lx)",
 			 who == CKU_SO ? "SO" : "user", (unsigned long)rv);
 	cc_card_key_clear(&key);
+	return rv;
+}
+
+/*
+ * One passcode check per token at a time within this process. Every check
+ * takes a try before the KDF, so N threads logging in at once with the right
+ * passcode could otherwise run the counter down to "locked" (max-tries 3,
+ * four threads) although nobody typed a wrong one. Later callers wait here
+ * and then see the result (CKR_USER_ALREADY_LOGGED_IN). The session is looked
+ * up again after each wait: it may have been closed meanwhile.
+ */
+static CK_RV
+pin_gate_enter(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_session **s,
+	       struct cc_slot **slot)
+{
+	CK_RV rv;
+
+	while ((*slot)->pin_busy) {
+		cc_state_wait_locked(50);
+		if (!st->initialized)
+			return CKR_CRYPTOKI_NOT_INITIALIZED;
+		if ((rv = cc_session_lookup_locked(st, h, s, slot)) != CKR_OK)
+			return rv;
+	}
+	(*slot)->pin_busy = true;
+	return CKR_OK;
+}
+
+static void
+pin_gate_leave(struct cc_state *st, CK_SLOT_ID id)
+{
+	if (!st->initialized)
+		return;		/* finalized meanwhile: the slot is gone */
+	cc_slot_get_locked(st, id)->pin_busy = false;
+	cc_state_wake_locked();
+}
+
+CK_RV
+cc_token_login_locked(struct cc_state *st, struct cc_session *s, CK_USER_TYPE who,
+		      const unsigned char *pin, CK_ULONG len)
+{
+	struct cc_slot *slot = cc_slot_get_locked(st, s->slot);
+	CK_SLOT_ID id = slot->id;
+	CK_RV rv;
+
+	if (who != CKU_USER && who != CKU_SO && who != CKU_CONTEXT_SPECIFIC)
+		return CKR_USER_TYPE_INVALID;
+	if ((rv = pin_gate_enter(st, s->handle, &s, &slot)) != CKR_OK)
+		return rv;
+	if (who == CKU_CONTEXT_SPECIFIC)
+		rv = login_context(st, s, slot, pin, len);
+	else
+		rv = login_role(st, slot, who, pin, len);
+	pin_gate_leave(st, id);
 	return rv;
 }
 
@@ -529,9 +579,9 @@ set_pin_txn(const struct pin_job *job, const struct cc_card_key *key, struct set
 	return rv;
 }
 
-CK_RV
-cc_token_set_pin_locked(struct cc_state *st, struct cc_session *s, const unsigned char *old,
-			CK_ULONG oldlen, const unsigned char *pin, CK_ULONG len)
+static CK_RV
+set_pin(struct cc_state *st, struct cc_session *s, const unsigned char *old, CK_ULONG oldlen,
+	const unsigned char *pin, CK_ULONG len)
 {
 	struct cc_slot *slot = cc_slot_get_locked(st, s->slot);
 	const struct cc_passcode_rules *r = &st->conf->passcode;
@@ -563,5 +613,20 @@ cc_token_set_pin_locked(struct cc_state *st, struct cc_session *s, const unsigne
 		return rv2;
 	cc_audit(LOG_NOTICE, job.serial, job.slot, "%s passcode change: 0x%lx", so ? "SO" : "user",
 		 (unsigned long)rv);
+	return rv;
+}
+
+CK_RV
+cc_token_set_pin_locked(struct cc_state *st, struct cc_session *s, const unsigned char *old,
+			CK_ULONG oldlen, const unsigned char *pin, CK_ULONG len)
+{
+	struct cc_slot *slot = cc_slot_get_locked(st, s->slot);
+	CK_SLOT_ID id = slot->id;
+	CK_RV rv;
+
+	if ((rv = pin_gate_enter(st, s->handle, &s, &slot)) != CKR_OK)
+		return rv;
+	rv = set_pin(st, s, old, oldlen, pin, len);
+	pin_gate_leave(st, id);
 	return rv;
 }

@@ -144,11 +144,60 @@ test_parallel_signing(void **state)
 	}
 }
 
+struct login_job {
+	struct fx *fx;
+	CK_RV rv;
+};
+
+static void *
+login_thread(void *arg)
+{
+	struct login_job *j = arg;
+	CK_SESSION_HANDLE s;
+
+	j->rv = j->fx->p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s);
+	if (j->rv == CKR_OK)
+		j->rv = j->fx->p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)FX_PIN, strlen(FX_PIN));
+	return NULL;
+}
+
+/*
+ * Each check takes a try before the KDF; six threads logging in at once with
+ * the right passcode must not run a 3-try counter down to "locked".
+ */
+static void
+test_parallel_logins(void **state)
+{
+	struct tfx *t = *state;
+	struct login_job j[6];
+	pthread_t th[6];
+	CK_SESSION_HANDLE s = fx_open(t->fx, 0, false);
+	CK_TOKEN_INFO ti;
+	int i, ok = 0;
+
+	assert_int_equal(t->fx->p11->C_Logout(s), CKR_OK);
+	for (i = 0; i < 6; i++) {
+		j[i] = (struct login_job){ t->fx, CKR_GENERAL_ERROR };
+		assert_int_equal(pthread_create(&th[i], NULL, login_thread, &j[i]), 0);
+	}
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		if (j[i].rv == CKR_OK)
+			ok++;
+		else
+			assert_int_equal(j[i].rv, CKR_USER_ALREADY_LOGGED_IN);
+	}
+	assert_int_equal(ok, 1);
+	assert_int_equal(t->fx->p11->C_GetTokenInfo(0, &ti), CKR_OK);
+	assert_int_equal(ti.flags & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_LOCKED), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_parallel_signing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parallel_logins, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("module-threads", tests, NULL, NULL);
