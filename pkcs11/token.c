@@ -140,7 +140,9 @@ restore_tries(const struct pin_job *job)
 		return;
 	card = cc_card_txn_card(txn);
 	ps = job->so ? &card->so : &card->user;
-	if (strcmp(card->serial, job->serial) != 0 || ps->tries_left == ps->max_tries) {
+	/* Written even when another login already restored it: every check
+	 * leaves its decrement and its restore on the card (audit trail). */
+	if (strcmp(card->serial, job->serial) != 0) {
 		cc_card_txn_abort(txn);
 		return;
 	}
