@@ -31,7 +31,11 @@ sign() {
 		-o "$CC_WORK/sig" >>"$TAP_LOG" 2>&1
 }
 hash_of() { openssl dgst "-$1" -binary "$CC_WORK/rx.txt" >"$CC_WORK/h.$1"; echo "$CC_WORK/h.$1"; }
-vdgst() { openssl dgst "-$1" -verify "$CC_WORK/pub$2.pem" -signature "$CC_WORK/sig" "$@" "$CC_WORK/rx.txt" >>"$TAP_LOG" 2>&1; }
+vdgst() {	# vdgst HASH CARD [openssl dgst options]
+	_h=$1 _c=$2; shift 2
+	openssl dgst "-$_h" -verify "$CC_WORK/pub$_c.pem" -signature "$CC_WORK/sig" "$@" \
+		"$CC_WORK/rx.txt" >>"$TAP_LOG" 2>&1
+}
 
 check() {
 	m=$1

@@ -12,7 +12,7 @@ ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
 cc_world
-tap_plan 9
+tap_plan 10
 
 cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
 tap_is "an RSA card and an EC card personalised" "$?" 0

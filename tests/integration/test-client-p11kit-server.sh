@@ -20,8 +20,11 @@ tap_is "card personalised" "$?" 0
 
 export XDG_RUNTIME_DIR="$CC_WORK/run"
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
-env_out=$(cc_client p11-kit server --sh --provider "$CC_MODULE" --name carecard-test \
-	"pkcs11:token=Test%20Holder%201" 2>>"$TAP_LOG")
+# --name is the socket's path; the daemon's output goes to a file so no
+# command substitution waits on a pipe it keeps open.
+cc_client p11-kit server --sh --provider "$CC_MODULE" --name "$XDG_RUNTIME_DIR/carecard.sock" \
+	"pkcs11:token=Test%20Holder%201" >"$CC_WORK/server.env" 2>>"$TAP_LOG"
+env_out=$(cat "$CC_WORK/server.env")
 echo "$env_out" >>"$TAP_LOG"
 eval "$env_out"
 if [ -n "${P11_KIT_SERVER_ADDRESS:-}" ] && [ -n "${P11_KIT_SERVER_PID:-}" ]; then

@@ -13,7 +13,7 @@ command -v gnutls-cli >/dev/null || tap_skip_all "gnutls-cli (gnutls-bin) not in
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
 cc_world
-tap_plan 9
+tap_plan 8
 
 cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
 tap_is "an RSA card and an EC card personalised" "$?" 0

@@ -15,7 +15,7 @@ cc_blank_card 1 && cc_personalise 1 ec
 tap_is "card personalised" "$?" 0
 
 login() { cc_p11 --slot-index 0 --login --pin "$1" --list-objects 2>&1; }
-tries() { "$CC_CARD_TOOL" show --reader 1 --json | sed -n 's/.*"tries_left": *\([0-9]*\).*/\1/p' | head -n 1; }
+tries() { "$CC_CARD_TOOL" show --reader 1 --json | sed -n 's/.*"user_pin": *{[^}]*"tries_left": *\([0-9]*\).*/\1/p' | head -n 1; }
 
 out=$(login 0000); tap_like "1st wrong passcode: CKR_PIN_INCORRECT" "$out" 'CKR_PIN_INCORRECT'
 tap_is "card shows 2 tries left" "$(tries)" 2

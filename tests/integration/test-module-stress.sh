@@ -28,7 +28,7 @@ tap_is "process 2: no errors ($(cat "$CC_WORK/p2.out"))" "$rc2" 0
 
 state=$("$CC_CARD_TOOL" show --reader 1 --json)
 echo "$state" >>"$TAP_LOG"
-tries=$(printf '%s' "$state" | sed -n 's/.*"tries_left": *\([0-9]*\).*/\1/p' | head -n 1)
+tries=$(printf '%s' "$state" | sed -n 's/.*"user_pin": *{[^}]*"tries_left": *\([0-9]*\).*/\1/p' | head -n 1)
 tap_is "retry counter back at 3" "$tries" 3
 gen1=$(printf '%s' "$state" | sed -n 's/.*"generation": *\([0-9]*\).*/\1/p')
 # Each process's login writes the card at least twice (decrement, restore).

@@ -46,7 +46,10 @@ cc_cleanup() {
 	[ -n "${CC_KEEP:-}" ] || rm -rf "$CC_WORK"
 }
 
+# Every client runs under a time limit, so a client that waits forever
+# fails its test instead of hanging the suite.
 cc_client() {
+	set -- timeout -k 5 "${CC_CLIENT_TIMEOUT:-180}" "$@"
 	if [ "${CC_SANITIZERS:-no}" = yes ]; then
 		# The module carries ASan/UBSan; a client that does not must load
 		# the runtimes first. Leaks of the client itself are not ours.
