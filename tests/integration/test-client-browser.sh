@@ -66,7 +66,10 @@ wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
 browse() {	# browse tls1_2|tls1_3 -> page text in $CC_WORK/page-$1.txt
 	_v=$1
 	cc_tls_server_start "$_v" || return 1
-	printf '{"AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{}}"]}\n' \
+	# The signing certificate has no EKU that rules TLS out, so an empty
+	# filter lets Chromium pick it: select the authentication certificate
+	# (in production, by its issuing CA; here both share the test CA).
+	printf '{"AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{\\"SUBJECT\\":{\\"OU\\":\\"authentication\\"}}}"]}\n' \
 		"$CC_TLS_PORT" >"$POLICY"
 	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome-$_v" --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
