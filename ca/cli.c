@@ -70,14 +70,40 @@ static const struct cli_cmd commands[] = {
 	  "verify | show [--limit N]" },
 };
 
+/*
+ * The command groups: the foundation commands above, the card operations
+ * (cli-card-table.c) and the registration-authority operations
+ * (cli-ra-table.c). Each group's table ends with a NULL name.
+ */
+static const struct cli_cmd *const groups[] = { NULL, cli_card_commands, cli_ra_commands };
+
+static size_t
+group_len(size_t g)
+{
+	size_t n = 0;
+
+	if (g == 0)
+		return sizeof(commands) / sizeof(commands[0]);
+	while (groups[g][n].name != NULL)
+		n++;
+	return n;
+}
+
+static const struct cli_cmd *
+group_cmd(size_t g, size_t i)
+{
+	return g == 0 ? &commands[i] : &groups[g][i];
+}
+
 const struct cli_cmd *
 cli_cmd_find(const char *name)
 {
-	size_t i;
+	size_t g, i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
+	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (i = 0; i < group_len(g); i++)
+			if (strcmp(group_cmd(g, i)->name, name) == 0)
+				return group_cmd(g, i);
 	return NULL;
 }
 
@@ -91,12 +117,13 @@ usage_cmd(FILE *f, const struct cli_cmd *c)
 static void
 usage_all(FILE *f)
 {
-	size_t i;
+	size_t g, i;
 
 	fprintf(f, "usage: carecard-ca [--state DIR] [--actor UUID] COMMAND [OPTIONS]\n"
 		"       carecard-ca COMMAND --help\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (i = 0; i < group_len(g); i++)
+			fprintf(f, "  %-12s %s\n", group_cmd(g, i)->name, group_cmd(g, i)->summary);
 	fprintf(f, "\nstate directory: --state, else $CARECARD_CA_STATE, else "
 		"$XDG_DATA_HOME/carecard/ca\nexit status: 0 ok, 1 error, 2 usage, 3 not found,"
 		" 4 exists, 5 bad request,\n  6 audit log broken, 7 HSM error, 8 wrong state,"

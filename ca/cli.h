@@ -57,6 +57,10 @@ int cli_env_finish(struct cli_env *env);
 /* Read a whole file ("-" = stdin) into a new buffer (max 1 MiB). */
 int cli_read_input(const char *path, unsigned char **out, size_t *len);
 
+/* Command groups defined in their own files; each ends with { NULL }. */
+extern const struct cli_cmd cli_card_commands[];	/* cli-card-table.c */
+extern const struct cli_cmd cli_ra_commands[];		/* cli-ra-table.c */
+
 int cli_init(int argc, char **argv, struct cli_env *env);
 int cli_person_add(int argc, char **argv, struct cli_env *env);
 int cli_card_add(int argc, char **argv, struct cli_env *env);

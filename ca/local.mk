@@ -17,8 +17,9 @@ noinst_LTLIBRARIES += %D%/libcarecard-ca.la
 	%D%/csr.c %D%/csr.h \
 	%D%/issue.c %D%/issue.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
-%C%_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS)
-%C%_libcarecard_ca_la_LIBADD = common/libcarecard-common.la \
+%C%_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS) \
+	$(YAML_CFLAGS)
+%C%_libcarecard_ca_la_LIBADD = common/libcarecard-common.la policy/libcarecard-policy.la $(YAML_LIBS) \
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 
 bin_PROGRAMS += %D%/carecard-ca
@@ -30,3 +31,8 @@ bin_PROGRAMS += %D%/carecard-ca
 
 man1_MANS += %D%/carecard-ca.1
 EXTRA_DIST += %D%/carecard-ca.1 %D%/README.md
+
+# The card operations and the registration-authority operations each have
+# their own fragment, appending to the two source lists above.
+include %D%/card.mk
+include %D%/ra.mk
