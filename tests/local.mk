@@ -9,6 +9,8 @@ include %D%/store.mk
 include %D%/module.mk
 include %D%/policy.mk
 include %D%/ca.mk
+include %D%/ca-card.mk
+include %D%/ca-ra.mk
 include %D%/integration.mk
 
 TESTS += $(CC_INTEGRATION_TESTS)

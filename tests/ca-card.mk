@@ -1,0 +1,1 @@
+# tests for the CA card operations (issue 5)

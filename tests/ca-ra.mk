@@ -1,0 +1,1 @@
+# tests for the CA registration-authority operations (issue 5)
