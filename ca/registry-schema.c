@@ -84,6 +84,27 @@ static const char *const ca_migrations[] = {
 	"  details TEXT NOT NULL,"
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);",
+
+	/* 2: card operations (registry-cards.c). card_ops journals each card
+	 * operation (pending -> committed -> done, or abandoned) so a killed
+	 * run is recognised and completed or undone; cards gain when they
+	 * were issued and their renewal counters. */
+	"CREATE TABLE card_ops ("
+	"  id INTEGER PRIMARY KEY,"
+	"  card TEXT NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  holder TEXT REFERENCES people(uuid),"
+	"  operator TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending', 'committed', 'done', 'abandoned')),"
+	"  started INTEGER NOT NULL,"
+	"  finished INTEGER,"
+	"  details TEXT);"
+	"CREATE UNIQUE INDEX card_ops_open ON card_ops (card)"
+	"  WHERE state IN ('pending', 'committed');"
+	"ALTER TABLE cards ADD COLUMN issued_at INTEGER;"
+	"ALTER TABLE cards ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cards ADD COLUMN self_renewals INTEGER NOT NULL DEFAULT 0;",
 };
 
 int
