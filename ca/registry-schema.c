@@ -105,6 +105,32 @@ static const char *const ca_migrations[] = {
 	"ALTER TABLE cards ADD COLUMN issued_at INTEGER;"
 	"ALTER TABLE cards ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE cards ADD COLUMN self_renewals INTEGER NOT NULL DEFAULT 0;",
+
+	/* 3: registration authority (registry-people.c, registry-tac.c): what
+	 * a sponsored request asks for and how identity was checked; the
+	 * Temporary Access Card pool and the custodian's record of each use. */
+	"ALTER TABLE requests ADD COLUMN role TEXT;"
+	"ALTER TABLE requests ADD COLUMN org TEXT REFERENCES organisations(ods);"
+	"ALTER TABLE requests ADD COLUMN documents TEXT;"
+	"ALTER TABLE requests ADD COLUMN verified INTEGER;"
+	"CREATE INDEX positions_org ON positions (org);"
+	"CREATE TABLE tac_pool ("
+	"  serial TEXT PRIMARY KEY REFERENCES cards(serial),"
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"
+	"  custodian TEXT NOT NULL REFERENCES people(uuid),"
+	"  added INTEGER NOT NULL);"
+	"CREATE TABLE tac_positions ("
+	"  serial TEXT NOT NULL REFERENCES tac_pool(serial),"
+	"  role TEXT NOT NULL,"
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"
+	"  PRIMARY KEY (serial, role, org));"
+	"CREATE TABLE tac_uses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL REFERENCES tac_pool(serial),"
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"
+	"  custodian TEXT NOT NULL REFERENCES people(uuid),"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL CHECK (note <> ''));",
 };
 
 int
