@@ -228,9 +228,21 @@ test_expiry(void **state)
 {
 	struct fx *fx = *state;
 	CK_SESSION_HANDLE s;
+	char path[PATH_MAX];
+	struct cc_card_txn *txn = NULL;
 
 	fx_personalise(fx, 0, "Card");
 	assert_false(flags(fx) & CKF_USER_PIN_TO_BE_CHANGED);
+	/* must_change (an SO reset under a policy that wants it) sets the flag too. */
+	fx_card_path(fx, 0, path, sizeof(path));
+	assert_int_equal(cc_card_txn_begin(path, &txn), CKR_OK);
+	cc_card_txn_card(txn)->user.must_change = true;
+	assert_int_equal(cc_card_txn_commit(txn, NULL), CKR_OK);
+	assert_true(flags(fx) & CKF_USER_PIN_TO_BE_CHANGED);
+	s = fx_open(fx, 0, true);
+	assert_int_equal(fx->p11->C_SetPIN(s, PIN(FX_PIN), PIN(FX_PIN)), CKR_OK);
+	assert_false(flags(fx) & CKF_USER_PIN_TO_BE_CHANGED);
+	assert_int_equal(fx->p11->C_CloseSession(s), CKR_OK);
 	age_passcode(fx, 80 * 86400);	/* inside the 14-day warning window */
 	assert_true(flags(fx) & CKF_USER_PIN_TO_BE_CHANGED);
 	s = fx_open(fx, 0, true);
