@@ -1,3 +1,8 @@
 # ca/ra.mk: registration-authority operations (registration, positions,
 # TACs, reports, batch import, scheduled CRLs).
-%C%_carecard_ca_SOURCES += %D%/cli-ra-table.c
+%C%_libcarecard_ca_la_SOURCES += %D%/registry-ra.h %D%/registry-people.c \
+	%D%/registry-positions.c %D%/registry-tac.c %D%/registry-reports.c \
+	%D%/report.c %D%/report.h
+%C%_carecard_ca_SOURCES += %D%/cli-ra-table.c %D%/cli-ra.h %D%/cli-ra-cmds.h \
+	%D%/cli-ra-common.c %D%/cli-ra-register.c %D%/cli-ra-positions.c
+%C%_carecard_ca_CFLAGS += $(YAML_CFLAGS)

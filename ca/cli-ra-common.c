@@ -1,0 +1,260 @@
+/*
+ * ca/cli-ra-common.c: what every registration-authority command shares —
+ * the CA and policy, the operator (authenticated with their own card), the
+ * separation-of-duties checks and refusals that name their rule.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/audit.h"
+#include "ca/cli-ra.h"
+#include "ca/ctx.h"
+#include "ca/error.h"
+#include "ca/registry-ra.h"
+#include "common/log.h"
+
+int
+ra_operator_opt(int c, const char *arg, const struct cli_cmd *cmd, struct ra_session *s)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case RA_OPT_READER:
+		v = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || v < 1 || v > 64)
+			return cli_usage(cmd, "bad --operator-reader '%s' (1-64)", arg);
+		s->oo.reader = (unsigned)v;
+		return 1;
+	case RA_OPT_ORG:
+		if (ca_ods_check(arg) != CA_OK)
+			return cli_usage(cmd, "bad --operator-org '%s'", arg);
+		s->oo.org = arg;
+		return 1;
+	case RA_OPT_MODULE:
+		s->oo.module = arg;
+		return 1;
+	}
+	return 0;
+}
+
+int
+ra_refuse(const struct cli_cmd *cmd, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "carecard-ca: %s: refused by %s: ", cmd->name, rule);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CA_ERR_STATE;
+}
+
+int
+ra_decision(const struct cli_cmd *cmd, const struct pol_decision *d)
+{
+	if (d->allow)
+		return CA_OK;
+	return ra_refuse(cmd, d->rule, "%s", d->sentence);
+}
+
+/*
+ * TEST-ONLY stand-in for ca_operator_login() until the card operations
+ * land (see ca/README.md, "Operator identity"): $CARECARD_CA_TEST_OPERATOR
+ * names the operator's UUID, and it is accepted only while the registry
+ * holds no personal card issued to anyone — i.e. never once real operator
+ * cards exist. It is compiled in only until then.
+ */
+static int
+test_operator(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct ca_operator *out)
+{
+	const char *uuid = getenv("CARECARD_CA_TEST_OPERATOR");
+	struct ca_person p = { 0 };
+	char orgs[1][CA_ODS_MAX + 1];
+	unsigned n = 0;
+	int locum = 0, r;
+
+	if (uuid == NULL || ca_uuid_check(uuid) != CA_OK) {
+		util_log(LOG_ERR, "operator card login is not available in this build yet");
+		return CA_ERR_PERM;
+	}
+	if ((r = ca_reg_issued_personal_cards(ctx->reg)) != CA_OK) {
+		util_log(LOG_ERR, "CARECARD_CA_TEST_OPERATOR refused: cards have been issued");
+		return r == CA_ERR_EXISTS ? CA_ERR_PERM : r;
+	}
+	memset(out, 0, sizeof(*out));
+	if ((r = ca_reg_person_get(ctx->reg, uuid, &p)) != CA_OK)
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
+	snprintf(out->uuid, sizeof(out->uuid), "%s", p.uuid);
+	snprintf(out->name, sizeof(out->name), "%s", p.name);
+	ca_person_clear(&p);
+	if ((r = ca_reg_person_roles(ctx->reg, uuid, &out->roles)) != CA_OK)
+		return r;
+	if (o->org != NULL) {
+		if ((r = ca_reg_position_has(ctx->reg, uuid, NULL, o->org)) != CA_OK)
+			return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
+		snprintf(out->org, sizeof(out->org), "%s", o->org);
+	} else if ((r = ca_reg_person_orgs(ctx->reg, uuid, orgs, 1, &n)) != CA_OK) {
+		return r;
+	} else if (n == 1) {
+		snprintf(out->org, sizeof(out->org), "%s", orgs[0]);
+	}
+	if (out->org[0] != '\0' && (r = ca_reg_org_get(ctx->reg, out->org, NULL, &locum)) != CA_OK)
+		return r;
+	out->locum = locum != 0;
+	snprintf(out->cert_serial, sizeof(out->cert_serial), "test-operator");
+	return CA_OK;
+}
+
+int
+ra_operator_get(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct ca_operator *out)
+{
+	return test_operator(ctx, o, out);	/* becomes ca_operator_login(ctx, o, out) */
+}
+
+unsigned
+ra_pol_roles(unsigned ca_roles)
+{
+	unsigned roles = 0;
+
+	if (ca_roles & CA_ROLE_RA_MANAGER)
+		roles |= POL_ROLE_RA_MANAGER;
+	if (ca_roles & CA_ROLE_RA_AGENT)
+		roles |= POL_ROLE_RA_AGENT;
+	if (ca_roles & CA_ROLE_SPONSOR)
+		roles |= POL_ROLE_SPONSOR;
+	if (ca_roles & CA_ROLE_LSA)
+		roles |= POL_ROLE_LSA;
+	return roles;
+}
+
+/* The policy's view of the operator: registry RA roles, plus "pharmacist"
+ * when the position acted in is a pharmacist's. */
+static int
+actor_fill(struct ra_session *s)
+{
+	unsigned roles = ra_pol_roles(s->op.roles);
+	int rc;
+
+	if (s->op.org[0] != '\0') {
+		rc = ca_reg_position_has(s->ctx->reg, s->op.uuid, "pharmacist", s->op.org);
+		if (rc == CA_OK)
+			roles |= POL_ROLE_PHARMACIST;
+		else if (rc != CA_ERR_NOT_FOUND)
+			return rc;
+	}
+	s->actor.person_id = s->op.uuid;
+	s->actor.roles = roles;
+	s->actor.org = s->op.org[0] != '\0' ? s->op.org : NULL;
+	s->actor.locum = s->op.locum;
+	return CA_OK;
+}
+
+static int
+policy_open(struct ra_session *s)
+{
+	struct pol_error err;
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = pol_policy_load_default(getenv("CARECARD_CA_POLICY"), &s->pol, &err);
+	if (r != POL_OK) {
+		fprintf(stderr, "carecard-ca: policy: %s\n",
+			err.text[0] != '\0' ? err.text : pol_strerror(r));
+		return CA_ERR_USAGE;
+	}
+	return CA_OK;
+}
+
+int
+ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
+	struct ra_session *s)
+{
+	int r;
+
+	if (operator && s->oo.reader == 0)
+		return cli_usage(cmd, "--operator-reader is required: the operator "
+				 "authenticates with their own card");
+	if ((r = cli_env_finish(env)) != CA_OK)
+		return r;
+	r = hsm ? ca_ctx_open(env->state, &s->ctx) : ca_ctx_open_registry(env->state, &s->ctx);
+	if (r != CA_OK || (r = policy_open(s)) != CA_OK)
+		return r;
+	s->ctx->actor = env->actor;
+	if (!operator)
+		return CA_OK;
+	if ((r = ra_operator_get(s->ctx, &s->oo, &s->op)) != CA_OK) {
+		fprintf(stderr, "carecard-ca: %s: the operator at reader %u could not be "
+			"authenticated\n", cmd->name, s->oo.reader);
+		return r;
+	}
+	s->have_operator = true;
+	s->ctx->actor = s->op.uuid;	/* audit entries name the person, from the card */
+	return actor_fill(s);
+}
+
+void
+ra_close(struct ra_session *s)
+{
+	ca_ctx_free(s->ctx);
+	pol_policy_free(s->pol);
+	s->ctx = NULL;
+	s->pol = NULL;
+}
+
+int
+ra_may(const struct cli_cmd *cmd, struct ra_session *s, unsigned roles, const char *rule,
+       const char *what, const char *holder, const char *org)
+{
+	const struct pol_duties *du = &s->pol->duties;
+	unsigned mine = s->actor.roles & roles;
+
+	if (mine == 0)
+		return ra_refuse(cmd, rule, "%s is not among your roles for this operation: "
+				 "ask someone who holds one of them", what);
+	if (!du->own_card && holder != NULL && strcmp(holder, s->op.uuid) == 0)
+		return ra_refuse(cmd, "separation-of-duties.own-card",
+				 "nobody may %s for themselves: ask a colleague", what);
+	if (s->actor.locum && !du->locum_may_act)
+		return ra_refuse(cmd, "separation-of-duties.locum-may-act",
+				 "you are acting in a locum position: act from your own "
+				 "organisation's position (--operator-org) or ask a colleague");
+	/* Only when every role that allows it is limited to its own organisation. */
+	if ((mine & ~du->same_organisation) == 0 && org != NULL &&
+	    (s->actor.org == NULL || strcmp(org, s->actor.org) != 0))
+		return ra_refuse(cmd, "separation-of-duties.same-organisation",
+				 "you may %s only at your own organisation (%s), not at %s: "
+				 "ask someone at %s or an RA agent", what,
+				 s->actor.org != NULL ? s->actor.org : "none", org, org);
+	return CA_OK;
+}
+
+int
+ra_need_manager(const struct cli_cmd *cmd, struct ra_session *s, const char *what)
+{
+	if (s->op.roles & CA_ROLE_RA_MANAGER)
+		return CA_OK;
+	return ra_refuse(cmd, "ra_roles: ra-manager",
+			 "%s is the RA manager's job (domain: the RA manager runs batch "
+			 "updates and the organisation list): ask your RA manager", what);
+}
+
+int
+ra_audit(struct ra_session *s, const char *action, const char *subject,
+	 const char *const *kv)
+{
+	char *details = NULL;
+	int r;
+
+	if ((r = ca_json_object(&details, kv)) != CA_OK)
+		return r;
+	r = ca_audit_append(s->ctx->reg, time(NULL), s->ctx->actor, action, subject, details);
+	free(details);
+	return r;
+}
