@@ -14,5 +14,10 @@ int cli_ra_org_add(int argc, char **argv, struct cli_env *env);
 int cli_ra_position_add(int argc, char **argv, struct cli_env *env);
 int cli_ra_position_remove(int argc, char **argv, struct cli_env *env);
 int cli_ra_ods_change(int argc, char **argv, struct cli_env *env);
+int cli_ra_tac_add(int argc, char **argv, struct cli_env *env);
+int cli_ra_tac_list(int argc, char **argv, struct cli_env *env);
+int cli_ra_tac_use(int argc, char **argv, struct cli_env *env);
+int cli_ra_report(int argc, char **argv, struct cli_env *env);
+int cli_ra_crl_publish(int argc, char **argv, struct cli_env *env);
 
 #endif

@@ -28,5 +28,18 @@ const struct cli_cmd cli_ra_commands[] = {
 	  "--holder UUID --role ROLE --ods CODE " RA_OPERATOR_USAGE },
 	{ "ods-change", cli_ra_ods_change, "move a whole organisation to a new ODS code",
 	  "--from OLD --to NEW " RA_OPERATOR_USAGE },
+	{ "tac-add", cli_ra_tac_add, "add a blank Temporary Access Card to an organisation's pool",
+	  "--serial SERIAL --custodian UUID --positions ROLE@ODS[,ROLE@ODS...]\n"
+	  "       " RA_OPERATOR_USAGE },
+	{ "tac-list", cli_ra_tac_list, "list the Temporary Access Card pool",
+	  "[--format table|csv|json]" },
+	{ "tac-use", cli_ra_tac_use, "custodian: record who used a Temporary Access Card",
+	  "--serial SERIAL --holder UUID --note TEXT " RA_OPERATOR_USAGE },
+	{ "report", cli_ra_report, "RA reports from the registry and the policy",
+	  "expiring --days N | locked | renewal-limit | users-per-org\n"
+	  "       [--format table|csv|json]" },
+	{ "crl-publish", cli_ra_crl_publish,
+	  "write both issuing CAs' CRLs into a web server's directory (for a timer)",
+	  "--dir DIR [--delta] [--next-update DAYS]" },
 	{ NULL, NULL, NULL, NULL },
 };

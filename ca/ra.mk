@@ -4,5 +4,6 @@
 	%D%/registry-positions.c %D%/registry-tac.c %D%/registry-reports.c \
 	%D%/report.c %D%/report.h
 %C%_carecard_ca_SOURCES += %D%/cli-ra-table.c %D%/cli-ra.h %D%/cli-ra-cmds.h \
-	%D%/cli-ra-common.c %D%/cli-ra-register.c %D%/cli-ra-positions.c
+	%D%/cli-ra-common.c %D%/cli-ra-register.c %D%/cli-ra-positions.c \
+	%D%/cli-ra-tac.c %D%/cli-ra-report.c
 %C%_carecard_ca_CFLAGS += $(YAML_CFLAGS)
