@@ -19,5 +19,6 @@ int cli_ra_tac_list(int argc, char **argv, struct cli_env *env);
 int cli_ra_tac_use(int argc, char **argv, struct cli_env *env);
 int cli_ra_report(int argc, char **argv, struct cli_env *env);
 int cli_ra_crl_publish(int argc, char **argv, struct cli_env *env);
+int cli_ra_batch(int argc, char **argv, struct cli_env *env);
 
 #endif

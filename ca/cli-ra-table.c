@@ -41,5 +41,8 @@ const struct cli_cmd cli_ra_commands[] = {
 	{ "crl-publish", cli_ra_crl_publish,
 	  "write both issuing CAs' CRLs into a web server's directory (for a timer)",
 	  "--dir DIR [--delta] [--next-update DAYS]" },
+	{ "batch", cli_ra_batch, "RA manager: import users and positions from CSV, all or nothing",
+	  "import FILE.csv [--dry-run] " RA_OPERATOR_USAGE "\n"
+	  "       columns: uuid,name,role,ods (required), email,mobile (optional)" },
 	{ NULL, NULL, NULL, NULL },
 };

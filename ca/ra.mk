@@ -2,8 +2,8 @@
 # TACs, reports, batch import, scheduled CRLs).
 %C%_libcarecard_ca_la_SOURCES += %D%/registry-ra.h %D%/registry-people.c \
 	%D%/registry-positions.c %D%/registry-tac.c %D%/registry-reports.c \
-	%D%/report.c %D%/report.h
+	%D%/report.c %D%/report.h %D%/batch.c %D%/batch.h
 %C%_carecard_ca_SOURCES += %D%/cli-ra-table.c %D%/cli-ra.h %D%/cli-ra-cmds.h \
 	%D%/cli-ra-common.c %D%/cli-ra-register.c %D%/cli-ra-positions.c \
-	%D%/cli-ra-tac.c %D%/cli-ra-report.c
+	%D%/cli-ra-tac.c %D%/cli-ra-report.c %D%/cli-ra-batch.c
 %C%_carecard_ca_CFLAGS += $(YAML_CFLAGS)

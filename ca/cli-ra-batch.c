@@ -1,0 +1,92 @@
+/*
+ * ca/cli-ra-batch.c: "batch import FILE.csv [--dry-run]" — the RA
+ * manager's bulk update of users and positions (see ca/batch.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/batch.h"
+#include "ca/cli-ra.h"
+#include "ca/cli-ra-cmds.h"
+#include "ca/ctx.h"
+#include "ca/error.h"
+#include "common/fileio.h"
+
+#define BATCH_FILE_MAX (64u << 20)
+
+static int
+batch_run(const struct cli_cmd *cmd, struct ra_session *s, const char *path, int dry)
+{
+	struct ca_batch b = { 0, NULL };
+	struct ca_batch_stats st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	unsigned nerr = 0;
+	int e, r;
+
+	if ((e = util_file_read_all(path, BATCH_FILE_MAX, &buf, &len)) != 0) {
+		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(-e));
+		return e == -2 ? CA_ERR_NOT_FOUND : CA_ERR_IO;
+	}
+	if ((r = ca_batch_parse((const char *)buf, len, &b, stderr, &nerr)) != CA_OK ||
+	    (r = ca_batch_check(s->ctx->reg, &b, stderr, &nerr)) != CA_OK)
+		goto out;
+	ca_batch_stats(&b, &st);
+	if (nerr > 0) {
+		fprintf(stderr, "carecard-ca: batch: %s: %u error(s); nothing was changed: fix "
+			"the lines above and run it again\n", path, nerr);
+		r = CA_ERR_BAD_REQUEST;
+		goto out;
+	}
+	if (dry) {
+		printf("dry run: %zu row(s) valid; would add %u person(s) and %u position(s) "
+		       "(%u already held); nothing changed\n", b.n, st.people, st.positions,
+		       st.held);
+		goto out;
+	}
+	if ((r = ca_batch_apply(s->ctx->reg, &b, s->ctx->actor, time(NULL))) == CA_OK)
+		printf("imported %zu row(s): %u person(s) and %u position(s) added (%u already "
+		       "held)\n", b.n, st.people, st.positions, st.held);
+out:
+	(void)cmd;
+	ca_batch_clear(&b);
+	free(buf);
+	return r;
+}
+
+int
+cli_ra_batch(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS, RA_OPERATOR_OPTIONS,
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("batch");
+	struct ra_session s;
+	int c, h, r, dry = 0;
+
+	memset(&s, 0, sizeof(s));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
+		    (h = ra_operator_opt(c, optarg, cmd, &s)) != 0) {
+			if (h < 0 || h == CLI_HELP_SHOWN)
+				return h;
+			continue;
+		}
+		if (c == 'n')
+			dry = 1;
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "import") != 0)
+		return cli_usage(cmd, "usage: batch import FILE.csv");
+	if ((r = ra_open(env, cmd, false, true, &s)) == CA_OK &&
+	    (r = ra_need_manager(cmd, &s, "a batch update")) == CA_OK)
+		r = batch_run(cmd, &s, argv[optind + 1], dry);
+	ra_close(&s);
+	return r;
+}
