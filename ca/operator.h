@@ -43,6 +43,8 @@ struct ca_operator {
 	char org[16];			/* ODS code of the position acted in ("" if none) */
 	bool locum;			/* that position is at a locum organisation */
 	char cert_serial[64];		/* the authentication certificate that proved it (hex) */
+	char position_role[32];		/* job role of that position ("pharmacist"), "" if none */
+	char card[24];			/* serial of the operator's card */
 };
 
 /*

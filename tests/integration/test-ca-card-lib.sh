@@ -1,0 +1,76 @@
+# tests/integration/test-ca-card-lib.sh: shared set-up for the CA card
+# operation tests (sourced, not a test itself). A private carecard world
+# (tests/lib/card.sh) with three readers, a CA with its SoftHSM2 token, the
+# NHS policy (or $CARD_POLICY), and helpers to look at the registry and the
+# cards the way outsiders do: sqlite3, carecard-card show --json,
+# pkcs11-tool, openssl, certtool.
+. "${top_srcdir:?run from make check}/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/card.sh"
+
+SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+[ -f "$SOFTHSM_MODULE" ] || tap_skip_all "no SoftHSM2 module at $SOFTHSM_MODULE"
+for t in openssl pkcs11-tool certtool sqlite3; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+CA=$top_builddir/ca/carecard-ca
+[ -x "$CA" ] || tap_skip_all "carecard-ca not built"
+[ -f "$CC_MODULE" ] || tap_skip_all "module not built"
+
+cc_world
+mkdir -p "$CC_WORK/r3"
+# A third reader: operator card, holder card and a spare.
+sed -i "s|^kdf:|  - name: Test Reader 3\n    directory: $CC_WORK/r3\nkdf:|" "$CARECARD_CONF"
+unset SOFTHSM2_CONF CARECARD_OPERATOR_PIN_FILE CARECARD_HOLDER_PIN_FILE CARECARD_CA_NOW \
+	CARECARD_CA_TEST_KILL_AT
+export CARECARD_CA_STATE=$CC_WORK/ca
+export CARECARD_PKCS11_MODULE=$CC_MODULE
+export CARECARD_POLICY=${CARD_POLICY:-$top_srcdir/policy/nhs.yaml}
+export CARECARD_LOG_STDERR=1
+S=$CARECARD_CA_STATE
+ALICE=100000000001	# RA manager (bootstrap)
+
+ca_init() {
+	"$CA" init --hsm-module "$SOFTHSM_MODULE" --manager-uuid $ALICE \
+		--manager-name "Alice Manager" --root-key-type ec --key-type ec \
+		--durability normal >>"$TAP_LOG" 2>&1
+}
+
+# pin NAME VALUE: a 0600 passcode file $CC_WORK/NAME.pin
+pin() {
+	printf '%s\n' "$2" >"$CC_WORK/$1.pin" && chmod 600 "$CC_WORK/$1.pin"
+}
+
+# as OPERATOR HOLDER CMD...: run with those passcode files (names or "-")
+as() {
+	_op=$1 _h=$2
+	shift 2
+	CARECARD_OPERATOR_PIN_FILE=$([ "$_op" = - ] || echo "$CC_WORK/$_op.pin") \
+	CARECARD_HOLDER_PIN_FILE=$([ "$_h" = - ] || echo "$CC_WORK/$_h.pin") "$@"
+}
+
+sql() { sqlite3 "$S/registry.db" "$1"; }
+
+card_json() { "$CC_CARD_TOOL" show --reader "$1" --json 2>>"$TAP_LOG"; }
+card_serial() { card_json "$1" | sed -n 's/.*"serial":"\([0-9]*\)".*/\1/p'; }
+
+# cert_of READER ID FILE: the certificate with CKA_ID ID, as PEM
+cert_of() {
+	cc_p11 --slot-index "$(($1 - 1))" --read-object --type cert --id "$2" -o "$3.der" \
+		>>"$TAP_LOG" 2>&1 &&
+	openssl x509 -inform DER -in "$3.der" -out "$3" 2>>"$TAP_LOG"
+}
+
+# verify PEM ISSUER [openssl options]: strict chain to root via ISSUER's CA
+verify() {
+	_pem=$1 _is=$2
+	shift 2
+	openssl verify -x509_strict -CAfile "$S/certs/root.pem" \
+		-untrusted "$S/certs/$_is.pem" "$@" "$_pem" >>"$TAP_LOG" 2>&1
+}
+
+certtool_verify() {
+	cat "$1" "$S/certs/$2.pem" "$S/certs/root.pem" >"$1.chain"
+	certtool --verify-chain --infile "$1.chain" >>"$TAP_LOG" 2>&1
+}
+
+audit_ok() { "$CA" audit verify >>"$TAP_LOG" 2>&1; }
