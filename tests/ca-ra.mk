@@ -1,1 +1,9 @@
 # tests for the CA registration-authority operations (issue 5)
+if HAVE_CMOCKA
+check_PROGRAMS += %D%/unit/test-ca-ra
+TESTS += %D%/unit/test-ca-ra
+%C%_unit_test_ca_ra_SOURCES = %D%/unit/test-ca-ra.c
+%C%_unit_test_ca_ra_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
+%C%_unit_test_ca_ra_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+endif
