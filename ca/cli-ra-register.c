@@ -103,13 +103,13 @@ do_register(const struct cli_cmd *cmd, struct ra_session *s, const struct ca_per
 				 "the sponsor vouches with their own card, but the card at the "
 				 "reader is %s's, not %s's: ask %s to register the request",
 				 s->op.uuid, sponsor, sponsor);
-	if ((r = ra_may(cmd, s, s->pol->duties.sponsor, "separation-of-duties.operations.sponsor",
-			"sponsor a card", p->uuid, ods)) != CA_OK)
-		return r;
 	if ((r = ca_reg_org_get(s->ctx->reg, ods, NULL, NULL)) == CA_ERR_NOT_FOUND)
 		fprintf(stderr, "carecard-ca: %s: organisation %s is not registered: the RA "
 			"manager adds it with org-add\n", cmd->name, ods);
 	if (r != CA_OK)
+		return r;
+	if ((r = ra_may(cmd, s, s->pol->duties.sponsor, "separation-of-duties.operations.sponsor",
+			"sponsor a card", p->uuid, ods)) != CA_OK)
 		return r;
 	rq.sponsor = (char *)sponsor;
 	rq.subject = p->uuid;

@@ -7,3 +7,7 @@ TESTS += %D%/unit/test-ca-ra
 %C%_unit_test_ca_ra_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
+
+CA_RA_TESTS = %D%/integration/test-ca-ra-cli.sh
+TESTS += $(CA_RA_TESTS)
+EXTRA_DIST += $(CA_RA_TESTS)
