@@ -8,7 +8,7 @@
 	%D%/card-pin.c %D%/card-pin.h \
 	%D%/card-cert.c %D%/card-cert.h \
 	%D%/card-perso.c %D%/card-perso.h \
-	%D%/card-issue.c %D%/card-admin.c %D%/card-ops.h
+	%D%/card-issue.c %D%/card-admin.c %D%/card-renew.c %D%/card-ops.h
 %C%_carecard_ca_SOURCES += %D%/cli-card-table.c %D%/cli-card.c %D%/cli-card.h
 # cli-card.c sees the card headers, which carry PKCS#11 types.
 %C%_carecard_ca_CFLAGS += $(P11KIT_CFLAGS) $(YAML_CFLAGS)

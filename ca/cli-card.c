@@ -228,3 +228,37 @@ cli_cancel_card(int argc, char **argv, struct cli_env *env)
 	ca_card_env_close(&e);
 	return r;
 }
+
+static int
+renew_assisted(struct ca_card_env *e, unsigned reader)
+{
+	return ca_card_renew(e, reader, false);
+}
+
+int
+cli_renew(int argc, char **argv, struct cli_env *env)
+{
+	return reader_op(argc, argv, env, "renew", renew_assisted);
+}
+
+/* The holder renews their own card: no operator card, their passcode. */
+int
+cli_self_renew(int argc, char **argv, struct cli_env *env)
+{
+	const struct cli_cmd *cmd = cli_cmd_find("self-renew");
+	struct ca_card_env e;
+	struct card_cli o;
+	int r;
+
+	if ((r = opts_parse(argc, argv, env, cmd, &o)) != CA_OK)
+		return r;
+	if (o.reader == 0)
+		return cli_usage(cmd, "--reader is required");
+	if (o.op_reader != 0)
+		return cli_usage(cmd, "self-renew is the holder's own: no operator card");
+	if ((r = env_open(env, cmd, &o, true, &e)) != CA_OK)
+		return r;
+	r = ca_card_renew(&e, o.reader, true);
+	ca_card_env_close(&e);
+	return r;
+}
