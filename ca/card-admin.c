@@ -231,6 +231,23 @@ out:
 	return r;
 }
 
+/* Restoring is for those who may activate TACs (sponsor, LSA by default). */
+static int
+restore_allowed(struct ca_card_env *e, const struct ca_card_rec *rec)
+{
+	struct ca_card_view v;
+	struct pol_decision d;
+	int r;
+
+	if ((r = ca_card_view_fill(e, rec, &v)) != CA_OK)
+		return r;
+	if (!ca_card_may(e, &v, e->pol->duties.tac_activate,
+			 "separation-of-duties.operations.tac-activate",
+			 "restore a Temporary Access Card", &d))
+		return ca_card_refuse(e, "tac-restore", rec->serial, &d);
+	return CA_OK;
+}
+
 /*
  * Revoke first, then wipe: a kill in between leaves a card whose
  * certificates are already revoked (useless) and a re-run that wipes it.
@@ -249,6 +266,8 @@ ca_card_tac_restore(struct ca_card_env *e, unsigned reader)
 		r = r == CA_OK ? CA_ERR_STATE : r;
 		goto out;
 	}
+	if (rec.holder != NULL && (r = restore_allowed(e, &rec)) != CA_OK)
+		goto out;
 	if (rec.holder != NULL && (r = restore_commit(e, &rec)) != CA_OK)
 		goto out;
 	ca_card_kill_point("tac-restore:revoked");

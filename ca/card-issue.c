@@ -237,7 +237,7 @@ record(struct ca_card_env *e, struct issue *s, const struct ca_perso *p, int *re
 static int
 commit(struct ca_card_env *e, struct issue *s, const struct ca_perso *p)
 {
-	char *details = NULL, nrev[16], until[24];
+	char *details = NULL, nrev[16], until[24], kp[48];
 	const char *kv[] = { "holder", s->holder.uuid, "authentication", p->certs[0].serial,
 			     "signing", p->certs[1].serial, "locked", p->pin == NULL ? "yes" : "no",
 			     "bootstrap", s->rq->bootstrap ? "yes" : NULL, "revoked", nrev,
@@ -254,7 +254,8 @@ commit(struct ca_card_env *e, struct issue *s, const struct ca_perso *p)
 	    (r = ca_audit_append(e->ctx->reg, (time_t)e->now, ca_card_actor_id(e), s->rq->op,
 				 s->card->serial, details)) != CA_OK)
 		goto out;
-	ca_card_kill_point("commit:before");
+	snprintf(kp, sizeof(kp), "%s:before-commit", s->rq->op);
+	ca_card_kill_point(kp);
 	r = ca_reg_commit(e->ctx->reg);
 out:
 	if (r != CA_OK)
