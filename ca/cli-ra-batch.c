@@ -84,8 +84,10 @@ cli_ra_batch(int argc, char **argv, struct cli_env *env)
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "import") != 0)
 		return cli_usage(cmd, "usage: batch import FILE.csv");
-	if ((r = ra_open(env, cmd, false, true, &s)) == CA_OK &&
-	    (r = ra_need_manager(cmd, &s, "a batch update")) == CA_OK)
+	/* A dry run only reads (like the reports), so it needs no operator card:
+	 * a card login is itself audited, and a dry run must change nothing. */
+	if ((r = ra_open(env, cmd, false, !dry, &s)) == CA_OK &&
+	    (dry || (r = ra_need_manager(cmd, &s, "a batch update")) == CA_OK))
 		r = batch_run(cmd, &s, argv[optind + 1], dry);
 	ra_close(&s);
 	return r;

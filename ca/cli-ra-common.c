@@ -33,8 +33,11 @@ ra_operator_opt(int c, const char *arg, const struct cli_cmd *cmd, struct ra_ses
 		return 1;
 	case RA_OPT_ORG:
 		if (ca_ods_check(arg) != CA_OK)
-			return cli_usage(cmd, "bad --operator-org '%s'", arg);
+			return cli_usage(cmd, "bad --org '%s'", arg);
 		s->oo.org = arg;
+		return 1;
+	case RA_OPT_POLICY:
+		s->policy = arg;
 		return 1;
 	case RA_OPT_MODULE:
 		s->oo.module = arg;
@@ -64,58 +67,10 @@ ra_decision(const struct cli_cmd *cmd, const struct pol_decision *d)
 	return ra_refuse(cmd, d->rule, "%s", d->sentence);
 }
 
-/*
- * TEST-ONLY stand-in for ca_operator_login() until the card operations
- * land (see ca/README.md, "Operator identity"): $CARECARD_CA_TEST_OPERATOR
- * names the operator's UUID, and it is accepted only while the registry
- * holds no personal card issued to anyone — i.e. never once real operator
- * cards exist. It is compiled in only until then.
- */
-static int
-test_operator(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct ca_operator *out)
-{
-	const char *uuid = getenv("CARECARD_CA_TEST_OPERATOR");
-	struct ca_person p = { 0 };
-	char orgs[1][CA_ODS_MAX + 1];
-	unsigned n = 0;
-	int locum = 0, r;
-
-	if (uuid == NULL || ca_uuid_check(uuid) != CA_OK) {
-		util_log(LOG_ERR, "operator card login is not available in this build yet");
-		return CA_ERR_PERM;
-	}
-	if ((r = ca_reg_issued_personal_cards(ctx->reg)) != CA_OK) {
-		util_log(LOG_ERR, "CARECARD_CA_TEST_OPERATOR refused: cards have been issued");
-		return r == CA_ERR_EXISTS ? CA_ERR_PERM : r;
-	}
-	memset(out, 0, sizeof(*out));
-	if ((r = ca_reg_person_get(ctx->reg, uuid, &p)) != CA_OK)
-		return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
-	snprintf(out->uuid, sizeof(out->uuid), "%s", p.uuid);
-	snprintf(out->name, sizeof(out->name), "%s", p.name);
-	ca_person_clear(&p);
-	if ((r = ca_reg_person_roles(ctx->reg, uuid, &out->roles)) != CA_OK)
-		return r;
-	if (o->org != NULL) {
-		if ((r = ca_reg_position_has(ctx->reg, uuid, NULL, o->org)) != CA_OK)
-			return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
-		snprintf(out->org, sizeof(out->org), "%s", o->org);
-	} else if ((r = ca_reg_person_orgs(ctx->reg, uuid, orgs, 1, &n)) != CA_OK) {
-		return r;
-	} else if (n == 1) {
-		snprintf(out->org, sizeof(out->org), "%s", orgs[0]);
-	}
-	if (out->org[0] != '\0' && (r = ca_reg_org_get(ctx->reg, out->org, NULL, &locum)) != CA_OK)
-		return r;
-	out->locum = locum != 0;
-	snprintf(out->cert_serial, sizeof(out->cert_serial), "test-operator");
-	return CA_OK;
-}
-
 int
 ra_operator_get(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct ca_operator *out)
 {
-	return test_operator(ctx, o, out);	/* becomes ca_operator_login(ctx, o, out) */
+	return ca_operator_login(ctx, o, out);
 }
 
 unsigned
@@ -163,7 +118,10 @@ policy_open(struct ra_session *s)
 	int r;
 
 	memset(&err, 0, sizeof(err));
-	r = pol_policy_load_default(getenv("CARECARD_CA_POLICY"), &s->pol, &err);
+	/* Same sources as the card operations: --policy, $CARECARD_POLICY, the
+	 * installed nhs.yaml, the built-in NHS rules. */
+	r = pol_policy_load_default(s->policy != NULL ? s->policy : getenv("CARECARD_POLICY"),
+				    &s->pol, &err);
 	if (r != POL_OK) {
 		fprintf(stderr, "carecard-ca: policy: %s\n",
 			err.text[0] != '\0' ? err.text : pol_strerror(r));
@@ -183,7 +141,10 @@ ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
 				 "authenticates with their own card");
 	if ((r = cli_env_finish(env)) != CA_OK)
 		return r;
-	r = hsm ? ca_ctx_open(env->state, &s->ctx) : ca_ctx_open_registry(env->state, &s->ctx);
+	/* Operator login verifies the card's signature through the CA context's
+	 * provider, so it needs the fully opened CA, not only the registry. */
+	r = hsm || operator ? ca_ctx_open(env->state, &s->ctx)
+			    : ca_ctx_open_registry(env->state, &s->ctx);
 	if (r != CA_OK || (r = policy_open(s)) != CA_OK)
 		return r;
 	s->ctx->actor = env->actor;
@@ -224,7 +185,7 @@ ra_may(const struct cli_cmd *cmd, struct ra_session *s, unsigned roles, const ch
 	if (s->actor.locum && !du->locum_may_act)
 		return ra_refuse(cmd, "separation-of-duties.locum-may-act",
 				 "you are acting in a locum position: act from your own "
-				 "organisation's position (--operator-org) or ask a colleague");
+				 "organisation's position (--org) or ask a colleague");
 	/* Only when every role that allows it is limited to its own organisation. */
 	if ((mine & ~du->same_organisation) == 0 && org != NULL &&
 	    (s->actor.org == NULL || strcmp(org, s->actor.org) != 0))

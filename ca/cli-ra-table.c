@@ -42,7 +42,8 @@ const struct cli_cmd cli_ra_commands[] = {
 	  "write both issuing CAs' CRLs into a web server's directory (for a timer)",
 	  "--dir DIR [--delta] [--next-update DAYS]" },
 	{ "batch", cli_ra_batch, "RA manager: import users and positions from CSV, all or nothing",
-	  "import FILE.csv [--dry-run] " RA_OPERATOR_USAGE "\n"
+	  "import FILE.csv " RA_OPERATOR_USAGE "\n"
+	  "       | import FILE.csv --dry-run   (checks only; no operator card)\n"
 	  "       columns: uuid,name,role,ods (required), email,mobile (optional)" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -19,20 +19,23 @@ enum {
 	RA_OPT_READER = 0x1100,
 	RA_OPT_ORG,
 	RA_OPT_MODULE,
+	RA_OPT_POLICY,
 };
 
 #define RA_OPERATOR_OPTIONS \
 	{ "operator-reader", required_argument, NULL, RA_OPT_READER }, \
-	{ "operator-org", required_argument, NULL, RA_OPT_ORG }, \
-	{ "module", required_argument, NULL, RA_OPT_MODULE }
+	{ "org", required_argument, NULL, RA_OPT_ORG }, \
+	{ "module", required_argument, NULL, RA_OPT_MODULE }, \
+	{ "policy", required_argument, NULL, RA_OPT_POLICY }
 
-#define RA_OPERATOR_USAGE "--operator-reader N [--operator-org ODS] [--module PATH]"
+#define RA_OPERATOR_USAGE "--operator-reader N [--org ODS] [--module PATH] [--policy FILE]"
 
 /* An open RA session: the CA, the policy and (when authenticated) who acts. */
 struct ra_session {
 	struct ca_ctx *ctx;
 	struct pol_policy *pol;
 	struct ca_operator_opts oo;
+	const char *policy;	/* --policy, else $CARECARD_POLICY, else the installed one */
 	struct ca_operator op;
 	struct pol_actor actor;	/* op as the policy sees it (borrows op) */
 	bool have_operator;
@@ -53,10 +56,9 @@ int ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool opera
 	    struct ra_session *s);
 void ra_close(struct ra_session *s);
 
-/*
- * Who is at the reader: ca_operator_login() once the card operations
- * provide it; until then see cli-ra-common.c for the test-only stand-in.
- */
+/* Who is at the reader: ca_operator_login() (passcode from
+ * $CARECARD_OPERATOR_PIN_FILE or the terminal). The one place RA commands
+ * authenticate, so a different login is a one-line change. */
 int ra_operator_get(struct ca_ctx *ctx, const struct ca_operator_opts *o,
 		    struct ca_operator *out);
 

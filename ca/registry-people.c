@@ -211,26 +211,3 @@ ca_reg_person_roles(struct ca_reg *reg, const char *uuid, unsigned *roles)
 	ca_reg_done(st);
 	return r;
 }
-
-int
-ca_reg_issued_personal_cards(struct ca_reg *reg)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = ca_reg_prep(reg, "SELECT 1 FROM cards WHERE is_tac = 0 AND holder IS NOT NULL"
-			     " LIMIT 1", &st)) != CA_OK)
-		return r;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		r = CA_ERR_EXISTS;
-		break;
-	case SQLITE_DONE:
-		r = CA_OK;
-		break;
-	default:
-		r = ca_reg_fail(reg, "issued cards");
-	}
-	ca_reg_done(st);
-	return r;
-}

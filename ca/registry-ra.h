@@ -66,12 +66,6 @@ int ca_reg_request_verify(struct ca_reg *reg, int64_t id, const char *ra_agent,
 /* The CA_ROLE_* bits of @uuid from ra_roles (0 if none). */
 int ca_reg_person_roles(struct ca_reg *reg, const char *uuid, unsigned *roles);
 
-/*
- * CA_OK if no personal (non-TAC) card has been issued to anyone yet,
- * CA_ERR_EXISTS otherwise. Guards the test-only operator stand-in.
- */
-int ca_reg_issued_personal_cards(struct ca_reg *reg);
-
 /* --- organisations and positions ----------------------------------------- */
 
 /* CA_ERR_EXISTS if @ods is taken. */

@@ -66,24 +66,38 @@ ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_tabl
 		" ORDER BY c.not_after, c.holder, c.profile", p, 2, t);
 }
 
+/*
+ * A card's lock lives on the card, so the registry knows a card is locked
+ * when it was issued or repaired locked for secure delivery (the card
+ * operations' audit entry says "locked":"yes") and no unlock has been
+ * recorded since — or when cards.state says so.
+ */
 int
 ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "card", CA_COL_TEXT }, { "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT },
-		{ "orgs", CA_COL_TEXT }, { "tac", CA_COL_TEXT },
+		{ "orgs", CA_COL_TEXT }, { "tac", CA_COL_TEXT }, { "locked_since", CA_COL_TEXT },
 	};
 	int r;
 
-	if ((r = ca_table_init(t, cols, 5)) != CA_OK)
+	if ((r = ca_table_init(t, cols, 6)) != CA_OK)
 		return r;
 	return query_table(reg,
-		"SELECT c.serial, c.holder, p.name,"
-		" (SELECT group_concat(org, ',') FROM (SELECT DISTINCT org FROM positions"
-		"   WHERE person = c.holder ORDER BY org)),"
-		" CASE c.is_tac WHEN 1 THEN 'yes' ELSE 'no' END"
-		" FROM cards c LEFT JOIN people p ON p.uuid = c.holder"
-		" WHERE c.state = 'locked' ORDER BY c.holder, c.serial", NULL, 0, t);
+		"SELECT serial, holder, name, orgs, tac, since FROM"
+		" (SELECT c.serial, c.holder, p.name, c.state,"
+		"   (SELECT group_concat(org, ',') FROM (SELECT DISTINCT org FROM positions"
+		"     WHERE person = c.holder ORDER BY org)) AS orgs,"
+		"   CASE c.is_tac WHEN 1 THEN 'yes' ELSE 'no' END AS tac,"
+		"   (SELECT CASE WHEN a.action <> 'unlock' AND"
+		"      json_extract(a.details, '$.locked') = 'yes' THEN a.time END"
+		"    FROM audit a WHERE a.subject = c.serial AND (a.action = 'unlock' OR"
+		"      json_extract(a.details, '$.locked') IS NOT NULL)"
+		"    ORDER BY a.id DESC LIMIT 1) AS since"
+		"  FROM cards c LEFT JOIN people p ON p.uuid = c.holder"
+		"  WHERE c.state NOT IN ('blank', 'cancelled'))"
+		" WHERE state = 'locked' OR since IS NOT NULL"
+		" ORDER BY holder, serial", NULL, 0, t);
 }
 
 int

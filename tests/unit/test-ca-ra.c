@@ -472,6 +472,18 @@ test_reports(void **state)
 	assert_string_equal(ca_table_cell(&t, 0, 0), "0412345678");
 	assert_string_equal(ca_table_cell(&t, 0, 3), "FA123");
 	ca_table_clear(&t);
+	/* Issued locked for secure delivery: locked until an unlock is audited. */
+	assert_int_equal(ca_audit_append(fx->reg, 100, "x", "issue-card", "0412345679",
+					 "{\"locked\":\"yes\"}"), CA_OK);
+	assert_int_equal(ca_reg_report_locked(fx->reg, &t), CA_OK);
+	assert_int_equal(t.nrows, 2);
+	assert_string_equal(ca_table_cell(&t, 0, 0), "0412345679");
+	assert_non_null(ca_table_cell(&t, 0, 5));
+	ca_table_clear(&t);
+	assert_int_equal(ca_audit_append(fx->reg, 101, "x", "unlock", "0412345679", "{}"), 0);
+	assert_int_equal(ca_reg_report_locked(fx->reg, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	ca_table_clear(&t);
 	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, &t), CA_OK);
 	assert_int_equal(t.nrows, 1);
 	assert_string_equal(ca_table_cell(&t, 0, 2), "0412345679");
