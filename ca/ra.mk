@@ -7,3 +7,11 @@
 	%D%/cli-ra-common.c %D%/cli-ra-register.c %D%/cli-ra-positions.c \
 	%D%/cli-ra-tac.c %D%/cli-ra-report.c %D%/cli-ra-batch.c
 %C%_carecard_ca_CFLAGS += $(YAML_CFLAGS)
+
+CA_RA_MANS = %D%/carecard-ca-register.1 %D%/carecard-ca-verify-identity.1 \
+	%D%/carecard-ca-org-add.1 %D%/carecard-ca-position-add.1 \
+	%D%/carecard-ca-position-remove.1 %D%/carecard-ca-ods-change.1 \
+	%D%/carecard-ca-tac-add.1 %D%/carecard-ca-tac-list.1 %D%/carecard-ca-tac-use.1 \
+	%D%/carecard-ca-report.1 %D%/carecard-ca-batch.1 %D%/carecard-ca-crl-publish.1
+man1_MANS += $(CA_RA_MANS)
+EXTRA_DIST += $(CA_RA_MANS)
