@@ -15,3 +15,8 @@ CA_RA_MANS = %D%/carecard-ca-register.1 %D%/carecard-ca-verify-identity.1 \
 	%D%/carecard-ca-report.1 %D%/carecard-ca-batch.1 %D%/carecard-ca-crl-publish.1
 man1_MANS += $(CA_RA_MANS)
 EXTRA_DIST += $(CA_RA_MANS)
+
+# The RA managers' everyday workflows over carecard-ca (scripts/ra/*.sh).
+dist_noinst_SCRIPTS += scripts/ra/new-starter.sh scripts/ra/leaver.sh scripts/ra/lost-card.sh \
+	scripts/ra/replacement-arrived.sh scripts/ra/ods-change.sh scripts/ra/nightly.sh
+dist_noinst_DATA += scripts/ra/ra-common.sh

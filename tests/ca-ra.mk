@@ -8,6 +8,6 @@ TESTS += %D%/unit/test-ca-ra
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 
-CA_RA_TESTS = %D%/integration/test-ca-ra-cli.sh
+CA_RA_TESTS = %D%/integration/test-ca-ra-cli.sh %D%/integration/test-ca-ra-scripts.sh
 TESTS += $(CA_RA_TESTS)
 EXTRA_DIST += $(CA_RA_TESTS)

@@ -1,0 +1,46 @@
+#!/bin/sh
+# nightly: publish both issuing CAs' CRLs and write the report of
+# certificates expiring soon. Unattended (cron, systemd timer): neither step
+# needs an operator card.
+set -u
+. "$(dirname "$0")/ra-common.sh"
+
+usage() {
+	cat <<USAGE
+usage: ${0##*/} --crl-dir DIR [--report FILE] [--days 90] [--format csv|json|table]
+         [--delta] [--state DIR] [--ca PATH]
+
+  1. carecard-ca crl-publish --dir DIR          (full CRLs; --delta for delta CRLs)
+  2. carecard-ca report expiring --days N       (to FILE, replaced atomically, or stdout)
+cron:   30 1 * * *  /usr/share/carecard/ra/nightly.sh --crl-dir /var/www/crl \\
+                        --report /var/lib/carecard/reports/expiring.csv
+USAGE
+}
+
+crldir='' report='' days=90 format=csv delta=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--help|-h) usage; exit 0 ;;
+	--delta) delta=--delta; shift; continue ;;
+	esac
+	[ $# -ge 2 ] || die "$1 needs a value"
+	common_opt "$1" "$2" || case $1 in
+	--crl-dir) crldir=$2 ;; --report) report=$2 ;; --days) days=$2 ;; --format) format=$2 ;;
+	*) die "unknown option $1 (see --help)" ;;
+	esac
+	shift 2
+done
+need crl-dir "$crldir"
+
+step "crl-publish" "$CA" crl-publish --dir "$crldir" $delta
+if [ -z "$report" ]; then
+	step "certificates expiring within $days days" "$CA" report expiring --days "$days" \
+		--format "$format"
+else
+	printf '== certificates expiring within %s days -> %s\n' "$days" "$report"
+	if ! "$CA" report expiring --days "$days" --format "$format" >"$report.tmp"; then
+		rm -f "$report.tmp"
+		exit 1
+	fi
+	mv -f "$report.tmp" "$report"
+fi
