@@ -12,3 +12,9 @@
 %C%_carecard_ca_SOURCES += %D%/cli-card-table.c %D%/cli-card.c %D%/cli-card.h
 # cli-card.c sees the card headers, which carry PKCS#11 types.
 %C%_carecard_ca_CFLAGS += $(P11KIT_CFLAGS) $(YAML_CFLAGS)
+
+CA_CARD_MANS = %D%/carecard-ca-issue-card.1 %D%/carecard-ca-cancel-card.1 \
+	%D%/carecard-ca-unlock.1 %D%/carecard-ca-renew.1 %D%/carecard-ca-self-renew.1 \
+	%D%/carecard-ca-repair.1 %D%/carecard-ca-tac-activate.1 %D%/carecard-ca-tac-restore.1
+man1_MANS += $(CA_CARD_MANS)
+EXTRA_DIST += $(CA_CARD_MANS)
