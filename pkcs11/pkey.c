@@ -207,10 +207,30 @@ build_params(const struct cc_attrs *l, OSSL_PARAM_BLD *bld, const char **type,
 	return CKR_OK;
 }
 
+/*
+ * The module's own objects carry CKA_PUBLIC_KEY_INFO (derived when they were
+ * made). Decoding it needs no EVP_PKEY_CTX, so it also works in processes
+ * whose default ENGINE captures key contexts (see mech.c), and is cheaper.
+ */
+static EVP_PKEY *
+from_spki(OSSL_LIB_CTX *libctx, const struct cc_attrs *l)
+{
+	const CK_ATTRIBUTE *a = cc_attrs_find(l, CKA_PUBLIC_KEY_INFO);
+	const unsigned char *p;
+	EVP_PKEY *pk;
+
+	if (a == NULL || a->ulValueLen == 0)
+		return NULL;
+	p = a->pValue;
+	if ((pk = d2i_PUBKEY_ex(NULL, &p, (long)a->ulValueLen, libctx, NULL)) == NULL)
+		ERR_clear_error();
+	return pk;
+}
+
 CK_RV
 cc_pkey_from_attrs(OSSL_LIB_CTX *libctx, const struct cc_attrs *l, EVP_PKEY **out)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_PKEY *pk = NULL;
@@ -219,7 +239,12 @@ cc_pkey_from_attrs(OSSL_LIB_CTX *libctx, const struct cc_attrs *l, EVP_PKEY **ou
 	const char *type = NULL;
 	CK_RV rv = CKR_HOST_MEMORY;
 
-	if (bld == NULL || (rv = build_params(l, bld, &type, &os, &n, &e)) != CKR_OK)
+	if ((pk = from_spki(libctx, l)) != NULL) {
+		*out = pk;
+		return CKR_OK;
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    (rv = build_params(l, bld, &type, &os, &n, &e)) != CKR_OK)
 		goto out;
 	rv = CKR_ATTRIBUTE_VALUE_INVALID;
 	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
