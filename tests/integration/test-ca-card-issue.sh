@@ -79,9 +79,14 @@ text=$(openssl x509 -in "$CC_WORK/bob-sign.pem" -noout -text)
 tap_like "subject from the policy template" "$text" "Subject: CN = Bob Holder, serialNumber = $BOB"
 tap_like "signing KU from the policy" "$text" "Key Usage: critical
  *Digital Signature, Non Repudiation"
-tap_ok "Bob's card works with his passcode (signs)" sh -c "echo hi >'$CC_WORK/m' &&
-	pkcs11-tool --module '$CC_MODULE' --slot-index 1 --login --pin 5678 --sign --id 02 \
-	-m SHA256-RSA-PKCS -i '$CC_WORK/m' -o '$CC_WORK/m.sig'"
+bob_signs() {
+	echo hi >"$CC_WORK/m" &&
+	cc_p11 --slot-index 1 --login --pin 5678 --sign --id 02 -m SHA256-RSA-PKCS \
+		-i "$CC_WORK/m" -o "$CC_WORK/m.sig" &&
+	openssl x509 -in "$CC_WORK/bob-sign.pem" -pubkey -noout >"$CC_WORK/s.pub" &&
+	openssl dgst -sha256 -verify "$CC_WORK/s.pub" -signature "$CC_WORK/m.sig" "$CC_WORK/m"
+}
+tap_ok "Bob's card signs with his passcode; the signing certificate verifies it" bob_signs
 tap_fails "an issued card is not issued again" \
 	as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1
 

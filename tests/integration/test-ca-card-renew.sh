@@ -84,12 +84,15 @@ tap_ok "assisted renew by the RA agent (day 150)" \
 tap_is "assisted renewal resets the self-renewal count" \
 	"$(sql "SELECT renewals, self_renewals FROM cards WHERE serial = '$B'")" "3|0"
 tap_is "card still holds exactly the current pairs" "$(objects 5678)" "$want"
-tap_ok "Bob signs with the renewed signing key" sh -c "echo hi >'$CC_WORK/m' &&
-	pkcs11-tool --module '$CC_MODULE' --slot-index 2 --login --pin 5678 --sign --id 02 \
-	-m SHA256-RSA-PKCS -i '$CC_WORK/m' -o '$CC_WORK/m.sig' &&
-	pkcs11-tool --module '$CC_MODULE' --slot-index 2 --read-object --type cert --id 02 -o '$CC_WORK/s.der' &&
-	openssl x509 -inform DER -in '$CC_WORK/s.der' -pubkey -noout >'$CC_WORK/s.pub' &&
-	openssl dgst -sha256 -verify '$CC_WORK/s.pub' -signature '$CC_WORK/m.sig' '$CC_WORK/m'"
+renewed_signs() {
+	echo hi >"$CC_WORK/m" &&
+	cc_p11 --slot-index 2 --login --pin 5678 --sign --id 02 -m SHA256-RSA-PKCS \
+		-i "$CC_WORK/m" -o "$CC_WORK/m.sig" &&
+	cc_p11 --slot-index 2 --read-object --type cert --id 02 -o "$CC_WORK/s.der" &&
+	openssl x509 -inform DER -in "$CC_WORK/s.der" -pubkey -noout >"$CC_WORK/s.pub" &&
+	openssl dgst -sha256 -verify "$CC_WORK/s.pub" -signature "$CC_WORK/m.sig" "$CC_WORK/m"
+}
+tap_ok "Bob signs with the renewed signing key" renewed_signs
 tap_is "8 certificates over the card's life, 6 superseded" \
 	"$(sql "SELECT count(*), sum(status = 'revoked') FROM certificates WHERE card = '$B'")" "8|6"
 
