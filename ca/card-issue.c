@@ -189,9 +189,22 @@ view_make(struct ca_card_env *e, struct issue *s)
 {
 	struct ca_card_rec v = s->rec;	/* shallow: the view copies what it keeps */
 
+	char org[16];
+	int r;
+
 	v.holder = s->holder.uuid;
 	v.is_tac = s->rec.is_tac || s->rq->tac;
-	return ca_card_view_fill(e, &v, &s->view);
+	if ((r = ca_card_view_fill(e, &v, &s->view)) != CA_OK || !v.is_tac)
+		return r;
+	/* A TAC from an organisation's pool belongs to that organisation: the
+	 * policy's organisation rules apply to it, not to the holder's posts. */
+	r = ca_reg_card_tac_org(e->ctx->reg, s->card->serial, org);
+	if (r == CA_OK) {
+		snprintf(s->view.orgs[0], sizeof(s->view.orgs[0]), "%s", org);
+		s->view.st.orgs[0] = s->view.orgs[0];
+		s->view.st.norgs = 1;
+	}
+	return r == CA_ERR_NOT_FOUND ? CA_OK : r;
 }
 
 static int

@@ -354,3 +354,18 @@ ca_reg_card_sponsor(struct ca_reg *reg, const char *holder, char **sponsor)
 	ca_reg_done(st);
 	return r;
 }
+
+int
+ca_reg_card_tac_org(struct ca_reg *reg, const char *serial, char org[16])
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT org FROM tac_pool WHERE serial = ?", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, serial);
+	if ((r = step_row(reg, st, "TAC pool")) == CA_OK)
+		snprintf(org, 16, "%s", sqlite3_column_text(st, 0));
+	ca_reg_done(st);
+	return r;
+}

@@ -92,6 +92,9 @@ int ca_reg_operator_position(struct ca_reg *reg, const char *uuid, const char *o
 int ca_reg_holder_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[16], size_t max,
 		       size_t *n);
 
+/* The organisation whose TAC pool holds card @serial; CA_ERR_NOT_FOUND if none. */
+int ca_reg_card_tac_org(struct ca_reg *reg, const char *serial, char org[16]);
+
 /* Sponsor of the newest request about @holder that names one; CA_ERR_NOT_FOUND if none. */
 int ca_reg_card_sponsor(struct ca_reg *reg, const char *holder, char **sponsor);
 

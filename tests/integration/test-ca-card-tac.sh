@@ -6,7 +6,7 @@
 # back to blank for the next activation.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 
-tap_plan 22
+tap_plan 24
 BOB=200000000002 DAVE=400000000004 FRANK=600000000006
 
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -86,5 +86,19 @@ tap_like "card wiped: no user passcode" "$json" '"user_pin":\{"set":false'
 tap_ok "the TAC can be activated again" \
 	as frank bob "$CA" tac-activate --holder $BOB --reader 3 --operator-reader 2 --period 1d \
 	--reason "still lost"
+
+# --- a TAC from another organisation's pool ------------------------------------------
+park 3 tac1
+cc_blank_card 3
+T2=$(card_serial 3)
+"$CA" card-add --serial $T2 --tac >>"$TAP_LOG" 2>&1
+sql "INSERT INTO tac_pool (serial, org, custodian, added) VALUES ('$T2', 'FB456', '$FRANK', 0)"
+tap_like "a TAC of another organisation's pool is refused" \
+	"$(as frank bob "$CA" tac-activate --holder $BOB --reader 3 --operator-reader 2 --period 1d \
+	   --reason "card lost" 2>&1)" "same-organisation"
+sql "UPDATE tac_pool SET org = 'FA123' WHERE serial = '$T2'"
+tap_ok "the same card in Frank's organisation's pool is activated" \
+	as frank bob "$CA" tac-activate --holder $BOB --reader 3 --operator-reader 2 --period 1d \
+	--reason "card lost"
 tap_ok "audit chain verifies" audit_ok
 tap_done
