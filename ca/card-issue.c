@@ -43,36 +43,63 @@ refuse_text(struct ca_card_env *e, struct issue *s, const char *rule, const char
 	return ca_card_refuse(e, s->rq->op, s->card->serial, &d);
 }
 
-/* The operator as sponsor-or-not: a registered sponsor makes it pol_decide_issue. */
+/* A registered person as a policy actor: roles and first position from the registry. */
+static int
+actor_of(struct ca_card_env *e, const char *uuid, struct ca_operator *who, struct pol_actor *a)
+{
+	struct ca_op_position pos;
+	int r;
+
+	memset(who, 0, sizeof(*who));
+	memset(&pos, 0, sizeof(pos));
+	snprintf(who->uuid, sizeof(who->uuid), "%s", uuid);
+	if ((r = ca_reg_operator_roles(e->ctx->reg, who->uuid, &who->roles)) != CA_OK)
+		return r;
+	if (ca_reg_operator_position(e->ctx->reg, who->uuid, NULL, &pos) == CA_OK) {
+		snprintf(who->position_role, sizeof(who->position_role), "%s", pos.role);
+		snprintf(who->org, sizeof(who->org), "%s", pos.org);
+		who->locum = pos.locum;
+	}
+	ca_card_actor(who, a);
+	return CA_OK;
+}
+
+/*
+ * The operator must hold an issuing role. When the holder was registered
+ * with a sponsor, identity must have been checked, and the sponsor and the
+ * RA agent who checked it must satisfy pol_decide_issue.
+ */
 static int
 decide_issue(struct ca_card_env *e, struct issue *s, struct pol_decision *d)
 {
-	struct ca_operator sp;
+	struct ca_operator sp, ag;
 	struct pol_actor sponsor, agent;
-	struct ca_op_position pos;
-	char *uuid = NULL;
+	char *spid = NULL, *agid = NULL;
+	bool verified = false;
 	int r;
 
-	r = ca_reg_card_sponsor(e->ctx->reg, s->holder.uuid, &uuid);
-	if (r == CA_ERR_NOT_FOUND) {
-		ca_card_may(e, &s->view, e->pol->duties.issue,
-			    "separation-of-duties.operations.issue", "issue a card", d);
+	if (!ca_card_may(e, &s->view, e->pol->duties.issue, "separation-of-duties.operations.issue",
+			 "issue a card", d))
 		return CA_OK;
-	}
+	r = ca_reg_card_request(e->ctx->reg, s->holder.uuid, &spid, &agid, &verified);
+	if (r == CA_ERR_NOT_FOUND)
+		return CA_OK;	/* registered directly (person-add): the role check decides */
 	if (r != CA_OK)
 		return r;
-	memset(&sp, 0, sizeof(sp));
-	memset(&pos, 0, sizeof(pos));
-	snprintf(sp.uuid, sizeof(sp.uuid), "%s", uuid);
-	free(uuid);
-	if ((r = ca_reg_operator_roles(e->ctx->reg, sp.uuid, &sp.roles)) != CA_OK)
-		return r;
-	if (ca_reg_operator_position(e->ctx->reg, sp.uuid, NULL, &pos) == CA_OK)
-		snprintf(sp.position_role, sizeof(sp.position_role), "%s", pos.role);
-	ca_card_actor(&sp, &sponsor);
-	ca_card_actor(&e->op, &agent);
+	if (!verified || agid == NULL) {
+		pol_say(d, false, "separation-of-duties.operations.issue",
+			"the holder's identity has not been checked yet: an RA agent records the check "
+			"(verify-identity) before the card is issued");
+		goto out;
+	}
+	if ((r = actor_of(e, spid, &sp, &sponsor)) != CA_OK ||
+	    (r = actor_of(e, agid, &ag, &agent)) != CA_OK)
+		goto out;
 	pol_decide_issue(e->pol, s->holder.uuid, &sponsor, &agent, d);
-	return CA_OK;
+out:
+	free(spid);
+	free(agid);
+	return r;
 }
 
 static int

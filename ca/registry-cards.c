@@ -340,17 +340,28 @@ ca_reg_holder_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[16], size_
 }
 
 int
-ca_reg_card_sponsor(struct ca_reg *reg, const char *holder, char **sponsor)
+ca_reg_card_request(struct ca_reg *reg, const char *holder, char **sponsor, char **ra_agent,
+		    bool *verified)
 {
 	sqlite3_stmt *st = NULL;
+	char *sp = NULL, *ag = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "SELECT sponsor FROM requests WHERE subject = ?"
-			     " AND sponsor IS NOT NULL ORDER BY id DESC LIMIT 1", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, "SELECT sponsor, ra_agent, state = 'verified' FROM requests"
+			     " WHERE subject = ? AND sponsor IS NOT NULL ORDER BY id DESC LIMIT 1",
+			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, holder);
-	if ((r = step_row(reg, st, "request sponsor")) == CA_OK)
-		r = ca_reg_col_dup(st, 0, sponsor);
+	if ((r = step_row(reg, st, "request")) != CA_OK ||
+	    (r = ca_reg_col_dup(st, 0, &sp)) != CA_OK || (r = ca_reg_col_dup(st, 1, &ag)) != CA_OK)
+		goto out;
+	*verified = sqlite3_column_int(st, 2) != 0;
+	*sponsor = sp;
+	*ra_agent = ag;
+	sp = ag = NULL;
+out:
+	free(sp);
+	free(ag);
 	ca_reg_done(st);
 	return r;
 }

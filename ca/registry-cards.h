@@ -95,7 +95,12 @@ int ca_reg_holder_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[16], s
 /* The organisation whose TAC pool holds card @serial; CA_ERR_NOT_FOUND if none. */
 int ca_reg_card_tac_org(struct ca_reg *reg, const char *serial, char org[16]);
 
-/* Sponsor of the newest request about @holder that names one; CA_ERR_NOT_FOUND if none. */
-int ca_reg_card_sponsor(struct ca_reg *reg, const char *holder, char **sponsor);
+/*
+ * The newest request about @holder that names a sponsor: the sponsor, the
+ * RA agent who checked identity (NULL if nobody yet) and whether it is
+ * verified. CA_ERR_NOT_FOUND if there is none.
+ */
+int ca_reg_card_request(struct ca_reg *reg, const char *holder, char **sponsor,
+			char **ra_agent, bool *verified);
 
 #endif

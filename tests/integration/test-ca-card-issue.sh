@@ -5,7 +5,7 @@
 # checked in the registry, on the card and with openssl/certtool.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 
-tap_plan 33
+tap_plan 36
 BOB=200000000002 CAROL=300000000003 DAVE=400000000004
 
 tap_ok "CA init" ca_init
@@ -103,5 +103,20 @@ tap_ok "issue-card --locked for Carol" \
 tap_like "card: locked for delivery" "$(card_json 3)" '"user_pin":\{"set":true,[^}]*"locked":true'
 tap_like "audit says locked" "$(sql "SELECT details FROM audit WHERE subject = '$C' AND
 	action = 'issue-card'")" '"locked":"yes"'
+
+# --- registered with a sponsor: identity must be checked first --------------------------
+ERIN=500000000005 FRANK=600000000006
+"$CA" person-add --uuid $ERIN --name "Erin Starter" >>"$TAP_LOG" 2>&1
+"$CA" person-add --uuid $FRANK --name "Frank Sponsor" --ra-role sponsor >>"$TAP_LOG" 2>&1
+sql "INSERT INTO requests (sponsor, subject, kind, state, created) VALUES ('$FRANK', '$ERIN', 'new-card', 'pending', 0)"
+"$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK/carol.card" >>"$TAP_LOG" 2>&1
+cc_blank_card 3
+tap_like "no card before the identity check" \
+	"$(as alice bob "$CA" issue-card --holder $ERIN --reader 3 --operator-reader 1 2>&1)" \
+	"identity has not been checked yet"
+sql "UPDATE requests SET ra_agent = '$DAVE', state = 'verified', verified = 1 WHERE subject = '$ERIN'"
+tap_ok "issued once an RA agent checked identity" \
+	as alice bob "$CA" issue-card --holder $ERIN --reader 3 --operator-reader 1
+tap_like "the card row names Erin" "$(sql "SELECT holder FROM cards WHERE state = 'issued' ORDER BY issued_at DESC, rowid DESC LIMIT 1")" "^$ERIN$"
 tap_ok "audit chain verifies" audit_ok
 tap_done
