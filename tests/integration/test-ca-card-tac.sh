@@ -6,7 +6,7 @@
 # back to blank for the next activation.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 
-tap_plan 24
+tap_plan 27
 BOB=200000000002 DAVE=400000000004 FRANK=600000000006
 
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -74,6 +74,13 @@ tap_like "an RA agent may not restore the TAC either" \
 	"$(as dave - "$CA" tac-restore --reader 3 --operator-reader 2 2>&1)" \
 	"separation-of-duties.operations.tac-activate"
 park 2 dave; put 2 frank
+CARECARD_CA_TEST_KILL_AT=tac-restore:revoked as frank - "$CA" tac-restore --reader 3 \
+	--operator-reader 2 >>"$TAP_LOG" 2>&1
+tap_is "tac-restore killed after the revocation" $? 137
+tap_is "revoked and back in the pool before the card is wiped" \
+	"$(sql "SELECT state, (SELECT count(*) FROM certificates WHERE card = '$T' AND status = 'valid')
+	FROM cards WHERE serial = '$T'")" "blank|0"
+tap_like "the killed run left the objects on the card" "$(card_json 3)" '"objects":\[\{'
 tap_ok "tac-restore" as frank - "$CA" tac-restore --reader 3 --operator-reader 2
 tap_is "TAC certificates revoked (cessationOfOperation)" \
 	"$(sql "SELECT group_concat(status || ':' || revocation_reason) FROM certificates WHERE card = '$T'")" \
