@@ -251,13 +251,22 @@ ca_p11card_lock(struct ca_p11card *c)
 	int i, r;
 
 	ca_p11card_logout(c);
-	if ((r = ca_secret_random_text(wrong, 8)) != CA_OK)
+	if ((r = session_open(c)) != CA_OK ||
+	    (r = ca_secret_random_text(wrong, 8)) != CA_OK)
 		return r;
-	for (i = 0; i < 64 && rv != CKR_PIN_LOCKED; i++)
-		if (ca_p11card_login(c, CKU_USER, wrong, &rv) == CA_OK)
-			ca_p11card_logout(c);	/* 2^-40: a guess that hit */
+	/* Wrong passcodes until the module locks the user out (quietly: these
+	 * failures are the point). A guess that hits (2^-40) just logs out. */
+	for (i = 0; i < 64 && rv != CKR_PIN_LOCKED; i++) {
+		rv = c->v.fl->C_Login(c->v.session, CKU_USER, (CK_UTF8CHAR_PTR)wrong, strlen(wrong));
+		if (rv == CKR_OK)
+			c->v.fl->C_Logout(c->v.session);
+		else if (rv != CKR_PIN_INCORRECT && rv != CKR_PIN_LOCKED)
+			break;
+	}
 	OPENSSL_cleanse(wrong, sizeof(wrong));
 	if ((r = ca_p11card_refresh(c)) != CA_OK)
 		return r;
-	return (c->flags & CKF_USER_PIN_LOCKED) ? CA_OK : CA_ERR_HSM;
+	if (!(c->flags & CKF_USER_PIN_LOCKED))
+		return card_fail(c, "locking for delivery", rv);
+	return CA_OK;
 }
