@@ -12,6 +12,7 @@ usage: ${0##*/} --holder UUID --card SERIAL --tac-reader N --operator-reader M
   1. carecard-ca cancel-card --reason lost   (an RA agent or manager; revokes at once)
   2. carecard-ca tac-activate                (a sponsor or LSA at the TAC's organisation,
                                               the TAC in --tac-reader)
+The holder sets a passcode on the TAC (\$CARECARD_HOLDER_PIN_FILE or the terminal).
 If one person may not do both, run the steps with two operators: this script stops at the
 refusal, which names the rule.
 USAGE

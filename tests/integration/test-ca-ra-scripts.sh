@@ -8,7 +8,8 @@
 
 R=$top_srcdir/scripts/ra
 export CARECARD_CA=$CA
-MANAGER=$ALICE SPONSOR=100000000002 AGENT=100000000003 BOB=200000000001
+MANAGER=$ALICE SPONSOR=100000000002 AGENT=100000000003 DUAL=100000000004
+BOB=200000000001
 
 q() { sqlite3 "$S/registry.db" "$1"; }
 # park READER NAME / put READER NAME: move a card image out of / into a reader
@@ -18,7 +19,7 @@ park() {
 }
 put() { "$CC_CARD_TOOL" insert "$CC_WORK/$2.card" --reader "$1" >>"$TAP_LOG" 2>&1; }
 
-tap_plan 28
+tap_plan 33
 
 for s in new-starter leaver lost-card replacement-arrived ods-change nightly; do
 	tap_like "$s --help" "$(sh "$R/$s.sh" --help)" "^usage: $s.sh "
@@ -29,10 +30,12 @@ done
 ca_init || { tap_fail "CA init"; exit 1; }
 "$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
 "$CA" person-add --uuid $AGENT --name "Rita Agent" --ra-role ra-agent 2>>"$TAP_LOG"
-pin alice 1234; pin sam 2345; pin rita 3456; pin bob 6789
+"$CA" person-add --uuid $DUAL --name "Dee Dual" --ra-role sponsor 2>>"$TAP_LOG"
+q "INSERT INTO ra_roles (person, role) VALUES ('$DUAL', 'ra-agent')"
+pin alice 1234; pin sam 2345; pin rita 3456; pin dee 4567; pin bob 6789
 cc_blank_card 1
 as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1 >>"$TAP_LOG" 2>&1
-for p in "sam $SPONSOR" "rita $AGENT"; do
+for p in "sam $SPONSOR" "rita $AGENT" "dee $DUAL"; do
 	set -- $p
 	cc_blank_card 2
 	as alice "$1" "$CA" issue-card --holder "$2" --reader 2 --operator-reader 1 \
@@ -41,11 +44,18 @@ for p in "sam $SPONSOR" "rita $AGENT"; do
 done
 CARECARD_OPERATOR_PIN_FILE=$CC_WORK/alice.pin "$CA" org-add --ods FA123 --name "High St" \
 	--operator-reader 1 >>"$TAP_LOG" 2>&1
-CARECARD_OPERATOR_PIN_FILE=$CC_WORK/alice.pin "$CA" position-add --holder $SPONSOR \
-	--role sponsor --ods FA123 --operator-reader 1 >>"$TAP_LOG" 2>&1
+for u in $SPONSOR $DUAL; do
+	CARECARD_OPERATOR_PIN_FILE=$CC_WORK/alice.pin "$CA" position-add --holder $u \
+		--role sponsor --ods FA123 --operator-reader 1 >>"$TAP_LOG" 2>&1
+done
+cc_blank_card 3
+T=$(card_serial 3)
+CARECARD_OPERATOR_PIN_FILE=$CC_WORK/alice.pin "$CA" tac-add --serial "$T" --custodian $SPONSOR \
+	--positions dispenser@FA123 --operator-reader 1 >>"$TAP_LOG" 2>&1
+park 3 tac
 park 1 alice
 tap_is "set-up: operator cards and the sponsor's position" \
-	"$(q "SELECT count(*) FROM cards WHERE state = 'issued'") $(q 'SELECT count(*) FROM positions')" "3 1"
+	"$(q "SELECT count(*) FROM cards WHERE state = 'issued'") $(q 'SELECT count(*) FROM positions') $(q 'SELECT count(*) FROM tac_pool')" "4 2 1"
 
 # --- new-starter: Sam's card in reader 1, Rita's in reader 2, a blank in 3 ---
 put 1 sam; put 2 rita; cc_blank_card 3
@@ -76,6 +86,27 @@ tap_is "nightly: both full CRLs" "$(cd "$CC_WORK/www" && ls | tr '\n' ' ')" \
 	"authentication.crl signing.crl "
 tap_like "nightly: the report lists Bob's certificates" "$(cat "$CC_WORK/expiring.csv")" \
 	"^$BOB,Bob Holder,$B,authentication,"
+
+# --- lost-card and replacement-arrived (Dee: sponsor and RA agent) ------------
+park 1 sam; put 1 dee; put 3 tac
+tap_ok "lost-card: cancel-card (lost) and tac-activate" \
+	env CARECARD_HOLDER_PIN_FILE="$CC_WORK/bob.pin" sh "$R/lost-card.sh" --holder $BOB \
+	--card "$B" --tac-reader 3 --operator-reader 1 --period 7d --pin-file "$CC_WORK/dee.pin"
+tap_is "Bob's card cancelled, the TAC active for him" \
+	"$(q "SELECT state FROM cards WHERE serial = '$B'") $(q "SELECT state || ' ' || holder FROM cards WHERE serial = '$T'")" \
+	"cancelled tac-active $BOB"
+park 2 rita; cc_blank_card 2
+tap_ok "replacement-arrived: issue-card (locked) and tac-restore" \
+	sh "$R/replacement-arrived.sh" --holder $BOB --reader 2 --tac-reader 3 --locked \
+	--operator-reader 1 --pin-file "$CC_WORK/dee.pin"
+B2=$(card_serial 2)
+tap_is "Bob's replacement issued, the TAC blank again" \
+	"$(q "SELECT state FROM cards WHERE serial = '$B2'") $(q "SELECT state || '-' || coalesce(holder, '') FROM cards WHERE serial = '$T'")" \
+	"issued blank-"
+tap_like "report locked lists the replacement until it is unlocked" "$("$CA" report locked)" \
+	"^$B2 +$BOB +Bob Holder"
+B=$B2
+park 2 bob2; put 2 rita; park 1 dee; put 1 sam
 
 # --- ods-change (Alice, the RA manager) ---------------------------------------------
 park 1 sam; put 1 alice
