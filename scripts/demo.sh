@@ -1,74 +1,147 @@
 #!/bin/sh
-# A virtual NHS smartcard from blank to signed prescription, on the module's
-# embedded defaults (no config file: two readers under $XDG_DATA_HOME, which
-# this demo points into BUILDDIR/demo so your own readers are untouched).
+# The whole story, on embedded defaults: a CA with its keys in an HSM
+# (SoftHSM2), the first RA manager's card, a sponsor and an RA agent, a new
+# holder registered, identity-checked and given a card (keys generated on
+# the card, certificates from the Authentication and Signing CAs), a
+# prescription signed with the card's signing key and verified against the
+# Signing CA, the card cancelled, and the CRL that lists it.
+#
+# The module runs on its built-in defaults (no config file: two readers
+# under $XDG_DATA_HOME); this demo points XDG_DATA_HOME into BUILDDIR/demo so
+# your own readers are untouched. Passcodes come from 0600 files here; an RA
+# office types them at the terminal instead.
 # Usage: scripts/demo.sh BUILDDIR
 set -eu
 build=$(cd "${1:?usage: demo.sh BUILDDIR}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 MODULE=$build/pkcs11/.libs/carecard-pkcs11.so
 CARD=$build/pkcs11/carecard-card
+CA=$build/ca/carecard-ca
+ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 demo=$build/demo
-PIN=246810
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-p11() { pkcs11-tool --module "$MODULE" --slot-index 0 "$@"; }
+pin() { printf '%s\n' "$2" >"$demo/$1.pin"; }
+# as OPERATOR HOLDER CMD...: run with those people's passcode files ("-" = none)
+as() {
+	_o=$1 _h=$2; shift 2
+	CARECARD_OPERATOR_PIN_FILE=$([ "$_o" = - ] || echo "$demo/$_o.pin") \
+	CARECARD_HOLDER_PIN_FILE=$([ "$_h" = - ] || echo "$demo/$_h.pin") run "$@"
+}
+blank() {	# blank READER: manufacture a series-04 card and insert it
+	rm -f "$demo/blank.card"
+	"$CARD" manufacture --series 04 --out "$demo/blank.card" >/dev/null
+	run "$CARD" insert "$demo/blank.card" --reader "$1"
+}
+park() { rm -f "$demo/$2.card"; run "$CARD" remove --reader "$1" --to "$demo/$2.card"; }
+put() { run "$CARD" insert "$demo/$2.card" --reader "$1"; }
+serial() { "$CARD" show --reader "$1" --json | sed -n 's/.*"serial":"\([0-9]*\)".*/\1/p'; }
 
-[ -f "$MODULE" ] || { echo "demo: module not built at $MODULE" >&2; exit 1; }
+for f in "$MODULE" "$CARD" "$CA"; do
+	[ -e "$f" ] || { echo "demo: $f is not built" >&2; exit 1; }
+done
 rm -rf "$demo"
-mkdir -p "$demo/home" "$demo/pki"
+mkdir -p "$demo/home"
 chmod 700 "$demo"
-unset CARECARD_CONF
+umask 077
+unset CARECARD_CONF SOFTHSM2_CONF
 export HOME="$demo/home" XDG_DATA_HOME="$demo/data" XDG_CONFIG_HOME="$demo/home/.config"
 export CARECARD_LOG_FILE="$demo/carecard.log"
-umask 077
-SO_SECRET=$(openssl rand -hex 4)
-printf '%s\n' "$SO_SECRET" >"$demo/so-secret"
+export CARECARD_CA_STATE="$demo/ca" CARECARD_PKCS11_MODULE="$MODULE"
+export CARECARD_POLICY="$top/policy/nhs.yaml"
+ALICE=100000000001 SAM=100000000002 RITA=100000000003 BOB=200000000001
+pin alice 1357; pin sam 2468; pin rita 3579; pin bob 4826
 
-step "1. The card readers (embedded defaults)"
+step "1. The card readers (the module's embedded defaults)"
 run "$CARD" readers
 
-step "2. Manufacture a blank series-04 card and insert it into reader 1"
-run "$CARD" manufacture --series 04 --out "$demo/new.card"
-run "$CARD" insert "$demo/new.card" --reader 1
+step "2. Create the CA: root, Authentication CA and Signing CA, keys generated in SoftHSM2"
+run "$CA" init --manager-uuid $ALICE --manager-name "Alice Manager"
+ls "$CARECARD_CA_STATE/certs"
 
-step "3. Initialise the card: SO secret (kept in $demo/so-secret, 0600) and label"
-p11 --init-token --label "Demo Prescriber" --so-pin "$SO_SECRET"
+step "3. The RA manager's own card (bootstrap: the only card issued without an operator card)"
+blank 1
+as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1
 
-step "4. The holder chooses a passcode (the SO sets it with C_InitPIN)"
-p11 --login --login-type so --so-pin "$SO_SECRET" --init-pin --new-pin "$PIN"
-
-step "5. Two key pairs generated on the card: authentication (01) and signing (02)"
-p11 --login --pin "$PIN" --keypairgen --key-type rsa:2048 --id 01 --label authentication
-p11 --login --pin "$PIN" --keypairgen --key-type rsa:2048 --id 02 --label signing
-
-step "6. Certificates for both keys"
-# A throw-away demo CA on disk. (carecard-ca, whose keys live in an HSM,
-# replaces this once it issues cards.)
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$demo/pki/ca.key" -out "$demo/pki/ca.pem" \
-	-days 30 -subj "/O=Carecard Demo/CN=Carecard Demo CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-for pair in "01 authentication digitalSignature clientAuth" "02 signing digitalSignature,nonRepudiation -"; do
-	set -- $pair
-	p11 --read-object --type pubkey --id "$1" -o "$demo/pki/$2.pub.der" >/dev/null
-	openssl pkey -pubin -inform DER -in "$demo/pki/$2.pub.der" -out "$demo/pki/$2.pub.pem"
-	{ echo "keyUsage=critical,$3"; [ "$4" != - ] && echo "extendedKeyUsage=$4"; echo "basicConstraints=CA:FALSE"; } >"$demo/pki/$2.ext"
-	openssl x509 -new -CA "$demo/pki/ca.pem" -CAkey "$demo/pki/ca.key" -force_pubkey "$demo/pki/$2.pub.pem" \
-		-subj "/O=Carecard Demo/CN=Demo Prescriber/serialNumber=555000111222" -days 30 \
-		-extfile "$demo/pki/$2.ext" -outform DER -out "$demo/pki/$2.crt.der"
-	p11 --login --pin "$PIN" --write-object "$demo/pki/$2.crt.der" --type cert --id "$1" --label "$2"
+step "4. A sponsor and an RA agent, each with a card issued by Alice"
+run "$CA" person-add --uuid $SAM --name "Sam Sponsor" --ra-role sponsor
+run "$CA" person-add --uuid $RITA --name "Rita Agent" --ra-role ra-agent
+for who in "sam $SAM" "rita $RITA"; do
+	set -- $who
+	blank 2
+	as alice "$1" "$CA" issue-card --holder "$2" --reader 2 --operator-reader 1
+	park 2 "$1"
 done
+as alice - "$CA" org-add --ods FA123 --name "High Street Pharmacy" --operator-reader 1
+as alice - "$CA" position-add --holder $SAM --role sponsor --ods FA123 --operator-reader 1
+park 1 alice
 
-step "7. What the card holds (public state, no passcode needed)"
-run "$CARD" show --reader 1
-p11 --list-objects
+step "5. Register a new holder: Sam sponsors Bob (Sam's card in reader 1)"
+put 1 sam
+out=$(as sam - "$CA" register --uuid $BOB --name "Bob Prescriber" --sponsor $SAM \
+	--position pharmacist@FA123 --operator-reader 1)
+printf '%s\n' "$out"
+req=$(printf '%s\n' "$out" | sed -n 's/^request \([0-9][0-9]*\):.*/\1/p')
+park 1 sam
 
-step "8. Sign a prescription with the signing key and verify it against the CA"
-printf 'Rx: amoxicillin 500 mg capsules, 21, one three times a day\n' >"$demo/prescription.txt"
-p11 --login --pin "$PIN" --sign --id 02 -m SHA256-RSA-PKCS -i "$demo/prescription.txt" -o "$demo/prescription.sig"
-openssl x509 -inform DER -in "$demo/pki/signing.crt.der" -out "$demo/pki/signing.pem"
-run openssl verify -CAfile "$demo/pki/ca.pem" "$demo/pki/signing.pem"
-openssl x509 -in "$demo/pki/signing.pem" -pubkey -noout >"$demo/pki/signing.cert-pub.pem"
-run openssl dgst -sha256 -verify "$demo/pki/signing.cert-pub.pem" -signature "$demo/prescription.sig" "$demo/prescription.txt"
+step "6. Rita checks Bob's identity and issues his card; Bob types his passcode"
+put 1 rita
+as rita - "$CA" verify-identity --request "$req" --documents passport,utility-bill,payslip \
+	--operator-reader 1
+blank 2
+as rita bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1
+B=$(serial 2)
 
-step "Done. Everything is under $demo; the module's log is $demo/carecard.log"
+step "7. What Bob's card holds (public state, no passcode needed)"
+run "$CARD" show --reader 2
+
+step "8. Bob signs a prescription (CMS, through OpenSSL's PKCS#11 engine) ..."
+printf 'Rx for Jane Patient: amoxicillin 500 mg capsules, 21, one three times a day\n' \
+	>"$demo/prescription.txt"
+pkcs11-tool --module "$MODULE" --slot-index 1 --read-object --type cert --id 02 \
+	-o "$demo/bob-signing.der" >/dev/null
+openssl x509 -inform DER -in "$demo/bob-signing.der" -out "$demo/bob-signing.pem"
+cat >"$demo/openssl.cnf" <<CNF
+openssl_conf = conf
+[conf]
+engines = engines
+[engines]
+pkcs11 = pkcs11
+[pkcs11]
+dynamic_path = $ENGINE
+MODULE_PATH = $MODULE
+PIN = $(cat "$demo/bob.pin")
+init = 0
+CNF
+OPENSSL_CONF="$demo/openssl.cnf" run openssl cms -sign -engine pkcs11 -keyform engine \
+	-inkey "pkcs11:serial=$B;id=%02;type=private" -signer "$demo/bob-signing.pem" -md sha256 \
+	-certfile "$CARECARD_CA_STATE/certs/signing.pem" -binary -nodetach -in "$demo/prescription.txt" -outform DER -out "$demo/prescription.p7s"
+echo "... and the pharmacy verifies it against the Signing CA:"
+run openssl cms -verify -inform DER -in "$demo/prescription.p7s" -purpose any \
+	-CAfile "$CARECARD_CA_STATE/certs/root.pem" -out "$demo/prescription.verified"
+cmp "$demo/prescription.txt" "$demo/prescription.verified" && echo "content matches"
+
+step "9. Bob leaves: Rita cancels his card (certificates revoked, reason affiliationChanged)"
+as rita - "$CA" cancel-card --card "$B" --reason leaver --operator-reader 1
+
+step "10. The Signing CA's CRL now lists Bob's signing certificate"
+run "$CA" crl --issuer signing --out "$demo/signing.crl"
+openssl crl -in "$demo/signing.crl" -noout -text | sed -n '/Issuer:/p;/Revoked Certificates:/,/Signature Algorithm/p' |
+	grep -v 'Signature Algorithm'
+sig_serial=$(openssl x509 -in "$demo/bob-signing.pem" -noout -serial | cut -d= -f2)
+if openssl crl -in "$demo/signing.crl" -noout -text | grep -q "Serial Number: $sig_serial"; then
+	echo "Bob's signing certificate $sig_serial is on the CRL"
+fi
+cat "$CARECARD_CA_STATE/certs/signing.pem" "$CARECARD_CA_STATE/certs/root.pem" >"$demo/chain.pem"
+if openssl verify -crl_check -CAfile "$demo/chain.pem" -CRLfile "$demo/signing.crl" \
+	"$demo/bob-signing.pem" >/dev/null 2>&1; then
+	echo "unexpected: the revoked certificate still verifies" >&2
+	exit 1
+fi
+echo "openssl verify -crl_check now refuses it: certificate revoked"
+
+step "11. The audit log is intact"
+run "$CA" audit verify
+
+step "Done. Everything is under $demo"
