@@ -205,7 +205,8 @@ header_parse(struct csv *c, char **f, unsigned n, int *map)
 		for (k = 0; k < COL_COUNT && strcmp(f[i], col_names[k]) != 0; k++)
 			;
 		if (k == COL_COUNT || (seen & (1u << k))) {
-			csv_error(c, 1, k == COL_COUNT ? "unknown column" : "repeated column", f[i]);
+			csv_error(c, 1, k == COL_COUNT ? "unknown column" : "repeated column",
+				  f[i]);
 			ok = 0;
 			continue;
 		}
@@ -346,20 +347,20 @@ static void
 row_format(const struct ca_batch_row *row, FILE *errs, unsigned *ne)
 {
 	if (ca_uuid_check(row->uuid) != CA_OK)
-		row_err(errs, ne, row, "uuid '%s' is not 12 digits%s", row->uuid, "");
+		row_err(errs, ne, row, "uuid '%s' is not 12 digits", row->uuid);
 	if (row->name[0] == '\0' || !printable(row->name))
-		row_err(errs, ne, row, "name is empty or has control characters%s%s", "", "");
+		row_err(errs, ne, row, "name is empty or has control characters");
 	if (ca_role_check(row->role) != CA_OK)
-		row_err(errs, ne, row, "role '%s' is not lower-case letters, digits and '-'%s",
-			row->role, "");
+		row_err(errs, ne, row, "role '%s' is not lower-case letters, digits and '-'",
+			row->role);
 	if (ca_ods_check(row->ods) != CA_OK)
 		row_err(errs, ne, row, "ODS code '%s' is not 1-15 upper-case letters and "
-			"digits%s", row->ods, "");
+			"digits", row->ods);
 	if (row->email != NULL && (strchr(row->email, '@') == NULL ||
 				   strpbrk(row->email, " \t\r\n,;") != NULL))
-		row_err(errs, ne, row, "email '%s' is not an address%s", row->email, "");
+		row_err(errs, ne, row, "email '%s' is not an address", row->email);
 	if (row->mobile != NULL && strspn(row->mobile, "+0123456789 ") != strlen(row->mobile))
-		row_err(errs, ne, row, "mobile '%s' is not a telephone number%s", row->mobile, "");
+		row_err(errs, ne, row, "mobile '%s' is not a telephone number", row->mobile);
 }
 
 static int
@@ -376,8 +377,8 @@ row_registry(struct ca_reg *reg, struct ca_batch_row *row, FILE *errs, unsigned 
 	int r;
 
 	if ((r = ca_reg_org_get(reg, row->ods, NULL, NULL)) == CA_ERR_NOT_FOUND)
-		row_err(errs, ne, row, "organisation %s is not registered: org-add it first%s",
-			row->ods, "");
+		row_err(errs, ne, row, "organisation %s is not registered: org-add it first",
+			row->ods);
 	else if (r != CA_OK)
 		return r;
 	if ((r = ca_reg_person_get(reg, row->uuid, &p)) == CA_ERR_NOT_FOUND) {
@@ -426,9 +427,10 @@ rows_consistent(struct ca_batch_row **v, size_t n, FILE *errs, unsigned *ne)
 			row_err(errs, ne, v[i], "uuid %s has a different name, email or mobile "
 				"on line %s", v[i]->uuid, where);
 		for (k = first; k < i; k++)
-			if (strcmp(v[k]->role, v[i]->role) == 0 && strcmp(v[k]->ods, v[i]->ods) == 0) {
+			if (strcmp(v[k]->role, v[i]->role) == 0 &&
+			    strcmp(v[k]->ods, v[i]->ods) == 0) {
 				snprintf(where, sizeof(where), "%u", v[k]->line);
-				row_err(errs, ne, v[i], "repeats the position on line %s%s", where, "");
+				row_err(errs, ne, v[i], "repeats the position on line %s", where);
 				break;
 			}
 	}

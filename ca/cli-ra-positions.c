@@ -125,7 +125,8 @@ position_change(const struct cli_cmd *cmd, struct ra_session *s, const struct po
 
 	snprintf(pos, sizeof(pos), "%s@%s", a->role, a->ods);
 	if ((r = ra_may(cmd, s, du->sponsor | du->issue, "separation-of-duties.operations.sponsor",
-			add ? "grant a position" : "remove a position", a->holder, a->ods)) != CA_OK)
+			add ? "grant a position" : "remove a position", a->holder,
+			a->ods)) != CA_OK)
 		return r;
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
@@ -136,7 +137,8 @@ position_change(const struct cli_cmd *cmd, struct ra_session *s, const struct po
 	if ((r = txn_end(s, r)) == CA_OK)
 		printf("%s %s %s\n", a->holder, add ? "now holds" : "no longer holds", pos);
 	else if (r == CA_ERR_EXISTS)
-		fprintf(stderr, "carecard-ca: %s: %s holds %s already\n", cmd->name, a->holder, pos);
+		fprintf(stderr, "carecard-ca: %s: %s holds %s already\n", cmd->name, a->holder,
+			pos);
 	else if (r == CA_ERR_NOT_FOUND)
 		fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, add
 			? "unknown person or organisation (register them, or org-add it, first)"

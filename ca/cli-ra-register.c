@@ -47,7 +47,8 @@ documents_check(const struct cli_cmd *cmd, const char *list)
 			if (strcmp(t, documents[i].name) == 0)
 				break;
 		if (i == sizeof(documents) / sizeof(documents[0])) {
-			r = cli_usage(cmd, "unknown document '%s' (see carecard-ca-verify-identity(1))", t);
+			r = cli_usage(cmd, "unknown document '%s' (see "
+				      "carecard-ca-verify-identity(1))", t);
 			break;
 		}
 		for (k = 0; k < n; k++)
@@ -64,7 +65,8 @@ documents_check(const struct cli_cmd *cmd, const char *list)
 	if (n < 3 || !(kinds & DOC_ADDRESS) || !(kinds & DOC_PHOTO))
 		return ra_refuse(cmd, DOCS_RULE, "identity needs three different documents, "
 				 "one with a photo and one proving the address (dated within "
-				 "3 months); %u given: ask the holder to bring the missing ones", n);
+				 "3 months); %u given: ask the holder to bring the missing ones",
+				 n);
 	return CA_OK;
 }
 

@@ -155,7 +155,8 @@ cli_ra_crl_publish(int argc, char **argv, struct cli_env *env)
 		else if (c == 'n') {
 			days = (int)strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || days <= 0 || days > 366)
-				return cli_usage(cmd, "bad --next-update '%s' (1-366 days)", optarg);
+				return cli_usage(cmd, "bad --next-update '%s' (1-366 days)",
+						 optarg);
 		}
 	}
 	if (optind != argc)

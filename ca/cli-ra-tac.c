@@ -104,7 +104,8 @@ do_tac_add(const struct cli_cmd *cmd, struct ra_session *s, const char *serial,
 			fprintf(stderr, "carecard-ca: tac-add: card %s exists and is not a blank "
 				"TAC\n", serial);
 		else if (r == CA_ERR_EXISTS)
-			fprintf(stderr, "carecard-ca: tac-add: %s is in the pool already\n", serial);
+			fprintf(stderr, "carecard-ca: tac-add: %s is in the pool already\n",
+				serial);
 		return r;
 	}
 	printf("TAC %s added to %s's pool (custodian %s)\n", serial, tp->ods, custodian);

@@ -19,7 +19,7 @@ park() {
 }
 put() { "$CC_CARD_TOOL" insert "$CC_WORK/$2.card" --reader "$1" >>"$TAP_LOG" 2>&1; }
 
-tap_plan 33
+tap_plan 35
 
 for s in new-starter leaver lost-card replacement-arrived ods-change nightly; do
 	tap_like "$s --help" "$(sh "$R/$s.sh" --help)" "^usage: $s.sh "
@@ -95,6 +95,13 @@ tap_ok "lost-card: cancel-card (lost) and tac-activate" \
 tap_is "Bob's card cancelled, the TAC active for him" \
 	"$(q "SELECT state FROM cards WHERE serial = '$B'") $(q "SELECT state || ' ' || holder FROM cards WHERE serial = '$T'")" \
 	"cancelled tac-active $BOB"
+park 1 dee; put 1 sam
+tap_like "tac-use: the TAC is activated for Bob, not for Rita" \
+	"$(CARECARD_OPERATOR_PIN_FILE=$CC_WORK/sam.pin "$CA" tac-use --serial "$T" --holder $AGENT \
+	   --note "shift" --operator-reader 1 2>&1)" "refused by tac.record-each-use: .*activated for $BOB"
+tap_ok "tac-use: the custodian records Bob's use" env CARECARD_OPERATOR_PIN_FILE="$CC_WORK/sam.pin" \
+	"$CA" tac-use --serial "$T" --holder $BOB --note "early shift" --operator-reader 1
+park 1 sam; put 1 dee
 park 2 rita; cc_blank_card 2
 tap_ok "replacement-arrived: issue-card (locked) and tac-restore" \
 	sh "$R/replacement-arrived.sh" --holder $BOB --reader 2 --tac-reader 3 --locked \
