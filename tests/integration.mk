@@ -22,7 +22,8 @@ CC_INTEGRATION_TESTS = \
 	%D%/integration/test-client-tls.sh \
 	%D%/integration/test-client-nss.sh \
 	%D%/integration/test-client-java.sh \
-	%D%/integration/test-client-browser.sh
+	%D%/integration/test-client-browser.sh \
+	%D%/integration/test-demo.sh
 EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh %D%/lib/tls.sh \
 	%D%/integration/java/CardSign.java
 

@@ -1,0 +1,19 @@
+#!/bin/sh
+# The README's main command ends in scripts/demo.sh: it must keep working,
+# and it must show what it claims (a verified prescription, a revoked
+# certificate on the CRL, an intact audit log).
+. "$top_srcdir/tests/lib/tap.sh"
+
+for t in pkcs11-tool openssl; do command -v $t >/dev/null || tap_skip_all "$t not installed"; done
+[ -f /usr/lib/softhsm/libsofthsm2.so ] || tap_skip_all "SoftHSM2 not installed"
+ls /usr/lib/*/engines-3/pkcs11.so >/dev/null 2>&1 || tap_skip_all "libengine-pkcs11-openssl not installed"
+[ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "the demo's openssl cannot load an ASan-built module"
+
+tap_plan 5
+out=$(sh "$top_srcdir/scripts/demo.sh" "$top_builddir" 2>&1); rc=$?
+printf '%s\n' "$out" | sed 's/^/# /' | tail -n 60 >&2
+tap_is "scripts/demo.sh exits 0" "$rc" 0
+tap_like "the prescription's CMS signature verifies" "$out" '^CMS Verification successful'
+tap_like "the verified content is the prescription" "$out" '^content matches'
+tap_like "the cancelled card's signing certificate is on the CRL" "$out" "signing certificate [0-9A-F]+ is on the CRL"
+tap_like "the audit log verifies" "$out" '^audit log OK'
