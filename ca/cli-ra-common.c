@@ -46,17 +46,46 @@ ra_operator_opt(int c, const char *arg, const struct cli_cmd *cmd, struct ra_ses
 	return 0;
 }
 
+/*
+ * The last refusal of this process (one command per process, single
+ * threaded), so ra_close() can audit it once the operator is known: a
+ * refused RA operation is on record like a refused card operation.
+ */
+static struct {
+	char cmd[32], rule[96], sentence[POL_SENTENCE_MAX];
+} refusal;
+
 int
 ra_refuse(const struct cli_cmd *cmd, const char *rule, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "carecard-ca: %s: refused by %s: ", cmd->name, rule);
+	snprintf(refusal.cmd, sizeof(refusal.cmd), "%s", cmd->name);
+	snprintf(refusal.rule, sizeof(refusal.rule), "%s", rule);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(refusal.sentence, sizeof(refusal.sentence), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "carecard-ca: %s: refused by %s: %s\n", cmd->name, rule,
+		refusal.sentence);
 	return CA_ERR_STATE;
+}
+
+/* "<command>-refused" by the authenticated operator, with rule and reason. */
+static void
+refusal_audit(struct ra_session *s)
+{
+	const char *kv[] = { "rule", refusal.rule, "reason", refusal.sentence, NULL };
+	char action[48];
+
+	if (refusal.cmd[0] == '\0' || !s->have_operator || s->ctx == NULL)
+		return;
+	snprintf(action, sizeof(action), "%s-refused", refusal.cmd);
+	ca_reg_rollback(s->ctx->reg);	/* nothing of the refused operation stays */
+	if (ca_reg_begin(s->ctx->reg) != CA_OK)
+		return;
+	if (ra_audit(s, action, s->op.uuid, kv) != CA_OK || ca_reg_commit(s->ctx->reg) != CA_OK)
+		ca_reg_rollback(s->ctx->reg);
+	refusal.cmd[0] = '\0';
 }
 
 int
@@ -163,6 +192,7 @@ ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
 void
 ra_close(struct ra_session *s)
 {
+	refusal_audit(s);
 	ca_ctx_free(s->ctx);
 	pol_policy_free(s->pol);
 	s->ctx = NULL;

@@ -54,6 +54,7 @@ int ra_operator_opt(int c, const char *arg, const struct cli_cmd *cmd, struct ra
  */
 int ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
 	    struct ra_session *s);
+/* Audit a refusal (see ra_refuse), then release everything. */
 void ra_close(struct ra_session *s);
 
 /* Who is at the reader: ca_operator_login() (passcode from
@@ -65,7 +66,8 @@ int ra_operator_get(struct ca_ctx *ctx, const struct ca_operator_opts *o,
 /*
  * Print "carecard-ca: CMD: refused by RULE: SENTENCE" and return
  * CA_ERR_STATE (exit status 8). Every refusal names the rule and says what
- * to do instead.
+ * to do instead; ra_close() audits it as "CMD-refused" when an operator
+ * was authenticated.
  */
 int ra_refuse(const struct cli_cmd *cmd, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

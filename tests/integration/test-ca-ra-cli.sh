@@ -42,7 +42,7 @@ refused() {
 }
 audit_ok() { tap_ok "audit chain verifies ($1)" "$CA" audit verify; }
 
-tap_plan 110
+tap_plan 111
 
 ca_init || { tap_fail "CA init"; exit 1; }
 "$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
@@ -154,6 +154,9 @@ tap_ok "the dual-role person sponsors a second request" op dual register --uuid 
 out=$(refused op dual verify-identity --request 2 --documents passport,utility-bill,payslip)
 tap_like "the sponsor may not also be the RA agent (pol_decide_issue)" "$out" \
 	"^8\|.*refused by separation-of-duties.sponsor-not-ra-agent: .*different people: ask another"
+tap_is "... and audited in the operator's name with the rule" \
+	"$(q "SELECT actor || ' ' || json_extract(details, '\$.rule') FROM audit WHERE action = 'verify-identity-refused' ORDER BY id DESC LIMIT 1")" \
+	"$BOTH separation-of-duties.sponsor-not-ra-agent"
 out=$(refused op rita verify-identity --request 1 --documents passport,payslip)
 tap_like "two documents are not enough" "$out" "^8\|.*refused by ra.identity-documents"
 out=$(refused op rita verify-identity --request 1 --documents passport,payslip,p60)
