@@ -88,8 +88,8 @@ decide_issue(struct ca_card_env *e, struct issue *s, struct pol_decision *d)
 		return r;
 	if (!verified || agid == NULL) {
 		pol_say(d, false, "separation-of-duties.operations.issue",
-			"the holder's identity has not been checked yet: an RA agent records the check "
-			"(verify-identity) before the card is issued");
+			"the holder's identity has not been checked yet: an RA agent records "
+			"the check (verify-identity) before the card is issued");
 		goto out;
 	}
 	if ((r = actor_of(e, spid, &sp, &sponsor)) != CA_OK ||
@@ -114,7 +114,8 @@ decide_bootstrap(struct ca_card_env *e, struct issue *s, struct pol_decision *d)
 	d->rule = "bootstrap";
 	if (any) {
 		snprintf(d->sentence, sizeof(d->sentence), "a card has been issued already, so "
-			 "there is no bootstrap: an RA agent or manager issues cards with their own card");
+			 "there is no bootstrap: an RA agent or manager issues cards with their "
+			 "own card");
 		return CA_OK;
 	}
 	if (ca_reg_ra_role_has(e->ctx->reg, s->holder.uuid, "ra-manager") != CA_OK) {
@@ -155,8 +156,8 @@ state_check(struct ca_card_env *e, struct issue *s)
 
 	if (strcmp(s->rq->op, "repair") == 0) {
 		if (strcmp(st, "issued") != 0)
-			return refuse_text(e, s, "card.state", "only an issued card can be repaired; "
-					   "this card is %s: issue it instead", st);
+			return refuse_text(e, s, "card.state", "only an issued card can be "
+					   "repaired; this card is %s: issue it instead", st);
 		return CA_OK;
 	}
 	if (!blank)

@@ -114,7 +114,8 @@ perso_start(struct ca_card_env *e, struct ca_p11card *c, char *temp)
 {
 	int r;
 
-	if ((r = ca_card_wipe(e, c)) != CA_OK || (r = ca_secret_random_text(temp, TEMP_PIN_LEN)) != CA_OK ||
+	if ((r = ca_card_wipe(e, c)) != CA_OK ||
+	    (r = ca_secret_random_text(temp, TEMP_PIN_LEN)) != CA_OK ||
 	    (r = ca_card_set_passcode(e, c, temp)) != CA_OK)
 		return r;
 	return ca_p11card_login(c, CKU_USER, temp, NULL);

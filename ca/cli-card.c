@@ -151,7 +151,8 @@ issue_like(int argc, char **argv, struct cli_env *env, const char *name)
 	rq.period = period;
 	rq.reason = o.reason;
 	if (o.bootstrap && o.op_reader != 0)
-		return cli_usage(cmd, "--bootstrap issues the first card: there is no operator card yet");
+		return cli_usage(cmd, "--bootstrap issues the first card: "
+				 "there is no operator card yet");
 	if ((r = env_open(env, cmd, &o, o.bootstrap, &e)) != CA_OK)
 		return r;
 	r = ca_card_issue(&e, &rq);

@@ -60,7 +60,8 @@ audit_attempt(struct attempt *a, const struct ca_operator *op, int r)
 	if (ca_reg_begin(a->ctx->reg) == CA_OK) {
 		if (ca_audit_append(a->ctx->reg, (time_t)now, r == CA_OK ? op->uuid :
 				    (a->ctx->actor != NULL ? a->ctx->actor : "unknown"),
-				    "operator-login", r == CA_OK ? op->uuid : "-", details) != CA_OK ||
+				    "operator-login", r == CA_OK ? op->uuid : "-",
+				    details) != CA_OK ||
 		    ca_reg_commit(a->ctx->reg) != CA_OK)
 			ca_reg_rollback(a->ctx->reg);
 	}
@@ -267,7 +268,8 @@ ca_operator_login(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct c
 	*out = op;
 out:
 	if (r != CA_OK)
-		util_log(LOG_ERR, "operator login refused: %s", a.why != NULL ? a.why : ca_strerror(r));
+		util_log(LOG_ERR, "operator login refused: %s",
+			 a.why != NULL ? a.why : ca_strerror(r));
 	else
 		util_log(LOG_NOTICE, "operator %s logged in with card %s", op.uuid, op.card);
 	audit_attempt(&a, &op, r);

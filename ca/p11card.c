@@ -184,7 +184,8 @@ ca_p11card_init_token(struct ca_p11card *c, const char *so, const char *label)
 	rv = c->v.fl->C_InitToken(c->slot, (CK_UTF8CHAR_PTR)so, strlen(so), lab);
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
 		util_log(LOG_ERR, "card %s: the SO secret is refused (%s)", c->serial,
-			 rv == CKR_PIN_LOCKED ? "SO locked" : "wrong secret: not a card of this CA?");
+			 rv == CKR_PIN_LOCKED ? "SO locked"
+			 : "wrong secret: not a card of this CA?");
 		return CA_ERR_PERM;
 	}
 	if (rv != CKR_OK)
@@ -257,7 +258,8 @@ ca_p11card_lock(struct ca_p11card *c)
 	/* Wrong passcodes until the module locks the user out (quietly: these
 	 * failures are the point). A guess that hits (2^-40) just logs out. */
 	for (i = 0; i < 64 && rv != CKR_PIN_LOCKED; i++) {
-		rv = c->v.fl->C_Login(c->v.session, CKU_USER, (CK_UTF8CHAR_PTR)wrong, strlen(wrong));
+		rv = c->v.fl->C_Login(c->v.session, CKU_USER, (CK_UTF8CHAR_PTR)wrong,
+				      strlen(wrong));
 		if (rv == CKR_OK)
 			c->v.fl->C_Logout(c->v.session);
 		else if (rv != CKR_PIN_INCORRECT && rv != CKR_PIN_LOCKED)

@@ -171,8 +171,9 @@ ca_reg_holder_card(struct ca_reg *reg, const char *holder, char **serial)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "SELECT serial FROM cards WHERE holder = ? AND state <> 'cancelled'"
-			     " ORDER BY issued_at DESC LIMIT 1", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, "SELECT serial FROM cards WHERE holder = ?"
+			     " AND state <> 'cancelled' ORDER BY issued_at DESC LIMIT 1",
+			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, holder);
 	if ((r = step_row(reg, st, "holder card")) == CA_OK)
@@ -189,7 +190,8 @@ ca_reg_card_op_open(struct ca_reg *reg, const char *card, struct ca_card_op *out
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, card, op, holder, state, details FROM card_ops"
-			     " WHERE card = ? AND state IN ('pending', 'committed')", &st)) != CA_OK)
+			     " WHERE card = ? AND state IN ('pending', 'committed')",
+			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, card);
 	if ((r = step_row(reg, st, "open card operation")) != CA_OK)

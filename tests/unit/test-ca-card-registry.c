@@ -127,7 +127,8 @@ test_journal_one_open_entry_per_card(void **state)
 	assert_int_equal(ca_reg_card_op_start(fx->reg, CARD, "renew", HOLDER, NULL, NULL, 9, &id2),
 			 CA_OK);
 	assert_int_equal(ca_reg_card_op_set(fx->reg, id2 + 100, "done", 8), CA_ERR_NOT_FOUND);
-	assert_int_equal(ca_reg_card_op_set(fx->reg, id2, "bogus", 8), CA_ERR_USAGE);	/* CHECK */
+	/* The CHECK constraint on states. */
+	assert_int_equal(ca_reg_card_op_set(fx->reg, id2, "bogus", 8), CA_ERR_USAGE);
 }
 
 static void
@@ -197,8 +198,10 @@ test_operator_roles_and_positions(void **state)
 	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, NULL, &pos), CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, HOLDER, "lsa"), CA_OK);
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, HOLDER, "sponsor"), CA_OK);
-	raw_sql(fx, "INSERT INTO organisations VALUES ('FA123', 'Pharmacy', 0), ('LOC01', 'Locums', 1);"
-		"INSERT INTO positions (person, role, org) VALUES ('" HOLDER "', 'pharmacist', 'LOC01'),"
+	raw_sql(fx, "INSERT INTO organisations VALUES ('FA123', 'Pharmacy', 0),"
+		" ('LOC01', 'Locums', 1);"
+		"INSERT INTO positions (person, role, org) VALUES"
+		" ('" HOLDER "', 'pharmacist', 'LOC01'),"
 		" ('" HOLDER "', 'dispenser', 'FA123');");
 	assert_int_equal(ca_reg_operator_roles(fx->reg, HOLDER, &roles), CA_OK);
 	assert_int_equal(roles, CA_ROLE_LSA | CA_ROLE_SPONSOR);
@@ -209,7 +212,8 @@ test_operator_roles_and_positions(void **state)
 	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, "FA123", &pos), CA_OK);
 	assert_string_equal(pos.role, "dispenser");
 	assert_false(pos.locum);
-	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, "FB999", &pos), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, "FB999", &pos),
+			 CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_reg_holder_orgs(fx->reg, HOLDER, orgs, 4, &n), CA_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(orgs[0], "FA123");
@@ -219,13 +223,15 @@ test_operator_roles_and_positions(void **state)
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_card_put_inserts_then_updates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_journal_one_open_entry_per_card, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_any_issued_for_bootstrap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_card_certs_valid_newest_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_operator_roles_and_positions, setup, teardown),
+		T(test_card_put_inserts_then_updates),
+		T(test_journal_one_open_entry_per_card),
+		T(test_any_issued_for_bootstrap),
+		T(test_card_certs_valid_newest_first),
+		T(test_operator_roles_and_positions),
 	};
+#undef T
 
 	return cmocka_run_group_tests_name("ca-card-registry", tests, NULL, NULL);
 }
