@@ -127,7 +127,7 @@ usage_all(FILE *f)
 	fprintf(f, "\nstate directory: --state, else $CARECARD_CA_STATE, else "
 		"$XDG_DATA_HOME/carecard/ca\nexit status: 0 ok, 1 error, 2 usage, 3 not found,"
 		" 4 exists, 5 bad request,\n  6 audit log broken, 7 HSM error, 8 wrong state,"
-		" 9 insecure permissions\n");
+		" 9 permission denied\n");
 }
 
 int

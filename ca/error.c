@@ -21,7 +21,7 @@ static const struct {
 	{ CA_ERR_BAD_REQUEST, "malformed or badly signed request" },
 	{ CA_ERR_AUDIT, "audit log verification failed" },
 	{ CA_ERR_STATE, "not allowed in the current state" },
-	{ CA_ERR_PERM, "insecure permissions on a secret file" },
+	{ CA_ERR_PERM, "permission denied (operator credentials, or a secret file's permissions)" },
 };
 
 const char *
