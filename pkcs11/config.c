@@ -8,6 +8,7 @@
 
 #include "pkcs11/config.h"
 #include "common/log.h"
+#include "policy/policy.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -30,8 +31,6 @@
 #define CONF_BUILTIN		"(built-in defaults)"
 #define CONF_MAX_FILE		(1024 * 1024)
 #define READER_NAME_MAX		64
-#define DAY			(24 * 60 * 60)
-#define MAX_DURATION		((int64_t)100 * 365 * DAY)
 
 struct ctx {
 	const char *file;
@@ -43,8 +42,9 @@ typedef CK_RV (*parse_fn)(struct ctx *c, yaml_node_t *n, void *target);
 
 struct key {
 	const char *name;
-	parse_fn parse;
+	parse_fn parse;		/* NULL: a retired key, refused with @moved */
 	size_t offset;		/* into the table's target struct */
+	const char *moved;	/* where a retired key's settings live now */
 };
 
 /* Log one "FILE:LINE:COLUMN: message" for @n and fail. */
@@ -108,56 +108,6 @@ parse_tries(struct ctx *c, yaml_node_t *n, void *target)
 }
 
 static CK_RV
-parse_pin_len(struct ctx *c, yaml_node_t *n, void *target)
-{
-	unsigned long long v;
-	CK_RV rv = parse_uint(c, n, 1, 64, &v);
-
-	if (rv == CKR_OK)
-		*(unsigned *)target = (unsigned)v;
-	return rv;
-}
-
-/*
- * "0", or a positive integer with one unit: s, m(inutes), h, d, w, y
- * (365 days). "90d", "12h", "2y". A bare non-zero number is refused
- * because "90" could mean seconds or days.
- */
-static CK_RV
-parse_duration(struct ctx *c, yaml_node_t *n, void *target)
-{
-	static const struct { char unit; int64_t secs; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', DAY }, { 'w', 7 * DAY },
-		{ 'y', 365 * DAY },
-	};
-	const char *s;
-	char *end = NULL;
-	unsigned long long v;
-	size_t i;
-
-	if (!is_plain(n))
-		return fail(c, n, "expected a duration like 90d, 12h or 0");
-	s = scalar(n);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || errno == ERANGE)
-		return fail(c, n, "expected a duration like 90d, 12h or 0, got '%s'", s);
-	if (*end == '\0' && v == 0) {
-		*(int64_t *)target = 0;
-		return CKR_OK;
-	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (end[0] == units[i].unit && end[1] == '\0')
-			break;
-	if (i == sizeof(units) / sizeof(units[0]))
-		return fail(c, n, "bad duration '%s': use a number with s, m, h, d, w or y", s);
-	if (v > (unsigned long long)(MAX_DURATION / units[i].secs))
-		return fail(c, n, "duration '%s' is longer than 100 years", s);
-	*(int64_t *)target = (int64_t)v * units[i].secs;
-	return CKR_OK;
-}
-
-static CK_RV
 parse_bool(struct ctx *c, yaml_node_t *n, void *target)
 {
 	const char *s = is_plain(n) ? scalar(n) : "";
@@ -216,34 +166,12 @@ parse_map(struct ctx *c, yaml_node_t *map, const struct key *keys, void *target)
 				break;
 		if (k->name == NULL)
 			return fail(c, kn, "unknown key '%s'", scalar(kn));
+		if (k->parse == NULL)
+			return fail(c, kn, "'%s' is no longer a module setting: %s", k->name,
+				    k->moved);
 		if ((rv = k->parse(c, vn, (char *)target + k->offset)) != CKR_OK)
 			return rv;
 	}
-	return CKR_OK;
-}
-
-static const struct key passcode_keys[] = {
-	{ "min-length", parse_pin_len, offsetof(struct cc_passcode_rules, min_len) },
-	{ "max-length", parse_pin_len, offsetof(struct cc_passcode_rules, max_len) },
-	{ "max-tries", parse_tries, offsetof(struct cc_passcode_rules, max_tries) },
-	{ "max-age", parse_duration, offsetof(struct cc_passcode_rules, max_age) },
-	{ "warning", parse_duration, offsetof(struct cc_passcode_rules, warn_before) },
-	{ NULL, NULL, 0 },
-};
-
-static CK_RV
-parse_passcode(struct ctx *c, yaml_node_t *n, void *target)
-{
-	struct cc_passcode_rules *pr = target;
-	CK_RV rv;
-
-	if ((rv = parse_map(c, n, passcode_keys, pr)) != CKR_OK)
-		return rv;
-	if (pr->min_len > pr->max_len)
-		return fail(c, n, "min-length %u is greater than max-length %u", pr->min_len,
-			    pr->max_len);
-	if (pr->max_age != 0 && pr->warn_before >= pr->max_age)
-		return fail(c, n, "warning must be shorter than max-age");
 	return CKR_OK;
 }
 
@@ -315,6 +243,31 @@ reader_dir(struct ctx *c, yaml_node_t *n, char **dir)
 			    *dir);
 	if (strlen(*dir) > PATH_MAX - NAME_MAX - 2)
 		return fail(c, n, "reader directory is too long");
+	return CKR_OK;
+}
+
+/*
+ * policy: a file path; "~/" expands to $HOME and a relative path is taken
+ * from the configuration file's directory, so a config and its policy can
+ * travel together.
+ */
+static CK_RV
+parse_policy_path(struct ctx *c, yaml_node_t *n, void *target)
+{
+	char **path = target, *joined = NULL;
+	const char *slash = strrchr(c->file, '/');
+	CK_RV rv;
+
+	if ((rv = parse_string(c, n, target)) != CKR_OK)
+		return rv;
+	if (strncmp(*path, "~/", 2) == 0)
+		return reader_dir(c, n, path);	/* expands ~/ */
+	if ((*path)[0] == '/' || slash == NULL)
+		return CKR_OK;
+	if (asprintf(&joined, "%.*s/%s", (int)(slash - c->file), c->file, *path) < 0)
+		return CKR_HOST_MEMORY;
+	free(*path);
+	*path = joined;
 	return CKR_OK;
 }
 
@@ -393,12 +346,18 @@ parse_readers(struct ctx *c, yaml_node_t *n, void *target)
 
 static const struct key root_keys[] = {
 	{ "readers", parse_readers, 0 },
-	{ "passcode", parse_passcode, offsetof(struct cc_config, passcode) },
+	/*
+	 * Issue 3: the passcode rules have one source of truth, the policy
+	 * file. An old section must not be silently ignored.
+	 */
+	{ "passcode", NULL, 0,
+	  "the passcode rules (passcode.*: min-length, max-length, max-tries, max-age, "
+	  "warning) now live in the policy file; set them there and point 'policy:' at it" },
 	{ "so-max-tries", parse_tries, offsetof(struct cc_config, so_max_tries) },
 	{ "kdf", parse_kdf, offsetof(struct cc_config, kdf) },
 	{ "signing-key-always-authenticate", parse_bool,
 	  offsetof(struct cc_config, signing_always_authenticate) },
-	{ "policy", parse_string, offsetof(struct cc_config, policy_path) },
+	{ "policy", parse_policy_path, offsetof(struct cc_config, policy_path) },
 	{ NULL, NULL, 0 },
 };
 
@@ -443,9 +402,6 @@ defaults_new(struct cc_config **out)
 
 	if (conf == NULL)
 		return CKR_HOST_MEMORY;
-	conf->passcode = (struct cc_passcode_rules){ .min_len = 4, .max_len = 8,
-						     .max_tries = 3, .max_age = 0,
-						     .warn_before = 14 * DAY };
 	conf->so_max_tries = 3;
 	conf->kdf = cc_kdf_default;
 	conf->signing_always_authenticate = false;
@@ -552,6 +508,48 @@ out_parser:
 	return rv;
 }
 
+/*
+ * The passcode rules come from the policy (issue 3: one source of truth):
+ * conf->policy_path, or with none the installed nhs.yaml, or the built-in
+ * NHS rules. A bad policy file is logged as the policy loader reports it,
+ * "FILE:LINE:COLUMN: key.path: message".
+ */
+static CK_RV
+load_policy(struct cc_config *conf)
+{
+	struct pol_policy *pol = NULL;
+	struct pol_passcode_rules r;
+	struct pol_error *err = NULL;
+	CK_RV rv = CKR_HOST_MEMORY;
+	int e;
+
+	if ((err = calloc(1, sizeof(*err))) == NULL)	/* ~8 KiB: not on the caller's stack */
+		return CKR_HOST_MEMORY;
+	if ((e = pol_policy_load_default(conf->policy_path, &pol, err)) != POL_OK) {
+		if (e == POL_ERR_NOMEM)
+			goto out;
+		if (err->text[0] != '\0')
+			util_log(LOG_ERR, "%s", err->text);
+		else
+			util_log(LOG_ERR, "%s: policy: %s", conf->policy_path ? conf->policy_path
+					  : "(default policy)", pol_strerror(e));
+		rv = CKR_GENERAL_ERROR;
+		goto out;
+	}
+	if ((conf->policy_source = strdup(pol->source)) == NULL)
+		goto out;
+	pol_passcode_rules(pol, &r);
+	conf->passcode = (struct cc_passcode_rules){ .min_len = r.min_len, .max_len = r.max_len,
+						     .max_tries = r.max_tries,
+						     .max_age = r.max_age,
+						     .warn_before = r.warn_before };
+	rv = CKR_OK;
+out:
+	pol_policy_free(pol);
+	free(err);
+	return rv;
+}
+
 CK_RV
 cc_config_load_file(const char *path, struct cc_config **out)
 {
@@ -574,6 +572,8 @@ cc_config_load_file(const char *path, struct cc_config **out)
 		conf->source = source;
 		source = NULL;
 	}
+	if ((rv = load_policy(conf)) != CKR_OK)
+		goto out;
 	*out = conf;
 	conf = NULL;
 out:
@@ -602,5 +602,6 @@ cc_config_free(struct cc_config *conf)
 	readers_free(conf);
 	free(conf->source);
 	free(conf->policy_path);
+	free(conf->policy_source);
 	free(conf);
 }

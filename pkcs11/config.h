@@ -1,7 +1,13 @@
 /*
  * Module configuration (YAML, libyaml): which readers exist and where their
- * directories are, and (until the policy engine provides them) the passcode
- * rules. Shared by the module and the carecard-card tool.
+ * directories are, SO tries, KDF, and which lifecycle policy file to use.
+ * Shared by the module and the carecard-card tool.
+ *
+ * The passcode rules (min/max length, max tries, max age, warning) are not
+ * module settings: they come from the policy (policy/README.md "passcode",
+ * pol_passcode_rules()), loaded by cc_config_load*() from `policy:`, else
+ * the installed nhs.yaml, else the built-in NHS rules. A `passcode:`
+ * section here is an error that says so (issue 3: one source of truth).
  *
  * Lookup: $CARECARD_CONF if set (a missing file is then an error), else
  * $(sysconfdir)/carecard/carecard.yaml if it exists, else built-in
@@ -13,12 +19,7 @@
  *   readers:
  *     - name: Desk reader
  *       directory: /var/lib/carecard/desk
- *   passcode:
- *     min-length: 4
- *     max-length: 8
- *     max-tries: 3
- *     max-age: 90d          # 0 = never expires
- *     warning: 14d
+ *   policy: /etc/carecard/policy.yaml   # relative: from this file's directory
  *   so-max-tries: 3
  *   kdf: { n: 16384, r: 8, p: 1 }
  *   signing-key-always-authenticate: false
@@ -41,10 +42,11 @@ struct cc_reader_conf {
 	char *dir;		/* absolute directory; created 0700 on first use */
 };
 
+/* The policy's passcode rules (pol_passcode_rules()), as the module applies them. */
 struct cc_passcode_rules {
-	unsigned min_len;	/* 4 */
-	unsigned max_len;	/* 8 */
-	unsigned max_tries;	/* 3 */
+	unsigned min_len;	/* ulMinPinLen; C_InitPIN/C_SetPIN refuse shorter */
+	unsigned max_len;	/* ulMaxPinLen */
+	unsigned max_tries;	/* user retry counter after C_InitPIN/C_SetPIN */
 	int64_t max_age;	/* seconds; 0 = never expires */
 	int64_t warn_before;	/* seconds before expiry when CKF_USER_PIN_TO_BE_CHANGED is set */
 };
@@ -53,18 +55,21 @@ struct cc_config {
 	char *source;			/* file it came from, or "(built-in defaults)" */
 	size_t nreaders;
 	struct cc_reader_conf *readers;
-	struct cc_passcode_rules passcode;
+	struct cc_passcode_rules passcode;	/* from the policy, not from this file */
 	unsigned so_max_tries;		/* 3 */
 	struct cc_kdf_params kdf;	/* for newly set passcodes */
 	bool signing_always_authenticate;
-	char *policy_path;		/* optional: policy file (issue 3); NULL = none */
+	char *policy_path;		/* `policy:` as an absolute path; NULL = default */
+	char *policy_source;		/* the policy actually loaded, or "(built-in)" */
 };
 
 /*
- * Load the configuration as described above into a new struct (caller
- * frees with cc_config_free). A file that cannot be read or parsed, an
- * unknown key, a wrong type or an out-of-range value gives CKR_GENERAL_ERROR
- * and one log line "FILE:LINE:COLUMN: message".
+ * Load the configuration as described above, then the policy it names,
+ * into a new struct (caller frees with cc_config_free). A file that cannot
+ * be read or parsed, an unknown or retired key, a wrong type or an
+ * out-of-range value gives CKR_GENERAL_ERROR and one log line
+ * "FILE:LINE:COLUMN: message"; so does a bad or missing policy file (the
+ * policy loader's "FILE:LINE:COLUMN: key.path: message").
  */
 CK_RV cc_config_load(struct cc_config **out);
 

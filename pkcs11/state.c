@@ -102,7 +102,10 @@ cc_state_initialize(void)
 	if (cc_st.initialized)
 		goto out;
 	util_log_set_ident("carecard-pkcs11");
-	/* A bad file is logged by the loader as FILE:LINE:COLUMN. */
+	/*
+	 * Config, then the policy it names (the passcode rules). A bad file
+	 * of either is logged by its loader as FILE:LINE:COLUMN.
+	 */
 	if ((rv = cc_config_load(&cc_st.conf)) != CKR_OK) {
 		rv = CKR_GENERAL_ERROR;
 		goto out;
@@ -123,7 +126,8 @@ cc_state_initialize(void)
 	cc_st.initialized = true;
 	cc_st.epoch++;
 	__atomic_store_n(&cc_init_pid, getpid(), __ATOMIC_RELEASE);
-	util_log(LOG_INFO, "initialized: %zu reader(s) from %s", cc_st.nslots, cc_st.conf->source);
+	util_log(LOG_INFO, "initialized: %zu reader(s) from %s, passcode rules from %s",
+		 cc_st.nslots, cc_st.conf->source, cc_st.conf->policy_source);
 	rv = CKR_OK;
 out:
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {

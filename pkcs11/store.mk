@@ -7,7 +7,11 @@ noinst_LTLIBRARIES += %D%/libcarecard-store.la
 	%D%/card-image-codec.c %D%/card-image-crypto.c %D%/card-image-io.c \
 	%D%/config.c %D%/config.h
 %C%_libcarecard_store_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
-%C%_libcarecard_store_la_LIBADD = common/libcarecard-common.la $(OPENSSL_LIBS) $(YAML_LIBS)
+# The policy library (passcode rules, pol_passcode_rules) comes in here so
+# the module, the carecard-card tool and the tests all get it once. It does
+# not carry common itself (policy/local.mk), so common is named only here.
+%C%_libcarecard_store_la_LIBADD = common/libcarecard-common.la policy/libcarecard-policy.la \
+	$(OPENSSL_LIBS) $(YAML_LIBS)
 
 bin_PROGRAMS += %D%/carecard-card
 %C%_carecard_card_SOURCES = %D%/carecard-card.c %D%/card-tool-show.c %D%/card-tool.h

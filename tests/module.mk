@@ -11,6 +11,7 @@ cc_module_tests = \
 	%D%/module/test-removal \
 	%D%/module/test-threads \
 	%D%/module/test-killlogin \
+	%D%/module/test-policy \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -46,6 +47,10 @@ TESTS += $(cc_module_tests)
 %C%_module_test_killlogin_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_killlogin_LDADD = $(cc_module_test_ldadd)
 
+%C%_module_test_policy_SOURCES = %D%/module/test-policy.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_policy_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_policy_LDADD = $(cc_module_test_ldadd)
+
 %C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
 %C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_attrs_LDADD = $(cc_module_test_ldadd)
@@ -54,3 +59,7 @@ TESTS += $(cc_module_tests)
 %C%_unit_test_mech_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_mech_LDADD = $(cc_module_test_ldadd)
 endif
+
+# The module and `carecard-policy explain` agree on the passcode rules.
+TESTS += %D%/integration/test-module-policy.sh
+EXTRA_DIST += %D%/integration/test-module-policy.sh

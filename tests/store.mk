@@ -17,9 +17,11 @@ TESTS += %D%/unit/test-config
 endif
 dist_noinst_DATA += \
 	%D%/data/config/bad-duplicate.yaml \
-	%D%/data/config/bad-duration.yaml \
 	%D%/data/config/bad-kdf.yaml \
-	%D%/data/config/bad-min-max.yaml \
+	%D%/data/config/bad-passcode.yaml \
+	%D%/data/config/bad-policy.yaml \
+	%D%/data/config/bad-policy-min-max.yaml \
+	%D%/data/config/bad-policy-missing.yaml \
 	%D%/data/config/bad-quoted-int.yaml \
 	%D%/data/config/bad-range.yaml \
 	%D%/data/config/bad-reader-missing-dir.yaml \
@@ -31,8 +33,10 @@ dist_noinst_DATA += \
 	%D%/data/config/bad-type.yaml \
 	%D%/data/config/bad-unknown-key.yaml \
 	%D%/data/config/durations.yaml \
+	%D%/data/config/durations-policy.yaml \
 	%D%/data/config/empty.yaml \
-	%D%/data/config/good.yaml
+	%D%/data/config/good.yaml \
+	%D%/data/config/good-policy.yaml
 
 # carecard-card end to end; card-fixture personalises a card through the store.
 check_PROGRAMS += %D%/integration/card-fixture

@@ -14,15 +14,20 @@ FIXTURE="$bld/tests/integration/card-fixture"
 work=$(mktemp -d) || exit 99
 trap 'rm -rf "$work"' EXIT
 TAP_LOG="$work/log"
+# The passcode rules come from the policy file (issue 3), not the config.
+cat >"$work/policy.yaml" <<EOF
+version: 1
+passcode:
+  max-age: 90d
+  warning: 14d
+EOF
 cat >"$work/carecard.yaml" <<EOF
 readers:
   - name: Desk reader
     directory: $work/readers/desk
   - name: Ward reader
     directory: $work/readers/ward
-passcode:
-  max-age: 90d
-  warning: 14d
+policy: $work/policy.yaml
 EOF
 export CARECARD_CONF="$work/carecard.yaml"
 unset CARECARD_LOG_FILE
@@ -32,7 +37,7 @@ export CARECARD_NOW=$now
 # run CMD...: sets $out (stdout+stderr) and $rc.
 run() { out=$("$@" 2>&1); rc=$?; printf '+ %s\n%s\n' "$*" "$out" >>"$TAP_LOG"; }
 
-tap_plan 54
+tap_plan 58
 
 run "$CARD" --help
 tap_is "--help exits 0" "$rc" 0
@@ -104,6 +109,13 @@ tap_like "private key listed with its type and id" "$out" "private-key \(EC\)"
 tap_like "CKA_ID in hex" "$out" "id: 0102"
 CARECARD_NOW=$((now + 30 * 86400)) run "$CARD" show --reader 1
 tap_like "expired after max-age" "$out" "^user PIN expired: yes$"
+# The same card under a policy whose passcodes never expire.
+sed 's/^policy: .*/policy: never.yaml/' "$work/carecard.yaml" >"$work/never-conf.yaml"
+printf 'version: 1\npasscode:\n  max-age: none\n' >"$work/never.yaml"
+CARECARD_CONF="$work/never-conf.yaml" CARECARD_NOW=$((now + 30 * 86400)) \
+	run "$CARD" show --reader 1
+tap_like "policy max-age none: not expired" "$out" "^user PIN expired: no$"
+tap_like "policy max-age none: not due" "$out" "^user PIN due to change: no$"
 
 # --- show (JSON)
 run "$CARD" show --reader Desk\ reader --json
@@ -176,5 +188,14 @@ printf 'readers: 3\n' >"$work/bad.yaml"
 CARECARD_CONF="$work/bad.yaml" run "$CARD" readers
 tap_is "bad configuration: exit 3" "$rc" 3
 tap_like "config error has file:line:col" "$out" "bad.yaml:1:10: expected a list of readers"
+printf 'passcode:\n  max-tries: 5\n' >"$work/old.yaml"
+CARECARD_CONF="$work/old.yaml" run "$CARD" readers
+tap_like "passcode: in the config: moved to the policy" "$rc:$out" \
+	"^3:.*old.yaml:1:1: 'passcode' is no longer a module setting: the passcode rules \(passcode\.\*"
+printf 'version: 1\npasscode:\n  max-tries: 0\n' >"$work/bad-policy.yaml"
+printf 'policy: %s\n' "$work/bad-policy.yaml" >"$work/bad-policy-conf.yaml"
+CARECARD_CONF="$work/bad-policy-conf.yaml" run "$CARD" readers
+tap_like "bad policy: exit 3, the policy's file:line:col" "$rc:$out" \
+	"^3:.*bad-policy.yaml:3:14: passcode.max-tries: "
 
 tap_done

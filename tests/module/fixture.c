@@ -25,6 +25,12 @@ const unsigned char fx_p384_oid[7] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 
 struct fx *
 fx_new(const char *extra_yaml)
 {
+	return fx_new_policy(extra_yaml, NULL);
+}
+
+struct fx *
+fx_new_policy(const char *extra_yaml, const char *policy_yaml)
+{
 	struct fx *fx = calloc(1, sizeof(*fx));
 	FILE *f;
 	int i;
@@ -38,11 +44,19 @@ fx_new(const char *extra_yaml)
 		snprintf(fx->reader[i], sizeof(fx->reader[i]), "%s/reader-%d", fx->dir, i + 1);
 		assert_int_equal(mkdir(fx->reader[i], 0700), 0);
 	}
+	snprintf(fx->policy, sizeof(fx->policy), "%s/policy.yaml", fx->dir);
+	if (policy_yaml != NULL) {
+		assert_non_null(f = fopen(fx->policy, "w"));
+		fprintf(f, "version: 1\n%s", policy_yaml);
+		fclose(f);
+	}
 	assert_non_null(f = fopen(fx->conf, "w"));
 	fprintf(f, "readers:\n  - name: Test Reader 1\n    directory: %s\n"
 		   "  - name: Test Reader 2\n    directory: %s\n"
 		   "kdf: { n: 16, r: 8, p: 1 }\n%s",
 		fx->reader[0], fx->reader[1], extra_yaml != NULL ? extra_yaml : "");
+	if (policy_yaml != NULL)
+		fprintf(f, "policy: %s\n", fx->policy);
 	fclose(f);
 	setenv("CARECARD_CONF", fx->conf, 1);
 	setenv("CARECARD_LOG_FILE", fx->log, 1);

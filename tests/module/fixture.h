@@ -22,6 +22,7 @@ struct fx {
 	char conf[PATH_MAX];
 	char reader[2][PATH_MAX];
 	char log[PATH_MAX];
+	char policy[PATH_MAX];	/* the policy file, when fx_new_policy() wrote one */
 	CK_FUNCTION_LIST *p11;
 	EVP_PKEY *ca_key;	/* signs the test certificates */
 };
@@ -31,6 +32,13 @@ struct fx {
  * point CARECARD_CONF / CARECARD_LOG_FILE at it. Does not C_Initialize.
  */
 struct fx *fx_new(const char *extra_yaml);
+
+/*
+ * Same, and when @policy_yaml is not NULL write it (after "version: 1") as
+ * the policy file fx->policy and point the config's `policy:` at it: the
+ * passcode rules live in the policy, not in the module config.
+ */
+struct fx *fx_new_policy(const char *extra_yaml, const char *policy_yaml);
 void fx_free(struct fx *fx);
 
 /* Manufacture a blank card with @serial into reader @r (0/1). */

@@ -29,7 +29,7 @@
 static int
 setup(void **state)
 {
-	struct fx *fx = fx_new("passcode: { max-tries: 10 }\n");
+	struct fx *fx = fx_new_policy(NULL, "passcode: { max-tries: 10 }\n");
 
 	fx_card_insert(fx, 0, FX_SERIAL_A);
 	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);

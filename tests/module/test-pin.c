@@ -23,8 +23,9 @@
 static int
 setup(void **state)
 {
-	struct fx *fx = fx_new("passcode: { min-length: 4, max-length: 8, max-tries: 3, "
-			       "max-age: 90d, warning: 14d }\n");
+	/* The passcode rules come from the policy file, not the module config. */
+	struct fx *fx = fx_new_policy(NULL, "passcode: { min-length: 4, max-length: 8, "
+					    "max-tries: 3, max-age: 90d, warning: 14d }\n");
 
 	fx_card_insert(fx, 0, FX_SERIAL_A);
 	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);

@@ -1,6 +1,7 @@
 /*
  * Unit tests for the module configuration loader (pkcs11/config.c): the
- * built-in defaults, a complete good file, and bad files that must each
+ * built-in defaults, a complete good file, the passcode rules taken from
+ * the policy it points at, and bad files (or bad policies) that must each
  * fail with exactly one "FILE:LINE:COLUMN: message" log line.
  */
 #include "config.h"
@@ -104,10 +105,13 @@ test_defaults(void **state)
 			    "/home/tester/.local/share/carecard/readers/reader-1");
 	assert_string_equal(conf->readers[1].dir,
 			    "/home/tester/.local/share/carecard/readers/reader-2");
+	/* No policy named: the NHS rules (installed nhs.yaml or built in). */
 	assert_int_equal(conf->passcode.min_len, 4);
 	assert_int_equal(conf->passcode.max_len, 8);
 	assert_int_equal(conf->passcode.max_tries, 3);
-	assert_int_equal(conf->passcode.max_age, 0);
+	assert_int_equal(conf->passcode.max_age, 90 * 86400);
+	assert_int_equal(conf->passcode.warn_before, 14 * 86400);
+	assert_non_null(conf->policy_source);
 	assert_int_equal(conf->so_max_tries, 3);
 	assert_int_equal(conf->kdf.n, 16384);
 	assert_int_equal(conf->kdf.r, 8);
@@ -132,9 +136,10 @@ static void
 test_good_file(void **state)
 {
 	struct cc_config *conf = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX], policy[PATH_MAX];
 
 	data_path(path, sizeof(path), "good.yaml");
+	data_path(policy, sizeof(policy), "good-policy.yaml");
 	setenv("CARECARD_CONF", path, 1);
 	assert_int_equal(cc_config_load(&conf), CKR_OK);
 	assert_string_equal(conf->source, path);
@@ -143,6 +148,7 @@ test_good_file(void **state)
 	assert_string_equal(conf->readers[0].dir, "/var/lib/carecard/desk");
 	assert_string_equal(conf->readers[1].name, "Ward 7 reader");
 	assert_string_equal(conf->readers[1].dir, "/home/tester/cards/ward7");
+	/* From good-policy.yaml, named relative to good.yaml's directory. */
 	assert_int_equal(conf->passcode.min_len, 6);
 	assert_int_equal(conf->passcode.max_len, 12);
 	assert_int_equal(conf->passcode.max_tries, 5);
@@ -152,7 +158,8 @@ test_good_file(void **state)
 	assert_int_equal(conf->kdf.n, 1024);
 	assert_int_equal(conf->kdf.p, 2);
 	assert_true(conf->signing_always_authenticate);
-	assert_string_equal(conf->policy_path, "/etc/carecard/policy.yaml");
+	assert_string_equal(conf->policy_path, policy);
+	assert_string_equal(conf->policy_source, policy);
 	cc_config_free(conf);
 }
 
@@ -167,11 +174,39 @@ test_empty_and_durations(void **state)
 	assert_int_equal(conf->nreaders, 2);
 	assert_int_equal(conf->passcode.max_tries, 3);
 	cc_config_free(conf);
+	/* Durations are the policy's ("2y" = 730 days); unset keys keep NHS values. */
 	data_path(path, sizeof(path), "durations.yaml");
 	assert_int_equal(cc_config_load_file(path, &conf), CKR_OK);
 	assert_int_equal(conf->passcode.max_age, 2 * 365 * 86400);
 	assert_int_equal(conf->passcode.warn_before, 12 * 3600);
+	assert_int_equal(conf->passcode.max_tries, 3);
+	assert_int_equal(conf->passcode.min_len, 4);
 	cc_config_free(conf);
+}
+
+/* A bad or missing policy fails the load with the policy loader's message. */
+static void
+test_bad_policy(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_config *conf = NULL;
+	char path[PATH_MAX], policy[PATH_MAX], line[2048], want[PATH_MAX + 64];
+
+	data_path(path, sizeof(path), "bad-policy.yaml");
+	data_path(policy, sizeof(policy), "bad-policy-min-max.yaml");
+	assert_int_equal(cc_config_load_file(path, &conf), CKR_GENERAL_ERROR);
+	assert_null(conf);
+	read_one_log_line(fx, line, sizeof(line));
+	snprintf(want, sizeof(want), "%s:3:3: passcode.min-length: ", policy);
+	if (strstr(line, want) == NULL || strstr(line, "greater than max-length") == NULL)
+		fail_msg("got log line '%s', want '%s...'", line, want);
+
+	unlink(fx->log);
+	data_path(path, sizeof(path), "bad-policy-missing.yaml");
+	assert_int_equal(cc_config_load_file(path, &conf), CKR_GENERAL_ERROR);
+	assert_null(conf);
+	read_one_log_line(fx, line, sizeof(line));
+	assert_non_null(strstr(line, "/nonexistent/carecard-policy.yaml: cannot read"));
 }
 
 static void
@@ -193,16 +228,17 @@ static const struct {
 	const char *where;	/* "LINE:COLUMN" */
 	const char *msg;
 } bad[] = {
-	{ "bad-unknown-key.yaml", "6:3", "unknown key 'max-lenght'" },
+	{ "bad-unknown-key.yaml", "4:5", "unknown key 'directroy'" },
 	{ "bad-type.yaml", "1:15", "expected an integer, got 'three'" },
-	{ "bad-range.yaml", "2:14", "0 is out of range (1..255)" },
-	{ "bad-duration.yaml", "2:12", "bad duration '90'" },
+	{ "bad-range.yaml", "1:15", "0 is out of range (1..255)" },
+	{ "bad-passcode.yaml", "4:1", "'passcode' is no longer a module setting: the passcode "
+	  "rules (passcode.*: min-length, max-length, max-tries, max-age, warning) now live in "
+	  "the policy file" },
 	{ "bad-syntax.yaml", "4:13", "YAML syntax error: did not find expected ',' or ']'" },
 	{ "bad-relative-dir.yaml", "2:5", "must be absolute" },
 	{ "bad-kdf.yaml", "2:3", "kdf out of range" },
-	{ "bad-quoted-int.yaml", "2:15", "expected an integer" },
+	{ "bad-quoted-int.yaml", "1:15", "expected an integer" },
 	{ "bad-duplicate.yaml", "2:1", "duplicate key 'so-max-tries'" },
-	{ "bad-min-max.yaml", "2:3", "min-length 9 is greater than max-length 8" },
 	{ "bad-readers-type.yaml", "1:10", "expected a list of readers" },
 	{ "bad-reader-missing-dir.yaml", "2:5", "needs both 'name' and 'directory'" },
 	{ "bad-two-documents.yaml", "2:1", "only one YAML document is allowed" },
@@ -239,6 +275,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty_and_durations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_policy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
