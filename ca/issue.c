@@ -153,15 +153,16 @@ out:
 	return r;
 }
 
-/* The certificate row and its audit entry, in one transaction. */
+/* The certificate row and its audit entry, in the caller's transaction. */
 static int
 ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
-	  int days, const struct ca_issued *c)
+	  const struct ca_issued *c)
 {
 	struct ca_cert_rec rec = { 0 };
 	char *details = NULL, notafter[24];
 	const char *kv[] = { "profile", pr->name, "holder", req->holder, "card", req->card,
 			     "not_after", notafter, NULL };
+	int days = req->validity_days > 0 ? req->validity_days : pr->validity_days;
 	int r;
 
 	rec.serial = c->serial;
@@ -176,24 +177,20 @@ ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pr
 	snprintf(notafter, sizeof(notafter), "%lld", (long long)rec.not_after);
 	if ((r = ca_json_object(&details, kv)) != CA_OK)
 		return r;
-	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
-		goto out;
-	if ((r = ca_reg_cert_add(ctx->reg, &rec)) != CA_OK ||
-	    (r = ca_audit_append(ctx->reg, req->now, ctx->actor, "issue-cert", c->serial,
-				 details)) != CA_OK ||
-	    (r = ca_reg_commit(ctx->reg)) != CA_OK)
-		ca_reg_rollback(ctx->reg);
-out:
+	if ((r = ca_reg_cert_add(ctx->reg, &rec)) == CA_OK)
+		r = ca_audit_append(ctx->reg, req->now, ctx->actor, "issue-cert", c->serial,
+				    details);
 	free(details);
 	return r;
 }
 
-int
-ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
+/* Everything before the registry write: checks, request, certificate. */
+static int
+ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile **prp,
+	   struct ca_issued *out)
 {
 	const struct ca_profile *pr = ca_profile_find(req->profile);
 	struct ca_person holder = { 0 };
-	struct ca_issued c = { 0 };
 	struct ca_csr csr = { NULL, NULL, NULL, 0 };
 	struct ca_issuer *is;
 	int r;
@@ -212,15 +209,87 @@ ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issu
 	    (r = ca_csr_reader_new(ctx->libctx, &ctx->csr_reader)) != CA_OK)
 		goto out;
 	if ((r = ca_csr_read(ctx->csr_reader, req->csr, req->csrlen, &csr)) != CA_OK ||
-	    (r = ee_build(ctx, req, pr, is, &holder, &csr, &c)) != CA_OK ||
-	    (r = ee_record(ctx, req, pr, req->validity_days > 0 ? req->validity_days
-			   : pr->validity_days, &c)) != CA_OK)
+	    (r = ee_build(ctx, req, pr, is, &holder, &csr, out)) != CA_OK)
 		goto out;
+	*prp = pr;
+out:
+	ca_csr_clear(&csr);
+	ca_person_clear(&holder);
+	return r;
+}
+
+int
+ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
+{
+	const struct ca_profile *pr = NULL;
+	struct ca_issued c = { 0 };
+	int r;
+
+	if ((r = ee_prepare(ctx, req, &pr, &c)) != CA_OK ||
+	    (r = ca_reg_begin(ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ee_record(ctx, req, pr, &c)) != CA_OK ||
+	    (r = ca_reg_commit(ctx->reg)) != CA_OK) {
+		ca_reg_rollback(ctx->reg);
+		goto out;
+	}
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
 	ca_issued_clear(&c);
-	ca_csr_clear(&csr);
-	ca_person_clear(&holder);
+	return r;
+}
+
+/* One request of a group: its own savepoint inside the open transaction. */
+static int
+issue_one_grouped(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *c)
+{
+	const struct ca_profile *pr = NULL;
+	int r;
+
+	if ((r = ee_prepare(ctx, req, &pr, c)) != CA_OK ||
+	    (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ee_record(ctx, req, pr, c)) != CA_OK) {
+		ca_reg_rollback_to(ctx->reg);
+		goto out;
+	}
+	if ((r = ca_reg_release(ctx->reg)) != CA_OK)
+		ca_reg_rollback_to(ctx->reg);
+out:
+	if (r != CA_OK)
+		ca_issued_clear(c);
+	return r;
+}
+
+int
+ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
+		   struct ca_issued *out, int *res)
+{
+	struct ca_issued *c = NULL;
+	size_t i;
+	int r;
+
+	if (n == 0)
+		return CA_OK;
+	if ((c = calloc(n, sizeof(*c))) == NULL)
+		return CA_ERR_ALLOC;
+	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		res[i] = issue_one_grouped(ctx, &req[i], &c[i]);
+	if ((r = ca_reg_commit(ctx->reg)) != CA_OK) {
+		ca_reg_rollback(ctx->reg);
+		goto out;
+	}
+	/* Durable now: only here does anything leave the CA. */
+	for (i = 0; i < n; i++) {
+		out[i] = c[i];
+		memset(&c[i], 0, sizeof(c[i]));
+	}
+out:
+	for (i = 0; i < n; i++)
+		ca_issued_clear(&c[i]);
+	free(c);
 	return r;
 }

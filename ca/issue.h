@@ -40,4 +40,17 @@ void ca_issued_clear(struct ca_issued *c);
  */
 int ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out);
 
+/*
+ * Group commit: issue @n requests and record them with ONE commit, so
+ * under durability=full they share one WAL fsync instead of paying one
+ * each. Each request is checked, signed and recorded (certificate row and
+ * audit entry) inside its own savepoint: a failing request leaves no trace
+ * and does not affect the others; res[i] receives its result. Nothing is
+ * handed out before the commit: out[i] is filled (for res[i] == CA_OK) only
+ * when the commit succeeded. Returns CA_OK when the commit succeeded, else
+ * its error, with nothing recorded and out[] untouched.
+ */
+int ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
+		       struct ca_issued *out, int *res);
+
 #endif

@@ -292,6 +292,36 @@ ca_reg_durability_apply(struct ca_reg *reg)
 }
 
 int
+ca_reg_durability_set(struct ca_reg *reg, const char *mode)
+{
+	if (strcmp(mode, "full") == 0)
+		return exec(reg, "PRAGMA synchronous=FULL", "durability");
+	if (strcmp(mode, "normal") == 0)
+		return exec(reg, "PRAGMA synchronous=NORMAL", "durability");
+	return CA_ERR_USAGE;
+}
+
+int
+ca_reg_savepoint(struct ca_reg *reg)
+{
+	return run_cached(reg, "SAVEPOINT op", "savepoint");
+}
+
+int
+ca_reg_release(struct ca_reg *reg)
+{
+	return run_cached(reg, "RELEASE op", "release savepoint");
+}
+
+void
+ca_reg_rollback_to(struct ca_reg *reg)
+{
+	/* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
+	if (run_cached(reg, "ROLLBACK TO op", "rollback to savepoint") == CA_OK)
+		run_cached(reg, "RELEASE op", "release savepoint");
+}
+
+int
 ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
 {
 	sqlite3_stmt *st = NULL;

@@ -50,6 +50,23 @@ int ca_reg_commit(struct ca_reg *reg);
 /* Roll back if a transaction is open; harmless otherwise. */
 void ca_reg_rollback(struct ca_reg *reg);
 
+/*
+ * Group commit: inside ca_reg_begin/ca_reg_commit, each operation runs
+ * between ca_reg_savepoint() and ca_reg_release(), or is undone alone by
+ * ca_reg_rollback_to() (which also ends the savepoint), so several
+ * operations share one COMMIT (one WAL fsync) and stay atomic one by one.
+ */
+int ca_reg_savepoint(struct ca_reg *reg);
+int ca_reg_release(struct ca_reg *reg);
+void ca_reg_rollback_to(struct ca_reg *reg);
+
+/*
+ * This connection's durability, "full" or "normal" (PRAGMA synchronous),
+ * without changing the stored "durability" setting. For benchmarks and
+ * tools that compare both; CA_ERR_USAGE for anything else.
+ */
+int ca_reg_durability_set(struct ca_reg *reg, const char *mode);
+
 /* Small key/value settings (HSM module path, token label, CRL numbers,
  * "durability" = full | normal, read at open). */
 int ca_reg_config_get(struct ca_reg *reg, const char *key, char **out);

@@ -18,3 +18,18 @@ endif
 
 TESTS += %D%/integration/test-ca-cli.sh
 EXTRA_DIST += %D%/integration/test-ca-cli.sh
+
+# CA benchmark: built with the tests so it cannot rot, run only by
+# `make bench-ca` (never timed in make check). See tests/bench/README-ca.md.
+check_PROGRAMS += %D%/bench/bench-ca
+%C%_bench_bench_ca_SOURCES = %D%/bench/bench-ca.c
+%C%_bench_bench_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS)
+%C%_bench_bench_ca_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+EXTRA_DIST += %D%/bench/run-bench-ca.sh %D%/bench/README-ca.md
+
+bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-ca.sh \
+	$(BENCH_CA_ARGS)
+.PHONY: bench-ca

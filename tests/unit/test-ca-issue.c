@@ -231,6 +231,62 @@ test_refusals_record_nothing(void **state)
 	assert_int_equal(audit_entries(fx), before);
 }
 
+/*
+ * Group commit: the good requests are issued and recorded, each failing
+ * one (bad request before its savepoint, unknown card inside it) leaves
+ * nothing behind and does not disturb the others.
+ */
+static void
+test_group_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
+	struct ca_issue_req req[4];
+	struct ca_issued c[4];
+	struct ca_cert_rec rec = { 0 };
+	int res[4], i;
+	int64_t before = audit_entries(fx);
+	const unsigned char *p;
+	X509 *x;
+
+	memset(req, 0, sizeof(req));
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 4; i++) {
+		req[i].profile = "authentication";
+		req[i].csr = fx->csr;
+		req[i].csrlen = (size_t)fx->csrlen;
+		req[i].holder = HOLDER;
+		req[i].now = 1800000100;
+	}
+	req[1].csrlen -= 3;		/* truncated: refused before its savepoint */
+	req[2].card = "9999999999";	/* unknown card: refused inside it */
+	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, c, res), CA_OK);
+	assert_int_equal(res[0], CA_OK);
+	assert_int_equal(res[1], CA_ERR_BAD_REQUEST);
+	assert_int_equal(res[2], CA_ERR_NOT_FOUND);
+	assert_int_equal(res[3], CA_OK);
+	assert_null(c[1].der);
+	assert_null(c[2].der);
+	assert_string_not_equal(c[0].serial, c[3].serial);
+	for (i = 0; i < 4; i += 3) {
+		p = c[i].der;
+		assert_non_null(x = d2i_X509(NULL, &p, (long)c[i].derlen));
+		assert_int_equal(X509_verify(x, X509_get0_pubkey(is->cert)), 1);
+		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
+		assert_int_equal(rec.derlen, c[i].derlen);
+		assert_memory_equal(rec.der, c[i].der, c[i].derlen);
+		ca_cert_rec_clear(&rec);
+		X509_free(x);
+		ca_issued_clear(&c[i]);
+	}
+	/* Two audit entries, chain intact; the connection is usable again. */
+	assert_int_equal(audit_entries(fx), before + 2);
+	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 0, c, res), CA_OK);
+	x = issue(fx, "authentication", NULL);
+	X509_free(x);
+	assert_int_equal(audit_entries(fx), before + 3);
+}
+
 static X509_CRL *
 crl(struct fixture *fx, int delta, long *number)
 {
@@ -408,6 +464,7 @@ main(void)
 		cmocka_unit_test_teardown(test_authentication_cert, teardown),
 		cmocka_unit_test_teardown(test_signing_cert, teardown),
 		cmocka_unit_test_teardown(test_refusals_record_nothing, teardown),
+		cmocka_unit_test_teardown(test_group_commit, teardown),
 		cmocka_unit_test_teardown(test_revocation_and_crls, teardown),
 		cmocka_unit_test_teardown(test_fast_crl_matches_openssl, teardown),
 		cmocka_unit_test_teardown(test_card_so_secret, teardown),
