@@ -205,6 +205,10 @@ ra_may(const struct cli_cmd *cmd, struct ra_session *s, unsigned roles, const ch
 {
 	const struct pol_duties *du = &s->pol->duties;
 	unsigned mine = s->actor.roles & roles;
+	/* The locum and organisation limits bind the roles listed in
+	 * separation-of-duties.same-organisation, so they apply only when every
+	 * role that allows this operation is one of them. */
+	bool limited = (mine & ~du->same_organisation) == 0;
 
 	if (mine == 0)
 		return ra_refuse(cmd, rule, "%s is not among your roles for this operation: "
@@ -212,13 +216,11 @@ ra_may(const struct cli_cmd *cmd, struct ra_session *s, unsigned roles, const ch
 	if (!du->own_card && holder != NULL && strcmp(holder, s->op.uuid) == 0)
 		return ra_refuse(cmd, "separation-of-duties.own-card",
 				 "nobody may %s for themselves: ask a colleague", what);
-	if (s->actor.locum && !du->locum_may_act)
+	if (limited && s->actor.locum && !du->locum_may_act)
 		return ra_refuse(cmd, "separation-of-duties.locum-may-act",
 				 "you are acting in a locum position: act from your own "
 				 "organisation's position (--org) or ask a colleague");
-	/* Only when every role that allows it is limited to its own organisation. */
-	if ((mine & ~du->same_organisation) == 0 && org != NULL &&
-	    (s->actor.org == NULL || strcmp(org, s->actor.org) != 0))
+	if (limited && org != NULL && (s->actor.org == NULL || strcmp(org, s->actor.org) != 0))
 		return ra_refuse(cmd, "separation-of-duties.same-organisation",
 				 "you may %s only at your own organisation (%s), not at %s: "
 				 "ask someone at %s or an RA agent", what,

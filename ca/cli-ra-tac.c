@@ -217,7 +217,12 @@ do_tac_use(const struct cli_cmd *cmd, struct ra_session *s, const char *serial,
 			      s->op.uuid);
 		goto out;
 	}
-	if (t.holder != NULL && strcmp(t.holder, holder) != 0) {
+	if (t.holder == NULL || strcmp(t.state, "tac-active") != 0) {
+		r = ra_refuse(cmd, "tac.record-each-use", "TAC %s is not activated for anyone: "
+			      "activate it for the holder with tac-activate first", serial);
+		goto out;
+	}
+	if (strcmp(t.holder, holder) != 0) {
 		r = ra_refuse(cmd, "tac.record-each-use", "TAC %s is activated for %s, not %s: "
 			      "a TAC is used only by the holder it was activated for", serial,
 			      t.holder, holder);

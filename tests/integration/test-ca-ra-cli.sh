@@ -42,7 +42,7 @@ refused() {
 }
 audit_ok() { tap_ok "audit chain verifies ($1)" "$CA" audit verify; }
 
-tap_plan 111
+tap_plan 112
 
 ca_init || { tap_fail "CA init"; exit 1; }
 "$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
@@ -194,10 +194,16 @@ tap_is "tac-add twice exits 4" "$(op alice tac-add --serial 0900000001 --custodi
 	--positions pharmacist@FA123 >/dev/null 2>&1; echo $?)" 4
 out=$(refused op rita tac-use --serial 0900000001 --holder $BOB --note "card lost")
 tap_like "only the custodian records a use" "$out" "^8\|.*refused by tac.record-each-use: .*ask the custodian"
-tap_ok "the custodian records a use" op sam tac-use --serial 0900000001 --holder $BOB --note "card lost 21/11"
+out=$(refused op sam tac-use --serial 0900000001 --holder $BOB --note "card lost 21/11")
+tap_like "a use of a TAC not activated for anyone is refused" "$out" \
+	"^8\|.*refused by tac.record-each-use: .*activate it for the holder with tac-activate"
+q "UPDATE cards SET state = 'tac-active', holder = '$BOB' WHERE serial = '0900000001'"
+tap_ok "the custodian records a use (TAC activated for Bob)" \
+	op sam tac-use --serial 0900000001 --holder $BOB --note "card lost 21/11"
 tap_is "use recorded" "$(q "SELECT holder || ' ' || custodian || ' ' || note FROM tac_uses")" "$BOB $SPONSOR card lost 21/11"
+q "UPDATE cards SET state = 'blank', holder = NULL WHERE serial = '0900000001'"
 tap_is "tac-use needs a note (2)" "$(op sam tac-use --serial 0900000001 --holder $BOB --note '' >/dev/null 2>&1; echo $?)" 2
-tap_like "tac-list shows the pool" "$("$CA" tac-list)" "0900000001 +FA123 +$SPONSOR +dispenser@FA123,pharmacist@FA123 +blank +1"
+tap_like "tac-list shows the pool" "$("$CA" tac-list)" "0900000001 +FA123 +$SPONSOR +dispenser@FA123,pharmacist@FA123 +blank +1\$"
 audit_ok "TACs"
 
 # --- ODS change --------------------------------------------------------------
