@@ -42,7 +42,7 @@ refused() {
 }
 audit_ok() { tap_ok "audit chain verifies ($1)" "$CA" audit verify; }
 
-tap_plan 112
+tap_plan 115
 
 ca_init || { tap_fail "CA init"; exit 1; }
 "$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
@@ -107,6 +107,12 @@ tap_like "nobody grants themselves a position" "$out" "^8\|.*refused by separati
 out=$(refused op sam position-add --holder $AGENT --role pharmacist --ods LOCUM1)
 tap_like "a sponsor acts only at their own organisation" "$out" \
 	"^8\|.*refused by separation-of-duties.same-organisation: .*not at LOCUM1"
+tap_ok "the sponsor also gets a position at the locum organisation" \
+	op rita position-add --holder $SPONSOR --role sponsor --ods LOCUM1
+out=$(refused op sam position-add --holder $AGENT --role pharmacist --ods LOCUM1 --org LOCUM1)
+tap_like "a sponsor acting from a locum position is refused" "$out" \
+	"^8\|.*refused by separation-of-duties.locum-may-act"
+tap_ok "position-remove" op rita position-remove --holder $SPONSOR --role sponsor --ods LOCUM1
 out=$(refused op liz position-add --holder $AGENT --role pharmacist --ods FA123)
 tap_like "an LSA may not grant positions" "$out" "^8\|.*refused by separation-of-duties.operations.sponsor"
 tap_is "position-add of an unknown organisation exits 3" \
