@@ -72,44 +72,122 @@ urls_get(struct ca_ctx *ctx, const struct ca_issue_req *req, const char *issuer,
 	return CA_OK;
 }
 
-static int
-ee_extensions(X509 *crt, X509 *issuer, const struct ca_profile *pr, const struct ee_urls *u)
+/*
+ * The extensions every certificate of one profile, issuer and URL pair
+ * shares: all but the SubjectKeyIdentifier. Built (config strings parsed,
+ * registry URLs read) once per request or, in a group, once per group.
+ */
+struct ee_tmpl {
+	const struct ca_profile *pr;
+	const char *crl_url, *ocsp_url;		/* the request's (NULL: registry) */
+	STACK_OF(X509_EXTENSION) *exts;
+	int ski_at;				/* the SKI's place, as it always was */
+};
+
+static void
+ee_tmpl_clear(struct ee_tmpl *t)
 {
+	sk_X509_EXTENSION_pop_free(t->exts, X509_EXTENSION_free);
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+ee_tmpl_fits(const struct ee_tmpl *t, const struct ca_issue_req *req,
+	     const struct ca_profile *pr)
+{
+	return t->exts != NULL && t->pr == pr && same_str(t->crl_url, req->crl_url) &&
+	       same_str(t->ocsp_url, req->ocsp_url);
+}
+
+static int
+ext_push(STACK_OF(X509_EXTENSION) *sk, X509V3_CTX *v3, int nid, const char *value)
+{
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, v3, nid, value);
+
+	if (ext == NULL) {
+		util_log(LOG_ERR, "bad %s extension value '%s'", OBJ_nid2sn(nid), value);
+		return CA_ERR_CRYPTO;
+	}
+	if (!sk_X509_EXTENSION_push(sk, ext)) {
+		X509_EXTENSION_free(ext);
+		return CA_ERR_ALLOC;
+	}
+	return CA_OK;
+}
+
+static int
+ee_tmpl_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
+	      struct ca_issuer *is, struct ee_tmpl *t)
+{
+	struct ee_urls u = { NULL, NULL };
 	X509V3_CTX v3;
 	char *crl = NULL, *aia = NULL;
-	int r = CA_ERR_ALLOC;
+	int r;
 
-	if (asprintf(&crl, "URI:%s", u->crl) < 0) {
+	ee_tmpl_clear(t);
+	if ((r = urls_get(ctx, req, is->name, &u)) != CA_OK)
+		goto out;
+	r = CA_ERR_ALLOC;
+	if (asprintf(&crl, "URI:%s", u.crl) < 0)
 		crl = NULL;
-		goto out;
-	}
-	if (asprintf(&aia, "OCSP;URI:%s", u->ocsp) < 0) {
+	if (asprintf(&aia, "OCSP;URI:%s", u.ocsp) < 0)
 		aia = NULL;
+	if (crl == NULL || aia == NULL || (t->exts = sk_X509_EXTENSION_new_null()) == NULL)
 		goto out;
-	}
-	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
-	if ((r = ca_ext_add(crt, &v3, NID_basic_constraints, "critical,CA:FALSE")) != CA_OK ||
-	    (r = ca_ext_add(crt, &v3, NID_key_usage, pr->key_usage)) != CA_OK ||
+	/* AKI needs only the issuer; no subject-dependent value in here. */
+	X509V3_set_ctx(&v3, is->cert, NULL, NULL, NULL, 0);
+	if ((r = ext_push(t->exts, &v3, NID_basic_constraints, "critical,CA:FALSE")) != CA_OK ||
+	    (r = ext_push(t->exts, &v3, NID_key_usage, pr->key_usage)) != CA_OK ||
 	    (pr->ext_key_usage != NULL &&
-	     (r = ca_ext_add(crt, &v3, NID_ext_key_usage, pr->ext_key_usage)) != CA_OK) ||
-	    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK ||
-	    (r = ca_ext_add(crt, &v3, NID_authority_key_identifier, "keyid:always")) != CA_OK ||
-	    (r = ca_ext_add(crt, &v3, NID_crl_distribution_points, crl)) != CA_OK)
+	     (r = ext_push(t->exts, &v3, NID_ext_key_usage, pr->ext_key_usage)) != CA_OK))
 		goto out;
-	r = ca_ext_add(crt, &v3, NID_info_access, aia);
+	t->ski_at = sk_X509_EXTENSION_num(t->exts);
+	if ((r = ext_push(t->exts, &v3, NID_authority_key_identifier, "keyid:always")) != CA_OK ||
+	    (r = ext_push(t->exts, &v3, NID_crl_distribution_points, crl)) != CA_OK ||
+	    (r = ext_push(t->exts, &v3, NID_info_access, aia)) != CA_OK)
+		goto out;
+	t->pr = pr;
+	t->crl_url = req->crl_url;
+	t->ocsp_url = req->ocsp_url;
 out:
+	if (r != CA_OK)
+		ee_tmpl_clear(t);
 	free(crl);
 	free(aia);
+	free(u.crl);
+	free(u.ocsp);
 	return r;
 }
 
-/* Build and sign the certificate; nothing touches the registry yet. */
 static int
-ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
+ee_extensions(X509 *crt, X509 *issuer, const struct ee_tmpl *t)
+{
+	X509V3_CTX v3;
+	int i, n = sk_X509_EXTENSION_num(t->exts), r;
+
+	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
+	for (i = 0; i <= n; i++) {
+		if (i == t->ski_at &&
+		    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK)
+			return r;
+		if (i < n && X509_add_ext(crt, sk_X509_EXTENSION_value(t->exts, i), -1) != 1)
+			return CA_ERR_CRYPTO;
+	}
+	return CA_OK;
+}
+
+/* Build and sign the certificate; nothing touches the registry. */
+static int
+ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ee_tmpl *t,
 	 struct ca_issuer *is, const struct ca_person *holder, const struct ca_csr *csr,
 	 struct ca_issued *out)
 {
-	struct ee_urls u = { NULL, NULL };
 	X509 *crt = NULL;
 	X509_NAME *name = NULL;
 	ASN1_INTEGER *serial = NULL;
@@ -118,8 +196,7 @@ ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pro
 
 	if ((crt = X509_new_ex(ctx->libctx, NULL)) == NULL)
 		goto out;
-	if ((r = urls_get(ctx, req, is->name, &u)) != CA_OK ||
-	    (r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK ||
+	if ((r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK ||
 	    (r = holder_name(holder, &name)) != CA_OK)
 		goto out;
 	r = CA_ERR_CRYPTO;
@@ -129,9 +206,9 @@ ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pro
 	    X509_set_subject_name(crt, name) != 1)
 		goto out;
 	if ((r = ca_validity_set(crt, req->now, req->validity_days > 0 ? req->validity_days
-				 : pr->validity_days)) != CA_OK ||
+				 : t->pr->validity_days)) != CA_OK ||
 	    (r = ca_csr_spki_copy(csr, crt)) != CA_OK ||
-	    (r = ee_extensions(crt, is->cert, pr, &u)) != CA_OK)
+	    (r = ee_extensions(crt, is->cert, t)) != CA_OK)
 		goto out;
 	if (X509_sign(crt, is->pkey, ctx->md) <= 0) {
 		r = CA_ERR_CRYPTO;
@@ -144,8 +221,6 @@ ee_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pro
 out:
 	if (r == CA_ERR_CRYPTO)
 		util_log_ossl_errors(__func__);
-	free(u.crl);
-	free(u.ocsp);
 	OPENSSL_free(hex);
 	ASN1_INTEGER_free(serial);
 	X509_NAME_free(name);
@@ -186,8 +261,8 @@ ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pr
 
 /* Everything before the registry write: checks, request, certificate. */
 static int
-ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile **prp,
-	   struct ca_issued *out)
+ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ee_tmpl *t,
+	   const struct ca_profile **prp, struct ca_issued *out)
 {
 	const struct ca_profile *pr = ca_profile_find(req->profile);
 	struct ca_person holder = { 0 };
@@ -205,11 +280,13 @@ ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_p
 			util_log(LOG_ERR, "holder %s is not in the registry", req->holder);
 		return r;
 	}
+	if (!ee_tmpl_fits(t, req, pr) && (r = ee_tmpl_build(ctx, req, pr, is, t)) != CA_OK)
+		goto out;
 	if (ctx->csr_reader == NULL &&
 	    (r = ca_csr_reader_new(ctx->libctx, &ctx->csr_reader)) != CA_OK)
 		goto out;
 	if ((r = ca_csr_read(ctx->csr_reader, req->csr, req->csrlen, &csr)) != CA_OK ||
-	    (r = ee_build(ctx, req, pr, is, &holder, &csr, out)) != CA_OK)
+	    (r = ee_build(ctx, req, t, is, &holder, &csr, out)) != CA_OK)
 		goto out;
 	*prp = pr;
 out:
@@ -222,10 +299,11 @@ int
 ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
 {
 	const struct ca_profile *pr = NULL;
+	struct ee_tmpl t = { 0 };
 	struct ca_issued c = { 0 };
 	int r;
 
-	if ((r = ee_prepare(ctx, req, &pr, &c)) != CA_OK ||
+	if ((r = ee_prepare(ctx, req, &t, &pr, &c)) != CA_OK ||
 	    (r = ca_reg_begin(ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ee_record(ctx, req, pr, &c)) != CA_OK ||
@@ -236,18 +314,20 @@ ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issu
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
+	ee_tmpl_clear(&t);
 	ca_issued_clear(&c);
 	return r;
 }
 
 /* One request of a group: its own savepoint inside the open transaction. */
 static int
-issue_one_grouped(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *c)
+issue_one_grouped(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ee_tmpl *t,
+		  struct ca_issued *c)
 {
 	const struct ca_profile *pr = NULL;
 	int r;
 
-	if ((r = ee_prepare(ctx, req, &pr, c)) != CA_OK ||
+	if ((r = ee_prepare(ctx, req, t, &pr, c)) != CA_OK ||
 	    (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ee_record(ctx, req, pr, c)) != CA_OK) {
@@ -266,6 +346,7 @@ int
 ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
 		   struct ca_issued *out, int *res)
 {
+	struct ee_tmpl t = { 0 };
 	struct ca_issued *c = NULL;
 	size_t i;
 	int r;
@@ -277,7 +358,7 @@ ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
 	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
 		goto out;
 	for (i = 0; i < n; i++)
-		res[i] = issue_one_grouped(ctx, &req[i], &c[i]);
+		res[i] = issue_one_grouped(ctx, &req[i], &t, &c[i]);
 	if ((r = ca_reg_commit(ctx->reg)) != CA_OK) {
 		ca_reg_rollback(ctx->reg);
 		goto out;
@@ -291,5 +372,6 @@ out:
 	for (i = 0; i < n; i++)
 		ca_issued_clear(&c[i]);
 	free(c);
+	ee_tmpl_clear(&t);
 	return r;
 }
