@@ -3,11 +3,13 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/asn1.h>
-#include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
@@ -18,6 +20,7 @@
 #define REASON_MAX 10
 
 struct entry {
+	uint64_t key;		/* serial length and first 7 octets: sort key */
 	size_t off;		/* into buf: the entry's SEQUENCE */
 	unsigned len;		/* whole entry */
 	unsigned char hdr;	/* SEQUENCE header length: the serial follows */
@@ -30,9 +33,11 @@ struct ca_crl_entries {
 	size_t n, vcap;
 	unsigned char *ext[REASON_MAX + 1];	/* DER "SEQUENCE OF Extension" */
 	int extlen[REASON_MAX + 1];
-	BIGNUM *bn;
 	ASN1_INTEGER *serial;
 	ASN1_TIME *when;
+	int64_t last_when;	/* revocation times repeat: encode each once */
+	unsigned char when_der[24];
+	int when_len;
 };
 
 /* The crlEntryExtensions for reason code @code, encoded once. */
@@ -68,7 +73,7 @@ ca_crl_entries_new(struct ca_crl_entries **out)
 
 	if (e == NULL)
 		return r;
-	if ((e->bn = BN_new()) == NULL || (e->serial = ASN1_INTEGER_new()) == NULL ||
+	if ((e->serial = ASN1_INTEGER_new()) == NULL ||
 	    (e->when = ASN1_TIME_new()) == NULL)
 		goto out;
 	for (i = 1; i <= REASON_MAX; i++)
@@ -93,7 +98,6 @@ ca_crl_entries_free(struct ca_crl_entries *e)
 		OPENSSL_free(e->ext[i]);
 	ASN1_TIME_free(e->when);
 	ASN1_INTEGER_free(e->serial);
-	BN_free(e->bn);
 	OPENSSL_free(e->buf);
 	free(e->v);
 	free(e);
@@ -131,24 +135,94 @@ reserve(struct ca_crl_entries *e, size_t bytes)
 	return CA_OK;
 }
 
+/*
+ * RFC 5280 4.1.2.5 / 5.1.2.6: UTCTime through 2049, GeneralizedTime from
+ * 2050 (ASN1_TIME_set's choice). The digits are formatted here and the
+ * DER is OpenSSL's (i2d_ASN1_TIME): ASN1_TIME_set formats through
+ * BIO_snprintf, which was a sixth of a 1M-entry CRL. Rows arrive ordered
+ * by revocation time, so a repeated time is encoded once.
+ */
+static int
+when_der(struct ca_crl_entries *e, int64_t when)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	unsigned char *p = e->when_der;
+	char s[24];
+	int n, year;
+
+	if (e->when_len > 0 && e->last_when == when)
+		return CA_OK;
+	e->when_len = 0;
+	if (OPENSSL_gmtime(&t, &tm) == NULL || (year = tm.tm_year + 1900) < 1950 || year > 9999)
+		return CA_ERR_CRYPTO;
+	n = snprintf(s, sizeof(s), "%0*d%02d%02d%02d%02d%02dZ", year < 2050 ? 2 : 4,
+		     year < 2050 ? year % 100 : year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		     tm.tm_min, tm.tm_sec);
+	if (ASN1_STRING_set(e->when, s, n) != 1)
+		return CA_ERR_ALLOC;
+	e->when->type = year < 2050 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME;
+	if (i2d_ASN1_TIME(e->when, NULL) > (int)sizeof(e->when_der))
+		return CA_ERR_CRYPTO;
+	if ((e->when_len = i2d_ASN1_TIME(e->when, &p)) <= 0)
+		return CA_ERR_CRYPTO;
+	e->last_when = when;
+	return CA_OK;
+}
+
+/* The registry's hex serial (<= 20 octets) as a positive ASN1_INTEGER. */
+static int
+serial_set(struct ca_crl_entries *e, const char *hex)
+{
+	unsigned char b[21];
+	size_t n = strlen(hex), i, nb = (n + 1) / 2, skip = 0;
+	int hi, lo;
+
+	if (n == 0 || n > 40)
+		return CA_ERR_USAGE;
+	for (i = 0; i < nb; i++) {
+		/* An odd count means an implied leading zero nibble. */
+		hi = (n % 2 == 1 && i == 0) ? 0 : OPENSSL_hexchar2int((unsigned char)*hex++);
+		lo = OPENSSL_hexchar2int((unsigned char)*hex++);
+		if (hi < 0 || lo < 0)
+			return CA_ERR_USAGE;
+		b[i] = (unsigned char)(hi << 4 | lo);
+	}
+	while (skip + 1 < nb && b[skip] == 0)
+		skip++;
+	if (ASN1_STRING_set(e->serial, b + skip, (int)(nb - skip)) != 1)
+		return CA_ERR_ALLOC;
+	e->serial->type = V_ASN1_INTEGER;	/* non-negative */
+	return CA_OK;
+}
+
+/* Serial DER: tag, short length (<= 21 octets), content. */
+static uint64_t
+sort_key(const unsigned char *ser)
+{
+	uint64_t k = (uint64_t)ser[1] << 56;
+	int i;
+
+	for (i = 0; i < 7 && i < ser[1]; i++)
+		k |= (uint64_t)ser[2 + i] << (48 - 8 * i);
+	return k;
+}
+
 /* RFC 5280 5.1.2.6: SEQUENCE { userCertificate, revocationDate,
  * crlEntryExtensions OPTIONAL }. */
 int
 ca_crl_entries_add(struct ca_crl_entries *e, const char *serial, int64_t when, int reason)
 {
-	int slen, tlen, xlen, content, total, r;
+	int slen, xlen, content, total, r;
 	unsigned char *p;
 
-	if (BN_hex2bn(&e->bn, serial) == 0 || BN_is_negative(e->bn) ||
-	    BN_to_ASN1_INTEGER(e->bn, e->serial) == NULL ||
-	    ASN1_TIME_set(e->when, (time_t)when) == NULL)
-		return CA_ERR_CRYPTO;
+	if ((r = serial_set(e, serial)) != CA_OK || (r = when_der(e, when)) != CA_OK)
+		return r;
 	slen = i2d_ASN1_INTEGER(e->serial, NULL);
-	tlen = i2d_ASN1_TIME(e->when, NULL);
 	xlen = reason > 0 && reason <= REASON_MAX ? e->extlen[reason] : 0;
-	if (slen <= 0 || tlen <= 0)
+	if (slen <= 0 || slen > 23)
 		return CA_ERR_CRYPTO;
-	content = slen + tlen + xlen;
+	content = slen + e->when_len + xlen;
 	total = ASN1_object_size(1, content, V_ASN1_SEQUENCE);
 	if ((r = reserve(e, (size_t)total)) != CA_OK)
 		return r;
@@ -158,7 +232,9 @@ ca_crl_entries_add(struct ca_crl_entries *e, const char *serial, int64_t when, i
 	e->v[e->n].len = (unsigned)total;
 	e->v[e->n].hdr = (unsigned char)(p - (e->buf + e->len));
 	i2d_ASN1_INTEGER(e->serial, &p);
-	i2d_ASN1_TIME(e->when, &p);
+	e->v[e->n].key = sort_key(p - slen);
+	memcpy(p, e->when_der, (size_t)e->when_len);
+	p += e->when_len;
 	if (xlen > 0) {
 		memcpy(p, e->ext[reason], (size_t)xlen);
 		p += xlen;
@@ -178,10 +254,12 @@ entry_cmp(const void *a, const void *b, void *arg)
 {
 	const unsigned char *buf = arg;
 	const struct entry *x = a, *y = b;
-	const unsigned char *sx = buf + x->off + x->hdr, *sy = buf + y->off + y->hdr;
+	const unsigned char *sx, *sy;
 
-	if (sx[1] != sy[1])
-		return sx[1] < sy[1] ? -1 : 1;
+	if (x->key != y->key)	/* decides almost always, without touching buf */
+		return x->key < y->key ? -1 : 1;
+	sx = buf + x->off + x->hdr;
+	sy = buf + y->off + y->hdr;
 	return memcmp(sx + 2, sy + 2, sx[1]);
 }
 

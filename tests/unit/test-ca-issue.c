@@ -359,7 +359,7 @@ test_revocation_and_crls(void **state)
 
 /* Registry rows with short serials of varied length, to exercise sorting. */
 static void
-add_revoked(struct fixture *fx, const char *serial, int reason)
+add_revoked_at(struct fixture *fx, const char *serial, int reason, int64_t when)
 {
 	unsigned char der[1] = { 0 };
 	struct ca_cert_rec c = { 0 };
@@ -370,8 +370,32 @@ add_revoked(struct fixture *fx, const char *serial, int reason)
 	c.der = der;
 	c.derlen = 1;
 	assert_int_equal(ca_reg_cert_add(fx->ctx->reg, &c), CA_OK);
-	assert_int_equal(ca_reg_cert_revoke(fx->ctx->reg, serial, reason, 1800000000 + reason),
-			 CA_OK);
+	assert_int_equal(ca_reg_cert_revoke(fx->ctx->reg, serial, reason, when), CA_OK);
+}
+
+static void
+add_revoked(struct fixture *fx, const char *serial, int reason)
+{
+	add_revoked_at(fx, serial, reason, 1800000000 + reason);
+}
+
+/* The entry's revocationDate is exactly what ASN1_TIME_set makes of @when
+ * (UTCTime through 2049, GeneralizedTime after). */
+static void
+assert_revoked_at(const X509_REVOKED *rev, int64_t when)
+{
+	ASN1_TIME *want = ASN1_TIME_set(NULL, (time_t)when);
+	unsigned char *a = NULL, *b = NULL;
+	int la, lb;
+
+	assert_non_null(want);
+	la = i2d_ASN1_TIME(X509_REVOKED_get0_revocationDate(rev), &a);
+	lb = i2d_ASN1_TIME(want, &b);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, (size_t)la);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	ASN1_TIME_free(want);
 }
 
 /*
@@ -399,13 +423,25 @@ test_fast_crl_matches_openssl(void **state)
 
 	for (i = 0; i < (int)(sizeof(serials) / sizeof(serials[0])); i++)
 		add_revoked(fx, serials[i], i % 11 == 7 ? 0 : i % 11);
+	add_revoked_at(fx, "ABC", 1, 2524608001);	/* 2050: GeneralizedTime */
 	assert_int_equal(ca_crl_generate(fx->ctx, &o, &der, &len, &number), CA_OK);
 	p = der;
 	fast = d2i_X509_CRL(NULL, &p, (long)len);
 	assert_non_null(fast);
 	assert_int_equal(X509_CRL_verify(fast, X509_get0_pubkey(is->cert)), 1);
 	revs = X509_CRL_get_REVOKED(fast);
-	assert_int_equal(sk_X509_REVOKED_num(revs), 8);
+	assert_int_equal(sk_X509_REVOKED_num(revs), 9);
+	for (i = 0; i < sk_X509_REVOKED_num(revs); i++) {
+		const X509_REVOKED *rv = sk_X509_REVOKED_value(revs, i);
+		ASN1_INTEGER *abc = s2i_ASN1_INTEGER(NULL, "0xABC");
+		int reason = X509_REVOKED_get_ext_by_NID(rv, NID_crl_reason, -1) < 0 ? 0 : -1;
+
+		if (ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(rv), abc) == 0)
+			assert_revoked_at(rv, 2524608001);
+		else if (reason == 0)
+			assert_revoked_at(rv, 1800000000);
+		ASN1_INTEGER_free(abc);
+	}
 	for (i = 1; i < sk_X509_REVOKED_num(revs); i++)
 		assert_true(ASN1_INTEGER_cmp(
 			X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revs, i - 1)),
