@@ -30,6 +30,22 @@ session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot
 	return rv;
 }
 
+/*
+ * The signing calls: same, but a presence check younger than
+ * CC_PRESENCE_INTERVAL_MS is trusted, so a signature does no file I/O.
+ */
+static CK_RV
+signing_session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
+{
+	CK_RV rv;
+
+	if ((rv = cc_lock_checked()) != CKR_OK)
+		return rv;
+	if ((rv = cc_session_lookup_signing_locked(cc_state_get(), h, s, slot)) != CKR_OK)
+		cc_unlock();
+	return rv;
+}
+
 /* What one unlocked step does with the detached operation. */
 struct step {
 	const unsigned char *in;	/* input to feed, if any */
@@ -150,7 +166,8 @@ sign_verify_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hk
 
 	if (mech == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	rv = verify ? session_locked(h, &s, &slot) : signing_session_locked(h, &s, &slot);
+	if (rv != CKR_OK)
 		return rv;
 	m = cc_mech_find(mech->mechanism);
 	if (s->ops[kind].active)
@@ -159,6 +176,8 @@ sign_verify_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hk
 		rv = CKR_MECHANISM_INVALID;
 	else if ((rv = init_key(slot, hkey, verify, &obj, &pk, &fresh)) == CKR_OK)
 		rv = cc_sign_ctx_init(&s->ops[kind].sign, cc_state_get()->libctx, m, mech, pk);
+	if (rv == CKR_OK && !verify)
+		cc_sign_ctx_adopt(&s->ops[kind].sign, &s->sign_cache);
 	if (rv == CKR_OK) {
 		s->ops[kind].active = true;
 		s->ops[kind].key = hkey;
@@ -197,7 +216,7 @@ sign_common(CK_SESSION_HANDLE h, bool single, CK_BYTE_PTR data, CK_ULONG len, CK
 
 	if (siglen == NULL || (data == NULL && len > 0))
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = signing_session_locked(h, &s, &slot)) != CKR_OK)
 		return rv;
 	op = &s->ops[CC_OP_SIGN];
 	if (!op->active || op->busy) {
@@ -242,7 +261,9 @@ update_common(CK_SESSION_HANDLE h, enum cc_op_kind kind, CK_BYTE_PTR data, CK_UL
 
 	if (data == NULL && len > 0)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	rv = kind == CC_OP_SIGN ? signing_session_locked(h, &s, &slot)
+				: session_locked(h, &s, &slot);
+	if (rv != CKR_OK)
 		return rv;
 	if (s->ops[kind].active && !s->ops[kind].busy)
 		s->ops[kind].sign.multi = true;

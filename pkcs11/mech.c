@@ -1,5 +1,6 @@
 #include <config.h>	/* autoconf; "config.h" would find pkcs11/config.h */
 
+#include <stddef.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -159,7 +160,8 @@ cc_sign_ctx_init(struct cc_sign_ctx *ctx, OSSL_LIB_CTX *libctx, const struct cc_
 	int bits;
 	CK_RV rv;
 
-	memset(ctx, 0, sizeof(*ctx));
+	/* Not the whole struct: the input buffer is only read up to buflen. */
+	memset(ctx, 0, offsetof(struct cc_sign_ctx, buf));
 	ctx->mech = m;
 	ctx->libctx = libctx;
 	if (m->kind != CC_MECH_RSA_PKCS && m->kind != CC_MECH_RSA_PSS && m->kind != CC_MECH_ECDSA)
@@ -195,9 +197,64 @@ void
 cc_sign_ctx_clear(struct cc_sign_ctx *ctx)
 {
 	EVP_MD_CTX_free(ctx->mdctx);
+	EVP_PKEY_CTX_free(ctx->pctx);
 	EVP_PKEY_free(ctx->pkey);
-	OPENSSL_cleanse(ctx->buf, sizeof(ctx->buf));
-	memset(ctx, 0, sizeof(*ctx));
+	OPENSSL_cleanse(ctx->buf, ctx->buflen <= sizeof(ctx->buf) ? ctx->buflen : sizeof(ctx->buf));
+	memset(ctx, 0, offsetof(struct cc_sign_ctx, buf));
+}
+
+/* The digest pkey_ctx() sets on the context: none for ECDSA (it signs the hash given). */
+static const char *
+ctx_md(const struct cc_sign_ctx *ctx)
+{
+	switch (ctx->mech->kind) {
+	case CC_MECH_RSA_PSS:
+		return ctx->pss_md;
+	case CC_MECH_RSA_PKCS:
+		return ctx->mech->md;
+	default:
+		return NULL;
+	}
+}
+
+static bool
+same_md(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+void
+cc_sign_ctx_adopt(struct cc_sign_ctx *ctx, struct cc_sign_cache *cache)
+{
+	if (cache->pctx == NULL || ctx->pctx != NULL || cache->pkey != ctx->pkey ||
+	    cache->kind != ctx->mech->kind || !same_md(cache->md, ctx_md(ctx)) ||
+	    (cache->kind == CC_MECH_RSA_PSS && cache->pss_salt != ctx->pss_salt))
+		return;
+	ctx->pctx = cache->pctx;	/* the key reference stays with the context's pkey */
+	cache->pctx = NULL;
+	cc_sign_cache_clear(cache);
+}
+
+void
+cc_sign_ctx_stash(struct cc_sign_ctx *ctx, struct cc_sign_cache *cache)
+{
+	if (ctx->pctx == NULL || ctx->pkey == NULL || EVP_PKEY_up_ref(ctx->pkey) != 1)
+		return;
+	cc_sign_cache_clear(cache);
+	cache->pkey = ctx->pkey;
+	cache->kind = ctx->mech->kind;
+	cache->md = ctx_md(ctx);
+	cache->pss_salt = ctx->pss_salt;
+	cache->pctx = ctx->pctx;
+	ctx->pctx = NULL;
+}
+
+void
+cc_sign_cache_clear(struct cc_sign_cache *cache)
+{
+	EVP_PKEY_CTX_free(cache->pctx);
+	EVP_PKEY_free(cache->pkey);
+	memset(cache, 0, sizeof(*cache));
 }
 
 static CK_ULONG
@@ -318,13 +375,17 @@ ecdsa_der_to_raw(const unsigned char *der, size_t len, unsigned char *out, CK_UL
 	return rv;
 }
 
+/*
+ * The context is prepared once (or adopted from the session's cache, see
+ * cc_sign_ctx_adopt) and kept: EVP_PKEY_sign() may be repeated on it. After
+ * a failure it is dropped, so a context in an unknown state is never reused.
+ */
 CK_RV
 cc_sign_ctx_sign(struct cc_sign_ctx *ctx, unsigned char *sig, CK_ULONG *siglen)
 {
 	unsigned char hash[EVP_MAX_MD_SIZE], der[160];
 	const unsigned char *tbs = NULL;
-	size_t tbslen = 0, outlen;
-	EVP_PKEY_CTX *pctx = NULL;
+	size_t tbslen = 0, outlen, hl;
 	bool ec = ctx->mech->kind == CC_MECH_ECDSA;
 	CK_RV rv;
 
@@ -332,8 +393,9 @@ cc_sign_ctx_sign(struct cc_sign_ctx *ctx, unsigned char *sig, CK_ULONG *siglen)
 		goto out;
 	rv = CKR_FUNCTION_FAILED;
 	outlen = ec ? sizeof(der) : cc_sign_ctx_siglen(ctx);
-	if ((pctx = pkey_ctx(ctx, false)) == NULL ||
-	    EVP_PKEY_sign(pctx, ec ? der : sig, &outlen, tbs, tbslen) != 1)
+	if (ctx->pctx == NULL && (ctx->pctx = pkey_ctx(ctx, false)) == NULL)
+		goto out;
+	if (EVP_PKEY_sign(ctx->pctx, ec ? der : sig, &outlen, tbs, tbslen) != 1)
 		goto out;
 	if (ec) {
 		if ((rv = ecdsa_der_to_raw(der, outlen, sig, field_len(ctx->pkey))) != CKR_OK)
@@ -343,10 +405,13 @@ cc_sign_ctx_sign(struct cc_sign_ctx *ctx, unsigned char *sig, CK_ULONG *siglen)
 	*siglen = outlen;
 	rv = CKR_OK;
 out:
-	if (rv == CKR_FUNCTION_FAILED)
+	if (rv == CKR_FUNCTION_FAILED) {
 		util_log_ossl_errors(__func__);
-	OPENSSL_cleanse(hash, sizeof(hash));
-	EVP_PKEY_CTX_free(pctx);
+		EVP_PKEY_CTX_free(ctx->pctx);
+		ctx->pctx = NULL;
+	}
+	hl = ctx->mdctx != NULL ? tbslen : 0;	/* only a finished hash is in @hash */
+	OPENSSL_cleanse(hash, hl);
 	return rv;
 }
 

@@ -38,6 +38,17 @@ session_reset(struct cc_session *s)
 		if (!s->ops[k].busy)
 			cc_session_op_end(s, (enum cc_op_kind)k);
 	find_end(s);
+	cc_sign_cache_clear(&s->sign_cache);
+}
+
+void
+cc_session_drop_sign_caches_locked(struct cc_state *st, CK_SLOT_ID slot)
+{
+	struct cc_session *s;
+
+	for (s = st->sessions; s != NULL; s = s->next)
+		if (s->slot == slot)
+			cc_sign_cache_clear(&s->sign_cache);
 }
 
 /*
@@ -99,9 +110,9 @@ unlink_free(struct cc_state *st, struct cc_session *s)
 	free(s);
 }
 
-CK_RV
-cc_session_lookup_locked(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_session **out,
-			 struct cc_slot **slotp)
+static CK_RV
+lookup(struct cc_state *st, CK_SESSION_HANDLE h, bool cached, struct cc_session **out,
+       struct cc_slot **slotp)
 {
 	struct cc_session *s;
 	struct cc_slot *slot;
@@ -112,7 +123,10 @@ cc_session_lookup_locked(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_ses
 	if (s == NULL)
 		return CKR_SESSION_HANDLE_INVALID;
 	slot = cc_slot_get_locked(st, s->slot);
-	cc_slot_refresh_locked(st, slot);	/* one stat when nothing changed */
+	if (cached)
+		cc_slot_refresh_cached_locked(st, slot);
+	else
+		cc_slot_refresh_locked(st, slot);	/* one stat when nothing changed */
 	if (s->removed) {
 		/* Reported once; from now on the handle is simply invalid. */
 		unlink_free(st, s);
@@ -122,6 +136,20 @@ cc_session_lookup_locked(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_ses
 	if (slotp != NULL)
 		*slotp = slot;
 	return CKR_OK;
+}
+
+CK_RV
+cc_session_lookup_locked(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_session **out,
+			 struct cc_slot **slotp)
+{
+	return lookup(st, h, false, out, slotp);
+}
+
+CK_RV
+cc_session_lookup_signing_locked(struct cc_state *st, CK_SESSION_HANDLE h,
+				 struct cc_session **out, struct cc_slot **slotp)
+{
+	return lookup(st, h, true, out, slotp);
 }
 
 void
@@ -210,6 +238,21 @@ cc_session_op_take(struct cc_session *s, enum cc_op_kind kind, struct cc_op *out
 	return CKR_OK;
 }
 
+/*
+ * Is the key @op signed with still the ready key of its object? Not after a
+ * logout (or logout and login) that happened while @op ran unlocked: such a
+ * key must not be kept in a cache.
+ */
+static bool
+key_live(struct cc_state *st, const struct cc_session *s, const struct cc_op *op)
+{
+	struct cc_slot *slot = cc_slot_get_locked(st, s->slot);
+	const struct cc_object *o = slot != NULL ? cc_object_list_find(slot->objects, op->key)
+						 : NULL;
+
+	return o != NULL && o->pkey != NULL && o->pkey == op->sign.pkey;
+}
+
 void
 cc_session_op_put(struct cc_state *st, CK_SESSION_HANDLE h, enum cc_op_kind kind,
 		  struct cc_op *op, bool end)
@@ -222,6 +265,9 @@ cc_session_op_put(struct cc_state *st, CK_SESSION_HANDLE h, enum cc_op_kind kind
 	if (s == NULL || s->removed || !s->ops[kind].busy || end) {
 		if (s != NULL && s->ops[kind].busy)
 			memset(&s->ops[kind], 0, sizeof(s->ops[kind]));
+		/* Only while the key is still the live one (not logged out meanwhile). */
+		if (s != NULL && !s->removed && kind == CC_OP_SIGN && key_live(st, s, op))
+			cc_sign_ctx_stash(&op->sign, &s->sign_cache);
 		cc_op_clear(op);
 		return;
 	}

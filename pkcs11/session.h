@@ -49,6 +49,7 @@ struct cc_session {
 	bool removed;			/* token went away: next use reports CKR_DEVICE_REMOVED */
 	struct cc_op ops[CC_OP_COUNT];
 	struct cc_find find;
+	struct cc_sign_cache sign_cache;	/* last signing context, for the next C_SignInit */
 };
 
 CK_RV cc_session_open_locked(struct cc_state *st, struct cc_slot *slot, CK_FLAGS flags,
@@ -62,6 +63,10 @@ CK_RV cc_session_open_locked(struct cc_state *st, struct cc_slot *slot, CK_FLAGS
  */
 CK_RV cc_session_lookup_locked(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_session **out,
 			       struct cc_slot **slot);
+
+/* Same for the signing calls: the slot check is cc_slot_refresh_cached_locked(). */
+CK_RV cc_session_lookup_signing_locked(struct cc_state *st, CK_SESSION_HANDLE h,
+				       struct cc_session **out, struct cc_slot **slot);
 
 /* Close one session: its operations end, its session objects are destroyed. */
 void cc_session_close_locked(struct cc_state *st, struct cc_session *s);
@@ -87,7 +92,9 @@ void cc_session_op_end(struct cc_session *s, enum cc_op_kind kind);
  * CKR_OPERATION_ACTIVE if already busy). After the work, with the lock
  * retaken, cc_session_op_put() looks the session up again by handle and
  * either ends the operation (@end) or gives the context back; if the
- * session vanished meanwhile, the context is simply freed.
+ * session vanished meanwhile, the context is simply freed. A signing
+ * operation that ends keeps its prepared EVP_PKEY_CTX in the session's
+ * sign_cache for the next C_SignInit with the same key and parameters.
  */
 CK_RV cc_session_op_take(struct cc_session *s, enum cc_op_kind kind, struct cc_op *out);
 void cc_session_op_put(struct cc_state *st, CK_SESSION_HANDLE h, enum cc_op_kind kind,
@@ -95,5 +102,11 @@ void cc_session_op_put(struct cc_state *st, CK_SESSION_HANDLE h, enum cc_op_kind
 
 /* Free the contents of a detached operation. */
 void cc_op_clear(struct cc_op *op);
+
+/*
+ * Drop the cached signing contexts (and so the key references) of every
+ * session on @slot: at logout, private keys must not outlive the login.
+ */
+void cc_session_drop_sign_caches_locked(struct cc_state *st, CK_SLOT_ID slot);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "pkcs11/session.h"
@@ -61,6 +62,8 @@ cc_slot_logout_locked(struct cc_slot *slot)
 
 	slot->login = CC_LOGIN_NONE;
 	cc_card_key_clear(&slot->key);
+	/* Sessions' prepared signing contexts hold key references too. */
+	cc_session_drop_sign_caches_locked(cc_state_get(), slot->id);
 	for (o = slot->objects; o != NULL; o = o->next) {
 		if (o->uid != 0 && o->pkey != NULL) {
 			EVP_PKEY_free(o->pkey);
@@ -179,6 +182,24 @@ load_card(struct cc_slot *slot, const char *path, struct cc_card_stamp *stamp)
 	return card;
 }
 
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void
+cc_slot_refresh_cached_locked(struct cc_state *st, struct cc_slot *slot)
+{
+	if (slot->card != NULL &&
+	    monotonic_ns() - slot->checked_ns < (uint64_t)CC_PRESENCE_INTERVAL_MS * 1000000u)
+		return;
+	cc_slot_refresh_locked(st, slot);
+}
+
 void
 cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot)
 {
@@ -187,10 +208,13 @@ cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot)
 	char path[PATH_MAX];
 	bool same;
 
-	/* The hot path: one stat, nothing changed. */
+	/* The usual case: one stat, nothing changed. */
 	if (slot->card != NULL && cc_card_stamp(slot->path, &now) == CKR_OK &&
-	    cc_card_stamp_equal(&now, &slot->stamp))
+	    cc_card_stamp_equal(&now, &slot->stamp)) {
+		slot->checked_ns = monotonic_ns();
 		return;
+	}
+	slot->checked_ns = 0;
 	if (cc_card_find_in_reader(slot->reader->dir, path, sizeof(path)) != CKR_OK ||
 	    (card = load_card(slot, path, &now)) == NULL) {
 		if (slot->card != NULL)
@@ -211,7 +235,10 @@ cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot)
 		util_log(LOG_INFO, "card %s inserted in slot %lu (%s)", card->serial,
 			 (unsigned long)slot->id, slot->reader->name);
 	}
-	if (cc_slot_sync_objects_locked(st, slot) != CKR_OK)
+	if (cc_slot_sync_objects_locked(st, slot) != CKR_OK) {
 		util_log(LOG_ERR, "slot %lu: cannot list the objects of card %s",
 			 (unsigned long)slot->id, card->serial);
+		return;
+	}
+	slot->checked_ns = monotonic_ns();
 }

@@ -39,7 +39,18 @@ struct cc_slot {
 	bool pin_busy;				/* a passcode check of this process is in flight */
 	struct cc_card_stamp bad;		/* last image that failed to load (logged once) */
 	bool have_bad;
+	uint64_t checked_ns;			/* CLOCK_MONOTONIC of the last check that found
+						 * the card present and current */
 };
+
+/*
+ * The signing hot path (C_SignInit, C_Sign*) trusts a presence check this
+ * recent instead of doing its own stat (architecture.md "Hot paths": "a
+ * stat, or a cached check with a short interval"). A card removed or
+ * rewritten by another process is noticed by the first signing call after
+ * the interval, and by every other call at once.
+ */
+#define CC_PRESENCE_INTERVAL_MS 100
 
 struct cc_state;
 
@@ -58,6 +69,12 @@ struct cc_slot *cc_slot_get_locked(struct cc_state *st, CK_SLOT_ID id);
  * image is logged and treated as no token.
  */
 void cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot);
+
+/*
+ * Same, but without any I/O when a card was found present and current less
+ * than CC_PRESENCE_INTERVAL_MS ago (one clock read). For the signing calls.
+ */
+void cc_slot_refresh_cached_locked(struct cc_state *st, struct cc_slot *slot);
 
 /* Forget login state: wipe the card key, free ready EVP_PKEYs. */
 void cc_slot_logout_locked(struct cc_slot *slot);

@@ -1,7 +1,9 @@
 /*
  * Readers and cards: removal ends the token's sessions (CKR_DEVICE_REMOVED
  * once, then CKR_SESSION_HANDLE_INVALID) and drops the login; a different
- * card is a different token; C_WaitForSlotEvent with and without blocking,
+ * card is a different token; the signing calls, which trust a presence
+ * check younger than CC_PRESENCE_INTERVAL_MS, notice a removal on the first
+ * call after that interval; C_WaitForSlotEvent with and without blocking,
  * and C_Finalize waking a blocked waiter.
  */
 #include "config.h"
@@ -18,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "pkcs11/slot.h"	/* CC_PRESENCE_INTERVAL_MS */
 #include "tests/module/fixture.h"
 
 static int
@@ -95,6 +98,30 @@ test_replace_with_other_card(void **state)
 }
 
 static void
+test_removal_while_signing(void **state)
+{
+	struct fx *fx = *state;
+	CK_SESSION_HANDLE s1 = fx_open(fx, 0, true), s2 = fx_open(fx, 0, false);
+	CK_MECHANISM m = { CKM_ECDSA, NULL, 0 };
+	CK_BYTE hash[32] = { 1 }, sig[64];
+	CK_ULONG n = sizeof(sig);
+	CK_OBJECT_HANDLE pub, priv;
+
+	fx_gen_ec(fx, s1, false, "01", "Authentication", &pub, &priv);
+	assert_int_equal(fx->p11->C_SignInit(s1, &m, priv), CKR_OK);
+	assert_int_equal(fx->p11->C_Sign(s1, hash, sizeof(hash), sig, &n), CKR_OK);
+	assert_int_equal(fx->p11->C_SignInit(s1, &m, priv), CKR_OK);	/* pending */
+	fx_card_remove(fx, 0, NULL);
+	/* Past the interval the next signing call must look at the reader. */
+	usleep((CC_PRESENCE_INTERVAL_MS + 50) * 1000);
+	n = sizeof(sig);
+	assert_int_equal(fx->p11->C_Sign(s1, hash, sizeof(hash), sig, &n), CKR_DEVICE_REMOVED);
+	assert_int_equal(fx->p11->C_SignInit(s2, &m, priv), CKR_DEVICE_REMOVED);
+	assert_int_equal(fx->p11->C_SignInit(s1, &m, priv), CKR_SESSION_HANDLE_INVALID);
+	assert_true(fx_log_contains(fx, "card " FX_SERIAL_A " removed from slot 0"));
+}
+
+static void
 test_wait_nonblocking(void **state)
 {
 	struct fx *fx = *state;
@@ -161,6 +188,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_remove_and_reinsert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_with_other_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removal_while_signing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_nonblocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_blocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finalize_wakes_waiter, setup, teardown),

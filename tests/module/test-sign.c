@@ -287,6 +287,65 @@ test_ecdsa(void **state)
 	ossl_verify_ec(f->ec3, "SHA384", sig, n);
 }
 
+/*
+ * A session keeps its last prepared signing context for the next operation
+ * with the same key and parameters. Alternating keys, digests and PSS salt
+ * lengths on one session must never sign with a stale context, and a
+ * logout must drop it (the next login builds new keys).
+ */
+static void
+test_context_reuse(void **state)
+{
+	struct sfx *f = *state;
+	CK_RSA_PKCS_PSS_PARAMS p32 = { CKM_SHA256, CKG_MGF1_SHA256, 32 };
+	CK_RSA_PKCS_PSS_PARAMS p0 = { CKM_SHA256, CKG_MGF1_SHA256, 0 };
+	CK_MECHANISM pss32 = { CKM_SHA256_RSA_PKCS_PSS, &p32, sizeof(p32) };
+	CK_MECHANISM pss0 = { CKM_SHA256_RSA_PKCS_PSS, &p0, sizeof(p0) };
+	CK_MECHANISM sha256 = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM sha384 = { CKM_SHA384_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM ec = { CKM_ECDSA_SHA256, NULL, 0 }, ec384 = { CKM_ECDSA_SHA384, NULL, 0 };
+	CK_BYTE sig[512];
+	CK_ULONG n;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		n = sign1(f, &pss32, f->rsa_priv, msg, sizeof(msg), sig);
+		ossl_verify_rsa(f->rsa, "SHA256", true, 32, sig, n);
+		n = sign1(f, &pss32, f->rsa_priv, msg, sizeof(msg), sig);	/* reused */
+		ossl_verify_rsa(f->rsa, "SHA256", true, 32, sig, n);
+		n = sign1(f, &pss0, f->rsa_priv, msg, sizeof(msg), sig);
+		ossl_verify_rsa(f->rsa, "SHA256", true, 0, sig, n);
+		n = sign1(f, &sha256, f->rsa_priv, msg, sizeof(msg), sig);
+		ossl_verify_rsa(f->rsa, "SHA256", false, 0, sig, n);
+		n = sign1(f, &sha384, f->rsa_priv, msg, sizeof(msg), sig);
+		ossl_verify_rsa(f->rsa, "SHA384", false, 0, sig, n);
+		n = sign1(f, &ec, f->ec_priv, msg, sizeof(msg), sig);
+		ossl_verify_ec(f->ec, "SHA256", sig, n);
+		n = sign1(f, &ec, f->ec_priv, msg, sizeof(msg), sig);
+		ossl_verify_ec(f->ec, "SHA256", sig, n);
+		n = sign1(f, &ec384, f->ec3_priv, msg, sizeof(msg), sig);
+		assert_int_equal(n, 96);
+		ossl_verify_ec(f->ec3, "SHA384", sig, n);
+		/* After a logout the old keys are gone; a new login signs again. */
+		assert_int_equal(f->fx->p11->C_Logout(f->s), CKR_OK);
+		assert_int_equal(f->fx->p11->C_SignInit(f->s, &ec, f->ec_priv),
+				 CKR_KEY_HANDLE_INVALID);
+		assert_int_equal(f->fx->p11->C_Login(f->s, CKU_USER, PIN(FX_PIN)), CKR_OK);
+	}
+	/* A second session has its own context; the first still signs. */
+	{
+		CK_SESSION_HANDLE s1 = f->s, s2 = fx_open(f->fx, 0, false);
+
+		f->s = s2;
+		n = sign1(f, &ec, f->ec_priv, msg, sizeof(msg), sig);
+		ossl_verify_ec(f->ec, "SHA256", sig, n);
+		assert_int_equal(f->fx->p11->C_CloseSession(s2), CKR_OK);
+		f->s = s1;
+		n = sign1(f, &ec, f->ec_priv, msg, sizeof(msg), sig);
+		ossl_verify_ec(f->ec, "SHA256", sig, n);
+	}
+}
+
 static void
 test_operation_lifetime(void **state)
 {
@@ -476,6 +535,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rsa_pkcs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rsa_pss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecdsa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_context_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operation_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest, setup, teardown),
