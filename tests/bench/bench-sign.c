@@ -8,8 +8,13 @@
  * usage: bench-sign --module SO --card-rsa LABEL --card-ec LABEL --pin PIN
  *                   --softhsm SO --hsm-label LABEL --hsm-pin PIN
  *                   --rsa-key PEM --ec-key PEM [--seconds S] [--markdown FILE]
+ *                   [--only rsa|ec] [--cpu]
  * The SoftHSM token holds --rsa-key as CKA_ID 01 and --ec-key as CKA_ID 02;
- * each card holds its signing key as CKA_ID 02.
+ * each card holds its signing key as CKA_ID 02. --only measures one key type
+ * (for profiling with perf/callgrind; the default measures both). --cpu adds
+ * a table of CPU time (user + system, of the signing threads) per
+ * signature: unlike the rates it hardly moves when other processes compete
+ * for the cores, so it shows per-call overhead on a busy machine.
  *
  * RSA is measured as CKM_SHA256_RSA_PKCS over 64 bytes (EVP_DigestSign for
  * raw OpenSSL); ECDSA as CKM_ECDSA over a SHA-256 hash (EVP_PKEY_sign),
@@ -23,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -47,7 +53,17 @@ struct job {
 	double seconds;
 	long ops;
 	int failed;
+	double cpu;		/* thread CPU seconds spent in the loop */
 };
+
+static double
+thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static unsigned char msg[64];
 static unsigned char msg_hash[32];	/* SHA-256 of msg, for the ECDSA rows */
@@ -57,7 +73,7 @@ run_openssl(void *arg)
 {
 	struct job *j = arg;
 	unsigned char sig[1024];
-	double until = pc_now() + j->seconds;
+	double until = pc_now() + j->seconds, c0 = thread_cpu();
 
 	while (pc_now() < until) {
 		size_t siglen = sizeof(sig);
@@ -83,6 +99,7 @@ run_openssl(void *arg)
 		}
 		j->ops++;
 	}
+	j->cpu = thread_cpu() - c0;
 	return NULL;
 }
 
@@ -97,7 +114,7 @@ run_p11(void *arg)
 	CK_OBJECT_HANDLE key;
 	unsigned char sig[1024], *in;
 	CK_ULONG siglen, inlen;
-	double until;
+	double until, c0;
 	CK_RV rv;
 
 	if ((rv = fl->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &hs)) != CKR_OK) {
@@ -113,6 +130,7 @@ run_p11(void *arg)
 	in = t->mech == CKM_ECDSA ? msg_hash : msg;
 	inlen = t->mech == CKM_ECDSA ? sizeof(msg_hash) : sizeof(msg);
 	until = pc_now() + j->seconds;
+	c0 = thread_cpu();
 	while (pc_now() < until) {
 		siglen = sizeof(sig);
 		if ((rv = fl->C_SignInit(hs, &mech, key)) != CKR_OK ||
@@ -123,19 +141,23 @@ run_p11(void *arg)
 		}
 		j->ops++;
 	}
+	j->cpu = thread_cpu() - c0;
 out:
 	fl->C_CloseSession(hs);
 	return NULL;
 }
 
-/* Signatures per second with @threads threads; -1 on failure. */
+/*
+ * Signatures per second with @threads threads; -1 on failure. *cpu_us gets
+ * the signing threads' CPU microseconds per signature.
+ */
 static double
-measure(const struct target *t, int threads, double seconds)
+measure(const struct target *t, int threads, double seconds, double *cpu_us)
 {
 	pthread_t th[8];
 	struct job jobs[8];
 	long total = 0;
-	double t0, elapsed;
+	double t0, elapsed, cpu = 0;
 	int i, failed = 0;
 
 	memset(jobs, 0, sizeof(jobs));
@@ -148,9 +170,11 @@ measure(const struct target *t, int threads, double seconds)
 	for (i = 0; i < threads; i++) {
 		pthread_join(th[i], NULL);
 		total += jobs[i].ops;
+		cpu += jobs[i].cpu;
 		failed |= jobs[i].failed;
 	}
 	elapsed = pc_now() - t0;
+	*cpu_us = total > 0 ? cpu * 1e6 / (double)total : 0;
 	return failed ? -1.0 : (double)total / elapsed;
 }
 
@@ -245,6 +269,8 @@ struct opts {
 	const char *module, *card_rsa, *card_ec, *pin, *softhsm, *hsm_label, *hsm_pin;
 	const char *rsa_key, *ec_key, *markdown;
 	double seconds;
+	int only;		/* -1: both key types; 0 RSA; 1 EC */
+	int cpu;		/* also print CPU time per signature */
 };
 
 static int
@@ -254,12 +280,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "module", 1, NULL, 'm' }, { "card-rsa", 1, NULL, 'r' }, { "card-ec", 1, NULL, 'e' },
 		{ "pin", 1, NULL, 'p' }, { "softhsm", 1, NULL, 's' }, { "hsm-label", 1, NULL, 'l' },
 		{ "hsm-pin", 1, NULL, 'P' }, { "rsa-key", 1, NULL, 'R' }, { "ec-key", 1, NULL, 'E' },
-		{ "seconds", 1, NULL, 't' }, { "markdown", 1, NULL, 'o' }, { NULL, 0, NULL, 0 },
+		{ "seconds", 1, NULL, 't' }, { "markdown", 1, NULL, 'o' }, { "only", 1, NULL, 'k' },
+		{ "cpu", 0, NULL, 'c' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->seconds = 2.0;
+	o->only = -1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->module = optarg; break;
@@ -273,6 +301,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'E': o->ec_key = optarg; break;
 		case 't': o->seconds = atof(optarg); break;
 		case 'o': o->markdown = optarg; break;
+		case 'c': o->cpu = 1; break;
+		case 'k':
+			if (strcmp(optarg, "rsa") != 0 && strcmp(optarg, "ec") != 0)
+				return -1;
+			o->only = strcmp(optarg, "ec") == 0;
+			break;
 		default: return -1;
 		}
 	}
@@ -292,7 +326,7 @@ main(int argc, char **argv)
 	CK_SLOT_ID s_rsa, s_ec, s_hsm;
 	static const char *const kname[2] = { "RSA-2048 PKCS#1 v1.5 (SHA-256)",
 					      "ECDSA P-256 (over a SHA-256 hash)" };
-	double rate[2][3][2], lms, ims;
+	double rate[2][3][2], cpu[2][3][2], lms, ims;
 	FILE *md = NULL;
 	int k, i, th, rc = 1;
 
@@ -333,7 +367,9 @@ main(int argc, char **argv)
 	for (k = 0; k < 2; k++)
 		for (th = 0; th < 2; th++)
 			for (i = 0; i < 3; i++) {
-				rate[k][i][th] = measure(&t[k][i], th + 1, o.seconds);
+				if (o.only >= 0 && k != o.only)
+					continue;
+				rate[k][i][th] = measure(&t[k][i], th + 1, o.seconds, &cpu[k][i][th]);
 				if (rate[k][i][th] < 0) {
 					fprintf(stderr, "%s with %s failed\n", kname[k], impl_name[i]);
 					goto out;
@@ -346,13 +382,23 @@ main(int argc, char **argv)
 		fprintf(f, "| key | threads | raw OpenSSL /s | module /s | SoftHSM2 /s | module ÷ OpenSSL | module ÷ SoftHSM2 |\n");
 		fprintf(f, "|---|---|---|---|---|---|---|\n");
 		for (k = 0; k < 2; k++)
-			for (th = 0; th < 2; th++)
+			for (th = 0; th < 2 && (o.only < 0 || k == o.only); th++)
 				fprintf(f, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f |\n", kname[k], th + 1,
 					rate[k][0][th], rate[k][1][th], rate[k][2][th],
 					rate[k][1][th] / rate[k][0][th], rate[k][1][th] / rate[k][2][th]);
+		if (o.cpu) {
+			fprintf(f, "\n| key | threads | raw OpenSSL CPU µs/sig | module CPU µs/sig | SoftHSM2 CPU µs/sig | module ÷ OpenSSL (CPU) |\n");
+			fprintf(f, "|---|---|---|---|---|---|\n");
+			for (k = 0; k < 2; k++)
+				for (th = 0; th < 2 && (o.only < 0 || k == o.only); th++)
+					fprintf(f, "| %s | %d | %.1f | %.1f | %.1f | %.2f |\n", kname[k],
+						th + 1, cpu[k][0][th], cpu[k][1][th], cpu[k][2][th],
+						cpu[k][0][th] / cpu[k][1][th]);
+		}
 		fprintf(f, "\n| measure | value |\n|---|---|\n");
 		for (k = 0; k < 2; k++)
-			fprintf(f, "| module 2-thread ÷ 1-thread, %s | %.2f |\n", kname[k],
+			if (o.only < 0 || k == o.only)
+				fprintf(f, "| module 2-thread ÷ 1-thread, %s | %.2f |\n", kname[k],
 				rate[k][1][1] / rate[k][1][0]);
 		fprintf(f, "| C_Login median (default scrypt KDF) | %.1f ms |\n", lms);
 		fprintf(f, "| C_Initialize + C_GetSlotList median | %.2f ms |\n", ims);
