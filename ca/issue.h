@@ -43,12 +43,16 @@ int ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_
 /*
  * Group commit: issue @n requests and record them with ONE commit, so
  * under durability=full they share one WAL fsync instead of paying one
- * each. Each request is checked, signed and recorded (certificate row and
- * audit entry) inside its own savepoint: a failing request leaves no trace
- * and does not affect the others; res[i] receives its result. Nothing is
+ * each. Each request is checked and signed as by ca_cert_issue(), and its
+ * record (certificate row and audit entry) written in its own savepoint:
+ * a failing request leaves no trace and does not affect the others; res[i]
+ * receives its result. Nothing is
  * handed out before the commit: out[i] is filled (for res[i] == CA_OK) only
  * when the commit succeeded. Returns CA_OK when the commit succeeded, else
  * its error, with nothing recorded and out[] untouched.
+ *
+ * The requests are prepared, then signed back to back, then recorded, so
+ * the token's signing runs uninterrupted (see issue.c).
  */
 int ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
 		       struct ca_issued *out, int *res);
