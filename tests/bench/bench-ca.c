@@ -172,12 +172,16 @@ csrs_load(const char *dir, struct csrset *set)
 		if (strncmp(de->d_name, "csr-", 4) != 0)
 			continue;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			names = realloc(names, cap * sizeof(*names));
-			if (names == NULL)
+			char **nn = realloc(names, (cap ? cap * 2 : 256) * sizeof(*names));
+
+			if (nn == NULL)
 				goto out;
+			names = nn;
+			cap = cap ? cap * 2 : 256;
 		}
-		names[n++] = strdup(de->d_name);
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			goto out;
+		n++;
 	}
 	qsort(names, n, sizeof(*names), name_cmp);
 	set->der = calloc(n, sizeof(*set->der));
@@ -428,6 +432,40 @@ static const char *const ossl_reason[] = {
 	"cessationOfOperation",
 };
 
+/* The index file lists exactly what the registry holds. */
+static int
+index_write(sqlite3 *db, const char *index)
+{
+	sqlite3_stmt *sel = NULL;
+	char rev[32], exp[32];
+	FILE *f = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT serial, revocation_time, revocation_reason, not_after"
+			       " FROM certificates WHERE status = 'revoked' AND issuer ="
+			       " 'authentication'", -1, &sel, NULL) != SQLITE_OK ||
+	    (f = fopen(index, "w")) == NULL)
+		goto out;
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		int reason = sqlite3_column_int(sel, 2);
+		const char *rs = reason > 0 && reason <= 5 ? ossl_reason[reason] : NULL;
+
+		utc(sqlite3_column_int64(sel, 1), rev);
+		utc(sqlite3_column_int64(sel, 3), exp);
+		fprintf(f, "R\t%s\t%s%s%s\t%s\tunknown\t/CN=bench %s\n", exp, rev,
+			rs != NULL ? "," : "", rs != NULL ? rs : "",
+			(const char *)sqlite3_column_text(sel, 0),
+			(const char *)sqlite3_column_text(sel, 0));
+	}
+	rc = fclose(f) == 0 ? 0 : -1;
+	f = NULL;
+out:
+	if (f != NULL)
+		fclose(f);
+	sqlite3_finalize(sel);
+	return rc;
+}
+
 /*
  * Add revoked certificates of the Authentication CA up to @n in total, in
  * one transaction on a connection of our own, and write every revoked one
@@ -439,8 +477,7 @@ crl_populate(const char *state, long n, const char *index)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *ins = NULL, *sel = NULL;
-	char path[4096], serial[40], rev[32], exp[32];
-	FILE *f = NULL;
+	char path[4096], serial[40];
 	long have = 0, i;
 	int rc = -1;
 
@@ -473,31 +510,10 @@ crl_populate(const char *state, long n, const char *index)
 	}
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	/* The index file lists exactly what the registry holds. */
-	sqlite3_finalize(sel);
-	if (sqlite3_prepare_v2(db, "SELECT serial, revocation_time, revocation_reason, not_after"
-			       " FROM certificates WHERE status = 'revoked' AND issuer ="
-			       " 'authentication'", -1, &sel, NULL) != SQLITE_OK ||
-	    (f = fopen(index, "w")) == NULL)
-		goto out;
-	while (sqlite3_step(sel) == SQLITE_ROW) {
-		int reason = sqlite3_column_int(sel, 2);
-
-		utc(sqlite3_column_int64(sel, 1), rev);
-		utc(sqlite3_column_int64(sel, 3), exp);
-		fprintf(f, "R\t%s\t%s%s%s\t%s\tunknown\t/CN=bench %s\n", exp, rev,
-			reason > 0 && reason <= 5 && ossl_reason[reason] ? "," : "",
-			reason > 0 && reason <= 5 && ossl_reason[reason] ? ossl_reason[reason] : "",
-			(const char *)sqlite3_column_text(sel, 0),
-			(const char *)sqlite3_column_text(sel, 0));
-	}
-	rc = fclose(f) == 0 ? 0 : -1;
-	f = NULL;
+	rc = index_write(db, index);
 out:
 	if (rc != 0)
 		fprintf(stderr, "bench-ca: populating %s: %s\n", path, sqlite3_errmsg(db));
-	if (f != NULL)
-		fclose(f);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(sel);
 	sqlite3_close(db);
