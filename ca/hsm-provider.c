@@ -28,6 +28,8 @@
 
 struct hsm_key {
 	struct ca_signer_key *k;
+	OSSL_LIB_CTX *libctx;
+	EVP_MD *sha256;		/* fetched once at import: the digest we always use */
 };
 
 struct hsm_sig {
@@ -42,13 +44,22 @@ struct hsm_sig {
 static void *
 km_new(void *provctx)
 {
-	return calloc(1, sizeof(struct hsm_key));
+	struct hsm_key *hk = calloc(1, sizeof(*hk));
+
+	if (hk != NULL)
+		hk->libctx = provctx;
+	return hk;
 }
 
 static void
 km_free(void *kd)
 {
-	free(kd);
+	struct hsm_key *hk = kd;
+
+	if (hk == NULL)
+		return;
+	EVP_MD_free(hk->sha256);
+	free(hk);
 }
 
 static int
@@ -69,7 +80,11 @@ km_import(void *kd, int selection, const OSSL_PARAM params[])
 	    p->data_size != sizeof(hk->k))
 		return 0;
 	memcpy(&hk->k, p->data, sizeof(hk->k));
-	return hk->k != NULL;
+	/* Fetching per signature showed in profiles; the key never changes
+	 * after import, so neither does this (no lazy state to race on). */
+	if (hk->sha256 == NULL)
+		hk->sha256 = EVP_MD_fetch(hk->libctx, "SHA256", "provider=default");
+	return hk->k != NULL && hk->sha256 != NULL;
 }
 
 static const OSSL_PARAM km_import_list[] = {
@@ -191,6 +206,10 @@ sig_digest_sign_init(void *vc, const char *mdname, void *kd, const OSSL_PARAM pa
 	if (c->k == NULL)
 		return 0;
 	/* Hash with the default provider: the token only sees the digest. */
+	if (hk != NULL && hk->sha256 != NULL && (mdname == NULL || EVP_MD_is_a(hk->sha256, mdname))) {
+		c->md_nid = EVP_MD_get_type(hk->sha256);
+		return EVP_DigestInit_ex2(c->md, hk->sha256, NULL);
+	}
 	md = EVP_MD_fetch(c->libctx, mdname != NULL ? mdname : "SHA256", "provider=default");
 	if (md == NULL)
 		return 0;
@@ -226,6 +245,24 @@ sig_digest_sign_final(void *vc, unsigned char *sig, size_t *siglen, size_t sigsi
 		return 0;
 	*siglen = n;
 	return 1;
+}
+
+/*
+ * One-shot EVP_DigestSign (what X509_sign and X509_CRL_sign call): without
+ * it OpenSSL 3.0 duplicates the whole signing context in
+ * EVP_DigestSignFinal before finishing.
+ */
+static int
+sig_digest_sign(void *vc, unsigned char *sig, size_t *siglen, size_t sigsize,
+		const unsigned char *tbs, size_t tbslen)
+{
+	struct hsm_sig *c = vc;
+
+	if (sig == NULL)
+		return sig_digest_sign_final(vc, NULL, siglen, 0);
+	if (EVP_DigestUpdate(c->md, tbs, tbslen) != 1)
+		return 0;
+	return sig_digest_sign_final(vc, sig, siglen, sigsize);
 }
 
 /* AlgorithmIdentifier for the certificate/CRL: sha256WithRSAEncryption
@@ -282,6 +319,7 @@ static const OSSL_DISPATCH sig_fns[] = {
 	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, (void (*)(void))sig_digest_sign_init },
 	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_UPDATE, (void (*)(void))sig_digest_sign_update },
 	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN_FINAL, (void (*)(void))sig_digest_sign_final },
+	{ OSSL_FUNC_SIGNATURE_DIGEST_SIGN, (void (*)(void))sig_digest_sign },
 	{ OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, (void (*)(void))sig_get_ctx_params },
 	{ OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, (void (*)(void))sig_gettable_ctx_params },
 	{ 0, NULL }
