@@ -24,7 +24,7 @@ CC_INTEGRATION_TESTS = \
 	%D%/integration/test-client-java.sh \
 	%D%/integration/test-client-browser.sh \
 	%D%/integration/test-demo.sh
-EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh %D%/lib/tls.sh \
+EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh %D%/lib/tls.sh %D%/asan-clients.supp \
 	%D%/integration/java/CardSign.java
 
 # Benchmarks: built with the tests, run only by `make bench` (never timed in make check).

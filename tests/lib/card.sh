@@ -56,7 +56,7 @@ cc_client() {
 		_asan=$(${CC_COMPILER:-cc} -print-file-name=libasan.so)
 		_ubsan=$(${CC_COMPILER:-cc} -print-file-name=libubsan.so)
 		LD_PRELOAD="$_asan $_ubsan${LD_PRELOAD:+ $LD_PRELOAD}" \
-		ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+		ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0:suppressions=$top_srcdir/tests/asan-clients.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 			"$@"
 	else
 		"$@"
