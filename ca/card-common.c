@@ -208,7 +208,7 @@ ca_card_refuse(struct ca_card_env *e, const char *action, const char *subject,
 		d->sentence);
 	snprintf(what, sizeof(what), "%s-refused", action);
 	ca_card_audit(e, what, subject != NULL ? subject : "-", kv);
-	return CA_ERR_STATE;
+	return CA_ERR_DENIED;
 }
 
 bool

@@ -72,7 +72,7 @@ int ca_card_view_fill(struct ca_card_env *e, const struct ca_card_rec *rec,
 
 /*
  * Print a refusal (rule and sentence: what to do instead), audit it as
- * "<action>-refused", and return CA_ERR_STATE.
+ * "<action>-refused", and return CA_ERR_DENIED.
  */
 int ca_card_refuse(struct ca_card_env *e, const char *action, const char *subject,
 		   const struct pol_decision *d);

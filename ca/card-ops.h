@@ -5,7 +5,8 @@
  * recoverable (see registry-cards.h).
  *
  * All return 0 or CA_ERR_*; policy refusals print the deciding rule and
- * its sentence (what to do instead) and return CA_ERR_STATE.
+ * its sentence (what to do instead) and return CA_ERR_DENIED; a wrong
+ * passcode is CA_ERR_AUTH.
  */
 #ifndef CC_CA_CARD_OPS_H
 #define CC_CA_CARD_OPS_H

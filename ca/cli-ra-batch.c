@@ -39,7 +39,7 @@ batch_run(const struct cli_cmd *cmd, struct ra_session *s, const char *path, int
 	if (nerr > 0) {
 		fprintf(stderr, "carecard-ca: batch: %s: %u error(s); nothing was changed: fix "
 			"the lines above and run it again\n", path, nerr);
-		r = CA_ERR_BAD_REQUEST;
+		r = CA_ERR_INPUT;
 		goto out;
 	}
 	if (dry) {

@@ -67,7 +67,7 @@ ra_refuse(const struct cli_cmd *cmd, const char *rule, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "carecard-ca: %s: refused by %s: %s\n", cmd->name, rule,
 		refusal.sentence);
-	return CA_ERR_STATE;
+	return CA_ERR_DENIED;
 }
 
 /* "<command>-refused" by the authenticated operator, with rule and reason. */

@@ -65,7 +65,7 @@ int ra_operator_get(struct ca_ctx *ctx, const struct ca_operator_opts *o,
 
 /*
  * Print "carecard-ca: CMD: refused by RULE: SENTENCE" and return
- * CA_ERR_STATE (exit status 8). Every refusal names the rule and says what
+ * CA_ERR_DENIED (exit status 8). Every refusal names the rule and says what
  * to do instead; ra_close() audits it as "CMD-refused" when an operator
  * was authenticated.
  */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,33 +16,59 @@
 #include "common/log.h"
 
 /*
- * Exit statuses: the one table (documented in carecard-ca(1)). Codes not
- * listed (internal, memory, crypto, database, I/O) exit 1.
+ * Exit statuses: the one table (documented in carecard-ca(1) and each
+ * command's page). Codes not listed (internal, memory, crypto, database,
+ * I/O) exit 1. @said_all: the command printed the whole story already (the
+ * usage, the refusal with its rule, each bad input row), so main() adds no
+ * generic last line. Scripts test 8 for a refusal: keep it.
  */
 static const struct {
 	int err;
 	int status;
+	bool said_all;
 } exit_table[] = {
-	{ CA_OK, 0 },
-	{ CA_ERR_USAGE, 2 },
-	{ CA_ERR_NOT_FOUND, 3 },
-	{ CA_ERR_EXISTS, 4 },
-	{ CA_ERR_BAD_REQUEST, 5 },
-	{ CA_ERR_AUDIT, 6 },
-	{ CA_ERR_HSM, 7 },
-	{ CA_ERR_STATE, 8 },
-	{ CA_ERR_PERM, 9 },
+	{ CA_OK, 0, true },
+	{ CA_ERR_USAGE, 2, true },
+	{ CA_ERR_NOT_FOUND, 3, false },
+	{ CA_ERR_EXISTS, 4, false },
+	{ CA_ERR_BAD_REQUEST, 5, false },
+	{ CA_ERR_INPUT, 5, true },
+	{ CA_ERR_AUDIT, 6, false },
+	{ CA_ERR_HSM, 7, false },
+	{ CA_ERR_STATE, 8, false },
+	{ CA_ERR_DENIED, 8, true },
+	{ CA_ERR_PERM, 9, false },
+	{ CA_ERR_AUTH, 9, false },
 };
 
-static int
-exit_status(int err)
+static size_t
+exit_find(int err)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++)
 		if (exit_table[i].err == err)
-			return exit_table[i].status;
-	return 1;
+			break;
+	return i;
+}
+
+static int
+exit_status(int err)
+{
+	size_t i = exit_find(err);
+
+	return i < sizeof(exit_table) / sizeof(exit_table[0]) ? exit_table[i].status : 1;
+}
+
+/* The generic last line, unless the command said everything itself. */
+static void
+exit_report(const struct cli_cmd *cmd, int err)
+{
+	size_t i = exit_find(err);
+
+	if (i < sizeof(exit_table) / sizeof(exit_table[0]) && exit_table[i].said_all)
+		return;
+	fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, ca_strerror(err));
 }
 
 static const struct cli_cmd commands[] = {
@@ -126,8 +153,8 @@ usage_all(FILE *f)
 			fprintf(f, "  %-12s %s\n", group_cmd(g, i)->name, group_cmd(g, i)->summary);
 	fprintf(f, "\nstate directory: --state, else $CARECARD_CA_STATE, else "
 		"$XDG_DATA_HOME/carecard/ca\nexit status: 0 ok, 1 error, 2 usage, 3 not found,"
-		" 4 exists, 5 bad request,\n  6 audit log broken, 7 HSM error, 8 wrong state,"
-		" 9 permission denied\n");
+		" 4 exists, 5 bad request or input,\n  6 audit log broken, 7 HSM error,"
+		" 8 refused (rule or state), 9 not authenticated or permission denied\n");
 }
 
 int
@@ -272,8 +299,8 @@ main(int argc, char **argv)
 	r = cmd->run(argc - 1, argv + 1, &env);
 	if (r == CLI_HELP_SHOWN)
 		r = CA_OK;
-	if (r < 0 && r != CA_ERR_USAGE)
-		fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, ca_strerror(r));
+	if (r < 0)
+		exit_report(cmd, r);
 	free(env.state_buf);
 	return exit_status(r);
 }

@@ -22,6 +22,9 @@ static const struct {
 	{ CA_ERR_AUDIT, "audit log verification failed" },
 	{ CA_ERR_STATE, "not allowed in the current state" },
 	{ CA_ERR_PERM, "permission denied (operator credentials, or a secret file's permissions)" },
+	{ CA_ERR_DENIED, "refused by a rule" },
+	{ CA_ERR_INPUT, "invalid input" },
+	{ CA_ERR_AUTH, "not authenticated (wrong passcode, or a locked card)" },
 };
 
 const char *

@@ -21,6 +21,13 @@ enum {
 	CA_ERR_AUDIT = -11,	/* the audit chain does not verify */
 	CA_ERR_STATE = -12,	/* operation not allowed in the current state */
 	CA_ERR_PERM = -13,	/* insecure permissions on a secret file */
+	/* The command has already said everything for these three: main()
+	 * adds no generic line that could contradict it (cli.c, exit_table). */
+	CA_ERR_DENIED = -14,	/* refused by a policy or separation-of-duties rule;
+				 * the rule and what to do instead are printed */
+	CA_ERR_INPUT = -15,	/* invalid input file or rows; each problem printed */
+	CA_ERR_AUTH = -16,	/* operator or holder not authenticated: wrong or
+				 * locked passcode or SO secret */
 };
 
 /* Static description of @err, never NULL. */

@@ -186,7 +186,7 @@ ca_p11card_init_token(struct ca_p11card *c, const char *so, const char *label)
 		util_log(LOG_ERR, "card %s: the SO secret is refused (%s)", c->serial,
 			 rv == CKR_PIN_LOCKED ? "SO locked"
 			 : "wrong secret: not a card of this CA?");
-		return CA_ERR_PERM;
+		return CA_ERR_AUTH;
 	}
 	if (rv != CKR_OK)
 		return card_fail(c, "C_InitToken", rv);
@@ -217,7 +217,7 @@ ca_p11card_login(struct ca_p11card *c, CK_USER_TYPE who, const char *pin, CK_RV 
 	    rv == CKR_USER_PIN_NOT_INITIALIZED || rv == CKR_PIN_LEN_RANGE) {
 		util_log(LOG_ERR, "card %s: %s login refused (CKR 0x%lx)", c->serial,
 			 who == CKU_SO ? "SO" : "passcode", (unsigned long)rv);
-		return CA_ERR_PERM;
+		return CA_ERR_AUTH;
 	}
 	if (rv != CKR_OK)
 		return card_fail(c, "C_Login", rv);

@@ -60,13 +60,13 @@ int ca_p11card_refresh(struct ca_p11card *c);
 /*
  * C_InitToken with @so (closing our session first): a blank card gets @so
  * as its SO secret; an initialised one is wiped (needs the current @so).
- * CA_ERR_PERM for a wrong or locked SO secret.
+ * CA_ERR_AUTH for a wrong or locked SO secret.
  */
 int ca_p11card_init_token(struct ca_p11card *c, const char *so, const char *label);
 
 /*
  * Log in as @who (CKU_USER or CKU_SO) on a R/W session (opened as needed),
- * logging out whoever was logged in. CA_ERR_PERM for a wrong passcode or a
+ * logging out whoever was logged in. CA_ERR_AUTH for a wrong passcode or a
  * locked card (*rv, if not NULL, gets the module's answer).
  */
 int ca_p11card_login(struct ca_p11card *c, CK_USER_TYPE who, const char *pin, CK_RV *rv);
