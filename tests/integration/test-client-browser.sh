@@ -23,7 +23,7 @@ cc_world
 SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
 mkdir -p "$SHOTS"
 POLICY=$POLICY_DIR/carecard-test-$$.json
-tap_plan 9
+tap_plan 12
 
 cleanup_browser() {
 	[ -n "${chrome_pid:-}" ] && kill "$chrome_pid" 2>/dev/null
@@ -34,8 +34,8 @@ cleanup_browser() {
 }
 trap cleanup_browser EXIT
 
-cc_blank_card 1 && cc_personalise 1 rsa
-tap_is "card personalised" "$?" 0
+cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
+tap_is "an RSA card and an EC P-256 card personalised" "$?" 0
 cc_test_ca
 
 # Chromium on Linux uses the NSS database in ~/.pki/nssdb (our private HOME).
@@ -63,15 +63,15 @@ wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
 	return 1
 }
 
-browse() {	# browse tls1_2|tls1_3 -> page text in $CC_WORK/page-$1.txt
-	_v=$1
+browse() {	# browse tls1_2|tls1_3 CARD -> page text in $CC_WORK/page-$1-$2.txt
+	_v=$1 _card=$2
 	cc_tls_server_start "$_v" || return 1
 	# The signing certificate has no EKU that rules TLS out, so an empty
 	# filter lets Chromium pick it: select the authentication certificate
 	# (in production, by its issuing CA; here both share the test CA).
-	printf '{"AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{\\"SUBJECT\\":{\\"OU\\":\\"authentication\\"}}}"]}\n' \
-		"$CC_TLS_PORT" >"$POLICY"
-	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome-$_v" --no-first-run \
+	printf '{"AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{\\"SUBJECT\\":{\\"OU\\":\\"authentication\\",\\"CN\\":\\"Test Holder %s\\"}}}"]}\n' \
+		"$CC_TLS_PORT" "$_card" >"$POLICY"
+	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome-$_v-$_card" --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-gpu --disable-quic --disable-features=Translate --window-position=0,0 \
 		--window-size=1200,850 "https://127.0.0.1:$CC_TLS_PORT/" >>"$CC_WORK/chrome.log" 2>&1 &
@@ -85,24 +85,28 @@ browse() {	# browse tls1_2|tls1_3 -> page text in $CC_WORK/page-$1.txt
 	xdotool windowfocus --sync "$_page" 2>>"$TAP_LOG"
 	xdotool key --window "$_page" ctrl+a; sleep 0.3
 	xdotool key --window "$_page" ctrl+c; sleep 0.5
-	xclip -o -selection clipboard >"$CC_WORK/page-$_v.txt" 2>>"$TAP_LOG"
+	xclip -o -selection clipboard >"$CC_WORK/page-$_v-$_card.txt" 2>>"$TAP_LOG"
 	# Scroll the certificate into view for the screenshot.
 	xdotool key --window "$_page" ctrl+f; sleep 0.3
 	xdotool type --window "$_page" "Client certificate"; xdotool key --window "$_page" Return Escape
 	sleep 0.5
-	import -window root "$SHOTS/browser-$_v.png" 2>>"$TAP_LOG"
+	import -window root "$SHOTS/browser-$_v-card$_card.png" 2>>"$TAP_LOG"
 	kill "$chrome_pid" 2>/dev/null; wait "$chrome_pid" 2>/dev/null; chrome_pid=
 	cc_tls_server_stop
 	rm -f "$POLICY"
 	return 0
 }
 
-for v in tls1_3 tls1_2; do
-	tap_ok "Chromium loads the page with the card ($v), passcode typed into its dialog" browse $v
-	cc_tls_page_cert "$CC_WORK/page-$v.txt" >"$CC_WORK/seen-$v.pem"
-	tap_is "the page shows the card's authentication certificate ($v)" \
-		"$(cc_cert_fp "$CC_WORK/seen-$v.pem")" "$(cc_cert_fp "$CC_WORK/pki-1-01/cert.pem")"
+# RSA card over TLS 1.3 and 1.2; the EC P-256 card over TLS 1.3.
+for run in "tls1_3 1" "tls1_2 1" "tls1_3 2"; do
+	set -- $run
+	v=$1 card=$2
+	tap_ok "Chromium loads the page with card $card ($v), passcode typed into its dialog" browse $v $card
+	cc_tls_page_cert "$CC_WORK/page-$v-$card.txt" >"$CC_WORK/seen-$v-$card.pem"
+	tap_is "the page shows card $card's authentication certificate ($v)" \
+		"$(cc_cert_fp "$CC_WORK/seen-$v-$card.pem")" "$(cc_cert_fp "$CC_WORK/pki-$card-01/cert.pem")"
 	want=$(echo $v | sed 's/tls1_\(.\)/TLSv1.\1/')
-	tap_like "the page says the connection used $want" "$(cat "$CC_WORK/page-$v.txt")" "Protocol +: $want"
+	tap_like "the page says the connection used $want (card $card)" \
+		"$(cat "$CC_WORK/page-$v-$card.txt")" "Protocol +: $want"
 done
 echo "# screenshots: $SHOTS"
