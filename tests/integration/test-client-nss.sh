@@ -13,7 +13,7 @@ TSTCLNT=$(command -v tstclnt || ls /usr/lib/nss/tstclnt /usr/lib/*/nss/tstclnt 2
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
 cc_world
-tap_plan 12
+tap_plan 13
 
 cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
 tap_is "an RSA card and an EC card personalised" "$?" 0
@@ -44,6 +44,11 @@ tap_ok "cmsutil -S with the signing key: openssl cms -verify accepts it" \
 	openssl cms -verify -inform DER -in "$CC_WORK/rx.p7m" -CAfile "$CC_CA_DIR/ca.pem" \
 		-purpose any -out "$CC_WORK/rx.out"
 tap_ok "the verified content is the prescription" cmp "$CC_WORK/rx.out" "$CC_WORK/rx.txt"
+cc_client cmsutil -S -d "$db" -N "Test Holder 2:signing" -Y NONE -G -f "$CC_WORK/pin.txt" \
+	-i "$CC_WORK/rx.txt" -o "$CC_WORK/rx-ec.p7m" >>"$TAP_LOG" 2>&1
+tap_ok "cmsutil -S with the EC card's signing key: openssl cms -verify accepts it" \
+	openssl cms -verify -inform DER -in "$CC_WORK/rx-ec.p7m" -CAfile "$CC_CA_DIR/ca.pem" \
+		-purpose any -out "$CC_WORK/rx-ec.out"
 
 tstclnt_login() {	# VERSION(1.2|1.3) CARD
 	[ "$1" = 1.2 ] && v=tls1_2 || v=tls1_3

@@ -13,7 +13,7 @@ command -v gnutls-cli >/dev/null || tap_skip_all "gnutls-cli (gnutls-bin) not in
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
 cc_world
-tap_plan 8
+tap_plan 9
 
 cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
 tap_is "an RSA card and an EC card personalised" "$?" 0
@@ -58,7 +58,8 @@ CC_TLS_SIGALGS=
 
 # curl through the libp11 engine (module named in a private OpenSSL config).
 ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
-curl_login() {	# curl_login VERSION
+curl_login() {	# curl_login VERSION [CARD]
+	_card=${2:-1}
 	cc_tls_server_start "$1" || return 1
 	cat >"$CC_WORK/openssl.cnf" <<CNF
 openssl_conf = conf
@@ -74,8 +75,8 @@ init = 0
 CNF
 	rm -f "$CC_WORK/page"
 	OPENSSL_CONF=$CC_WORK/openssl.cnf cc_client curl -sS --engine pkcs11 \
-		--cert-type ENG --cert "pkcs11:token=Test%20Holder%201;id=%01;type=cert" \
-		--key-type ENG --key "pkcs11:token=Test%20Holder%201;id=%01;type=private" \
+		--cert-type ENG --cert "pkcs11:token=Test%20Holder%20$_card;id=%01;type=cert" \
+		--key-type ENG --key "pkcs11:token=Test%20Holder%20$_card;id=%01;type=private" \
 		--cacert "$CC_CA_DIR/ca.pem" "--$(echo "$1" | sed 's/tls1_\(.\)/tlsv1.\1/')" \
 		"https://127.0.0.1:$CC_TLS_PORT/" -o "$CC_WORK/page" 2>>"$TAP_LOG"
 	_rc=$?
@@ -83,7 +84,7 @@ CNF
 	[ $_rc -eq 0 ] || return 1
 	grep -q "Protocol  *: $(echo "$1" | sed 's/tls1_\(.\)/TLSv1.\1/')" "$CC_WORK/page" || return 1
 	cc_tls_page_cert "$CC_WORK/page" >"$CC_WORK/seen.pem"
-	[ "$(cc_cert_fp "$CC_WORK/seen.pem")" = "$(cc_cert_fp "$CC_WORK/pki-1-01/cert.pem")" ]
+	[ "$(cc_cert_fp "$CC_WORK/seen.pem")" = "$(cc_cert_fp "$CC_WORK/pki-$_card-01/cert.pem")" ]
 }
 curl_skip=
 command -v curl >/dev/null && [ -n "$ENGINE" ] || curl_skip="curl or libengine-pkcs11-openssl not installed"
@@ -95,7 +96,9 @@ command -v curl >/dev/null && [ -n "$ENGINE" ] || curl_skip="curl or libengine-p
 if [ -n "$curl_skip" ]; then
 	tap_skip "curl with the pkcs11 engine, TLS 1.2" "$curl_skip"
 	tap_skip "curl with the pkcs11 engine, TLS 1.3" "$curl_skip"
+	tap_skip "curl with the pkcs11 engine, TLS 1.3, EC card" "$curl_skip"
 else
 	tap_ok "curl (libp11 engine), TLS 1.2: server saw the card's certificate" curl_login tls1_2
 	tap_ok "curl (libp11 engine), TLS 1.3: server saw the card's certificate" curl_login tls1_3
+	tap_ok "curl (libp11 engine), TLS 1.3, EC card: server saw the card's certificate" curl_login tls1_3 2
 fi
