@@ -54,25 +54,23 @@ cli_audit(int argc, char **argv, struct cli_env *env)
 	struct show_state st = { 0, 0 };
 	struct ca_ctx *ctx = NULL;
 	const char *what;
-	int c, h, r;
+	char **rest;
+	struct cli_args g;
+	int c, r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if (c == 'l')
 			st.limit = strtol(optarg, NULL, 10);
 	}
-	if (optind != argc - 1)
+	if (g.r != CA_OK)
+		return g.r;
+	if (cli_args_operands(&g, &rest) != 1)
 		return cli_usage(cmd, "expected 'verify' or 'show'");
-	what = argv[optind];
+	what = rest[0];
 	if (strcmp(what, "verify") != 0 && strcmp(what, "show") != 0)
 		return cli_usage(cmd, "unknown audit action '%s'", what);
-	if ((r = cli_env_finish(env)) != CA_OK ||
-	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+	if ((r = cli_ctx_open(env, false, &ctx)) != CA_OK)
 		return r;
 	if (strcmp(what, "verify") == 0)
 		r = audit_verify(ctx);

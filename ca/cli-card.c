@@ -85,22 +85,16 @@ opts_parse(int argc, char **argv, struct cli_env *env, const struct cli_cmd *cmd
 		{ "bootstrap", no_argument, NULL, O_BOOTSTRAP },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if ((r = opt_one(c, optarg, cmd, o)) != CA_OK)
 			return r;
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	return CA_OK;
+	return cli_args_end(&g);
 }
 
 /* Open the CA and, unless @no_operator, authenticate the operator. */
@@ -110,9 +104,8 @@ env_open(struct cli_env *env, const struct cli_cmd *cmd, const struct card_cli *
 {
 	int r;
 
-	if (!no_operator && o->op_reader == 0)
-		return cli_usage(cmd, "--operator-reader is required (the operator's own card)");
-	if ((r = cli_env_finish(env)) != CA_OK ||
+	if ((!no_operator && (r = cli_need_operator(cmd, o->op_reader)) != CA_OK) ||
+	    (r = cli_env_finish(env)) != CA_OK ||
 	    (r = ca_card_env_open(e, env->state, o->policy, o->module)) != CA_OK)
 		return r;
 	e->ctx->actor = env->actor;
@@ -135,8 +128,9 @@ issue_like(int argc, char **argv, struct cli_env *env, const char *name)
 		return r;
 	if (o.reader == 0)
 		return cli_usage(cmd, "--reader is required");
-	if (strcmp(name, "repair") != 0 && o.holder == NULL)
-		return cli_usage(cmd, "--holder is required");
+	if (strcmp(name, "repair") != 0 &&
+	    (r = cli_require(cmd, "--holder", o.holder, NULL)) != CA_OK)
+		return r;
 	if (strcmp(name, "tac-activate") == 0 &&
 	    (o.period == NULL || pol_duration_parse(o.period, &period) != POL_OK || period <= 0 ||
 	     o.reason == NULL))

@@ -33,16 +33,12 @@ cli_init(int argc, char **argv, struct cli_env *env)
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("init");
 	struct ca_init_opts o;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		switch (c) {
 		case 'm': o.hsm_module = optarg; break;
 		case 't': o.token = optarg; break;
@@ -66,11 +62,11 @@ cli_init(int argc, char **argv, struct cli_env *env)
 			break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (o.manager_uuid == NULL || o.manager_name == NULL)
-		return cli_usage(cmd, "--manager-uuid and --manager-name are required");
-	if ((r = cli_env_finish(env)) != CA_OK)
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--manager-uuid", o.manager_uuid, "--manager-name",
+			     o.manager_name, NULL)) != CA_OK ||
+	    (r = cli_env_finish(env)) != CA_OK)
 		return r;
 	o.dir = env->state;
 	o.now = time(NULL);
@@ -116,15 +112,11 @@ cli_person_add(int argc, char **argv, struct cli_env *env)
 	struct ca_person p = { NULL, NULL, NULL, NULL };
 	struct ca_ctx *ctx = NULL;
 	const char *role = NULL;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		switch (c) {
 		case 'u': p.uuid = optarg; break;
 		case 'n': p.name = optarg; break;
@@ -133,14 +125,11 @@ cli_person_add(int argc, char **argv, struct cli_env *env)
 		case 'r': role = optarg; break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (p.uuid == NULL || p.name == NULL)
-		return cli_usage(cmd, "--uuid and --name are required");
-	if ((r = cli_env_finish(env)) != CA_OK ||
-	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+	if ((r = cli_args_end(&g)) != CA_OK)
 		return r;
-	ctx->actor = env->actor;
+	if ((r = cli_require(cmd, "--uuid", p.uuid, "--name", p.name, NULL)) != CA_OK ||
+	    (r = cli_ctx_open(env, false, &ctx)) != CA_OK)
+		return r;
 	r = person_add(ctx, &p, role, time(NULL));
 	ca_ctx_free(ctx);
 	return r;
@@ -179,15 +168,11 @@ cli_card_add(int argc, char **argv, struct cli_env *env)
 	const struct cli_cmd *cmd = cli_cmd_find("card-add");
 	const char *serial = NULL, *holder = NULL;
 	struct ca_ctx *ctx = NULL;
-	int c, h, r, tac = 0;
+	struct cli_args g;
+	int c, r, tac = 0;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if (c == 's')
 			serial = optarg;
 		else if (c == 'H')
@@ -195,14 +180,11 @@ cli_card_add(int argc, char **argv, struct cli_env *env)
 		else if (c == 't')
 			tac = 1;
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (serial == NULL)
-		return cli_usage(cmd, "--serial is required");
-	if ((r = cli_env_finish(env)) != CA_OK ||
-	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+	if ((r = cli_args_end(&g)) != CA_OK)
 		return r;
-	ctx->actor = env->actor;
+	if ((r = cli_require(cmd, "--serial", serial, NULL)) != CA_OK ||
+	    (r = cli_ctx_open(env, false, &ctx)) != CA_OK)
+		return r;
 	r = card_add(ctx, serial, tac, holder, time(NULL));
 	ca_ctx_free(ctx);
 	return r;

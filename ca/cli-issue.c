@@ -40,9 +40,8 @@ issue(struct cli_env *env, struct ca_issue_req *req, const char *csr_path, const
 	req->csr = csr;
 	req->csrlen = csrlen;
 	req->now = time(NULL);
-	if ((r = ca_ctx_open(env->state, &ctx)) != CA_OK)
+	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
 		goto out;
-	ctx->actor = env->actor;
 	if ((r = ca_cert_issue(ctx, req, &c)) != CA_OK)
 		goto out;
 	/* Recorded already: a failed write loses only this copy of the file. */
@@ -74,16 +73,12 @@ cli_issue_cert(int argc, char **argv, struct cli_env *env)
 	const struct cli_cmd *cmd = cli_cmd_find("issue-cert");
 	struct ca_issue_req req;
 	const char *csr = NULL, *out = NULL;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&req, 0, sizeof(req));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		switch (c) {
 		case 'p': req.profile = optarg; break;
 		case 'c': csr = optarg; break;
@@ -98,11 +93,10 @@ cli_issue_cert(int argc, char **argv, struct cli_env *env)
 			break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (req.profile == NULL || csr == NULL || req.holder == NULL || out == NULL)
-		return cli_usage(cmd, "--profile, --csr, --holder and --out are required");
-	if ((r = cli_env_finish(env)) != CA_OK)
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--profile", req.profile, "--csr", csr, "--holder", req.holder,
+			     "--out", out, NULL)) != CA_OK)
 		return r;
 	return issue(env, &req, csr, out);
 }

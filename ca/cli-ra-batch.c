@@ -68,27 +68,25 @@ cli_ra_batch(int argc, char **argv, struct cli_env *env)
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("batch");
 	struct ra_session s;
-	int c, h, r, dry = 0;
+	struct cli_args g;
+	char **rest;
+	int c, r, dry = 0;
 
 	memset(&s, 0, sizeof(s));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
-		    (h = ra_operator_opt(c, optarg, cmd, &s)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (ra_args_next(&g, &s, &c)) {
 		if (c == 'n')
 			dry = 1;
 	}
-	if (argc - optind != 2 || strcmp(argv[optind], "import") != 0)
+	if (g.r != CA_OK)
+		return g.r;
+	if (cli_args_operands(&g, &rest) != 2 || strcmp(rest[0], "import") != 0)
 		return cli_usage(cmd, "usage: batch import FILE.csv");
 	/* A dry run only reads (like the reports), so it needs no operator card:
 	 * a card login is itself audited, and a dry run must change nothing. */
 	if ((r = ra_open(env, cmd, false, !dry, &s)) == CA_OK &&
 	    (dry || (r = ra_need_manager(cmd, &s, "a batch update")) == CA_OK))
-		r = batch_run(cmd, &s, argv[optind + 1], dry);
+		r = batch_run(cmd, &s, rest[1], dry);
 	ra_close(&s);
 	return r;
 }

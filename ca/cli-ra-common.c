@@ -46,6 +46,22 @@ ra_operator_opt(int c, const char *arg, const struct cli_cmd *cmd, struct ra_ses
 	return 0;
 }
 
+bool
+ra_args_next(struct cli_args *g, struct ra_session *s, int *c)
+{
+	int h;
+
+	while (cli_args_next(g, c)) {
+		if ((h = ra_operator_opt(*c, optarg, g->cmd, s)) == 0)
+			return true;
+		if (h < 0) {
+			g->r = h;
+			return false;
+		}
+	}
+	return false;
+}
+
 /*
  * The last refusal of this process (one command per process, single
  * threaded), so ra_close() can audit it once the operator is known: a
@@ -165,18 +181,13 @@ ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
 {
 	int r;
 
-	if (operator && s->oo.reader == 0)
-		return cli_usage(cmd, "--operator-reader is required: the operator "
-				 "authenticates with their own card");
-	if ((r = cli_env_finish(env)) != CA_OK)
+	if (operator && (r = cli_need_operator(cmd, s->oo.reader)) != CA_OK)
 		return r;
 	/* Operator login verifies the card's signature through the CA context's
 	 * provider, so it needs the fully opened CA, not only the registry. */
-	r = hsm || operator ? ca_ctx_open(env->state, &s->ctx)
-			    : ca_ctx_open_registry(env->state, &s->ctx);
-	if (r != CA_OK || (r = policy_open(s)) != CA_OK)
+	if ((r = cli_ctx_open(env, hsm || operator, &s->ctx)) != CA_OK ||
+	    (r = policy_open(s)) != CA_OK)
 		return r;
-	s->ctx->actor = env->actor;
 	if (!operator)
 		return CA_OK;
 	if ((r = ra_operator_get(s->ctx, &s->oo, &s->op)) != CA_OK) {

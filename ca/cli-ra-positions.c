@@ -35,17 +35,12 @@ parse(int argc, char **argv, struct cli_env *env, const struct cli_cmd *cmd,
 		{ "to", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int c, h;
+	struct cli_args g;
+	int c, r;
 
 	memset(a, 0, sizeof(*a));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
-		    (h = ra_operator_opt(c, optarg, cmd, s)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (ra_args_next(&g, s, &c)) {
 		switch (c) {
 		case 'o': a->ods = optarg; break;
 		case 'n': a->name = optarg; break;
@@ -56,8 +51,8 @@ parse(int argc, char **argv, struct cli_env *env, const struct cli_cmd *cmd,
 		case 't': a->to = optarg; break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
 	if ((a->ods != NULL && ca_ods_check(a->ods) != CA_OK) ||
 	    (a->from != NULL && ca_ods_check(a->from) != CA_OK) ||
 	    (a->to != NULL && ca_ods_check(a->to) != CA_OK))
@@ -157,8 +152,9 @@ position_cmd(int argc, char **argv, struct cli_env *env, const char *name, bool 
 	memset(&s, 0, sizeof(s));
 	if ((r = parse(argc, argv, env, cmd, &s, &a)) != CA_OK)
 		return r;
-	if (a.holder == NULL || a.role == NULL || a.ods == NULL)
-		return cli_usage(cmd, "--holder, --role and --ods are required");
+	if ((r = cli_require(cmd, "--holder", a.holder, "--role", a.role, "--ods", a.ods,
+			     NULL)) != CA_OK)
+		return r;
 	if ((r = ra_open(env, cmd, false, true, &s)) == CA_OK)
 		r = position_change(cmd, &s, &a, add);
 	ra_close(&s);

@@ -158,17 +158,12 @@ cli_ra_register(int argc, char **argv, struct cli_env *env)
 	struct ca_person p = { NULL, NULL, NULL, NULL };
 	const char *sponsor = NULL, *position = NULL;
 	char role[CA_ROLE_NAME_MAX], ods[CA_ODS_MAX + 1];
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&s, 0, sizeof(s));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
-		    (h = ra_operator_opt(c, optarg, cmd, &s)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (ra_args_next(&g, &s, &c)) {
 		switch (c) {
 		case 'u': p.uuid = optarg; break;
 		case 'n': p.name = optarg; break;
@@ -178,10 +173,11 @@ cli_ra_register(int argc, char **argv, struct cli_env *env)
 		case 'p': position = optarg; break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (p.uuid == NULL || p.name == NULL || sponsor == NULL || position == NULL)
-		return cli_usage(cmd, "--uuid, --name, --sponsor and --position are required");
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--uuid", p.uuid, "--name", p.name, "--sponsor", sponsor,
+			     "--position", position, NULL)) != CA_OK)
+		return r;
 	if (ca_uuid_check(p.uuid) != CA_OK || ca_uuid_check(sponsor) != CA_OK)
 		return cli_usage(cmd, "a UUID is 12 digits");
 	if (*p.name == '\0')
@@ -277,17 +273,12 @@ cli_ra_verify_identity(int argc, char **argv, struct cli_env *env)
 	const char *docs = NULL;
 	long long id = 0;
 	char *end;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&s, 0, sizeof(s));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
-		    (h = ra_operator_opt(c, optarg, cmd, &s)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (ra_args_next(&g, &s, &c)) {
 		if (c == 'r') {
 			id = strtoll(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || id <= 0)
@@ -296,8 +287,8 @@ cli_ra_verify_identity(int argc, char **argv, struct cli_env *env)
 			docs = optarg;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
 	if (id == 0 || docs == NULL)
 		return cli_usage(cmd, "--request and --documents are required");
 	if ((r = ra_open(env, cmd, false, true, &s)) == CA_OK)

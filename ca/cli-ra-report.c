@@ -53,19 +53,16 @@ cli_ra_report(int argc, char **argv, struct cli_env *env)
 	struct ra_session s;
 	struct ca_table t;
 	long days = -1;
+	char **rest;
 	char *end;
 	size_t i;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&s, 0, sizeof(s));
 	memset(&t, 0, sizeof(t));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if (c == 'f' && ca_report_format_parse(optarg, &f) != CA_OK)
 			return cli_usage(cmd, "--format is table, csv or json");
 		if (c == 'd') {
@@ -74,13 +71,15 @@ cli_ra_report(int argc, char **argv, struct cli_env *env)
 				return cli_usage(cmd, "bad --days '%s' (0-3650)", optarg);
 		}
 	}
-	if (optind + 1 != argc)
+	if (g.r != CA_OK)
+		return g.r;
+	if (cli_args_operands(&g, &rest) != 1)
 		return cli_usage(cmd, "name one report");
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(argv[optind], kinds[i]) == 0)
+		if (strcmp(rest[0], kinds[i]) == 0)
 			break;
 	if (i == sizeof(kinds) / sizeof(kinds[0]))
-		return cli_usage(cmd, "unknown report '%s'", argv[optind]);
+		return cli_usage(cmd, "unknown report '%s'", rest[0]);
 	if ((days >= 0) != (i == 0))
 		return cli_usage(cmd, "--days goes with (and only with) 'expiring'");
 	if ((r = ra_open(env, cmd, false, false, &s)) == CA_OK &&
@@ -137,17 +136,13 @@ cli_ra_crl_publish(int argc, char **argv, struct cli_env *env)
 	const struct cli_cmd *cmd = cli_cmd_find("crl-publish");
 	struct ca_ctx *ctx = NULL;
 	const char *dir = NULL;
-	int c, h, r, delta = 0, days = 0, e;
+	struct cli_args g;
+	int c, r, delta = 0, days = 0, e;
 	size_t i;
 	char *end;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if (c == 'o')
 			dir = optarg;
 		else if (c == 'D')
@@ -159,17 +154,16 @@ cli_ra_crl_publish(int argc, char **argv, struct cli_env *env)
 						 optarg);
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (dir == NULL)
-		return cli_usage(cmd, "--dir is required");
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--dir", dir, NULL)) != CA_OK)
+		return r;
 	if ((e = util_mkdir_p(dir, 0755)) != 0) {
 		fprintf(stderr, "carecard-ca: %s: %s\n", dir, strerror(-e));
 		return CA_ERR_IO;
 	}
-	if ((r = cli_env_finish(env)) != CA_OK || (r = ca_ctx_open(env->state, &ctx)) != CA_OK)
+	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
 		return r;
-	ctx->actor = env->actor;
 	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
 		r = publish_one(ctx, dir, issuers[i], delta, days);
 	ca_ctx_free(ctx);

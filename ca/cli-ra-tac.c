@@ -126,17 +126,12 @@ cli_ra_tac_add(int argc, char **argv, struct cli_env *env)
 	const char *serial = NULL, *custodian = NULL, *positions = NULL;
 	struct tac_positions tp;
 	struct ra_session s;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&s, 0, sizeof(s));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
-		    (h = ra_operator_opt(c, optarg, cmd, &s)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (ra_args_next(&g, &s, &c)) {
 		if (c == 's')
 			serial = optarg;
 		else if (c == 'c')
@@ -144,10 +139,11 @@ cli_ra_tac_add(int argc, char **argv, struct cli_env *env)
 		else if (c == 'p')
 			positions = optarg;
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (serial == NULL || custodian == NULL || positions == NULL)
-		return cli_usage(cmd, "--serial, --custodian and --positions are required");
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--serial", serial, "--custodian", custodian, "--positions",
+			     positions, NULL)) != CA_OK)
+		return r;
 	if (*serial == '\0' || strspn(serial, "0123456789") != strlen(serial) ||
 	    strlen(serial) > 32)
 		return cli_usage(cmd, "a card serial is digits");
@@ -173,23 +169,18 @@ cli_ra_tac_list(int argc, char **argv, struct cli_env *env)
 	enum ca_report_format f = CA_REPORT_TABLE;
 	struct ca_table t;
 	struct ca_ctx *ctx = NULL;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&t, 0, sizeof(t));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if (c == 'f' && ca_report_format_parse(optarg, &f) != CA_OK)
 			return cli_usage(cmd, "--format is table, csv or json");
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if ((r = cli_env_finish(env)) != CA_OK ||
-	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_ctx_open(env, false, &ctx)) != CA_OK)
 		return r;
 	if ((r = ca_reg_tac_table(ctx->reg, &t)) == CA_OK)
 		r = ca_table_write(&t, f, stdout);
@@ -259,17 +250,12 @@ cli_ra_tac_use(int argc, char **argv, struct cli_env *env)
 	const struct cli_cmd *cmd = cli_cmd_find("tac-use");
 	const char *serial = NULL, *holder = NULL, *note = NULL;
 	struct ra_session s;
-	int c, h, r;
+	struct cli_args g;
+	int c, r;
 
 	memset(&s, 0, sizeof(s));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0 ||
-		    (h = ra_operator_opt(c, optarg, cmd, &s)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (ra_args_next(&g, &s, &c)) {
 		if (c == 's')
 			serial = optarg;
 		else if (c == 'H')
@@ -277,8 +263,8 @@ cli_ra_tac_use(int argc, char **argv, struct cli_env *env)
 		else if (c == 'n')
 			note = optarg;
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
 	if (serial == NULL || holder == NULL || note == NULL || *note == '\0')
 		return cli_usage(cmd, "--serial, --holder and a non-empty --note are required");
 	if (ca_uuid_check(holder) != CA_OK)

@@ -47,6 +47,10 @@ struct ra_session {
  */
 int ra_operator_opt(int c, const char *arg, const struct cli_cmd *cmd, struct ra_session *s);
 
+/* cli_args_next() that also takes the operator options (RA_OPERATOR_OPTIONS,
+ * which @g's table lists) into @s. */
+bool ra_args_next(struct cli_args *g, struct ra_session *s, int *c);
+
 /*
  * Open the CA registry (and the HSM if @hsm) and the policy; with
  * @operator, authenticate the operator at s->oo.reader (CA_ERR_USAGE if no

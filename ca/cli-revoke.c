@@ -29,30 +29,24 @@ cli_revoke(int argc, char **argv, struct cli_env *env)
 	const struct cli_cmd *cmd = cli_cmd_find("revoke");
 	struct ca_ctx *ctx = NULL;
 	const char *serial = NULL, *reason = NULL;
-	int c, h, code, r;
+	struct cli_args g;
+	int c, code, r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		if (c == 's')
 			serial = optarg;
 		else if (c == 'r')
 			reason = optarg;
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (serial == NULL || reason == NULL)
-		return cli_usage(cmd, "--serial and --reason are required");
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--serial", serial, "--reason", reason, NULL)) != CA_OK)
+		return r;
 	if (ca_revoke_reason_parse(reason, &code) != CA_OK || code == 8)
 		return cli_usage(cmd, "unknown revocation reason '%s'", reason);
-	if ((r = cli_env_finish(env)) != CA_OK ||
-	    (r = ca_ctx_open_registry(env->state, &ctx)) != CA_OK)
+	if ((r = cli_ctx_open(env, false, &ctx)) != CA_OK)
 		return r;
-	ctx->actor = env->actor;
 	r = ca_cert_revoke(ctx, serial, code, time(NULL));
 	ca_ctx_free(ctx);
 	return r;
@@ -82,9 +76,8 @@ crl_run(struct cli_env *env, const struct ca_crl_opts *o, const char *out, int a
 	long number = 0;
 	int r;
 
-	if ((r = ca_ctx_open(env->state, &ctx)) != CA_OK)
+	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
 		return r;
-	ctx->actor = env->actor;
 	if ((r = ca_crl_generate(ctx, o, &der, &len, &number)) != CA_OK)
 		goto out;
 	snprintf(rel, sizeof(rel), "crl/%s%s.crl%s", o->issuer, o->delta ? "-delta" : "",
@@ -117,17 +110,13 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 	const struct cli_cmd *cmd = cli_cmd_find("crl");
 	struct ca_crl_opts o;
 	const char *out = NULL;
-	int c, h, r, as_der = 0;
+	struct cli_args g;
+	int c, r, as_der = 0;
 	char *end;
 
 	memset(&o, 0, sizeof(o));
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if ((h = cli_common_opt(c, optarg, cmd, env)) != 0) {
-			if (h < 0 || h == CLI_HELP_SHOWN)
-				return h;
-			continue;
-		}
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
 		switch (c) {
 		case 'i': o.issuer = optarg; break;
 		case 'o': out = optarg; break;
@@ -140,11 +129,9 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 			break;
 		}
 	}
-	if (optind != argc)
-		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (o.issuer == NULL)
-		return cli_usage(cmd, "--issuer is required");
-	if ((r = cli_env_finish(env)) != CA_OK)
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--issuer", o.issuer, NULL)) != CA_OK)
 		return r;
 	o.now = time(NULL);
 	return crl_run(env, &o, out, as_der);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ca/cli.h"
+#include "ca/ctx.h"
 #include "ca/error.h"
 #include "common/log.h"
 
@@ -189,6 +190,95 @@ cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd, struct cli_env
 		return CA_ERR_USAGE;
 	}
 	return 0;
+}
+
+void
+cli_args_start(struct cli_args *g, int argc, char **argv, const struct cli_cmd *cmd,
+	       struct cli_env *env, const struct option *opts)
+{
+	g->argc = argc;
+	g->argv = argv;
+	g->cmd = cmd;
+	g->env = env;
+	g->opts = opts;
+	g->r = CA_OK;
+	optind = 0;	/* argv[0] is the command name; 0 also resets getopt */
+}
+
+bool
+cli_args_next(struct cli_args *g, int *c)
+{
+	int h;
+
+	while (g->r == CA_OK && (*c = getopt_long(g->argc, g->argv, "", g->opts, NULL)) != -1) {
+		if ((h = cli_common_opt(*c, optarg, g->cmd, g->env)) == 0)
+			return true;
+		if (h < 0 || h == CLI_HELP_SHOWN)
+			g->r = h;
+	}
+	return false;
+}
+
+int
+cli_args_end(struct cli_args *g)
+{
+	if (g->r == CA_OK && optind != g->argc)
+		return cli_usage(g->cmd, "unexpected argument '%s'", g->argv[optind]);
+	return g->r;
+}
+
+int
+cli_args_operands(const struct cli_args *g, char ***first)
+{
+	*first = g->argv + optind;
+	return g->argc - optind;
+}
+
+int
+cli_require(const struct cli_cmd *cmd, ...)
+{
+	const char *names[8], *name;
+	size_t n = 0, i;
+	bool missing = false;
+	char msg[256] = "";
+	va_list ap;
+
+	va_start(ap, cmd);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		if (va_arg(ap, const void *) == NULL)
+			missing = true;
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = name;
+	}
+	va_end(ap);
+	if (!missing)
+		return CA_OK;
+	for (i = 0; i < n; i++)
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s%s",
+			 i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
+	return cli_usage(cmd, "%s %s required", msg, n == 1 ? "is" : "are");
+}
+
+int
+cli_need_operator(const struct cli_cmd *cmd, unsigned reader)
+{
+	if (reader != 0)
+		return CA_OK;
+	return cli_usage(cmd, "--operator-reader is required: the operator authenticates "
+			 "with their own card");
+}
+
+int
+cli_ctx_open(struct cli_env *env, bool hsm, struct ca_ctx **out)
+{
+	int r;
+
+	if ((r = cli_env_finish(env)) != CA_OK)
+		return r;
+	r = hsm ? ca_ctx_open(env->state, out) : ca_ctx_open_registry(env->state, out);
+	if (r == CA_OK)
+		(*out)->actor = env->actor;
+	return r;
 }
 
 int

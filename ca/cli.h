@@ -7,7 +7,10 @@
 #define CC_CA_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+struct ca_ctx;
 
 struct cli_env {
 	const char *state;	/* --state, CARECARD_CA_STATE or the XDG default */
@@ -44,6 +47,58 @@ enum {
  */
 #define CLI_HELP_SHOWN 2
 int cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd, struct cli_env *env);
+
+/*
+ * A command's option loop, the same for every command:
+ *
+ *	cli_args_start(&g, argc, argv, cmd, env, opts);
+ *	while (cli_args_next(&g, &c))
+ *		switch (c) { ... own options ... }
+ *	if ((r = cli_args_end(&g)) != CA_OK)
+ *		return r;
+ *
+ * @opts lists CLI_COMMON_OPTIONS and the command's own, ending in a NULL
+ * name; the common ones are handled inside cli_args_next().
+ */
+struct cli_args {
+	int argc;
+	char **argv;
+	const struct cli_cmd *cmd;
+	struct cli_env *env;
+	const struct option *opts;
+	int r;		/* CA_OK, or what the command returns: a usage error or
+			 * CLI_HELP_SHOWN */
+};
+
+void cli_args_start(struct cli_args *g, int argc, char **argv, const struct cli_cmd *cmd,
+		    struct cli_env *env, const struct option *opts);
+
+/* The next option that is the command's own into *c (its argument in
+ * optarg); false at the end of the options or when g->r says to stop. */
+bool cli_args_next(struct cli_args *g, int *c);
+
+/* After the loop: g->r, or a usage error if operands follow the options. */
+int cli_args_end(struct cli_args *g);
+
+/* The operands after the options: *first gets the first; returns how many. */
+int cli_args_operands(const struct cli_args *g, char ***first);
+
+/*
+ * Required options: (name, value) pairs ending in a NULL name. CA_OK if
+ * every value is set, else the one usage error naming them all:
+ * "--a, --b and --c are required".
+ */
+int cli_require(const struct cli_cmd *cmd, ...);
+
+/* A usage error unless @reader (--operator-reader) is set: every command
+ * that authenticates an operator says so in the same words. */
+int cli_need_operator(const struct cli_cmd *cmd, unsigned reader);
+
+/*
+ * Fill in @env's defaults and open the CA: registry only, or with the HSM
+ * when @hsm. The audit actor is @env's.
+ */
+int cli_ctx_open(struct cli_env *env, bool hsm, struct ca_ctx **out);
 
 /* Usage error: message to stderr, CA_ERR_USAGE. */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
