@@ -13,7 +13,7 @@
 #include "ca/card-common.h"
 #include "ca/error.h"
 #include "common/log.h"
-#include "policy/decide-internal.h"
+#include "policy/decide.h"
 
 int
 ca_card_env_open(struct ca_card_env *e, const char *state, const char *policy,

@@ -17,7 +17,7 @@
 #include "ca/error.h"
 #include "ca/secret.h"
 #include "common/log.h"
-#include "policy/decide-internal.h"
+#include "policy/decide.h"
 
 struct issue {
 	const struct ca_card_issue_req *rq;

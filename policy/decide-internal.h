@@ -4,9 +4,6 @@
 
 #include "policy/decide.h"
 
-void pol_say(struct pol_decision *out, bool allow, const char *rule, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /* "2026-11-21", or with the time of day when it is not midnight UTC. */
 const char *pol_date(int64_t t, char *buf, size_t len);
 
@@ -22,10 +19,5 @@ const char *pol_retired_series(const struct pol_policy *pol, const char *serial)
 /* Retired series, card lifetime or (when @count_renewals) max-renewals: fills @out. */
 bool pol_new_card_needed(const struct pol_policy *pol, const struct pol_card_state *card,
 			 int64_t now, bool count_renewals, struct pol_decision *out);
-
-/* Role, own-card, locum and organisation checks for an RA operation. */
-bool pol_actor_may(const struct pol_policy *pol, const struct pol_card_state *card,
-		   const struct pol_actor *actor, unsigned allowed, const char *rule,
-		   const char *what, struct pol_decision *out);
 
 #endif

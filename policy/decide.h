@@ -86,6 +86,27 @@ void pol_decide_issue(const struct pol_policy *pol, const char *holder_id,
 		      const struct pol_actor *sponsor, const struct pol_actor *ra_agent,
 		      struct pol_decision *out);
 
+/*
+ * Fill @out: @allow, the deciding @rule (a policy key, borrowed: it must
+ * outlive @out) and the sentence from @fmt (truncated to
+ * POL_SENTENCE_MAX). For callers that decide on the policy's behalf and
+ * want their answer in the same form as pol_decide_*().
+ */
+void pol_say(struct pol_decision *out, bool allow, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * May @actor (NULL: nobody authenticated) perform an RA operation open to
+ * the @allowed POL_ROLE_* roles on @card? Checks the role, the own-card
+ * rule, then the locum and organisation limits (separation-of-duties) for
+ * roles bound to an organisation. @rule and @what word the refusal ("renew
+ * the card"). Returns true and leaves @out untouched if allowed; else
+ * fills @out with the refusal and returns false. Pure: no I/O.
+ */
+bool pol_actor_may(const struct pol_policy *pol, const struct pol_card_state *card,
+		   const struct pol_actor *actor, unsigned allowed, const char *rule,
+		   const char *what, struct pol_decision *out);
+
 /* What is due for a card on a date. */
 enum {
 	POL_DUE_RENEWAL = 1u << 0,		/* renewal window open */
