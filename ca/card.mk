@@ -2,7 +2,7 @@
 # repair, cancel, unlock, TAC) and operator authentication.
 %C%_libcarecard_ca_la_SOURCES += \
 	%D%/operator.c %D%/operator.h \
-	%D%/p11card.c %D%/p11card-obj.c %D%/p11card.h \
+	%D%/p11card.c %D%/p11card-obj.c %D%/p11card.h %D%/signer-attach.c \
 	%D%/registry-cards.c %D%/registry-cards.h \
 	%D%/card-common.c %D%/card-common.h \
 	%D%/card-pin.c %D%/card-pin.h \

@@ -34,12 +34,12 @@ find_all(struct ca_p11card *c, const CK_OBJECT_CLASS *klass, const char *label,
 	};
 	CK_RV rv;
 
-	if (!c->v.have_session)
+	if (!c->have_session)
 		return CA_ERR_STATE;
-	if ((rv = c->v.fl->C_FindObjectsInit(c->v.session, t, klass != NULL ? 2 : 1)) != CKR_OK)
+	if ((rv = c->fl->C_FindObjectsInit(c->session, t, klass != NULL ? 2 : 1)) != CKR_OK)
 		return obj_fail(c, "C_FindObjectsInit", rv);
-	rv = c->v.fl->C_FindObjects(c->v.session, h, FIND_MAX, n);
-	c->v.fl->C_FindObjectsFinal(c->v.session);
+	rv = c->fl->C_FindObjects(c->session, h, FIND_MAX, n);
+	c->fl->C_FindObjectsFinal(c->session);
 	if (rv != CKR_OK)
 		return obj_fail(c, "C_FindObjects", rv);
 	return CA_OK;
@@ -52,12 +52,12 @@ find_id(struct ca_p11card *c, unsigned char id, CK_OBJECT_HANDLE *h, CK_ULONG *n
 	CK_ATTRIBUTE t = { CKA_ID, &id, 1 };
 	CK_RV rv;
 
-	if (!c->v.have_session)
+	if (!c->have_session)
 		return CA_ERR_STATE;
-	if ((rv = c->v.fl->C_FindObjectsInit(c->v.session, &t, 1)) != CKR_OK)
+	if ((rv = c->fl->C_FindObjectsInit(c->session, &t, 1)) != CKR_OK)
 		return obj_fail(c, "C_FindObjectsInit", rv);
-	rv = c->v.fl->C_FindObjects(c->v.session, h, FIND_MAX, n);
-	c->v.fl->C_FindObjectsFinal(c->v.session);
+	rv = c->fl->C_FindObjects(c->session, h, FIND_MAX, n);
+	c->fl->C_FindObjectsFinal(c->session);
 	if (rv != CKR_OK)
 		return obj_fail(c, "C_FindObjects", rv);
 	return CA_OK;
@@ -79,9 +79,9 @@ int
 ca_p11card_keygen(struct ca_p11card *c, const char *label, unsigned char id,
 		  enum ca_key_type type)
 {
-	if (!c->v.logged_in || c->who != CKU_USER)
+	if (!c->logged_in || c->who != CKU_USER)
 		return CA_ERR_STATE;
-	return ca_signer_keygen(&c->v, label, id, type);
+	return ca_signer_keygen(c->v, label, id, type);
 }
 
 static int
@@ -95,7 +95,7 @@ key_type_of(struct ca_p11card *c, CK_OBJECT_HANDLE h, enum ca_key_type *out)
 	};
 	CK_RV rv;
 
-	if ((rv = c->v.fl->C_GetAttributeValue(c->v.session, h, a, 2)) != CKR_OK)
+	if ((rv = c->fl->C_GetAttributeValue(c->session, h, a, 2)) != CKR_OK)
 		return obj_fail(c, "C_GetAttributeValue(CKA_KEY_TYPE)", rv);
 	if (kt == CKK_EC) {
 		*out = CA_KEY_EC_P256;
@@ -114,7 +114,7 @@ ca_p11card_key(struct ca_p11card *c, const char *label, struct ca_signer_key **o
 	CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
 	CK_OBJECT_HANDLE h[FIND_MAX];
 	CK_ULONG n = 0;
-	struct ca_signer_key *k = NULL;
+	enum ca_key_type type;
 	int r;
 
 	if ((r = find_all(c, &priv, label, h, &n)) != CA_OK)
@@ -124,22 +124,9 @@ ca_p11card_key(struct ca_p11card *c, const char *label, struct ca_signer_key **o
 			 (unsigned long)n, label);
 		return n == 0 ? CA_ERR_NOT_FOUND : CA_ERR_STATE;
 	}
-	if ((k = calloc(1, sizeof(*k))) == NULL || (k->label = strdup(label)) == NULL) {
-		free(k);
-		return CA_ERR_ALLOC;
-	}
-	k->s = &c->v;
-	k->priv = h[0];
-	if ((r = key_type_of(c, h[0], &k->type)) != CA_OK ||
-	    (r = ca_signer_read_public(&c->v, label, k->type, &k->pub)) != CA_OK) {
-		free(k->label);
-		free(k);
+	if ((r = key_type_of(c, h[0], &type)) != CA_OK)
 		return r;
-	}
-	k->next = c->v.keys;	/* freed with the card */
-	c->v.keys = k;
-	*out = k;
-	return CA_OK;
+	return ca_signer_view_key_add(c->v, label, h[0], type, out);	/* freed with the card */
 }
 
 int
@@ -160,7 +147,7 @@ ca_p11card_cert_write(struct ca_p11card *c, const char *label, unsigned char id,
 	};
 	CK_RV rv;
 
-	rv = c->v.fl->C_CreateObject(c->v.session, t, sizeof(t) / sizeof(t[0]), &h);
+	rv = c->fl->C_CreateObject(c->session, t, sizeof(t) / sizeof(t[0]), &h);
 	if (rv != CKR_OK)
 		return obj_fail(c, "C_CreateObject(certificate)", rv);
 	return CA_OK;
@@ -177,22 +164,23 @@ ca_p11card_cert_read(struct ca_p11card *c, const char *label, unsigned char **de
 	CK_RV rv;
 	int r;
 
-	if (!c->v.have_session) {
-		rv = c->v.fl->C_OpenSession(c->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-					    NULL, &c->v.session);
+	if (!c->have_session) {
+		rv = c->fl->C_OpenSession(c->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+					    NULL, &c->session);
 		if (rv != CKR_OK)
 			return obj_fail(c, "C_OpenSession", rv);
-		c->v.have_session = 1;
+		c->have_session = true;
+		ca_p11card_view_sync(c);
 	}
 	if ((r = find_all(c, &klass, label, h, &n)) != CA_OK)
 		return r;
 	if (n != 1)
 		return n == 0 ? CA_ERR_NOT_FOUND : CA_ERR_STATE;
-	if ((rv = c->v.fl->C_GetAttributeValue(c->v.session, h[0], &a, 1)) != CKR_OK)
+	if ((rv = c->fl->C_GetAttributeValue(c->session, h[0], &a, 1)) != CKR_OK)
 		return obj_fail(c, "C_GetAttributeValue(CKA_VALUE)", rv);
 	if ((a.pValue = malloc(a.ulValueLen)) == NULL)
 		return CA_ERR_ALLOC;
-	if ((rv = c->v.fl->C_GetAttributeValue(c->v.session, h[0], &a, 1)) != CKR_OK) {
+	if ((rv = c->fl->C_GetAttributeValue(c->session, h[0], &a, 1)) != CKR_OK) {
 		free(a.pValue);
 		return obj_fail(c, "C_GetAttributeValue(CKA_VALUE)", rv);
 	}
@@ -212,7 +200,7 @@ ca_p11card_destroy(struct ca_p11card *c, unsigned char id)
 	if ((r = find_id(c, id, h, &n)) != CA_OK)
 		return r;
 	for (i = 0; i < n; i++)
-		if ((rv = c->v.fl->C_DestroyObject(c->v.session, h[i])) != CKR_OK)
+		if ((rv = c->fl->C_DestroyObject(c->session, h[i])) != CKR_OK)
 			return obj_fail(c, "C_DestroyObject", rv);
 	return CA_OK;
 }
@@ -234,7 +222,7 @@ ca_p11card_relabel(struct ca_p11card *c, unsigned char from, const char *to, uns
 	/* One object at a time: a kill in between leaves some objects moved,
 	 * which card-renew.c's reconciliation recognises by counting. */
 	for (i = 0; i < n; i++)
-		if ((rv = c->v.fl->C_SetAttributeValue(c->v.session, h[i], t, 2)) != CKR_OK)
+		if ((rv = c->fl->C_SetAttributeValue(c->session, h[i], t, 2)) != CKR_OK)
 			return obj_fail(c, "C_SetAttributeValue(label)", rv);
 	return CA_OK;
 }

@@ -65,8 +65,10 @@ slot_of_reader(struct ca_signer *mod, unsigned reader, CK_SLOT_ID *out)
 	CK_ULONG n = sizeof(slots) / sizeof(slots[0]);
 	CK_RV rv;
 
-	if ((rv = mod->fl->C_GetSlotList(CK_FALSE, slots, &n)) != CKR_OK)
-		return ca_signer_ck_fail("C_GetSlotList", rv);
+	if ((rv = ca_signer_functions(mod)->C_GetSlotList(CK_FALSE, slots, &n)) != CKR_OK) {
+		util_log(LOG_ERR, "C_GetSlotList failed: CKR 0x%lx", (unsigned long)rv);
+		return CA_ERR_HSM;
+	}
 	if (reader == 0 || reader > n) {
 		util_log(LOG_ERR, "there is no reader %u (the module has %lu)", reader,
 			 (unsigned long)n);
@@ -82,7 +84,7 @@ ca_p11card_refresh(struct ca_p11card *c)
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
 
-	rv = c->v.fl->C_GetTokenInfo(c->slot, &ti);
+	rv = c->fl->C_GetTokenInfo(c->slot, &ti);
 	if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED) {
 		util_log(LOG_ERR, "there is no card in reader %u", c->reader);
 		return CA_ERR_NOT_FOUND;
@@ -102,10 +104,10 @@ ca_p11card_open(struct ca_signer *mod, unsigned reader, struct ca_p11card **out)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto out;
-	c->v.fl = mod->fl;
-	c->v.libctx = mod->libctx;
+	c->fl = ca_signer_functions(mod);
 	c->reader = reader;
-	if ((r = slot_of_reader(mod, reader, &c->slot)) != CA_OK ||
+	if ((r = ca_signer_view_new(mod, &c->v)) != CA_OK ||
+	    (r = slot_of_reader(mod, reader, &c->slot)) != CA_OK ||
 	    (r = ca_p11card_refresh(c)) != CA_OK)
 		goto out;
 	if (c->serial[0] == '\0') {
@@ -120,27 +122,21 @@ out:
 	return r;
 }
 
-static void
-keys_free(struct ca_p11card *c)
+/* The view signs and generates keys in our session: keep it told. */
+void
+ca_p11card_view_sync(struct ca_p11card *c)
 {
-	struct ca_signer_key *k, *next;
-
-	for (k = c->v.keys; k != NULL; k = next) {
-		next = k->next;
-		EVP_PKEY_free(k->pub);
-		free(k->label);
-		free(k);
-	}
-	c->v.keys = NULL;
+	ca_signer_view_attach(c->v, c->have_session, c->session, c->logged_in);
 }
 
 static void
 session_close(struct ca_p11card *c)
 {
 	ca_p11card_logout(c);
-	if (c->v.have_session)
-		c->v.fl->C_CloseSession(c->v.session);
-	c->v.have_session = 0;
+	if (c->have_session)
+		c->fl->C_CloseSession(c->session);
+	c->have_session = false;
+	ca_p11card_view_sync(c);
 }
 
 void
@@ -148,8 +144,9 @@ ca_p11card_close(struct ca_p11card *c)
 {
 	if (c == NULL)
 		return;
-	keys_free(c);
-	session_close(c);
+	if (c->v != NULL)
+		session_close(c);
+	ca_signer_view_free(c->v);
 	free(c);
 }
 
@@ -158,15 +155,16 @@ session_open(struct ca_p11card *c)
 {
 	CK_RV rv;
 
-	if (c->v.have_session)
+	if (c->have_session)
 		return CA_OK;
-	rv = c->v.fl->C_OpenSession(c->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-				    &c->v.session);
+	rv = c->fl->C_OpenSession(c->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+				    &c->session);
 	if (rv == CKR_TOKEN_NOT_PRESENT)
 		return CA_ERR_NOT_FOUND;
 	if (rv != CKR_OK)
 		return card_fail(c, "C_OpenSession", rv);
-	c->v.have_session = 1;
+	c->have_session = true;
+	ca_p11card_view_sync(c);
 	return CA_OK;
 }
 
@@ -177,11 +175,11 @@ ca_p11card_init_token(struct ca_p11card *c, const char *so, const char *label)
 	size_t n = strlen(label);
 	CK_RV rv;
 
-	keys_free(c);		/* their handles die with the objects */
+	ca_signer_view_keys_drop(c->v);	/* their handles die with the objects */
 	session_close(c);
 	memset(lab, ' ', sizeof(lab));
 	memcpy(lab, label, n < sizeof(lab) ? n : sizeof(lab));
-	rv = c->v.fl->C_InitToken(c->slot, (CK_UTF8CHAR_PTR)so, strlen(so), lab);
+	rv = c->fl->C_InitToken(c->slot, (CK_UTF8CHAR_PTR)so, strlen(so), lab);
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED) {
 		util_log(LOG_ERR, "card %s: the SO secret is refused (%s)", c->serial,
 			 rv == CKR_PIN_LOCKED ? "SO locked"
@@ -196,9 +194,10 @@ ca_p11card_init_token(struct ca_p11card *c, const char *so, const char *label)
 void
 ca_p11card_logout(struct ca_p11card *c)
 {
-	if (c->v.have_session && c->v.logged_in)
-		c->v.fl->C_Logout(c->v.session);
-	c->v.logged_in = 0;
+	if (c->have_session && c->logged_in)
+		c->fl->C_Logout(c->session);
+	c->logged_in = false;
+	ca_p11card_view_sync(c);
 }
 
 int
@@ -210,7 +209,7 @@ ca_p11card_login(struct ca_p11card *c, CK_USER_TYPE who, const char *pin, CK_RV 
 	ca_p11card_logout(c);
 	if ((r = session_open(c)) != CA_OK)
 		return r;
-	rv = c->v.fl->C_Login(c->v.session, who, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	rv = c->fl->C_Login(c->session, who, (CK_UTF8CHAR_PTR)pin, strlen(pin));
 	if (rvp != NULL)
 		*rvp = rv;
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
@@ -221,7 +220,8 @@ ca_p11card_login(struct ca_p11card *c, CK_USER_TYPE who, const char *pin, CK_RV 
 	}
 	if (rv != CKR_OK)
 		return card_fail(c, "C_Login", rv);
-	c->v.logged_in = 1;
+	c->logged_in = true;
+	ca_p11card_view_sync(c);
 	c->who = who;
 	return CA_OK;
 }
@@ -231,9 +231,9 @@ ca_p11card_init_pin(struct ca_p11card *c, const char *pin)
 {
 	CK_RV rv;
 
-	if (!c->v.logged_in || c->who != CKU_SO)
+	if (!c->logged_in || c->who != CKU_SO)
 		return CA_ERR_STATE;
-	rv = c->v.fl->C_InitPIN(c->v.session, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	rv = c->fl->C_InitPIN(c->session, (CK_UTF8CHAR_PTR)pin, strlen(pin));
 	if (rv == CKR_PIN_LEN_RANGE) {
 		util_log(LOG_ERR, "card %s: the module refuses a passcode of %zu characters",
 			 c->serial, strlen(pin));
@@ -258,10 +258,10 @@ ca_p11card_lock(struct ca_p11card *c)
 	/* Wrong passcodes until the module locks the user out (quietly: these
 	 * failures are the point). A guess that hits (2^-40) just logs out. */
 	for (i = 0; i < 64 && rv != CKR_PIN_LOCKED; i++) {
-		rv = c->v.fl->C_Login(c->v.session, CKU_USER, (CK_UTF8CHAR_PTR)wrong,
+		rv = c->fl->C_Login(c->session, CKU_USER, (CK_UTF8CHAR_PTR)wrong,
 				      strlen(wrong));
 		if (rv == CKR_OK)
-			c->v.fl->C_Logout(c->v.session);
+			c->fl->C_Logout(c->session);
 		else if (rv != CKR_PIN_INCORRECT && rv != CKR_PIN_LOCKED)
 			break;
 	}

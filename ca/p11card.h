@@ -23,17 +23,21 @@
 
 #include <p11-kit/pkcs11.h>
 
-#include "ca/signer-int.h"
+#include "ca/signer.h"
 
 #define CA_CARD_SERIAL_MAX 16
 
 struct ca_p11card {
-	struct ca_signer v;		/* view: borrowed fl, own session and keys */
+	struct ca_signer *v;		/* view (signer.h): this card's keys */
+	CK_FUNCTION_LIST *fl;		/* the module's, borrowed */
+	CK_SESSION_HANDLE session;
+	bool have_session;
+	bool logged_in;
 	CK_SLOT_ID slot;
 	unsigned reader;
 	char serial[CA_CARD_SERIAL_MAX + 1];
 	CK_FLAGS flags;			/* token flags at the last ca_p11card_refresh */
-	CK_USER_TYPE who;		/* logged in as, while v.logged_in */
+	CK_USER_TYPE who;		/* logged in as, while logged_in */
 };
 
 /*
@@ -53,6 +57,10 @@ int ca_p11card_open(struct ca_signer *mod, unsigned reader, struct ca_p11card **
 
 /* Log out, close the session, free keys. Accepts NULL. */
 void ca_p11card_close(struct ca_p11card *c);
+
+/* Tell c->v (the signer view) about the session and login state after they
+ * change (p11card*.c only). */
+void ca_p11card_view_sync(struct ca_p11card *c);
 
 /* Re-read the token flags into c->flags. */
 int ca_p11card_refresh(struct ca_p11card *c);

@@ -14,6 +14,7 @@
 #ifndef CC_CA_SIGNER_H
 #define CC_CA_SIGNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/types.h>
@@ -27,6 +28,9 @@ enum ca_key_type {
 
 struct ca_signer;
 struct ca_signer_key;
+/* CK_FUNCTION_LIST of <p11-kit/pkcs11.h> (its tag in the default
+ * CRYPTOKI_COMPAT mode), so this header needs no p11-kit include path. */
+struct _CK_FUNCTION_LIST;
 
 /* "rsa2048" etc. -> type; 0 or CA_ERR_USAGE. */
 int ca_key_type_parse(const char *s, enum ca_key_type *out);
@@ -106,5 +110,47 @@ int ca_signer_secret_generate(struct ca_signer *s, const char *label);
 /* HMAC-SHA256 with the token secret @label over @data; @mac gets 32 bytes. */
 int ca_signer_hmac(struct ca_signer *s, const char *label, const void *data, size_t len,
 		   unsigned char mac[32]);
+
+/*
+ * Views (signer-attach.c): a struct ca_signer on another token of an
+ * already-loaded module, driven by a caller that opens its own session on
+ * its own slot and logs in itself (ca/p11card.c: a smartcard in a reader).
+ * A view shares the module's function list and library context, so key
+ * generation, public key read-back, signing and the provider's EVP_PKEY
+ * (hsm-provider.c) work on that token as on the HSM. Unlike the signer's
+ * own ca_signer_key_get(), keys are not cached by label: the caller finds
+ * them (labels on a card change during renewal).
+ */
+
+/* A new view on @mod (borrowed: must outlive the view), with no session
+ * and no keys yet. */
+int ca_signer_view_new(const struct ca_signer *mod, struct ca_signer **out);
+
+/* The module's function list (borrowed), for the caller's own calls. */
+struct _CK_FUNCTION_LIST *ca_signer_functions(const struct ca_signer *s);
+
+/*
+ * Tell the view about the caller's session: @session (a CK_SESSION_HANDLE)
+ * when @have_session, logged in as a user who may use keys when
+ * @logged_in. The caller keeps opening and closing it.
+ */
+void ca_signer_view_attach(struct ca_signer *v, bool have_session, unsigned long session,
+			   bool logged_in);
+
+/*
+ * Make the private key object @priv (a CK_OBJECT_HANDLE the caller found,
+ * of @type) labelled @label a key of the view: its public half is read from
+ * the token. The key is owned by the view (until
+ * ca_signer_view_keys_drop() or ca_signer_view_free()).
+ */
+int ca_signer_view_key_add(struct ca_signer *v, const char *label, unsigned long priv,
+			   enum ca_key_type type, struct ca_signer_key **out);
+
+/* Forget the view's keys (their objects were destroyed, e.g. C_InitToken). */
+void ca_signer_view_keys_drop(struct ca_signer *v);
+
+/* Free the keys and the view; never touches the session or the module.
+ * Accepts NULL. */
+void ca_signer_view_free(struct ca_signer *v);
 
 #endif
