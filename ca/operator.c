@@ -92,11 +92,11 @@ card_login(struct attempt *a)
 		return r;
 	a->why = "no authentication certificate on the card";
 	if ((r = ca_p11card_cert_read(a->card, CA_CARD_LABEL_AUTH, &der, &len)) != CA_OK)
-		return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
 	p = der;
 	if ((a->cert = d2i_X509(NULL, &p, (long)len)) == NULL) {
 		util_log_ossl_errors(__func__);
-		r = CA_ERR_PERM;
+		r = CA_ERR_AUTH;
 	}
 	free(der);
 	return r;
@@ -116,7 +116,7 @@ challenge(struct attempt *a)
 	a->why = "no authentication key on the card";
 	if ((r = ca_p11card_key(a->card, CA_CARD_LABEL_AUTH, &k)) != CA_OK ||
 	    (r = ca_hsm_pkey_new(a->ctx->libctx, k, &onc)) != CA_OK)
-		return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
 	r = CA_ERR_CRYPTO;
 	a->why = "challenge signature";
 	if (RAND_bytes_ex(a->ctx->libctx, ch, sizeof(ch), 0) != 1 ||
@@ -130,7 +130,7 @@ challenge(struct attempt *a)
 				    X509_get0_pubkey(a->cert), NULL) != 1)
 		goto out;
 	a->why = "the card's key does not match its certificate";
-	r = EVP_DigestVerify(md, sig, siglen, ch, sizeof(ch)) == 1 ? CA_OK : CA_ERR_PERM;
+	r = EVP_DigestVerify(md, sig, siglen, ch, sizeof(ch)) == 1 ? CA_OK : CA_ERR_AUTH;
 out:
 	if (r != CA_OK)
 		util_log_ossl_errors(__func__);
@@ -158,7 +158,7 @@ chain_verify(struct attempt *a)
 	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT);
 	X509_STORE_CTX_set_time(vc, 0, (time_t)ca_card_now());
 	ok = X509_verify_cert(vc);
-	r = ok == 1 ? CA_OK : CA_ERR_PERM;
+	r = ok == 1 ? CA_OK : CA_ERR_AUTH;
 	if (r != CA_OK) {
 		a->why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc));
 		util_log(LOG_ERR, "operator certificate: %s", a->why);
@@ -199,8 +199,8 @@ registry_check(struct attempt *a, struct ca_operator *op)
 		return r;
 	a->why = "certificate unknown to the registry";
 	if ((r = ca_reg_cert_get(a->ctx->reg, op->cert_serial, &rec)) != CA_OK)
-		return r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
-	r = CA_ERR_PERM;
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
+	r = CA_ERR_AUTH;
 	if (rec.status != CA_CERT_VALID) {
 		a->why = "certificate revoked";
 		goto out;
@@ -216,7 +216,7 @@ registry_check(struct attempt *a, struct ca_operator *op)
 	}
 	a->why = "holder not registered";
 	if ((r = ca_reg_person_get(a->ctx->reg, rec.holder, &p)) != CA_OK) {
-		r = r == CA_ERR_NOT_FOUND ? CA_ERR_PERM : r;
+		r = r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
 		goto out;
 	}
 	snprintf(op->uuid, sizeof(op->uuid), "%s", p.uuid);
@@ -243,7 +243,7 @@ roles_get(struct attempt *a, struct ca_operator *op)
 	r = ca_reg_operator_position(a->ctx->reg, op->uuid, a->o->org, &pos);
 	if (r == CA_ERR_NOT_FOUND && a->o->org != NULL) {
 		a->why = "no position at the organisation named";
-		return CA_ERR_PERM;
+		return CA_ERR_AUTH;
 	}
 	if (r != CA_OK && r != CA_ERR_NOT_FOUND)
 		return r;

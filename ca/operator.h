@@ -49,7 +49,7 @@ struct ca_operator {
 
 /*
  * Authenticate the operator at @o->reader. 0 and *out filled, or:
- * CA_ERR_PERM (wrong passcode, locked card, signature or certificate does not
+ * CA_ERR_AUTH (wrong passcode, locked card, signature or certificate does not
  * verify, revoked or unknown certificate), CA_ERR_NOT_FOUND (no card in the
  * reader), CA_ERR_HSM (module failure). Every attempt, good or bad, is
  * written to the audit log.
