@@ -157,6 +157,14 @@ struct pol_duties {
 	unsigned tac_activate;
 };
 
+/* When the CA publishes CRLs of each issuing CA (RFC 5280 5). */
+struct pol_crl {
+	int64_t full_interval;		/* seconds between full CRLs */
+	int64_t next_update;		/* nextUpdate of a full CRL, seconds after thisUpdate */
+	int64_t delta_interval;		/* seconds between delta CRLs; 0 = no delta CRLs */
+	int64_t delta_next_update;	/* nextUpdate of a delta CRL */
+};
+
 /* Where a setting came from, for messages about contradictions. */
 struct pol_origin {
 	size_t offset;			/* offsetof(struct pol_policy, field) */
@@ -174,6 +182,7 @@ struct pol_policy {
 	struct pol_unlock unlock;
 	struct pol_tac tac;
 	struct pol_duties duties;	/* "separation-of-duties" */
+	struct pol_crl crl;
 
 	char source[POL_PATH_MAX];	/* file loaded, or "(built-in)" */
 	unsigned norigins;
@@ -250,6 +259,20 @@ struct pol_passcode_rules {
 };
 
 void pol_passcode_rules(const struct pol_policy *pol, struct pol_passcode_rules *out);
+
+/*
+ * The CRL schedule the CA follows (one source of truth, like the passcode
+ * rules); NULL @pol gives the built-in NHS schedule.
+ */
+void pol_crl_schedule(const struct pol_policy *pol, struct pol_crl *out);
+
+/*
+ * Is a new CRL due at @now? @last is the thisUpdate of the newest one
+ * published (0: none yet); @delta picks the delta schedule, which is never
+ * due when delta CRLs are off. A @last in the future (clock stepped back)
+ * counts as due: publishing again is the safe side of a wrong clock.
+ */
+bool pol_crl_due(const struct pol_crl *sched, bool delta, int64_t last, int64_t now);
 
 /*
  * Expand a profile's subject template: {name} and {uuid} are replaced,

@@ -195,6 +195,20 @@ static const struct pol_key duties_keys[] = {
 	{ NULL },
 };
 
+#define CRL(field)	offsetof(struct pol_crl, field)
+#define HOUR	(60 * 60LL)
+static const struct pol_key crl_keys[] = {
+	{ "full-interval", POL_T_DURATION, CRL(full_interval), 0, 0, HOUR, 31 * DAY, NULL, NULL,
+	  "a full CRL of each issuing CA is published this often" },
+	{ "next-update", POL_T_DURATION, CRL(next_update), 0, 0, HOUR, YEAR, NULL, NULL,
+	  "nextUpdate of a full CRL, after its thisUpdate; longer than full-interval" },
+	{ "delta-interval", POL_T_DURATION, CRL(delta_interval), 0, 0, 0, 31 * DAY, NULL, NULL,
+	  "a delta CRL is published this often; 0 = no delta CRLs" },
+	{ "delta-next-update", POL_T_DURATION, CRL(delta_next_update), 0, 0, 60, 31 * DAY, NULL,
+	  NULL, "nextUpdate of a delta CRL; longer than delta-interval" },
+	{ NULL },
+};
+
 const struct pol_key pol_root_keys[] = {
 	{ "version", POL_T_UINT, POL(version), 0, POL_KF_REQUIRED, 1, 1, NULL, NULL,
 	  "policy format version" },
@@ -211,6 +225,8 @@ const struct pol_key pol_root_keys[] = {
 	  "Temporary Access Cards" },
 	{ "separation-of-duties", POL_T_SECTION, POL(duties), 0, 0, 0, 0, NULL, duties_keys,
 	  "who may do what" },
+	{ "crl", POL_T_SECTION, POL(crl), 0, 0, 0, 0, NULL, crl_keys,
+	  "when the CA publishes CRLs (carecard-ca crl-publish --if-due)" },
 	{ NULL },
 };
 
@@ -282,6 +298,12 @@ static const struct pol_policy pol_nhs_default = {
 		.revoke = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER,
 		.tac_activate = POL_ROLE_SPONSOR | POL_ROLE_LSA,
 	},
+	.crl = {
+		.full_interval = DAY,
+		.next_update = 7 * DAY,
+		.delta_interval = HOUR,
+		.delta_next_update = 4 * HOUR,
+	},
 	.source = "(built-in)",
 };
 
@@ -289,6 +311,22 @@ const struct pol_policy *
 pol_policy_builtin(void)
 {
 	return &pol_nhs_default;
+}
+
+void
+pol_crl_schedule(const struct pol_policy *pol, struct pol_crl *out)
+{
+	*out = (pol != NULL ? pol : &pol_nhs_default)->crl;
+}
+
+bool
+pol_crl_due(const struct pol_crl *sched, bool delta, int64_t last, int64_t now)
+{
+	int64_t every = delta ? sched->delta_interval : sched->full_interval;
+
+	if (every == 0)
+		return false;
+	return last <= 0 || last > now || now - last >= every;
 }
 
 const char *

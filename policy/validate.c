@@ -172,6 +172,32 @@ check_roles(const struct pol_policy *pol, struct pol_error *err)
 	return POL_OK;
 }
 
+/* A CRL must be replaced before it expires, with the timer's granularity to
+ * spare: nextUpdate strictly after the next publication is due. */
+static int
+check_crl(const struct pol_policy *pol, struct pol_error *err)
+{
+	const struct pol_crl *c = &pol->crl;
+
+	if (c->next_update <= c->full_interval)
+		return bad(pol, err, POL(crl.next_update), "crl.next-update",
+			   POL(crl.full_interval), "crl.full-interval",
+			   "next-update must be longer than full-interval, or every full CRL "
+			   "expires before the next one is published");
+	if (c->delta_interval == 0)
+		return POL_OK;
+	if (c->delta_interval >= c->full_interval)
+		return bad(pol, err, POL(crl.delta_interval), "crl.delta-interval",
+			   POL(crl.full_interval), "crl.full-interval",
+			   "delta-interval must be shorter than full-interval (or 0: no delta CRLs)");
+	if (c->delta_next_update <= c->delta_interval)
+		return bad(pol, err, POL(crl.delta_next_update), "crl.delta-next-update",
+			   POL(crl.delta_interval), "crl.delta-interval",
+			   "delta-next-update must be longer than delta-interval, or every delta "
+			   "CRL expires before the next one is published");
+	return POL_OK;
+}
+
 int
 pol_policy_validate(const struct pol_policy *pol, struct pol_error *err)
 {
@@ -191,7 +217,8 @@ pol_policy_validate(const struct pol_policy *pol, struct pol_error *err)
 			   POL(renewal.self_renewals_before_ra), "renewal.self-renewals-before-ra",
 			   "max-renewals (%u) is below self-renewals-before-ra (%u): those self-renewals could never happen",
 			   rn->max_renewals, rn->self_renewals_before_ra);
-	if ((r = check_passcode(pol, err)) != POL_OK)
+	if ((r = check_passcode(pol, err)) != POL_OK ||
+	    (r = check_crl(pol, err)) != POL_OK)
 		return r;
 	return check_roles(pol, err);
 }

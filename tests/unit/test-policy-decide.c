@@ -415,6 +415,43 @@ test_rules_are_policy_keys(void **state)
 	free(shown);
 }
 
+/* pol_crl_due at the edges: never published, one second short of the
+ * interval, exactly on it, a clock stepped back, deltas switched off. */
+static void
+test_crl_due(void **state)
+{
+	static const struct {
+		const char *name;
+		bool delta, nodelta;	/* nodelta: delta-interval 0 */
+		int64_t last, now;
+		bool due;
+	} rows[] = {
+		{ "full, never published", false, false, 0, NOW, true },
+		{ "full, 1d - 1s old", false, false, NOW - DAY + 1, NOW, false },
+		{ "full, exactly 1d old", false, false, NOW - DAY, NOW, true },
+		{ "full, just published", false, false, NOW, NOW, false },
+		{ "full, published in the future", false, false, NOW + 60, NOW, true },
+		{ "delta, 59m59s old", true, false, NOW - 3599, NOW, false },
+		{ "delta, 1h old", true, false, NOW - 3600, NOW, true },
+		{ "delta, never published", true, false, 0, NOW, true },
+		{ "delta off, never published", true, true, 0, NOW, false },
+		{ "delta off, a year old", true, true, NOW - 365 * DAY, NOW, false },
+		{ "delta off, full still due", false, true, NOW - 2 * DAY, NOW, true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct pol_crl c;
+
+		pol_crl_schedule(policies[NHS], &c);
+		if (rows[i].nodelta)
+			c.delta_interval = 0;
+		print_message("# %s\n", rows[i].name);
+		assert_int_equal(pol_crl_due(&c, rows[i].delta, rows[i].last, rows[i].now),
+				 rows[i].due);
+	}
+}
+
 int
 main(void)
 {
@@ -424,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_due_table),
 		cmocka_unit_test(test_due_new_card_advice),
 		cmocka_unit_test(test_rules_are_policy_keys),
+		cmocka_unit_test(test_crl_due),
 	};
 
 	return cmocka_run_group_tests_name("policy-decide", tests, setup, teardown);

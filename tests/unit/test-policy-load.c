@@ -234,6 +234,8 @@ static const char *const bad_files[] = {
 	"21-warning-after-expiry", "22-subject-without-uuid", "23-same-org-not-unlocker",
 	"24-unknown-key-type", "25-empty", "26-listed-twice", "27-missing-value",
 	"28-card-outlives-cert", "29-key-not-scalar", "30-unknown-placeholder",
+	"31-crl-expires-before-next", "32-delta-after-full", "33-delta-expires-first",
+	"34-crl-interval-range", "35-crl-delta-none", "36-crl-unknown-key",
 };
 
 static void
@@ -318,6 +320,34 @@ test_contradiction_with_default(void **state)
 	pol_policy_free(pol);
 }
 
+/* The crl section: NHS schedule, overrides, "0" turns deltas off, and a
+ * delta schedule that is off is not checked against the full one. */
+static void
+test_crl_schedule(void **state)
+{
+	static const char y[] = "version: 1\ncrl:\n  full-interval: 12h\n  next-update: 2d\n"
+				"  delta-interval: 0\n  delta-next-update: 1m\n";
+	struct pol_policy *pol = NULL;
+	struct pol_error err;
+	struct pol_crl c;
+
+	pol_crl_schedule(NULL, &c);
+	assert_int_equal(c.full_interval, DAY);
+	assert_int_equal(c.next_update, 7 * DAY);
+	assert_int_equal(c.delta_interval, 3600);
+	assert_int_equal(c.delta_next_update, 4 * 3600);
+	assert_int_equal(pol_policy_parse("p.yaml", y, sizeof(y) - 1, &pol, &err), POL_OK);
+	assert_int_equal(pol_policy_validate(pol, &err), POL_OK);
+	pol_crl_schedule(pol, &c);
+	assert_int_equal(c.full_interval, 12 * 3600);
+	assert_int_equal(c.next_update, 2 * DAY);
+	assert_int_equal(c.delta_interval, 0);
+	assert_int_equal(c.delta_next_update, 60);
+	/* untouched sections keep their NHS values */
+	assert_int_equal(pol->passcode.max_tries, 3);
+	pol_policy_free(pol);
+}
+
 static void
 test_subject_expand(void **state)
 {
@@ -349,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_contradiction_with_default),
 		cmocka_unit_test(test_subject_expand),
+		cmocka_unit_test(test_crl_schedule),
 	};
 
 	return cmocka_run_group_tests_name("policy-load", tests, NULL, NULL);
