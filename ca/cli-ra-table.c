@@ -40,7 +40,8 @@ const struct cli_cmd cli_ra_commands[] = {
 	  "       [--format table|csv|json]" },
 	{ "crl-publish", cli_ra_crl_publish,
 	  "write both issuing CAs' CRLs into a web server's directory (for a timer)",
-	  "--dir DIR [--delta] [--next-update DAYS]" },
+	  "--dir DIR [--if-due | --delta] [--next-update DAYS] [--policy FILE]\n"
+	  "       nextUpdate and the schedule (--if-due) come from the policy's crl section" },
 	{ "batch", cli_ra_batch, "RA manager: import users and positions from CSV, all or nothing",
 	  "import FILE.csv " RA_OPERATOR_USAGE "\n"
 	  "       | import FILE.csv --dry-run   (checks only; no operator card)\n"

@@ -24,6 +24,7 @@
 #include "common/log.h"
 
 #define REASON_MAX 10	/* aACompromise */
+#define DAY_SECS (24 * 60 * 60LL)
 
 static const struct {
 	const char *name;
@@ -136,7 +137,7 @@ crl_add_entry(void *arg, const char *serial, int64_t when, int reason)
 /* Header fields and CRL extensions (RFC 5280 5.1.2, 5.2). */
 static int
 crl_header(struct ca_ctx *ctx, struct crl_build *b, struct ca_issuer *is,
-	   const struct ca_crl_opts *o, long number, long base)
+	   const struct ca_crl_opts *o, int64_t next_update, long number, long base)
 {
 	ASN1_INTEGER *num = NULL, *basenum = NULL;
 	X509_EXTENSION *aki = NULL;
@@ -148,8 +149,8 @@ crl_header(struct ca_ctx *ctx, struct crl_build *b, struct ca_issuer *is,
 	    X509_CRL_set_issuer_name(b->crl, X509_get_subject_name(is->cert)) != 1 ||
 	    ASN1_TIME_set(b->when, o->now) == NULL ||
 	    X509_CRL_set1_lastUpdate(b->crl, b->when) != 1 ||
-	    ASN1_TIME_adj(b->when, o->now, o->next_update_days > 0 ? o->next_update_days : 7,
-			  0) == NULL ||
+	    ASN1_TIME_adj(b->when, o->now, (int)(next_update / DAY_SECS),
+			  (long)(next_update % DAY_SECS)) == NULL ||
 	    X509_CRL_set1_nextUpdate(b->crl, b->when) != 1 ||
 	    (aki = X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier,
 				       "keyid:always")) == NULL ||
@@ -200,13 +201,13 @@ config_set_long(struct ca_ctx *ctx, const char *issuer, const char *what, long v
 /* Within the caller's transaction: number, entries, signature, DER. */
 static int
 crl_make(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *o,
-	 struct crl_build *b, long number, long base, int64_t since, unsigned char **der,
-	 size_t *len)
+	 int64_t next_update, struct crl_build *b, long number, long base, int64_t since,
+	 unsigned char **der, size_t *len)
 {
 	int r;
 
 	if ((r = crl_build_init(ctx, b)) != CA_OK ||
-	    (r = crl_header(ctx, b, is, o, number, base)) != CA_OK ||
+	    (r = crl_header(ctx, b, is, o, next_update, number, base)) != CA_OK ||
 	    (r = ca_reg_revoked_foreach(ctx->reg, is->name, since, crl_add_entry, b)) != CA_OK)
 		return r;
 	return ca_crl_encode(b->entries, b->crl, is->pkey, ctx->md, ctx->libctx, der, len);
@@ -241,6 +242,15 @@ int
 ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char **der,
 		size_t *len, long *number)
 {
+	int days = o->next_update_days > 0 ? o->next_update_days : 7;
+
+	return ca_crl_generate_secs(ctx, o, days * DAY_SECS, der, len, number);
+}
+
+int
+ca_crl_generate_secs(struct ca_ctx *ctx, const struct ca_crl_opts *o, int64_t next_update,
+		     unsigned char **der, size_t *len, long *number)
+{
 	struct ca_issuer *is = ca_ctx_issuer(ctx, o->issuer != NULL ? o->issuer : "");
 	struct crl_build b;
 	unsigned char *out = NULL;
@@ -249,6 +259,8 @@ ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char *
 	int r;
 
 	memset(&b, 0, sizeof(b));
+	if (next_update <= 0)
+		return CA_ERR_USAGE;
 	if (is == NULL || is->pkey == NULL) {
 		util_log(LOG_ERR, "unknown issuer '%s'", o->issuer != NULL ? o->issuer : "");
 		return CA_ERR_USAGE;
@@ -264,8 +276,8 @@ ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char *
 		r = CA_ERR_STATE;
 		goto out;
 	}
-	if ((r = crl_make(ctx, is, o, &b, last + 1, base, o->delta ? base_time : 0, &out,
-			  &outlen)) != CA_OK ||
+	if ((r = crl_make(ctx, is, o, next_update, &b, last + 1, base,
+			  o->delta ? base_time : 0, &out, &outlen)) != CA_OK ||
 	    (r = crl_record(ctx, o, last + 1, (long)ca_crl_entries_count(b.entries))) != CA_OK ||
 	    (r = ca_reg_commit(ctx->reg)) != CA_OK)
 		goto out;

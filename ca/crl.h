@@ -5,6 +5,7 @@
 #define CC_CA_CRL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "ca/ctx.h"
@@ -43,5 +44,13 @@ struct ca_crl_opts {
  */
 int ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char **der,
 		    size_t *len, long *number);
+
+/*
+ * ca_crl_generate() with nextUpdate @next_update seconds (> 0) after
+ * o->now, ignoring o->next_update_days: the policy's CRL schedule
+ * (pol_crl_schedule) counts delta CRLs in hours, not days.
+ */
+int ca_crl_generate_secs(struct ca_ctx *ctx, const struct ca_crl_opts *o, int64_t next_update,
+			 unsigned char **der, size_t *len, long *number);
 
 #endif
