@@ -94,6 +94,9 @@ cli_ra_report(int argc, char **argv, struct cli_env *env)
 	return r;
 }
 
+/* Larger than a CRL of a few million revocations (about 40 bytes each). */
+#define CRL_FILE_MAX	(256 * 1024 * 1024)
+
 /* What one crl-publish run works with. */
 struct publish {
 	struct ca_ctx *ctx;
@@ -164,7 +167,7 @@ published_at(const char *path, int64_t *when)
 	int e;
 
 	*when = 0;
-	if ((e = util_file_read_all(path, 64 * 1024 * 1024, &buf, &len)) == -ENOENT)
+	if ((e = util_file_read_all(path, CRL_FILE_MAX, &buf, &len)) == -ENOENT)
 		return CA_OK;
 	if (e != 0) {
 		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(-e));
