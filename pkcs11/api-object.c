@@ -160,6 +160,8 @@ cc_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 		for (pp = &slot->objects; *pp != o; pp = &(*pp)->next)
 			;
 		*pp = o->next;
+		if (o->klass == CKO_PRIVATE_KEY)	/* no cached context may keep it alive */
+			cc_session_drop_sign_caches_locked(cc_state_get(), slot->id);
 		cc_object_free(o);
 	} else if ((rv = token_write_allowed(s, slot)) == CKR_OK) {
 		uid = o->uid;

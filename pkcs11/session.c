@@ -88,6 +88,8 @@ free_session_objects(struct cc_state *st, struct cc_session *s)
 	for (pp = &slot->objects; (o = *pp) != NULL;) {
 		if (o->owner == s->handle) {
 			*pp = o->next;
+			if (o->klass == CKO_PRIVATE_KEY)	/* other sessions may cache it */
+				cc_session_drop_sign_caches_locked(st, s->slot);
 			cc_object_free(o);
 		} else {
 			pp = &o->next;

@@ -140,10 +140,14 @@ cc_slot_sync_objects_locked(struct cc_state *st, struct cc_slot *slot)
 	while ((o = old) != NULL) {
 		old = o->next;
 		o->next = NULL;
-		if (o->owner != 0)
+		if (o->owner != 0) {
 			append(&tail, o);
-		else
+		} else {
+			/* A key gone from the card: no cached context may keep it. */
+			if (o->klass == CKO_PRIVATE_KEY)
+				cc_session_drop_sign_caches_locked(st, slot->id);
 			cc_object_free(o);
+		}
 	}
 	rv = CKR_OK;
 out:
