@@ -4,15 +4,51 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <time.h>
+
 #include <openssl/err.h>
 
 static const char *log_ident = "carecard";
+
+/*
+ * Is there a syslog socket? Without one glibc's syslog() creates a socket,
+ * fails to connect and closes it again on every message, under its own
+ * process-wide lock, and then drops the message: a cost paid on every
+ * audited signature for nothing. Look for /dev/log at most once a second
+ * (monotonic clock) and skip syslog() while it is absent.
+ */
+static bool
+syslog_available(void)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t checked_ms = -1;
+	static bool present;
+	struct timespec ts;
+	struct stat st;
+	int64_t now;
+	bool r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&mu);
+	if (checked_ms < 0 || now - checked_ms >= 1000) {
+		present = stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode);
+		checked_ms = now;
+	}
+	r = present;
+	pthread_mutex_unlock(&mu);
+	return r;
+}
 
 void
 util_log_set_ident(const char *ident)
@@ -72,7 +108,7 @@ util_log(int prio, const char *fmt, ...)
 	 * lines) out of the system log; everything else always reaches it. */
 	file = getenv("CARECARD_LOG_SYSLOG");
 	if (((prio & LOG_PRIMASK) != LOG_DEBUG || getenv("CARECARD_DEBUG") != NULL) &&
-	    (file == NULL || strcmp(file, "0") != 0))
+	    (file == NULL || strcmp(file, "0") != 0) && syslog_available())
 		syslog(LOG_AUTHPRIV | (prio & LOG_PRIMASK), "%s: %s: %s", log_ident,
 		       prio_name(prio), msg);
 
