@@ -13,7 +13,7 @@ TSTCLNT=$(command -v tstclnt || ls /usr/lib/nss/tstclnt /usr/lib/*/nss/tstclnt 2
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
 cc_world
-tap_plan 13
+tap_plan 14
 
 cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
 tap_is "an RSA card and an EC card personalised" "$?" 0
@@ -25,7 +25,8 @@ printf '%s\n' "$CC_PIN" >"$CC_WORK/pin.txt"
 tap_ok "fresh NSS database" certutil -N -d "$db" --empty-password
 tap_ok "modutil -add registers the module" \
 	cc_client modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force
-certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1
+tap_ok "the test CA is a trusted TLS issuer in the NSS database" \
+	cc_client certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem"
 
 # No password file and no terminal: any attempt to log in would fail here.
 list=$(cc_client certutil -L -d "$db" -h all </dev/null 2>&1)
