@@ -425,7 +425,7 @@ test_crl_due(void **state)
 		bool delta, nodelta;	/* nodelta: delta-interval 0 */
 		int64_t last, now;
 		bool due;
-	} rows[] = {
+	} crl_rows[] = {
 		{ "full, never published", false, false, 0, NOW, true },
 		{ "full, 1d - 1s old", false, false, NOW - DAY + 1, NOW, false },
 		{ "full, exactly 1d old", false, false, NOW - DAY, NOW, true },
@@ -440,15 +440,15 @@ test_crl_due(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < sizeof(crl_rows) / sizeof(crl_rows[0]); i++) {
 		struct pol_crl c;
 
 		pol_crl_schedule(policies[NHS], &c);
-		if (rows[i].nodelta)
+		if (crl_rows[i].nodelta)
 			c.delta_interval = 0;
-		print_message("# %s\n", rows[i].name);
-		assert_int_equal(pol_crl_due(&c, rows[i].delta, rows[i].last, rows[i].now),
-				 rows[i].due);
+		print_message("# %s\n", crl_rows[i].name);
+		assert_int_equal(pol_crl_due(&c, crl_rows[i].delta, crl_rows[i].last, crl_rows[i].now),
+				 crl_rows[i].due);
 	}
 }
 
