@@ -11,11 +11,13 @@
 #include <openssl/crypto.h>
 
 #include "ca/cli.h"
+#include "ca/cli-ra.h"
 #include "ca/crl.h"
 #include "ca/ctx.h"
 #include "ca/error.h"
 #include "ca/x509util.h"
 #include "common/fileio.h"
+#include "policy/policy.h"
 
 int
 cli_revoke(int argc, char **argv, struct cli_env *env)
@@ -66,19 +68,59 @@ crl_write(const char *path, const unsigned char *der, size_t len, int as_der)
 	return CA_OK;
 }
 
+/*
+ * nextUpdate in seconds: --next-update, else the policy's crl.next-update
+ * (full) or crl.delta-next-update (delta), so an on-demand CRL is valid
+ * exactly as long as one crl-publish writes on the schedule.
+ */
 static int
-crl_run(struct cli_env *env, const struct ca_crl_opts *o, const char *out, int as_der)
+crl_next_update(const struct cli_cmd *cmd, const struct ca_crl_opts *o, const char *policy,
+		int64_t *secs)
+{
+	struct pol_policy *pol = NULL;
+	struct pol_error err;
+	struct pol_crl sched;
+	int r;
+
+	if (o->next_update_days > 0) {
+		*secs = (int64_t)o->next_update_days * 24 * 60 * 60;
+		return CA_OK;
+	}
+	memset(&err, 0, sizeof(err));
+	r = pol_policy_load_default(policy != NULL ? policy : getenv("CARECARD_POLICY"), &pol,
+				    &err);
+	if (r != POL_OK) {
+		fprintf(stderr, "carecard-ca: policy: %s\n",
+			err.text[0] != '\0' ? err.text : pol_strerror(r));
+		return CA_ERR_USAGE;
+	}
+	pol_crl_schedule(pol, &sched);
+	pol_policy_free(pol);
+	*secs = o->delta ? sched.delta_next_update : sched.next_update;
+	if (o->delta && (sched.delta_interval == 0 || *secs <= 0))
+		return ra_refuse(cmd, "crl.delta-interval",
+				 "the policy publishes no delta CRLs (delta-interval: 0): "
+				 "generate a full CRL, or give --next-update DAYS for this delta");
+	return CA_OK;
+}
+
+static int
+crl_run(struct cli_env *env, const struct cli_cmd *cmd, const struct ca_crl_opts *o,
+	const char *policy, const char *out, int as_der)
 {
 	struct ca_ctx *ctx = NULL;
+	int64_t next = 0;
 	unsigned char *der = NULL;
 	char *path = NULL, rel[96];
 	size_t len = 0;
 	long number = 0;
 	int r;
 
+	if ((r = crl_next_update(cmd, o, policy, &next)) != CA_OK)
+		return r;
 	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
 		return r;
-	if ((r = ca_crl_generate(ctx, o, &der, &len, &number)) != CA_OK)
+	if ((r = ca_crl_generate_secs(ctx, o, next, &der, &len, &number)) != CA_OK)
 		goto out;
 	snprintf(rel, sizeof(rel), "crl/%s%s.crl%s", o->issuer, o->delta ? "-delta" : "",
 		 as_der ? "" : ".pem");
@@ -105,11 +147,12 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 		{ "delta", no_argument, NULL, 'D' },
 		{ "der", no_argument, NULL, 'd' },
 		{ "next-update", required_argument, NULL, 'n' },
+		{ "policy", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("crl");
 	struct ca_crl_opts o;
-	const char *out = NULL;
+	const char *out = NULL, *policy = NULL;
 	struct cli_args g;
 	int c, r, as_der = 0;
 	char *end;
@@ -122,6 +165,7 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 		case 'o': out = optarg; break;
 		case 'D': o.delta = 1; break;
 		case 'd': as_der = 1; break;
+		case 'p': policy = optarg; break;
 		case 'n':
 			o.next_update_days = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || o.next_update_days <= 0 || o.next_update_days > 366)
@@ -134,5 +178,5 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 	if ((r = cli_require(cmd, "--issuer", o.issuer, NULL)) != CA_OK)
 		return r;
 	o.now = time(NULL);
-	return crl_run(env, &o, out, as_der);
+	return crl_run(env, cmd, &o, policy, out, as_der);
 }

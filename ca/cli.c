@@ -93,7 +93,9 @@ static const struct cli_cmd commands[] = {
 	  "       privilegeWithdrawn, certificateHold, aACompromise, unspecified" },
 	{ "crl", cli_crl, "generate a full or delta CRL",
 	  "--issuer authentication|signing|root [--out FILE] [--delta] [--next-update DAYS]\n"
-	  "       [--der]" },
+	  "       [--der] [--policy FILE]\n"
+	  "       nextUpdate: --next-update, else the policy's crl.next-update\n"
+	  "       (crl.delta-next-update with --delta)" },
 	{ "audit", cli_audit, "verify or show the hash-chained audit log",
 	  "verify | show [--limit N]" },
 };

@@ -42,7 +42,7 @@ refused() {
 }
 audit_ok() { tap_ok "audit chain verifies ($1)" "$CA" audit verify; }
 
-tap_plan 134
+tap_plan 142
 
 ca_init || { tap_fail "CA init"; exit 1; }
 "$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
@@ -322,6 +322,22 @@ tap_is "CARECARD_POLICY: the delta's nextUpdate follows it (3h)" \
 	"$(crl_span "$www/authentication-delta.crl")" 10800
 "$CA" crl-publish --dir "$www" --next-update 3 >>"$TAP_LOG" 2>&1
 tap_is "--next-update 3 overrides the policy" "$(crl_span "$www/authentication.crl")" 259200
+# The on-demand "crl" command follows the same schedule as crl-publish.
+"$CA" crl --issuer signing --der --out "$CC_WORK/od-full.crl" >>"$TAP_LOG" 2>&1
+tap_is "crl: nextUpdate = crl.next-update (NHS 7d)" "$(crl_span "$CC_WORK/od-full.crl")" 604800
+"$CA" crl --issuer signing --delta --der --out "$CC_WORK/od-delta.crl" >>"$TAP_LOG" 2>&1
+tap_is "crl --delta: nextUpdate = crl.delta-next-update (NHS 4h)" \
+	"$(crl_span "$CC_WORK/od-delta.crl")" 14400
+"$CA" crl --issuer signing --der --policy "$CC_WORK/crl-2d.yaml" --out "$CC_WORK/od-2d.crl" \
+	>>"$TAP_LOG" 2>&1
+tap_is "crl --policy: nextUpdate follows that policy (2d)" "$(crl_span "$CC_WORK/od-2d.crl")" 172800
+CARECARD_POLICY=$CC_WORK/crl-2d.yaml "$CA" crl --issuer signing --delta --der \
+	--out "$CC_WORK/od-3h.crl" >>"$TAP_LOG" 2>&1
+tap_is "crl, CARECARD_POLICY: the delta's nextUpdate follows it (3h)" \
+	"$(crl_span "$CC_WORK/od-3h.crl")" 10800
+"$CA" crl --issuer signing --der --next-update 5 --policy "$CC_WORK/crl-2d.yaml" \
+	--out "$CC_WORK/od-n.crl" >>"$TAP_LOG" 2>&1
+tap_is "crl --next-update 5 overrides the policy" "$(crl_span "$CC_WORK/od-n.crl")" 432000
 tap_is "--if-due with --delta is a usage error (2)" \
 	"$("$CA" crl-publish --dir "$www" --if-due --delta >/dev/null 2>&1; echo $?)" 2
 
@@ -359,10 +375,17 @@ out=$(refused env CARECARD_POLICY=$CC_WORK/no-delta.yaml "$CA" crl-publish --dir
 tap_like "delta-interval 0: --delta is refused by the policy (8)" "$out" \
 	"^8\|.*refused by crl.delta-interval: the policy publishes no delta CRLs"
 tap_is "...and writes nothing" "$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication.crl signing.crl "
+out=$(refused env CARECARD_POLICY=$CC_WORK/no-delta.yaml "$CA" crl --issuer signing --delta \
+	--out "$CC_WORK/never.crl")
+tap_like "delta-interval 0: crl --delta is refused by the policy (8)" "$out" \
+	"^8\|.*refused by crl.delta-interval: the policy publishes no delta CRLs"
 printf 'version: 1\ncrl:\n  next-update: 1d\n' >"$CC_WORK/crl-bad.yaml"
 out=$(refused "$CA" crl-publish --dir "$nodelta" --policy "$CC_WORK/crl-bad.yaml")
 tap_like "a contradictory crl policy is refused at file:line:column" "$out" \
 	"crl-bad.yaml:3:3: crl.next-update: next-update must be longer than full-interval"
+out=$("$CA" crl --issuer signing --out "$CC_WORK/never.crl" --policy "$CC_WORK/crl-bad.yaml" 2>&1)
+tap_like "crl: the same bad policy is refused at file:line:column" "$out" "crl-bad.yaml:3:3: "
+tap_is "crl: ... and no CRL is written" "$([ -e "$CC_WORK/never.crl" ] && echo written)" ""
 audit_ok "CRL schedule"
 
 audit_ok "end"
