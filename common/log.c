@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -30,24 +29,24 @@ static const char *log_ident = "carecard";
 static bool
 syslog_available(void)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	/* Atomics, not a mutex: this runs once per audited signature in every
+	 * signing thread, and a shared lock there costs multi-thread scaling.
+	 * Two threads racing past the second both stat(); that is harmless. */
 	static int64_t checked_ms = -1;
 	static bool present;
 	struct timespec ts;
 	struct stat st;
-	int64_t now;
-	bool r;
+	int64_t now, last;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	pthread_mutex_lock(&mu);
-	if (checked_ms < 0 || now - checked_ms >= 1000) {
-		present = stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode);
-		checked_ms = now;
+	last = __atomic_load_n(&checked_ms, __ATOMIC_ACQUIRE);
+	if (last < 0 || now - last >= 1000) {
+		__atomic_store_n(&present, stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&checked_ms, now, __ATOMIC_RELEASE);
 	}
-	r = present;
-	pthread_mutex_unlock(&mu);
-	return r;
+	return __atomic_load_n(&present, __ATOMIC_RELAXED);
 }
 
 void

@@ -5,6 +5,13 @@ check_LTLIBRARIES += %D%/lib/libp11-client.la
 %C%_lib_libp11_client_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 %C%_lib_libp11_client_la_LIBADD = $(LIBS)
 
+# Preloaded with the sanitizer runtimes into client programs (see the file).
+# A real shared object (-rpath), and no sanitizer flags of its own.
+check_LTLIBRARIES += %D%/lib/libcc-asan-client-shim.la
+%C%_lib_libcc_asan_client_shim_la_SOURCES = %D%/lib/asan-client-shim.c
+%C%_lib_libcc_asan_client_shim_la_CFLAGS = $(WARN_CFLAGS)
+%C%_lib_libcc_asan_client_shim_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+
 check_PROGRAMS += %D%/integration/p11-stress
 %C%_integration_p11_stress_SOURCES = %D%/integration/p11-stress.c
 %C%_integration_p11_stress_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
