@@ -16,6 +16,13 @@
  * signature: unlike the rates it hardly moves when other processes compete
  * for the cores, so it shows per-call overhead on a busy machine.
  *
+ * Cells are measured interleaved: --seconds is cut into half-second slices
+ * and every round measures one slice of every cell in turn, so a change in
+ * the shared machine's state (other VMs, frequency) hits all cells alike.
+ * Next to raw OpenSSL with two threads, raw OpenSSL in two independent
+ * processes (nothing shared at all) shows what two cores give on this
+ * machine at that moment: the ceiling for any 2-thread ÷ 1-thread ratio.
+ *
  * RSA is measured as CKM_SHA256_RSA_PKCS over 64 bytes (EVP_DigestSign for
  * raw OpenSSL); ECDSA as CKM_ECDSA over a SHA-256 hash (EVP_PKEY_sign),
  * because SoftHSM2 2.6 has no CKM_ECDSA_SHA256 — and TLS stacks sign a
@@ -28,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -147,17 +156,32 @@ out:
 	return NULL;
 }
 
-/*
- * Signatures per second with @threads threads; -1 on failure. *cpu_us gets
- * the signing threads' CPU microseconds per signature.
- */
+/* One cell's totals over all its slices. */
+struct cell {
+	long ops;
+	double elapsed;		/* wall seconds */
+	double cpu;		/* signing threads' CPU seconds */
+};
+
 static double
-measure(const struct target *t, int threads, double seconds, double *cpu_us)
+cell_rate(const struct cell *c)
+{
+	return c->elapsed > 0 ? (double)c->ops / c->elapsed : 0;
+}
+
+static double
+cell_cpu_us(const struct cell *c)
+{
+	return c->ops > 0 ? c->cpu * 1e6 / (double)c->ops : 0;
+}
+
+/* One slice of @seconds with @threads threads, added to @c; -1 on failure. */
+static int
+measure(const struct target *t, int threads, double seconds, struct cell *c)
 {
 	pthread_t th[8];
 	struct job jobs[8];
-	long total = 0;
-	double t0, elapsed, cpu = 0;
+	double t0;
 	int i, failed = 0;
 
 	memset(jobs, 0, sizeof(jobs));
@@ -169,13 +193,55 @@ measure(const struct target *t, int threads, double seconds, double *cpu_us)
 	}
 	for (i = 0; i < threads; i++) {
 		pthread_join(th[i], NULL);
-		total += jobs[i].ops;
-		cpu += jobs[i].cpu;
+		c->ops += jobs[i].ops;
+		c->cpu += jobs[i].cpu;
 		failed |= jobs[i].failed;
 	}
-	elapsed = pc_now() - t0;
-	*cpu_us = total > 0 ? cpu * 1e6 / (double)total : 0;
-	return failed ? -1.0 : (double)total / elapsed;
+	c->elapsed += pc_now() - t0;
+	return failed ? -1 : 0;
+}
+
+/*
+ * One slice of raw OpenSSL in two forked processes, one thread each:
+ * nothing shared, not even the allocator or OpenSSL's locks. Only raw
+ * OpenSSL runs in the children; the PKCS#11 modules stay untouched there.
+ */
+static int
+measure_procs(const struct target *t, double seconds, struct cell *c)
+{
+	int fds[2][2], i, st, failed = 0;
+	pid_t pid[2] = { -1, -1 };
+	double t0 = pc_now();
+
+	for (i = 0; i < 2; i++) {
+		if (pipe(fds[i]) != 0)
+			return -1;
+		if ((pid[i] = fork()) == 0) {
+			struct job j = { t, seconds, 0, 0, 0 };
+
+			close(fds[i][0]);
+			run_openssl(&j);
+			if (j.failed)
+				j.ops = -1;
+			_exit(write(fds[i][1], &j, sizeof(j)) == (ssize_t)sizeof(j) ? 0 : 1);
+		}
+		close(fds[i][1]);
+	}
+	for (i = 0; i < 2; i++) {
+		struct job j;
+
+		if (pid[i] < 0 || read(fds[i][0], &j, sizeof(j)) != (ssize_t)sizeof(j) || j.ops < 0)
+			failed = 1;
+		else {
+			c->ops += j.ops;
+			c->cpu += j.cpu;
+		}
+		close(fds[i][0]);
+		if (pid[i] > 0)
+			waitpid(pid[i], &st, 0);
+	}
+	c->elapsed += pc_now() - t0;
+	return failed ? -1 : 0;
 }
 
 static int
@@ -326,7 +392,9 @@ main(int argc, char **argv)
 	CK_SLOT_ID s_rsa, s_ec, s_hsm;
 	static const char *const kname[2] = { "RSA-2048 PKCS#1 v1.5 (SHA-256)",
 					      "ECDSA P-256 (over a SHA-256 hash)" };
-	double rate[2][3][2], cpu[2][3][2], lms, ims;
+	struct cell cell[2][3][2], procs[2];
+	double lms, ims;
+	int round, rounds;
 	FILE *md = NULL;
 	int k, i, th, rc = 1;
 
@@ -364,17 +432,29 @@ main(int argc, char **argv)
 	if (t[0][IMPL_OPENSSL].pkey == NULL || t[1][IMPL_OPENSSL].pkey == NULL)
 		goto out;
 
-	for (k = 0; k < 2; k++)
-		for (th = 0; th < 2; th++)
-			for (i = 0; i < 3; i++) {
-				if (o.only >= 0 && k != o.only)
-					continue;
-				rate[k][i][th] = measure(&t[k][i], th + 1, o.seconds, &cpu[k][i][th]);
-				if (rate[k][i][th] < 0) {
-					fprintf(stderr, "%s with %s failed\n", kname[k], impl_name[i]);
-					goto out;
-				}
+	/* Half-second slices, every cell once per round (see the top). */
+	memset(cell, 0, sizeof(cell));
+	memset(procs, 0, sizeof(procs));
+	rounds = (int)(o.seconds / 0.5 + 0.5);
+	if (rounds < 1)
+		rounds = 1;
+	for (round = 0; round < rounds; round++)
+		for (k = 0; k < 2; k++) {
+			if (o.only >= 0 && k != o.only)
+				continue;
+			for (i = 0; i < 3; i++)
+				for (th = 0; th < 2; th++)
+					if (measure(&t[k][i], th + 1, o.seconds / rounds,
+						    &cell[k][i][th]) != 0) {
+						fprintf(stderr, "%s with %s failed\n", kname[k],
+							impl_name[i]);
+						goto out;
+					}
+			if (measure_procs(&t[k][IMPL_OPENSSL], o.seconds / rounds, &procs[k]) != 0) {
+				fprintf(stderr, "%s in two processes failed\n", kname[k]);
+				goto out;
 			}
+		}
 
 	if (o.markdown != NULL && (md = fopen(o.markdown, "w")) == NULL)
 		perror(o.markdown);
@@ -384,22 +464,31 @@ main(int argc, char **argv)
 		for (k = 0; k < 2; k++)
 			for (th = 0; th < 2 && (o.only < 0 || k == o.only); th++)
 				fprintf(f, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f |\n", kname[k], th + 1,
-					rate[k][0][th], rate[k][1][th], rate[k][2][th],
-					rate[k][1][th] / rate[k][0][th], rate[k][1][th] / rate[k][2][th]);
+					cell_rate(&cell[k][0][th]), cell_rate(&cell[k][1][th]),
+					cell_rate(&cell[k][2][th]),
+					cell_rate(&cell[k][1][th]) / cell_rate(&cell[k][0][th]),
+					cell_rate(&cell[k][1][th]) / cell_rate(&cell[k][2][th]));
 		if (o.cpu) {
 			fprintf(f, "\n| key | threads | raw OpenSSL CPU µs/sig | module CPU µs/sig | SoftHSM2 CPU µs/sig | module ÷ OpenSSL (CPU) |\n");
 			fprintf(f, "|---|---|---|---|---|---|\n");
 			for (k = 0; k < 2; k++)
 				for (th = 0; th < 2 && (o.only < 0 || k == o.only); th++)
 					fprintf(f, "| %s | %d | %.1f | %.1f | %.1f | %.2f |\n", kname[k],
-						th + 1, cpu[k][0][th], cpu[k][1][th], cpu[k][2][th],
-						cpu[k][0][th] / cpu[k][1][th]);
+						th + 1, cell_cpu_us(&cell[k][0][th]),
+						cell_cpu_us(&cell[k][1][th]), cell_cpu_us(&cell[k][2][th]),
+						cell_cpu_us(&cell[k][0][th]) / cell_cpu_us(&cell[k][1][th]));
 		}
 		fprintf(f, "\n| measure | value |\n|---|---|\n");
-		for (k = 0; k < 2; k++)
-			if (o.only < 0 || k == o.only)
-				fprintf(f, "| module 2-thread ÷ 1-thread, %s | %.2f |\n", kname[k],
-				rate[k][1][1] / rate[k][1][0]);
+		for (k = 0; k < 2; k++) {
+			if (o.only >= 0 && k != o.only)
+				continue;
+			fprintf(f, "| module 2-thread ÷ 1-thread, %s | %.2f |\n", kname[k],
+				cell_rate(&cell[k][1][1]) / cell_rate(&cell[k][1][0]));
+			fprintf(f, "| raw OpenSSL 2-thread ÷ 1-thread, %s | %.2f |\n", kname[k],
+				cell_rate(&cell[k][0][1]) / cell_rate(&cell[k][0][0]));
+			fprintf(f, "| raw OpenSSL 2 processes ÷ 1 thread (the machine's ceiling), %s | %.2f |\n",
+				kname[k], cell_rate(&procs[k]) / cell_rate(&cell[k][0][0]));
+		}
 		fprintf(f, "| C_Login median (default scrypt KDF) | %.1f ms |\n", lms);
 		fprintf(f, "| C_Initialize + C_GetSlotList median | %.2f ms |\n", ims);
 	}
