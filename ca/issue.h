@@ -41,20 +41,23 @@ void ca_issued_clear(struct ca_issued *c);
 int ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out);
 
 /*
- * Group commit: issue @n requests and record them with ONE commit, so
- * under durability=full they share one WAL fsync instead of paying one
- * each. Each request is checked and signed as by ca_cert_issue(), and its
- * record (certificate row and audit entry) written in its own savepoint:
- * a failing request leaves no trace and does not affect the others; res[i]
- * receives its result. Nothing is
- * handed out before the commit: out[i] is filled (for res[i] == CA_OK) only
- * when the commit succeeded. Returns CA_OK when the commit succeeded, else
- * its error, with nothing recorded and out[] untouched.
+ * Group commit: issue @n requests and record them with one commit per
+ * @batch requests (0: one for all), so under durability=full each batch
+ * shares one WAL fsync instead of paying one per certificate. Each request
+ * is checked and signed as by ca_cert_issue(), and its record (certificate
+ * row and audit entry) written in its own savepoint: a failing request
+ * leaves no trace and does not affect the others. res[i] receives each
+ * result and out[i] (for res[i] == CA_OK) the certificate — filled only
+ * after the commit covering it returned; nothing is handed out before.
+ * A batch whose commit fails is rolled back whole and its requests get
+ * that error. Returns CA_OK, or the first failed commit's error.
  *
- * The requests are prepared, then signed back to back, then recorded, so
- * the token's signing runs uninterrupted (see issue.c).
+ * Signing runs back to back on the caller's thread while a helper thread
+ * prepares the next requests, records the signed ones and commits each
+ * batch (see issue.c); the registry connection is used by one thread at a
+ * time, and not by the caller until this returns.
  */
-int ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
+int ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n, size_t batch,
 		       struct ca_issued *out, int *res);
 
 #endif

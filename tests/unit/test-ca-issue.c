@@ -237,9 +237,8 @@ test_refusals_record_nothing(void **state)
  * nothing behind and does not disturb the others.
  */
 static void
-test_group_commit(void **state)
+group_commit_once(struct fixture *fx, size_t batch)
 {
-	struct fixture *fx = *state;
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
 	struct ca_issue_req req[4];
 	struct ca_issued c[4];
@@ -260,7 +259,7 @@ test_group_commit(void **state)
 	}
 	req[1].csrlen -= 3;		/* truncated: refused before its savepoint */
 	req[2].card = "9999999999";	/* unknown card: refused inside it */
-	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, c, res), CA_OK);
+	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, batch, c, res), CA_OK);
 	assert_int_equal(res[0], CA_OK);
 	assert_int_equal(res[1], CA_ERR_BAD_REQUEST);
 	assert_int_equal(res[2], CA_ERR_NOT_FOUND);
@@ -279,12 +278,30 @@ test_group_commit(void **state)
 		X509_free(x);
 		ca_issued_clear(&c[i]);
 	}
-	/* Two audit entries, chain intact; the connection is usable again. */
+	/* Two audit entries per round, whatever the batching. */
 	assert_int_equal(audit_entries(fx), before + 2);
-	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 0, c, res), CA_OK);
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_issue_req req[1];
+	struct ca_issued c[1];
+	int res[1];
+	int64_t before;
+	X509 *x;
+
+	group_commit_once(fx, 0);	/* one commit for all four */
+	group_commit_once(fx, 1);	/* a commit per request */
+	group_commit_once(fx, 3);	/* 3 + 1: the second batch commits while nothing is left to sign */
+	group_commit_once(fx, 2);	/* 2 + 2 */
+	/* The audit chain is intact and the connection usable again. */
+	before = audit_entries(fx);
+	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 0, 0, c, res), CA_OK);
 	x = issue(fx, "authentication", NULL);
 	X509_free(x);
-	assert_int_equal(audit_entries(fx), before + 3);
+	assert_int_equal(audit_entries(fx), before + 1);
 }
 
 static X509_CRL *
