@@ -86,6 +86,11 @@ static const struct cli_cmd commands[] = {
 	{ "issue-cert", cli_issue_cert, "issue a certificate from a PKCS#10 request",
 	  "--profile authentication|signing --csr FILE --holder UUID --out FILE\n"
 	  "       [--card SERIAL] [--days N] [--crl-url URL] [--ocsp-url URL]" },
+	{ "issue-certs", cli_issue_certs, "issue many certificates from a list of requests",
+	  "--list FILE --out-dir DIR [--batch N] [--days N] [--crl-url URL]\n"
+	  "       [--ocsp-url URL]\n"
+	  "       FILE: one request per line, PROFILE HOLDER CSR-FILE [CARD]; '#' comments\n"
+	  "       one commit (fsync) per N requests, default 32; prints LINE SERIAL FILE" },
 	{ "revoke", cli_revoke, "revoke a certificate",
 	  "--serial HEX --reason REASON\n"
 	  "       REASON: keyCompromise (lost, stolen), affiliationChanged (leaver),\n"

@@ -120,6 +120,7 @@ int cli_init(int argc, char **argv, struct cli_env *env);
 int cli_person_add(int argc, char **argv, struct cli_env *env);
 int cli_card_add(int argc, char **argv, struct cli_env *env);
 int cli_issue_cert(int argc, char **argv, struct cli_env *env);
+int cli_issue_certs(int argc, char **argv, struct cli_env *env);
 int cli_revoke(int argc, char **argv, struct cli_env *env);
 int cli_crl(int argc, char **argv, struct cli_env *env);
 int cli_audit(int argc, char **argv, struct cli_env *env);

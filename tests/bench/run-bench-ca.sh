@@ -145,6 +145,15 @@ done
 t1=$(now)
 cli_loop=$(rate "$loop" "$t0" "$t1")
 
+echo "bench-ca: carecard-ca issue-certs, the same $loop requests in one process ..."
+for f in $csrs; do echo "authentication $holder $work/csrs/$f"; done >"$work/list"
+t0=$(now)
+"$ca" --state "$work/ca" issue-certs --list "$work/list" --out-dir "$work/bulk" --batch "$group" \
+	>>"$log" 2>&1 || die "issue-certs failed"
+t1=$(now)
+cli_batch=$(rate "$loop" "$t0" "$t1")
+[ "$(ls "$work/bulk" | wc -l)" -eq "$loop" ] || die "issue-certs wrote $(ls "$work/bulk" | wc -l) files"
+
 crl_rows=""
 for n in $entries; do
 	echo "bench-ca: CRL with $n revoked entries ..."
@@ -184,6 +193,7 @@ done
 	echo "| issuance, commit per certificate, synchronous=FULL ÷ bare C_Sign | $full/s | $bare/s | $(ratio "$full" "$bare") | — | — |"
 	echo "| issuance, commit per certificate, synchronous=NORMAL ÷ bare C_Sign | $normal/s | $bare/s | $(ratio "$normal" "$bare") | — | — |"
 	echo "| \`carecard-ca issue-cert\` (one process per request) ÷ \`openssl ca\` | $cli_loop/s | $ossl_loop/s | $(ratio "$cli_loop" "$ossl_loop") | — | — |"
+	echo "| \`carecard-ca issue-certs\` ($loop requests, one process, group commit, durable) ÷ \`openssl ca -infiles\` (not durable) | $cli_batch/s | $ossl_batch/s | $(ratio "$cli_batch" "$ossl_batch") | — | — |"
 	echo "$crl_rows" | while read -r n inproc ours theirs speed; do
 		[ -n "$n" ] || continue
 		echo "| CRL, $n entries: \`carecard-ca crl\` vs \`openssl ca -gencrl\` (s, whole process; ratio = speed-up) | ${ours} s (in process ${inproc} s) | ${theirs} s | ${speed}× | $( [ "$n" -eq 100000 ] && echo "≥ 2×" || echo "—") | $( [ "$n" -eq 100000 ] && met "$speed" 2 || echo "—") |"

@@ -20,7 +20,7 @@ export TAP_LOG
 unset CARECARD_CA_STATE SOFTHSM2_CONF
 cleanup_log() { [ "$tap_failed" -eq 0 ] || cat "$TAP_LOG" >&2; }
 
-tap_plan 58
+tap_plan 68
 
 # --- init -------------------------------------------------------------
 tap_ok "init creates the CA" "$CA" init --state "$S" --hsm-module "$SOFTHSM_MODULE" \
@@ -120,6 +120,53 @@ tap_is "truncated CSR: exit status 5" "$?" 5
 tap_is "truncated CSR: nothing recorded" "$(sqlite3 "$S/registry.db" \
 	"SELECT count(*) FROM audit")/$(test -e "$work/bad.pem" && echo file)" "$n0/"
 
+# --- issue-certs: many requests, group commit --------------------------------------
+for i in 1 2 3 4 5; do
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$work/m$i.key" -subj "/CN=x" \
+		-out "$work/m$i.csr" 2>>"$TAP_LOG"
+done
+printf '# bulk list\nauthentication 200000000002 %s\nsigning 200000000002 %s 0412345678  # on a card\n\n' \
+	"$work/m1.csr" "$work/m2.csr" >"$work/list-bad"
+printf 'authentication 200000000002\nsigning 200000000002 %s/missing.csr\n' "$work" >>"$work/list-bad"
+n0=$(sqlite3 "$S/registry.db" "SELECT count(*) FROM certificates")
+out=$("$CA" issue-certs --list "$work/list-bad" --out-dir "$work/bulk-bad" 2>&1)
+tap_is "issue-certs: a bad list line is exit 5" "$?" 5
+tap_like "... each bad line named with its number" "$(echo $out)" \
+	"list-bad:5: expected PROFILE HOLDER CSR-FILE \[CARD\], found 2 field.*list-bad:6: cannot read .*missing.csr"
+tap_is "... and nothing is issued" "$(sqlite3 "$S/registry.db" \
+	"SELECT count(*) FROM certificates")/$(ls "$work/bulk-bad" 2>/dev/null | wc -l)" "$n0/0"
+{
+	printf 'authentication 200000000002 %s\n' "$work/m1.csr" "$work/m3.csr"
+	printf 'signing 200000000002 %s 0412345678\n' "$work/m2.csr"
+	printf 'signing 200000000002 %s\n' "$work/bad.csr"		# truncated: refused alone
+	printf 'authentication 999999999999 %s\n' "$work/m4.csr"	# unknown holder
+	printf 'signing 200000000002 %s\n' "$work/m5.csr"
+} >"$work/list"
+out=$("$CA" issue-certs --list "$work/list" --out-dir "$work/bulk" --batch 2 2>"$work/bulk.err")
+tap_is "issue-certs: exit 5 when some requests fail" "$?" 5
+tap_is "... the four good ones issued, one line each (LINE SERIAL FILE)" \
+	"$(echo "$out" | awk '{ print $1 }' | tr '\n' ' ')" "1 2 3 6 "
+tap_like "... the bad ones named by line" "$(tr '\n' ' ' <"$work/bulk.err")" \
+	"list:4: not issued: .*list:5: not issued: "
+ok=0
+for f in $(echo "$out" | awk '{ print $3 }'); do
+	sn=$(openssl x509 -in "$f" -noout -serial | sed 's/serial=//')
+	[ "$work/bulk/$sn.pem" = "$f" ] || ok=1
+	openssl verify -x509_strict -CAfile "$root" -untrusted "$authca" -untrusted "$signca" \
+		"$f" >>"$TAP_LOG" 2>&1 || ok=1
+	[ "$(sqlite3 "$S/registry.db" "SELECT count(*) FROM certificates WHERE serial = '$sn'")" = 1 ] ||
+		ok=1
+done
+tap_is "... each file named by its serial, verified by openssl, recorded" "$ok" 0
+tap_is "... four rows more in the registry" \
+	"$(sqlite3 "$S/registry.db" "SELECT count(*) FROM certificates")" "$((n0 + 4))"
+tap_is "... line 3's certificate: its request's key, on the card" \
+	"$(openssl x509 -in "$work/bulk/$(echo "$out" | awk '$1 == 3 { print $2 }').pem" -noout -pubkey |
+		openssl sha256)/$(sqlite3 "$S/registry.db" "SELECT card FROM certificates WHERE serial = \
+		'$(echo "$out" | awk '$1 == 3 { print $2 }')'")" \
+	"$(openssl req -in "$work/m2.csr" -noout -pubkey | openssl sha256)/0412345678"
+tap_ok "... and the audit chain verifies" "$CA" audit verify
+
 # --- revocation and CRLs ---------------------------------------------------------
 tap_ok "revoke the authentication certificate (leaver)" "$CA" revoke --serial "$aserial" \
 	--reason leaver
@@ -156,7 +203,7 @@ tap_ok "ECDSA-signed certificate verifies" openssl verify -x509_strict \
 
 # --- CLI conventions ---------------------------------------------------------
 h=0
-for c in init person-add card-add issue-cert revoke crl audit; do
+for c in init person-add card-add issue-cert issue-certs revoke crl audit; do
 	"$CA" $c --help | grep -q "usage: carecard-ca $c" || h=1
 done
 tap_is "--help for every command" "$h" 0
