@@ -156,8 +156,8 @@ actor_fill(struct ra_session *s)
 	return CA_OK;
 }
 
-static int
-policy_open(struct ra_session *s)
+int
+ra_policy_load(const char *path, struct pol_policy **out)
 {
 	struct pol_error err;
 	int r;
@@ -165,8 +165,7 @@ policy_open(struct ra_session *s)
 	memset(&err, 0, sizeof(err));
 	/* Same sources as the card operations: --policy, $CARECARD_POLICY, the
 	 * installed nhs.yaml, the built-in NHS rules. */
-	r = pol_policy_load_default(s->policy != NULL ? s->policy : getenv("CARECARD_POLICY"),
-				    &s->pol, &err);
+	r = pol_policy_load_default(path != NULL ? path : getenv("CARECARD_POLICY"), out, &err);
 	if (r != POL_OK) {
 		fprintf(stderr, "carecard-ca: policy: %s\n",
 			err.text[0] != '\0' ? err.text : pol_strerror(r));
@@ -186,7 +185,7 @@ ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
 	/* Operator login verifies the card's signature through the CA context's
 	 * provider, so it needs the fully opened CA, not only the registry. */
 	if ((r = cli_ctx_open(env, hsm || operator, &s->ctx)) != CA_OK ||
-	    (r = policy_open(s)) != CA_OK)
+	    (r = ra_policy_load(s->policy, &s->pol)) != CA_OK)
 		return r;
 	if (!operator)
 		return CA_OK;

@@ -58,6 +58,12 @@ bool ra_args_next(struct cli_args *g, struct ra_session *s, int *c);
  */
 int ra_open(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, bool operator,
 	    struct ra_session *s);
+/*
+ * The policy from @path, else $CARECARD_POLICY, else the installed nhs.yaml,
+ * else the built-in NHS rules; a bad file is reported as FILE:LINE:COLUMN.
+ */
+int ra_policy_load(const char *path, struct pol_policy **out);
+
 /* Audit a refusal (see ra_refuse), then release everything. */
 void ra_close(struct ra_session *s);
 

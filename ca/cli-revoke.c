@@ -78,7 +78,6 @@ crl_next_update(const struct cli_cmd *cmd, const struct ca_crl_opts *o, const ch
 		int64_t *secs)
 {
 	struct pol_policy *pol = NULL;
-	struct pol_error err;
 	struct pol_crl sched;
 	int r;
 
@@ -86,14 +85,8 @@ crl_next_update(const struct cli_cmd *cmd, const struct ca_crl_opts *o, const ch
 		*secs = (int64_t)o->next_update_days * 24 * 60 * 60;
 		return CA_OK;
 	}
-	memset(&err, 0, sizeof(err));
-	r = pol_policy_load_default(policy != NULL ? policy : getenv("CARECARD_POLICY"), &pol,
-				    &err);
-	if (r != POL_OK) {
-		fprintf(stderr, "carecard-ca: policy: %s\n",
-			err.text[0] != '\0' ? err.text : pol_strerror(r));
-		return CA_ERR_USAGE;
-	}
+	if ((r = ra_policy_load(policy, &pol)) != CA_OK)
+		return r;
 	pol_crl_schedule(pol, &sched);
 	pol_policy_free(pol);
 	*secs = o->delta ? sched.delta_next_update : sched.next_update;
