@@ -520,11 +520,9 @@ ca_batch_apply(struct ca_reg *reg, const struct ca_batch *b, const char *actor, 
 		return r;
 	for (i = 0; i < b->n && r == CA_OK; i++)
 		r = apply_row(reg, &b->rows[i], actor, now);
-	if (r == CA_OK && (r = ca_json_object(&d, kv)) == CA_OK &&
-	    (r = ca_audit_append(reg, now, actor, "batch-import", "batch", d)) == CA_OK)
-		r = ca_reg_commit(reg);
-	if (r != CA_OK)
-		ca_reg_rollback(reg);
+	if (r == CA_OK && (r = ca_json_object(&d, kv)) == CA_OK)
+		r = ca_audit_append(reg, now, actor, "batch-import", "batch", d);
+	r = ca_reg_end(reg, r);
 	free(d);
 	return r;
 }

@@ -81,7 +81,7 @@ cancel_commit(struct ca_card_env *e, struct ca_card_rec *rec, const char *why, i
 	    (r = ca_audit_append(e->ctx->reg, (time_t)e->now, ca_card_actor_id(e), "cancel-card",
 				 rec->serial, details)) != CA_OK)
 		goto out;
-	ca_card_kill_point("cancel-card:before-commit");
+	ca_card_kill_point("cancel-card", "before-commit");
 	r = ca_reg_commit(e->ctx->reg);
 	if (r == CA_OK)
 		printf("cancel-card: card %s cancelled (%s); %d certificate(s) revoked\n",
@@ -270,7 +270,7 @@ ca_card_tac_restore(struct ca_card_env *e, unsigned reader)
 		goto out;
 	if (rec.holder != NULL && (r = restore_commit(e, &rec)) != CA_OK)
 		goto out;
-	ca_card_kill_point("tac-restore:revoked");
+	ca_card_kill_point("tac-restore", "revoked");
 	if ((r = ca_card_wipe(e, c)) == CA_OK)
 		printf("tac-restore: TAC %s wiped and back in the pool\n", c->serial);
 out:

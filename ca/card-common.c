@@ -85,12 +85,14 @@ ca_card_now(void)
 }
 
 void
-ca_card_kill_point(const char *step)
+ca_card_kill_point(const char *op, const char *step)
 {
 	const char *at = getenv("CARECARD_CA_TEST_KILL_AT");
+	size_t n = strlen(op);
 
-	if (at != NULL && strcmp(at, step) == 0) {
-		util_log(LOG_WARNING, "test hook: killed at %s", step);
+	/* The hook names a point as "<op>:<step>". */
+	if (at != NULL && strncmp(at, op, n) == 0 && at[n] == ':' && strcmp(at + n + 1, step) == 0) {
+		util_log(LOG_WARNING, "test hook: killed at %s", at);
 		raise(SIGKILL);
 	}
 }

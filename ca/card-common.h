@@ -54,7 +54,7 @@ int64_t ca_card_now(void);
  * @step, the process raises SIGKILL there (tests prove every step is
  * recoverable). Step names: "<operation>:<step>", listed in ca/README.md.
  */
-void ca_card_kill_point(const char *step);
+void ca_card_kill_point(const char *op, const char *step);
 
 /* The operator as a policy actor (roles mapped to POL_ROLE_*). */
 void ca_card_actor(const struct ca_operator *op, struct pol_actor *out);

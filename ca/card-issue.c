@@ -278,7 +278,7 @@ record(struct ca_card_env *e, struct issue *s, const struct ca_perso *p, int *re
 static int
 commit(struct ca_card_env *e, struct issue *s, const struct ca_perso *p)
 {
-	char *details = NULL, nrev[16], until[24], kp[48];
+	char *details = NULL, nrev[16], until[24];
 	const char *kv[] = { "holder", s->holder.uuid, "authentication", p->certs[0].serial,
 			     "signing", p->certs[1].serial, "locked", p->pin == NULL ? "yes" : "no",
 			     "bootstrap", s->rq->bootstrap ? "yes" : NULL, "revoked", nrev,
@@ -295,8 +295,7 @@ commit(struct ca_card_env *e, struct issue *s, const struct ca_perso *p)
 	    (r = ca_audit_append(e->ctx->reg, (time_t)e->now, ca_card_actor_id(e), s->rq->op,
 				 s->card->serial, details)) != CA_OK)
 		goto out;
-	snprintf(kp, sizeof(kp), "%s:before-commit", s->rq->op);
-	ca_card_kill_point(kp);
+	ca_card_kill_point(s->rq->op, "before-commit");
 	r = ca_reg_commit(e->ctx->reg);
 out:
 	if (r != CA_OK)
@@ -310,7 +309,7 @@ run(struct ca_card_env *e, struct issue *s)
 {
 	struct ca_perso p;
 	struct pol_decision d;
-	char *pin = NULL, kp[48];
+	char *pin = NULL;
 	int r;
 
 	memset(&p, 0, sizeof(p));
@@ -326,8 +325,7 @@ run(struct ca_card_env *e, struct issue *s)
 		goto out;
 	if ((r = journal_start(e, s)) != CA_OK)
 		goto out;
-	snprintf(kp, sizeof(kp), "%s:pending", s->rq->op);
-	ca_card_kill_point(kp);
+	ca_card_kill_point(s->rq->op, "pending");
 	p.holder = &s->holder;
 	p.pin = pin;
 	p.lifetime = s->rq->tac ? s->rq->period : 0;

@@ -24,15 +24,6 @@ ca_perso_clear(struct ca_perso *p)
 	ca_card_cert_clear(&p->certs[1]);
 }
 
-static void
-kill_at(const struct ca_perso *p, const char *step)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s:%s", p->kill_prefix, step);
-	ca_card_kill_point(name);
-}
-
 static int
 so_login(struct ca_card_env *e, struct ca_p11card *c)
 {
@@ -129,21 +120,21 @@ ca_card_personalise(struct ca_card_env *e, struct ca_p11card *c, struct ca_perso
 
 	if ((r = perso_start(e, c, temp)) != CA_OK)
 		goto out;
-	kill_at(p, "initialised");
+	ca_card_kill_point(p->kill_prefix, "initialised");
 	if ((r = ca_card_pair_make(e, c, "authentication", p->holder, CA_CARD_ID_AUTH,
 				   CA_CARD_LABEL_AUTH, p->lifetime, &p->certs[0])) != CA_OK)
 		goto out;
-	kill_at(p, "authentication-written");
+	ca_card_kill_point(p->kill_prefix, "authentication-written");
 	if ((r = ca_card_pair_make(e, c, "signing", p->holder, CA_CARD_ID_SIGN,
 				   CA_CARD_LABEL_SIGN, p->lifetime, &p->certs[1])) != CA_OK)
 		goto out;
-	kill_at(p, "signing-written");
+	ca_card_kill_point(p->kill_prefix, "signing-written");
 	ca_p11card_logout(c);
 	if (p->pin != NULL)
 		r = ca_card_set_passcode(e, c, p->pin);
 	else
 		r = ca_p11card_lock(c);
-	kill_at(p, "card-written");
+	ca_card_kill_point(p->kill_prefix, "card-written");
 out:
 	OPENSSL_cleanse(temp, sizeof(temp));
 	ca_p11card_logout(c);

@@ -47,15 +47,6 @@ struct renew {
 	int64_t op_id;
 };
 
-static void
-kill_at(const struct renew *s, const char *step)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s:%s", s->op, step);
-	ca_card_kill_point(name);
-}
-
 /* Swap one pair in (see the top of the file); safe to repeat. */
 static int
 swap_pair(struct renew *s, int i)
@@ -69,10 +60,10 @@ swap_pair(struct renew *s, int i)
 	if (n == PAIR_OBJECTS &&
 	    (r = ca_p11card_relabel(s->card, cur, pairs[i].label_old, old)) != CA_OK)
 		return r;
-	kill_at(s, i == 0 ? "old-authentication-moved" : "old-signing-moved");
+	ca_card_kill_point(s->op, i == 0 ? "old-authentication-moved" : "old-signing-moved");
 	if (n > 0 && (r = ca_p11card_relabel(s->card, nw, pairs[i].label, cur)) != CA_OK)
 		return r;
-	kill_at(s, i == 0 ? "new-authentication-moved" : "new-signing-moved");
+	ca_card_kill_point(s->op, i == 0 ? "new-authentication-moved" : "new-signing-moved");
 	return ca_p11card_destroy(s->card, old);
 }
 
@@ -228,7 +219,7 @@ commit(struct ca_card_env *e, struct renew *s, const struct ca_card_cert *certs)
 	    (r = ca_audit_append(e->ctx->reg, (time_t)e->now, ca_card_actor_id(e), s->op,
 				 s->card->serial, details)) != CA_OK)
 		goto out;
-	kill_at(s, "before-commit");
+	ca_card_kill_point(s->op, "before-commit");
 	r = ca_reg_commit(e->ctx->reg);
 out:
 	if (r != CA_OK)
@@ -252,17 +243,17 @@ run(struct ca_card_env *e, struct renew *s)
 				      e->have_op ? e->op.uuid : NULL, NULL, e->now,
 				      &s->op_id)) != CA_OK)
 		goto out;
-	kill_at(s, "pending");
+	ca_card_kill_point(s->op, "pending");
 	for (i = 0; i < 2; i++) {
 		if ((r = ca_card_pair_make(e, s->card, pairs[i].profile, &s->holder,
 					   pairs[i].id | CA_CARD_ID_NEW, pairs[i].label_new, 0,
 					   &certs[i])) != CA_OK)
 			goto out;
-		kill_at(s, i == 0 ? "new-authentication-written" : "new-signing-written");
+		ca_card_kill_point(s->op, i == 0 ? "new-authentication-written" : "new-signing-written");
 	}
 	if ((r = commit(e, s, certs)) != CA_OK)
 		goto out;
-	kill_at(s, "committed");
+	ca_card_kill_point(s->op, "committed");
 	if ((r = finish(e, s, s->op_id)) != CA_OK)
 		goto out;
 	printf("%s: card %s of %s renewed: authentication %s, signing %s\n", s->op,

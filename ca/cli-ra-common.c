@@ -99,8 +99,7 @@ refusal_audit(struct ra_session *s)
 	ca_reg_rollback(s->ctx->reg);	/* nothing of the refused operation stays */
 	if (ca_reg_begin(s->ctx->reg) != CA_OK)
 		return;
-	if (ra_audit(s, action, s->op.uuid, kv) != CA_OK || ca_reg_commit(s->ctx->reg) != CA_OK)
-		ca_reg_rollback(s->ctx->reg);
+	ca_reg_end(s->ctx->reg, ra_audit(s, action, s->op.uuid, kv));
 	refusal.cmd[0] = '\0';
 }
 

@@ -65,17 +65,6 @@ parse(int argc, char **argv, struct cli_env *env, const struct cli_cmd *cmd,
 	return CA_OK;
 }
 
-/* Run @fn's writes and its audit entry in one transaction. */
-static int
-txn_end(struct ra_session *s, int r)
-{
-	if (r == CA_OK)
-		r = ca_reg_commit(s->ctx->reg);
-	if (r != CA_OK)
-		ca_reg_rollback(s->ctx->reg);
-	return r;
-}
-
 int
 cli_ra_org_add(int argc, char **argv, struct cli_env *env)
 {
@@ -99,7 +88,7 @@ cli_ra_org_add(int argc, char **argv, struct cli_env *env)
 		if ((r = ca_reg_org_add(s.ctx->reg, a.ods, a.name, a.locum)) == CA_OK)
 			r = ra_audit(&s, "org-add", a.ods, kv);
 	}
-	if ((r = txn_end(&s, r)) == CA_OK)
+	if ((r = ca_reg_end(s.ctx->reg, r)) == CA_OK)
 		printf("organisation %s (%s)%s added\n", a.ods, a.name, a.locum ? ", locum" : "");
 	else if (r == CA_ERR_EXISTS)
 		fprintf(stderr, "carecard-ca: org-add: %s is registered already\n", a.ods);
@@ -129,7 +118,7 @@ position_change(const struct cli_cmd *cmd, struct ra_session *s, const struct po
 		: ca_reg_position_remove(s->ctx->reg, a->holder, a->role, a->ods);
 	if (r == CA_OK)
 		r = ra_audit(s, add ? "position-add" : "position-remove", a->holder, kv);
-	if ((r = txn_end(s, r)) == CA_OK)
+	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_OK)
 		printf("%s %s %s\n", a->holder, add ? "now holds" : "no longer holds", pos);
 	else if (r == CA_ERR_EXISTS)
 		fprintf(stderr, "carecard-ca: %s: %s holds %s already\n", cmd->name, a->holder,
@@ -217,7 +206,7 @@ cli_ra_ods_change(int argc, char **argv, struct cli_env *env)
 		snprintf(n, sizeof(n), "%u", moved);
 		r = ra_audit(&s, "ods-change-done", a.from, kv);
 	}
-	if ((r = txn_end(&s, r)) == CA_OK)
+	if ((r = ca_reg_end(s.ctx->reg, r)) == CA_OK)
 		printf("%s -> %s: %u position(s) moved\n", a.from, a.to, moved);
 	else if (r == CA_ERR_NOT_FOUND)
 		fprintf(stderr, "carecard-ca: ods-change: no organisation %s\n", a.from);

@@ -127,13 +127,10 @@ do_register(const struct cli_cmd *cmd, struct ra_session *s, const struct ca_per
 				     "new_person", created ? "yes" : "no", NULL };
 
 		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-		if ((r = ra_audit(s, "register", p->uuid, kv)) == CA_OK)
-			r = ca_reg_commit(s->ctx->reg);
+		r = ra_audit(s, "register", p->uuid, kv);
 	}
-	if (r != CA_OK) {
-		ca_reg_rollback(s->ctx->reg);
+	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
 		return r;
-	}
 	printf("request %lld: %s (%s) sponsored for %s; next: verify-identity --request %lld "
 	       "by an RA agent other than the sponsor\n", (long long)id, p->uuid, p->name, pos,
 	       (long long)id);
@@ -245,13 +242,10 @@ do_verify(const struct cli_cmd *cmd, struct ra_session *s, int64_t id, const cha
 		const char *kv[] = { "request", idbuf, "sponsor", rq.sponsor, "ra_agent",
 				     s->op.uuid, "documents", docs, "position", pos, NULL };
 
-		if ((r = ra_audit(s, "verify-identity", rq.subject, kv)) == CA_OK)
-			r = ca_reg_commit(s->ctx->reg);
+		r = ra_audit(s, "verify-identity", rq.subject, kv);
 	}
-	if (r != CA_OK) {
-		ca_reg_rollback(s->ctx->reg);
+	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
 		goto out;
-	}
 	printf("request %lld verified: %s holds %s; next: issue-card --holder %s\n",
 	       (long long)id, rq.subject, pos, rq.subject);
 out:

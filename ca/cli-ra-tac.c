@@ -96,10 +96,7 @@ do_tac_add(const struct cli_cmd *cmd, struct ra_session *s, const char *serial,
 	r = ca_reg_tac_add(s->ctx->reg, serial, tp->ods, custodian, tp->roles, tp->n, time(NULL));
 	if (r == CA_OK)
 		r = ra_audit(s, "tac-add", serial, kv);
-	if (r == CA_OK)
-		r = ca_reg_commit(s->ctx->reg);
-	if (r != CA_OK) {
-		ca_reg_rollback(s->ctx->reg);
+	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK) {
 		if (r == CA_ERR_STATE)
 			fprintf(stderr, "carecard-ca: tac-add: card %s exists and is not a blank "
 				"TAC\n", serial);
@@ -224,12 +221,9 @@ do_tac_use(const struct cli_cmd *cmd, struct ra_session *s, const char *serial,
 	if (r != CA_OK || (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ca_reg_tac_use_add(s->ctx->reg, serial, holder, s->op.uuid, note,
-				    time(NULL))) == CA_OK &&
-	    (r = ra_audit(s, "tac-use", serial, kv)) == CA_OK)
-		r = ca_reg_commit(s->ctx->reg);
-	if (r != CA_OK)
-		ca_reg_rollback(s->ctx->reg);
-	else
+				    time(NULL))) == CA_OK)
+		r = ra_audit(s, "tac-use", serial, kv);
+	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_OK)
 		printf("use of TAC %s by %s (%s) recorded\n", serial, holder, p.name);
 out:
 	ca_person_clear(&p);

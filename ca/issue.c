@@ -371,13 +371,11 @@ out:
  * tests/bench/README-ca.md. Without a helper thread (creation failed) the
  * same steps run in turn on the caller's thread.
  */
-enum slot_state { SLOT_BUILT, SLOT_SIGNED, SLOT_FAILED };
-
+/* A request on its way; each step runs only while res is CA_OK. */
 struct slot {
 	const struct ca_issue_req *req;
 	struct ee_cert e;
 	struct ca_issued c;
-	enum slot_state st;
 	int res;
 };
 
@@ -395,47 +393,53 @@ struct pipe {
 	bool in_txn;				/* the helper's; a batch is open */
 };
 
-static void
+/*
+ * Record one signed request in its own savepoint. A failure there is the
+ * request's own; CA_OK unless the savepoint could not be undone, in which
+ * case the caller must roll back the whole batch.
+ */
+static int
 slot_record(struct ca_ctx *ctx, struct slot *sl)
 {
 	int r;
 
-	if (sl->st != SLOT_SIGNED)
-		return;
+	if (sl->res != CA_OK)
+		return CA_OK;
 	if ((r = ee_encode(&sl->e, &sl->c)) != CA_OK || (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ee_record(ctx, sl->req, sl->e.pr, &sl->c)) != CA_OK ||
-	    (r = ca_reg_release(ctx->reg)) != CA_OK)
-		ca_reg_rollback_to(ctx->reg);
+	    (r = ca_reg_release(ctx->reg)) != CA_OK) {
+		if (ca_reg_rollback_to(ctx->reg) != CA_OK)
+			return r;
+	}
 out:
 	if (r != CA_OK) {
-		sl->st = SLOT_FAILED;
 		sl->res = r;
 		ca_issued_clear(&sl->c);
 	}
+	return CA_OK;
 }
 
 static void
 slot_prepare(struct ca_ctx *ctx, struct ee_tmpl *t, struct slot *sl)
 {
 	sl->res = ee_prepare(ctx, sl->req, t, &sl->e);
-	sl->st = sl->res == CA_OK ? SLOT_BUILT : SLOT_FAILED;
 }
 
 static void
 slot_sign(struct ca_ctx *ctx, struct slot *sl)
 {
-	if (sl->st != SLOT_BUILT)
-		return;
-	sl->res = ee_sign(ctx, &sl->e);
-	sl->st = sl->res == CA_OK ? SLOT_SIGNED : SLOT_FAILED;
+	if (sl->res == CA_OK)
+		sl->res = ee_sign(ctx, &sl->e);
 }
 
 /*
- * Record request @i; the first of a batch opens its transaction, the last
- * commits it (the fsync), while the signer goes on with the next batch. A
- * batch whose commit fails is rolled back whole: its requests get the
- * error and hand nothing out.
+ * Record request @i; the first recorded request of a batch opens its
+ * transaction (a failed BEGIN fails the requests up to @i, and the next
+ * one tries again), the last commits it (the fsync) while the signer goes
+ * on with the next batch. A batch whose commit fails, or whose savepoint
+ * could not be undone, is rolled back whole: its requests get the error
+ * and hand nothing out.
  */
 static void
 pipe_record(struct pipe *p, size_t i)
@@ -448,7 +452,11 @@ pipe_record(struct pipe *p, size_t i)
 			goto failed;
 		p->in_txn = true;
 	}
-	slot_record(p->ctx, &p->s[i]);
+	if ((r = slot_record(p->ctx, &p->s[i])) != CA_OK) {
+		p->in_txn = false;
+		ca_reg_rollback(p->ctx->reg);
+		goto failed;
+	}
 	if (i + 1 < p->n && (i + 1) % p->batch != 0)
 		return;
 	p->in_txn = false;
@@ -457,7 +465,6 @@ pipe_record(struct pipe *p, size_t i)
 	ca_reg_rollback(p->ctx->reg);
 failed:
 	for (j = first; j <= i; j++) {
-		p->s[j].st = SLOT_FAILED;
 		p->s[j].res = r;
 		ca_issued_clear(&p->s[j].c);
 	}
@@ -566,10 +573,6 @@ ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
 	for (i = 0; i < n; i++) {
 		res[i] = s[i].res;
 		out[i] = s[i].c;
-		memset(&s[i].c, 0, sizeof(s[i].c));
-	}
-	for (i = 0; i < n; i++) {
-		ca_issued_clear(&s[i].c);
 		ee_cert_clear(&s[i].e);
 	}
 	free(s);

@@ -57,14 +57,11 @@ audit_attempt(struct attempt *a, const struct ca_operator *op, int r)
 	snprintf(reader, sizeof(reader), "%u", a->o->reader);
 	if (ca_json_object(&details, kv) != CA_OK)
 		return;
-	if (ca_reg_begin(a->ctx->reg) == CA_OK) {
-		if (ca_audit_append(a->ctx->reg, (time_t)now, r == CA_OK ? op->uuid :
-				    (a->ctx->actor != NULL ? a->ctx->actor : "unknown"),
-				    "operator-login", r == CA_OK ? op->uuid : "-",
-				    details) != CA_OK ||
-		    ca_reg_commit(a->ctx->reg) != CA_OK)
-			ca_reg_rollback(a->ctx->reg);
-	}
+	if (ca_reg_begin(a->ctx->reg) == CA_OK)
+		ca_reg_end(a->ctx->reg,
+			   ca_audit_append(a->ctx->reg, (time_t)now, r == CA_OK ? op->uuid :
+					   (a->ctx->actor != NULL ? a->ctx->actor : "unknown"),
+					   "operator-login", r == CA_OK ? op->uuid : "-", details));
 	free(details);
 }
 

@@ -37,20 +37,6 @@ ca_card_op_clear(struct ca_card_op *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Step a one-row query: CA_OK on a row, CA_ERR_NOT_FOUND on none. */
-static int
-step_row(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
-{
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		return CA_OK;
-	case SQLITE_DONE:
-		return CA_ERR_NOT_FOUND;
-	default:
-		return ca_reg_fail(reg, what);
-	}
-}
-
 int
 ca_reg_card_get(struct ca_reg *reg, const char *serial, struct ca_card_rec *out)
 {
@@ -62,7 +48,7 @@ ca_reg_card_get(struct ca_reg *reg, const char *serial, struct ca_card_rec *out)
 			     " self_renewals FROM cards WHERE serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	if ((r = step_row(reg, st, "get card")) != CA_OK)
+	if ((r = ca_reg_step_row(reg, st, "get card")) != CA_OK)
 		goto out;
 	if ((r = ca_reg_col_dup(st, 0, &c.serial)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 1, &c.state)) != CA_OK ||
@@ -120,7 +106,7 @@ ca_reg_cards_any_issued(struct ca_reg *reg, bool *out)
 			     " OR EXISTS (SELECT 1 FROM certificates WHERE card IS NOT NULL)",
 			     &st)) != CA_OK)
 		return r;
-	if ((r = step_row(reg, st, "cards issued")) == CA_OK)
+	if ((r = ca_reg_step_row(reg, st, "cards issued")) == CA_OK)
 		*out = sqlite3_column_int(st, 0) != 0;
 	ca_reg_done(st);
 	return r;
@@ -135,6 +121,8 @@ ca_reg_card_certs(struct ca_reg *reg, const char *serial, struct ca_cert_rec *ou
 	size_t i, k = 0;
 	int r, rc;
 
+	/* Callers pass uninitialised arrays: the error path clears all of it. */
+	memset(out, 0, max * sizeof(*out));
 	if ((serials = calloc(max, sizeof(*serials))) == NULL)
 		return CA_ERR_ALLOC;
 	if ((r = ca_reg_prep(reg, "SELECT serial FROM certificates WHERE card = ?"
@@ -176,7 +164,7 @@ ca_reg_holder_card(struct ca_reg *reg, const char *holder, char **serial)
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, holder);
-	if ((r = step_row(reg, st, "holder card")) == CA_OK)
+	if ((r = ca_reg_step_row(reg, st, "holder card")) == CA_OK)
 		r = ca_reg_col_dup(st, 0, serial);
 	ca_reg_done(st);
 	return r;
@@ -194,7 +182,7 @@ ca_reg_card_op_open(struct ca_reg *reg, const char *card, struct ca_card_op *out
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, card);
-	if ((r = step_row(reg, st, "open card operation")) != CA_OK)
+	if ((r = ca_reg_step_row(reg, st, "open card operation")) != CA_OK)
 		goto out;
 	o.id = sqlite3_column_int64(st, 0);
 	if ((r = ca_reg_col_dup(st, 1, &o.card)) != CA_OK ||
@@ -310,7 +298,7 @@ ca_reg_operator_position(struct ca_reg *reg, const char *uuid, const char *org,
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
 	ca_reg_bind_text(st, 2, org);
-	if ((r = step_row(reg, st, "position")) == CA_OK) {
+	if ((r = ca_reg_step_row(reg, st, "position")) == CA_OK) {
 		snprintf(out->role, sizeof(out->role), "%s", sqlite3_column_text(st, 0));
 		snprintf(out->org, sizeof(out->org), "%s", sqlite3_column_text(st, 1));
 		out->locum = sqlite3_column_int(st, 2) != 0;
@@ -354,7 +342,7 @@ ca_reg_card_request(struct ca_reg *reg, const char *holder, char **sponsor, char
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, holder);
-	if ((r = step_row(reg, st, "request")) != CA_OK ||
+	if ((r = ca_reg_step_row(reg, st, "request")) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 0, &sp)) != CA_OK || (r = ca_reg_col_dup(st, 1, &ag)) != CA_OK)
 		goto out;
 	*verified = sqlite3_column_int(st, 2) != 0;
@@ -377,7 +365,7 @@ ca_reg_card_tac_org(struct ca_reg *reg, const char *serial, char org[16])
 	if ((r = ca_reg_prep(reg, "SELECT org FROM tac_pool WHERE serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	if ((r = step_row(reg, st, "TAC pool")) == CA_OK)
+	if ((r = ca_reg_step_row(reg, st, "TAC pool")) == CA_OK)
 		snprintf(org, 16, "%s", sqlite3_column_text(st, 0));
 	ca_reg_done(st);
 	return r;

@@ -9,7 +9,7 @@
 
 #include "ca/registry.h"
 
-#define CA_REG_STMT_CACHE 32
+#define CA_REG_STMT_CACHE 96	/* > the distinct SQL texts of ca/registry*.c (~60) */
 
 struct ca_reg {
 	sqlite3 *db;
@@ -24,6 +24,10 @@ struct ca_reg {
 /* Log the connection's error for @what and return CA_ERR_DB (or
  * CA_ERR_EXISTS for a uniqueness violation). */
 int ca_reg_fail(struct ca_reg *reg, const char *what);
+
+/* Step a one-row query: CA_OK on a row, CA_ERR_NOT_FOUND on none, else
+ * ca_reg_fail(@what). */
+int ca_reg_step_row(struct ca_reg *reg, sqlite3_stmt *st, const char *what);
 
 /*
  * A prepared statement for @sql, which must be a string literal: statements

@@ -129,18 +129,10 @@ ca_reg_request_get(struct ca_reg *reg, int64_t id, struct ca_request *out)
 			     " WHERE id = ? AND kind = 'new-card'", &st)) != CA_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, id);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		if ((r = request_row(st, &rq)) != CA_OK)
-			break;
+	if ((r = ca_reg_step_row(reg, st, "get request")) == CA_OK &&
+	    (r = request_row(st, &rq)) == CA_OK) {
 		*out = rq;
 		memset(&rq, 0, sizeof(rq));
-		break;
-	case SQLITE_DONE:
-		r = CA_ERR_NOT_FOUND;
-		break;
-	default:
-		r = ca_reg_fail(reg, "get request");
 	}
 	ca_request_clear(&rq);
 	ca_reg_done(st);

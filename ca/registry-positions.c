@@ -112,16 +112,7 @@ ca_reg_position_has(struct ca_reg *reg, const char *uuid, const char *role, cons
 	ca_reg_bind_text(st, 1, uuid);
 	ca_reg_bind_text(st, 2, role);
 	ca_reg_bind_text(st, 3, ods);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		r = CA_OK;
-		break;
-	case SQLITE_DONE:
-		r = CA_ERR_NOT_FOUND;
-		break;
-	default:
-		r = ca_reg_fail(reg, "position");
-	}
+	r = ca_reg_step_row(reg, st, "position");
 	ca_reg_done(st);
 	return r;
 }

@@ -93,18 +93,10 @@ ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out)
 			     " FROM certificates WHERE serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		if ((r = cert_row(st, &c)) != CA_OK)
-			break;
+	if ((r = ca_reg_step_row(reg, st, "get certificate")) == CA_OK &&
+	    (r = cert_row(st, &c)) == CA_OK) {
 		*out = c;
 		memset(&c, 0, sizeof(c));
-		break;
-	case SQLITE_DONE:
-		r = CA_ERR_NOT_FOUND;
-		break;
-	default:
-		r = ca_reg_fail(reg, "get certificate");
 	}
 	ca_cert_rec_clear(&c);
 	ca_reg_done(st);

@@ -122,18 +122,10 @@ ca_reg_tac_get(struct ca_reg *reg, const char *serial, struct ca_tac *out)
 	if ((r = ca_reg_prep(reg, TAC_SELECT " WHERE t.serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		if ((r = tac_row(st, &t)) != CA_OK)
-			break;
+	if ((r = ca_reg_step_row(reg, st, "get TAC")) == CA_OK &&
+	    (r = tac_row(st, &t)) == CA_OK) {
 		*out = t;
 		memset(&t, 0, sizeof(t));
-		break;
-	case SQLITE_DONE:
-		r = CA_ERR_NOT_FOUND;
-		break;
-	default:
-		r = ca_reg_fail(reg, "get TAC");
 	}
 	ca_tac_clear(&t);
 	ca_reg_done(st);

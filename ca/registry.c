@@ -195,6 +195,16 @@ ca_reg_rollback(struct ca_reg *reg)
 		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+ca_reg_end(struct ca_reg *reg, int r)
+{
+	if (r == CA_OK)
+		r = ca_reg_commit(reg);
+	if (r != CA_OK)
+		ca_reg_rollback(reg);
+	return r;
+}
+
 static int
 version_read(struct ca_reg *reg, int *out)
 {
@@ -313,12 +323,28 @@ ca_reg_release(struct ca_reg *reg)
 	return run_cached(reg, "RELEASE op", "release savepoint");
 }
 
-void
+int
 ca_reg_rollback_to(struct ca_reg *reg)
 {
+	int r;
+
 	/* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
-	if (run_cached(reg, "ROLLBACK TO op", "rollback to savepoint") == CA_OK)
-		run_cached(reg, "RELEASE op", "release savepoint");
+	if ((r = run_cached(reg, "ROLLBACK TO op", "rollback to savepoint")) == CA_OK)
+		r = run_cached(reg, "RELEASE op", "release savepoint");
+	return r;
+}
+
+int
+ca_reg_step_row(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
+{
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		return CA_OK;
+	case SQLITE_DONE:
+		return CA_ERR_NOT_FOUND;
+	default:
+		return ca_reg_fail(reg, what);
+	}
 }
 
 int
@@ -330,16 +356,8 @@ ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
 	if ((r = ca_reg_prep(reg, "SELECT value FROM config WHERE key = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, key);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	if ((r = ca_reg_step_row(reg, st, "config get")) == CA_OK)
 		r = ca_reg_col_dup(st, 0, out);
-		break;
-	case SQLITE_DONE:
-		r = CA_ERR_NOT_FOUND;
-		break;
-	default:
-		r = ca_reg_fail(reg, "config get");
-	}
 	ca_reg_done(st);
 	return r;
 }
@@ -470,16 +488,7 @@ ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
 	ca_reg_bind_text(st, 2, role);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		r = CA_OK;
-		break;
-	case SQLITE_DONE:
-		r = CA_ERR_NOT_FOUND;
-		break;
-	default:
-		r = ca_reg_fail(reg, "RA role");
-	}
+	r = ca_reg_step_row(reg, st, "RA role");
 	ca_reg_done(st);
 	return r;
 }

@@ -50,6 +50,10 @@ int ca_reg_commit(struct ca_reg *reg);
 /* Roll back if a transaction is open; harmless otherwise. */
 void ca_reg_rollback(struct ca_reg *reg);
 
+/* End a transaction by @r: commit when it is CA_OK, else (or when the
+ * commit fails) roll back. Returns @r or the commit's error. */
+int ca_reg_end(struct ca_reg *reg, int r);
+
 /*
  * Group commit: inside ca_reg_begin/ca_reg_commit, each operation runs
  * between ca_reg_savepoint() and ca_reg_release(), or is undone alone by
@@ -58,7 +62,7 @@ void ca_reg_rollback(struct ca_reg *reg);
  */
 int ca_reg_savepoint(struct ca_reg *reg);
 int ca_reg_release(struct ca_reg *reg);
-void ca_reg_rollback_to(struct ca_reg *reg);
+int ca_reg_rollback_to(struct ca_reg *reg);
 
 /*
  * This connection's durability, "full" or "normal" (PRAGMA synchronous),

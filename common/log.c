@@ -95,28 +95,33 @@ void
 util_log(int prio, const char *fmt, ...)
 {
 	char msg[1536];
-	const char *file, *err;
+	const char *sys = getenv("CARECARD_LOG_SYSLOG"), *err = getenv("CARECARD_LOG_STDERR");
+	const char *file = getenv("CARECARD_LOG_FILE");
+	bool to_syslog, to_stderr, to_file;
 	va_list ap;
 	int saved = errno;
+
+	/* CARECARD_LOG_SYSLOG=0 keeps test runs (thousands of corrupt-image
+	 * lines) out of the system log; everything else always reaches it.
+	 * Read per call: tests switch the sinks between fixtures. */
+	to_syslog = ((prio & LOG_PRIMASK) != LOG_DEBUG || getenv("CARECARD_DEBUG") != NULL) &&
+		    (sys == NULL || strcmp(sys, "0") != 0) && syslog_available();
+	to_stderr = err != NULL && *err != '\0' && strcmp(err, "0") != 0;
+	to_file = file != NULL && *file != '\0';
+	if (!to_syslog && !to_stderr && !to_file) {
+		errno = saved;	/* the /dev/log check may have set it */
+		return;		/* nothing to format for */
+	}
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-
-	/* CARECARD_LOG_SYSLOG=0 keeps test runs (thousands of corrupt-image
-	 * lines) out of the system log; everything else always reaches it. */
-	file = getenv("CARECARD_LOG_SYSLOG");
-	if (((prio & LOG_PRIMASK) != LOG_DEBUG || getenv("CARECARD_DEBUG") != NULL) &&
-	    (file == NULL || strcmp(file, "0") != 0) && syslog_available())
+	if (to_syslog)
 		syslog(LOG_AUTHPRIV | (prio & LOG_PRIMASK), "%s: %s: %s", log_ident,
 		       prio_name(prio), msg);
-
-	err = getenv("CARECARD_LOG_STDERR");
-	if (err != NULL && *err != '\0' && strcmp(err, "0") != 0)
+	if (to_stderr)
 		log_to_fd(STDERR_FILENO, msg);
-
-	file = getenv("CARECARD_LOG_FILE");
-	if (file != NULL && *file != '\0') {
+	if (to_file) {
 		int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
 		if (fd >= 0) {

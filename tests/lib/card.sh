@@ -55,8 +55,8 @@ cc_client() {
 		# the runtimes first. Leaks of the client itself are not ours.
 		# The shim keeps ASan's lazy start-up from breaking glibc's locale
 		# lock in p11-kit clients (tests/lib/asan-client-shim.c).
-		_asan=$(${CC_COMPILER:-cc} -print-file-name=libasan.so)
-		_ubsan=$(${CC_COMPILER:-cc} -print-file-name=libubsan.so)
+		: "${_asan:=$(${CC_COMPILER:-cc} -print-file-name=libasan.so)}"
+		: "${_ubsan:=$(${CC_COMPILER:-cc} -print-file-name=libubsan.so)}"
 		_shim=$top_builddir/tests/lib/.libs/libcc-asan-client-shim.so
 		LD_PRELOAD="$_asan $_ubsan $_shim${LD_PRELOAD:+ $LD_PRELOAD}" \
 		ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0:suppressions=$top_srcdir/tests/asan-clients.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
