@@ -1,38 +1,28 @@
-# ca/: carecard-ca. All logic lives in the noinst library that the CLI and
-# the unit tests link; the HSM is dlopen'ed at run time (-ldl via LIBS).
+# ca/: carecard-ca. A folder per layer (see ca/README.md):
+#   core/      CA context, HSM signer and provider, issuance, CSRs, CRLs, audit chain
+#   registry/  the registry interface and its SQLite backend (the only SQL)
+#   card/      personalising and administering cards through PKCS#11
+#   ra/        the RA and PKI operations and the one authorization gate
+#   cli/       the command line: arguments, prompts, output formats, exit codes, man pages
+# Everything but cli/ is the noinst library libcarecard-ca.la, which the command
+# line, the service and the tests link; the HSM is dlopen'ed at run time.
 noinst_LTLIBRARIES += %D%/libcarecard-ca.la
-%C%_libcarecard_ca_la_SOURCES = \
-	%D%/error.c %D%/error.h \
-	%D%/signer.c %D%/signer-keys.c %D%/signer.h %D%/signer-int.h \
-	%D%/hsm-provider.c %D%/hsm-provider.h \
-	%D%/registry.c %D%/registry-schema.c %D%/registry-records.c \
-	%D%/registry.h %D%/registry-int.h \
-	%D%/audit.c %D%/audit.h \
-	%D%/secret.c %D%/secret.h \
-	%D%/ctx.c %D%/ctx.h \
-	%D%/x509util.c %D%/x509util.h \
-	%D%/hierarchy.c %D%/hierarchy.h \
-	%D%/init.c %D%/init.h \
-	%D%/profile.c %D%/profile.h \
-	%D%/csr.c %D%/csr.h \
-	%D%/issue.c %D%/issue.h \
-	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
-%C%_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS) \
+ca_libcarecard_ca_la_SOURCES =
+ca_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS) \
 	$(YAML_CFLAGS)
-%C%_libcarecard_ca_la_LIBADD = common/libcarecard-common.la policy/libcarecard-policy.la $(YAML_LIBS) \
-	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+ca_libcarecard_ca_la_LIBADD = common/libcarecard-common.la policy/libcarecard-policy.la \
+	$(YAML_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 
 bin_PROGRAMS += %D%/carecard-ca
-%C%_carecard_ca_SOURCES = %D%/cli.c %D%/cli.h %D%/cli-init.c %D%/cli-issue.c \
-	%D%/cli-revoke.c %D%/cli-audit.c
-%C%_carecard_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-%C%_carecard_ca_LDADD = %D%/libcarecard-ca.la common/libcarecard-common.la \
+ca_carecard_ca_SOURCES =
+ca_carecard_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
+ca_carecard_ca_LDADD = %D%/libcarecard-ca.la common/libcarecard-common.la \
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 
-man1_MANS += %D%/carecard-ca.1
-EXTRA_DIST += %D%/carecard-ca.1 %D%/README.md
+EXTRA_DIST += %D%/README.md
 
-# The card operations and the registration-authority operations each have
-# their own fragment, appending to the two source lists above.
-include %D%/card.mk
-include %D%/ra.mk
+include %D%/core/local.mk
+include %D%/registry/local.mk
+include %D%/card/local.mk
+include %D%/ra/local.mk
+include %D%/cli/local.mk

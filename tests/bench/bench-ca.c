@@ -41,11 +41,11 @@
 #include <openssl/x509.h>
 #include <sqlite3.h>
 
-#include "ca/crl.h"
-#include "ca/ctx.h"
-#include "ca/error.h"
-#include "ca/issue.h"
-#include "ca/x509util.h"
+#include "ca/core/crl.h"
+#include "ca/core/ctx.h"
+#include "ca/core/error.h"
+#include "ca/core/issue.h"
+#include "ca/core/x509util.h"
 
 #define HOLDER "300000000003"
 #define NOW 1800000000L

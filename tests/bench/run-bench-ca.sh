@@ -67,7 +67,7 @@ full=$(col "commit per certificate, synchronous=FULL")
 grouped=$(col "group commit")
 
 # openssl ca with an on-disk key of the same type, the same profile
-# (extensions as ca/profile.c's "authentication") and the same requests.
+# (extensions as ca/core/profile.c's "authentication") and the same requests.
 mkdir -p "$ossl/newcerts"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$ossl/key.pem" 2>>"$log"
 cat >"$ossl/openssl.cnf" <<EOF

@@ -18,10 +18,10 @@
 #include <openssl/err.h>
 #include <sqlite3.h>
 
-#include "ca/error.h"
-#include "ca/operator.h"
-#include "ca/registry-cards.h"
-#include "ca/registry.h"
+#include "ca/core/error.h"
+#include "ca/card/operator.h"
+#include "ca/registry/registry-cards.h"
+#include "ca/registry/registry.h"
 
 #define CARD "0412345678901234"
 #define HOLDER "200000000002"

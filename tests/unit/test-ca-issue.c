@@ -20,12 +20,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "ca/audit.h"
-#include "ca/crl.h"
-#include "ca/ctx.h"
-#include "ca/error.h"
-#include "ca/init.h"
-#include "ca/issue.h"
+#include "ca/core/audit.h"
+#include "ca/core/crl.h"
+#include "ca/core/ctx.h"
+#include "ca/core/error.h"
+#include "ca/core/init.h"
+#include "ca/core/issue.h"
 
 #define HOLDER "200000000002"
 

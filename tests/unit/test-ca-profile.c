@@ -18,13 +18,13 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "ca/crl.h"
-#include "ca/csr.h"
-#include "ca/error.h"
-#include "ca/issue.h"
-#include "ca/profile.h"
-#include "ca/secret.h"
-#include "ca/x509util.h"
+#include "ca/core/crl.h"
+#include "ca/core/csr.h"
+#include "ca/core/error.h"
+#include "ca/core/issue.h"
+#include "ca/core/profile.h"
+#include "ca/core/secret.h"
+#include "ca/core/x509util.h"
 
 static int
 teardown(void **state)

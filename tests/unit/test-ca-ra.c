@@ -19,12 +19,12 @@
 #include <openssl/err.h>
 #include <sqlite3.h>
 
-#include "ca/audit.h"
-#include "ca/batch.h"
-#include "ca/error.h"
-#include "ca/operator.h"
-#include "ca/registry-ra.h"
-#include "ca/report.h"
+#include "ca/core/audit.h"
+#include "ca/ra/batch.h"
+#include "ca/core/error.h"
+#include "ca/card/operator.h"
+#include "ca/registry/registry-ra.h"
+#include "ca/ra/report.h"
 
 struct fixture {
 	char dir[64];

@@ -19,9 +19,9 @@
 #include <openssl/err.h>
 #include <sqlite3.h>
 
-#include "ca/audit.h"
-#include "ca/error.h"
-#include "ca/registry.h"
+#include "ca/core/audit.h"
+#include "ca/core/error.h"
+#include "ca/registry/registry.h"
 
 struct fixture {
 	char dir[64];

@@ -1,0 +1,277 @@
+/*
+ * ca/operator.c: see operator.h. The operator's card is used through the
+ * carecard PKCS#11 module exactly like any relying party would: passcode
+ * login, a fresh challenge signed with the authentication key, the
+ * signature verified with OpenSSL against the certificate on the card, and
+ * that certificate verified against our Authentication CA and root and
+ * looked up in the registry. Roles come only from the registry.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "ca/core/audit.h"
+#include "ca/card/common.h"
+#include "ca/card/pin.h"
+#include "ca/core/error.h"
+#include "ca/core/hsm-provider.h"
+#include "ca/card/operator.h"
+#include "ca/card/p11card.h"
+#include "ca/registry/registry-cards.h"
+#include "ca/core/secret.h"
+#include "ca/core/x509util.h"
+#include "common/log.h"
+
+#define CHALLENGE_LEN 32
+
+struct attempt {
+	struct ca_ctx *ctx;
+	const struct ca_operator_opts *o;
+	struct ca_signer *mod;
+	struct ca_p11card *card;
+	X509 *cert;
+	const char *why;	/* failure reason for the audit log */
+};
+
+/* One audit entry per attempt, committed on its own. */
+static void
+audit_attempt(struct attempt *a, const struct ca_operator *op, int r)
+{
+	char reader[16];
+	const char *kv[] = { "result", r == CA_OK ? "ok" : "refused", "reason",
+			     r == CA_OK ? NULL : (a->why != NULL ? a->why : ca_strerror(r)),
+			     "reader", reader, "card", a->card != NULL ? a->card->serial : NULL,
+			     "certificate", r == CA_OK ? op->cert_serial : NULL, NULL };
+	char *details = NULL;
+	int64_t now = ca_card_now();
+
+	snprintf(reader, sizeof(reader), "%u", a->o->reader);
+	if (ca_json_object(&details, kv) != CA_OK)
+		return;
+	if (ca_reg_begin(a->ctx->reg) == CA_OK)
+		ca_reg_end(a->ctx->reg,
+			   ca_audit_append(a->ctx->reg, (time_t)now, r == CA_OK ? op->uuid :
+					   (a->ctx->actor != NULL ? a->ctx->actor : "unknown"),
+					   "operator-login", r == CA_OK ? op->uuid : "-", details));
+	free(details);
+}
+
+/* Passcode login on the operator's card and its certificate. */
+static int
+card_login(struct attempt *a)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	char *pin = NULL;
+	size_t len = 0;
+	int r;
+
+	a->why = "no card in the reader";
+	if ((r = ca_p11_module_load(a->ctx->libctx, a->o->module, &a->mod)) != CA_OK ||
+	    (r = ca_p11card_open(a->mod, a->o->reader, &a->card)) != CA_OK)
+		return r;
+	a->why = "no passcode";
+	if ((r = ca_card_pin_read(CA_PIN_ENV_OPERATOR, "Operator passcode: ", 0, &pin)) != CA_OK)
+		return r;
+	a->why = "passcode refused";
+	r = ca_p11card_login(a->card, CKU_USER, pin, NULL);
+	ca_secret_free(pin);
+	if (r != CA_OK)
+		return r;
+	a->why = "no authentication certificate on the card";
+	if ((r = ca_p11card_cert_read(a->card, CA_CARD_LABEL_AUTH, &der, &len)) != CA_OK)
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
+	p = der;
+	if ((a->cert = d2i_X509(NULL, &p, (long)len)) == NULL) {
+		util_log_ossl_errors(__func__);
+		r = CA_ERR_AUTH;
+	}
+	free(der);
+	return r;
+}
+
+/* A fresh challenge signed on the card, verified with the certificate's key. */
+static int
+challenge(struct attempt *a)
+{
+	unsigned char ch[CHALLENGE_LEN], sig[1024];
+	struct ca_signer_key *k = NULL;
+	EVP_PKEY *onc = NULL;
+	EVP_MD_CTX *md = NULL;
+	size_t siglen = sizeof(sig);
+	int r;
+
+	a->why = "no authentication key on the card";
+	if ((r = ca_p11card_key(a->card, CA_CARD_LABEL_AUTH, &k)) != CA_OK ||
+	    (r = ca_hsm_pkey_new(a->ctx->libctx, k, &onc)) != CA_OK)
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
+	r = CA_ERR_CRYPTO;
+	a->why = "challenge signature";
+	if (RAND_bytes_ex(a->ctx->libctx, ch, sizeof(ch), 0) != 1 ||
+	    (md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(md, NULL, "SHA256", a->ctx->libctx, NULL, onc, NULL) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, ch, sizeof(ch)) != 1)
+		goto out;
+	EVP_MD_CTX_free(md);
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit_ex(md, NULL, "SHA256", a->ctx->libctx, NULL,
+				    X509_get0_pubkey(a->cert), NULL) != 1)
+		goto out;
+	a->why = "the card's key does not match its certificate";
+	r = EVP_DigestVerify(md, sig, siglen, ch, sizeof(ch)) == 1 ? CA_OK : CA_ERR_AUTH;
+out:
+	if (r != CA_OK)
+		util_log_ossl_errors(__func__);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(onc);
+	return r;
+}
+
+/* The certificate chains to our root through the Authentication CA, now. */
+static int
+chain_verify(struct attempt *a)
+{
+	X509_STORE *st = NULL;
+	X509_STORE_CTX *vc = NULL;
+	int r = CA_ERR_ALLOC, ok;
+
+	if ((st = X509_STORE_new()) == NULL || (vc = X509_STORE_CTX_new_ex(a->ctx->libctx,
+									  NULL)) == NULL)
+		goto out;
+	r = CA_ERR_CRYPTO;
+	if (X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_ROOT].cert) != 1 ||
+	    X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_AUTH].cert) != 1 ||
+	    X509_STORE_CTX_init(vc, st, a->cert, NULL) != 1)
+		goto out;
+	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT);
+	X509_STORE_CTX_set_time(vc, 0, (time_t)ca_card_now());
+	ok = X509_verify_cert(vc);
+	r = ok == 1 ? CA_OK : CA_ERR_AUTH;
+	if (r != CA_OK) {
+		a->why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc));
+		util_log(LOG_ERR, "operator certificate: %s", a->why);
+	}
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(vc);
+	X509_STORE_free(st);
+	return r;
+}
+
+static int
+cert_serial_hex(X509 *x, char *out, size_t len)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL, *norm = NULL;
+	int r = CA_ERR_CRYPTO;
+
+	if (hex != NULL && (r = ca_serial_normalize(hex, &norm)) == CA_OK) {
+		snprintf(out, len, "%s", norm);
+		free(norm);
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return r;
+}
+
+/* Issued by us, valid, an authentication certificate of a registered person. */
+static int
+registry_check(struct attempt *a, struct ca_operator *op)
+{
+	struct ca_cert_rec rec = { 0 };
+	struct ca_card_rec card = { 0 };
+	struct ca_person p = { 0 };
+	int r;
+
+	if ((r = cert_serial_hex(a->cert, op->cert_serial, sizeof(op->cert_serial))) != CA_OK)
+		return r;
+	a->why = "certificate unknown to the registry";
+	if ((r = ca_reg_cert_get(a->ctx->reg, op->cert_serial, &rec)) != CA_OK)
+		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
+	r = CA_ERR_AUTH;
+	if (rec.status != CA_CERT_VALID) {
+		a->why = "certificate revoked";
+		goto out;
+	}
+	if (strcmp(rec.profile, "authentication") != 0) {
+		a->why = "not an authentication certificate";
+		goto out;
+	}
+	if (rec.card != NULL && ca_reg_card_get(a->ctx->reg, rec.card, &card) == CA_OK &&
+	    strcmp(card.state, "cancelled") == 0) {
+		a->why = "card cancelled";
+		goto out;
+	}
+	a->why = "holder not registered";
+	if ((r = ca_reg_person_get(a->ctx->reg, rec.holder, &p)) != CA_OK) {
+		r = r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
+		goto out;
+	}
+	snprintf(op->uuid, sizeof(op->uuid), "%s", p.uuid);
+	snprintf(op->name, sizeof(op->name), "%s", p.name);
+	snprintf(op->card, sizeof(op->card), "%s", a->card->serial);
+	r = CA_OK;
+out:
+	ca_person_clear(&p);
+	ca_card_rec_clear(&card);
+	ca_cert_rec_clear(&rec);
+	return r;
+}
+
+/* Roles and the position acted in, from the registry only. */
+static int
+roles_get(struct attempt *a, struct ca_operator *op)
+{
+	struct ca_op_position pos;
+	int r;
+
+	if ((r = ca_reg_operator_roles(a->ctx->reg, op->uuid, &op->roles)) != CA_OK)
+		return r;
+	memset(&pos, 0, sizeof(pos));
+	r = ca_reg_operator_position(a->ctx->reg, op->uuid, a->o->org, &pos);
+	if (r == CA_ERR_NOT_FOUND && a->o->org != NULL) {
+		a->why = "no position at the organisation named";
+		return CA_ERR_AUTH;
+	}
+	if (r != CA_OK && r != CA_ERR_NOT_FOUND)
+		return r;
+	snprintf(op->org, sizeof(op->org), "%s", pos.org);
+	snprintf(op->position_role, sizeof(op->position_role), "%s", pos.role);
+	op->locum = pos.locum;
+	return CA_OK;
+}
+
+int
+ca_operator_login(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct ca_operator *out)
+{
+	struct attempt a = { ctx, o, NULL, NULL, NULL, NULL };
+	struct ca_operator op;
+	int r;
+
+	memset(&op, 0, sizeof(op));
+	if ((r = card_login(&a)) != CA_OK || (r = challenge(&a)) != CA_OK ||
+	    (r = chain_verify(&a)) != CA_OK || (r = registry_check(&a, &op)) != CA_OK ||
+	    (r = roles_get(&a, &op)) != CA_OK)
+		goto out;
+	*out = op;
+out:
+	if (r != CA_OK)
+		util_log(LOG_ERR, "operator login refused: %s",
+			 a.why != NULL ? a.why : ca_strerror(r));
+	else
+		util_log(LOG_NOTICE, "operator %s logged in with card %s", op.uuid, op.card);
+	audit_attempt(&a, &op, r);
+	X509_free(a.cert);
+	ca_p11card_close(a.card);
+	ca_signer_free(a.mod);
+	return r;
+}

@@ -1,0 +1,48 @@
+/*
+ * ca/card-perso: personalising a card through the module — what issue,
+ * repair and TAC activation share. The card is (re-)initialised with its
+ * derived SO secret (C_InitToken: a blank card gets it, a partly
+ * personalised one is wiped, so a re-run after a kill starts clean), both
+ * key pairs are generated on the card, their requests signed on the card
+ * and certified, the certificates written back, and finally the holder's
+ * passcode set by the SO (C_InitPIN) or the card locked for secure
+ * delivery. Until that last step the user passcode is a random one nobody
+ * sees.
+ */
+#ifndef CC_CA_CARD_PERSO_H
+#define CC_CA_CARD_PERSO_H
+
+#include <stdbool.h>
+
+#include "ca/card/cert.h"
+
+struct ca_perso {
+	const struct ca_person *holder;
+	const char *pin;		/* the holder's passcode, or NULL: lock for delivery */
+	int64_t lifetime;		/* 0: the profiles'; else the cap (TAC activation) */
+	const char *kill_prefix;	/* "issue-card" etc., for the test kill hook */
+	struct ca_card_cert certs[2];	/* out: authentication, signing */
+};
+
+void ca_perso_clear(struct ca_perso *p);
+
+/* Personalise @c for @p->holder. On failure the card may be half written:
+ * the caller's journal entry stays pending and a re-run wipes it. */
+int ca_card_personalise(struct ca_card_env *e, struct ca_p11card *c, struct ca_perso *p);
+
+/* Set the holder's passcode as the SO (unlock, and the end of personalisation). */
+int ca_card_set_passcode(struct ca_card_env *e, struct ca_p11card *c, const char *pin);
+
+/* Wipe the card back to no objects and no user passcode (C_InitToken). */
+int ca_card_wipe(struct ca_card_env *e, struct ca_p11card *c);
+
+/* Read the holder's new passcode and check it against the policy. */
+int ca_card_holder_pin(struct ca_card_env *e, const char *action, const char *subject,
+		       char **out);
+
+/* Generate, certify and write one pair: @id/@label on the card (user logged in). */
+int ca_card_pair_make(struct ca_card_env *e, struct ca_p11card *c, const char *profile,
+		      const struct ca_person *holder, unsigned char id, const char *label,
+		      int64_t lifetime, struct ca_card_cert *out);
+
+#endif

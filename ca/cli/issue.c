@@ -1,0 +1,367 @@
+/*
+ * ca/cli-issue.c: "issue-cert" and "issue-certs".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ca/cli/cli.h"
+#include "ca/core/ctx.h"
+#include "ca/core/error.h"
+#include "ca/core/issue.h"
+#include "ca/core/x509util.h"
+#include "common/fileio.h"
+
+static int
+days_parse(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v <= 0 || v > 36500)
+		return CA_ERR_USAGE;
+	*out = (int)v;
+	return CA_OK;
+}
+
+static int
+issue(struct cli_env *env, struct ca_issue_req *req, const char *csr_path, const char *out)
+{
+	struct ca_issued c = { NULL, NULL, 0 };
+	struct ca_ctx *ctx = NULL;
+	unsigned char *csr = NULL;
+	size_t csrlen = 0;
+	int r;
+
+	if ((r = cli_read_input(csr_path, &csr, &csrlen)) != CA_OK)
+		return r;
+	req->csr = csr;
+	req->csrlen = csrlen;
+	req->now = time(NULL);
+	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
+		goto out;
+	if ((r = ca_cert_issue(ctx, req, &c)) != CA_OK)
+		goto out;
+	/* Recorded already: a failed write loses only this copy of the file. */
+	if ((r = ca_pem_write(out, "CERTIFICATE", c.der, c.derlen)) != CA_OK)
+		goto out;
+	printf("%s\n", c.serial);
+out:
+	ca_issued_clear(&c);
+	ca_ctx_free(ctx);
+	free(csr);
+	return r;
+}
+
+int
+cli_issue_cert(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "profile", required_argument, NULL, 'p' },
+		{ "csr", required_argument, NULL, 'c' },
+		{ "holder", required_argument, NULL, 'H' },
+		{ "card", required_argument, NULL, 'C' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "crl-url", required_argument, NULL, 'l' },
+		{ "ocsp-url", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("issue-cert");
+	struct ca_issue_req req;
+	const char *csr = NULL, *out = NULL;
+	struct cli_args g;
+	int c, r;
+
+	memset(&req, 0, sizeof(req));
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
+		switch (c) {
+		case 'p': req.profile = optarg; break;
+		case 'c': csr = optarg; break;
+		case 'H': req.holder = optarg; break;
+		case 'C': req.card = optarg; break;
+		case 'o': out = optarg; break;
+		case 'l': req.crl_url = optarg; break;
+		case 'O': req.ocsp_url = optarg; break;
+		case 'd':
+			if (days_parse(optarg, &req.validity_days) != CA_OK)
+				return cli_usage(cmd, "bad --days '%s'", optarg);
+			break;
+		}
+	}
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--profile", req.profile, "--csr", csr, "--holder", req.holder,
+			     "--out", out, NULL)) != CA_OK)
+		return r;
+	return issue(env, &req, csr, out);
+}
+
+/*
+ * "issue-certs": many requests from a list, through the group-commit path
+ * (ca_cert_issue_many: one fsync per batch, signing pipelined with the
+ * bookkeeping). List lines: PROFILE HOLDER CSR-FILE [CARD]; '#' starts a
+ * comment. The whole list is checked (fields, files readable) before
+ * anything is issued; then each request stands alone: a bad one is
+ * reported with its line and the others are issued.
+ */
+struct list_entry {
+	struct ca_issue_req req;
+	unsigned char *csr;
+	char *fields;		/* the line, split in place: req points into it */
+	unsigned line;
+};
+
+struct req_list {
+	struct list_entry *e;
+	size_t n, cap;
+};
+
+static void
+req_list_clear(struct req_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->e[i].csr);
+		free(l->e[i].fields);
+	}
+	free(l->e);
+	memset(l, 0, sizeof(*l));
+}
+
+/* One non-empty line into @e; a message on stderr and CA_ERR_INPUT if bad. */
+static int
+list_line_parse(const char *list, unsigned line, char *text, struct list_entry *e)
+{
+	char *f[5], *save = NULL, *tok;
+	size_t nf = 0;
+	int r;
+
+	for (tok = strtok_r(text, " \t", &save); tok != NULL && nf < 5;
+	     tok = strtok_r(NULL, " \t", &save))
+		f[nf++] = tok;
+	if (nf < 3 || nf > 4) {
+		fprintf(stderr, "carecard-ca: issue-certs: %s:%u: expected PROFILE HOLDER CSR-FILE "
+			"[CARD], found %zu field(s)\n", list, line, nf);
+		return CA_ERR_INPUT;
+	}
+	if ((r = cli_read_input(f[2], &e->csr, &e->req.csrlen)) != CA_OK) {
+		fprintf(stderr, "carecard-ca: issue-certs: %s:%u: cannot read %s\n", list, line, f[2]);
+		return CA_ERR_INPUT;
+	}
+	e->req.profile = f[0];
+	e->req.holder = f[1];
+	e->req.csr = e->csr;
+	e->req.card = nf == 4 ? f[3] : NULL;
+	e->line = line;
+	return CA_OK;
+}
+
+static int
+list_read(const char *path, struct req_list *l)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL, *hash;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned line = 0;
+	int r = CA_OK, bad = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "carecard-ca: issue-certs: %s: %s\n", path, strerror(errno));
+		return CA_ERR_IO;
+	}
+	while ((len = getline(&buf, &cap, fp)) >= 0) {
+		struct list_entry e;
+
+		line++;
+		if ((hash = strchr(buf, '#')) != NULL)
+			*hash = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		if (buf[strspn(buf, " \t")] == '\0')
+			continue;
+		memset(&e, 0, sizeof(e));
+		if ((e.fields = strdup(buf)) == NULL) {
+			r = CA_ERR_ALLOC;
+			break;
+		}
+		if (list_line_parse(path, line, e.fields, &e) != CA_OK) {
+			free(e.fields);
+			bad = 1;		/* keep going: report every bad line */
+			continue;
+		}
+		if (l->n == l->cap) {
+			size_t nc = l->cap ? 2 * l->cap : 64;
+			struct list_entry *ne = realloc(l->e, nc * sizeof(*ne));
+
+			if (ne == NULL) {
+				free(e.csr);
+				free(e.fields);
+				r = CA_ERR_ALLOC;
+				break;
+			}
+			l->e = ne;
+			l->cap = nc;
+		}
+		l->e[l->n++] = e;
+	}
+	free(buf);
+	fclose(fp);
+	if (r == CA_OK && bad)
+		r = CA_ERR_INPUT;
+	if (r == CA_OK && l->n == 0) {
+		fprintf(stderr, "carecard-ca: issue-certs: %s: no requests\n", path);
+		r = CA_ERR_INPUT;
+	}
+	return r;
+}
+
+/* The certificate of one issued request into DIR/<serial>.pem; prints a line. */
+static int
+batch_output(const char *dir, const struct list_entry *e, const struct ca_issued *c)
+{
+	char *path = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s.pem", dir, c->serial) < 0)
+		return CA_ERR_ALLOC;
+	/* Recorded already: a failed write loses only this copy of the file. */
+	if ((r = ca_pem_write(path, "CERTIFICATE", c->der, c->derlen)) == CA_OK)
+		printf("%u %s %s\n", e->line, c->serial, path);
+	else
+		fprintf(stderr, "carecard-ca: issue-certs: line %u: certificate %s is issued and "
+			"recorded, but %s could not be written: export it from the registry\n",
+			e->line, c->serial, path);
+	free(path);
+	return r;
+}
+
+#define ISSUE_CHUNK 512		/* requests per ca_cert_issue_many() call: progress in between */
+
+static int
+batch_issue(struct ca_ctx *ctx, struct req_list *l, size_t batch, const char *list,
+	    const char *dir)
+{
+	struct ca_issue_req *req = NULL;
+	struct ca_issued *out = NULL;
+	int *res = NULL, r = CA_OK, failed = 0;
+	size_t at, i, k, issued = 0;
+	time_t now = time(NULL);
+
+	req = calloc(ISSUE_CHUNK, sizeof(*req));
+	out = calloc(ISSUE_CHUNK, sizeof(*out));
+	res = calloc(ISSUE_CHUNK, sizeof(*res));
+	if (req == NULL || out == NULL || res == NULL) {
+		r = CA_ERR_ALLOC;
+		goto out;
+	}
+	for (at = 0; at < l->n && r == CA_OK; at += k) {
+		k = l->n - at < ISSUE_CHUNK ? l->n - at : ISSUE_CHUNK;
+		for (i = 0; i < k; i++) {
+			req[i] = l->e[at + i].req;
+			req[i].now = now;
+		}
+		memset(out, 0, k * sizeof(*out));
+		r = ca_cert_issue_many(ctx, req, k, batch, out, res);
+		for (i = 0; i < k; i++) {
+			if (res[i] == CA_OK) {
+				issued++;
+				if (batch_output(dir, &l->e[at + i], &out[i]) != CA_OK)
+					failed = 1;
+			} else {
+				fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: %s\n",
+					list, l->e[at + i].line, ca_strerror(res[i]));
+				failed = 1;
+			}
+			ca_issued_clear(&out[i]);
+		}
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu done, %zu issued\n",
+				at + k, l->n, issued);
+	}
+	/* A failed commit stops the run: say which requests were not tried. */
+	for (; at < l->n; at++)
+		fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: stopped after a "
+			"failed commit; run the list again from here\n", list, l->e[at].line);
+	if (r == CA_OK && failed)
+		r = CA_ERR_INPUT;	/* every failure was reported with its line */
+out:
+	free(req);
+	free(out);
+	free(res);
+	return r;
+}
+
+int
+cli_issue_certs(int argc, char **argv, struct cli_env *env)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "list", required_argument, NULL, 'L' },
+		{ "out-dir", required_argument, NULL, 'o' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "crl-url", required_argument, NULL, 'l' },
+		{ "ocsp-url", required_argument, NULL, 'O' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd = cli_cmd_find("issue-certs");
+	struct req_list l = { NULL, 0, 0 };
+	struct ca_ctx *ctx = NULL;
+	const char *list = NULL, *dir = NULL, *crl = NULL, *ocsp = NULL;
+	struct cli_args g;
+	int c, r, days = 0, e;
+	long batch = 32;
+	size_t i;
+	char *end;
+
+	cli_args_start(&g, argc, argv, cmd, env, opts);
+	while (cli_args_next(&g, &c)) {
+		switch (c) {
+		case 'L': list = optarg; break;
+		case 'o': dir = optarg; break;
+		case 'l': crl = optarg; break;
+		case 'O': ocsp = optarg; break;
+		case 'd':
+			if (days_parse(optarg, &days) != CA_OK)
+				return cli_usage(cmd, "bad --days '%s'", optarg);
+			break;
+		case 'b':
+			batch = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > 4096)
+				return cli_usage(cmd, "bad --batch '%s' (1-4096)", optarg);
+			break;
+		}
+	}
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	if ((r = cli_require(cmd, "--list", list, "--out-dir", dir, NULL)) != CA_OK)
+		return r;
+	if ((r = list_read(list, &l)) != CA_OK)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		l.e[i].req.validity_days = days;
+		l.e[i].req.crl_url = crl;
+		l.e[i].req.ocsp_url = ocsp;
+	}
+	if ((e = util_mkdir_p(dir, 0755)) != 0) {
+		fprintf(stderr, "carecard-ca: issue-certs: %s: %s\n", dir, strerror(-e));
+		r = CA_ERR_IO;
+		goto out;
+	}
+	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
+		goto out;
+	r = batch_issue(ctx, &l, (size_t)batch, list, dir);
+out:
+	ca_ctx_free(ctx);
+	req_list_clear(&l);
+	return r;
+}

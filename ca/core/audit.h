@@ -1,0 +1,50 @@
+/*
+ * ca/audit: the hash-chained audit log.
+ *
+ * Entry i stores prev_hash = hash of entry i-1 (64 zeros for the first) and
+ * hash = SHA-256(prev_hash bytes || canonical(entry)), where canonical() is
+ * a fixed label followed by netstrings ("<len>:<bytes>,") of id, time,
+ * actor, action, subject and details. Ids run 1, 2, 3... without gaps.
+ * So changing, inserting, deleting or reordering any entry breaks the chain
+ * at that point, and truncating the tail shows as a gap between the last
+ * id and the highest id SQLite ever handed out.
+ *
+ * Limit: the chain is unkeyed. Someone who can write the database can
+ * rebuild the whole chain consistently; detecting that needs the head hash
+ * kept elsewhere (e.g. in a signed CRL extension or a transparency log).
+ */
+#ifndef CC_CA_AUDIT_H
+#define CC_CA_AUDIT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "ca/registry/registry.h"
+
+/*
+ * Append an entry. Call between ca_reg_begin() and ca_reg_commit() of the
+ * operation being audited. @details must be a JSON object (ca_json_object).
+ */
+int ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *action,
+		    const char *subject, const char *details);
+
+struct ca_audit_report {
+	int64_t entries;	/* entries checked */
+	int64_t bad_id;		/* first bad entry, 0 if none */
+	char what[160];		/* human-readable reason when bad */
+};
+
+/* Walk the whole chain. CA_OK, or CA_ERR_AUDIT with @rep filled in. */
+int ca_audit_verify(struct ca_reg *reg, struct ca_audit_report *rep);
+
+/* The chain hash of @row given its predecessor's hash @prev (64 hex). */
+int ca_audit_hash(const char *prev, const struct ca_audit_row *row, char out[65]);
+
+/*
+ * Build a flat JSON object from key, value string pairs; the list ends at
+ * the first NULL key, and a NULL value is written as JSON null. *out is
+ * malloc'ed.
+ */
+int ca_json_object(char **out, const char *const *kv);
+
+#endif

@@ -1,0 +1,258 @@
+/*
+ * ca/ctx.c: opening and closing a CA. See ctx.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/provider.h>
+#include <openssl/x509.h>
+
+#include "ca/core/ctx.h"
+#include "ca/core/error.h"
+#include "ca/core/hsm-provider.h"
+#include "ca/core/secret.h"
+#include "common/log.h"
+
+static const struct {
+	const char *name, *label, *cn;
+} issuer_info[CA_ISSUER_COUNT] = {
+	[CA_ISSUER_ROOT] = { "root", CA_LABEL_ROOT, "Carecard Root Authority" },
+	[CA_ISSUER_AUTH] = { "authentication", CA_LABEL_AUTH, "Carecard Authentication CA" },
+	[CA_ISSUER_SIGN] = { "signing", CA_LABEL_SIGN, "Carecard Signing CA" },
+};
+
+char *
+ca_ctx_path(const struct ca_ctx *ctx, const char *rel)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", ctx->dir, rel) < 0)
+		return NULL;
+	return p;
+}
+
+/* A private library context: we never touch the application's default
+ * one, and our HSM provider is visible only here. */
+int
+ca_ctx_new(const char *dir, struct ca_ctx **out)
+{
+	struct ca_ctx *ctx = NULL;
+	int i, r = CA_ERR_ALLOC;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL || (ctx->dir = strdup(dir)) == NULL)
+		goto out;
+	for (i = 0; i < CA_ISSUER_COUNT; i++) {
+		ctx->issuers[i].name = issuer_info[i].name;
+		ctx->issuers[i].label = issuer_info[i].label;
+		ctx->issuers[i].cn = issuer_info[i].cn;
+	}
+	r = CA_ERR_CRYPTO;
+	if ((ctx->libctx = OSSL_LIB_CTX_new()) == NULL ||
+	    (ctx->prov_default = OSSL_PROVIDER_load(ctx->libctx, "default")) == NULL ||
+	    (ctx->md = EVP_MD_fetch(ctx->libctx, "SHA256", NULL)) == NULL)
+		goto out;
+	if ((r = ca_hsm_provider_load(ctx->libctx, &ctx->prov_hsm)) != CA_OK)
+		goto out;
+	*out = ctx;
+	ctx = NULL;
+	r = CA_OK;
+out:
+	if (r == CA_ERR_CRYPTO)
+		util_log_ossl_errors(__func__);
+	ca_ctx_free(ctx);
+	return r;
+}
+
+void
+ca_ctx_free(struct ca_ctx *ctx)
+{
+	int i;
+
+	if (ctx == NULL)
+		return;
+	for (i = 0; i < CA_ISSUER_COUNT; i++) {
+		EVP_PKEY_free(ctx->issuers[i].pkey);
+		X509_free(ctx->issuers[i].cert);
+	}
+	ca_signer_free(ctx->signer);	/* after the EVP_PKEYs that refer to it */
+	ca_csr_reader_free(ctx->csr_reader);
+	ca_reg_close(ctx->reg);
+	EVP_MD_free(ctx->md);
+	OSSL_PROVIDER_unload(ctx->prov_hsm);
+	OSSL_PROVIDER_unload(ctx->prov_default);
+	OSSL_LIB_CTX_free(ctx->libctx);
+	free(ctx->dir);
+	free(ctx);
+}
+
+struct ca_issuer *
+ca_ctx_issuer(struct ca_ctx *ctx, const char *name)
+{
+	int i;
+
+	for (i = 0; i < CA_ISSUER_COUNT; i++)
+		if (strcmp(ctx->issuers[i].name, name) == 0)
+			return &ctx->issuers[i];
+	return NULL;
+}
+
+int
+ca_ctx_hsm_env(const struct ca_ctx *ctx)
+{
+	char *conf = ca_ctx_path(ctx, "hsm/softhsm2.conf");
+	int r = CA_OK;
+
+	if (conf == NULL)
+		return CA_ERR_ALLOC;
+	/* Only for a state directory that carries its own SoftHSM2 store;
+	 * another HSM is configured however its vendor says. */
+	if (access(conf, R_OK) == 0 && setenv("SOFTHSM2_CONF", conf, 1) != 0)
+		r = CA_ERR_INTERNAL;
+	free(conf);
+	return r;
+}
+
+int
+ca_ctx_hsm_login(struct ca_ctx *ctx, const char *module, const char *token)
+{
+	char *pinfile = NULL, *pin = NULL;
+	int r = CA_ERR_ALLOC;
+
+	if ((pinfile = ca_ctx_path(ctx, "hsm/user.pin")) == NULL)
+		goto out;
+	if ((r = ca_ctx_hsm_env(ctx)) != CA_OK ||
+	    (r = ca_secret_read(pinfile, &pin)) != CA_OK ||
+	    (r = ca_signer_load(module, ctx->libctx, &ctx->signer)) != CA_OK)
+		goto out;
+	r = ca_signer_open(ctx->signer, token, pin);
+out:
+	ca_secret_free(pin);
+	free(pinfile);
+	return r;
+}
+
+int
+ca_ctx_keys_load(struct ca_ctx *ctx)
+{
+	struct ca_issuer *is;
+	int i, r;
+
+	for (i = 0; i < CA_ISSUER_COUNT; i++) {
+		is = &ctx->issuers[i];
+		if (is->pkey != NULL)
+			continue;
+		if ((r = ca_signer_key_get(ctx->signer, is->label, &is->key)) != CA_OK ||
+		    (r = ca_hsm_pkey_new(ctx->libctx, is->key, &is->pkey)) != CA_OK)
+			return r;
+	}
+	return CA_OK;
+}
+
+static int
+cert_load(struct ca_ctx *ctx, struct ca_issuer *is)
+{
+	char rel[64], *path = NULL;
+	X509 *x = NULL;
+	FILE *f = NULL;
+	int r = CA_ERR_ALLOC;
+
+	snprintf(rel, sizeof(rel), "certs/%s.pem", is->name);
+	if ((path = ca_ctx_path(ctx, rel)) == NULL ||
+	    (x = X509_new_ex(ctx->libctx, NULL)) == NULL)
+		goto out;
+	r = CA_ERR_IO;
+	if ((f = fopen(path, "r")) == NULL) {
+		util_log(LOG_ERR, "cannot open CA certificate %s", path);
+		goto out;
+	}
+	r = CA_ERR_CRYPTO;
+	if (PEM_read_X509(f, &x, NULL, NULL) == NULL) {
+		util_log_ossl_errors(path);
+		goto out;
+	}
+	is->cert = x;
+	x = NULL;
+	r = CA_OK;
+out:
+	if (f != NULL)
+		fclose(f);
+	X509_free(x);
+	free(path);
+	return r;
+}
+
+int
+ca_ctx_open_registry(const char *dir, struct ca_ctx **out)
+{
+	struct ca_ctx *ctx = NULL;
+	char *db = NULL;
+	int r;
+
+	if ((r = ca_ctx_new(dir, &ctx)) != CA_OK)
+		return r;
+	r = CA_ERR_ALLOC;
+	if ((db = ca_ctx_path(ctx, "registry.db")) == NULL)
+		goto out;
+	if ((r = ca_reg_open(db, 0, &ctx->reg)) != CA_OK)
+		goto out;
+	*out = ctx;
+	ctx = NULL;
+out:
+	free(db);
+	ca_ctx_free(ctx);
+	return r;
+}
+
+int
+ca_ctx_open(const char *dir, struct ca_ctx **out)
+{
+	struct ca_ctx *ctx = NULL;
+	char *module = NULL, *token = NULL;
+	int i, r;
+
+	if ((r = ca_ctx_open_registry(dir, &ctx)) != CA_OK)
+		return r;
+	if ((r = ca_reg_config_get(ctx->reg, "hsm-module", &module)) != CA_OK ||
+	    (r = ca_reg_config_get(ctx->reg, "hsm-token", &token)) != CA_OK) {
+		util_log(LOG_ERR, "registry lacks the HSM settings; was 'init' run?");
+		goto out;
+	}
+	if ((r = ca_ctx_hsm_login(ctx, module, token)) != CA_OK)
+		goto out;
+	for (i = 0; i < CA_ISSUER_COUNT; i++)
+		if ((r = cert_load(ctx, &ctx->issuers[i])) != CA_OK)
+			goto out;
+	if ((r = ca_ctx_keys_load(ctx)) != CA_OK)
+		goto out;
+	*out = ctx;
+	ctx = NULL;
+out:
+	free(module);
+	free(token);
+	ca_ctx_free(ctx);
+	return r;
+}
+
+int
+ca_card_so_secret(struct ca_ctx *ctx, const char *serial, char *out, size_t outlen)
+{
+	unsigned char mac[32];
+	int r;
+
+	if (ctx->signer == NULL)
+		return CA_ERR_STATE;
+	if (serial == NULL || *serial == '\0')
+		return CA_ERR_USAGE;
+	if ((r = ca_signer_hmac(ctx->signer, CA_LABEL_CARD_SECRET, serial, strlen(serial),
+				mac)) != CA_OK)
+		return r;
+	r = ca_secret_format(mac, sizeof(mac), 16, out, outlen);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return r;
+}

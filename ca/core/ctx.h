@@ -1,0 +1,98 @@
+/*
+ * ca/ctx: an opened CA: its state directory, registry, HSM session and the
+ * issuers (root and the two issuing CAs) with their token keys.
+ *
+ * State directory layout (see README.md):
+ *   registry.db            SQLite registry (0600)
+ *   hsm/softhsm2.conf      SoftHSM2 configuration pointing at hsm/tokens
+ *   hsm/tokens/            the token (SoftHSM2 object store)
+ *   hsm/user.pin, so.pin   token PINs (0600)
+ *   certs/root.pem, authentication.pem, signing.pem
+ *   crl/                   generated CRLs
+ */
+#ifndef CC_CA_CTX_H
+#define CC_CA_CTX_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/types.h>
+
+#include "ca/core/csr.h"
+#include "ca/registry/registry.h"
+#include "ca/core/signer.h"
+
+/* Token object labels and the registry/CLI names of the three CAs. */
+#define CA_LABEL_ROOT "carecard-root"
+#define CA_LABEL_AUTH "carecard-authentication"
+#define CA_LABEL_SIGN "carecard-signing"
+#define CA_LABEL_CARD_SECRET "carecard-card-management"
+#define CA_DEFAULT_TOKEN "carecard-ca"
+
+enum ca_issuer_id {
+	CA_ISSUER_ROOT,
+	CA_ISSUER_AUTH,
+	CA_ISSUER_SIGN,
+	CA_ISSUER_COUNT
+};
+
+struct ca_issuer {
+	const char *name;	/* "root", "authentication", "signing" */
+	const char *label;	/* token key label */
+	const char *cn;		/* subject common name */
+	X509 *cert;
+	struct ca_signer_key *key;
+	EVP_PKEY *pkey;		/* the token key as an EVP_PKEY (hsm-provider) */
+};
+
+struct ca_ctx {
+	char *dir;
+	OSSL_LIB_CTX *libctx;
+	OSSL_PROVIDER *prov_default, *prov_hsm;
+	EVP_MD *md;		/* SHA-256 for every signature */
+	struct ca_reg *reg;
+	struct ca_signer *signer;
+	struct ca_issuer issuers[CA_ISSUER_COUNT];
+	const char *actor;	/* who is acting, for the audit log (borrowed) */
+	struct ca_csr_reader *csr_reader;	/* created on first issuance */
+};
+
+/* A context with crypto set up but nothing opened (init uses this). */
+int ca_ctx_new(const char *dir, struct ca_ctx **out);
+
+/*
+ * Open the CA in @dir: registry, HSM (module and token from the registry,
+ * SOFTHSM2_CONF from the state directory, PIN from hsm/user.pin), the three
+ * CA certificates and their keys.
+ */
+int ca_ctx_open(const char *dir, struct ca_ctx **out);
+
+/* Open only the registry (audit commands need no HSM). */
+int ca_ctx_open_registry(const char *dir, struct ca_ctx **out);
+
+void ca_ctx_free(struct ca_ctx *ctx);
+
+/* "<dir>/<rel>" in a new string. */
+char *ca_ctx_path(const struct ca_ctx *ctx, const char *rel);
+
+/* Issuer by name ("root", "authentication", "signing"); NULL if unknown. */
+struct ca_issuer *ca_ctx_issuer(struct ca_ctx *ctx, const char *name);
+
+/* Point SOFTHSM2_CONF at the state directory's configuration. */
+int ca_ctx_hsm_env(const struct ca_ctx *ctx);
+
+/* Load the HSM module @module and log in to @token with hsm/user.pin. */
+int ca_ctx_hsm_login(struct ca_ctx *ctx, const char *module, const char *token);
+
+/* Bind each issuer's token key (needs a logged-in signer). */
+int ca_ctx_keys_load(struct ca_ctx *ctx);
+
+/*
+ * The SO secret of card @serial: HMAC-SHA256 on the token with the
+ * card-management secret over the serial, formatted as 16 characters of
+ * Crockford base32 into @out (@outlen >= 17). Deterministic, so the CA can
+ * recompute it at unlock time without storing per-card secrets.
+ */
+int ca_card_so_secret(struct ca_ctx *ctx, const char *serial, char *out, size_t outlen);
+
+#endif

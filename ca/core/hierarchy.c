@@ -1,0 +1,129 @@
+/*
+ * ca/hierarchy.c: see hierarchy.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <openssl/x509v3.h>
+
+#include "ca/core/error.h"
+#include "ca/core/hierarchy.h"
+#include "ca/core/x509util.h"
+#include "common/log.h"
+
+static int
+ca_name(const char *cn, X509_NAME **out)
+{
+	const char *kv[] = { "C", "GB", "O", "Carecard", "CN", cn, NULL };
+
+	return ca_name_build(kv, out);
+}
+
+/* RFC 5280 4.2.1.9/4.2.1.3: basicConstraints and keyUsage critical. */
+static int
+ca_extensions(X509 *crt, X509 *issuer, int is_root)
+{
+	const char *bc = is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0";
+	X509V3_CTX v3;
+	int r;
+
+	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
+	if ((r = ca_ext_add(crt, &v3, NID_basic_constraints, bc)) != CA_OK ||
+	    (r = ca_ext_add(crt, &v3, NID_key_usage, "critical,keyCertSign,cRLSign")) != CA_OK ||
+	    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK)
+		return r;
+	if (!is_root)
+		r = ca_ext_add(crt, &v3, NID_authority_key_identifier, "keyid:always");
+	return r;
+}
+
+/* Certificate of CA @is, signed by @parent's token key (@is's own: root). */
+static int
+ca_cert_build(struct ca_ctx *ctx, struct ca_issuer *is, struct ca_issuer *parent, int days,
+	      time_t now, X509 **out)
+{
+	struct ca_issuer *signer = parent != NULL ? parent : is;
+	X509 *crt = NULL;
+	X509_NAME *name = NULL;
+	ASN1_INTEGER *serial = NULL;
+	char *hex = NULL;
+	int r = CA_ERR_ALLOC;
+
+	if ((crt = X509_new_ex(ctx->libctx, NULL)) == NULL)
+		goto out;
+	if ((r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK ||
+	    (r = ca_name(is->cn, &name)) != CA_OK)
+		goto out;
+	r = CA_ERR_CRYPTO;
+	if (X509_set_version(crt, X509_VERSION_3) != 1 ||
+	    X509_set_serialNumber(crt, serial) != 1 ||
+	    X509_set_subject_name(crt, name) != 1 ||
+	    X509_set_issuer_name(crt, parent != NULL ? X509_get_subject_name(parent->cert)
+			      : name) != 1 ||
+	    X509_set_pubkey(crt, ca_signer_key_public(is->key)) != 1)
+		goto out;
+	if ((r = ca_validity_set(crt, now, days)) != CA_OK ||
+	    (r = ca_extensions(crt, parent != NULL ? parent->cert : crt, parent == NULL)) != CA_OK)
+		goto out;
+	if (X509_sign(crt, signer->pkey, ctx->md) <= 0) {
+		r = CA_ERR_CRYPTO;
+		goto out;
+	}
+	*out = crt;
+	crt = NULL;
+	r = CA_OK;
+out:
+	if (r == CA_ERR_CRYPTO)
+		util_log_ossl_errors(__func__);
+	OPENSSL_free(hex);
+	ASN1_INTEGER_free(serial);
+	X509_NAME_free(name);
+	X509_free(crt);
+	return r;
+}
+
+static int
+cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char rel[64], *path = NULL;
+	int r;
+
+	snprintf(rel, sizeof(rel), "certs/%s.pem", is->name);
+	if ((path = ca_ctx_path(ctx, rel)) == NULL)
+		return CA_ERR_ALLOC;
+	if ((r = ca_x509_der(is->cert, &der, &len)) == CA_OK)
+		r = ca_pem_write(path, "CERTIFICATE", der, len);
+	OPENSSL_free(der);
+	free(path);
+	return r;
+}
+
+int
+ca_hierarchy_create(struct ca_ctx *ctx, enum ca_key_type root_type,
+		    enum ca_key_type issuing_type, int root_days, int ca_days, time_t now)
+{
+	struct ca_issuer *root = &ctx->issuers[CA_ISSUER_ROOT];
+	int i, r;
+
+	if ((r = ca_signer_keygen(ctx->signer, root->label, 1, root_type)) != CA_OK ||
+	    (r = ca_signer_keygen(ctx->signer, ctx->issuers[CA_ISSUER_AUTH].label, 2,
+				  issuing_type)) != CA_OK ||
+	    (r = ca_signer_keygen(ctx->signer, ctx->issuers[CA_ISSUER_SIGN].label, 3,
+				  issuing_type)) != CA_OK ||
+	    (r = ca_ctx_keys_load(ctx)) != CA_OK)
+		return r;
+	if ((r = ca_cert_build(ctx, root, NULL, root_days, now, &root->cert)) != CA_OK)
+		return r;
+	for (i = CA_ISSUER_AUTH; i <= CA_ISSUER_SIGN; i++)
+		if ((r = ca_cert_build(ctx, &ctx->issuers[i], root, ca_days, now,
+				       &ctx->issuers[i].cert)) != CA_OK)
+			return r;
+	for (i = 0; i < CA_ISSUER_COUNT; i++)
+		if ((r = cert_save(ctx, &ctx->issuers[i])) != CA_OK)
+			return r;
+	return CA_OK;
+}

@@ -1,0 +1,210 @@
+/*
+ * ca/init.c: see init.h.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "ca/core/audit.h"
+#include "ca/core/ctx.h"
+#include "ca/core/error.h"
+#include "ca/core/hierarchy.h"
+#include "ca/core/init.h"
+#include "ca/core/secret.h"
+#include "common/fileio.h"
+#include "common/log.h"
+
+#define PIN_LEN 16
+
+static enum ca_key_type
+issuing_type(const struct ca_init_opts *o)
+{
+	return o->key_type != CA_KEY_DEFAULT ? o->key_type : CA_KEY_RSA2048;
+}
+
+static int
+valid_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0'; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return s != NULL && i == 12;
+}
+
+static int
+dirs_create(const struct ca_ctx *ctx)
+{
+	static const char *const sub[] = { "hsm/tokens", "certs", "crl" };
+	char *p;
+	size_t i;
+	int e;
+
+	if ((e = util_mkdir_p(ctx->dir, 0700)) != 0 || chmod(ctx->dir, 0700) != 0) {
+		util_log(LOG_ERR, "cannot create %s: %s", ctx->dir, strerror(e ? -e : errno));
+		return CA_ERR_IO;
+	}
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if ((p = ca_ctx_path(ctx, sub[i])) == NULL)
+			return CA_ERR_ALLOC;
+		e = util_mkdir_p(p, 0700);
+		free(p);
+		if (e != 0)
+			return CA_ERR_IO;
+	}
+	return CA_OK;
+}
+
+/* SoftHSM2 reads its token directory from the file SOFTHSM2_CONF names. */
+static int
+softhsm_conf_write(const struct ca_ctx *ctx)
+{
+	char *conf = ca_ctx_path(ctx, "hsm/softhsm2.conf"), *text = NULL;
+	int n, e, r = CA_ERR_ALLOC;
+
+	if (conf == NULL)
+		return r;
+	n = asprintf(&text, "# written by carecard-ca init\n"
+		     "directories.tokendir = %s/hsm/tokens\n"
+		     "objectstore.backend = file\n"
+		     "log.level = ERROR\n"
+		     "slots.removable = false\n", ctx->dir);
+	if (n < 0)
+		goto out;
+	r = CA_OK;
+	if ((e = util_file_write_atomic(conf, text, (size_t)n, 0600)) != 0) {
+		util_log(LOG_ERR, "cannot write %s: %s", conf, strerror(-e));
+		r = CA_ERR_IO;
+	}
+out:
+	free(text);
+	free(conf);
+	return r;
+}
+
+/* Fresh random PINs, written 0600 before the token exists. */
+static int
+pins_create(const struct ca_ctx *ctx, char *so, char *user)
+{
+	char *sop = ca_ctx_path(ctx, "hsm/so.pin"), *userp = ca_ctx_path(ctx, "hsm/user.pin");
+	int r = CA_ERR_ALLOC;
+
+	if (sop == NULL || userp == NULL)
+		goto out;
+	if ((r = ca_secret_random_text(so, PIN_LEN)) != CA_OK ||
+	    (r = ca_secret_random_text(user, PIN_LEN)) != CA_OK ||
+	    (r = ca_secret_write(sop, so)) != CA_OK)
+		goto out;
+	r = ca_secret_write(userp, user);
+out:
+	free(sop);
+	free(userp);
+	return r;
+}
+
+static int
+token_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *token)
+{
+	char so[PIN_LEN + 1], user[PIN_LEN + 1], label[33];
+	const char *module = o->hsm_module != NULL ? o->hsm_module : CC_DEFAULT_HSM_MODULE;
+	int r;
+
+	if ((r = ca_signer_token_label(token, label)) != CA_OK ||
+	    (r = softhsm_conf_write(ctx)) != CA_OK || (r = ca_ctx_hsm_env(ctx)) != CA_OK ||
+	    (r = pins_create(ctx, so, user)) != CA_OK ||
+	    (r = ca_signer_load(module, ctx->libctx, &ctx->signer)) != CA_OK ||
+	    (r = ca_signer_token_init(ctx->signer, label, so, user)) != CA_OK)
+		goto out;
+	r = ca_signer_open(ctx->signer, token, user);
+out:
+	OPENSSL_cleanse(so, sizeof(so));
+	OPENSSL_cleanse(user, sizeof(user));
+	return r;
+}
+
+static int
+registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *token)
+{
+	const char *module = o->hsm_module != NULL ? o->hsm_module : CC_DEFAULT_HSM_MODULE;
+	struct ca_person mgr = { (char *)o->manager_uuid, (char *)o->manager_name,
+				 (char *)o->manager_email, NULL };
+	const char *kv[] = { "token", token, "issuing-key-type", ca_key_type_name(issuing_type(o)),
+			     "manager", o->manager_uuid, NULL };
+	char *db = ca_ctx_path(ctx, "registry.db"), *details = NULL;
+	int r = CA_ERR_ALLOC;
+
+	if (db == NULL || (r = ca_json_object(&details, kv)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_open(db, 1, &ctx->reg)) != CA_OK || (r = ca_reg_begin(ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_config_set(ctx->reg, "hsm-module", module)) != CA_OK ||
+	    (r = ca_reg_config_set(ctx->reg, "hsm-token", token)) != CA_OK ||
+	    (r = ca_reg_config_set(ctx->reg, "issuing-key-type",
+				   ca_key_type_name(issuing_type(o)))) != CA_OK ||
+	    (r = ca_reg_config_set(ctx->reg, "crl-base-url", o->crl_base_url != NULL ?
+				   o->crl_base_url : "http://crl.carecard.invalid")) != CA_OK ||
+	    (r = ca_reg_config_set(ctx->reg, "ocsp-url", o->ocsp_url != NULL ?
+				   o->ocsp_url : "http://ocsp.carecard.invalid")) != CA_OK ||
+	    (r = ca_reg_config_set(ctx->reg, "durability", o->durability != NULL ?
+				   o->durability : "full")) != CA_OK ||
+	    (r = ca_reg_person_add(ctx->reg, &mgr)) != CA_OK ||
+	    (r = ca_reg_ra_role_add(ctx->reg, o->manager_uuid, "ra-manager")) != CA_OK ||
+	    (r = ca_audit_append(ctx->reg, o->now, o->manager_uuid, "ca-init", "ca",
+				 details)) != CA_OK)
+		goto out;
+	r = ca_reg_commit(ctx->reg);
+out:
+	if (r != CA_OK && ctx->reg != NULL)
+		ca_reg_rollback(ctx->reg);
+	free(details);
+	free(db);
+	return r;
+}
+
+int
+ca_init(const struct ca_init_opts *o)
+{
+	const char *token = o->token != NULL ? o->token : CA_DEFAULT_TOKEN;
+	struct ca_ctx *ctx = NULL;
+	char *db = NULL;
+	int r;
+
+	if (o->durability != NULL && strcmp(o->durability, "full") != 0 &&
+	    strcmp(o->durability, "normal") != 0)
+		return CA_ERR_USAGE;
+	if (!valid_uuid(o->manager_uuid) || o->manager_name == NULL || !*o->manager_name) {
+		util_log(LOG_ERR, "init needs the first RA manager: a 12-digit UUID and a name");
+		return CA_ERR_USAGE;
+	}
+	if ((r = ca_ctx_new(o->dir, &ctx)) != CA_OK)
+		return r;
+	r = CA_ERR_ALLOC;
+	if ((db = ca_ctx_path(ctx, "registry.db")) == NULL)
+		goto out;
+	if (access(db, F_OK) == 0) {
+		util_log(LOG_ERR, "%s already holds a CA", o->dir);
+		r = CA_ERR_EXISTS;
+		goto out;
+	}
+	if ((r = dirs_create(ctx)) != CA_OK || (r = token_create(ctx, o, token)) != CA_OK ||
+	    (r = ca_hierarchy_create(ctx, o->root_key_type != CA_KEY_DEFAULT ? o->root_key_type
+				     : CA_KEY_RSA3072, issuing_type(o),
+				     o->root_days ? o->root_days : 7305,
+				     o->ca_days ? o->ca_days : 3653, o->now)) != CA_OK ||
+	    (r = ca_signer_secret_generate(ctx->signer, CA_LABEL_CARD_SECRET)) != CA_OK)
+		goto out;
+	r = registry_create(ctx, o, token);
+out:
+	free(db);
+	ca_ctx_free(ctx);
+	return r;
+}

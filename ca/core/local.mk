@@ -1,0 +1,16 @@
+# ca/core: the CA itself — context, HSM signer (the only code touching CA
+# keys) and its OpenSSL provider, issuance, CSR checks, CRLs, audit chain.
+ca_libcarecard_ca_la_SOURCES += \
+	%D%/error.c %D%/error.h \
+	%D%/signer.c %D%/signer-keys.c %D%/signer.h %D%/signer-int.h \
+	%D%/hsm-provider.c %D%/hsm-provider.h \
+	%D%/audit.c %D%/audit.h \
+	%D%/secret.c %D%/secret.h \
+	%D%/ctx.c %D%/ctx.h \
+	%D%/x509util.c %D%/x509util.h \
+	%D%/hierarchy.c %D%/hierarchy.h \
+	%D%/init.c %D%/init.h \
+	%D%/profile.c %D%/profile.h \
+	%D%/csr.c %D%/csr.h \
+	%D%/issue.c %D%/issue.h \
+	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h

@@ -1,0 +1,261 @@
+/*
+ * ca/registry-records.c: certificate records, the revoked-certificate
+ * stream for CRLs, and audit rows (the hash chain itself is audit.c's).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca/core/error.h"
+#include "ca/registry/registry-int.h"
+#include "common/log.h"
+
+void
+ca_cert_rec_clear(struct ca_cert_rec *c)
+{
+	if (c == NULL)
+		return;
+	free(c->serial);
+	free(c->card);
+	free(c->holder);
+	free(c->profile);
+	free(c->issuer);
+	free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO certificates (serial, card, holder, profile,"
+			     " issuer, not_before, not_after, renewal_count, self_renewals, der)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, c->serial);
+	ca_reg_bind_text(st, 2, c->card);
+	ca_reg_bind_text(st, 3, c->holder);
+	ca_reg_bind_text(st, 4, c->profile);
+	ca_reg_bind_text(st, 5, c->issuer);
+	sqlite3_bind_int64(st, 6, c->not_before);
+	sqlite3_bind_int64(st, 7, c->not_after);
+	sqlite3_bind_int(st, 8, c->renewal_count);
+	sqlite3_bind_int(st, 9, c->self_renewals);
+	sqlite3_bind_blob(st, 10, c->der, (int)c->derlen, SQLITE_STATIC);
+	r = ca_reg_step_done(reg, st, "add certificate");
+	ca_reg_done(st);
+	return r;
+}
+
+static int
+cert_row(sqlite3_stmt *st, struct ca_cert_rec *c)
+{
+	const void *der;
+	int r;
+
+	if ((r = ca_reg_col_dup(st, 0, &c->serial)) != CA_OK ||
+	    (r = ca_reg_col_dup(st, 1, &c->card)) != CA_OK ||
+	    (r = ca_reg_col_dup(st, 2, &c->holder)) != CA_OK ||
+	    (r = ca_reg_col_dup(st, 3, &c->profile)) != CA_OK ||
+	    (r = ca_reg_col_dup(st, 4, &c->issuer)) != CA_OK)
+		return r;
+	c->not_before = sqlite3_column_int64(st, 5);
+	c->not_after = sqlite3_column_int64(st, 6);
+	c->renewal_count = sqlite3_column_int(st, 7);
+	c->self_renewals = sqlite3_column_int(st, 8);
+	c->status = strcmp((const char *)sqlite3_column_text(st, 9), "revoked") == 0
+		? CA_CERT_REVOKED : CA_CERT_VALID;
+	c->reason = sqlite3_column_int(st, 10);
+	c->revoked_at = sqlite3_column_int64(st, 11);
+	der = sqlite3_column_blob(st, 12);
+	c->derlen = (size_t)sqlite3_column_bytes(st, 12);
+	if (c->derlen > 0) {
+		if ((c->der = malloc(c->derlen)) == NULL)
+			return CA_ERR_ALLOC;
+		memcpy(c->der, der, c->derlen);
+	}
+	return CA_OK;
+}
+
+int
+ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out)
+{
+	struct ca_cert_rec c = { 0 };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT serial, card, holder, profile, issuer, not_before,"
+			     " not_after, renewal_count, self_renewals, status,"
+			     " revocation_reason, revocation_time, der"
+			     " FROM certificates WHERE serial = ?", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, serial);
+	if ((r = ca_reg_step_row(reg, st, "get certificate")) == CA_OK &&
+	    (r = cert_row(st, &c)) == CA_OK) {
+		*out = c;
+		memset(&c, 0, sizeof(c));
+	}
+	ca_cert_rec_clear(&c);
+	ca_reg_done(st);
+	return r;
+}
+
+int
+ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t when)
+{
+	struct ca_cert_rec c = { 0 };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_cert_get(reg, serial, &c)) != CA_OK)
+		return r;
+	r = CA_ERR_STATE;
+	if (c.status == CA_CERT_REVOKED)
+		goto out;
+	if ((r = ca_reg_prep(reg, "UPDATE certificates SET status = 'revoked',"
+			     " revocation_reason = ?, revocation_time = ?"
+			     " WHERE serial = ? AND status = 'valid'", &st)) != CA_OK)
+		goto out;
+	sqlite3_bind_int(st, 1, reason);
+	sqlite3_bind_int64(st, 2, when);
+	ca_reg_bind_text(st, 3, serial);
+	if ((r = ca_reg_step_done(reg, st, "revoke")) == CA_OK && sqlite3_changes(reg->db) != 1)
+		r = CA_ERR_STATE;
+out:
+	ca_reg_done(st);
+	ca_cert_rec_clear(&c);
+	return r;
+}
+
+int
+ca_reg_revoked_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
+		       ca_reg_revoked_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	/* Served by the partial index certificates_revoked. */
+	if ((r = ca_reg_prep(reg, "SELECT serial, revocation_time, revocation_reason"
+			     " FROM certificates WHERE status = 'revoked' AND issuer = ?"
+			     " AND revocation_time >= ?", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, issuer);
+	sqlite3_bind_int64(st, 2, since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		       sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
+		if (r != 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "revoked certificates");
+out:
+	ca_reg_done(st);
+	return r;
+}
+
+int
+ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65])
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *h;
+	int rc, r;
+
+	if ((r = ca_reg_prep(reg, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+			     &st)) != CA_OK)
+		return r;
+	rc = sqlite3_step(st);
+	*id = 0;
+	hash[0] = '\0';
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		h = sqlite3_column_text(st, 1);
+		if (h == NULL || strlen((const char *)h) != 64)
+			r = CA_ERR_AUDIT;
+		else
+			memcpy(hash, h, 65);
+	} else if (rc != SQLITE_DONE) {
+		r = ca_reg_fail(reg, "last audit entry");
+	}
+	ca_reg_done(st);
+	return r;
+}
+
+int
+ca_reg_audit_insert(struct ca_reg *reg, const struct ca_audit_row *a)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO audit (id, time, actor, action, subject,"
+			     " details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			     &st)) != CA_OK)
+		return r;
+	sqlite3_bind_int64(st, 1, a->id);
+	ca_reg_bind_text(st, 2, a->time);
+	ca_reg_bind_text(st, 3, a->actor);
+	ca_reg_bind_text(st, 4, a->action);
+	ca_reg_bind_text(st, 5, a->subject);
+	ca_reg_bind_text(st, 6, a->details);
+	ca_reg_bind_text(st, 7, a->prev_hash);
+	ca_reg_bind_text(st, 8, a->hash);
+	r = ca_reg_step_done(reg, st, "audit");
+	ca_reg_done(st);
+	return r;
+}
+
+/* NULL columns (only possible by tampering) read as "" and fail the hash. */
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+int
+ca_reg_audit_foreach(struct ca_reg *reg, ca_reg_audit_cb cb, void *arg)
+{
+	struct ca_audit_row a;
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = ca_reg_prep(reg, "SELECT id, time, actor, action, subject, details,"
+			     " prev_hash, hash FROM audit ORDER BY id", &st)) != CA_OK)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(st, 0);
+		a.time = col_text(st, 1);
+		a.actor = col_text(st, 2);
+		a.action = col_text(st, 3);
+		a.subject = col_text(st, 4);
+		a.details = col_text(st, 5);
+		a.prev_hash = col_text(st, 6);
+		a.hash = col_text(st, 7);
+		if ((r = cb(arg, &a)) != 0)
+			goto out;
+	}
+	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "audit entries");
+out:
+	ca_reg_done(st);
+	return r;
+}
+
+int
+ca_reg_audit_max_issued(struct ca_reg *reg, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = ca_reg_prep(reg, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'",
+			     &st)) != CA_OK)
+		return r;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = ca_reg_fail(reg, "audit sequence");
+	ca_reg_done(st);
+	return r;
+}

@@ -1,0 +1,174 @@
+/*
+ * ca/registry-reports.c: the read-only queries behind "carecard-ca report".
+ * Each runs once per process, so these statements are prepared and
+ * finalised here instead of taking slots in the connection's cache.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca/core/error.h"
+#include "ca/registry/registry-int.h"
+#include "ca/registry/registry-ra.h"
+#include "ca/ra/report.h"
+
+/* Run @sql with up to three integer parameters and append every row to @t
+ * (which has as many columns as the SELECT). */
+static int
+query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int nparams,
+	    struct ca_table *t)
+{
+	const char *v[CA_TABLE_COLS_MAX];
+	sqlite3_stmt *st = NULL;
+	unsigned c;
+	int i, rc, r = CA_OK;
+
+	if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ca_reg_fail(reg, "prepare report");
+	for (i = 0; i < nparams; i++)
+		sqlite3_bind_int64(st, i + 1, params[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (c = 0; c < t->ncols; c++)
+			v[c] = (const char *)sqlite3_column_text(st, (int)c);
+		if ((r = ca_table_add(t, v)) != CA_OK)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = ca_reg_fail(reg, "report");
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_table *t)
+{
+	static const struct ca_table_col cols[] = {
+		{ "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "card", CA_COL_TEXT },
+		{ "profile", CA_COL_TEXT }, { "serial", CA_COL_TEXT },
+		{ "not_after", CA_COL_TEXT }, { "days_left", CA_COL_NUM },
+	};
+	int64_t p[2] = { now, now + (int64_t)days * 86400 };
+	int r;
+
+	if (days < 0)
+		return CA_ERR_USAGE;
+	if ((r = ca_table_init(t, cols, 7)) != CA_OK)
+		return r;
+	return query_table(reg,
+		"SELECT c.holder, p.name, c.card, c.profile, c.serial,"
+		" strftime('%Y-%m-%dT%H:%M:%SZ', c.not_after, 'unixepoch'),"
+		" (c.not_after - ?1) / 86400"
+		" FROM certificates c JOIN people p ON p.uuid = c.holder"
+		" WHERE c.status = 'valid' AND c.not_after >= ?1 AND c.not_after <= ?2"
+		" ORDER BY c.not_after, c.holder, c.profile", p, 2, t);
+}
+
+/*
+ * A card's lock lives on the card, so the registry knows a card is locked
+ * when it was issued or repaired locked for secure delivery (the card
+ * operations' audit entry says "locked":"yes") and no unlock has been
+ * recorded since — or when cards.state says so.
+ */
+int
+ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
+{
+	static const struct ca_table_col cols[] = {
+		{ "card", CA_COL_TEXT }, { "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT },
+		{ "orgs", CA_COL_TEXT }, { "tac", CA_COL_TEXT }, { "locked_since", CA_COL_TEXT },
+	};
+	int r;
+
+	if ((r = ca_table_init(t, cols, 6)) != CA_OK)
+		return r;
+	return query_table(reg,
+		"SELECT serial, holder, name, orgs, tac, since FROM"
+		" (SELECT c.serial, c.holder, p.name, c.state,"
+		"   (SELECT group_concat(org, ',') FROM (SELECT DISTINCT org FROM positions"
+		"     WHERE person = c.holder ORDER BY org)) AS orgs,"
+		"   CASE c.is_tac WHEN 1 THEN 'yes' ELSE 'no' END AS tac,"
+		"   (SELECT CASE WHEN a.action <> 'unlock' AND"
+		"      json_extract(a.details, '$.locked') = 'yes' THEN a.time END"
+		"    FROM audit a WHERE a.subject = c.serial AND (a.action = 'unlock' OR"
+		"      json_extract(a.details, '$.locked') IS NOT NULL)"
+		"    ORDER BY a.id DESC LIMIT 1) AS since"
+		"  FROM cards c LEFT JOIN people p ON p.uuid = c.holder"
+		"  WHERE c.state NOT IN ('blank', 'cancelled'))"
+		" WHERE state = 'locked' OR since IS NOT NULL"
+		" ORDER BY holder, serial", NULL, 0, t);
+}
+
+int
+ca_reg_report_renewal_limit(struct ca_reg *reg, unsigned self_before_ra,
+			    unsigned max_renewals, struct ca_table *t)
+{
+	static const struct ca_table_col cols[] = {
+		{ "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "card", CA_COL_TEXT },
+		{ "renewals", CA_COL_NUM }, { "self_renewals", CA_COL_NUM },
+		{ "needs", CA_COL_TEXT },
+	};
+	int64_t p[2] = { self_before_ra, max_renewals };
+	int r;
+
+	if ((r = ca_table_init(t, cols, 6)) != CA_OK)
+		return r;
+	/* The card operations keep the counters per card (cards.renewals,
+	 * cards.self_renewals, migration 2). */
+	return query_table(reg,
+		"SELECT c.holder, p.name, c.serial, c.renewals, c.self_renewals,"
+		" CASE WHEN ?2 > 0 AND c.renewals >= ?2 THEN 'new-card'"
+		" ELSE 'ra-assisted-renewal' END"
+		" FROM cards c JOIN people p ON p.uuid = c.holder"
+		" WHERE c.is_tac = 0 AND c.state NOT IN ('blank', 'cancelled')"
+		" AND (c.self_renewals >= ?1 OR (?2 > 0 AND c.renewals >= ?2))"
+		" ORDER BY c.holder, c.serial", p, 2, t);
+}
+
+int
+ca_reg_report_users_per_org(struct ca_reg *reg, struct ca_table *t)
+{
+	static const struct ca_table_col cols[] = {
+		{ "ods", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "locum", CA_COL_TEXT },
+		{ "users", CA_COL_NUM }, { "positions", CA_COL_NUM },
+	};
+	int r;
+
+	if ((r = ca_table_init(t, cols, 5)) != CA_OK)
+		return r;
+	return query_table(reg,
+		"SELECT o.ods, o.name, CASE o.is_locum WHEN 1 THEN 'yes' ELSE 'no' END,"
+		" count(DISTINCT p.person), count(p.id)"
+		" FROM organisations o LEFT JOIN positions p ON p.org = o.ods"
+		" GROUP BY o.ods ORDER BY o.ods", NULL, 0, t);
+}
+
+int
+ca_reg_count(struct ca_reg *reg, const char *table, int64_t *out)
+{
+	static const char *const ok[] = { "people", "organisations", "positions", "requests",
+					  "cards", "tac_pool", "tac_uses", "audit" };
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	size_t i;
+	int r = CA_ERR_USAGE;
+
+	/* Table names cannot be bound: only the known ones are spliced in. */
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(table, ok[i]) == 0)
+			break;
+	if (i == sizeof(ok) / sizeof(ok[0]))
+		return CA_ERR_USAGE;
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", ok[i]);
+	if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ca_reg_fail(reg, "prepare count");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		r = CA_OK;
+	} else {
+		r = ca_reg_fail(reg, "count");
+	}
+	sqlite3_finalize(st);
+	return r;
+}

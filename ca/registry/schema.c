@@ -1,0 +1,157 @@
+/*
+ * ca/registry-schema.c: the registry schema as ordered migrations.
+ * Append new migrations at the end; never edit one that has shipped.
+ */
+#include "config.h"
+
+#include "ca/registry/registry-int.h"
+
+static const char *const ca_migrations[] = {
+	/* 1: the initial schema. */
+	"CREATE TABLE config ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+
+	"CREATE TABLE people ("
+	"  uuid TEXT PRIMARY KEY"
+	"    CHECK (length(uuid) = 12 AND uuid NOT GLOB '*[^0-9]*'),"
+	"  name TEXT NOT NULL CHECK (name <> ''),"
+	"  email TEXT,"
+	"  mobile TEXT);"
+
+	"CREATE TABLE organisations ("
+	"  ods TEXT PRIMARY KEY CHECK (ods <> ''),"
+	"  name TEXT NOT NULL,"
+	"  is_locum INTEGER NOT NULL DEFAULT 0 CHECK (is_locum IN (0, 1)));"
+
+	"CREATE TABLE positions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person TEXT NOT NULL REFERENCES people(uuid),"
+	"  role TEXT NOT NULL,"
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"
+	"  UNIQUE (person, role, org));"
+
+	"CREATE TABLE ra_roles ("
+	"  person TEXT NOT NULL REFERENCES people(uuid),"
+	"  role TEXT NOT NULL"
+	"    CHECK (role IN ('ra-manager', 'ra-agent', 'sponsor', 'lsa')),"
+	"  PRIMARY KEY (person, role));"
+
+	"CREATE TABLE cards ("
+	"  serial TEXT PRIMARY KEY,"
+	"  series TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'blank',"
+	"  is_tac INTEGER NOT NULL DEFAULT 0 CHECK (is_tac IN (0, 1)),"
+	"  holder TEXT REFERENCES people(uuid));"
+
+	"CREATE TABLE certificates ("
+	"  serial TEXT PRIMARY KEY,"
+	"  card TEXT REFERENCES cards(serial),"
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"
+	"  profile TEXT NOT NULL,"
+	"  issuer TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  renewal_count INTEGER NOT NULL DEFAULT 0,"
+	"  self_renewals INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),"
+	"  revocation_reason INTEGER,"
+	"  revocation_time INTEGER,"
+	"  der BLOB NOT NULL,"
+	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)));"
+	/* CRL generation reads only revoked rows of one issuer. */
+	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"
+	"  WHERE status = 'revoked';"
+	"CREATE INDEX certificates_holder ON certificates (holder);"
+
+	/* Domain rule: nobody is both Sponsor and RA agent for one request. */
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sponsor TEXT REFERENCES people(uuid),"
+	"  ra_agent TEXT REFERENCES people(uuid),"
+	"  subject TEXT REFERENCES people(uuid),"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  CHECK (sponsor IS NULL OR ra_agent IS NULL OR sponsor <> ra_agent));"
+
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  details TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);",
+
+	/* 2: card operations (registry-cards.c). card_ops journals each card
+	 * operation (pending -> committed -> done, or abandoned) so a killed
+	 * run is recognised and completed or undone; cards gain when they
+	 * were issued and their renewal counters. */
+	"CREATE TABLE card_ops ("
+	"  id INTEGER PRIMARY KEY,"
+	"  card TEXT NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  holder TEXT REFERENCES people(uuid),"
+	"  operator TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending', 'committed', 'done', 'abandoned')),"
+	"  started INTEGER NOT NULL,"
+	"  finished INTEGER,"
+	"  details TEXT);"
+	"CREATE UNIQUE INDEX card_ops_open ON card_ops (card)"
+	"  WHERE state IN ('pending', 'committed');"
+	"ALTER TABLE cards ADD COLUMN issued_at INTEGER;"
+	"ALTER TABLE cards ADD COLUMN renewals INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cards ADD COLUMN self_renewals INTEGER NOT NULL DEFAULT 0;",
+
+	/* 3: registration authority (registry-people.c, registry-tac.c): what
+	 * a sponsored request asks for and how identity was checked; the
+	 * Temporary Access Card pool and the custodian's record of each use. */
+	"ALTER TABLE requests ADD COLUMN role TEXT;"
+	"ALTER TABLE requests ADD COLUMN org TEXT REFERENCES organisations(ods);"
+	"ALTER TABLE requests ADD COLUMN documents TEXT;"
+	"ALTER TABLE requests ADD COLUMN verified INTEGER;"
+	"CREATE INDEX positions_org ON positions (org);"
+	"CREATE TABLE tac_pool ("
+	"  serial TEXT PRIMARY KEY REFERENCES cards(serial),"
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"
+	"  custodian TEXT NOT NULL REFERENCES people(uuid),"
+	"  added INTEGER NOT NULL);"
+	"CREATE TABLE tac_positions ("
+	"  serial TEXT NOT NULL REFERENCES tac_pool(serial),"
+	"  role TEXT NOT NULL,"
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"
+	"  PRIMARY KEY (serial, role, org));"
+	"CREATE TABLE tac_uses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL REFERENCES tac_pool(serial),"
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"
+	"  custodian TEXT NOT NULL REFERENCES people(uuid),"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL CHECK (note <> ''));",
+};
+
+int
+ca_reg_schema_latest(void)
+{
+	return (int)(sizeof(ca_migrations) / sizeof(ca_migrations[0]));
+}
+
+int
+ca_reg_open(const char *path, int create, struct ca_reg **out)
+{
+	struct ca_reg *reg = NULL;
+	int r;
+
+	if ((r = ca_reg_open_unmigrated(path, create, &reg)) != 0)
+		return r;
+	if ((r = ca_reg_migrate(reg, ca_migrations, ca_reg_schema_latest())) != 0 ||
+	    (r = ca_reg_durability_apply(reg)) != 0) {
+		ca_reg_close(reg);
+		return r;
+	}
+	*out = reg;
+	return 0;
+}
