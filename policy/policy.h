@@ -155,6 +155,15 @@ struct pol_duties {
 	unsigned repair;
 	unsigned revoke;
 	unsigned tac_activate;
+	unsigned register_person;	/* roles that register people and cards directly */
+	unsigned positions;		/* roles that add and remove positions */
+	unsigned organisations;		/* roles that add organisations and change ODS codes */
+	unsigned grant_role;		/* roles that grant and revoke RA roles */
+	unsigned tac_pool;		/* roles that add cards to a TAC pool */
+	unsigned batch;			/* roles that import batch updates */
+	unsigned issue_certificate;	/* roles that issue a certificate from a request */
+	unsigned replace_policy;	/* roles that replace the CA's installed policy */
+	unsigned reports;		/* roles that run the RA reports */
 };
 
 /* When the CA publishes CRLs of each issuing CA (RFC 5280 5). */

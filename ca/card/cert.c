@@ -85,7 +85,7 @@ out:
 
 /* The PKCS#10 request, signed on the card by @k. */
 static int
-csr_make(struct ca_card_env *e, struct ca_signer_key *k, X509_NAME *subject,
+csr_make(struct ca_ctx *ctx, struct ca_signer_key *k, X509_NAME *subject,
 	 unsigned char **der, size_t *len)
 {
 	X509_REQ *req = NULL;
@@ -93,14 +93,14 @@ csr_make(struct ca_card_env *e, struct ca_signer_key *k, X509_NAME *subject,
 	unsigned char *buf = NULL;
 	int n, r;
 
-	if ((r = ca_hsm_pkey_new(e->ctx->libctx, k, &onc)) != CA_OK)
+	if ((r = ca_hsm_pkey_new(ctx->libctx, k, &onc)) != CA_OK)
 		return r;
 	r = CA_ERR_CRYPTO;
-	if ((req = X509_REQ_new_ex(e->ctx->libctx, NULL)) == NULL ||
+	if ((req = X509_REQ_new_ex(ctx->libctx, NULL)) == NULL ||
 	    X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
 	    X509_REQ_set_subject_name(req, subject) != 1 ||
 	    X509_REQ_set_pubkey(req, ca_signer_key_public(k)) != 1 ||
-	    X509_REQ_sign(req, onc, e->ctx->md) <= 0 ||
+	    X509_REQ_sign(req, onc, ctx->md) <= 0 ||
 	    (n = i2d_X509_REQ(req, &buf)) <= 0)
 		goto out;
 	*der = buf;
@@ -168,7 +168,7 @@ validity(X509 *crt, int64_t nb, int64_t na)
 
 /* Build and sign the certificate for the checked request @csr. */
 static int
-cert_build(struct ca_card_env *e, const struct pol_profile *p, struct ca_issuer *is,
+cert_build(struct ca_ctx *ctx, const struct pol_profile *p, struct ca_issuer *is,
 	   X509_NAME *subject, const struct ca_csr *csr, struct ca_card_cert *out)
 {
 	X509 *crt = NULL;
@@ -176,9 +176,9 @@ cert_build(struct ca_card_env *e, const struct pol_profile *p, struct ca_issuer 
 	char *hex = NULL;
 	int r = CA_ERR_ALLOC;
 
-	if ((crt = X509_new_ex(e->ctx->libctx, NULL)) == NULL)
+	if ((crt = X509_new_ex(ctx->libctx, NULL)) == NULL)
 		goto out;
-	if ((r = ca_serial_random(e->ctx->libctx, &serial, &hex)) != CA_OK)
+	if ((r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK)
 		goto out;
 	r = CA_ERR_CRYPTO;
 	if (X509_set_version(crt, X509_VERSION_3) != 1 ||
@@ -191,7 +191,7 @@ cert_build(struct ca_card_env *e, const struct pol_profile *p, struct ca_issuer 
 	    (r = extensions(crt, is->cert, p)) != CA_OK)
 		goto out;
 	r = CA_ERR_CRYPTO;
-	if (X509_sign(crt, is->pkey, e->ctx->md) <= 0)
+	if (X509_sign(crt, is->pkey, ctx->md) <= 0)
 		goto out;
 	if ((r = ca_x509_der(crt, &out->der, &out->derlen)) != CA_OK)
 		goto out;
@@ -207,10 +207,10 @@ out:
 }
 
 int
-ca_card_cert_make(struct ca_card_env *e, struct ca_signer_key *k, const char *name,
+ca_card_cert_make(struct ca_ctx *ctx, struct ca_signer_key *k, const char *name,
 		  const struct ca_person *holder, int64_t lifetime, struct ca_card_cert *out)
 {
-	const struct pol_profile *p = pol_profile_find(e->pol, name);
+	const struct pol_profile *p = pol_profile_find(ctx->pol, name);
 	struct ca_card_cert c = { 0 };
 	struct ca_csr csr = { NULL, NULL, NULL, 0 };
 	struct ca_issuer *is;
@@ -220,23 +220,24 @@ ca_card_cert_make(struct ca_card_env *e, struct ca_signer_key *k, const char *na
 	size_t reqlen = 0;
 	int r;
 
-	if (p == NULL || (is = ca_ctx_issuer(e->ctx, name)) == NULL || is->pkey == NULL)
+	if (p == NULL || (is = ca_ctx_issuer(ctx, name)) == NULL || is->pkey == NULL)
 		return CA_ERR_USAGE;
 	c.profile = strcmp(name, "signing") == 0 ? "signing" : "authentication";
-	c.not_before = e->now;
-	c.not_after = e->now + (lifetime > 0 && lifetime < p->lifetime ? lifetime : p->lifetime);
+	c.not_before = ca_ctx_now(ctx);
+	c.not_after = c.not_before +
+		      (lifetime > 0 && lifetime < p->lifetime ? lifetime : p->lifetime);
 	if (pol_subject_expand(p, holder->name, holder->uuid, text, sizeof(text)) != POL_OK)
 		return CA_ERR_USAGE;
 	if ((r = subject_parse(text, &subject)) != CA_OK ||
-	    (r = csr_make(e, k, subject, &req, &reqlen)) != CA_OK)
+	    (r = csr_make(ctx, k, subject, &req, &reqlen)) != CA_OK)
 		goto out;
-	if (e->ctx->csr_reader == NULL &&
-	    (r = ca_csr_reader_new(e->ctx->libctx, &e->ctx->csr_reader)) != CA_OK)
+	if (ctx->csr_reader == NULL &&
+	    (r = ca_csr_reader_new(ctx->libctx, &ctx->csr_reader)) != CA_OK)
 		goto out;
 	/* The request the card signed is checked like any other (proof of
 	 * possession of the key that is now on the card). */
-	if ((r = ca_csr_read(e->ctx->csr_reader, req, reqlen, &csr)) != CA_OK ||
-	    (r = cert_build(e, p, is, subject, &csr, &c)) != CA_OK)
+	if ((r = ca_csr_read(ctx->csr_reader, req, reqlen, &csr)) != CA_OK ||
+	    (r = cert_build(ctx, p, is, subject, &csr, &c)) != CA_OK)
 		goto out;
 	*out = c;
 	memset(&c, 0, sizeof(c));

@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ca/card/common.h"
+#include "ca/core/ctx.h"
+#include "ca/registry/registry.h"
 
 struct ca_card_cert {
 	const char *profile;		/* "authentication" or "signing" (static) */
@@ -34,7 +35,7 @@ int ca_card_key_type(const struct pol_policy *pol, const char *name, enum ca_key
  * request signed on the card, certificate signed by the issuing CA.
  * @lifetime: 0 = the profile's; otherwise the shorter of the two.
  */
-int ca_card_cert_make(struct ca_card_env *e, struct ca_signer_key *k, const char *name,
+int ca_card_cert_make(struct ca_ctx *ctx, struct ca_signer_key *k, const char *name,
 		      const struct ca_person *holder, int64_t lifetime, struct ca_card_cert *out);
 
 /* The registry row for @c on card @card of @holder (borrows @c's buffers). */

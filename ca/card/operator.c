@@ -1,10 +1,5 @@
 /*
- * ca/operator.c: see operator.h. The operator's card is used through the
- * carecard PKCS#11 module exactly like any relying party would: passcode
- * login, a fresh challenge signed with the authentication key, the
- * signature verified with OpenSSL against the certificate on the card, and
- * that certificate verified against our Authentication CA and root and
- * looked up in the registry. Roles come only from the registry.
+ * ca/card/operator.c: see operator.h.
  */
 #include "config.h"
 
@@ -19,12 +14,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include "ca/core/audit.h"
-#include "ca/card/common.h"
-#include "ca/card/pin.h"
 #include "ca/core/error.h"
 #include "ca/core/hsm-provider.h"
 #include "ca/card/operator.h"
+#include "ca/core/ctx.h"
 #include "ca/card/p11card.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/core/secret.h"
@@ -35,35 +28,11 @@
 
 struct attempt {
 	struct ca_ctx *ctx;
-	const struct ca_operator_opts *o;
-	struct ca_signer *mod;
+	const struct ca_card_login *l;
 	struct ca_p11card *card;
 	X509 *cert;
 	const char *why;	/* failure reason for the audit log */
 };
-
-/* One audit entry per attempt, committed on its own. */
-static void
-audit_attempt(struct attempt *a, const struct ca_operator *op, int r)
-{
-	char reader[16];
-	const char *kv[] = { "result", r == CA_OK ? "ok" : "refused", "reason",
-			     r == CA_OK ? NULL : (a->why != NULL ? a->why : ca_strerror(r)),
-			     "reader", reader, "card", a->card != NULL ? a->card->serial : NULL,
-			     "certificate", r == CA_OK ? op->cert_serial : NULL, NULL };
-	char *details = NULL;
-	int64_t now = ca_card_now();
-
-	snprintf(reader, sizeof(reader), "%u", a->o->reader);
-	if (ca_json_object(&details, kv) != CA_OK)
-		return;
-	if (ca_reg_begin(a->ctx->reg) == CA_OK)
-		ca_reg_end(a->ctx->reg,
-			   ca_audit_append(a->ctx->reg, (time_t)now, r == CA_OK ? op->uuid :
-					   (a->ctx->actor != NULL ? a->ctx->actor : "unknown"),
-					   "operator-login", r == CA_OK ? op->uuid : "-", details));
-	free(details);
-}
 
 /* Passcode login on the operator's card and its certificate. */
 static int
@@ -76,11 +45,10 @@ card_login(struct attempt *a)
 	int r;
 
 	a->why = "no card in the reader";
-	if ((r = ca_p11_module_load(a->ctx->libctx, a->o->module, &a->mod)) != CA_OK ||
-	    (r = ca_p11card_open(a->mod, a->o->reader, &a->card)) != CA_OK)
+	if ((r = ca_p11card_open(a->l->mod, a->l->reader, &a->card)) != CA_OK)
 		return r;
 	a->why = "no passcode";
-	if ((r = ca_card_pin_read(CA_PIN_ENV_OPERATOR, "Operator passcode: ", 0, &pin)) != CA_OK)
+	if ((r = a->l->pin(a->l->pin_arg, a->card->serial, &pin)) != CA_OK)
 		return r;
 	a->why = "passcode refused";
 	r = ca_p11card_login(a->card, CKU_USER, pin, NULL);
@@ -152,8 +120,9 @@ chain_verify(struct attempt *a)
 	    X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_AUTH].cert) != 1 ||
 	    X509_STORE_CTX_init(vc, st, a->cert, NULL) != 1)
 		goto out;
-	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT);
-	X509_STORE_CTX_set_time(vc, 0, (time_t)ca_card_now());
+	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT |
+				 (a->l->holder ? X509_V_FLAG_NO_CHECK_TIME : 0));
+	X509_STORE_CTX_set_time(vc, 0, (time_t)ca_ctx_now(a->ctx));
 	ok = X509_verify_cert(vc);
 	r = ok == 1 ? CA_OK : CA_ERR_AUTH;
 	if (r != CA_OK) {
@@ -185,7 +154,7 @@ cert_serial_hex(X509 *x, char *out, size_t len)
 
 /* Issued by us, valid, an authentication certificate of a registered person. */
 static int
-registry_check(struct attempt *a, struct ca_operator *op)
+registry_check(struct attempt *a, struct ca_card_who *op)
 {
 	struct ca_cert_rec rec = { 0 };
 	struct ca_card_rec card = { 0 };
@@ -227,51 +196,23 @@ out:
 	return r;
 }
 
-/* Roles and the position acted in, from the registry only. */
-static int
-roles_get(struct attempt *a, struct ca_operator *op)
-{
-	struct ca_op_position pos;
-	int r;
-
-	if ((r = ca_reg_operator_roles(a->ctx->reg, op->uuid, &op->roles)) != CA_OK)
-		return r;
-	memset(&pos, 0, sizeof(pos));
-	r = ca_reg_operator_position(a->ctx->reg, op->uuid, a->o->org, &pos);
-	if (r == CA_ERR_NOT_FOUND && a->o->org != NULL) {
-		a->why = "no position at the organisation named";
-		return CA_ERR_AUTH;
-	}
-	if (r != CA_OK && r != CA_ERR_NOT_FOUND)
-		return r;
-	snprintf(op->org, sizeof(op->org), "%s", pos.org);
-	snprintf(op->position_role, sizeof(op->position_role), "%s", pos.role);
-	op->locum = pos.locum;
-	return CA_OK;
-}
-
 int
-ca_operator_login(struct ca_ctx *ctx, const struct ca_operator_opts *o, struct ca_operator *out)
+ca_card_authenticate(struct ca_ctx *ctx, const struct ca_card_login *l, struct ca_card_who *out,
+		     const char **why)
 {
-	struct attempt a = { ctx, o, NULL, NULL, NULL, NULL };
-	struct ca_operator op;
+	struct attempt a = { ctx, l, NULL, NULL, NULL };
+	struct ca_card_who who;
 	int r;
 
-	memset(&op, 0, sizeof(op));
+	memset(&who, 0, sizeof(who));
 	if ((r = card_login(&a)) != CA_OK || (r = challenge(&a)) != CA_OK ||
-	    (r = chain_verify(&a)) != CA_OK || (r = registry_check(&a, &op)) != CA_OK ||
-	    (r = roles_get(&a, &op)) != CA_OK)
+	    (r = chain_verify(&a)) != CA_OK || (r = registry_check(&a, &who)) != CA_OK)
 		goto out;
-	*out = op;
+	*out = who;
 out:
-	if (r != CA_OK)
-		util_log(LOG_ERR, "operator login refused: %s",
-			 a.why != NULL ? a.why : ca_strerror(r));
-	else
-		util_log(LOG_NOTICE, "operator %s logged in with card %s", op.uuid, op.card);
-	audit_attempt(&a, &op, r);
+	if (why != NULL)
+		*why = r == CA_OK ? NULL : a.why != NULL ? a.why : ca_strerror(r);
 	X509_free(a.cert);
 	ca_p11card_close(a.card);
-	ca_signer_free(a.mod);
 	return r;
 }

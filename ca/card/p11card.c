@@ -28,22 +28,17 @@ card_fail(const struct ca_p11card *c, const char *what, CK_RV rv)
 	return CA_ERR_HSM;
 }
 
+/* Where the card module is installed; the CA records the one it uses at init. */
 const char *
-ca_p11_module_path(const char *opt)
+ca_p11_module_default(void)
 {
-	const char *env = getenv("CARECARD_PKCS11_MODULE");
-
-	if (opt != NULL && *opt != '\0')
-		return opt;
-	if (env != NULL && *env != '\0')
-		return env;
 	return CC_P11MODULEDIR "/carecard-pkcs11.so";
 }
 
 int
 ca_p11_module_load(OSSL_LIB_CTX *libctx, const char *path, struct ca_signer **out)
 {
-	return ca_signer_load(ca_p11_module_path(path), libctx, out);
+	return ca_signer_load(path != NULL ? path : ca_p11_module_default(), libctx, out);
 }
 
 /* Blank-padded CK_TOKEN_INFO text to a C string. */

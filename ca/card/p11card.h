@@ -27,6 +27,15 @@
 
 #define CA_CARD_SERIAL_MAX 16
 
+/* A personalised card's key pairs: CKA_ID and label of the current pair,
+ * and of a pair being renewed in (new) or out (old). */
+#define CA_CARD_ID_AUTH 0x01
+#define CA_CARD_ID_SIGN 0x02
+#define CA_CARD_ID_NEW 0x10	/* + current id */
+#define CA_CARD_ID_OLD 0x20	/* + current id */
+#define CA_CARD_LABEL_AUTH "authentication"
+#define CA_CARD_LABEL_SIGN "signing"
+
 struct ca_p11card {
 	struct ca_signer *v;		/* view (signer.h): this card's keys */
 	CK_FUNCTION_LIST *fl;		/* the module's, borrowed */
@@ -40,13 +49,10 @@ struct ca_p11card {
 	CK_USER_TYPE who;		/* logged in as, while logged_in */
 };
 
-/*
- * The module path: @opt, else $CARECARD_PKCS11_MODULE, else the installed
- * module (CC_P11MODULEDIR when the build defines it).
- */
-const char *ca_p11_module_path(const char *opt);
+/* The installed module's path (CC_P11MODULEDIR/carecard-pkcs11.so). */
+const char *ca_p11_module_default(void);
 
-/* Load the carecard module (ca_signer_load on ca_p11_module_path(@path)). */
+/* Load the carecard module at @path (NULL: the installed one) with ca_signer_load. */
 int ca_p11_module_load(OSSL_LIB_CTX *libctx, const char *path, struct ca_signer **out);
 
 /*

@@ -10,7 +10,6 @@
 #include <openssl/crypto.h>
 
 #include "ca/card/perso.h"
-#include "ca/card/pin.h"
 #include "ca/core/error.h"
 #include "ca/core/secret.h"
 #include "common/log.h"
@@ -25,12 +24,12 @@ ca_perso_clear(struct ca_perso *p)
 }
 
 static int
-so_login(struct ca_card_env *e, struct ca_p11card *c)
+so_login(struct ca_ctx *ctx, struct ca_p11card *c)
 {
 	char so[17];
 	int r;
 
-	if ((r = ca_card_so_secret(e->ctx, c->serial, so, sizeof(so))) != CA_OK)
+	if ((r = ca_card_so_secret(ctx, c->serial, so, sizeof(so))) != CA_OK)
 		return r;
 	r = ca_p11card_login(c, CKU_SO, so, NULL);
 	OPENSSL_cleanse(so, sizeof(so));
@@ -38,12 +37,12 @@ so_login(struct ca_card_env *e, struct ca_p11card *c)
 }
 
 int
-ca_card_wipe(struct ca_card_env *e, struct ca_p11card *c)
+ca_card_wipe(struct ca_ctx *ctx, struct ca_p11card *c)
 {
 	char so[17], label[33];
 	int r;
 
-	if ((r = ca_card_so_secret(e->ctx, c->serial, so, sizeof(so))) != CA_OK)
+	if ((r = ca_card_so_secret(ctx, c->serial, so, sizeof(so))) != CA_OK)
 		return r;
 	snprintf(label, sizeof(label), "carecard %s", c->serial);
 	r = ca_p11card_init_token(c, so, label);
@@ -52,11 +51,11 @@ ca_card_wipe(struct ca_card_env *e, struct ca_p11card *c)
 }
 
 int
-ca_card_set_passcode(struct ca_card_env *e, struct ca_p11card *c, const char *pin)
+ca_card_set_passcode(struct ca_ctx *ctx, struct ca_p11card *c, const char *pin)
 {
 	int r;
 
-	if ((r = so_login(e, c)) != CA_OK)
+	if ((r = so_login(ctx, c)) != CA_OK)
 		return r;
 	r = ca_p11card_init_pin(c, pin);
 	ca_p11card_logout(c);
@@ -64,26 +63,7 @@ ca_card_set_passcode(struct ca_card_env *e, struct ca_p11card *c, const char *pi
 }
 
 int
-ca_card_holder_pin(struct ca_card_env *e, const char *action, const char *subject, char **out)
-{
-	struct pol_decision d;
-	char *pin = NULL;
-	int r;
-
-	if ((r = ca_card_pin_read(CA_PIN_ENV_HOLDER, "Holder, choose a passcode: ", 1,
-				  &pin)) != CA_OK)
-		return r;
-	pol_decide_passcode(e->pol, strlen(pin), &d);
-	if (!d.allow) {
-		ca_secret_free(pin);
-		return ca_card_refuse(e, action, subject, &d);
-	}
-	*out = pin;
-	return CA_OK;
-}
-
-int
-ca_card_pair_make(struct ca_card_env *e, struct ca_p11card *c, const char *profile,
+ca_card_pair_make(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
 		  const struct ca_person *holder, unsigned char id, const char *label,
 		  int64_t lifetime, struct ca_card_cert *out)
 {
@@ -91,50 +71,50 @@ ca_card_pair_make(struct ca_card_env *e, struct ca_p11card *c, const char *profi
 	enum ca_key_type kt;
 	int r;
 
-	if ((r = ca_card_key_type(e->pol, profile, &kt)) != CA_OK ||
+	if ((r = ca_card_key_type(ctx->pol, profile, &kt)) != CA_OK ||
 	    (r = ca_p11card_keygen(c, label, id, kt)) != CA_OK ||
 	    (r = ca_p11card_key(c, label, &k)) != CA_OK ||
-	    (r = ca_card_cert_make(e, k, profile, holder, lifetime, out)) != CA_OK)
+	    (r = ca_card_cert_make(ctx, k, profile, holder, lifetime, out)) != CA_OK)
 		return r;
 	return ca_p11card_cert_write(c, label, id, out->der, out->derlen);
 }
 
 /* Initialise with the SO secret and give the user a throw-away passcode. */
 static int
-perso_start(struct ca_card_env *e, struct ca_p11card *c, char *temp)
+perso_start(struct ca_ctx *ctx, struct ca_p11card *c, char *temp)
 {
 	int r;
 
-	if ((r = ca_card_wipe(e, c)) != CA_OK ||
+	if ((r = ca_card_wipe(ctx, c)) != CA_OK ||
 	    (r = ca_secret_random_text(temp, TEMP_PIN_LEN)) != CA_OK ||
-	    (r = ca_card_set_passcode(e, c, temp)) != CA_OK)
+	    (r = ca_card_set_passcode(ctx, c, temp)) != CA_OK)
 		return r;
 	return ca_p11card_login(c, CKU_USER, temp, NULL);
 }
 
 int
-ca_card_personalise(struct ca_card_env *e, struct ca_p11card *c, struct ca_perso *p)
+ca_card_personalise(struct ca_ctx *ctx, struct ca_p11card *c, struct ca_perso *p)
 {
 	char temp[TEMP_PIN_LEN + 1];
 	int r;
 
-	if ((r = perso_start(e, c, temp)) != CA_OK)
+	if ((r = perso_start(ctx, c, temp)) != CA_OK)
 		goto out;
-	ca_card_kill_point(p->kill_prefix, "initialised");
-	if ((r = ca_card_pair_make(e, c, "authentication", p->holder, CA_CARD_ID_AUTH,
+	ca_ctx_point(ctx, p->kill_prefix, "initialised");
+	if ((r = ca_card_pair_make(ctx, c, "authentication", p->holder, CA_CARD_ID_AUTH,
 				   CA_CARD_LABEL_AUTH, p->lifetime, &p->certs[0])) != CA_OK)
 		goto out;
-	ca_card_kill_point(p->kill_prefix, "authentication-written");
-	if ((r = ca_card_pair_make(e, c, "signing", p->holder, CA_CARD_ID_SIGN,
+	ca_ctx_point(ctx, p->kill_prefix, "authentication-written");
+	if ((r = ca_card_pair_make(ctx, c, "signing", p->holder, CA_CARD_ID_SIGN,
 				   CA_CARD_LABEL_SIGN, p->lifetime, &p->certs[1])) != CA_OK)
 		goto out;
-	ca_card_kill_point(p->kill_prefix, "signing-written");
+	ca_ctx_point(ctx, p->kill_prefix, "signing-written");
 	ca_p11card_logout(c);
 	if (p->pin != NULL)
-		r = ca_card_set_passcode(e, c, p->pin);
+		r = ca_card_set_passcode(ctx, c, p->pin);
 	else
 		r = ca_p11card_lock(c);
-	ca_card_kill_point(p->kill_prefix, "card-written");
+	ca_ctx_point(ctx, p->kill_prefix, "card-written");
 out:
 	OPENSSL_cleanse(temp, sizeof(temp));
 	ca_p11card_logout(c);

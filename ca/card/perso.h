@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "ca/card/cert.h"
+#include "ca/card/p11card.h"
 
 struct ca_perso {
 	const struct ca_person *holder;
@@ -28,20 +29,16 @@ void ca_perso_clear(struct ca_perso *p);
 
 /* Personalise @c for @p->holder. On failure the card may be half written:
  * the caller's journal entry stays pending and a re-run wipes it. */
-int ca_card_personalise(struct ca_card_env *e, struct ca_p11card *c, struct ca_perso *p);
+int ca_card_personalise(struct ca_ctx *ctx, struct ca_p11card *c, struct ca_perso *p);
 
 /* Set the holder's passcode as the SO (unlock, and the end of personalisation). */
-int ca_card_set_passcode(struct ca_card_env *e, struct ca_p11card *c, const char *pin);
+int ca_card_set_passcode(struct ca_ctx *ctx, struct ca_p11card *c, const char *pin);
 
 /* Wipe the card back to no objects and no user passcode (C_InitToken). */
-int ca_card_wipe(struct ca_card_env *e, struct ca_p11card *c);
-
-/* Read the holder's new passcode and check it against the policy. */
-int ca_card_holder_pin(struct ca_card_env *e, const char *action, const char *subject,
-		       char **out);
+int ca_card_wipe(struct ca_ctx *ctx, struct ca_p11card *c);
 
 /* Generate, certify and write one pair: @id/@label on the card (user logged in). */
-int ca_card_pair_make(struct ca_card_env *e, struct ca_p11card *c, const char *profile,
+int ca_card_pair_make(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
 		      const struct ca_person *holder, unsigned char id, const char *label,
 		      int64_t lifetime, struct ca_card_cert *out);
 

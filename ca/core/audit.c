@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "ca/core/audit.h"
+#include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "common/log.h"
 
@@ -88,6 +89,33 @@ ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *a
 		return r;
 	row.hash = hash;
 	return ca_reg_audit_insert(reg, &row);
+}
+
+int
+ca_ctx_audit(struct ca_ctx *ctx, const char *action, const char *subject, const char *const *kv)
+{
+	const char *all[64];
+	char *details = NULL;
+	size_t n = 0;
+	int r;
+
+	for (; kv != NULL && kv[0] != NULL && n + 4 < sizeof(all) / sizeof(all[0]); kv += 2) {
+		all[n++] = kv[0];
+		all[n++] = kv[1];
+	}
+	if (kv != NULL && kv[0] != NULL)
+		return CA_ERR_INTERNAL;	/* more details than fit: a programming error */
+	if (ctx->policy_hash[0] != '\0') {
+		all[n++] = "policy";
+		all[n++] = ctx->policy_hash;
+	}
+	all[n] = NULL;
+	if ((r = ca_json_object(&details, all)) != CA_OK)
+		return r;
+	r = ca_audit_append(ctx->reg, (time_t)ca_ctx_now(ctx), ctx->actor, action, subject,
+			    details);
+	free(details);
+	return r;
 }
 
 struct verify_state {

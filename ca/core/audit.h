@@ -28,6 +28,17 @@
 int ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *action,
 		    const char *subject, const char *details);
 
+struct ca_ctx;
+
+/*
+ * Append an entry for the CA's current actor at the CA's time, with
+ * details from the key/value pairs @kv (as ca_json_object) plus the hash
+ * of the policy the operation was decided under. The way operations audit:
+ * call inside their transaction.
+ */
+int ca_ctx_audit(struct ca_ctx *ctx, const char *action, const char *subject,
+		 const char *const *kv);
+
 struct ca_audit_report {
 	int64_t entries;	/* entries checked */
 	int64_t bad_id;		/* first bad entry, 0 if none */

@@ -75,7 +75,7 @@ int
 ca_cert_revoke(struct ca_ctx *ctx, const char *serial, int reason, time_t now)
 {
 	const char *kv[] = { "reason", ca_revoke_reason_name(reason), NULL };
-	char *norm = NULL, *details = NULL;
+	char *norm = NULL;
 	int r;
 
 	/* 7 is unassigned; removeFromCRL only means something in delta CRLs. */
@@ -86,10 +86,10 @@ ca_cert_revoke(struct ca_ctx *ctx, const char *serial, int reason, time_t now)
 		util_log(LOG_ERR, "'%s' is not a hexadecimal serial number", serial);
 		return r;
 	}
-	if ((r = ca_json_object(&details, kv)) != CA_OK || (r = ca_reg_begin(ctx->reg)) != CA_OK)
+	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ca_reg_cert_revoke(ctx->reg, norm, reason, (int64_t)now)) != CA_OK ||
-	    (r = ca_audit_append(ctx->reg, now, ctx->actor, "revoke", norm, details)) != CA_OK ||
+	    (r = ca_ctx_audit(ctx, "revoke", norm, kv)) != CA_OK ||
 	    (r = ca_reg_commit(ctx->reg)) != CA_OK)
 		ca_reg_rollback(ctx->reg);
 	if (r == CA_ERR_NOT_FOUND)
@@ -97,7 +97,6 @@ ca_cert_revoke(struct ca_ctx *ctx, const char *serial, int reason, time_t now)
 	else if (r == CA_ERR_STATE)
 		util_log(LOG_ERR, "certificate %s is already revoked", norm);
 out:
-	free(details);
 	free(norm);
 	return r;
 }
@@ -216,7 +215,7 @@ crl_make(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *o,
 static int
 crl_record(struct ca_ctx *ctx, const struct ca_crl_opts *o, long number, long count)
 {
-	char num[24], cnt[24], *details = NULL;
+	char num[24], cnt[24];
 	const char *kv[] = { "issuer", o->issuer, "number", num, "entries", cnt,
 			     "type", o->delta ? "delta" : "full", NULL };
 	int r;
@@ -230,12 +229,7 @@ crl_record(struct ca_ctx *ctx, const struct ca_crl_opts *o, long number, long co
 	    ((r = config_set_long(ctx, o->issuer, "base-number", number)) != CA_OK ||
 	     (r = config_set_long(ctx, o->issuer, "base-time", (long)o->now)) != CA_OK))
 		return r;
-	if ((r = ca_json_object(&details, kv)) != CA_OK)
-		return r;
-	r = ca_audit_append(ctx->reg, o->now, ctx->actor, o->delta ? "crl-delta" : "crl",
-			    o->issuer, details);
-	free(details);
-	return r;
+	return ca_ctx_audit(ctx, o->delta ? "crl-delta" : "crl", o->issuer, kv);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -16,6 +17,7 @@
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "ca/core/hsm-provider.h"
+#include "ca/core/policy.h"
 #include "ca/core/secret.h"
 #include "common/log.h"
 
@@ -83,12 +85,28 @@ ca_ctx_free(struct ca_ctx *ctx)
 	ca_signer_free(ctx->signer);	/* after the EVP_PKEYs that refer to it */
 	ca_csr_reader_free(ctx->csr_reader);
 	ca_reg_close(ctx->reg);
+	pol_policy_free(ctx->pol);
 	EVP_MD_free(ctx->md);
 	OSSL_PROVIDER_unload(ctx->prov_hsm);
 	OSSL_PROVIDER_unload(ctx->prov_default);
 	OSSL_LIB_CTX_free(ctx->libctx);
 	free(ctx->dir);
 	free(ctx);
+}
+
+int64_t
+ca_ctx_now(const struct ca_ctx *ctx)
+{
+	if (ctx != NULL && ctx->hooks.now != NULL)
+		return ctx->hooks.now(ctx->hooks.arg);
+	return (int64_t)time(NULL);
+}
+
+void
+ca_ctx_point(const struct ca_ctx *ctx, const char *op, const char *step)
+{
+	if (ctx != NULL && ctx->hooks.point != NULL)
+		ctx->hooks.point(ctx->hooks.arg, op, step);
 }
 
 struct ca_issuer *
@@ -190,6 +208,7 @@ out:
 int
 ca_ctx_open_registry(const char *dir, struct ca_ctx **out)
 {
+	struct pol_error perr;
 	struct ca_ctx *ctx = NULL;
 	char *db = NULL;
 	int r;
@@ -201,6 +220,10 @@ ca_ctx_open_registry(const char *dir, struct ca_ctx **out)
 		goto out;
 	if ((r = ca_reg_open(db, 0, &ctx->reg)) != CA_OK)
 		goto out;
+	if ((r = ca_ctx_policy_load(ctx, &perr)) != CA_OK) {
+		util_log(LOG_ERR, "%s", perr.text);
+		goto out;
+	}
 	*out = ctx;
 	ctx = NULL;
 out:

@@ -19,6 +19,8 @@
 #include <openssl/types.h>
 
 #include "ca/core/csr.h"
+#include "ca/core/hooks.h"
+#include "policy/policy.h"
 #include "ca/registry/registry.h"
 #include "ca/core/signer.h"
 
@@ -53,9 +55,26 @@ struct ca_ctx {
 	struct ca_reg *reg;
 	struct ca_signer *signer;
 	struct ca_issuer issuers[CA_ISSUER_COUNT];
-	const char *actor;	/* who is acting, for the audit log (borrowed) */
+	/* Who is acting, for the audit log: set only by the session when an
+	 * actor authenticates (ca/ra/session.c), never from a flag. Borrowed. */
+	const char *actor;
+	/* SHA-256 (hex) of the policy the operations are decided under, named
+	 * in every audit entry; "" before a policy is loaded. */
+	char policy_hash[65];
+	struct pol_policy *pol;	/* the CA's installed policy (ca/core/policy.h) */
+	struct ca_hooks hooks;	/* clock and step points; zero in release front ends */
 	struct ca_csr_reader *csr_reader;	/* created on first issuance */
 };
+
+/* The CA's time: the front end's clock hook, else the system clock. */
+int64_t ca_ctx_now(const struct ca_ctx *ctx);
+
+/*
+ * Step @step of operation @op was reached: calls the front end's point hook
+ * (test builds kill the process there to prove each step recoverable).
+ * Step names are listed in ca/README.md.
+ */
+void ca_ctx_point(const struct ca_ctx *ctx, const char *op, const char *step);
 
 /* A context with crypto set up but nothing opened (init uses this). */
 int ca_ctx_new(const char *dir, struct ca_ctx **out);

@@ -271,7 +271,7 @@ ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pr
 	  const struct ca_issued *c)
 {
 	struct ca_cert_rec rec = { 0 };
-	char *details = NULL, notafter[24];
+	char notafter[24];
 	const char *kv[] = { "profile", pr->name, "holder", req->holder, "card", req->card,
 			     "not_after", notafter, NULL };
 	int days = req->validity_days > 0 ? req->validity_days : pr->validity_days;
@@ -287,12 +287,8 @@ ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pr
 	rec.der = c->der;
 	rec.derlen = c->derlen;
 	snprintf(notafter, sizeof(notafter), "%lld", (long long)rec.not_after);
-	if ((r = ca_json_object(&details, kv)) != CA_OK)
-		return r;
 	if ((r = ca_reg_cert_add(ctx->reg, &rec)) == CA_OK)
-		r = ca_audit_append(ctx->reg, req->now, ctx->actor, "issue-cert", c->serial,
-				    details);
-	free(details);
+		r = ca_ctx_audit(ctx, "issue-cert", c->serial, kv);
 	return r;
 }
 

@@ -6,7 +6,8 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/hsm-provider.c %D%/hsm-provider.h \
 	%D%/audit.c %D%/audit.h \
 	%D%/secret.c %D%/secret.h \
-	%D%/ctx.c %D%/ctx.h \
+	%D%/ctx.c %D%/ctx.h %D%/hooks.h \
+	%D%/policy.c %D%/policy.h \
 	%D%/x509util.c %D%/x509util.h \
 	%D%/hierarchy.c %D%/hierarchy.h \
 	%D%/init.c %D%/init.h \

@@ -1,3 +1,8 @@
-# ca/ra: the registration-authority operations (request in, result out).
+# ca/ra: the operations front ends call (request in, result out), the
+# session that names their one actor, and the one authorization gate.
 ca_libcarecard_ca_la_SOURCES += \
+	%D%/session.c %D%/session.h \
+	%D%/gate.c %D%/gate.h \
+	%D%/card-view.c %D%/card-view.h \
+	%D%/card-ops.h %D%/card-issue.c %D%/card-admin.c %D%/card-renew.c \
 	%D%/report.c %D%/report.h %D%/batch.c %D%/batch.h

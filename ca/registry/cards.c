@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "ca/core/error.h"
-#include "ca/card/operator.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry-int.h"
 #include "common/log.h"
@@ -244,42 +243,6 @@ ca_reg_card_op_set(struct ca_reg *reg, int64_t id, const char *state, int64_t no
 	if ((r = ca_reg_step_done(reg, st, "card operation state")) == CA_OK &&
 	    sqlite3_changes(reg->db) != 1)
 		r = CA_ERR_NOT_FOUND;
-	ca_reg_done(st);
-	return r;
-}
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} ra_role_bits[] = {
-	{ "ra-manager", CA_ROLE_RA_MANAGER },
-	{ "ra-agent", CA_ROLE_RA_AGENT },
-	{ "sponsor", CA_ROLE_SPONSOR },
-	{ "lsa", CA_ROLE_LSA },
-};
-
-int
-ca_reg_operator_roles(struct ca_reg *reg, const char *uuid, unsigned *out)
-{
-	sqlite3_stmt *st = NULL;
-	unsigned roles = 0;
-	size_t i;
-	int r, rc;
-
-	if ((r = ca_reg_prep(reg, "SELECT role FROM ra_roles WHERE person = ?", &st)) != CA_OK)
-		return r;
-	ca_reg_bind_text(st, 1, uuid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *role = (const char *)sqlite3_column_text(st, 0);
-
-		for (i = 0; role != NULL && i < sizeof(ra_role_bits) / sizeof(ra_role_bits[0]); i++)
-			if (strcmp(role, ra_role_bits[i].name) == 0)
-				roles |= ra_role_bits[i].bit;
-	}
-	if (rc != SQLITE_DONE)
-		r = ca_reg_fail(reg, "RA roles");
-	else
-		*out = roles;
 	ca_reg_done(st);
 	return r;
 }

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "ca/core/error.h"
-#include "ca/card/operator.h"
 #include "ca/registry/registry-int.h"
 #include "ca/registry/registry-ra.h"
+#include "policy/policy.h"
 
 static int
 all_of(const char *s, size_t min, size_t max, const char *set)
@@ -172,30 +172,18 @@ ca_reg_request_verify(struct ca_reg *reg, int64_t id, const char *ra_agent,
 int
 ca_reg_person_roles(struct ca_reg *reg, const char *uuid, unsigned *roles)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} map[] = {
-		{ "ra-manager", CA_ROLE_RA_MANAGER },
-		{ "ra-agent", CA_ROLE_RA_AGENT },
-		{ "sponsor", CA_ROLE_SPONSOR },
-		{ "lsa", CA_ROLE_LSA },
-	};
 	sqlite3_stmt *st = NULL;
 	const unsigned char *name;
 	unsigned bits = 0;
-	size_t i;
 	int rc, r;
 
 	if ((r = ca_reg_prep(reg, "SELECT role FROM ra_roles WHERE person = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = sqlite3_column_text(st, 0);
-		for (i = 0; name != NULL && i < sizeof(map) / sizeof(map[0]); i++)
-			if (strcmp((const char *)name, map[i].name) == 0)
-				bits |= map[i].bit;
-	}
+	/* The role names are the policy's (the table's CHECK allows RA roles only). */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((name = sqlite3_column_text(st, 0)) != NULL)
+			bits |= pol_role_parse((const char *)name);
 	if (rc != SQLITE_DONE)
 		r = ca_reg_fail(reg, "RA roles");
 	else

@@ -72,9 +72,6 @@ int ca_reg_card_op_start(struct ca_reg *reg, const char *card, const char *op,
  * a transaction: the caller decides. */
 int ca_reg_card_op_set(struct ca_reg *reg, int64_t id, const char *state, int64_t now);
 
-/* RA roles of @uuid as CA_ROLE_* bits (operator.h). */
-int ca_reg_operator_roles(struct ca_reg *reg, const char *uuid, unsigned *out);
-
 struct ca_op_position {
 	char role[32];		/* job role, e.g. "pharmacist" */
 	char org[16];		/* ODS code */

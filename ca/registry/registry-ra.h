@@ -63,7 +63,7 @@ int ca_reg_request_get(struct ca_reg *reg, int64_t id, struct ca_request *out);
 int ca_reg_request_verify(struct ca_reg *reg, int64_t id, const char *ra_agent,
 			  const char *documents, int64_t when);
 
-/* The CA_ROLE_* bits of @uuid from ra_roles (0 if none). */
+/* The RA roles of @uuid from ra_roles as the policy's POL_ROLE_* bits (0 if none). */
 int ca_reg_person_roles(struct ca_reg *reg, const char *uuid, unsigned *roles);
 
 /* --- organisations and positions ----------------------------------------- */

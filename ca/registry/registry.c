@@ -388,6 +388,7 @@ ca_person_clear(struct ca_person *p)
 	free(p->name);
 	free(p->email);
 	free(p->mobile);
+	free(p->checked_by);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -397,13 +398,16 @@ ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "INSERT INTO people (uuid, name, email, mobile)"
-			     " VALUES (?, ?, ?, ?)", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, "INSERT INTO people (uuid, name, email, mobile, checked_by,"
+			     " checked_at) VALUES (?, ?, ?, ?, ?, ?)", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, p->uuid);
 	ca_reg_bind_text(st, 2, p->name);
 	ca_reg_bind_text(st, 3, p->email);
 	ca_reg_bind_text(st, 4, p->mobile);
+	ca_reg_bind_text(st, 5, p->checked_by);
+	if (p->checked_by != NULL)
+		sqlite3_bind_int64(st, 6, p->checked_at);
 	r = ca_reg_step_done(reg, st, "add person");
 	ca_reg_done(st);
 	return r;
@@ -416,8 +420,8 @@ ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "SELECT uuid, name, email, mobile FROM people"
-			     " WHERE uuid = ?", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, "SELECT uuid, name, email, mobile, checked_by, checked_at"
+			     " FROM people WHERE uuid = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
 	switch (sqlite3_step(st)) {
@@ -425,8 +429,10 @@ ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
 		if ((r = ca_reg_col_dup(st, 0, &p.uuid)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 1, &p.name)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 2, &p.email)) != CA_OK ||
-		    (r = ca_reg_col_dup(st, 3, &p.mobile)) != CA_OK)
+		    (r = ca_reg_col_dup(st, 3, &p.mobile)) != CA_OK ||
+		    (r = ca_reg_col_dup(st, 4, &p.checked_by)) != CA_OK)
 			break;
+		p.checked_at = sqlite3_column_int64(st, 5);
 		*out = p;
 		memset(&p, 0, sizeof(p));
 		break;
@@ -437,6 +443,25 @@ ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
 		r = ca_reg_fail(reg, "get person");
 	}
 	ca_person_clear(&p);
+	ca_reg_done(st);
+	return r;
+}
+
+int
+ca_reg_person_checked(struct ca_reg *reg, const char *uuid, const char *by, int64_t at)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "UPDATE people SET checked_by = ?, checked_at = ?"
+			     " WHERE uuid = ?", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, by);
+	sqlite3_bind_int64(st, 2, at);
+	ca_reg_bind_text(st, 3, uuid);
+	if ((r = ca_reg_step_done(reg, st, "identity checked")) == CA_OK &&
+	    sqlite3_changes(reg->db) != 1)
+		r = CA_ERR_NOT_FOUND;
 	ca_reg_done(st);
 	return r;
 }

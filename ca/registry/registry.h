@@ -81,9 +81,14 @@ struct ca_person {
 	char *name;
 	char *email;	/* may be NULL */
 	char *mobile;	/* may be NULL */
+	char *checked_by;	/* who checked identity in person (UUID or "ca-init"); NULL: nobody yet */
+	int64_t checked_at;	/* when; 0 if nobody has */
 };
 
 void ca_person_clear(struct ca_person *p);
+
+/* Record that @by checked the identity of @uuid at @at. CA_ERR_NOT_FOUND if unknown. */
+int ca_reg_person_checked(struct ca_reg *reg, const char *uuid, const char *by, int64_t at);
 
 /* CA_ERR_EXISTS if the UUID is taken, CA_ERR_USAGE if it is not 12 digits. */
 int ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p);

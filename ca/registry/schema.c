@@ -131,6 +131,11 @@ static const char *const ca_migrations[] = {
 	"  custodian TEXT NOT NULL REFERENCES people(uuid),"
 	"  time INTEGER NOT NULL,"
 	"  note TEXT NOT NULL CHECK (note <> ''));",
+
+	/* 4: the CA library's gate (issue 10): who checked a person's identity
+	 * in person, so certificates are issued only to checked people. */
+	"ALTER TABLE people ADD COLUMN checked_by TEXT;"
+	"ALTER TABLE people ADD COLUMN checked_at INTEGER;",
 };
 
 int

@@ -1,0 +1,294 @@
+/*
+ * ca/ra/card-admin.c: cancel-card, unlock and tac-restore, and what the
+ * card operations share. See card-ops.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/x509v3.h>
+
+#include "ca/card/perso.h"
+#include "ca/core/audit.h"
+#include "ca/core/crl.h"
+#include "ca/core/error.h"
+#include "ca/core/secret.h"
+#include "ca/ra/card-ops.h"
+#include "ca/ra/card-view.h"
+#include "common/log.h"
+
+int
+ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int *n)
+{
+	struct ca_cert_rec certs[CA_CARD_CERTS_MAX];
+	int64_t now = ca_ctx_now(s->ctx);
+	size_t i, k = 0;
+	int r;
+
+	*n = 0;
+	if ((r = ca_reg_card_certs(s->ctx->reg, card, certs, CA_CARD_CERTS_MAX, &k)) != CA_OK)
+		return r;
+	for (i = 0; i < k; i++) {
+		if (r == CA_OK &&
+		    (r = ca_reg_cert_revoke(s->ctx->reg, certs[i].serial, reason, now)) == CA_OK)
+			(*n)++;
+		ca_cert_rec_clear(&certs[i]);
+	}
+	return r;
+}
+
+int
+ca_card_new_passcode(struct ca_session *s, enum ca_op op, const char *serial, char **out,
+		     struct ca_result *res)
+{
+	struct pol_decision d;
+	char *pin = NULL;
+	int r;
+
+	if ((r = ca_session_secret(s, CA_SECRET_HOLDER_NEW_PASSCODE, serial, &pin)) != CA_OK)
+		return ca_result_fail(res, r, NULL, "the holder's new passcode was not given");
+	pol_decide_passcode(s->ctx->pol, strlen(pin), &d);
+	if (!d.allow) {
+		ca_secret_free(pin);
+		return ca_gate_refuse(s, op, serial, &d, res);
+	}
+	*out = pin;
+	return CA_OK;
+}
+
+/* domain.md: lost, stolen -> keyCompromise; damaged -> superseded (replaced);
+ * leaver -> affiliationChanged; death -> cessationOfOperation. */
+static int
+cancel_reason(const char *name, int *out)
+{
+	if (name != NULL && strcasecmp(name, "damaged") == 0) {
+		*out = CRL_REASON_SUPERSEDED;
+		return CA_OK;
+	}
+	if (name == NULL || (strcasecmp(name, "lost") != 0 && strcasecmp(name, "stolen") != 0 &&
+			     strcasecmp(name, "leaver") != 0 && strcasecmp(name, "death") != 0))
+		return CA_ERR_USAGE;
+	return ca_revoke_reason_parse(name, out);
+}
+
+static int
+cancel_commit(struct ca_session *s, struct ca_card_rec *rec, const char *why, int reason,
+	      struct ca_result *res)
+{
+	struct ca_card_op op = { 0 };
+	char nrev[16];
+	const char *kv[] = { "reason", why, "crl-reason", ca_revoke_reason_name(reason),
+			     "holder", rec->holder, "revoked", nrev, NULL };
+	int r, n = 0;
+
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	if ((r = ca_card_revoke_all(s, rec->serial, reason, &n)) != CA_OK)
+		goto out;
+	free(rec->state);
+	if ((rec->state = strdup("cancelled")) == NULL) {
+		r = CA_ERR_ALLOC;
+		goto out;
+	}
+	snprintf(nrev, sizeof(nrev), "%d", n);
+	if ((r = ca_reg_card_put(s->ctx->reg, rec)) != CA_OK)
+		goto out;
+	/* An interrupted operation on a cancelled card is moot. */
+	if (ca_reg_card_op_open(s->ctx->reg, rec->serial, &op) == CA_OK &&
+	    (r = ca_reg_card_op_set(s->ctx->reg, op.id, "abandoned", ca_ctx_now(s->ctx))) != CA_OK)
+		goto out;
+	if ((r = ca_ctx_audit(s->ctx, "cancel-card", rec->serial, kv)) != CA_OK)
+		goto out;
+	ca_ctx_point(s->ctx, "cancel-card", "before-commit");
+	r = ca_reg_commit(s->ctx->reg);
+	if (r == CA_OK)
+		ca_result_done(res, "cancel-card: card %s cancelled (%s); %d certificate(s) "
+			       "revoked", rec->serial, why, n);
+out:
+	if (r != CA_OK)
+		ca_reg_rollback(s->ctx->reg);
+	ca_card_op_clear(&op);
+	return r;
+}
+
+int
+ca_op_cancel_card(struct ca_session *s, const char *serial, const char *why,
+		  struct ca_result *res)
+{
+	struct ca_card_rec rec = { 0 };
+	struct ca_card_view v;
+	struct ca_target t = { NULL };
+	int reason, r;
+
+	if (cancel_reason(why, &reason) != CA_OK)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "the reason must be lost, stolen, "
+				      "damaged, leaver or death, not '%s'", why != NULL ? why : "");
+	if ((r = ca_reg_card_get(s->ctx->reg, serial, &rec)) != CA_OK) {
+		if (r == CA_ERR_NOT_FOUND)
+			ca_result_fail(res, r, NULL, "card %s is not in the registry: check the "
+				       "serial (carecard-card show)", serial);
+		return r;
+	}
+	if (strcmp(rec.state, "cancelled") == 0) {
+		r = ca_result_fail(res, CA_ERR_STATE, NULL, "card %s is cancelled already",
+				   serial);
+		goto out;
+	}
+	if ((r = ca_card_view_fill(s, &rec, &v)) != CA_OK)
+		goto out;
+	t.card = &v.st;
+	t.subject = serial;
+	if ((r = ca_gate(s, CA_OP_CANCEL_CARD, &t, res, NULL)) != CA_OK)
+		goto out;
+	r = cancel_commit(s, &rec, why, reason, res);
+out:
+	ca_card_rec_clear(&rec);
+	return r;
+}
+
+/* The registry record of the card in @c, which must be issued to someone. */
+static int
+card_issued(struct ca_p11card *c, struct ca_session *s, struct ca_card_rec *rec,
+	    struct ca_result *res)
+{
+	int r;
+
+	if ((r = ca_reg_card_get(s->ctx->reg, c->serial, rec)) != CA_OK) {
+		if (r == CA_ERR_NOT_FOUND)
+			ca_result_fail(res, r, NULL, "card %s is not in the registry", c->serial);
+		return r;
+	}
+	if (rec->holder == NULL || strcmp(rec->state, "cancelled") == 0 ||
+	    strcmp(rec->state, "blank") == 0)
+		return ca_result_fail(res, CA_ERR_STATE, NULL, "card %s is %s, not issued to "
+				      "anyone", c->serial, rec->state);
+	return CA_OK;
+}
+
+static int
+unlock_run(struct ca_session *s, struct ca_p11card *c, struct ca_result *res)
+{
+	struct ca_card_rec rec = { 0 };
+	struct ca_card_view v;
+	struct ca_target t = { NULL };
+	struct pol_decision d;
+	char *pin = NULL;
+	int r;
+
+	if ((r = card_issued(c, s, &rec, res)) != CA_OK ||
+	    (r = ca_card_view_fill(s, &rec, &v)) != CA_OK)
+		goto out;
+	v.st.locked = (c->flags & CKF_USER_PIN_LOCKED) != 0;
+	t.card = &v.st;
+	t.subject = c->serial;
+	if ((r = ca_gate(s, CA_OP_UNLOCK, &t, res, &d)) != CA_OK ||
+	    (r = ca_card_new_passcode(s, CA_OP_UNLOCK, c->serial, &pin, res)) != CA_OK ||
+	    (r = ca_card_set_passcode(s->ctx, c, pin)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_begin(s->ctx->reg)) == CA_OK) {
+		const char *kv[] = { "holder", rec.holder, "rule", d.rule, NULL };
+
+		r = ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, "unlock", c->serial, kv));
+	}
+	if (r == CA_OK)
+		ca_result_done(res, "unlock: card %s of %s unlocked; the holder's new passcode "
+			       "is set", c->serial, rec.holder);
+out:
+	ca_secret_free(pin);
+	ca_card_rec_clear(&rec);
+	return r;
+}
+
+int
+ca_op_unlock(struct ca_session *s, unsigned reader, struct ca_result *res)
+{
+	struct ca_p11card *c = NULL;
+	int r;
+
+	if ((r = ca_session_card(s, reader, &c)) != CA_OK)
+		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
+	r = unlock_run(s, c, res);
+	ca_p11card_close(c);
+	return r;
+}
+
+static int
+restore_commit(struct ca_session *s, struct ca_card_rec *rec)
+{
+	char nrev[16], *holder = rec->holder;
+	const char *kv[] = { "holder", holder, "revoked", nrev, NULL };
+	int r, n = 0;
+
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	if ((r = ca_card_revoke_all(s, rec->serial, CRL_REASON_CESSATION_OF_OPERATION,
+				    &n)) != CA_OK)
+		goto out;
+	snprintf(nrev, sizeof(nrev), "%d", n);
+	free(rec->state);
+	rec->holder = NULL;
+	rec->renewals = rec->self_renewals = 0;
+	if ((rec->state = strdup("blank")) == NULL) {
+		r = CA_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = ca_reg_card_put(s->ctx->reg, rec)) != CA_OK ||
+	    (r = ca_ctx_audit(s->ctx, "tac-restore", rec->serial, kv)) != CA_OK)
+		goto out;
+	r = ca_reg_commit(s->ctx->reg);
+out:
+	if (r != CA_OK)
+		ca_reg_rollback(s->ctx->reg);
+	rec->holder = holder;
+	return r;
+}
+
+/* Restoring is for those who may activate TACs (sponsor, LSA by default). */
+static int
+restore_allowed(struct ca_session *s, const struct ca_card_rec *rec, struct ca_result *res)
+{
+	struct ca_card_view v;
+	struct ca_target t = { NULL };
+	int r;
+
+	if ((r = ca_card_view_fill(s, rec, &v)) != CA_OK ||
+	    (r = ca_card_view_tac_org(s, &v)) != CA_OK)
+		return r;
+	t.card = &v.st;
+	t.subject = rec->serial;
+	return ca_gate(s, CA_OP_TAC_RESTORE, &t, res, NULL);
+}
+
+/*
+ * Revoke first, then wipe: a kill in between leaves a card whose
+ * certificates are already revoked (useless) and a re-run that wipes it.
+ */
+int
+ca_op_tac_restore(struct ca_session *s, unsigned reader, struct ca_result *res)
+{
+	struct ca_card_rec rec = { 0 };
+	struct ca_p11card *c = NULL;
+	int r;
+
+	if ((r = ca_session_card(s, reader, &c)) != CA_OK)
+		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
+	if ((r = ca_reg_card_get(s->ctx->reg, c->serial, &rec)) != CA_OK || !rec.is_tac) {
+		r = ca_result_fail(res, r == CA_OK ? CA_ERR_STATE : r, NULL, "card %s is not a "
+				   "registered Temporary Access Card", c->serial);
+		goto out;
+	}
+	if ((r = restore_allowed(s, &rec, res)) != CA_OK)
+		goto out;
+	if (rec.holder != NULL && (r = restore_commit(s, &rec)) != CA_OK)
+		goto out;
+	ca_ctx_point(s->ctx, "tac-restore", "revoked");
+	if ((r = ca_card_wipe(s->ctx, c)) == CA_OK)
+		ca_result_done(res, "tac-restore: TAC %s wiped and back in the pool", c->serial);
+out:
+	ca_card_rec_clear(&rec);
+	ca_p11card_close(c);
+	return r;
+}

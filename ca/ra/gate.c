@@ -1,0 +1,290 @@
+/*
+ * ca/ra/gate.c: see gate.h. One table says, for each operation, which
+ * kinds of actor may ask and which policy decision answers; the answers
+ * themselves are all the policy's (policy/decide*.c).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ca/core/audit.h"
+#include "ca/core/error.h"
+#include "ca/ra/gate.h"
+#include "ca/registry/registry.h"
+
+enum {
+	K_OPERATOR = 1u << CA_ACTOR_OPERATOR,
+	K_HOLDER = 1u << CA_ACTOR_HOLDER,
+	K_SYSTEM = 1u << CA_ACTOR_SYSTEM,
+	K_BOOTSTRAP = 1u << CA_ACTOR_BOOTSTRAP,
+};
+
+/* How the policy decides an operation. */
+enum how {
+	BY_ROLES,		/* pol_actor_may with a role list from the policy */
+	BY_ISSUE,		/* role list, then pol_decide_issue (sponsor vs RA agent) */
+	BY_VERIFY,		/* pol_decide_issue with the actor as the RA agent */
+	BY_RENEW,		/* pol_decide_assisted_renew */
+	BY_SELF_RENEW,		/* the card's holder, pol_decide_self_renew */
+	BY_REPAIR,		/* pol_decide_repair */
+	BY_UNLOCK,		/* pol_decide_unlock */
+	BY_TAC_ACTIVATE,	/* pol_decide_tac_activate */
+	BY_CUSTODIAN,		/* the TAC's custodian (tac.record-each-use) */
+	BY_BOOTSTRAP,		/* the bootstrap actor; the session checked the registry */
+	BY_SYSTEM,		/* the system account; operators by a role list */
+};
+
+#define DUTY(f) offsetof(struct pol_policy, duties.f)
+#define NONE ((size_t)-1)
+
+static const struct gate_rule {
+	const char *name;	/* the command's and the audit log's word */
+	unsigned kinds;		/* K_*: who may ask at all */
+	enum how how;
+	size_t roles;		/* offset of the role list in struct pol_policy, or NONE */
+	const char *rule;	/* the policy key of that list */
+	const char *what;	/* "issue a card": how refusals word it */
+} rules[CA_OP_COUNT] = {
+	[CA_OP_REGISTER] = { "register", K_OPERATOR, BY_ROLES, DUTY(sponsor),
+			     "separation-of-duties.operations.sponsor", "sponsor a card" },
+	[CA_OP_VERIFY_IDENTITY] = { "verify-identity", K_OPERATOR, BY_VERIFY, DUTY(issue),
+				    "separation-of-duties.operations.issue", "check identity" },
+	[CA_OP_PERSON_ADD] = { "person-add", K_OPERATOR, BY_ROLES, DUTY(register_person),
+			       "separation-of-duties.operations.register-person",
+			       "register a person" },
+	[CA_OP_GRANT_ROLE] = { "grant-role", K_OPERATOR, BY_ROLES, DUTY(grant_role),
+			       "separation-of-duties.operations.grant-role",
+			       "grant an RA role" },
+	[CA_OP_CARD_ADD] = { "card-add", K_OPERATOR, BY_ROLES, DUTY(register_person),
+			     "separation-of-duties.operations.register-person",
+			     "register a card" },
+	[CA_OP_ORG_ADD] = { "org-add", K_OPERATOR, BY_ROLES, DUTY(organisations),
+			    "separation-of-duties.operations.organisations",
+			    "add an organisation" },
+	[CA_OP_POSITION_ADD] = { "position-add", K_OPERATOR, BY_ROLES, DUTY(positions),
+				 "separation-of-duties.operations.positions",
+				 "add a position" },
+	[CA_OP_POSITION_REMOVE] = { "position-remove", K_OPERATOR, BY_ROLES, DUTY(positions),
+				    "separation-of-duties.operations.positions",
+				    "remove a position" },
+	[CA_OP_ODS_CHANGE] = { "ods-change", K_OPERATOR, BY_ROLES, DUTY(organisations),
+			       "separation-of-duties.operations.organisations",
+			       "change an organisation's ODS code" },
+	[CA_OP_ISSUE_CARD] = { "issue-card", K_OPERATOR, BY_ISSUE, DUTY(issue),
+			       "separation-of-duties.operations.issue", "issue a card" },
+	[CA_OP_BOOTSTRAP] = { "issue-card", K_BOOTSTRAP, BY_BOOTSTRAP, NONE, "bootstrap",
+			      "issue the first RA manager's card" },
+	[CA_OP_RENEW] = { "renew", K_OPERATOR, BY_RENEW, NONE, NULL, "renew a card" },
+	[CA_OP_SELF_RENEW] = { "self-renew", K_HOLDER, BY_SELF_RENEW, NONE, NULL,
+			       "renew your card" },
+	[CA_OP_REPAIR] = { "repair", K_OPERATOR, BY_REPAIR, NONE, NULL, "repair a card" },
+	[CA_OP_UNLOCK] = { "unlock", K_OPERATOR, BY_UNLOCK, NONE, NULL, "unlock a card" },
+	[CA_OP_CANCEL_CARD] = { "cancel-card", K_OPERATOR, BY_ROLES, DUTY(revoke),
+				"separation-of-duties.operations.revoke", "cancel a card" },
+	[CA_OP_REVOKE] = { "revoke", K_OPERATOR, BY_ROLES, DUTY(revoke),
+			   "separation-of-duties.operations.revoke", "revoke a certificate" },
+	[CA_OP_ISSUE_CERT] = { "issue-cert", K_OPERATOR, BY_ROLES, DUTY(issue_certificate),
+			       "separation-of-duties.operations.issue-certificate",
+			       "issue a certificate" },
+	[CA_OP_TAC_ADD] = { "tac-add", K_OPERATOR, BY_ROLES, DUTY(tac_pool),
+			    "separation-of-duties.operations.tac-pool",
+			    "add a Temporary Access Card to the pool" },
+	[CA_OP_TAC_ACTIVATE] = { "tac-activate", K_OPERATOR, BY_TAC_ACTIVATE, NONE, NULL,
+				 "activate a Temporary Access Card" },
+	[CA_OP_TAC_USE] = { "tac-use", K_OPERATOR, BY_CUSTODIAN, NONE, "tac.record-each-use",
+			    "record a use of a Temporary Access Card" },
+	[CA_OP_TAC_RESTORE] = { "tac-restore", K_OPERATOR, BY_ROLES, DUTY(tac_activate),
+				"separation-of-duties.operations.tac-activate",
+				"restore a Temporary Access Card" },
+	[CA_OP_BATCH] = { "batch", K_OPERATOR, BY_ROLES, DUTY(batch),
+			  "separation-of-duties.operations.batch", "import a batch update" },
+	[CA_OP_POLICY_INSTALL] = { "policy-install", K_OPERATOR, BY_ROLES, DUTY(replace_policy),
+				   "separation-of-duties.operations.replace-policy",
+				   "replace the CA's policy" },
+	[CA_OP_REPORT] = { "report", K_OPERATOR | K_SYSTEM, BY_SYSTEM, DUTY(reports),
+			   "separation-of-duties.operations.reports", "run reports" },
+	[CA_OP_CRL] = { "crl", K_SYSTEM, BY_SYSTEM, NONE, NULL, "publish CRLs" },
+	[CA_OP_AUDIT] = { "audit", K_SYSTEM, BY_SYSTEM, NONE, NULL, "check the audit log" },
+};
+
+const char *
+ca_op_name(enum ca_op op)
+{
+	return op >= 0 && op < CA_OP_COUNT ? rules[op].name : "unknown";
+}
+
+static unsigned
+role_list(const struct ca_session *s, const struct gate_rule *g)
+{
+	return g->roles == NONE ? 0 : *(const unsigned *)((const char *)s->ctx->pol + g->roles);
+}
+
+static const char *
+kind_name(enum ca_actor_kind k)
+{
+	switch (k) {
+	case CA_ACTOR_OPERATOR:	return "an RA operator";
+	case CA_ACTOR_HOLDER:	return "a card's holder";
+	case CA_ACTOR_SYSTEM:	return "the CA's system account";
+	case CA_ACTOR_BOOTSTRAP: return "the bootstrap";
+	default:		return "nobody authenticated";
+	}
+}
+
+/* Who may ask at all, worded for a refusal. */
+static const char *
+kinds_text(unsigned kinds)
+{
+	if (kinds & K_OPERATOR)
+		return "an RA operator logged in with their own card (--operator-reader)";
+	if (kinds & K_HOLDER)
+		return "the card's holder, with the card's passcode";
+	if (kinds & K_BOOTSTRAP)
+		return "the bootstrap of the first RA manager's card, right after init";
+	return "the CA's own system account (the owner of the state directory)";
+}
+
+/* The target as the policy sees it when the operation is not on a card. */
+static void
+target_card(const struct ca_target *t, struct pol_card_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->holder_id = t->holder;
+	if (t->org != NULL) {
+		st->orgs[0] = t->org;
+		st->norgs = 1;
+	}
+}
+
+static void
+decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const struct ca_target *t,
+       struct pol_decision *d)
+{
+	const struct pol_policy *pol = s->ctx->pol;
+	const struct pol_card_state *card = t->card;
+	struct pol_card_state own;
+	struct pol_actor a;
+	int64_t now = ca_ctx_now(s->ctx);
+
+	ca_session_pol_actor(s, &a);
+	if (card == NULL) {
+		target_card(t, &own);
+		card = &own;
+	}
+	switch (g->how) {
+	case BY_ROLES:
+		if (pol_actor_may(pol, card, &a, role_list(s, g), g->rule, g->what, d))
+			pol_say(d, true, g->rule, "%s may %s", a.person_id, g->what);
+		break;
+	case BY_ISSUE:
+		if (!pol_actor_may(pol, card, &a, role_list(s, g), g->rule, g->what, d))
+			break;
+		if (t->sponsor == NULL && t->agent == NULL)
+			pol_say(d, true, g->rule, "%s may %s", a.person_id, g->what);
+		else
+			pol_decide_issue(pol, card->holder_id, t->sponsor, t->agent, d);
+		break;
+	case BY_VERIFY:
+		pol_decide_issue(pol, card->holder_id, t->sponsor, &a, d);
+		break;
+	case BY_RENEW:
+		pol_decide_assisted_renew(pol, card, &a, now, d);
+		break;
+	case BY_SELF_RENEW:
+		if (card->holder_id == NULL || strcmp(card->holder_id, a.person_id) != 0)
+			pol_say(d, false, "renewal.self-renewals-before-ra",
+				"only the card's own holder may self-renew it: ask the RA to "
+				"renew it with the holder present");
+		else
+			pol_decide_self_renew(pol, card, now, d);
+		break;
+	case BY_REPAIR:
+		pol_decide_repair(pol, card, &a, now, d);
+		break;
+	case BY_UNLOCK:
+		pol_decide_unlock(pol, card, &a, d);
+		break;
+	case BY_TAC_ACTIVATE:
+		pol_decide_tac_activate(pol, card, &a, t->period, d);
+		break;
+	case BY_CUSTODIAN:
+		if (t->custodian != NULL && strcmp(t->custodian, a.person_id) == 0)
+			pol_say(d, true, g->rule, "%s is the TAC's custodian", a.person_id);
+		else
+			pol_say(d, false, g->rule, "only the TAC's custodian (%s) records its "
+				"uses: ask them", t->custodian != NULL ? t->custodian : "none");
+		break;
+	case BY_BOOTSTRAP:
+		pol_say(d, true, g->rule, "the first RA manager's own card, before any other");
+		break;
+	case BY_SYSTEM:
+		if (s->actor.kind == CA_ACTOR_SYSTEM)
+			pol_say(d, true, "system", "the CA's own system account may %s",
+				g->what);
+		else if (pol_actor_may(pol, card, &a, role_list(s, g), g->rule, g->what, d))
+			pol_say(d, true, g->rule, "%s may %s", a.person_id, g->what);
+		break;
+	}
+	(void)op;
+}
+
+/* "<operation>-refused" in the actor's name, in its own transaction. */
+static void
+refusal_audit(struct ca_session *s, enum ca_op op, const char *subject,
+	      const struct pol_decision *d)
+{
+	const char *kv[] = { "rule", d->rule, "reason", d->sentence, NULL };
+	char action[48];
+
+	if (s->ctx->reg == NULL)
+		return;
+	snprintf(action, sizeof(action), "%s-refused", ca_op_name(op));
+	ca_reg_rollback(s->ctx->reg);	/* nothing of the refused operation stays */
+	if (ca_reg_begin(s->ctx->reg) != CA_OK)
+		return;
+	ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, action, subject != NULL ? subject : "-",
+					     kv));
+}
+
+int
+ca_gate_refuse(struct ca_session *s, enum ca_op op, const char *subject,
+	       const struct pol_decision *d, struct ca_result *res)
+{
+	refusal_audit(s, op, subject, d);
+	return ca_result_fail(res, CA_ERR_DENIED, d->rule, "%s", d->sentence);
+}
+
+int
+ca_gate(struct ca_session *s, enum ca_op op, const struct ca_target *t, struct ca_result *res,
+	struct pol_decision *out)
+{
+	static const struct ca_target none;
+	const struct gate_rule *g;
+	struct pol_decision d;
+
+	memset(&d, 0, sizeof(d));
+	if (t == NULL)
+		t = &none;
+	if (op < 0 || op >= CA_OP_COUNT || rules[op].name == NULL)
+		return ca_result_fail(res, CA_ERR_INTERNAL, NULL, "unknown operation");
+	g = &rules[op];
+	if (s->actor.kind == CA_ACTOR_NONE)
+		return ca_result_fail(res, CA_ERR_AUTH, NULL, "%s needs %s", g->name,
+				      kinds_text(g->kinds));
+	if (!(g->kinds & (1u << s->actor.kind))) {
+		pol_say(&d, false, "authentication", "%s may not %s: only %s may", 
+			kind_name(s->actor.kind), g->what, kinds_text(g->kinds));
+		refusal_audit(s, op, t->subject, &d);
+		if (out != NULL)
+			*out = d;
+		return ca_result_fail(res, CA_ERR_AUTH, d.rule, "%s", d.sentence);
+	}
+	decide(s, g, op, t, &d);
+	if (out != NULL)
+		*out = d;
+	if (!d.allow)
+		return ca_gate_refuse(s, op, t->subject, &d, res);
+	return CA_OK;
+}
