@@ -8,7 +8,11 @@ if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; th
 fi
 mkdir -p "$dir"
 cd "$dir"
-if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ]; then
+# Configure again when configure changed or the options differ from last time.
+want="--enable-strict $*"
+if [ ! -f Makefile ] || [ "$top/configure" -nt config.status ] ||
+   [ "$(cat .carecard-configure-args 2>/dev/null)" != "$want" ]; then
 	"$top/configure" -q --enable-strict "$@"
+	printf '%s\n' "$want" >.carecard-configure-args
 fi
 make -j"$(nproc)" >/dev/null

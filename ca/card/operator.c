@@ -120,14 +120,18 @@ chain_verify(struct attempt *a)
 	    X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_AUTH].cert) != 1 ||
 	    X509_STORE_CTX_init(vc, st, a->cert, NULL) != 1)
 		goto out;
-	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT |
-				 (a->l->holder ? X509_V_FLAG_NO_CHECK_TIME : 0));
-	X509_STORE_CTX_set_time(vc, 0, (time_t)ca_ctx_now(a->ctx));
+	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT);
+	/* A holder may be past notAfter: expiry is the policy's to decide
+	 * (and to word). (OpenSSL honours a check time before NO_CHECK_TIME.) */
+	if (a->l->holder)
+		X509_STORE_CTX_set_flags(vc, X509_V_FLAG_NO_CHECK_TIME);
+	else
+		X509_STORE_CTX_set_time(vc, 0, (time_t)ca_ctx_now(a->ctx));
 	ok = X509_verify_cert(vc);
 	r = ok == 1 ? CA_OK : CA_ERR_AUTH;
 	if (r != CA_OK) {
 		a->why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc));
-		util_log(LOG_ERR, "operator certificate: %s", a->why);
+		util_log(LOG_ERR, "card certificate: %s", a->why);
 	}
 out:
 	ERR_clear_error();

@@ -1,5 +1,6 @@
 /*
- * ca/cli-audit.c: "audit verify" and "audit show". Neither needs the HSM.
+ * ca/cli/audit.c: "audit verify" and "audit show", run by the CA's own
+ * system account (the owner of the state directory).
  */
 #include "config.h"
 
@@ -8,35 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca/core/audit.h"
 #include "ca/cli/cli.h"
-#include "ca/core/ctx.h"
 #include "ca/core/error.h"
-
-static int
-audit_verify(struct ca_ctx *ctx)
-{
-	struct ca_audit_report rep;
-	int r = ca_audit_verify(ctx->reg, &rep);
-
-	if (r == CA_OK)
-		printf("audit log OK: %" PRId64 " entries\n", rep.entries);
-	else if (r == CA_ERR_AUDIT)
-		printf("audit log BROKEN at entry %" PRId64 ": %s\n", rep.bad_id, rep.what);
-	return r;
-}
-
-struct show_state {
-	long limit, seen;
-};
+#include "ca/ra/ops.h"
 
 static int
 show_one(void *arg, const struct ca_audit_row *row)
 {
-	struct show_state *s = arg;
-
-	if (s->limit > 0 && s->seen++ >= s->limit)
-		return 1;
+	(void)arg;
 	printf("%" PRId64 "\t%s\t%s\t%s\t%s\t%s\n", row->id, row->time, row->actor,
 	       row->action, row->subject, row->details);
 	return 0;
@@ -51,17 +31,23 @@ cli_audit(int argc, char **argv, struct cli_env *env)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("audit");
-	struct show_state st = { 0, 0 };
-	struct ca_ctx *ctx = NULL;
+	struct ca_audit_report rep;
+	struct ca_session *s = NULL;
+	struct ca_result res;
+	long long limit = 0;
 	const char *what;
-	char **rest;
+	char **rest, *end;
 	struct cli_args g;
 	int c, r;
 
+	memset(&res, 0, sizeof(res));
 	cli_args_start(&g, argc, argv, cmd, env, opts);
 	while (cli_args_next(&g, &c)) {
-		if (c == 'l')
-			st.limit = strtol(optarg, NULL, 10);
+		if (c == 'l') {
+			limit = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || limit < 0)
+				return cli_usage(cmd, "bad --limit '%s'", optarg);
+		}
 	}
 	if (g.r != CA_OK)
 		return g.r;
@@ -70,12 +56,16 @@ cli_audit(int argc, char **argv, struct cli_env *env)
 	what = rest[0];
 	if (strcmp(what, "verify") != 0 && strcmp(what, "show") != 0)
 		return cli_usage(cmd, "unknown audit action '%s'", what);
-	if ((r = cli_ctx_open(env, false, &ctx)) != CA_OK)
+	g.who.auth = CLI_AUTH_SYSTEM;
+	if ((r = cli_session(env, cmd, true, &g.who, &s)) != CA_OK)
 		return r;
-	if (strcmp(what, "verify") == 0)
-		r = audit_verify(ctx);
-	else
-		r = ca_reg_audit_foreach(ctx->reg, show_one, &st) < 0 ? CA_ERR_DB : CA_OK;
-	ca_ctx_free(ctx);
-	return r;
+	if (strcmp(what, "show") == 0) {
+		r = ca_op_audit_show(s, limit, show_one, NULL, &res);
+	} else if ((r = ca_op_audit_verify(s, &rep, &res)) == CA_OK) {
+		ca_result_done(&res, "audit log OK: %" PRId64 " entries", rep.entries);
+	} else if (r == CA_ERR_AUDIT) {
+		/* The verdict is the command's output, even when it is bad. */
+		printf("audit log BROKEN at entry %" PRId64 ": %s\n", rep.bad_id, rep.what);
+	}
+	return cli_finish(env, cmd, s, r, &res);
 }

@@ -9,7 +9,7 @@
 
 #include "ca/cli/card.h"
 
-#define CARD_COMMON "[--module PATH] [--policy FILE] [--org ODS]"
+#define CARD_COMMON "[--org ODS]"
 
 const struct cli_cmd cli_card_commands[] = {
 	{ "issue-card", cli_issue_card, "personalise a blank card for a holder",
@@ -23,7 +23,7 @@ const struct cli_cmd cli_card_commands[] = {
 	{ "renew", cli_renew, "renew a card's certificates with the holder present (RA-assisted)",
 	  "--reader N --operator-reader M " CARD_COMMON },
 	{ "self-renew", cli_self_renew, "the holder renews their own card in the renewal window",
-	  "--reader N [--module PATH] [--policy FILE]" },
+	  "--reader N   (the holder's own card and passcode; no operator)" },
 	{ "repair", cli_repair, "new key pairs and certificates (also after expiry)",
 	  "--reader N --operator-reader M [--locked] " CARD_COMMON },
 	{ "tac-activate", cli_tac_activate, "activate a Temporary Access Card for a holder",

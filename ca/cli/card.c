@@ -1,10 +1,9 @@
 /*
- * ca/cli-card.c: issue-card, repair, cancel-card, unlock, renew, self-renew,
- * tac-activate, tac-restore. Every command takes the same card options;
- * each checks the ones it needs. The operator authenticates with their own
- * card in --operator-reader (passcode from $CARECARD_OPERATOR_PIN_FILE or
- * the terminal); the holder's passcode comes from $CARECARD_HOLDER_PIN_FILE
- * or the terminal.
+ * ca/cli/card.c: issue-card, repair, cancel-card, unlock, renew, self-renew,
+ * tac-activate, tac-restore. Each parses its options, opens a session as
+ * the operator at --operator-reader (the holder for self-renew; the first
+ * RA manager for issue-card --bootstrap), calls one library operation
+ * (ca/ra/card-ops.h) and shows its result. Passcodes: pin.h.
  */
 #include "config.h"
 
@@ -13,19 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca/card/ops.h"
 #include "ca/cli/card.h"
 #include "ca/core/error.h"
+#include "ca/ra/card-ops.h"
 
 struct card_cli {
-	const char *module, *policy, *org, *holder, *card, *reason, *period;
-	unsigned reader, op_reader;
-	bool locked, tac, bootstrap;
+	const char *holder, *card, *reason, *period;
+	unsigned reader;
+	bool locked, bootstrap;
 };
 
 enum {
-	O_READER = 0x2000, O_OP_READER, O_ORG, O_MODULE, O_POLICY, O_HOLDER, O_CARD,
-	O_REASON, O_PERIOD, O_LOCKED, O_TAC, O_BOOTSTRAP,
+	O_READER = 0x2000, O_HOLDER, O_CARD, O_REASON, O_PERIOD, O_LOCKED, O_BOOTSTRAP,
 };
 
 static int
@@ -41,47 +39,18 @@ reader_parse(const char *s, unsigned *out)
 }
 
 static int
-opt_one(int c, const char *arg, const struct cli_cmd *cmd, struct card_cli *o)
-{
-	switch (c) {
-	case O_READER:
-		return reader_parse(arg, &o->reader) == CA_OK ? CA_OK
-			: cli_usage(cmd, "bad --reader '%s'", arg);
-	case O_OP_READER:
-		return reader_parse(arg, &o->op_reader) == CA_OK ? CA_OK
-			: cli_usage(cmd, "bad --operator-reader '%s'", arg);
-	case O_ORG: o->org = arg; break;
-	case O_MODULE: o->module = arg; break;
-	case O_POLICY: o->policy = arg; break;
-	case O_HOLDER: o->holder = arg; break;
-	case O_CARD: o->card = arg; break;
-	case O_REASON: o->reason = arg; break;
-	case O_PERIOD: o->period = arg; break;
-	case O_LOCKED: o->locked = true; break;
-	case O_TAC: o->tac = true; break;
-	case O_BOOTSTRAP: o->bootstrap = true; break;
-	default: return CA_ERR_USAGE;
-	}
-	return CA_OK;
-}
-
-static int
 opts_parse(int argc, char **argv, struct cli_env *env, const struct cli_cmd *cmd,
-	   struct card_cli *o)
+	   struct card_cli *o, struct cli_who *who)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
+		CLI_OPERATOR_OPTIONS,
 		{ "reader", required_argument, NULL, O_READER },
-		{ "operator-reader", required_argument, NULL, O_OP_READER },
-		{ "org", required_argument, NULL, O_ORG },
-		{ "module", required_argument, NULL, O_MODULE },
-		{ "policy", required_argument, NULL, O_POLICY },
 		{ "holder", required_argument, NULL, O_HOLDER },
 		{ "card", required_argument, NULL, O_CARD },
 		{ "reason", required_argument, NULL, O_REASON },
 		{ "period", required_argument, NULL, O_PERIOD },
 		{ "locked", no_argument, NULL, O_LOCKED },
-		{ "tac", no_argument, NULL, O_TAC },
 		{ "bootstrap", no_argument, NULL, O_BOOTSTRAP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -91,27 +60,76 @@ opts_parse(int argc, char **argv, struct cli_env *env, const struct cli_cmd *cmd
 	memset(o, 0, sizeof(*o));
 	cli_args_start(&g, argc, argv, cmd, env, opts);
 	while (cli_args_next(&g, &c)) {
-		if ((r = opt_one(c, optarg, cmd, o)) != CA_OK)
-			return r;
+		switch (c) {
+		case O_READER:
+			if (reader_parse(optarg, &o->reader) != CA_OK)
+				return cli_usage(cmd, "bad --reader '%s'", optarg);
+			break;
+		case O_HOLDER: o->holder = optarg; break;
+		case O_CARD: o->card = optarg; break;
+		case O_REASON: o->reason = optarg; break;
+		case O_PERIOD: o->period = optarg; break;
+		case O_LOCKED: o->locked = true; break;
+		case O_BOOTSTRAP: o->bootstrap = true; break;
+		default: return CA_ERR_USAGE;
+		}
 	}
-	return cli_args_end(&g);
+	if ((r = cli_args_end(&g)) != CA_OK)
+		return r;
+	*who = g.who;
+	who->auth = CLI_AUTH_OPERATOR;	/* every card command but two: see below */
+	return CA_OK;
 }
 
-/* Open the CA and, unless @no_operator, authenticate the operator. */
+/* Open the session as @who, run @op, show its result. */
 static int
-env_open(struct cli_env *env, const struct cli_cmd *cmd, const struct card_cli *o,
-	 bool no_operator, struct ca_card_env *e)
+run(struct cli_env *env, const struct cli_cmd *cmd, const struct cli_who *who,
+    int (*op)(struct ca_session *, const void *, struct ca_result *), const void *arg)
 {
+	struct ca_session *s = NULL;
+	struct ca_result res;
 	int r;
 
-	if ((!no_operator && (r = cli_need_operator(cmd, o->op_reader)) != CA_OK) ||
-	    (r = cli_env_finish(env)) != CA_OK ||
-	    (r = ca_card_env_open(e, env->state, o->policy, o->module)) != CA_OK)
+	memset(&res, 0, sizeof(res));
+	if ((r = cli_session(env, cmd, true, who, &s)) != CA_OK)
 		return r;
-	e->ctx->actor = env->actor;
-	if (!no_operator && (r = ca_card_env_operator(e, o->op_reader, o->org)) != CA_OK)
-		ca_card_env_close(e);
-	return r;
+	r = op(s, arg, &res);
+	ca_session_close(s);
+	return cli_result(env, cmd, r, &res);
+}
+
+struct bootstrap_arg {
+	const char *holder;
+	const struct ca_card_issue_req *rq;
+};
+
+static int
+op_bootstrap(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	const struct bootstrap_arg *b = arg;
+	int r;
+
+	if ((r = ca_session_bootstrap(s, b->holder, res)) != CA_OK)
+		return r;
+	return ca_op_issue_card(s, b->rq, res);
+}
+
+static int
+op_issue(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_issue_card(s, arg, res);
+}
+
+static int
+op_repair(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_repair(s, arg, res);
+}
+
+static int
+op_tac_activate(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_tac_activate(s, arg, res);
 }
 
 static int
@@ -119,39 +137,39 @@ issue_like(int argc, char **argv, struct cli_env *env, const char *name)
 {
 	const struct cli_cmd *cmd = cli_cmd_find(name);
 	struct ca_card_issue_req rq;
-	struct ca_card_env e;
+	struct bootstrap_arg b;
 	struct card_cli o;
-	int64_t period = 0;
+	struct cli_who who;
+	bool tac = strcmp(name, "tac-activate") == 0;
 	int r;
 
-	if ((r = opts_parse(argc, argv, env, cmd, &o)) != CA_OK)
+	if ((r = opts_parse(argc, argv, env, cmd, &o, &who)) != CA_OK)
 		return r;
 	if (o.reader == 0)
 		return cli_usage(cmd, "--reader is required");
 	if (strcmp(name, "repair") != 0 &&
 	    (r = cli_require(cmd, "--holder", o.holder, NULL)) != CA_OK)
 		return r;
-	if (strcmp(name, "tac-activate") == 0 &&
-	    (o.period == NULL || pol_duration_parse(o.period, &period) != POL_OK || period <= 0 ||
-	     o.reason == NULL))
-		return cli_usage(cmd, "--period DURATION (e.g. 7d) and --reason TEXT are required");
 	memset(&rq, 0, sizeof(rq));
-	rq.op = name;
 	rq.holder = o.holder;
 	rq.reader = o.reader;
 	rq.locked = o.locked;
-	rq.tac = strcmp(name, "tac-activate") == 0;
-	rq.bootstrap = o.bootstrap;
-	rq.period = period;
 	rq.reason = o.reason;
-	if (o.bootstrap && o.op_reader != 0)
-		return cli_usage(cmd, "--bootstrap issues the first card: "
-				 "there is no operator card yet");
-	if ((r = env_open(env, cmd, &o, o.bootstrap, &e)) != CA_OK)
-		return r;
-	r = ca_card_issue(&e, &rq);
-	ca_card_env_close(&e);
-	return r;
+	if (tac && (o.period == NULL || pol_duration_parse(o.period, &rq.period) != POL_OK ||
+		    rq.period <= 0 || o.reason == NULL))
+		return cli_usage(cmd, "--period DURATION (e.g. 7d) and --reason TEXT are required");
+	if (o.bootstrap) {
+		if (strcmp(name, "issue-card") != 0 || who.reader != 0)
+			return cli_usage(cmd, "--bootstrap issues the first card: there is no "
+					 "operator card yet");
+		/* The library authenticates the bootstrap itself. */
+		who.auth = CLI_AUTH_NONE;
+		b.holder = o.holder;
+		b.rq = &rq;
+		return run(env, cmd, &who, op_bootstrap, &b);
+	}
+	return run(env, cmd, &who, tac ? op_tac_activate : strcmp(name, "repair") == 0 ?
+		   op_repair : op_issue, &rq);
 }
 
 int
@@ -172,88 +190,103 @@ cli_tac_activate(int argc, char **argv, struct cli_env *env)
 	return issue_like(argc, argv, env, "tac-activate");
 }
 
-/* Commands that act on one card with an operator: unlock, tac-restore, renew. */
+static int
+op_unlock(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_unlock(s, *(const unsigned *)arg, res);
+}
+
+static int
+op_tac_restore(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_tac_restore(s, *(const unsigned *)arg, res);
+}
+
+static int
+op_renew(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_renew(s, *(const unsigned *)arg, res);
+}
+
+static int
+op_self_renew(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_self_renew(s, *(const unsigned *)arg, res);
+}
+
+/* Commands that act on the card in --reader: unlock, tac-restore, renew, self-renew. */
 static int
 reader_op(int argc, char **argv, struct cli_env *env, const char *name,
-	  int (*fn)(struct ca_card_env *, unsigned))
+	  int (*op)(struct ca_session *, const void *, struct ca_result *))
 {
 	const struct cli_cmd *cmd = cli_cmd_find(name);
-	struct ca_card_env e;
 	struct card_cli o;
+	struct cli_who who;
 	int r;
 
-	if ((r = opts_parse(argc, argv, env, cmd, &o)) != CA_OK)
+	if ((r = opts_parse(argc, argv, env, cmd, &o, &who)) != CA_OK)
 		return r;
 	if (o.reader == 0)
 		return cli_usage(cmd, "--reader is required");
-	if ((r = env_open(env, cmd, &o, false, &e)) != CA_OK)
-		return r;
-	r = fn(&e, o.reader);
-	ca_card_env_close(&e);
-	return r;
+	if (op == op_self_renew) {
+		if (who.reader != 0)
+			return cli_usage(cmd, "self-renew is the holder's own: no operator card");
+		who.auth = CLI_AUTH_HOLDER;	/* the holder logs in with the card itself */
+		who.reader = o.reader;
+	}
+	return run(env, cmd, &who, op, &o.reader);
 }
 
 int
 cli_unlock(int argc, char **argv, struct cli_env *env)
 {
-	return reader_op(argc, argv, env, "unlock", ca_card_unlock);
+	return reader_op(argc, argv, env, "unlock", op_unlock);
 }
 
 int
 cli_tac_restore(int argc, char **argv, struct cli_env *env)
 {
-	return reader_op(argc, argv, env, "tac-restore", ca_card_tac_restore);
+	return reader_op(argc, argv, env, "tac-restore", op_tac_restore);
+}
+
+int
+cli_renew(int argc, char **argv, struct cli_env *env)
+{
+	return reader_op(argc, argv, env, "renew", op_renew);
+}
+
+int
+cli_self_renew(int argc, char **argv, struct cli_env *env)
+{
+	return reader_op(argc, argv, env, "self-renew", op_self_renew);
+}
+
+struct cancel_arg {
+	const char *card, *reason;
+};
+
+static int
+op_cancel(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	const struct cancel_arg *c = arg;
+
+	return ca_op_cancel_card(s, c->card, c->reason, res);
 }
 
 int
 cli_cancel_card(int argc, char **argv, struct cli_env *env)
 {
 	const struct cli_cmd *cmd = cli_cmd_find("cancel-card");
-	struct ca_card_env e;
+	struct cancel_arg a;
 	struct card_cli o;
+	struct cli_who who;
 	int r;
 
-	if ((r = opts_parse(argc, argv, env, cmd, &o)) != CA_OK)
+	if ((r = opts_parse(argc, argv, env, cmd, &o, &who)) != CA_OK)
 		return r;
 	if (o.card == NULL || o.reason == NULL)
 		return cli_usage(cmd, "--card SERIAL and --reason are required");
-	if ((r = env_open(env, cmd, &o, false, &e)) != CA_OK)
-		return r;
-	r = ca_card_cancel(&e, o.card, o.reason);
-	ca_card_env_close(&e);
-	return r;
-}
-
-static int
-renew_assisted(struct ca_card_env *e, unsigned reader)
-{
-	return ca_card_renew(e, reader, false);
-}
-
-int
-cli_renew(int argc, char **argv, struct cli_env *env)
-{
-	return reader_op(argc, argv, env, "renew", renew_assisted);
-}
-
-/* The holder renews their own card: no operator card, their passcode. */
-int
-cli_self_renew(int argc, char **argv, struct cli_env *env)
-{
-	const struct cli_cmd *cmd = cli_cmd_find("self-renew");
-	struct ca_card_env e;
-	struct card_cli o;
-	int r;
-
-	if ((r = opts_parse(argc, argv, env, cmd, &o)) != CA_OK)
-		return r;
-	if (o.reader == 0)
-		return cli_usage(cmd, "--reader is required");
-	if (o.op_reader != 0)
-		return cli_usage(cmd, "self-renew is the holder's own: no operator card");
-	if ((r = env_open(env, cmd, &o, true, &e)) != CA_OK)
-		return r;
-	r = ca_card_renew(&e, o.reader, true);
-	ca_card_env_close(&e);
-	return r;
+	a.card = o.card;
+	a.reason = o.reason;
+	return run(env, cmd, &who, op_cancel, &a);
 }

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "ca/cli/cli.h"
+#include "ca/cli/cmds.h"
+#include "ca/cli/test-hooks.h"
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "common/log.h"
@@ -63,46 +65,47 @@ exit_status(int err)
 
 /* The generic last line, unless the command said everything itself. */
 static void
-exit_report(const struct cli_cmd *cmd, int err)
+exit_report(const struct cli_env *env, const struct cli_cmd *cmd, int err)
 {
 	size_t i = exit_find(err);
 
-	if (i < sizeof(exit_table) / sizeof(exit_table[0]) && exit_table[i].said_all)
+	if (env->said || (i < sizeof(exit_table) / sizeof(exit_table[0]) && exit_table[i].said_all))
 		return;
 	fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, ca_strerror(err));
 }
 
 static const struct cli_cmd commands[] = {
-	{ "init", cli_init, "create a CA: state directory, HSM token, hierarchy, registry",
+	{ "init", cli_init, "create a CA: state directory, HSM token, hierarchy, registry, policy",
 	  "--manager-uuid UUID --manager-name NAME [--manager-email EMAIL]\n"
+	  "       [--policy FILE] [--card-module PATH]\n"
 	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|ec]\n"
 	  "       [--root-key-type rsa3072|rsa2048|ec]\n"
 	  "       [--crl-base-url URL] [--ocsp-url URL] [--durability full|normal]" },
-	{ "person-add", cli_person_add, "register a person (holder, sponsor, RA staff)",
-	  "--uuid UUID --name NAME [--email EMAIL] [--mobile NUMBER]\n"
-	  "       [--ra-role ra-manager|ra-agent|sponsor|lsa]" },
+	{ "person-add", cli_person_add, "register a person whose identity you checked in person",
+	  "--uuid UUID --name NAME --documents DOC,DOC,DOC [--email EMAIL]\n"
+	  "       [--mobile NUMBER] [--ra-role ra-manager|ra-agent|sponsor|lsa]\n"
+	  "       " CLI_OPERATOR_USAGE },
 	{ "card-add", cli_card_add, "register a card (blank, or issued to a holder)",
-	  "--serial SERIAL [--holder UUID] [--tac]" },
+	  "--serial SERIAL [--holder UUID] [--tac] " CLI_OPERATOR_USAGE },
 	{ "issue-cert", cli_issue_cert, "issue a certificate from a PKCS#10 request",
 	  "--profile authentication|signing --csr FILE --holder UUID --out FILE\n"
-	  "       [--card SERIAL] [--days N] [--crl-url URL] [--ocsp-url URL]" },
+	  "       [--card SERIAL] " CLI_OPERATOR_USAGE },
 	{ "issue-certs", cli_issue_certs, "issue many certificates from a list of requests",
-	  "--list FILE --out-dir DIR [--batch N] [--days N] [--crl-url URL]\n"
-	  "       [--ocsp-url URL]\n"
+	  "--list FILE --out-dir DIR [--batch N] " CLI_OPERATOR_USAGE "\n"
 	  "       FILE: one request per line, PROFILE HOLDER CSR-FILE [CARD]; '#' comments\n"
 	  "       one commit (fsync) per N requests, default 32; prints LINE SERIAL FILE" },
 	{ "revoke", cli_revoke, "revoke a certificate",
-	  "--serial HEX --reason REASON\n"
+	  "--serial HEX --reason REASON " CLI_OPERATOR_USAGE "\n"
 	  "       REASON: keyCompromise (lost, stolen), affiliationChanged (leaver),\n"
 	  "       cessationOfOperation (death), superseded, cACompromise,\n"
 	  "       privilegeWithdrawn, certificateHold, aACompromise, unspecified" },
-	{ "crl", cli_crl, "generate a full or delta CRL",
+	{ "crl", cli_crl, "generate a full or delta CRL (the CA's own account)",
 	  "--issuer authentication|signing|root [--out FILE] [--delta] [--next-update DAYS]\n"
-	  "       [--der] [--policy FILE]\n"
+	  "       [--der]\n"
 	  "       nextUpdate: --next-update, else the policy's crl.next-update\n"
 	  "       (crl.delta-next-update with --delta)" },
-	{ "audit", cli_audit, "verify or show the hash-chained audit log",
-	  "verify | show [--limit N]" },
+	{ "audit", cli_audit, "verify or show the hash-chained audit log (the CA's own account)",
+	  "verify | show [--limit N]   (show: the newest N entries)" },
 };
 
 /*
@@ -145,7 +148,7 @@ cli_cmd_find(const char *name)
 static void
 usage_cmd(FILE *f, const struct cli_cmd *c)
 {
-	fprintf(f, "usage: carecard-ca %s [--state DIR] [--actor UUID] %s\n  %s\n",
+	fprintf(f, "usage: carecard-ca %s [--state DIR] %s\n  %s\n",
 		c->name, c->usage, c->summary);
 }
 
@@ -154,8 +157,9 @@ usage_all(FILE *f)
 {
 	size_t g, i;
 
-	fprintf(f, "usage: carecard-ca [--state DIR] [--actor UUID] COMMAND [OPTIONS]\n"
-		"       carecard-ca COMMAND --help\n\ncommands:\n");
+	fprintf(f, "usage: carecard-ca [--state DIR] COMMAND [OPTIONS]\n"
+		"       carecard-ca COMMAND --help\n       carecard-ca --version\n\n"
+		"commands:\n");
 	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (i = 0; i < group_len(g); i++)
 			fprintf(f, "  %-12s %s\n", group_cmd(g, i)->name, group_cmd(g, i)->summary);
@@ -186,9 +190,6 @@ cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd, struct cli_env
 	case CLI_OPT_STATE:
 		env->state = arg;
 		return 1;
-	case CLI_OPT_ACTOR:
-		env->actor = arg;
-		return 1;
 	case CLI_OPT_HELP:
 		usage_cmd(stdout, cmd);
 		return CLI_HELP_SHOWN;
@@ -209,7 +210,26 @@ cli_args_start(struct cli_args *g, int argc, char **argv, const struct cli_cmd *
 	g->env = env;
 	g->opts = opts;
 	g->r = CA_OK;
+	memset(&g->who, 0, sizeof(g->who));
 	optind = 0;	/* argv[0] is the command name; 0 also resets getopt */
+}
+
+static int
+operator_opt(struct cli_args *g, int c, const char *arg)
+{
+	char *end;
+	long v;
+
+	g->who.auth = CLI_AUTH_OPERATOR;
+	if (c == CLI_OPT_ORG) {
+		g->who.org = arg;
+		return CA_OK;
+	}
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 64)
+		return cli_usage(g->cmd, "bad --operator-reader '%s' (1-64)", arg);
+	g->who.reader = (unsigned)v;
+	return CA_OK;
 }
 
 bool
@@ -218,6 +238,10 @@ cli_args_next(struct cli_args *g, int *c)
 	int h;
 
 	while (g->r == CA_OK && (*c = getopt_long(g->argc, g->argv, "", g->opts, NULL)) != -1) {
+		if (*c == CLI_OPT_OPERATOR_READER || *c == CLI_OPT_ORG) {
+			g->r = operator_opt(g, *c, optarg);
+			continue;
+		}
 		if ((h = cli_common_opt(*c, optarg, g->cmd, g->env)) == 0)
 			return true;
 		if (h < 0 || h == CLI_HELP_SHOWN)
@@ -271,20 +295,83 @@ cli_need_operator(const struct cli_cmd *cmd, unsigned reader)
 {
 	if (reader != 0)
 		return CA_OK;
-	return cli_usage(cmd, "--operator-reader is required: the operator authenticates "
-			 "with their own card");
+	/* Not a usage slip: nobody is authenticated, so nothing may change. */
+	fprintf(stderr, "carecard-ca: %s: not authenticated: an RA operator logs in with their "
+		"own card in a reader (--operator-reader N)\n", cmd->name);
+	return CA_ERR_AUTH;
 }
 
 int
-cli_ctx_open(struct cli_env *env, bool hsm, struct ca_ctx **out)
+cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, const struct cli_who *who,
+	    struct ca_session **out)
 {
+	struct ca_session *s = NULL;
+	struct ca_result res;
+	struct ca_front f;
 	int r;
 
+	memset(&res, 0, sizeof(res));
+	memset(&f, 0, sizeof(f));
+	if (who != NULL && who->auth == CLI_AUTH_OPERATOR &&
+	    (r = cli_need_operator(cmd, who->reader)) != CA_OK) {
+		env->said = true;
+		return r;
+	}
 	if ((r = cli_env_finish(env)) != CA_OK)
 		return r;
-	r = hsm ? ca_ctx_open(env->state, out) : ca_ctx_open_registry(env->state, out);
-	if (r == CA_OK)
-		(*out)->actor = env->actor;
+	f.state = env->state;
+	f.secret = cli_secret;
+	f.secret_arg = &env->pins;
+	cli_test_hooks(&f.hooks);
+	r = hsm || (who != NULL && who->auth != CLI_AUTH_NONE) ? ca_session_open(&f, &s, &res)
+		: ca_session_open_registry(&f, &s, &res);
+	if (r == CA_OK && who != NULL) {
+		switch (who->auth) {
+		case CLI_AUTH_OPERATOR:
+			r = ca_session_operator(s, who->reader, who->org, &res);
+			break;
+		case CLI_AUTH_HOLDER:
+			r = ca_session_holder(s, who->reader, &res);
+			break;
+		case CLI_AUTH_SYSTEM:
+			r = ca_session_system(s, &res);
+			break;
+		case CLI_AUTH_NONE:
+			break;
+		}
+	}
+	if (r != CA_OK) {
+		ca_session_close(s);
+		return cli_result(env, cmd, r, &res);
+	}
+	*out = s;
+	return CA_OK;
+}
+
+int
+cli_finish(struct cli_env *env, const struct cli_cmd *cmd, struct ca_session *s, int r,
+	   const struct ca_result *res)
+{
+	ca_session_close(s);
+	return cli_result(env, cmd, r, res);
+}
+
+int
+cli_result(struct cli_env *env, const struct cli_cmd *cmd, int r, const struct ca_result *res)
+{
+	if (r == CA_OK) {
+		if (res->done[0] != '\0')
+			printf("%s\n", res->done);
+		return r;
+	}
+	if (res->rule != NULL && r == CA_ERR_DENIED)
+		fprintf(stderr, "carecard-ca: %s: refused by %s: %s\n", cmd->name, res->rule,
+			res->text);
+	else if (res->text[0] != '\0')
+		fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, res->text);
+	else
+		return r;
+	env->said = true;
 	return r;
 }
 
@@ -312,20 +399,14 @@ cli_read_input(const char *path, unsigned char **out, size_t *len)
 	return CA_OK;
 }
 
-/* Defaults: state from the environment or XDG; actor from the environment
- * or the invoking Unix user. */
+/* The state directory: --state, the environment, or XDG. (Who acts is never
+ * a default: the CA library authenticates them.) */
 static int
 env_defaults(struct cli_env *env)
 {
 	const char *s = getenv("CARECARD_CA_STATE"), *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
 
-	if (env->actor == NULL)
-		env->actor = getenv("CARECARD_CA_ACTOR");
-	if (env->actor == NULL) {
-		snprintf(env->actor_buf, sizeof(env->actor_buf), "uid:%ld", (long)getuid());
-		env->actor = env->actor_buf;
-	}
 	if (env->state != NULL)
 		return CA_OK;
 	if (s != NULL && *s != '\0') {
@@ -357,14 +438,16 @@ global_opts(int *argc, char ***argv, struct cli_env *env)
 			usage_all(stdout);
 			return CLI_HELP_SHOWN;
 		}
-		if ((strcmp(o, "--state") != 0 && strcmp(o, "--actor") != 0) || *argc < 3) {
+		if (strcmp(o, "--version") == 0) {
+			printf("carecard-ca %s%s\n", PACKAGE_VERSION, cli_test_hooks_built() ?
+			       " (test hooks compiled in: not for production)" : "");
+			return CLI_HELP_SHOWN;
+		}
+		if (strcmp(o, "--state") != 0 || *argc < 3) {
 			usage_all(stderr);
 			return CA_ERR_USAGE;
 		}
-		if (strcmp(o, "--state") == 0)
-			env->state = (*argv)[2];
-		else
-			env->actor = (*argv)[2];
+		env->state = (*argv)[2];
 		*argc -= 2;
 		*argv += 2;
 	}
@@ -397,7 +480,8 @@ main(int argc, char **argv)
 	if (r == CLI_HELP_SHOWN)
 		r = CA_OK;
 	if (r < 0)
-		exit_report(cmd, r);
+		exit_report(&env, cmd, r);
+	cli_pins_clear(&env.pins);
 	free(env.state_buf);
 	return exit_status(r);
 }

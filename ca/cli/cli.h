@@ -10,13 +10,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ca/cli/pin.h"
+#include "ca/ra/session.h"
+
 struct ca_ctx;
 
 struct cli_env {
 	const char *state;	/* --state, CARECARD_CA_STATE or the XDG default */
-	const char *actor;	/* --actor or CARECARD_CA_ACTOR, for the audit log */
 	char *state_buf;	/* owned default */
-	char actor_buf[48];
+	struct cli_pins pins;	/* secrets given during this run */
+	bool said;		/* the command printed its error in full */
+};
+
+/* Who a command acts as: the CA library authenticates them (ra/session.h). */
+enum cli_auth {
+	CLI_AUTH_NONE,		/* nobody yet (the command authenticates itself) */
+	CLI_AUTH_OPERATOR,	/* an RA operator: --operator-reader N [--org ODS] */
+	CLI_AUTH_HOLDER,	/* a card's holder: the card in --reader N */
+	CLI_AUTH_SYSTEM,	/* the CA's own system account (timers, reports) */
+};
+
+struct cli_who {
+	enum cli_auth auth;
+	unsigned reader;	/* --operator-reader (operator) or --reader (holder) */
+	const char *org;	/* --org: the operator's position acted in */
 };
 
 /* A command: parses its own options from argv[0..argc-1] (argv[0] is the
@@ -31,14 +48,21 @@ struct cli_cmd {
 /* The option ids every command accepts besides its own. */
 enum {
 	CLI_OPT_STATE = 0x1000,
-	CLI_OPT_ACTOR,
 	CLI_OPT_HELP,
+	CLI_OPT_OPERATOR_READER,
+	CLI_OPT_ORG,
 };
 
 #define CLI_COMMON_OPTIONS \
 	{ "state", required_argument, NULL, CLI_OPT_STATE }, \
-	{ "actor", required_argument, NULL, CLI_OPT_ACTOR }, \
 	{ "help", no_argument, NULL, CLI_OPT_HELP }
+
+/* The options of every command an RA operator runs with their own card. */
+#define CLI_OPERATOR_OPTIONS \
+	{ "operator-reader", required_argument, NULL, CLI_OPT_OPERATOR_READER }, \
+	{ "org", required_argument, NULL, CLI_OPT_ORG }
+
+#define CLI_OPERATOR_USAGE "--operator-reader N [--org ODS]"
 
 /*
  * Handle a common option @c. Returns 1 if handled, 0 if not a common
@@ -68,6 +92,7 @@ struct cli_args {
 	const struct option *opts;
 	int r;		/* CA_OK, or what the command returns: a usage error or
 			 * CLI_HELP_SHOWN */
+	struct cli_who who;	/* --operator-reader, --org (CLI_OPERATOR_OPTIONS) */
 };
 
 void cli_args_start(struct cli_args *g, int argc, char **argv, const struct cli_cmd *cmd,
@@ -95,10 +120,23 @@ int cli_require(const struct cli_cmd *cmd, ...);
 int cli_need_operator(const struct cli_cmd *cmd, unsigned reader);
 
 /*
- * Fill in @env's defaults and open the CA: registry only, or with the HSM
- * when @hsm. The audit actor is @env's.
+ * Open the CA (with its HSM when @hsm) as the library's front end and
+ * authenticate @who. Prints why not, and returns the CA_ERR_* code.
  */
-int cli_ctx_open(struct cli_env *env, bool hsm, struct ca_ctx **out);
+int cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm,
+		const struct cli_who *who, struct ca_session **out);
+
+/*
+ * Show an operation's result: the done line on stdout, or the refusal
+ * ("carecard-ca: CMD: refused by RULE: SENTENCE") or the error on stderr.
+ * Returns @r.
+ */
+int cli_result(struct cli_env *env, const struct cli_cmd *cmd, int r,
+	       const struct ca_result *res);
+
+/* cli_result(), after closing the session @s. */
+int cli_finish(struct cli_env *env, const struct cli_cmd *cmd, struct ca_session *s, int r,
+	       const struct ca_result *res);
 
 /* Usage error: message to stderr, CA_ERR_USAGE. */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
@@ -106,7 +144,7 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 
 const struct cli_cmd *cli_cmd_find(const char *name);
 
-/* After a command's options: fill in the default state dir and actor. */
+/* After a command's options: fill in the default state directory. */
 int cli_env_finish(struct cli_env *env);
 
 /* Read a whole file ("-" = stdin) into a new buffer (max 1 MiB). */
@@ -117,8 +155,6 @@ extern const struct cli_cmd cli_card_commands[];	/* cli-card-table.c */
 extern const struct cli_cmd cli_ra_commands[];		/* cli-ra-table.c */
 
 int cli_init(int argc, char **argv, struct cli_env *env);
-int cli_person_add(int argc, char **argv, struct cli_env *env);
-int cli_card_add(int argc, char **argv, struct cli_env *env);
 int cli_issue_cert(int argc, char **argv, struct cli_env *env);
 int cli_issue_certs(int argc, char **argv, struct cli_env *env);
 int cli_revoke(int argc, char **argv, struct cli_env *env);

@@ -14,46 +14,36 @@
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
+#include "ca/ra/ops.h"
 #include "ca/core/x509util.h"
 #include "common/fileio.h"
 
 static int
-days_parse(const char *s, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v <= 0 || v > 36500)
-		return CA_ERR_USAGE;
-	*out = (int)v;
-	return CA_OK;
-}
-
-static int
-issue(struct cli_env *env, struct ca_issue_req *req, const char *csr_path, const char *out)
+issue(struct cli_env *env, const struct cli_cmd *cmd, const struct cli_who *who,
+      struct ca_issue_req *req, const char *csr_path, const char *out)
 {
 	struct ca_issued c = { NULL, NULL, 0 };
-	struct ca_ctx *ctx = NULL;
+	struct ca_session *s = NULL;
+	struct ca_result res;
 	unsigned char *csr = NULL;
 	size_t csrlen = 0;
 	int r;
 
+	memset(&res, 0, sizeof(res));
 	if ((r = cli_read_input(csr_path, &csr, &csrlen)) != CA_OK)
 		return r;
 	req->csr = csr;
 	req->csrlen = csrlen;
-	req->now = time(NULL);
-	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
+	if ((r = cli_session(env, cmd, true, who, &s)) != CA_OK)
 		goto out;
-	if ((r = ca_cert_issue(ctx, req, &c)) != CA_OK)
-		goto out;
-	/* Recorded already: a failed write loses only this copy of the file. */
-	if ((r = ca_pem_write(out, "CERTIFICATE", c.der, c.derlen)) != CA_OK)
-		goto out;
-	printf("%s\n", c.serial);
+	if ((r = ca_op_issue_cert(s, req, &c, &res)) == CA_OK &&
+	    /* Recorded already: a failed write loses only this copy of the file. */
+	    (r = ca_pem_write(out, "CERTIFICATE", c.der, c.derlen)) != CA_OK)
+		ca_result_fail(&res, r, NULL, "certificate %s is issued and recorded, but %s "
+			       "could not be written", c.serial, out);
+	r = cli_finish(env, cmd, s, r, &res);
 out:
 	ca_issued_clear(&c);
-	ca_ctx_free(ctx);
 	free(csr);
 	return r;
 }
@@ -62,15 +52,12 @@ int
 cli_issue_cert(int argc, char **argv, struct cli_env *env)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
+		CLI_COMMON_OPTIONS, CLI_OPERATOR_OPTIONS,
 		{ "profile", required_argument, NULL, 'p' },
 		{ "csr", required_argument, NULL, 'c' },
 		{ "holder", required_argument, NULL, 'H' },
 		{ "card", required_argument, NULL, 'C' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "days", required_argument, NULL, 'd' },
-		{ "crl-url", required_argument, NULL, 'l' },
-		{ "ocsp-url", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("issue-cert");
@@ -88,12 +75,6 @@ cli_issue_cert(int argc, char **argv, struct cli_env *env)
 		case 'H': req.holder = optarg; break;
 		case 'C': req.card = optarg; break;
 		case 'o': out = optarg; break;
-		case 'l': req.crl_url = optarg; break;
-		case 'O': req.ocsp_url = optarg; break;
-		case 'd':
-			if (days_parse(optarg, &req.validity_days) != CA_OK)
-				return cli_usage(cmd, "bad --days '%s'", optarg);
-			break;
 		}
 	}
 	if ((r = cli_args_end(&g)) != CA_OK)
@@ -101,7 +82,8 @@ cli_issue_cert(int argc, char **argv, struct cli_env *env)
 	if ((r = cli_require(cmd, "--profile", req.profile, "--csr", csr, "--holder", req.holder,
 			     "--out", out, NULL)) != CA_OK)
 		return r;
-	return issue(env, &req, csr, out);
+	g.who.auth = CLI_AUTH_OPERATOR;
+	return issue(env, cmd, &g.who, &req, csr, out);
 }
 
 /*
@@ -247,38 +229,37 @@ batch_output(const char *dir, const struct list_entry *e, const struct ca_issued
 #define ISSUE_CHUNK 512		/* requests per ca_cert_issue_many() call: progress in between */
 
 static int
-batch_issue(struct ca_ctx *ctx, struct req_list *l, size_t batch, const char *list,
-	    const char *dir)
+batch_issue(struct ca_session *s, struct req_list *l, size_t batch, const char *list,
+	    const char *dir, struct ca_result *res)
 {
 	struct ca_issue_req *req = NULL;
 	struct ca_issued *out = NULL;
-	int *res = NULL, r = CA_OK, failed = 0;
+	int *each = NULL, r = CA_OK, failed = 0;
 	size_t at, i, k, issued = 0;
-	time_t now = time(NULL);
 
 	req = calloc(ISSUE_CHUNK, sizeof(*req));
 	out = calloc(ISSUE_CHUNK, sizeof(*out));
-	res = calloc(ISSUE_CHUNK, sizeof(*res));
-	if (req == NULL || out == NULL || res == NULL) {
+	each = calloc(ISSUE_CHUNK, sizeof(*each));
+	if (req == NULL || out == NULL || each == NULL) {
 		r = CA_ERR_ALLOC;
 		goto out;
 	}
 	for (at = 0; at < l->n && r == CA_OK; at += k) {
 		k = l->n - at < ISSUE_CHUNK ? l->n - at : ISSUE_CHUNK;
-		for (i = 0; i < k; i++) {
+		for (i = 0; i < k; i++)
 			req[i] = l->e[at + i].req;
-			req[i].now = now;
-		}
 		memset(out, 0, k * sizeof(*out));
-		r = ca_cert_issue_many(ctx, req, k, batch, out, res);
+		if ((r = ca_op_issue_certs(s, req, k, batch, out, each, res)) == CA_ERR_DENIED ||
+		    r == CA_ERR_AUTH || r == CA_ERR_NOT_FOUND)
+			break;		/* refused before anything was signed */
 		for (i = 0; i < k; i++) {
-			if (res[i] == CA_OK) {
+			if (each[i] == CA_OK) {
 				issued++;
 				if (batch_output(dir, &l->e[at + i], &out[i]) != CA_OK)
 					failed = 1;
 			} else {
 				fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: %s\n",
-					list, l->e[at + i].line, ca_strerror(res[i]));
+					list, l->e[at + i].line, ca_strerror(each[i]));
 				failed = 1;
 			}
 			ca_issued_clear(&out[i]);
@@ -296,7 +277,7 @@ batch_issue(struct ca_ctx *ctx, struct req_list *l, size_t batch, const char *li
 out:
 	free(req);
 	free(out);
-	free(res);
+	free(each);
 	return r;
 }
 
@@ -304,36 +285,28 @@ int
 cli_issue_certs(int argc, char **argv, struct cli_env *env)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
+		CLI_COMMON_OPTIONS, CLI_OPERATOR_OPTIONS,
 		{ "list", required_argument, NULL, 'L' },
 		{ "out-dir", required_argument, NULL, 'o' },
-		{ "days", required_argument, NULL, 'd' },
-		{ "crl-url", required_argument, NULL, 'l' },
-		{ "ocsp-url", required_argument, NULL, 'O' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("issue-certs");
 	struct req_list l = { NULL, 0, 0 };
-	struct ca_ctx *ctx = NULL;
-	const char *list = NULL, *dir = NULL, *crl = NULL, *ocsp = NULL;
+	struct ca_session *s = NULL;
+	struct ca_result res;
+	const char *list = NULL, *dir = NULL;
 	struct cli_args g;
-	int c, r, days = 0, e;
+	int c, r, e;
 	long batch = 32;
-	size_t i;
 	char *end;
 
+	memset(&res, 0, sizeof(res));
 	cli_args_start(&g, argc, argv, cmd, env, opts);
 	while (cli_args_next(&g, &c)) {
 		switch (c) {
 		case 'L': list = optarg; break;
 		case 'o': dir = optarg; break;
-		case 'l': crl = optarg; break;
-		case 'O': ocsp = optarg; break;
-		case 'd':
-			if (days_parse(optarg, &days) != CA_OK)
-				return cli_usage(cmd, "bad --days '%s'", optarg);
-			break;
 		case 'b':
 			batch = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > 4096)
@@ -347,21 +320,17 @@ cli_issue_certs(int argc, char **argv, struct cli_env *env)
 		return r;
 	if ((r = list_read(list, &l)) != CA_OK)
 		goto out;
-	for (i = 0; i < l.n; i++) {
-		l.e[i].req.validity_days = days;
-		l.e[i].req.crl_url = crl;
-		l.e[i].req.ocsp_url = ocsp;
-	}
 	if ((e = util_mkdir_p(dir, 0755)) != 0) {
 		fprintf(stderr, "carecard-ca: issue-certs: %s: %s\n", dir, strerror(-e));
 		r = CA_ERR_IO;
 		goto out;
 	}
-	if ((r = cli_ctx_open(env, true, &ctx)) != CA_OK)
+	g.who.auth = CLI_AUTH_OPERATOR;
+	if ((r = cli_session(env, cmd, true, &g.who, &s)) != CA_OK)
 		goto out;
-	r = batch_issue(ctx, &l, (size_t)batch, list, dir);
+	r = batch_issue(s, &l, (size_t)batch, list, dir, &res);
+	r = cli_finish(env, cmd, s, r, &res);
 out:
-	ca_ctx_free(ctx);
 	req_list_clear(&l);
 	return r;
 }

@@ -1,8 +1,10 @@
 # ca/cli: carecard-ca, the command line over the CA library.
-ca_carecard_ca_SOURCES += %D%/cli.c %D%/cli.h %D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c \
+CA_CLI_SOURCES = %D%/cli.c %D%/cli.h %D%/cmds.h %D%/pin.c %D%/pin.h \
+	%D%/test-hooks.c %D%/test-hooks.h \
+	%D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c \
 	%D%/card-table.c %D%/card.c %D%/card.h \
-	%D%/ra-table.c %D%/ra.h %D%/ra-cmds.h %D%/ra-common.c %D%/ra-register.c \
-	%D%/ra-positions.c %D%/ra-tac.c %D%/ra-report.c %D%/ra-batch.c
+	%D%/ra-table.c %D%/people.c %D%/org.c %D%/tac.c %D%/report.c
+ca_carecard_ca_SOURCES += $(CA_CLI_SOURCES)
 
 CA_MANS = %D%/man/carecard-ca.1 \
 	%D%/man/carecard-ca-issue-card.1 %D%/man/carecard-ca-cancel-card.1 \
@@ -13,7 +15,8 @@ CA_MANS = %D%/man/carecard-ca.1 \
 	%D%/man/carecard-ca-org-add.1 %D%/man/carecard-ca-position-add.1 \
 	%D%/man/carecard-ca-position-remove.1 %D%/man/carecard-ca-ods-change.1 \
 	%D%/man/carecard-ca-tac-add.1 %D%/man/carecard-ca-tac-list.1 %D%/man/carecard-ca-tac-use.1 \
-	%D%/man/carecard-ca-report.1 %D%/man/carecard-ca-batch.1 %D%/man/carecard-ca-crl-publish.1
+	%D%/man/carecard-ca-report.1 %D%/man/carecard-ca-batch.1 %D%/man/carecard-ca-crl-publish.1 \
+	%D%/man/carecard-ca-policy-install.1
 man1_MANS += $(CA_MANS)
 EXTRA_DIST += $(CA_MANS)
 

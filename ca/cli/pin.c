@@ -1,5 +1,5 @@
 /*
- * ca/card-pin.c: see card-pin.h.
+ * ca/cli/pin.c: see pin.h.
  */
 #include "config.h"
 
@@ -10,7 +10,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ca/card/pin.h"
+#include "ca/cli/pin.h"
 #include "ca/core/error.h"
 #include "ca/core/secret.h"
 #include "common/log.h"
@@ -68,12 +68,47 @@ out:
 	return r;
 }
 
-int
-ca_card_pin_read(const char *envvar, const char *prompt, int confirm, char **out)
+static int
+pin_read(const char *envvar, const char *prompt, int confirm, char **out)
 {
 	const char *path = getenv(envvar);
 
 	if (path != NULL && *path != '\0')
 		return ca_secret_read(path, out);
 	return tty_read(prompt, confirm, out);
+}
+
+int
+cli_secret(void *arg, enum ca_secret_kind kind, const char *card, char **out)
+{
+	struct cli_pins *p = arg;
+	char prompt[96];
+	int r;
+
+	switch (kind) {
+	case CA_SECRET_OPERATOR_PASSCODE:
+		snprintf(prompt, sizeof(prompt), "Operator passcode (your card %s): ",
+			 card != NULL ? card : "");
+		return pin_read(CLI_PIN_ENV_OPERATOR, prompt, 0, out);
+	case CA_SECRET_HOLDER_PASSCODE:
+		if (p->holder == NULL) {
+			snprintf(prompt, sizeof(prompt), "Holder passcode (card %s): ",
+				 card != NULL ? card : "");
+			if ((r = pin_read(CLI_PIN_ENV_HOLDER, prompt, 0, &p->holder)) != CA_OK)
+				return r;
+		}
+		return (*out = strdup(p->holder)) != NULL ? CA_OK : CA_ERR_ALLOC;
+	case CA_SECRET_HOLDER_NEW_PASSCODE:
+		snprintf(prompt, sizeof(prompt), "Holder, choose a passcode for card %s: ",
+			 card != NULL ? card : "");
+		return pin_read(CLI_PIN_ENV_HOLDER, prompt, 1, out);
+	}
+	return CA_ERR_USAGE;
+}
+
+void
+cli_pins_clear(struct cli_pins *p)
+{
+	ca_secret_free(p->holder);
+	p->holder = NULL;
 }

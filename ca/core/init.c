@@ -18,6 +18,7 @@
 #include "ca/core/error.h"
 #include "ca/core/hierarchy.h"
 #include "ca/core/init.h"
+#include "ca/core/policy.h"
 #include "ca/core/secret.h"
 #include "common/fileio.h"
 #include "common/log.h"
@@ -135,10 +136,12 @@ static int
 registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *token)
 {
 	const char *module = o->hsm_module != NULL ? o->hsm_module : CC_DEFAULT_HSM_MODULE;
+	/* The first RA manager is named by whoever installs the CA: their
+	 * identity is the installer's to check. */
 	struct ca_person mgr = { (char *)o->manager_uuid, (char *)o->manager_name,
-				 (char *)o->manager_email, NULL };
+				 (char *)o->manager_email, NULL, (char *)"ca-init", o->now };
 	const char *kv[] = { "token", token, "issuing-key-type", ca_key_type_name(issuing_type(o)),
-			     "manager", o->manager_uuid, NULL };
+			     "manager", o->manager_uuid, "policy", ctx->policy_hash, NULL };
 	char *db = ca_ctx_path(ctx, "registry.db"), *details = NULL;
 	int r = CA_ERR_ALLOC;
 
@@ -156,6 +159,8 @@ registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *to
 				   o->ocsp_url : "http://ocsp.carecard.invalid")) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "durability", o->durability != NULL ?
 				   o->durability : "full")) != CA_OK ||
+	    (o->card_module != NULL &&
+	     (r = ca_reg_config_set(ctx->reg, "card-module", o->card_module)) != CA_OK) ||
 	    (r = ca_reg_person_add(ctx->reg, &mgr)) != CA_OK ||
 	    (r = ca_reg_ra_role_add(ctx->reg, o->manager_uuid, "ra-manager")) != CA_OK ||
 	    (r = ca_audit_append(ctx->reg, o->now, o->manager_uuid, "ca-init", "ca",
@@ -167,6 +172,32 @@ out:
 		ca_reg_rollback(ctx->reg);
 	free(details);
 	free(db);
+	return r;
+}
+
+/* DIR/policy.yaml: the given policy (checked) or the default one. */
+static int
+policy_install(struct ca_ctx *ctx, const struct ca_init_opts *o)
+{
+	unsigned char *def = NULL;
+	const unsigned char *buf = o->policy;
+	size_t len = o->policy_len;
+	struct pol_error err;
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	if (buf == NULL) {
+		if ((r = ca_policy_default_bytes(&def, &len)) != CA_OK)
+			return r;
+		buf = def;
+	}
+	r = ca_policy_parse(o->policy_name != NULL ? o->policy_name : "policy", buf, len,
+			    &ctx->pol, ctx->policy_hash, &err);
+	if (r != CA_OK)
+		util_log(LOG_ERR, "%s", err.text);
+	else
+		r = ca_policy_write(ctx, buf, len);
+	free(def);
 	return r;
 }
 
@@ -195,7 +226,8 @@ ca_init(const struct ca_init_opts *o)
 		r = CA_ERR_EXISTS;
 		goto out;
 	}
-	if ((r = dirs_create(ctx)) != CA_OK || (r = token_create(ctx, o, token)) != CA_OK ||
+	if ((r = dirs_create(ctx)) != CA_OK || (r = policy_install(ctx, o)) != CA_OK ||
+	    (r = token_create(ctx, o, token)) != CA_OK ||
 	    (r = ca_hierarchy_create(ctx, o->root_key_type != CA_KEY_DEFAULT ? o->root_key_type
 				     : CA_KEY_RSA3072, issuing_type(o),
 				     o->root_days ? o->root_days : 7305,

@@ -5,6 +5,7 @@
 #ifndef CC_CA_INIT_H
 #define CC_CA_INIT_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include "ca/core/signer.h"
@@ -22,6 +23,10 @@ struct ca_init_opts {
 	const char *ocsp_url;		/* NULL: http://ocsp.carecard.invalid */
 	int root_days, ca_days;		/* 0: 20 and 10 years */
 	const char *durability;		/* NULL: "full"; or "normal" */
+	const unsigned char *policy;	/* the policy to install (YAML); NULL: the default */
+	size_t policy_len;
+	const char *policy_name;	/* its file name, for messages */
+	const char *card_module;	/* the carecard PKCS#11 module; NULL: the installed one */
 	time_t now;
 };
 

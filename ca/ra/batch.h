@@ -57,12 +57,14 @@ struct ca_batch_stats {
 /* Counts of what ca_batch_apply would do (after ca_batch_check). */
 void ca_batch_stats(const struct ca_batch *b, struct ca_batch_stats *st);
 
+struct ca_ctx;
+
 /*
- * Apply a checked batch in one transaction: people, positions and one
- * audit entry each by @actor, then a "batch-import" summary entry. On any
- * failure nothing is applied.
+ * Apply a checked batch in one transaction: people (identity checked by
+ * the CA's current actor, the RA manager importing), positions and one
+ * audit entry each, then a "batch-import" summary entry. On any failure
+ * nothing is applied.
  */
-int ca_batch_apply(struct ca_reg *reg, const struct ca_batch *b, const char *actor,
-		   time_t now);
+int ca_batch_apply(struct ca_ctx *ctx, const struct ca_batch *b);
 
 #endif

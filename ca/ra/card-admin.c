@@ -246,20 +246,35 @@ out:
 	return r;
 }
 
-/* Restoring is for those who may activate TACs (sponsor, LSA by default). */
+/*
+ * Restoring is for those who may activate TACs (sponsor, LSA by default),
+ * judged as activating it for its holder: after a run killed between the
+ * revocation and the wipe the card is blank in the registry, so the holder
+ * is the one its last certificates were for.
+ */
 static int
 restore_allowed(struct ca_session *s, const struct ca_card_rec *rec, struct ca_result *res)
 {
-	struct ca_card_view v;
+	struct ca_card_rec v = *rec;	/* shallow: the view copies what it keeps */
+	struct ca_card_view view;
 	struct ca_target t = { NULL };
+	char *last = NULL;
 	int r;
 
-	if ((r = ca_card_view_fill(s, rec, &v)) != CA_OK ||
-	    (r = ca_card_view_tac_org(s, &v)) != CA_OK)
+	if (v.holder == NULL &&
+	    (r = ca_reg_card_last_holder(s->ctx->reg, rec->serial, &last)) != CA_OK &&
+	    r != CA_ERR_NOT_FOUND)
 		return r;
-	t.card = &v.st;
-	t.subject = rec->serial;
-	return ca_gate(s, CA_OP_TAC_RESTORE, &t, res, NULL);
+	if (v.holder == NULL)
+		v.holder = last;
+	if ((r = ca_card_view_fill(s, &v, &view)) == CA_OK &&
+	    (r = ca_card_view_tac_org(s, &view)) == CA_OK) {
+		t.card = &view.st;
+		t.subject = rec->serial;
+		r = ca_gate(s, CA_OP_TAC_RESTORE, &t, res, NULL);
+	}
+	free(last);
+	return r;
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "ca/core/secret.h"
 #include "ca/ra/card-ops.h"
 #include "ca/ra/card-view.h"
+#include "ca/ra/ra-int.h"
 #include "ca/registry/registry-ra.h"
 #include "common/log.h"
 #include "policy/decide.h"
@@ -37,19 +38,8 @@ struct issue {
 	int64_t op_id;
 };
 
-static int __attribute__((format(printf, 4, 5)))
-refuse_text(struct ca_session *se, struct issue *s, const char *rule, const char *fmt, ...)
-{
-	struct pol_decision d;
-	va_list ap;
-
-	memset(&d, 0, sizeof(d));
-	d.rule = rule;
-	va_start(ap, fmt);
-	vsnprintf(d.sentence, sizeof(d.sentence), fmt, ap);
-	va_end(ap);
-	return ca_gate_refuse(se, s->op, s->card->serial, &d, s->res);
-}
+#define refuse_text(se, s, rule, ...) \
+	ra_refuse((se), (s)->op, (s)->card->serial, (s)->res, (rule), __VA_ARGS__)
 
 /* A registered person as a policy actor: RA roles and first position. */
 static int

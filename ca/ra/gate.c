@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/ra/gate.h"
+#include "ca/ra/ra-int.h"
 #include "ca/registry/registry.h"
 
 enum {
@@ -287,4 +289,19 @@ ca_gate(struct ca_session *s, enum ca_op op, const struct ca_target *t, struct c
 	if (!d.allow)
 		return ca_gate_refuse(s, op, t->subject, &d, res);
 	return CA_OK;
+}
+
+int
+ra_refuse(struct ca_session *s, enum ca_op op, const char *subject, struct ca_result *res,
+	  const char *rule, const char *fmt, ...)
+{
+	struct pol_decision d;
+	va_list ap;
+
+	memset(&d, 0, sizeof(d));
+	d.rule = rule;
+	va_start(ap, fmt);
+	vsnprintf(d.sentence, sizeof(d.sentence), fmt, ap);
+	va_end(ap);
+	return ca_gate_refuse(s, op, subject, &d, res);
 }

@@ -6,3 +6,6 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/card-view.c %D%/card-view.h \
 	%D%/card-ops.h %D%/card-issue.c %D%/card-admin.c %D%/card-renew.c \
 	%D%/report.c %D%/report.h %D%/batch.c %D%/batch.h
+ca_libcarecard_ca_la_SOURCES += \
+	%D%/ops.h %D%/ra-int.h %D%/op-people.c %D%/op-org.c %D%/op-tac.c %D%/op-report.c \
+	%D%/op-pki.c

@@ -170,6 +170,22 @@ ca_reg_holder_card(struct ca_reg *reg, const char *holder, char **serial)
 }
 
 int
+ca_reg_card_last_holder(struct ca_reg *reg, const char *serial, char **holder)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "SELECT holder FROM certificates WHERE card = ?"
+			     " ORDER BY not_before DESC, rowid DESC LIMIT 1", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, serial);
+	if ((r = ca_reg_step_row(reg, st, "last holder")) == CA_OK)
+		r = ca_reg_col_dup(st, 0, holder);
+	ca_reg_done(st);
+	return r;
+}
+
+int
 ca_reg_card_op_open(struct ca_reg *reg, const char *card, struct ca_card_op *out)
 {
 	struct ca_card_op o = { 0 };

@@ -53,6 +53,10 @@ int ca_reg_card_certs(struct ca_reg *reg, const char *serial, struct ca_cert_rec
 /* The serial of the newest card issued to @holder that is not cancelled. */
 int ca_reg_holder_card(struct ca_reg *reg, const char *holder, char **serial);
 
+/* The holder of the newest certificate ever issued on card @serial
+ * (valid or not); CA_ERR_NOT_FOUND if none. */
+int ca_reg_card_last_holder(struct ca_reg *reg, const char *serial, char **holder);
+
 struct ca_card_op {
 	int64_t id;
 	char *card, *op, *holder, *state, *details;

@@ -10,17 +10,18 @@ BOB=200000000002 CAROL=300000000003 DAVE=400000000004
 
 tap_ok "CA init" ca_init
 pin alice 1234; pin bob 5678; pin carol 2468; pin short 12
-"$CA" person-add --uuid $BOB --name "Bob Holder" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $CAROL --name "Carol Holder" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $DAVE --name "Dave Agent" --ra-role ra-agent >>"$TAP_LOG" 2>&1
 
 # --- bootstrap ---------------------------------------------------------------
 cc_blank_card 1
 A=$(card_serial 1)
-tap_fails "bootstrap refuses someone who is not an RA manager" \
+tap_fails "bootstrap refuses someone who is not the first RA manager" \
 	as - bob "$CA" issue-card --bootstrap --holder $BOB --reader 1
 tap_ok "bootstrap issues the RA manager's own card" \
 	as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1
+OPR=1
+person $BOB "Bob Holder"
+person $CAROL "Carol Holder"
+person $DAVE "Dave Agent" --ra-role ra-agent
 tap_is "bootstrap card recorded as issued to Alice" \
 	"$(sql "SELECT state, holder FROM cards WHERE serial = '$A'")" "issued|$ALICE"
 tap_like "bootstrap audited as such" \
@@ -106,8 +107,8 @@ tap_like "audit says locked" "$(sql "SELECT details FROM audit WHERE subject = '
 
 # --- registered with a sponsor: identity must be checked first --------------------------
 ERIN=500000000005 FRANK=600000000006
-"$CA" person-add --uuid $ERIN --name "Erin Starter" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $FRANK --name "Frank Sponsor" --ra-role sponsor >>"$TAP_LOG" 2>&1
+person $ERIN "Erin Starter"
+person $FRANK "Frank Sponsor" --ra-role sponsor
 sql "INSERT INTO requests (sponsor, subject, kind, state, created) VALUES ('$FRANK', '$ERIN', 'new-card', 'pending', 0)"
 "$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK/carol.card" >>"$TAP_LOG" 2>&1
 cc_blank_card 3

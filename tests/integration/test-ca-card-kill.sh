@@ -23,8 +23,7 @@ profiles:
   signing: { lifetime: 100d }
 renewal: { window: 60d }
 YAML
-OPS=$CC_WORK/ops.yaml
-export CARECARD_POLICY=$CC_WORK/short.yaml
+CARD_POLICY=$CC_WORK/ops.yaml
 
 ISSUE_STEPS="pending initialised authentication-written signing-written card-written before-commit"
 RENEW_STEPS="pending new-authentication-written new-signing-written before-commit committed
@@ -34,13 +33,13 @@ tap_plan $((6 * 2 + 3 + 9 * 3 + 1 + 4 * 2 + 2 + 3 + 1))
 
 ca_init || { tap_fail "CA init"; exit 1; }
 pin alice 1234; pin bob 5678; pin dave 1357
-"$CA" person-add --uuid $BOB --name "Bob Holder" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $DAVE --name "Dave Agent" --ra-role ra-agent >>"$TAP_LOG" 2>&1
-cc_blank_card 1
-as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1 --policy "$OPS" >>"$TAP_LOG" 2>&1
+ca_bootstrap 1
+person $BOB "Bob Holder"
+person $DAVE "Dave Agent" --ra-role ra-agent
 cc_blank_card 2
-as alice dave "$CA" issue-card --holder $DAVE --reader 2 --operator-reader 1 --policy "$OPS" \
-	>>"$TAP_LOG" 2>&1
+as alice dave "$CA" issue-card --holder $DAVE --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
+# Holders' cards under the short policy from now on.
+op policy-install "$CC_WORK/short.yaml" >>"$TAP_LOG" 2>&1
 cc_blank_card 3
 B=$(card_serial 3)
 export CARECARD_OPERATOR_PIN_FILE=$CC_WORK/dave.pin CARECARD_HOLDER_PIN_FILE=$CC_WORK/bob.pin

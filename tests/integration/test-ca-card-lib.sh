@@ -1,9 +1,10 @@
-# tests/integration/test-ca-card-lib.sh: shared set-up for the CA card
-# operation tests (sourced, not a test itself). A private carecard world
-# (tests/lib/card.sh) with three readers, a CA with its SoftHSM2 token, the
-# NHS policy (or $CARD_POLICY), and helpers to look at the registry and the
-# cards the way outsiders do: sqlite3, carecard-card show --json,
-# pkcs11-tool, openssl, certtool.
+# tests/integration/test-ca-card-lib.sh: shared set-up for the CA tests
+# (sourced, not a test itself). A private carecard world (tests/lib/card.sh)
+# with three readers, a CA with its SoftHSM2 token and the NHS policy (or
+# $CARD_POLICY) installed at init, the first RA manager's card, and helpers
+# to act as an operator and to look at the registry and the cards the way
+# outsiders do: sqlite3, carecard-card show --json, pkcs11-tool, openssl,
+# certtool.
 . "${top_srcdir:?run from make check}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/card.sh"
 
@@ -21,18 +22,44 @@ mkdir -p "$CC_WORK/r3"
 # A third reader: operator card, holder card and a spare.
 sed -i "s|^kdf:|  - name: Test Reader 3\n    directory: $CC_WORK/r3\nkdf:|" "$CARECARD_CONF"
 unset SOFTHSM2_CONF CARECARD_OPERATOR_PIN_FILE CARECARD_HOLDER_PIN_FILE CARECARD_CA_NOW \
-	CARECARD_CA_TEST_KILL_AT
+	CARECARD_CA_TEST_KILL_AT CARECARD_POLICY CARECARD_CA_ACTOR CARECARD_PKCS11_MODULE
+# The suite's builds have test hooks (the clock, kill points); say so if not.
+[ "${CC_TEST_HOOKS:-yes}" = yes ] || tap_skip_all "built without --enable-test-hooks"
 export CARECARD_CA_STATE=$CC_WORK/ca
-export CARECARD_PKCS11_MODULE=$CC_MODULE
-export CARECARD_POLICY=${CARD_POLICY:-$top_srcdir/policy/nhs.yaml}
 export CARECARD_LOG_STDERR=1
 S=$CARECARD_CA_STATE
 ALICE=100000000001	# RA manager (bootstrap)
+DOCS=passport,utility-bill,driving-licence	# an identity check in person
 
+# The CA, with the card module and the policy it will use from now on.
 ca_init() {
 	"$CA" init --hsm-module "$SOFTHSM_MODULE" --manager-uuid $ALICE \
 		--manager-name "Alice Manager" --root-key-type ec --key-type ec \
-		--durability normal >>"$TAP_LOG" 2>&1
+		--durability normal --card-module "$CC_MODULE" \
+		--policy "${CARD_POLICY:-$top_srcdir/policy/nhs.yaml}" "$@" >>"$TAP_LOG" 2>&1
+}
+
+# ca_bootstrap READER: Alice's own card (passcode 1234) in READER: the only
+# card issued without an operator card. Later: op ... acts as Alice.
+ca_bootstrap() {
+	OPR=$1
+	pin alice 1234
+	cc_blank_card "$OPR" &&
+	as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader "$OPR" >>"$TAP_LOG" 2>&1
+}
+
+# op CMD...: carecard-ca CMD as the operator whose card is in $OPR
+# (passcode file $OP_PIN, default alice), the holder's passcode $HOLDER_PIN.
+op() {
+	as "${OP_PIN:-alice}" "${HOLDER_PIN:--}" "$CA" "$@" --operator-reader "$OPR"
+}
+
+# person UUID NAME [person-add options...]: registered by the operator,
+# identity checked in person.
+person() {
+	_u=$1 _n=$2
+	shift 2
+	op person-add --uuid "$_u" --name "$_n" --documents $DOCS "$@" >>"$TAP_LOG" 2>&1
 }
 
 # pin NAME VALUE: a 0600 passcode file $CC_WORK/NAME.pin

@@ -12,7 +12,8 @@ D=86400
 T0=$(date +%s)
 at() { echo $((T0 + $1 * D)); }
 
-# Operators' cards live long; holders' cards under a short test policy.
+# Operators' cards live long; then the RA manager installs a short test
+# policy for the holders' cards (policy-install: the CA has one policy).
 cat >"$CC_WORK/ops.yaml" <<'YAML'
 version: 1
 profiles:
@@ -26,22 +27,21 @@ profiles:
   signing: { lifetime: 100d }
 renewal: { window: 60d, self-renewals-before-ra: 2 }
 YAML
-OPS=$CC_WORK/ops.yaml
-export CARECARD_POLICY=$CC_WORK/short.yaml
+CARD_POLICY=$CC_WORK/ops.yaml
 
 ca_init || { tap_fail "CA init"; exit 1; }
 pin alice 1234; pin bob 5678; pin carol 2468; pin dave 1357; pin bobnew 7777
-"$CA" person-add --uuid $BOB --name "Bob Holder" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $CAROL --name "Carol Holder" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $DAVE --name "Dave Agent" --ra-role ra-agent >>"$TAP_LOG" 2>&1
+ca_bootstrap 1
+person $BOB "Bob Holder"
+person $CAROL "Carol Holder"
+person $DAVE "Dave Agent" --ra-role ra-agent
 park() { "$CC_CARD_TOOL" remove --reader "$1" --to "$CC_WORK/$2.card" >>"$TAP_LOG" 2>&1; }
 put() { "$CC_CARD_TOOL" insert "$CC_WORK/$2.card" --reader "$1" >>"$TAP_LOG" 2>&1; }
 
-cc_blank_card 1
-as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1 --policy "$OPS" >>"$TAP_LOG" 2>&1
 cc_blank_card 2
 tap_ok "Dave's operator card" as alice dave "$CA" issue-card --holder $DAVE --reader 2 \
-	--operator-reader 1 --policy "$OPS"
+	--operator-reader 1
+op policy-install "$CC_WORK/short.yaml" >>"$TAP_LOG" 2>&1
 park 1 alice
 cc_blank_card 3
 tap_ok "Bob's card under the short policy" \
@@ -120,7 +120,7 @@ tap_ok "renewal audit entries" test "$(sql "SELECT count(*) FROM audit WHERE sub
 # --- RA staff do not renew their own card; series 03 -----------------------------
 park 3 bob
 tap_like "Dave may not renew his own card" \
-	"$(CARECARD_CA_NOW=$(at 1700) as dave dave "$CA" renew --reader 2 --operator-reader 2 --policy "$OPS" 2>&1)" \
+	"$(CARECARD_CA_NOW=$(at 1700) as dave dave "$CA" renew --reader 2 --operator-reader 2 2>&1)" \
 	"separation-of-duties.own-card"
 cc_blank_card 3 03
 tap_ok "Carol's series 03 card" as dave carol "$CA" issue-card --holder $CAROL --reader 3 --operator-reader 2

@@ -11,17 +11,16 @@ BOB=200000000002 DAVE=400000000004 FRANK=600000000006
 
 ca_init || { tap_fail "CA init"; exit 1; }
 pin alice 1234; pin bob 5678; pin dave 1357; pin frank 9753
-"$CA" person-add --uuid $BOB --name "Bob Holder" >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $DAVE --name "Dave Agent" --ra-role ra-agent >>"$TAP_LOG" 2>&1
-"$CA" person-add --uuid $FRANK --name "Frank Sponsor" --ra-role sponsor >>"$TAP_LOG" 2>&1
+ca_bootstrap 1
+person $BOB "Bob Holder"
+person $DAVE "Dave Agent" --ra-role ra-agent
+person $FRANK "Frank Sponsor" --ra-role sponsor
 sql "INSERT INTO organisations VALUES ('FA123', 'High Street Pharmacy', 0), ('FB456', 'Other', 0);
 INSERT INTO positions (person, role, org) VALUES ('$BOB', 'dispenser', 'FA123'),
  ('$FRANK', 'pharmacist', 'FA123');"
 park() { "$CC_CARD_TOOL" remove --reader "$1" --to "$CC_WORK/$2.card" >>"$TAP_LOG" 2>&1; }
 put() { "$CC_CARD_TOOL" insert "$CC_WORK/$2.card" --reader "$1" >>"$TAP_LOG" 2>&1; }
 
-cc_blank_card 1
-as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1 >>"$TAP_LOG" 2>&1
 cc_blank_card 2
 as alice dave "$CA" issue-card --holder $DAVE --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
 park 2 dave
@@ -34,7 +33,8 @@ T=$(card_serial 3)
 tap_like "a card outside the TAC pool is refused" \
 	"$(as frank bob "$CA" tac-activate --holder $BOB --reader 3 --operator-reader 2 --period 7d \
 	   --reason "card lost" 2>&1)" "not in a TAC pool"
-"$CA" card-add --serial $T --tac >>"$TAP_LOG" 2>&1
+# Alice (RA manager) registers the TAC stock with her card.
+put 1 alice && OPR=1 op card-add --serial $T --tac >>"$TAP_LOG" 2>&1 && park 1 alice
 tap_like "issue-card refuses a TAC" \
 	"$(as frank bob "$CA" issue-card --holder $BOB --reader 3 --operator-reader 2 2>&1)" \
 	"Temporary Access Card: activate it with tac-activate"
@@ -98,7 +98,7 @@ tap_ok "the TAC can be activated again" \
 park 3 tac1
 cc_blank_card 3
 T2=$(card_serial 3)
-"$CA" card-add --serial $T2 --tac >>"$TAP_LOG" 2>&1
+put 1 alice && OPR=1 op card-add --serial $T2 --tac >>"$TAP_LOG" 2>&1 && park 1 alice
 sql "INSERT INTO tac_pool (serial, org, custodian, added) VALUES ('$T2', 'FB456', '$FRANK', 0)"
 tap_like "a TAC of another organisation's pool is refused" \
 	"$(as frank bob "$CA" tac-activate --holder $BOB --reader 3 --operator-reader 2 --period 1d \

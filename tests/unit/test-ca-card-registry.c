@@ -19,7 +19,8 @@
 #include <sqlite3.h>
 
 #include "ca/core/error.h"
-#include "ca/card/operator.h"
+#include "ca/registry/registry-ra.h"
+#include "policy/policy.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry.h"
 
@@ -193,7 +194,7 @@ test_operator_roles_and_positions(void **state)
 	unsigned roles = 99;
 	size_t n = 0;
 
-	assert_int_equal(ca_reg_operator_roles(fx->reg, HOLDER, &roles), CA_OK);
+	assert_int_equal(ca_reg_person_roles(fx->reg, HOLDER, &roles), CA_OK);
 	assert_int_equal(roles, 0);
 	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, NULL, &pos), CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, HOLDER, "lsa"), CA_OK);
@@ -203,8 +204,8 @@ test_operator_roles_and_positions(void **state)
 		"INSERT INTO positions (person, role, org) VALUES"
 		" ('" HOLDER "', 'pharmacist', 'LOC01'),"
 		" ('" HOLDER "', 'dispenser', 'FA123');");
-	assert_int_equal(ca_reg_operator_roles(fx->reg, HOLDER, &roles), CA_OK);
-	assert_int_equal(roles, CA_ROLE_LSA | CA_ROLE_SPONSOR);
+	assert_int_equal(ca_reg_person_roles(fx->reg, HOLDER, &roles), CA_OK);
+	assert_int_equal(roles, POL_ROLE_LSA | POL_ROLE_SPONSOR);
 	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, NULL, &pos), CA_OK);
 	assert_string_equal(pos.org, "LOC01");		/* the first position */
 	assert_string_equal(pos.role, "pharmacist");

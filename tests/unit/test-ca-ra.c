@@ -22,7 +22,8 @@
 #include "ca/core/audit.h"
 #include "ca/ra/batch.h"
 #include "ca/core/error.h"
-#include "ca/card/operator.h"
+#include "policy/policy.h"
+#include "ca/core/ctx.h"
 #include "ca/registry/registry-ra.h"
 #include "ca/ra/report.h"
 
@@ -180,7 +181,7 @@ test_roles(void **state)
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, "100000000002", "sponsor"), CA_OK);
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, "100000000002", "lsa"), CA_OK);
 	assert_int_equal(ca_reg_person_roles(fx->reg, "100000000002", &roles), CA_OK);
-	assert_int_equal(roles, CA_ROLE_SPONSOR | CA_ROLE_LSA);
+	assert_int_equal(roles, POL_ROLE_SPONSOR | POL_ROLE_LSA);
 }
 
 static void
@@ -498,6 +499,27 @@ test_reports(void **state)
 	ca_table_clear(&t);
 }
 
+static int64_t
+fixed_now(void *arg)
+{
+	return *(const int64_t *)arg;
+}
+
+/* ca_batch_apply as the RA manager 100000000001 at @now, on a context that
+ * holds only the fixture's registry. */
+static int
+batch_apply(struct fixture *fx, const struct ca_batch *b, int64_t now)
+{
+	struct ca_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.reg = fx->reg;
+	ctx.actor = "100000000001";
+	ctx.hooks.now = fixed_now;
+	ctx.hooks.arg = &now;
+	return ca_batch_apply(&ctx, b);
+}
+
 static void
 test_batch_parse(void **state)
 {
@@ -606,7 +628,7 @@ test_batch_check_and_apply(void **state)
 	assert_int_equal(st.people, 1);
 	assert_int_equal(st.positions, 3);
 	assert_int_equal(st.held, 1);
-	assert_int_equal(ca_batch_apply(fx->reg, &b, "100000000001", 1000), CA_OK);
+	assert_int_equal(batch_apply(fx, &b, 1000), CA_OK);
 	assert_int_equal(ca_reg_count(fx->reg, "people", &people), CA_OK);
 	assert_int_equal(ca_reg_count(fx->reg, "positions", &pos), CA_OK);
 	assert_int_equal(ca_reg_count(fx->reg, "audit", &audit), CA_OK);
@@ -614,7 +636,7 @@ test_batch_check_and_apply(void **state)
 	assert_int_equal(pos, 4);
 	assert_int_equal(audit, 1 + 3 + 1);	/* person, positions, summary */
 	/* Applying again fails half way (the person exists): nothing lands. */
-	assert_int_equal(ca_batch_apply(fx->reg, &b, "100000000001", 1001), CA_ERR_EXISTS);
+	assert_int_equal(batch_apply(fx, &b, 1001), CA_ERR_EXISTS);
 	assert_int_equal(ca_reg_count(fx->reg, "audit", &audit), CA_OK);
 	assert_int_equal(audit, 5);
 	assert_int_equal(ca_reg_count(fx->reg, "positions", &pos), CA_OK);

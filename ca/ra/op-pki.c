@@ -1,0 +1,380 @@
+/*
+ * ca/ra/op-pki.c: certificates from requests, revocation, CRLs and the
+ * audit log, as operations behind the gate. See ops.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "ca/core/error.h"
+#include "ca/core/x509util.h"
+#include "ca/ra/gate.h"
+#include "ca/ra/ops.h"
+#include "ca/ra/ra-int.h"
+#include "ca/registry/registry-cards.h"
+#include "common/fileio.h"
+
+/*
+ * A certificate's subject must be a registered person whose identity an
+ * RA agent checked: in person (person-add, batch) or on a sponsored
+ * request (verify-identity).
+ */
+static int
+subject_checked(struct ca_session *s, enum ca_op op, const char *uuid, struct ca_result *res)
+{
+	struct ca_person p = { 0 };
+	char *sp = NULL, *ag = NULL;
+	bool verified = false;
+	int r;
+
+	if (uuid == NULL || (r = ca_reg_person_get(s->ctx->reg, uuid, &p)) == CA_ERR_NOT_FOUND)
+		return ca_result_fail(res, CA_ERR_NOT_FOUND, NULL, "%s is not a registered "
+				      "person: register them first", uuid != NULL ? uuid : "?");
+	if (r != CA_OK)
+		return r;
+	if (p.checked_by == NULL) {
+		r = ca_reg_card_request(s->ctx->reg, uuid, &sp, &ag, &verified);
+		if (r == CA_OK || r == CA_ERR_NOT_FOUND)
+			r = verified ? CA_OK : ra_refuse(s, op, uuid, res, "ra.identity-documents",
+							 "the identity of %s has not been checked: "
+							 "an RA agent checks it (verify-identity) "
+							 "before a certificate is issued", uuid);
+	}
+	free(sp);
+	free(ag);
+	ca_person_clear(&p);
+	return r;
+}
+
+static int
+issue_allowed(struct ca_session *s, const struct ca_issue_req *rq, struct ca_result *res)
+{
+	struct ca_target t = { NULL };
+	int r;
+
+	t.holder = rq->holder;
+	t.subject = rq->holder;
+	if ((r = ca_gate(s, CA_OP_ISSUE_CERT, &t, res, NULL)) != CA_OK)
+		return r;
+	return subject_checked(s, CA_OP_ISSUE_CERT, rq->holder, res);
+}
+
+int
+ca_op_issue_cert(struct ca_session *s, const struct ca_issue_req *rq, struct ca_issued *out,
+		 struct ca_result *res)
+{
+	struct ca_issue_req req = *rq;
+	int r;
+
+	if ((r = issue_allowed(s, rq, res)) != CA_OK)
+		return r;
+	req.now = (time_t)ca_ctx_now(s->ctx);
+	if ((r = ca_cert_issue(s->ctx, &req, out)) != CA_OK)
+		return ca_result_fail(res, r, NULL, "the request was not certified: %s",
+				      ca_strerror(r));
+	ca_result_done(res, "%s", out->serial);
+	return CA_OK;
+}
+
+int
+ca_op_issue_certs(struct ca_session *s, const struct ca_issue_req *rq, size_t n, size_t batch,
+		  struct ca_issued *out, int *each, struct ca_result *res)
+{
+	struct ca_issue_req *reqs = NULL;
+	size_t i, k;
+	int r;
+
+	/* Every subject passes before anything is signed; a holder named on
+	 * many lines is checked once. */
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < i; k++)
+			if (rq[k].holder != NULL && rq[i].holder != NULL &&
+			    strcmp(rq[k].holder, rq[i].holder) == 0)
+				break;
+		if (k == i && (r = issue_allowed(s, &rq[i], res)) != CA_OK)
+			return r;
+	}
+	if ((reqs = calloc(n, sizeof(*reqs))) == NULL)
+		return CA_ERR_ALLOC;
+	for (i = 0; i < n; i++) {
+		reqs[i] = rq[i];
+		reqs[i].now = (time_t)ca_ctx_now(s->ctx);
+	}
+	r = ca_cert_issue_many(s->ctx, reqs, n, batch, out, each);
+	free(reqs);
+	return r;
+}
+
+int
+ca_op_revoke(struct ca_session *s, const char *serial, const char *reason, struct ca_result *res)
+{
+	struct ca_cert_rec rec = { 0 };
+	struct ca_target t = { NULL };
+	char *norm = NULL;
+	int code, r;
+
+	if (reason == NULL || ca_revoke_reason_parse(reason, &code) != CA_OK ||
+	    code == CRL_REASON_REMOVE_FROM_CRL)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "unknown revocation reason '%s'",
+				      reason != NULL ? reason : "");
+	if (serial == NULL || ca_serial_normalize(serial, &norm) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "'%s' is not a hexadecimal serial "
+				      "number", serial != NULL ? serial : "");
+	if ((r = ca_reg_cert_get(s->ctx->reg, norm, &rec)) != CA_OK) {
+		if (r == CA_ERR_NOT_FOUND)
+			ca_result_fail(res, r, NULL, "no certificate with serial %s", norm);
+		goto out;
+	}
+	t.holder = rec.holder;
+	t.subject = norm;
+	if ((r = ca_gate(s, CA_OP_REVOKE, &t, res, NULL)) != CA_OK)
+		goto out;
+	r = ca_cert_revoke(s->ctx, norm, code, (time_t)ca_ctx_now(s->ctx));
+	if (r == CA_ERR_STATE)
+		ca_result_fail(res, r, NULL, "certificate %s is already revoked", norm);
+	else if (r == CA_OK)
+		ca_result_done(res, "certificate %s revoked (%s)", norm,
+			       ca_revoke_reason_name(code));
+out:
+	ca_cert_rec_clear(&rec);
+	free(norm);
+	return r;
+}
+
+/* nextUpdate: the caller's, else the policy's schedule for full or delta CRLs. */
+static int
+crl_next_update(struct ca_session *s, bool delta, int64_t next_update, int64_t *secs,
+		struct ca_result *res)
+{
+	struct pol_crl sched;
+
+	pol_crl_schedule(s->ctx->pol, &sched);
+	if (next_update > 0) {
+		*secs = next_update;
+		return CA_OK;
+	}
+	*secs = delta ? sched.delta_next_update : sched.next_update;
+	if (delta && (sched.delta_interval == 0 || *secs <= 0))
+		return ra_refuse(s, CA_OP_CRL, "crl", res, "crl.delta-interval",
+				 "the policy publishes no delta CRLs (delta-interval: 0): "
+				 "generate a full CRL, or give --next-update DAYS for this delta");
+	return CA_OK;
+}
+
+int
+ca_op_crl(struct ca_session *s, const char *issuer, bool delta, int64_t next_update,
+	  unsigned char **der, size_t *len, long *number, struct ca_result *res)
+{
+	struct ca_crl_opts o = { issuer, delta, 0, (time_t)ca_ctx_now(s->ctx) };
+	int64_t next = 0;
+	int r;
+
+	if ((r = ca_gate(s, CA_OP_CRL, NULL, res, NULL)) != CA_OK ||
+	    (r = crl_next_update(s, delta, next_update, &next, res)) != CA_OK)
+		return r;
+	if (issuer == NULL || ca_ctx_issuer(s->ctx, issuer) == NULL)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "no issuing CA '%s' "
+				      "(authentication, signing or root)", issuer != NULL ? issuer : "");
+	r = ca_crl_generate_secs(s->ctx, &o, next, der, len, number);
+	if (r == CA_ERR_STATE)
+		ca_result_fail(res, r, NULL, "no full CRL of %s yet: generate a full CRL before "
+			       "a delta", issuer);
+	return r;
+}
+
+/* Larger than a CRL of a few million revocations (about 40 bytes each). */
+#define CRL_FILE_MAX	(256 * 1024 * 1024)
+
+struct publish {
+	struct ca_session *s;
+	const struct ca_publish_req *rq;
+	struct ca_result *res;
+	struct pol_crl sched;
+	int64_t now;
+	size_t used;			/* of res->done */
+};
+
+/* DIR/<issuer>.crl or DIR/<issuer>-delta.crl into *path (malloc'ed). */
+static int
+publish_path(const struct publish *p, const char *issuer, bool delta, char **path)
+{
+	if (asprintf(path, "%s/%s%s.crl", p->rq->dir, issuer, delta ? "-delta" : "") < 0) {
+		*path = NULL;
+		return CA_ERR_ALLOC;
+	}
+	return CA_OK;
+}
+
+/* One CRL into its stable name (DER, as HTTP CRL distribution points serve
+ * them: RFC 5280 4.2.1.13), atomically. */
+static int
+publish_one(struct publish *p, const char *issuer, bool delta)
+{
+	unsigned char *der = NULL;
+	char *path = NULL;
+	size_t len = 0;
+	long number = 0;
+	int e, r;
+
+	if ((r = ca_op_crl(p->s, issuer, delta, p->rq->next_update, &der, &len, &number,
+			   p->res)) != CA_OK ||
+	    (r = publish_path(p, issuer, delta, &path)) != CA_OK)
+		goto out;
+	if ((e = util_file_write_atomic(path, der, len, 0644)) != 0) {
+		r = ca_result_fail(p->res, CA_ERR_IO, NULL, "%s: %s", path, strerror(-e));
+		goto out;
+	}
+	p->used += (size_t)snprintf(p->res->done + p->used, p->used < sizeof(p->res->done) ?
+				    sizeof(p->res->done) - p->used : 0, "%s%s %s CRL %ld -> %s",
+				    p->used > 0 ? "\n" : "", issuer, delta ? "delta" : "full",
+				    number, path);
+	if (p->used >= sizeof(p->res->done))
+		p->used = sizeof(p->res->done) - 1;
+out:
+	OPENSSL_free(der);
+	free(path);
+	return r;
+}
+
+/*
+ * thisUpdate of the CRL published at @path into *when; 0 when there is
+ * none, or when it is not a CRL (a broken file is replaced, not trusted).
+ */
+static int
+published_at(struct publish *p, const char *path, int64_t *when)
+{
+	unsigned char *buf = NULL;
+	const unsigned char *q;
+	X509_CRL *crl = NULL;
+	size_t len = 0;
+	struct tm tm;
+	int e;
+
+	*when = 0;
+	if ((e = util_file_read_all(path, CRL_FILE_MAX, &buf, &len)) == -ENOENT)
+		return CA_OK;
+	if (e != 0)
+		return ca_result_fail(p->res, CA_ERR_IO, NULL, "%s: %s", path, strerror(-e));
+	q = buf;
+	if ((crl = d2i_X509_CRL(NULL, &q, (long)len)) != NULL &&
+	    ASN1_TIME_to_tm(X509_CRL_get0_lastUpdate(crl), &tm) == 1)
+		*when = (int64_t)timegm(&tm);
+	ERR_clear_error();
+	X509_CRL_free(crl);
+	free(buf);
+	return CA_OK;
+}
+
+/*
+ * if_due: a full CRL when the published one is crl.full-interval old (or
+ * missing); a delta when deltas are on and the published delta is
+ * crl.delta-interval old or older than the full CRL it extends, so a new
+ * full CRL is always followed by a delta naming it as base.
+ */
+static int
+publish_if_due(struct publish *p, const char *issuer)
+{
+	char *full = NULL, *delta = NULL;
+	int64_t lf = 0, ld = 0;
+	bool new_full = false;
+	int r;
+
+	if ((r = publish_path(p, issuer, false, &full)) != CA_OK ||
+	    (r = publish_path(p, issuer, true, &delta)) != CA_OK ||
+	    (r = published_at(p, full, &lf)) != CA_OK)
+		goto out;
+	if (pol_crl_due(&p->sched, false, lf, p->now)) {
+		if ((r = publish_one(p, issuer, false)) != CA_OK)
+			goto out;
+		new_full = true;	/* the old delta's base is gone, even within a second */
+	}
+	if (p->sched.delta_interval == 0 || (r = published_at(p, delta, &ld)) != CA_OK)
+		goto out;
+	if (new_full || ld < lf || pol_crl_due(&p->sched, true, ld, p->now))
+		r = publish_one(p, issuer, true);
+out:
+	free(full);
+	free(delta);
+	return r;
+}
+
+int
+ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct ca_result *res)
+{
+	static const char *const issuers[] = { "authentication", "signing" };
+	struct publish p = { s, rq, res, { 0 }, ca_ctx_now(s->ctx), 0 };
+	size_t i;
+	int e, r;
+
+	if ((r = ca_gate(s, CA_OP_CRL, NULL, res, NULL)) != CA_OK)
+		return r;
+	pol_crl_schedule(s->ctx->pol, &p.sched);
+	if (rq->delta && p.sched.delta_interval == 0)
+		return ra_refuse(s, CA_OP_CRL, "crl", res, "crl.delta-interval",
+				 "the policy publishes no delta CRLs (delta-interval: 0): "
+				 "publish full CRLs only, or enable deltas in the policy");
+	if ((e = util_mkdir_p(rq->dir, 0755)) != 0)
+		return ca_result_fail(res, CA_ERR_IO, NULL, "%s: %s", rq->dir, strerror(-e));
+	for (i = 0, r = CA_OK; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
+		r = rq->if_due ? publish_if_due(&p, issuers[i]) : publish_one(&p, issuers[i],
+									      rq->delta);
+	return r;
+}
+
+int
+ca_op_audit_verify(struct ca_session *s, struct ca_audit_report *rep, struct ca_result *res)
+{
+	int r;
+
+	if ((r = ca_gate(s, CA_OP_AUDIT, NULL, res, NULL)) != CA_OK)
+		return r;
+	memset(rep, 0, sizeof(*rep));
+	return ca_audit_verify(s->ctx->reg, rep);
+}
+
+struct show {
+	int64_t skip;
+	int (*fn)(void *, const struct ca_audit_row *);
+	void *arg;
+};
+
+static int
+show_one(void *arg, const struct ca_audit_row *row)
+{
+	struct show *sh = arg;
+
+	if (sh->skip > 0) {
+		sh->skip--;
+		return 0;
+	}
+	return sh->fn(sh->arg, row);
+}
+
+int
+ca_op_audit_show(struct ca_session *s, int64_t limit,
+		 int (*fn)(void *arg, const struct ca_audit_row *row), void *arg,
+		 struct ca_result *res)
+{
+	struct show sh = { 0, fn, arg };
+	int64_t last = 0;
+	char hash[65];
+	int r;
+
+	if ((r = ca_gate(s, CA_OP_AUDIT, NULL, res, NULL)) != CA_OK)
+		return r;
+	/* The newest @limit entries: ids are consecutive from 1. */
+	if (limit > 0 && (r = ca_reg_audit_last(s->ctx->reg, &last, hash)) == CA_OK &&
+	    last > limit)
+		sh.skip = last - limit;
+	if (r != CA_OK)
+		return r;
+	return ca_reg_audit_foreach(s->ctx->reg, show_one, &sh) < 0 ? CA_ERR_DB : CA_OK;
+}

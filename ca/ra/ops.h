@@ -1,0 +1,142 @@
+/*
+ * ca/ra/ops: the registration-authority and PKI operations of the CA
+ * library (the card operations are in card-ops.h). Each takes a session
+ * whose actor has authenticated, a request, and a struct ca_result; each
+ * asks the gate (gate.h) first, changes the registry in one transaction
+ * with its audit entry, and returns CA_OK (what was done in res->done) or
+ * a CA_ERR_* code with res->text saying what and what to do:
+ *   CA_ERR_DENIED  refused by a rule (res->rule), audited;
+ *   CA_ERR_AUTH    no actor, or the wrong kind of actor;
+ *   CA_ERR_INPUT   a bad field (res->text names it and the rule);
+ *   CA_ERR_NOT_FOUND, CA_ERR_EXISTS, CA_ERR_STATE  as their names say.
+ * None prints, prompts, reads the environment or exits.
+ */
+#ifndef CC_CA_RA_OPS_H
+#define CC_CA_RA_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca/core/audit.h"
+#include "ca/core/crl.h"
+#include "ca/core/issue.h"
+#include "ca/ra/report.h"
+#include "ca/ra/session.h"
+
+/* ---- people, cards, requests, policy (op-people.c) ---- */
+
+struct ca_person_req {
+	const char *uuid, *name;
+	const char *email, *mobile;	/* may be NULL */
+	const char *ra_role;		/* NULL, or an RA role granted at once */
+	const char *documents;		/* the identity documents checked in person */
+};
+
+/* person-add: a person whose identity the operator checked in person. */
+int ca_op_person_add(struct ca_session *s, const struct ca_person_req *rq,
+		     struct ca_result *res);
+
+/* card-add: register card @serial (blank, or bound to @holder; a TAC). */
+int ca_op_card_add(struct ca_session *s, const char *serial, const char *holder, bool tac,
+		   struct ca_result *res);
+
+struct ca_register_req {
+	const char *uuid, *name, *email, *mobile;
+	const char *role, *ods;		/* the position the holder is sponsored for */
+	const char *sponsor;		/* NULL, or who the caller thinks sponsors: must
+					 * be the actor, whose card vouches */
+};
+
+/* register: the actor sponsors @rq; *id receives the request number. */
+int ca_op_register(struct ca_session *s, const struct ca_register_req *rq, int64_t *id,
+		   struct ca_result *res);
+
+/* verify-identity: the actor (an RA agent, not the sponsor) checked @documents. */
+int ca_op_verify_identity(struct ca_session *s, int64_t request, const char *documents,
+			  struct ca_result *res);
+
+/* policy-install: replace the CA's policy with @len bytes of YAML named @name. */
+int ca_op_policy_install(struct ca_session *s, const char *name, const unsigned char *buf,
+			 size_t len, struct ca_result *res);
+
+/* ---- organisations and positions (op-org.c) ---- */
+
+int ca_op_org_add(struct ca_session *s, const char *ods, const char *name, bool locum,
+		  struct ca_result *res);
+int ca_op_position_add(struct ca_session *s, const char *holder, const char *role,
+		       const char *ods, struct ca_result *res);
+int ca_op_position_remove(struct ca_session *s, const char *holder, const char *role,
+			  const char *ods, struct ca_result *res);
+int ca_op_ods_change(struct ca_session *s, const char *from, const char *to,
+		     struct ca_result *res);
+
+/* ---- Temporary Access Cards, registry side (op-tac.c) ---- */
+
+/* tac-add: @positions is "ROLE@ODS[,ROLE@ODS...]", all at one organisation. */
+int ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodian,
+		  const char *positions, struct ca_result *res);
+int ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder,
+		  const char *note, struct ca_result *res);
+int ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result *res);
+
+/* ---- reports and batch updates (op-report.c) ---- */
+
+enum ca_report_kind {
+	CA_REPORT_EXPIRING,		/* certificates expiring within @days */
+	CA_REPORT_LOCKED,
+	CA_REPORT_RENEWAL_LIMIT,
+	CA_REPORT_USERS_PER_ORG,
+};
+
+int ca_op_report(struct ca_session *s, enum ca_report_kind kind, int days,
+		 struct ca_table *out, struct ca_result *res);
+
+/*
+ * batch import: a CSV of people and positions (batch.h), all or nothing.
+ * With @dry_run nothing is written and no actor beyond the system account
+ * is needed. @problems receives one line per bad row (may be NULL).
+ */
+int ca_op_batch_import(struct ca_session *s, const char *name, const unsigned char *csv,
+		       size_t len, bool dry_run, char **problems, struct ca_result *res);
+
+/* ---- certificates, CRLs, audit (op-pki.c) ---- */
+
+/* issue-cert: a certificate from a PKCS#10 request for a checked person. */
+int ca_op_issue_cert(struct ca_session *s, const struct ca_issue_req *rq,
+		     struct ca_issued *out, struct ca_result *res);
+
+/* issue-certs: many, through the group-commit path (ca_cert_issue_many). */
+int ca_op_issue_certs(struct ca_session *s, const struct ca_issue_req *rq, size_t n,
+		      size_t batch, struct ca_issued *out, int *each, struct ca_result *res);
+
+/* revoke: certificate @serial (hex) with reason @reason (a name, see crl.h). */
+int ca_op_revoke(struct ca_session *s, const char *serial, const char *reason,
+		 struct ca_result *res);
+
+/* crl: a full or delta CRL of an issuing CA; nextUpdate @next_update seconds
+ * after now (0: the policy's schedule). */
+int ca_op_crl(struct ca_session *s, const char *issuer, bool delta, int64_t next_update,
+	      unsigned char **der, size_t *len, long *number, struct ca_result *res);
+
+struct ca_publish_req {
+	const char *dir;		/* the web server's directory */
+	bool delta;			/* a delta CRL instead of a full one */
+	bool if_due;			/* let the policy's schedule decide */
+	int64_t next_update;		/* seconds; 0: the policy's */
+};
+
+/* crl-publish: both issuing CAs' CRLs into @rq->dir (res->done lists them). */
+int ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq,
+		      struct ca_result *res);
+
+/* audit verify: the whole chain. CA_ERR_AUDIT with @rep saying where. */
+int ca_op_audit_verify(struct ca_session *s, struct ca_audit_report *rep,
+		       struct ca_result *res);
+
+/* audit show: the newest @limit entries (0: all), oldest first, to @fn. */
+int ca_op_audit_show(struct ca_session *s, int64_t limit,
+		     int (*fn)(void *arg, const struct ca_audit_row *row), void *arg,
+		     struct ca_result *res);
+
+#endif
