@@ -9,13 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
 
 #include "ca/cli/cli.h"
 #include "ca/cli/cmds.h"
 #include "ca/cli/test-hooks.h"
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
+#include "ca/core/x509util.h"
 #include "common/log.h"
 
 /*
@@ -77,7 +82,7 @@ exit_report(const struct cli_env *env, const struct cli_cmd *cmd, int err)
 static const struct cli_cmd commands[] = {
 	{ "init", cli_init, "create a CA: state directory, HSM token, hierarchy, registry, policy",
 	  "--manager-uuid UUID --manager-name NAME [--manager-email EMAIL]\n"
-	  "       [--policy FILE] [--card-module PATH]\n"
+	  "       [--policy FILE] [--card-module PATH] [--registry sqlite:PATH]\n"
 	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|ec]\n"
 	  "       [--root-key-type rsa3072|rsa2048|ec]\n"
 	  "       [--crl-base-url URL] [--ocsp-url URL] [--durability full|normal]" },
@@ -301,6 +306,25 @@ cli_need_operator(const struct cli_cmd *cmd, unsigned reader)
 	return CA_ERR_AUTH;
 }
 
+/*
+ * The CA's own readers: DIR/readers.yaml, when the CA has one, is the card
+ * module's configuration for this process (sudo resets the environment,
+ * and RA staff must not point the CA's account at other readers).
+ */
+static int
+readers_conf(const struct cli_env *env)
+{
+	char *path = NULL;
+	int r = CA_OK;
+
+	if (asprintf(&path, "%s/readers.yaml", env->state) < 0)
+		return CA_ERR_ALLOC;
+	if (access(path, R_OK) == 0 && setenv("CARECARD_CONF", path, 1) != 0)
+		r = CA_ERR_INTERNAL;
+	free(path);
+	return r;
+}
+
 int
 cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, const struct cli_who *who,
 	    struct ca_session **out)
@@ -318,6 +342,8 @@ cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, const stru
 		return r;
 	}
 	if ((r = cli_env_finish(env)) != CA_OK)
+		return r;
+	if ((r = readers_conf(env)) != CA_OK)
 		return r;
 	f.state = env->state;
 	f.secret = cli_secret;
@@ -375,28 +401,112 @@ cli_result(struct cli_env *env, const struct cli_cmd *cmd, int r, const struct c
 	return r;
 }
 
-int
-cli_read_input(const char *path, unsigned char **out, size_t *len)
+bool
+cli_restricted(void)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	const char *by = getenv("SUDO_UID");
+
+	/* sudo sets SUDO_UID (and resets the rest of the environment), so it
+	 * cannot be forged through the sudo rule; an administrator (root)
+	 * acting as the CA's account is not restricted. */
+	return by != NULL && *by != '\0' && strcmp(by, "0") != 0;
+}
+
+/*
+ * An input file, opened for the person at the keyboard: under sudo the
+ * CA's account could read files that person cannot (the registry, the HSM
+ * PIN), so only a file they own, or anyone may read, is accepted.
+ */
+static FILE *
+input_open(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	long by;
+
+	if (strcmp(path, "-") == 0)
+		return stdin;
+	if ((f = fopen(path, "rb")) == NULL || !cli_restricted())
+		return f;
+	by = strtol(getenv("SUDO_UID"), NULL, 10);
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    ((long)st.st_uid != by && (st.st_mode & S_IROTH) == 0)) {
+		fclose(f);
+		errno = EACCES;
+		return NULL;
+	}
+	return f;
+}
+
+FILE *
+cli_open_input(const char *path)
+{
+	FILE *f = input_open(path);
+
+	if (f == NULL)
+		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+int
+cli_read_input_max(const char *path, size_t max, unsigned char **out, size_t *len)
+{
+	FILE *f = cli_open_input(path);
 	unsigned char *buf = NULL;
 	size_t n;
+	int c;
 
-	if (f == NULL) {
-		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(errno));
+	if (f == NULL)
 		return errno == ENOENT ? CA_ERR_NOT_FOUND : CA_ERR_IO;
-	}
-	if ((buf = malloc(1 << 20)) == NULL) {
+	if ((buf = malloc(max + 1)) == NULL) {
 		if (f != stdin)
 			fclose(f);
 		return CA_ERR_ALLOC;
 	}
-	n = fread(buf, 1, 1 << 20, f);
+	n = fread(buf, 1, max, f);
+	c = n == max ? fgetc(f) : EOF;
 	if (f != stdin)
 		fclose(f);
+	if (c != EOF) {
+		fprintf(stderr, "carecard-ca: %s: larger than %zu bytes\n", path, max);
+		free(buf);
+		return CA_ERR_INPUT;
+	}
 	*out = buf;
 	*len = n;
 	return CA_OK;
+}
+
+int
+cli_read_input(const char *path, unsigned char **out, size_t *len)
+{
+	return cli_read_input_max(path, 1 << 20, out, len);
+}
+
+int
+cli_output_check(const struct cli_cmd *cmd, const char *opt, const char *path)
+{
+	if (!cli_restricted() || (path != NULL && strcmp(path, "-") == 0))
+		return CA_OK;
+	/* Written as the CA's account, a file could land on its registry. */
+	fprintf(stderr, "carecard-ca: %s: through sudo the output goes to standard output "
+		"(%s -): redirect it where you want it\n", cmd->name, opt);
+	return CA_ERR_PERM;
+}
+
+int
+cli_pem_out(const char *path, const char *label, const unsigned char *der, size_t len)
+{
+	BIO *b;
+	int ok;
+
+	if (strcmp(path, "-") != 0)
+		return ca_pem_write(path, label, der, len);
+	if ((b = BIO_new_fp(stdout, BIO_NOCLOSE)) == NULL)
+		return CA_ERR_ALLOC;
+	ok = PEM_write_bio(b, label, "", der, (long)len) > 0;
+	BIO_free(b);
+	return ok && fflush(stdout) == 0 ? CA_OK : CA_ERR_IO;
 }
 
 /* The state directory: --state, the environment, or XDG. (Who acts is never
@@ -475,6 +585,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "carecard-ca: unknown command '%s'\n", argv[1]);
 		usage_all(stderr);
 		return exit_status(CA_ERR_USAGE);
+	}
+	if (cli_restricted() && strcmp(cmd->name, "init") == 0) {
+		fprintf(stderr, "carecard-ca: init: a CA is created by its administrator, not "
+			"through the RA staff's sudo rule\n");
+		return exit_status(CA_ERR_PERM);
 	}
 	r = cmd->run(argc - 1, argv + 1, &env);
 	if (r == CLI_HELP_SHOWN)

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ca/cli/pin.h"
 #include "ca/ra/session.h"
@@ -147,8 +148,25 @@ const struct cli_cmd *cli_cmd_find(const char *name);
 /* After a command's options: fill in the default state directory. */
 int cli_env_finish(struct cli_env *env);
 
-/* Read a whole file ("-" = stdin) into a new buffer (max 1 MiB). */
+/*
+ * Run by RA staff through the documented sudo rule (as the CA's account,
+ * invoked by someone else)? Then input files must be the invoker's own or
+ * world-readable, outputs go to standard output, and init is refused.
+ */
+bool cli_restricted(void);
+
+/* Read a whole file ("-" = stdin) into a new buffer (max 1 MiB / @max). */
 int cli_read_input(const char *path, unsigned char **out, size_t *len);
+int cli_read_input_max(const char *path, size_t max, unsigned char **out, size_t *len);
+
+/* An input file to read line by line ("-" = stdin); NULL with a message. */
+FILE *cli_open_input(const char *path);
+
+/* CA_OK unless restricted and @path (the value of option @opt) is not "-". */
+int cli_output_check(const struct cli_cmd *cmd, const char *opt, const char *path);
+
+/* PEM of @der to @path atomically, or to standard output for "-". */
+int cli_pem_out(const char *path, const char *label, const unsigned char *der, size_t len);
 
 /* Command groups defined in their own files; each ends with { NULL }. */
 extern const struct cli_cmd cli_card_commands[];	/* cli-card-table.c */

@@ -32,6 +32,7 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		{ "durability", required_argument, NULL, 'D' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "card-module", required_argument, NULL, 'M' },
+		{ "registry", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("init");
@@ -67,6 +68,7 @@ cli_init(int argc, char **argv, struct cli_env *env)
 			break;
 		case 'p': o.policy_name = optarg; break;
 		case 'M': o.card_module = optarg; break;
+		case 'g': o.registry = optarg; break;
 		}
 	}
 	if ((r = cli_args_end(&g)) != CA_OK)

@@ -38,7 +38,7 @@ issue(struct cli_env *env, const struct cli_cmd *cmd, const struct cli_who *who,
 		goto out;
 	if ((r = ca_op_issue_cert(s, req, &c, &res)) == CA_OK &&
 	    /* Recorded already: a failed write loses only this copy of the file. */
-	    (r = ca_pem_write(out, "CERTIFICATE", c.der, c.derlen)) != CA_OK)
+	    (r = cli_pem_out(out, "CERTIFICATE", c.der, c.derlen)) != CA_OK)
 		ca_result_fail(&res, r, NULL, "certificate %s is issued and recorded, but %s "
 			       "could not be written", c.serial, out);
 	r = cli_finish(env, cmd, s, r, &res);
@@ -80,7 +80,8 @@ cli_issue_cert(int argc, char **argv, struct cli_env *env)
 	if ((r = cli_args_end(&g)) != CA_OK)
 		return r;
 	if ((r = cli_require(cmd, "--profile", req.profile, "--csr", csr, "--holder", req.holder,
-			     "--out", out, NULL)) != CA_OK)
+			     "--out", out, NULL)) != CA_OK ||
+	    (r = cli_output_check(cmd, "--out", out)) != CA_OK)
 		return r;
 	g.who.auth = CLI_AUTH_OPERATOR;
 	return issue(env, cmd, &g.who, &req, csr, out);
@@ -150,17 +151,15 @@ list_line_parse(const char *list, unsigned line, char *text, struct list_entry *
 static int
 list_read(const char *path, struct req_list *l)
 {
-	FILE *fp = fopen(path, "r");
+	FILE *fp = cli_open_input(path);
 	char *buf = NULL, *hash;
 	size_t cap = 0;
 	ssize_t len;
 	unsigned line = 0;
 	int r = CA_OK, bad = 0;
 
-	if (fp == NULL) {
-		fprintf(stderr, "carecard-ca: issue-certs: %s: %s\n", path, strerror(errno));
+	if (fp == NULL)
 		return CA_ERR_IO;
-	}
 	while ((len = getline(&buf, &cap, fp)) >= 0) {
 		struct list_entry e;
 
@@ -316,7 +315,8 @@ cli_issue_certs(int argc, char **argv, struct cli_env *env)
 	}
 	if ((r = cli_args_end(&g)) != CA_OK)
 		return r;
-	if ((r = cli_require(cmd, "--list", list, "--out-dir", dir, NULL)) != CA_OK)
+	if ((r = cli_require(cmd, "--list", list, "--out-dir", dir, NULL)) != CA_OK ||
+	    (r = cli_output_check(cmd, "--out-dir", NULL)) != CA_OK)
 		return r;
 	if ((r = list_read(list, &l)) != CA_OK)
 		goto out;

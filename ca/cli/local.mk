@@ -24,3 +24,11 @@ EXTRA_DIST += $(CA_MANS)
 dist_noinst_SCRIPTS += scripts/ra/new-starter.sh scripts/ra/leaver.sh scripts/ra/lost-card.sh \
 	scripts/ra/replacement-arrived.sh scripts/ra/ods-change.sh scripts/ra/nightly.sh
 dist_noinst_DATA += scripts/ra/ra-common.sh
+
+# The documented sudo rule for RA staff (a template: @bindir@ filled in).
+sudoersdir = $(pkgdatadir)/sudoers.d
+sudoers_DATA = %D%/deploy/carecard-ca
+CLEANFILES += %D%/deploy/carecard-ca
+EXTRA_DIST += %D%/deploy/carecard-ca.sudoers
+%D%/deploy/carecard-ca: %D%/deploy/carecard-ca.sudoers
+	$(AM_V_GEN)mkdir -p $(@D) && sed 's|@bindir@|$(bindir)|g' $< >$@

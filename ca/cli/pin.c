@@ -29,14 +29,14 @@ tty_line(FILE *tty, const char *prompt, char *buf, size_t len)
 	if (have) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+		tcsetattr(fileno(tty), TCSADRAIN, &quiet);
 	}
 	if (fgets(buf, (int)len, tty) != NULL) {
 		buf[strcspn(buf, "\r\n")] = '\0';
 		r = CA_OK;
 	}
 	if (have)
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		tcsetattr(fileno(tty), TCSADRAIN, &old);
 	fputc('\n', tty);
 	return r;
 }

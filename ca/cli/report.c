@@ -119,7 +119,8 @@ cli_ra_crl_publish(int argc, char **argv, struct cli_env *env)
 		}
 	}
 	if ((r = cli_args_end(&g)) != CA_OK ||
-	    (r = cli_require(cmd, "--dir", rq.dir, NULL)) != CA_OK)
+	    (r = cli_require(cmd, "--dir", rq.dir, NULL)) != CA_OK ||
+	    (r = cli_output_check(cmd, "--dir", NULL)) != CA_OK)
 		return r;
 	if (rq.if_due && rq.delta)
 		return cli_usage(cmd, "--if-due decides full and delta CRLs itself: drop --delta");
@@ -148,7 +149,7 @@ cli_ra_batch(int argc, char **argv, struct cli_env *env)
 	size_t len = 0;
 	struct cli_args g;
 	bool dry = false;
-	int c, r, e;
+	int c, r;
 
 	memset(&res, 0, sizeof(res));
 	cli_args_start(&g, argc, argv, cmd, env, opts);
@@ -160,10 +161,9 @@ cli_ra_batch(int argc, char **argv, struct cli_env *env)
 		return g.r;
 	if (cli_args_operands(&g, &rest) != 2 || strcmp(rest[0], "import") != 0)
 		return cli_usage(cmd, "usage: batch import FILE.csv");
-	if ((e = util_file_read_all(rest[1], BATCH_FILE_MAX, &buf, &len)) != 0) {
-		fprintf(stderr, "carecard-ca: batch: %s: %s\n", rest[1], strerror(-e));
+	if ((r = cli_read_input_max(rest[1], BATCH_FILE_MAX, &buf, &len)) != CA_OK) {
 		env->said = true;
-		return e == -ENOENT ? CA_ERR_NOT_FOUND : CA_ERR_IO;
+		return r;
 	}
 	/* A dry run only reads, so the CA's own account runs it without a card
 	 * (a card login is itself audited, and a dry run must change nothing). */

@@ -59,7 +59,9 @@ crl_write(const char *path, const unsigned char *der, size_t len, int as_der)
 	int e;
 
 	if (!as_der)
-		return ca_pem_write(path, "X509 CRL", der, len);
+		return cli_pem_out(path, "X509 CRL", der, len);
+	if (strcmp(path, "-") == 0)
+		return fwrite(der, 1, len, stdout) == len && fflush(stdout) == 0 ? CA_OK : CA_ERR_IO;
 	if ((e = util_file_write_atomic(path, der, len, 0644)) != 0) {
 		fprintf(stderr, "carecard-ca: %s: %s\n", path, strerror(-e));
 		return CA_ERR_IO;
@@ -111,7 +113,8 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 	}
 	if ((r = cli_args_end(&g)) != CA_OK)
 		return r;
-	if ((r = cli_require(cmd, "--issuer", issuer, NULL)) != CA_OK)
+	if ((r = cli_require(cmd, "--issuer", issuer, NULL)) != CA_OK ||
+	    (r = cli_output_check(cmd, "--out", out != NULL ? out : "")) != CA_OK)
 		return r;
 	g.who.auth = CLI_AUTH_SYSTEM;
 	if ((r = cli_session(env, cmd, true, &g.who, &s)) != CA_OK)
@@ -124,7 +127,7 @@ cli_crl(int argc, char **argv, struct cli_env *env)
 		r = CA_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = crl_write(out, der, len, as_der)) == CA_OK)
+	if ((r = crl_write(out, der, len, as_der)) == CA_OK && strcmp(out, "-") != 0)
 		ca_result_done(&res, "%s CRL %ld written to %s", delta ? "delta" : "full", number,
 			       out);
 out:

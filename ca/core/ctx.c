@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "ca/core/hsm-provider.h"
 #include "ca/core/policy.h"
 #include "ca/core/secret.h"
+#include "common/fileio.h"
 #include "common/log.h"
 
 static const struct {
@@ -205,20 +208,70 @@ out:
 	return r;
 }
 
+/*
+ * The state directory must be the running account's own and closed to
+ * everyone else (0700): the registry, the HSM PIN and the audit log are
+ * reached only through this program running as the CA's account, so the
+ * gate cannot be stepped around by editing them directly.
+ */
+static int
+state_dir_check(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		util_log(LOG_ERR, "CA state directory %s: %s%s", dir, strerror(errno),
+			 errno == EACCES ? ": it belongs to the CA's own account; RA staff run "
+			 "carecard-ca through sudo -u carecard-ca (see carecard-ca(1))" : "");
+		return errno == EACCES ? CA_ERR_PERM : errno == ENOENT ? CA_ERR_NOT_FOUND
+			: CA_ERR_IO;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		util_log(LOG_ERR, "CA state directory %s is owned by uid %lu with mode %03o: it must "
+			 "be this account's (uid %lu) and closed to others (0700); RA staff run "
+			 "carecard-ca through sudo -u carecard-ca (see carecard-ca(1))", dir,
+			 (unsigned long)st.st_uid, (unsigned)(st.st_mode & 0777),
+			 (unsigned long)geteuid());
+		return CA_ERR_PERM;
+	}
+	return CA_OK;
+}
+
+int
+ca_ctx_registry_uri(const struct ca_ctx *ctx, char **out)
+{
+	unsigned char *buf = NULL;
+	char *path = ca_ctx_path(ctx, CA_REGISTRY_URI_FILE);
+	size_t len = 0;
+	int e;
+
+	if (path == NULL)
+		return CA_ERR_ALLOC;
+	e = util_file_read_all(path, 4096, &buf, &len);
+	free(path);
+	if (e == -ENOENT)
+		return asprintf(out, "sqlite:%s/registry.db", ctx->dir) < 0 ? CA_ERR_ALLOC : CA_OK;
+	if (e != 0)
+		return CA_ERR_IO;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	buf[len < 4096 ? len : 4095] = '\0';
+	*out = (char *)buf;
+	return CA_OK;
+}
+
 int
 ca_ctx_open_registry(const char *dir, struct ca_ctx **out)
 {
 	struct pol_error perr;
 	struct ca_ctx *ctx = NULL;
-	char *db = NULL;
+	char *uri = NULL;
 	int r;
 
-	if ((r = ca_ctx_new(dir, &ctx)) != CA_OK)
+	if ((r = state_dir_check(dir)) != CA_OK || (r = ca_ctx_new(dir, &ctx)) != CA_OK)
 		return r;
-	r = CA_ERR_ALLOC;
-	if ((db = ca_ctx_path(ctx, "registry.db")) == NULL)
-		goto out;
-	if ((r = ca_reg_open(db, 0, &ctx->reg)) != CA_OK)
+	if ((r = ca_ctx_registry_uri(ctx, &uri)) != CA_OK ||
+	    (r = ca_reg_open_uri(uri, 0, &ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ca_ctx_policy_load(ctx, &perr)) != CA_OK) {
 		util_log(LOG_ERR, "%s", perr.text);
@@ -227,7 +280,7 @@ ca_ctx_open_registry(const char *dir, struct ca_ctx **out)
 	*out = ctx;
 	ctx = NULL;
 out:
-	free(db);
+	free(uri);
 	ca_ctx_free(ctx);
 	return r;
 }

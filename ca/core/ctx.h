@@ -86,8 +86,17 @@ int ca_ctx_new(const char *dir, struct ca_ctx **out);
  */
 int ca_ctx_open(const char *dir, struct ca_ctx **out);
 
-/* Open only the registry (audit commands need no HSM). */
+/*
+ * Open only the registry and the policy (audit commands need no HSM). The
+ * state directory must belong to the running account, mode 0700
+ * (CA_ERR_PERM otherwise).
+ */
 int ca_ctx_open_registry(const char *dir, struct ca_ctx **out);
+
+/* Where the registry is: DIR/registry.uri (written by init), else
+ * "sqlite:DIR/registry.db". *out is malloc'ed. */
+#define CA_REGISTRY_URI_FILE "registry.uri"
+int ca_ctx_registry_uri(const struct ca_ctx *ctx, char **out);
 
 void ca_ctx_free(struct ca_ctx *ctx);
 

@@ -132,6 +132,27 @@ out:
 	return r;
 }
 
+/*
+ * The registry's location is chosen here, once (and later only by a
+ * migration): --registry URI is recorded in DIR/registry.uri; without it
+ * the embedded default, sqlite:DIR/registry.db.
+ */
+static int
+registry_uri(struct ca_ctx *ctx, const struct ca_init_opts *o, char **uri)
+{
+	char *path;
+	int e;
+
+	if (o->registry == NULL)
+		return ca_ctx_registry_uri(ctx, uri);
+	if ((*uri = strdup(o->registry)) == NULL || (path = ca_ctx_path(ctx,
+								CA_REGISTRY_URI_FILE)) == NULL)
+		return CA_ERR_ALLOC;
+	e = util_file_write_atomic(path, o->registry, strlen(o->registry), 0600);
+	free(path);
+	return e == 0 ? CA_OK : CA_ERR_IO;
+}
+
 static int
 registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *token)
 {
@@ -142,12 +163,13 @@ registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *to
 				 (char *)o->manager_email, NULL, (char *)"ca-init", o->now };
 	const char *kv[] = { "token", token, "issuing-key-type", ca_key_type_name(issuing_type(o)),
 			     "manager", o->manager_uuid, "policy", ctx->policy_hash, NULL };
-	char *db = ca_ctx_path(ctx, "registry.db"), *details = NULL;
-	int r = CA_ERR_ALLOC;
+	char *uri = NULL, *details = NULL;
+	int r;
 
-	if (db == NULL || (r = ca_json_object(&details, kv)) != CA_OK)
+	if ((r = registry_uri(ctx, o, &uri)) != CA_OK || (r = ca_json_object(&details, kv)) != CA_OK)
 		goto out;
-	if ((r = ca_reg_open(db, 1, &ctx->reg)) != CA_OK || (r = ca_reg_begin(ctx->reg)) != CA_OK)
+	if ((r = ca_reg_open_uri(uri, 1, &ctx->reg)) != CA_OK ||
+	    (r = ca_reg_begin(ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ca_reg_config_set(ctx->reg, "hsm-module", module)) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "hsm-token", token)) != CA_OK ||
@@ -171,7 +193,7 @@ out:
 	if (r != CA_OK && ctx->reg != NULL)
 		ca_reg_rollback(ctx->reg);
 	free(details);
-	free(db);
+	free(uri);
 	return r;
 }
 
@@ -219,8 +241,9 @@ ca_init(const struct ca_init_opts *o)
 	if ((r = ca_ctx_new(o->dir, &ctx)) != CA_OK)
 		return r;
 	r = CA_ERR_ALLOC;
-	if ((db = ca_ctx_path(ctx, "registry.db")) == NULL)
+	if ((db = ca_ctx_path(ctx, CA_POLICY_FILE)) == NULL)
 		goto out;
+	/* Every CA has its policy file, whatever its registry backend. */
 	if (access(db, F_OK) == 0) {
 		util_log(LOG_ERR, "%s already holds a CA", o->dir);
 		r = CA_ERR_EXISTS;

@@ -26,6 +26,7 @@ struct ca_init_opts {
 	const unsigned char *policy;	/* the policy to install (YAML); NULL: the default */
 	size_t policy_len;
 	const char *policy_name;	/* its file name, for messages */
+	const char *registry;		/* registry URI; NULL: sqlite:DIR/registry.db */
 	const char *card_module;	/* the carecard PKCS#11 module; NULL: the installed one */
 	time_t now;
 };

@@ -4,7 +4,11 @@
  */
 #include "config.h"
 
+#include <string.h>
+
+#include "ca/core/error.h"
 #include "ca/registry/registry-int.h"
+#include "common/log.h"
 
 static const char *const ca_migrations[] = {
 	/* 1: the initial schema. */
@@ -159,4 +163,14 @@ ca_reg_open(const char *path, int create, struct ca_reg **out)
 	}
 	*out = reg;
 	return 0;
+}
+
+int
+ca_reg_open_uri(const char *uri, int create, struct ca_reg **out)
+{
+	if (uri != NULL && strncmp(uri, "sqlite:", 7) == 0 && uri[7] != '\0')
+		return ca_reg_open(uri + 7, create, out);
+	util_log(LOG_ERR, "registry '%s': only sqlite:PATH is supported by this build",
+		 uri != NULL ? uri : "");
+	return CA_ERR_USAGE;
 }

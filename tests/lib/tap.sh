@@ -47,6 +47,14 @@ tap_fails() {
 	if _tap_run "$@"; then tap_fail "$desc" "expected failure from: $*"; else tap_pass "$desc"; fi
 }
 
+# tap_exit DESC STATUS CMD...: passes when CMD exits with STATUS.
+tap_exit() {
+	desc=$1 want=$2; shift 2
+	_tap_run "$@"
+	got=$?
+	if [ "$got" -eq "$want" ]; then tap_pass "$desc"; else tap_fail "$desc" "exit $got, want $want from: $*"; fi
+}
+
 # tap_is DESC GOT WANT
 tap_is() {
 	if [ "$2" = "$3" ]; then tap_pass "$1"; else tap_fail "$1" "got '$2', want '$3'"; fi
