@@ -295,17 +295,6 @@ cli_require(const struct cli_cmd *cmd, ...)
 	return cli_usage(cmd, "%s %s required", msg, n == 1 ? "is" : "are");
 }
 
-int
-cli_need_operator(const struct cli_cmd *cmd, unsigned reader)
-{
-	if (reader != 0)
-		return CA_OK;
-	/* Not a usage slip: nobody is authenticated, so nothing may change. */
-	fprintf(stderr, "carecard-ca: %s: not authenticated: an RA operator logs in with their "
-		"own card in a reader (--operator-reader N)\n", cmd->name);
-	return CA_ERR_AUTH;
-}
-
 /*
  * The CA's own readers: DIR/readers.yaml, when the CA has one, is the card
  * module's configuration for this process (sudo resets the environment,
@@ -336,11 +325,6 @@ cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, const stru
 
 	memset(&res, 0, sizeof(res));
 	memset(&f, 0, sizeof(f));
-	if (who != NULL && who->auth == CLI_AUTH_OPERATOR &&
-	    (r = cli_need_operator(cmd, who->reader)) != CA_OK) {
-		env->said = true;
-		return r;
-	}
 	if ((r = cli_env_finish(env)) != CA_OK)
 		return r;
 	if ((r = readers_conf(env)) != CA_OK)
@@ -354,7 +338,10 @@ cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm, const stru
 	if (r == CA_OK && who != NULL) {
 		switch (who->auth) {
 		case CLI_AUTH_OPERATOR:
-			r = ca_session_operator(s, who->reader, who->org, &res);
+			/* Without a card nobody is authenticated: the operation itself
+			 * refuses (and audits) that, and changes nothing. */
+			if (who->reader != 0)
+				r = ca_session_operator(s, who->reader, who->org, &res);
 			break;
 		case CLI_AUTH_HOLDER:
 			r = ca_session_holder(s, who->reader, &res);

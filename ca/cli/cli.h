@@ -116,10 +116,6 @@ int cli_args_operands(const struct cli_args *g, char ***first);
  */
 int cli_require(const struct cli_cmd *cmd, ...);
 
-/* A usage error unless @reader (--operator-reader) is set: every command
- * that authenticates an operator says so in the same words. */
-int cli_need_operator(const struct cli_cmd *cmd, unsigned reader);
-
 /*
  * Open the CA (with its HSM when @hsm) as the library's front end and
  * authenticate @who. Prints why not, and returns the CA_ERR_* code.

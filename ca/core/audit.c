@@ -99,12 +99,16 @@ ca_ctx_audit(struct ca_ctx *ctx, const char *action, const char *subject, const 
 	size_t n = 0;
 	int r;
 
-	for (; kv != NULL && kv[0] != NULL && n + 4 < sizeof(all) / sizeof(all[0]); kv += 2) {
+	for (; kv != NULL && kv[0] != NULL && n + 6 < sizeof(all) / sizeof(all[0]); kv += 2) {
 		all[n++] = kv[0];
 		all[n++] = kv[1];
 	}
 	if (kv != NULL && kv[0] != NULL)
 		return CA_ERR_INTERNAL;	/* more details than fit: a programming error */
+	if (ctx->actor_card != NULL) {
+		all[n++] = "by-card";
+		all[n++] = ctx->actor_card;
+	}
 	if (ctx->policy_hash[0] != '\0') {
 		all[n++] = "policy";
 		all[n++] = ctx->policy_hash;

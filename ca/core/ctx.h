@@ -58,6 +58,7 @@ struct ca_ctx {
 	/* Who is acting, for the audit log: set only by the session when an
 	 * actor authenticates (ca/ra/session.c), never from a flag. Borrowed. */
 	const char *actor;
+	const char *actor_card;	/* the card that authenticated the actor, or NULL */
 	/* SHA-256 (hex) of the policy the operations are decided under, named
 	 * in every audit entry; "" before a policy is loaded. */
 	char policy_hash[65];

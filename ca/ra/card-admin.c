@@ -123,6 +123,8 @@ ca_op_cancel_card(struct ca_session *s, const char *serial, const char *why,
 	struct ca_target t = { NULL };
 	int reason, r;
 
+	if ((r = ca_gate_who(s, CA_OP_CANCEL_CARD, serial, res)) != CA_OK)
+		return r;
 	if (cancel_reason(why, &reason) != CA_OK)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "the reason must be lost, stolen, "
 				      "damaged, leaver or death, not '%s'", why != NULL ? why : "");
@@ -208,6 +210,8 @@ ca_op_unlock(struct ca_session *s, unsigned reader, struct ca_result *res)
 	struct ca_p11card *c = NULL;
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_UNLOCK, NULL, res)) != CA_OK)
+		return r;
 	if ((r = ca_session_card(s, reader, &c)) != CA_OK)
 		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
 	r = unlock_run(s, c, res);
@@ -288,6 +292,8 @@ ca_op_tac_restore(struct ca_session *s, unsigned reader, struct ca_result *res)
 	struct ca_p11card *c = NULL;
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_TAC_RESTORE, NULL, res)) != CA_OK)
+		return r;
 	if ((r = ca_session_card(s, reader, &c)) != CA_OK)
 		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
 	if ((r = ca_reg_card_get(s->ctx->reg, c->serial, &rec)) != CA_OK || !rec.is_tac) {

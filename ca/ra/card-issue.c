@@ -316,6 +316,8 @@ issue_op(struct ca_session *se, enum ca_op op, const struct ca_card_issue_req *r
 	struct issue s;
 	int r;
 
+	if ((r = ca_gate_who(se, op, rq->holder, res)) != CA_OK)
+		return r;
 	memset(&s, 0, sizeof(s));
 	s.op = op;
 	s.name = op == CA_OP_BOOTSTRAP ? "issue-card" : ca_op_name(op);

@@ -262,6 +262,8 @@ renew_op(struct ca_session *se, unsigned reader, bool self, struct ca_result *re
 	struct renew s;
 	int r;
 
+	if ((r = ca_gate_who(se, self ? CA_OP_SELF_RENEW : CA_OP_RENEW, NULL, res)) != CA_OK)
+		return r;
 	memset(&s, 0, sizeof(s));
 	s.self = self;
 	s.op = self ? "self-renew" : "renew";

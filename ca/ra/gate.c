@@ -242,12 +242,17 @@ refusal_audit(struct ca_session *s, enum ca_op op, const char *subject,
 
 	if (s->ctx->reg == NULL)
 		return;
+	const char *was = s->ctx->actor;
+
 	snprintf(action, sizeof(action), "%s-refused", ca_op_name(op));
 	ca_reg_rollback(s->ctx->reg);	/* nothing of the refused operation stays */
 	if (ca_reg_begin(s->ctx->reg) != CA_OK)
 		return;
+	if (s->actor.kind == CA_ACTOR_NONE)
+		s->ctx->actor = "nobody";	/* no card, no login: who it was is unknown */
 	ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, action, subject != NULL ? subject : "-",
 					     kv));
+	s->ctx->actor = was;
 }
 
 int
@@ -259,31 +264,41 @@ ca_gate_refuse(struct ca_session *s, enum ca_op op, const char *subject,
 }
 
 int
+ca_gate_who(struct ca_session *s, enum ca_op op, const char *subject, struct ca_result *res)
+{
+	const struct gate_rule *g;
+	struct pol_decision d;
+
+	if (op < 0 || op >= CA_OP_COUNT || rules[op].name == NULL)
+		return ca_result_fail(res, CA_ERR_INTERNAL, NULL, "unknown operation");
+	g = &rules[op];
+	if (g->kinds & (1u << s->actor.kind))
+		return CA_OK;
+	memset(&d, 0, sizeof(d));
+	if (s->actor.kind == CA_ACTOR_NONE)
+		pol_say(&d, false, "authentication", "not authenticated: %s needs %s", g->name,
+			kinds_text(g->kinds));
+	else
+		pol_say(&d, false, "authentication", "%s may not %s: only %s may",
+			kind_name(s->actor.kind), g->what, kinds_text(g->kinds));
+	refusal_audit(s, op, subject, &d);
+	return ca_result_fail(res, CA_ERR_AUTH, d.rule, "%s", d.sentence);
+}
+
+int
 ca_gate(struct ca_session *s, enum ca_op op, const struct ca_target *t, struct ca_result *res,
 	struct pol_decision *out)
 {
 	static const struct ca_target none;
-	const struct gate_rule *g;
 	struct pol_decision d;
+	int r;
 
 	memset(&d, 0, sizeof(d));
 	if (t == NULL)
 		t = &none;
-	if (op < 0 || op >= CA_OP_COUNT || rules[op].name == NULL)
-		return ca_result_fail(res, CA_ERR_INTERNAL, NULL, "unknown operation");
-	g = &rules[op];
-	if (s->actor.kind == CA_ACTOR_NONE)
-		return ca_result_fail(res, CA_ERR_AUTH, NULL, "%s needs %s", g->name,
-				      kinds_text(g->kinds));
-	if (!(g->kinds & (1u << s->actor.kind))) {
-		pol_say(&d, false, "authentication", "%s may not %s: only %s may", 
-			kind_name(s->actor.kind), g->what, kinds_text(g->kinds));
-		refusal_audit(s, op, t->subject, &d);
-		if (out != NULL)
-			*out = d;
-		return ca_result_fail(res, CA_ERR_AUTH, d.rule, "%s", d.sentence);
-	}
-	decide(s, g, op, t, &d);
+	if ((r = ca_gate_who(s, op, t->subject, res)) != CA_OK)
+		return r;
+	decide(s, &rules[op], op, t, &d);
 	if (out != NULL)
 		*out = d;
 	if (!d.allow)

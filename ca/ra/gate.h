@@ -73,6 +73,15 @@ int ca_gate(struct ca_session *s, enum ca_op op, const struct ca_target *t,
 	    struct ca_result *res, struct pol_decision *d);
 
 /*
+ * The first check of every operation, before it touches anything: is the
+ * session's actor a kind that may ask for @op at all (an operator, the
+ * holder, the system account)? CA_OK, or CA_ERR_AUTH audited as a refusal
+ * of @op on @subject (may be NULL) — also when nobody authenticated.
+ */
+int ca_gate_who(struct ca_session *s, enum ca_op op, const char *subject,
+		struct ca_result *res);
+
+/*
  * Refuse @op on behalf of a rule that is not about who acts (the card's
  * state, a missing document): audited like the gate's own refusals.
  */

@@ -28,6 +28,8 @@ ca_op_org_add(struct ca_session *s, const char *ods, const char *name, bool locu
 	struct ca_target t = { NULL };
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_ORG_ADD, ods, res)) != CA_OK)
+		return r;
 	if (ods == NULL || ca_ods_check(ods) != CA_OK)
 		return ods_bad("--ods", ods, res);
 	if (name == NULL || *name == '\0')
@@ -57,6 +59,8 @@ position_change(struct ca_session *s, const char *holder, const char *role, cons
 	struct ca_target t = { NULL };
 	int r;
 
+	if ((r = ca_gate_who(s, add ? CA_OP_POSITION_ADD : CA_OP_POSITION_REMOVE, holder, res)) != CA_OK)
+		return r;
 	if (holder == NULL || ca_uuid_check(holder) != CA_OK)
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "--holder: a UUID is 12 digits");
 	if (role == NULL || ca_role_check(role) != CA_OK)
@@ -125,6 +129,8 @@ ca_op_ods_change(struct ca_session *s, const char *from, const char *to, struct 
 	unsigned moved = 0;
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_ODS_CHANGE, from, res)) != CA_OK)
+		return r;
 	if (from == NULL || ca_ods_check(from) != CA_OK)
 		return ods_bad("--from", from, res);
 	if (to == NULL || ca_ods_check(to) != CA_OK)

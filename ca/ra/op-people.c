@@ -96,6 +96,8 @@ ca_op_person_add(struct ca_session *s, const struct ca_person_req *rq, struct ca
 			     rq->documents, NULL };
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_PERSON_ADD, rq->uuid, res)) != CA_OK)
+		return r;
 	if ((r = person_fields_check(rq->uuid, rq->name, res)) != CA_OK)
 		return r;
 	if (rq->ra_role != NULL && (pol_role_parse(rq->ra_role) == 0 ||
@@ -135,6 +137,8 @@ ca_op_card_add(struct ca_session *s, const char *serial, const char *holder, boo
 	const char *kv[] = { "holder", holder, "tac", tac ? "yes" : "no", NULL };
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_CARD_ADD, serial, res)) != CA_OK)
+		return r;
 	if (serial == NULL || *serial == '\0' || strspn(serial, "0123456789") != strlen(serial) ||
 	    strlen(serial) > 32)
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "a card serial is digits, not "
@@ -188,6 +192,8 @@ ca_op_register(struct ca_session *s, const struct ca_register_req *rq, int64_t *
 	char idbuf[24], pos[CA_ROLE_NAME_MAX + CA_ODS_MAX + 2];
 	int created = 0, r;
 
+	if ((r = ca_gate_who(s, CA_OP_REGISTER, rq->uuid, res)) != CA_OK)
+		return r;
 	if ((r = person_fields_check(rq->uuid, rq->name, res)) != CA_OK)
 		return r;
 	if (rq->role == NULL || rq->ods == NULL || ca_role_check(rq->role) != CA_OK ||
@@ -255,6 +261,8 @@ ca_op_verify_identity(struct ca_session *s, int64_t id, const char *docs, struct
 	int64_t now = ca_ctx_now(s->ctx);
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_VERIFY_IDENTITY, NULL, res)) != CA_OK)
+		return r;
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	if ((r = ca_reg_request_get(s->ctx->reg, id, &rq)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
@@ -309,6 +317,8 @@ ca_op_policy_install(struct ca_session *s, const char *name, const unsigned char
 	const char *kv[] = { "policy-new", hash, "policy-old", old, "source", name, NULL };
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_POLICY_INSTALL, "policy", res)) != CA_OK)
+		return r;
 	memset(&err, 0, sizeof(err));
 	t.subject = "policy";
 	if ((r = ca_gate(s, CA_OP_POLICY_INSTALL, &t, res, NULL)) != CA_OK)

@@ -74,6 +74,8 @@ ca_op_issue_cert(struct ca_session *s, const struct ca_issue_req *rq, struct ca_
 	struct ca_issue_req req = *rq;
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_ISSUE_CERT, rq->holder, res)) != CA_OK)
+		return r;
 	if ((r = issue_allowed(s, rq, res)) != CA_OK)
 		return r;
 	req.now = (time_t)ca_ctx_now(s->ctx);
@@ -92,6 +94,8 @@ ca_op_issue_certs(struct ca_session *s, const struct ca_issue_req *rq, size_t n,
 	size_t i, k;
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_ISSUE_CERT, NULL, res)) != CA_OK)
+		return r;
 	/* Every subject passes before anything is signed; a holder named on
 	 * many lines is checked once. */
 	for (i = 0; i < n; i++) {
@@ -121,6 +125,8 @@ ca_op_revoke(struct ca_session *s, const char *serial, const char *reason, struc
 	char *norm = NULL;
 	int code, r;
 
+	if ((r = ca_gate_who(s, CA_OP_REVOKE, serial, res)) != CA_OK)
+		return r;
 	if (reason == NULL || ca_revoke_reason_parse(reason, &code) != CA_OK ||
 	    code == CRL_REASON_REMOVE_FROM_CRL)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "unknown revocation reason '%s'",

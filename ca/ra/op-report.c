@@ -50,6 +50,8 @@ ca_op_batch_import(struct ca_session *s, const char *name, const unsigned char *
 	FILE *ef;
 	int r;
 
+	if ((r = ca_gate_who(s, dry_run ? CA_OP_REPORT : CA_OP_BATCH, "batch", res)) != CA_OK)
+		return r;
 	t.subject = "batch";
 	/* A dry run only reads, like the reports; the import is the RA manager's. */
 	if ((r = ca_gate(s, dry_run ? CA_OP_REPORT : CA_OP_BATCH, &t, res, NULL)) != CA_OK)

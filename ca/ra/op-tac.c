@@ -85,6 +85,8 @@ ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodian,
 	struct ca_target t = { NULL };
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_TAC_ADD, serial, res)) != CA_OK)
+		return r;
 	if (serial == NULL || *serial == '\0' || strspn(serial, "0123456789") != strlen(serial) ||
 	    strlen(serial) > 32)
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "a card serial is digits");
@@ -141,6 +143,8 @@ ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder, cons
 	struct ca_person p = { 0 };
 	int r;
 
+	if ((r = ca_gate_who(s, CA_OP_TAC_USE, serial, res)) != CA_OK)
+		return r;
 	if (serial == NULL || holder == NULL || ca_uuid_check(holder) != CA_OK || note == NULL ||
 	    *note == '\0')
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "a TAC serial, the holder's UUID "

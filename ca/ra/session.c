@@ -139,16 +139,15 @@ login_audit(struct ca_session *s, const char *action, unsigned reader,
 	    const struct ca_card_who *who, const char *why, int r)
 {
 	char rd[16];
-	const char *kv[] = { "result", r == CA_OK ? "ok" : "refused", "reason", why,
-			     "reader", rd, "card", who->card[0] != '\0' ? who->card : NULL,
-			     "certificate", r == CA_OK ? who->cert_serial : NULL, NULL };
+	const char *kv[] = { "result", "refused", "reason", why, "reader", rd,
+			     "card", who->card[0] != '\0' ? who->card : NULL, NULL };
 	const char *actor = s->ctx->actor;
 
+	(void)r;
 	snprintf(rd, sizeof(rd), "%u", reader);
-	s->ctx->actor = r == CA_OK ? who->uuid : "unknown";
+	s->ctx->actor = "unknown";
 	if (ca_reg_begin(s->ctx->reg) == CA_OK)
-		ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, action, r == CA_OK ? who->uuid : "-",
-						     kv));
+		ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, action, "-", kv));
 	s->ctx->actor = actor;
 }
 
@@ -217,9 +216,11 @@ card_login(struct ca_session *s, enum ca_actor_kind kind, unsigned reader, const
 		if (kind == CA_ACTOR_OPERATOR)
 			r = operator_roles(s, org, &a, &why);
 	}
-	login_audit(s, kind == CA_ACTOR_HOLDER ? "holder-login" : "operator-login", reader, &who,
-		    why, r);
 	if (r != CA_OK) {
+		/* A refused login is on record; a good one is named in the entry of
+		 * what the person then does (its actor and "by-card"). */
+		login_audit(s, kind == CA_ACTOR_HOLDER ? "holder-login" : "operator-login", reader,
+			    &who, why, r);
 		util_log(LOG_NOTICE, "login at reader %u refused: %s", reader,
 			 why != NULL ? why : ca_strerror(r));
 		return ca_result_fail(res, r, NULL, "the %s at reader %u could not be "
@@ -231,6 +232,7 @@ card_login(struct ca_session *s, enum ca_actor_kind kind, unsigned reader, const
 		 kind == CA_ACTOR_HOLDER ? "holder" : "operator", a.uuid, a.card);
 	s->actor = a;
 	s->ctx->actor = s->actor.uuid;	/* audit entries name the person, from the card */
+	s->ctx->actor_card = s->actor.card;
 	return CA_OK;
 }
 
