@@ -93,33 +93,28 @@ undo(struct ca_session *se, struct renew *s, int64_t id)
 }
 
 /*
- * An open journal entry from a killed run: complete a committed renewal
- * (*done set: nothing more to do), undo a pending one.
+ * An open journal entry from a killed run (registry only, before the card
+ * is touched): *committed when its certificates are recorded — the swap on
+ * the card is all that is left — else *pending (0 if none) to undo.
  */
 static int
-recover(struct ca_session *se, struct renew *s, bool *done)
+journal(struct ca_session *se, struct renew *s, int64_t *committed, int64_t *pending)
 {
 	struct ca_card_op op = { 0 };
 	int r;
 
-	*done = false;
+	*committed = *pending = 0;
 	if ((r = ca_reg_card_op_open(se->ctx->reg, s->card->serial, &op)) == CA_ERR_NOT_FOUND)
 		return CA_OK;
 	if (r != CA_OK)
 		return r;
-	if (strcmp(op.op, "renew") != 0 && strcmp(op.op, "self-renew") != 0) {
+	if (strcmp(op.op, "renew") != 0 && strcmp(op.op, "self-renew") != 0)
 		r = ca_result_fail(s->res, CA_ERR_STATE, NULL, "card %s: an interrupted %s is "
 				   "pending: run %s again first", s->card->serial, op.op, op.op);
-	} else if (strcmp(op.state, "committed") == 0) {
-		if ((r = finish(se, s, op.id)) == CA_OK) {
-			ca_result_done(s->res, "%s: completed the interrupted %s of card %s",
-				       s->op, op.op, s->card->serial);
-			*done = true;
-		}
-	} else {
-		util_log(LOG_NOTICE, "card %s: undoing the interrupted %s", s->card->serial, op.op);
-		r = undo(se, s, op.id);
-	}
+	else if (strcmp(op.state, "committed") == 0)
+		*committed = op.id;
+	else
+		*pending = op.id;
 	ca_card_op_clear(&op);
 	return r;
 }
@@ -222,13 +217,27 @@ static int
 run(struct ca_session *se, struct renew *s)
 {
 	struct ca_card_cert certs[2];
-	bool done = false;
+	int64_t committed = 0, pending = 0;
 	int i, r;
 
 	memset(certs, 0, sizeof(certs));
-	if ((r = load(se, s)) != CA_OK || (r = holder_login(se, s)) != CA_OK ||
-	    (r = recover(se, s, &done)) != CA_OK || done || (r = decide(se, s)) != CA_OK)
+	if ((r = load(se, s)) != CA_OK || (r = journal(se, s, &committed, &pending)) != CA_OK)
 		goto out;
+	if (committed != 0) {
+		/* Decided and recorded before the kill: only the swap is left. */
+		if ((r = holder_login(se, s)) == CA_OK && (r = finish(se, s, committed)) == CA_OK)
+			ca_result_done(s->res, "%s: completed the interrupted renewal of card %s",
+				       s->op, s->card->serial);
+		goto out;
+	}
+	/* The gate before the card is touched: a refusal leaves it as it was. */
+	if ((r = decide(se, s)) != CA_OK || (r = holder_login(se, s)) != CA_OK)
+		goto out;
+	if (pending != 0) {
+		util_log(LOG_NOTICE, "card %s: undoing an interrupted renewal", s->card->serial);
+		if ((r = undo(se, s, pending)) != CA_OK)
+			goto out;
+	}
 	if ((r = ca_reg_card_op_start(se->ctx->reg, s->card->serial, s->op, s->holder.uuid,
 				      se->actor.kind == CA_ACTOR_OPERATOR ? se->actor.uuid : NULL,
 				      NULL, s->now, &s->op_id)) != CA_OK)
