@@ -17,9 +17,9 @@ TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-iss
 endif
 
 TESTS += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-privsep.sh \
-	%D%/integration/test-ca-authz.sh
+	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh
 EXTRA_DIST += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-privsep.sh \
-	%D%/integration/test-ca-authz.sh
+	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh
 
 # CA benchmark: built with the tests so it cannot rot, run only by
 # `make bench-ca` (never timed in make check). See tests/bench/README-ca.md.
@@ -35,3 +35,14 @@ bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT)
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-ca.sh \
 	$(BENCH_CA_ARGS)
 .PHONY: bench-ca
+
+# The command line as a release build has it: the same sources without
+# the test switches (only ca/cli/test-hooks.c differs between the builds),
+# so the suite can show that a release binary ignores them.
+check_PROGRAMS += %D%/carecard-ca-release
+%C%_carecard_ca_release_SOURCES = $(CA_CLI_SOURCES)
+%C%_carecard_ca_release_CPPFLAGS = $(AM_CPPFLAGS) -DCC_RELEASE_VARIANT
+%C%_carecard_ca_release_CFLAGS = $(ca_carecard_ca_CFLAGS)
+%C%_carecard_ca_release_LDADD = $(ca_carecard_ca_LDADD)
+TESTS += %D%/integration/test-ca-release.sh
+EXTRA_DIST += %D%/integration/test-ca-release.sh
