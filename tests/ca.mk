@@ -1,7 +1,13 @@
 # tests owned by the ca work; appends to TESTS
 if HAVE_CMOCKA
-check_PROGRAMS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue
-TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue
+check_PROGRAMS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
+	%D%/unit/test-ca-gate
+TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
+	%D%/unit/test-ca-gate
+%C%_unit_test_ca_gate_SOURCES = %D%/unit/test-ca-gate.c
+%C%_unit_test_ca_gate_CFLAGS = $(CC_TEST_CFLAGS) $(P11KIT_CFLAGS)
+%C%_unit_test_ca_gate_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 %C%_unit_test_ca_registry_SOURCES = %D%/unit/test-ca-registry.c
 %C%_unit_test_ca_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
 %C%_unit_test_ca_registry_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \

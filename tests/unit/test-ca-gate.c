@@ -1,0 +1,280 @@
+/*
+ * The CA library called directly, as a service would: the gate's
+ * separation-of-duties rules (sponsor is not the RA agent, locum positions,
+ * same organisation, own card) hold here exactly as through the command
+ * line; an operation without an authenticated actor, or with the system
+ * account where an operator is needed, is refused and audited. The test
+ * plays the part of authentication by filling in the session's actor (a
+ * front end cannot: ca_session_operator() is its only way to one).
+ * Needs SoftHSM2 (skipped without).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+
+#include "ca/core/error.h"
+#include "ca/core/init.h"
+#include "ca/ra/ops.h"
+#include "ca/ra/session.h"
+#include "ca/registry/registry-ra.h"
+
+#define ALICE "100000000001"	/* RA manager (init) */
+#define SAM "100000000011"	/* sponsor and RA agent, pharmacist at FA123 */
+#define ANN "100000000012"	/* RA agent */
+#define LOU "100000000013"	/* sponsor, only a locum position */
+#define HAL "200000000021"	/* holder at FA123 */
+#define DOCS "passport,utility-bill,driving-licence"
+
+struct fixture {
+	char dir[64];
+	struct ca_session *s;
+};
+
+static const char *
+hsm_module(void)
+{
+	const char *m = getenv("SOFTHSM_MODULE");
+
+	return m != NULL && *m != '\0' ? m : CC_DEFAULT_HSM_MODULE;
+}
+
+static int
+person(struct ca_reg *reg, const char *uuid, const char *name, const char *role)
+{
+	struct ca_person p = { (char *)uuid, (char *)name, NULL, NULL, (char *)ALICE, 1 };
+
+	if (ca_reg_person_add(reg, &p) != CA_OK)
+		return -1;
+	return role == NULL || ca_reg_ra_role_add(reg, uuid, role) == CA_OK ? 0 : -1;
+}
+
+static int
+group_setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct ca_front f;
+	struct ca_init_opts o;
+	struct ca_reg *reg;
+
+	if (fx == NULL)
+		return -1;
+	strcpy(fx->dir, "/tmp/test-ca-gate-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.dir = fx->dir;
+	o.hsm_module = hsm_module();
+	o.key_type = CA_KEY_EC_P256;
+	o.root_key_type = CA_KEY_EC_P256;
+	o.manager_uuid = ALICE;
+	o.manager_name = "Alice Manager";
+	o.durability = "normal";
+	o.now = 1800000000;
+	memset(&f, 0, sizeof(f));
+	f.state = fx->dir;
+	if (ca_init(&o) != CA_OK || ca_session_open(&f, &fx->s, NULL) != CA_OK)
+		return -1;
+	reg = fx->s->ctx->reg;
+	if (ca_reg_begin(reg) != CA_OK ||
+	    ca_reg_org_add(reg, "FA123", "High Street", 0) != CA_OK ||
+	    ca_reg_org_add(reg, "FB456", "Other", 0) != CA_OK ||
+	    ca_reg_org_add(reg, "LOC01", "Locum pool", 1) != CA_OK ||
+	    person(reg, SAM, "Sam Sponsor", "sponsor") != 0 ||
+	    ca_reg_ra_role_add(reg, SAM, "ra-agent") != CA_OK ||
+	    person(reg, ANN, "Ann Agent", "ra-agent") != 0 ||
+	    person(reg, LOU, "Lou Locum", "sponsor") != 0 ||
+	    person(reg, HAL, "Hal Holder", NULL) != 0 ||
+	    ca_reg_position_add(reg, SAM, "pharmacist", "FA123") != CA_OK ||
+	    ca_reg_position_add(reg, LOU, "pharmacist", "LOC01") != CA_OK ||
+	    ca_reg_position_add(reg, HAL, "dispenser", "FA123") != CA_OK ||
+	    ca_reg_commit(reg) != CA_OK)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+
+	ca_session_close(fx->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	return ERR_peek_error() == 0 ? 0 : -1;
+}
+
+/* The test's stand-in for ca_session_operator(): @uuid acting in @org. */
+static void
+act_as(struct fixture *fx, enum ca_actor_kind kind, const char *uuid, unsigned roles,
+       const char *org, bool locum)
+{
+	struct ca_actor *a = &fx->s->actor;
+
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	snprintf(a->uuid, sizeof(a->uuid), "%s", uuid);
+	a->roles = roles;
+	snprintf(a->org, sizeof(a->org), "%s", org);
+	a->locum = locum;
+	fx->s->ctx->actor = kind == CA_ACTOR_SYSTEM ? "system" : a->uuid;
+}
+
+struct last {
+	char text[128];
+};
+
+static int
+last_one(void *arg, const struct ca_audit_row *row)
+{
+	struct last *l = arg;
+
+	snprintf(l->text, sizeof(l->text), "%s %s", row->actor, row->action);
+	return 0;
+}
+
+/* The newest audit entry's actor and action. */
+static void
+last_audit(struct fixture *fx, char *out, size_t len)
+{
+	struct last l = { "" };
+
+	assert_int_equal(ca_reg_audit_foreach(fx->s->ctx->reg, last_one, &l), 0);
+	snprintf(out, len, "%s", l.text);
+}
+
+static void
+test_sponsor_is_not_the_ra_agent(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_register_req rq = { "300000000031", "Ivy Starter", NULL, NULL,
+				      "dispenser", "FA123", NULL };
+	struct ca_result res;
+	int64_t id = 0;
+	char last[128];
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR | POL_ROLE_RA_AGENT, "FA123", false);
+	assert_int_equal(ca_op_register(fx->s, &rq, &id, &res), CA_OK);
+	/* Sam holds both roles, but not for the same request. */
+	assert_int_equal(ca_op_verify_identity(fx->s, id, DOCS, &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.sponsor-not-ra-agent");
+	last_audit(fx, last, sizeof(last));
+	assert_string_equal(last, SAM " verify-identity-refused");
+	act_as(fx, CA_ACTOR_OPERATOR, ANN, POL_ROLE_RA_AGENT, "", false);
+	assert_int_equal(ca_op_verify_identity(fx->s, id, DOCS, &res), CA_OK);
+}
+
+static void
+test_locum_position_may_not_act(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_result res;
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, LOU, POL_ROLE_SPONSOR | POL_ROLE_PHARMACIST, "LOC01", true);
+	assert_int_equal(ca_op_position_add(fx->s, HAL, "pharmacist", "FA123", &res),
+			 CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.locum-may-act");
+}
+
+static void
+test_same_organisation_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_result res;
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR | POL_ROLE_PHARMACIST, "FA123", false);
+	assert_int_equal(ca_op_position_add(fx->s, HAL, "dispenser", "FB456", &res),
+			 CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.same-organisation");
+	assert_int_equal(ca_op_position_add(fx->s, HAL, "pharmacist", "FA123", &res), CA_OK);
+	/* ...and never for themselves. */
+	assert_int_equal(ca_op_position_add(fx->s, SAM, "dispenser", "FA123", &res),
+			 CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.own-card");
+}
+
+static void
+test_batch_is_the_ra_managers(void **state)
+{
+	struct fixture *fx = *state;
+	static const char csv[] = "uuid,name,role,ods\n300000000041,Jo Batch,dispenser,FA123\n";
+	struct ca_result res;
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR | POL_ROLE_RA_AGENT, "FA123", false);
+	assert_int_equal(ca_op_batch_import(fx->s, "b.csv", (const unsigned char *)csv,
+					    sizeof(csv) - 1, false, NULL, &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.operations.batch");
+	act_as(fx, CA_ACTOR_OPERATOR, ALICE, POL_ROLE_RA_MANAGER, "", false);
+	assert_int_equal(ca_op_batch_import(fx->s, "b.csv", (const unsigned char *)csv,
+					    sizeof(csv) - 1, false, NULL, &res), CA_OK);
+}
+
+static void
+test_nobody_and_the_system_account_may_not(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person_req rq = { "300000000051", "Nobody's Friend", NULL, NULL, NULL, DOCS };
+	struct ca_result res;
+	struct ca_person p = { 0 };
+	char last[128];
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_NONE, "", 0, "", false);
+	fx->s->ctx->actor = NULL;
+	assert_int_equal(ca_op_person_add(fx->s, &rq, &res), CA_ERR_AUTH);
+	last_audit(fx, last, sizeof(last));
+	assert_string_equal(last, "nobody person-add-refused");
+	act_as(fx, CA_ACTOR_SYSTEM, "", 0, "", false);
+	assert_int_equal(ca_op_person_add(fx->s, &rq, &res), CA_ERR_AUTH);
+	assert_int_equal(ca_reg_person_get(fx->s->ctx->reg, rq.uuid, &p), CA_ERR_NOT_FOUND);
+	/* The system account runs the system jobs. */
+	{
+		struct ca_table t;
+
+		memset(&t, 0, sizeof(t));
+		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),
+				 CA_OK);
+		ca_table_clear(&t);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_sponsor_is_not_the_ra_agent, teardown),
+		cmocka_unit_test_teardown(test_locum_position_may_not_act, teardown),
+		cmocka_unit_test_teardown(test_same_organisation_only, teardown),
+		cmocka_unit_test_teardown(test_batch_is_the_ra_managers, teardown),
+		cmocka_unit_test_teardown(test_nobody_and_the_system_account_may_not, teardown),
+	};
+
+	if (access(hsm_module(), R_OK) != 0) {
+		printf("1..0 # SKIP no SoftHSM2 module at %s\n", hsm_module());
+		return 0;
+	}
+	return cmocka_run_group_tests_name("ca-gate", tests, group_setup, group_teardown);
+}
