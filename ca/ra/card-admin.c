@@ -41,6 +41,38 @@ ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int *n)
 }
 
 int
+ca_card_commit(struct ca_session *s, struct ca_card_commit_req *c, const char *const *kv)
+{
+	struct ca_cert_rec cr;
+	int64_t now = ca_ctx_now(s->ctx);
+	int i, r;
+
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	if ((r = ca_card_revoke_all(s, c->card->serial, CRL_REASON_SUPERSEDED,
+				    c->revoked)) != CA_OK ||
+	    (r = ca_reg_card_put(s->ctx->reg, c->card)) != CA_OK)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		ca_card_cert_rec(&c->certs[i], c->card->serial, c->card->holder, &cr);
+		cr.renewal_count = c->card->renewals;
+		cr.self_renewals = c->card->self_renewals;
+		if ((r = ca_reg_cert_add(s->ctx->reg, &cr)) != CA_OK)
+			goto out;
+	}
+	snprintf(c->nrev, sizeof(c->nrev), "%d", *c->revoked);
+	if ((r = ca_reg_card_op_set(s->ctx->reg, c->op_id, c->journal, now)) != CA_OK ||
+	    (r = ca_ctx_audit(s->ctx, c->action, c->card->serial, kv)) != CA_OK)
+		goto out;
+	ca_ctx_point(s->ctx, c->action, "before-commit");
+	r = ca_reg_commit(s->ctx->reg);
+out:
+	if (r != CA_OK)
+		ca_reg_rollback(s->ctx->reg);
+	return r;
+}
+
+int
 ca_card_new_passcode(struct ca_session *s, enum ca_op op, const char *serial, char **out,
 		     struct ca_result *res)
 {

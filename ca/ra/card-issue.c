@@ -220,59 +220,31 @@ journal_start(struct ca_session *se, struct issue *s)
 				    NULL, s->now, &s->op_id);
 }
 
+/* Card row, certificates, revocations, journal and audit: one transaction. */
 static int
-record(struct ca_session *se, struct issue *s, const struct ca_perso *p, int *revoked)
+commit(struct ca_session *se, struct issue *s, const struct ca_perso *p)
 {
 	struct ca_card_rec c = s->rec;
-	struct ca_cert_rec cr;
-	int i, r;
+	struct ca_card_commit_req cq = { s->name, &c, p->certs, s->op_id, "done", NULL, "" };
+	char until[24];
+	const char *kv[] = { "holder", s->holder.uuid, "authentication", p->certs[0].serial,
+			     "signing", p->certs[1].serial, "locked", p->pin == NULL ? "yes" : "no",
+			     "bootstrap", s->op == CA_OP_BOOTSTRAP ? "yes" : NULL,
+			     "revoked", cq.nrev, "reason", s->rq->reason,
+			     "until", s->op == CA_OP_TAC_ACTIVATE ? until : NULL, NULL };
+	int n = 0;
 
-	c.state = (s->op == CA_OP_TAC_ACTIVATE) ? "tac-active" : "issued";
+	cq.revoked = &n;
+	snprintf(until, sizeof(until), "%lld", (long long)(s->now + s->rq->period));
+	c.state = s->op == CA_OP_TAC_ACTIVATE ? "tac-active" : "issued";
 	c.holder = s->holder.uuid;
-	c.is_tac = s->rec.is_tac || (s->op == CA_OP_TAC_ACTIVATE);
+	c.is_tac = s->rec.is_tac || s->op == CA_OP_TAC_ACTIVATE;
 	if (c.issued_at == 0 || s->op != CA_OP_REPAIR)
 		c.issued_at = s->now;
 	if (s->op != CA_OP_REPAIR)
 		c.renewals = 0;
 	c.self_renewals = 0;
-	if ((r = ca_card_revoke_all(se, c.serial, CRL_REASON_SUPERSEDED, revoked)) != CA_OK ||
-	    (r = ca_reg_card_put(se->ctx->reg, &c)) != CA_OK)
-		return r;
-	for (i = 0; i < 2; i++) {
-		ca_card_cert_rec(&p->certs[i], c.serial, c.holder, &cr);
-		cr.renewal_count = c.renewals;
-		if ((r = ca_reg_cert_add(se->ctx->reg, &cr)) != CA_OK)
-			return r;
-	}
-	return ca_reg_card_op_set(se->ctx->reg, s->op_id, "done", s->now);
-}
-
-/* Card row, certificates, revocations, journal and audit: one transaction. */
-static int
-commit(struct ca_session *se, struct issue *s, const struct ca_perso *p)
-{
-	char nrev[16], until[24];
-	const char *kv[] = { "holder", s->holder.uuid, "authentication", p->certs[0].serial,
-			     "signing", p->certs[1].serial, "locked", p->pin == NULL ? "yes" : "no",
-			     "bootstrap", (s->op == CA_OP_BOOTSTRAP) ? "yes" : NULL, "revoked", nrev,
-			     "reason", s->rq->reason,
-			     "until", s->op == CA_OP_TAC_ACTIVATE ? until : NULL, NULL };
-	int r, n = 0;
-
-	snprintf(until, sizeof(until), "%lld", (long long)(s->now + s->rq->period));
-	if ((r = ca_reg_begin(se->ctx->reg)) != CA_OK)
-		return r;
-	if ((r = record(se, s, p, &n)) != CA_OK)
-		goto out;
-	snprintf(nrev, sizeof(nrev), "%d", n);
-	if ((r = ca_ctx_audit(se->ctx, s->name, s->card->serial, kv)) != CA_OK)
-		goto out;
-	ca_ctx_point(se->ctx, s->name, "before-commit");
-	r = ca_reg_commit(se->ctx->reg);
-out:
-	if (r != CA_OK)
-		ca_reg_rollback(se->ctx->reg);
-	return r;
+	return ca_card_commit(se, &cq, kv);
 }
 
 static int

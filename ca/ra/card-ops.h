@@ -16,7 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ca/card/cert.h"
 #include "ca/ra/gate.h"
+#include "ca/registry/registry-cards.h"
 #include "ca/ra/session.h"
 
 struct ca_card_issue_req {
@@ -56,6 +58,26 @@ int ca_op_self_renew(struct ca_session *s, unsigned reader, struct ca_result *re
 
 /* Revoke every valid certificate of @card with @reason (inside a transaction). */
 int ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int *n);
+
+/* What a card operation records at its end. */
+struct ca_card_commit_req {
+	const char *action;		/* "issue-card", "renew", ...: audit and kill points */
+	const struct ca_card_rec *card;	/* the card row as it will be */
+	const struct ca_card_cert *certs;	/* the two new certificates */
+	int64_t op_id;			/* journal entry, moved to @journal */
+	const char *journal;		/* "done" or "committed" */
+	int *revoked;			/* out: certificates revoked as superseded */
+	char nrev[16];			/* out: the same, as text (for the audit details) */
+};
+
+/*
+ * The card operations' one transaction: the card's valid certificates
+ * revoked as superseded, the card row, the two new certificates with the
+ * card's counters, the journal entry and the audit entry (details @kv,
+ * which may point at c->nrev), then the "before-commit" step and commit.
+ */
+int ca_card_commit(struct ca_session *s, struct ca_card_commit_req *c,
+		   const char *const *kv);
 
 /*
  * The holder's new passcode for card @serial, from the front end, checked

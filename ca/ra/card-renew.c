@@ -167,50 +167,23 @@ holder_login(struct ca_session *se, struct renew *s)
 	return r;
 }
 
-static int
-record(struct ca_session *se, struct renew *s, const struct ca_card_cert *certs, int *revoked)
-{
-	struct ca_card_rec c = s->rec;
-	struct ca_cert_rec cr;
-	int i, r;
-
-	c.renewals = s->rec.renewals + 1;
-	c.self_renewals = s->self ? s->rec.self_renewals + 1 : 0;
-	if ((r = ca_card_revoke_all(se, c.serial, CRL_REASON_SUPERSEDED, revoked)) != CA_OK ||
-	    (r = ca_reg_card_put(se->ctx->reg, &c)) != CA_OK)
-		return r;
-	for (i = 0; i < 2; i++) {
-		ca_card_cert_rec(&certs[i], c.serial, c.holder, &cr);
-		cr.renewal_count = c.renewals;
-		cr.self_renewals = c.self_renewals;
-		if ((r = ca_reg_cert_add(se->ctx->reg, &cr)) != CA_OK)
-			return r;
-	}
-	return ca_reg_card_op_set(se->ctx->reg, s->op_id, "committed", s->now);
-}
-
+/* The new certificates, the old ones superseded, the counters: one transaction. */
 static int
 commit(struct ca_session *se, struct renew *s, const struct ca_card_cert *certs)
 {
-	char nrev[16], count[16];
+	struct ca_card_rec c = s->rec;
+	struct ca_card_commit_req cq = { s->op, &c, certs, s->op_id, "committed", NULL, "" };
+	char count[16];
 	const char *kv[] = { "holder", s->holder.uuid, "authentication", certs[0].serial,
-			     "signing", certs[1].serial, "revoked", nrev, "renewals", count, NULL };
-	int r, n = 0;
+			     "signing", certs[1].serial, "revoked", cq.nrev, "renewals", count,
+			     NULL };
+	int n = 0;
 
-	snprintf(count, sizeof(count), "%d", s->rec.renewals + 1);
-	if ((r = ca_reg_begin(se->ctx->reg)) != CA_OK)
-		return r;
-	if ((r = record(se, s, certs, &n)) != CA_OK)
-		goto out;
-	snprintf(nrev, sizeof(nrev), "%d", n);
-	if ((r = ca_ctx_audit(se->ctx, s->op, s->card->serial, kv)) != CA_OK)
-		goto out;
-	ca_ctx_point(se->ctx, s->op, "before-commit");
-	r = ca_reg_commit(se->ctx->reg);
-out:
-	if (r != CA_OK)
-		ca_reg_rollback(se->ctx->reg);
-	return r;
+	cq.revoked = &n;
+	c.renewals = s->rec.renewals + 1;
+	c.self_renewals = s->self ? s->rec.self_renewals + 1 : 0;
+	snprintf(count, sizeof(count), "%d", c.renewals);
+	return ca_card_commit(se, &cq, kv);
 }
 
 static int
