@@ -84,37 +84,12 @@ ca_p11card_keygen(struct ca_p11card *c, const char *label, unsigned char id,
 	return ca_signer_keygen(c->v, label, id, type);
 }
 
-static int
-key_type_of(struct ca_p11card *c, CK_OBJECT_HANDLE h, enum ca_key_type *out)
-{
-	CK_KEY_TYPE kt;
-	CK_ULONG bits = 0;
-	CK_ATTRIBUTE a[] = {
-		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
-		{ CKA_MODULUS, NULL, 0 },
-	};
-	CK_RV rv;
-
-	if ((rv = c->fl->C_GetAttributeValue(c->session, h, a, 2)) != CKR_OK)
-		return obj_fail(c, "C_GetAttributeValue(CKA_KEY_TYPE)", rv);
-	if (kt == CKK_EC) {
-		*out = CA_KEY_EC_P256;
-		return CA_OK;
-	}
-	if (kt != CKK_RSA)
-		return CA_ERR_STATE;
-	bits = a[1].ulValueLen * 8;
-	*out = bits > 2048 ? CA_KEY_RSA3072 : CA_KEY_RSA2048;
-	return CA_OK;
-}
-
 int
 ca_p11card_key(struct ca_p11card *c, const char *label, struct ca_signer_key **out)
 {
 	CK_OBJECT_CLASS priv = CKO_PRIVATE_KEY;
 	CK_OBJECT_HANDLE h[FIND_MAX];
 	CK_ULONG n = 0;
-	enum ca_key_type type;
 	int r;
 
 	if ((r = find_all(c, &priv, label, h, &n)) != CA_OK)
@@ -124,9 +99,7 @@ ca_p11card_key(struct ca_p11card *c, const char *label, struct ca_signer_key **o
 			 (unsigned long)n, label);
 		return n == 0 ? CA_ERR_NOT_FOUND : CA_ERR_STATE;
 	}
-	if ((r = key_type_of(c, h[0], &type)) != CA_OK)
-		return r;
-	return ca_signer_view_key_add(c->v, label, h[0], type, out);	/* freed with the card */
+	return ca_signer_view_key_add(c->v, label, h[0], out);	/* freed with the card */
 }
 
 int

@@ -44,7 +44,7 @@ ca_signer_view_attach(struct ca_signer *v, bool have_session, unsigned long sess
 
 int
 ca_signer_view_key_add(struct ca_signer *v, const char *label, unsigned long priv,
-		       enum ca_key_type type, struct ca_signer_key **out)
+		       struct ca_signer_key **out)
 {
 	struct ca_signer_key *k = NULL;
 	int r = CA_ERR_ALLOC;
@@ -53,8 +53,8 @@ ca_signer_view_key_add(struct ca_signer *v, const char *label, unsigned long pri
 		goto out;
 	k->s = v;
 	k->priv = priv;
-	k->type = type;
-	if ((r = ca_signer_read_public(v, label, type, &k->pub)) != CA_OK)
+	if ((r = ca_signer_object_key_type(v, priv, &k->type)) != CA_OK ||
+	    (r = ca_signer_read_public(v, label, k->type, &k->pub)) != CA_OK)
 		goto out;
 	k->next = v->keys;
 	v->keys = k;

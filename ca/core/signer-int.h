@@ -29,6 +29,13 @@ struct ca_signer {
 	struct ca_signer_key *keys;
 };
 
+/*
+ * The type of private key @h: P-256 for an EC key, RSA-2048/3072 by its
+ * modulus. The modulus is asked for only of an RSA key (an EC key has
+ * none: a token rightly refuses the attribute).
+ */
+int ca_signer_object_key_type(struct ca_signer *s, CK_OBJECT_HANDLE h, enum ca_key_type *out);
+
 /* Log a failed PKCS#11 call (never its arguments) and return CA_ERR_HSM. */
 int ca_signer_ck_fail(const char *what, CK_RV rv);
 

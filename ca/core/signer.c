@@ -368,8 +368,8 @@ ca_signer_find(struct ca_signer *s, CK_OBJECT_CLASS klass, const char *label,
 	return CA_OK;
 }
 
-static int
-key_type_of(struct ca_signer *s, CK_OBJECT_HANDLE h, enum ca_key_type *out)
+int
+ca_signer_object_key_type(struct ca_signer *s, CK_OBJECT_HANDLE h, enum ca_key_type *out)
 {
 	CK_KEY_TYPE kt;
 	CK_ULONG bits = 0;
@@ -413,7 +413,7 @@ ca_signer_key_get(struct ca_signer *s, const char *label, struct ca_signer_key *
 	}
 	k->s = s;
 	if ((r = ca_signer_find(s, CKO_PRIVATE_KEY, label, &k->priv)) != CA_OK ||
-	    (r = key_type_of(s, k->priv, &k->type)) != CA_OK ||
+	    (r = ca_signer_object_key_type(s, k->priv, &k->type)) != CA_OK ||
 	    (r = ca_signer_read_public(s, label, k->type, &k->pub)) != CA_OK)
 		goto fail;
 	k->next = s->keys;

@@ -144,7 +144,7 @@ void ca_signer_view_attach(struct ca_signer *v, bool have_session, unsigned long
  * ca_signer_view_keys_drop() or ca_signer_view_free()).
  */
 int ca_signer_view_key_add(struct ca_signer *v, const char *label, unsigned long priv,
-			   enum ca_key_type type, struct ca_signer_key **out);
+			   struct ca_signer_key **out);
 
 /* Forget the view's keys (their objects were destroyed, e.g. C_InitToken). */
 void ca_signer_view_keys_drop(struct ca_signer *v);

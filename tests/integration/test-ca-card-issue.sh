@@ -5,7 +5,7 @@
 # checked in the registry, on the card and with openssl/certtool.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 
-tap_plan 36
+tap_plan 41
 BOB=200000000002 CAROL=300000000003 DAVE=400000000004
 
 tap_ok "CA init" ca_init
@@ -119,5 +119,31 @@ sql "UPDATE requests SET ra_agent = '$DAVE', state = 'verified', verified = 1 WH
 tap_ok "issued once an RA agent checked identity" \
 	as alice bob "$CA" issue-card --holder $ERIN --reader 3 --operator-reader 1
 tap_like "the card row names Erin" "$(sql "SELECT holder FROM cards WHERE state = 'issued' ORDER BY issued_at DESC, rowid DESC LIMIT 1")" "^$ERIN$"
+# --- P-256 cards: the operator's login works with an EC key too ---------------------------
+cat >"$CC_WORK/ec.yaml" <<'YAML'
+version: 1
+profiles:
+  authentication: { key-type: ec, key-bits: 256 }
+  signing: { key-type: ec, key-bits: 256 }
+YAML
+tap_ok "the RA manager installs a policy with P-256 card keys" \
+	as alice - "$CA" policy-install "$CC_WORK/ec.yaml" --operator-reader 1
+"$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK/erin.card" >>"$TAP_LOG" 2>&1
+cc_blank_card 3
+pin dave 1357
+tap_ok "Dave's card, with P-256 keys" \
+	as alice dave "$CA" issue-card --holder $DAVE --reader 3 --operator-reader 1
+tap_like "its authentication certificate holds a P-256 key" \
+	"$(cert_of 3 01 "$CC_WORK/dave.pem" && openssl x509 -in "$CC_WORK/dave.pem" -noout -text)" \
+	"ASN1 OID: prime256v1"
+"$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/bob.card" >>"$TAP_LOG" 2>&1
+cc_blank_card 2
+GINA=700000000007
+person $GINA "Gina Holder"
+tap_ok "Dave logs in with his P-256 card and issues a card" \
+	as dave bob "$CA" issue-card --holder $GINA --reader 2 --operator-reader 3
+tap_like "the card's audit entry is Dave's, by his card" \
+	"$(sql "SELECT actor, details FROM audit WHERE action = 'issue-card' ORDER BY id DESC LIMIT 1")" \
+	"^$DAVE\|.*\"by-card\":\"$(card_serial 3)\""
 tap_ok "audit chain verifies" audit_ok
 tap_done
