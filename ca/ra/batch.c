@@ -285,6 +285,10 @@ ca_batch_parse(const char *buf, size_t len, struct ca_batch *out, FILE *errs,
 	unsigned n = 0, width = 0, line;
 	int r;
 
+	/* Spreadsheets save "CSV UTF-8" with a byte-order mark: not part of
+	 * the first column's name. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		c.p += 3;
 	if ((r = header_read(&c, map, &width)) != CA_OK) {
 		*out = b;
 		return r == CA_ERR_ALLOC ? r : CA_OK;	/* reported; nothing to check */

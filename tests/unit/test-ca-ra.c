@@ -575,6 +575,30 @@ test_batch_header(void **state)
 	free(errs);
 }
 
+/* A spreadsheet's "CSV UTF-8": a byte-order mark before the header. Only
+ * there is it skipped; anywhere else it is data. */
+static void
+test_batch_bom(void **state)
+{
+	static const char csv[] = "\xef\xbb\xbfuuid,name,role,ods\n"
+				  "300000000001,\xef\xbb\xbfJo,dispenser,FA123\n";
+	struct ca_batch b = { 0, NULL };
+	char *errs = NULL;
+	size_t elen = 0;
+	FILE *fp = open_memstream(&errs, &elen);
+	unsigned n = 0;
+
+	(void)state;
+	assert_int_equal(ca_batch_parse(csv, sizeof(csv) - 1, &b, fp, &n), CA_OK);
+	fclose(fp);
+	assert_int_equal(n, 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.rows[0].uuid, "300000000001");
+	assert_string_equal(b.rows[0].name, "\xef\xbb\xbfJo");
+	ca_batch_clear(&b);
+	free(errs);
+}
+
 static unsigned
 batch_check(struct fixture *fx, const char *csv, struct ca_batch *b, char **errs)
 {
@@ -666,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test_setup_teardown(test_reports, setup_people, teardown),
 		cmocka_unit_test(test_batch_parse),
+		cmocka_unit_test(test_batch_bom),
 		cmocka_unit_test(test_batch_header),
 		cmocka_unit_test_setup_teardown(test_batch_check_and_apply, setup_people, teardown),
 	};
