@@ -68,16 +68,21 @@ ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *a
 		const char *subject, const char *details)
 {
 	struct ca_audit_row row;
-	char prev[65], hash[65], when[32];
+	char prev[65], hash[65], when[32], prev_time[32];
 	struct tm tm;
 	int64_t last;
 	int r;
 
-	if ((r = ca_reg_audit_last(reg, &last, prev)) != CA_OK)
+	if ((r = ca_reg_audit_tail(reg, &last, prev, prev_time)) != CA_OK)
 		return r;
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		return CA_ERR_INTERNAL;
+	/* Time never runs backwards in the log (a clock stepped back, another
+	 * instance slightly behind): max(now, the previous entry's time). The
+	 * fixed-width form sorts as text. */
+	if (strcmp(when, prev_time) < 0)
+		memcpy(when, prev_time, sizeof(when));
 	row.id = last + 1;
 	row.time = when;
 	row.actor = actor != NULL ? actor : "unknown";
@@ -125,6 +130,7 @@ ca_ctx_audit(struct ca_ctx *ctx, const char *action, const char *subject, const 
 struct verify_state {
 	struct ca_audit_report *rep;
 	char prev[65];
+	char prev_time[32];
 	int64_t next_id;
 };
 
@@ -145,8 +151,14 @@ verify_one(void *arg, const struct ca_audit_row *row)
 		   strcmp(hash, row->hash) != 0) {
 		snprintf(rep->what, sizeof(rep->what), "entry %" PRId64 " was altered"
 			 " (its hash does not match its content)", row->id);
+	} else if (strlen(row->time) >= sizeof(vs->prev_time) ||
+		   strcmp(row->time, vs->prev_time) < 0) {
+		snprintf(rep->what, sizeof(rep->what), "entry %" PRId64 " is dated %s, before its"
+			 " predecessor (%s): the log was rewritten", row->id, row->time,
+			 vs->prev_time);
 	} else {
 		memcpy(vs->prev, row->hash, 65);
+		strcpy(vs->prev_time, row->time);
 		vs->next_id++;
 		rep->entries++;
 		return 0;
@@ -158,7 +170,7 @@ verify_one(void *arg, const struct ca_audit_row *row)
 int
 ca_audit_verify(struct ca_reg *reg, struct ca_audit_report *rep)
 {
-	struct verify_state vs = { rep, GENESIS, 1 };
+	struct verify_state vs = { rep, GENESIS, "", 1 };
 	int64_t issued = 0;
 	int r;
 

@@ -157,30 +157,43 @@ out:
 }
 
 int
-ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65])
+ca_reg_audit_tail(struct ca_reg *reg, int64_t *id, char hash[65], char time[32])
 {
 	sqlite3_stmt *st = NULL;
-	const unsigned char *h;
+	const unsigned char *h, *t;
 	int rc, r;
 
-	if ((r = ca_reg_prep(reg, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+	if ((r = ca_reg_prep(reg, "SELECT id, hash, time FROM audit ORDER BY id DESC LIMIT 1",
 			     &st)) != CA_OK)
 		return r;
 	rc = sqlite3_step(st);
 	*id = 0;
 	hash[0] = '\0';
+	if (time != NULL)
+		time[0] = '\0';
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
 		h = sqlite3_column_text(st, 1);
-		if (h == NULL || strlen((const char *)h) != 64)
+		t = sqlite3_column_text(st, 2);
+		if (h == NULL || strlen((const char *)h) != 64 || t == NULL ||
+		    strlen((const char *)t) >= 32)
 			r = CA_ERR_AUDIT;
-		else
+		else {
 			memcpy(hash, h, 65);
+			if (time != NULL)
+				strcpy(time, (const char *)t);
+		}
 	} else if (rc != SQLITE_DONE) {
 		r = ca_reg_fail(reg, "last audit entry");
 	}
 	ca_reg_done(st);
 	return r;
+}
+
+int
+ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65])
+{
+	return ca_reg_audit_tail(reg, id, hash, NULL);
 }
 
 int

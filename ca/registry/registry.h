@@ -159,6 +159,9 @@ struct ca_audit_row {
 
 /* Id and hash of the newest entry; *id = 0 and @hash empty if none. */
 int ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65]);
+
+/* The same and the newest entry's time text (@time may be NULL). */
+int ca_reg_audit_tail(struct ca_reg *reg, int64_t *id, char hash[65], char time[32]);
 int ca_reg_audit_insert(struct ca_reg *reg, const struct ca_audit_row *row);
 
 /* Entries in id order; as ca_reg_revoked_foreach for @cb's result. */

@@ -355,6 +355,25 @@ test_audit_rolled_back_entry_leaves_no_trace(void **state)
 	assert_int_equal(rep.entries, 3);
 }
 
+/* A clock stepped back: the entry keeps its predecessor's time. */
+static void
+test_audit_time_never_runs_backwards(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_audit_report rep;
+	int64_t id = 0;
+	char hash[65], time[32];
+
+	append3(fx);
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_audit_append(fx->reg, 50, "100000000001", "d", "s4", "{}"), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_audit_tail(fx->reg, &id, hash, time), CA_OK);
+	assert_int_equal(id, 4);
+	assert_string_equal(time, "1970-01-01T00:01:42Z");	/* entry 3's, not 50 s */
+	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
+}
+
 static void
 expect_broken(struct fixture *fx, const char *sql, int64_t bad_id, const char *word)
 {
@@ -396,6 +415,36 @@ test_audit_detects_truncated_tail(void **state)
 	expect_broken(*state, "DELETE FROM audit WHERE id = 3", 3, "deleted from the end");
 }
 
+/* A rebuilt chain with its dates out of order is not a log that was written. */
+static void
+test_audit_detects_time_out_of_order(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_audit_report rep;
+
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_audit_append(fx->reg, 200, "x", "a", "s1", "{}"), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	/* Forge the next entry by hand, consistently hashed but dated earlier. */
+	{
+		struct ca_audit_row row = { 2, "1970-01-01T00:01:40Z", "x", "b", "s2", "{}",
+					    NULL, NULL };
+		char prev[65], hash[65];
+		int64_t id;
+
+		assert_int_equal(ca_reg_audit_last(fx->reg, &id, prev), CA_OK);
+		row.prev_hash = prev;
+		assert_int_equal(ca_audit_hash(prev, &row, hash), CA_OK);
+		row.hash = hash;
+		assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+		assert_int_equal(ca_reg_audit_insert(fx->reg, &row), CA_OK);
+		assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	}
+	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_ERR_AUDIT);
+	assert_int_equal(rep.bad_id, 2);
+	assert_non_null(strstr(rep.what, "before its predecessor"));
+}
+
 static void
 test_audit_detects_rewired_prev_hash(void **state)
 {
@@ -420,6 +469,8 @@ main(void)
 		T(test_sponsor_is_not_ra_agent),
 		T(test_audit_chain_verifies),
 		T(test_audit_rolled_back_entry_leaves_no_trace),
+		T(test_audit_time_never_runs_backwards),
+		T(test_audit_detects_time_out_of_order),
 		T(test_audit_detects_altered),
 		T(test_audit_detects_deleted),
 		T(test_audit_detects_inserted),
