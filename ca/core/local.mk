@@ -12,7 +12,6 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/hierarchy.c %D%/hierarchy.h \
 	%D%/init.c %D%/init.h \
 	%D%/validate.c %D%/validate.h \
-	%D%/profile.c %D%/profile.h \
 	%D%/csr.c %D%/csr.h \
 	%D%/issue.c %D%/issue.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
