@@ -323,9 +323,14 @@ ee_extensions(X509 *crt, const struct ee_tmpl *t, const EVP_MD *sha1)
 	return CA_OK;
 }
 
-/* A certificate on its way: built (unsigned), then signed. */
+/*
+ * A certificate on its way: built (unsigned), then signed. It holds what
+ * signing and recording need, so the signer never reads the template (the
+ * group's helper thread owns the cache).
+ */
 struct ee_cert {
-	struct ee_tmpl *t;
+	const char *profile;		/* static */
+	struct ca_issuer *is;		/* in ctx->issuers */
 	X509 *crt;
 	char *hex;			/* its serial, registry form */
 	int64_t not_before, not_after;
@@ -365,7 +370,8 @@ ee_tbs(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	    (r = ca_csr_spki_copy(csr, crt)) != CA_OK ||
 	    (r = ee_extensions(crt, t, ctx->ee->sha1)) != CA_OK)
 		goto out;
-	e->t = t;
+	e->profile = t->profile;
+	e->is = t->is;
 	e->crt = crt;
 	e->hex = hex;
 	crt = NULL;
@@ -414,7 +420,7 @@ ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 static int
 ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
 {
-	if (X509_sign(e->crt, e->t->is->pkey, ctx->md) <= 0) {
+	if (X509_sign(e->crt, e->is->pkey, ctx->md) <= 0) {
 		util_log_ossl_errors(__func__);
 		return CA_ERR_CRYPTO;
 	}
@@ -431,8 +437,8 @@ ee_encode(struct ee_cert *e, struct ca_issued *out)
 		return r;
 	out->serial = e->hex;
 	e->hex = NULL;
-	out->profile = e->t->profile;
-	out->issuer = e->t->is->name;
+	out->profile = e->profile;
+	out->issuer = e->is->name;
 	out->not_before = e->not_before;
 	out->not_after = e->not_after;
 	return CA_OK;
