@@ -1,9 +1,9 @@
 # tests owned by the ca work; appends to TESTS
 if HAVE_CMOCKA
 check_PROGRAMS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
-	%D%/unit/test-ca-validate
+	%D%/unit/test-ca-validate %D%/unit/test-ca-builder
 TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
-	%D%/unit/test-ca-validate
+	%D%/unit/test-ca-validate %D%/unit/test-ca-builder
 %C%_unit_test_ca_registry_SOURCES = %D%/unit/test-ca-registry.c
 %C%_unit_test_ca_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
 %C%_unit_test_ca_registry_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
@@ -16,9 +16,15 @@ TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-iss
 %C%_unit_test_ca_validate_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_validate_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
-%C%_unit_test_ca_issue_SOURCES = %D%/unit/test-ca-issue.c
+%C%_unit_test_ca_issue_SOURCES = %D%/unit/test-ca-issue.c %D%/unit/ca-fixture.c \
+	%D%/unit/ca-fixture.h
 %C%_unit_test_ca_issue_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_issue_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+%C%_unit_test_ca_builder_SOURCES = %D%/unit/test-ca-builder.c %D%/unit/ca-fixture.c \
+	%D%/unit/ca-fixture.h
+%C%_unit_test_ca_builder_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_ca_builder_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 

@@ -100,7 +100,8 @@ issuer_by_cn(struct ca_ctx *ctx, const char *cn)
 		n = X509_get_subject_name(is->cert);
 		if ((at = X509_NAME_get_index_by_NID(n, NID_commonName, -1)) < 0)
 			continue;
-		if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, at))) < 0) {
+		if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, at)))
+		    < 0) {
 			util_log_ossl_errors(__func__);
 			continue;
 		}
@@ -190,8 +191,8 @@ ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile 
 	}
 	for (i = 0; i < t->subj.n; i++)
 		if ((t->nid[i] = OBJ_txt2nid(t->subj.attr[i].attr)) == NID_undef) {
-			util_log(LOG_ERR, "policy profile %s: subject attribute %s unknown to OpenSSL",
-				 profile, t->subj.attr[i].attr);
+			util_log(LOG_ERR, "policy profile %s: subject attribute %s unknown to "
+				 "OpenSSL", profile, t->subj.attr[i].attr);
 			return CA_ERR_STATE;
 		}
 	if ((t->is = issuer_by_cn(ctx, pp->issuing_ca)) == NULL) {
@@ -224,8 +225,10 @@ ee_tmpl_get(struct ca_ctx *ctx, const char *profile, struct ee_tmpl **out)
 	for (i = 0; i < NPROFILES && profile != NULL; i++)
 		if (strcmp(profile, profile_names[i]) == 0)
 			break;
-	if (profile == NULL || i == NPROFILES || (pp = pol_profile_find(ctx->pol, profile)) == NULL) {
-		util_log(LOG_ERR, "unknown certificate profile '%s'", profile != NULL ? profile : "");
+	if (profile == NULL || i == NPROFILES ||
+	    (pp = pol_profile_find(ctx->pol, profile)) == NULL) {
+		util_log(LOG_ERR, "unknown certificate profile '%s'",
+			 profile != NULL ? profile : "");
 		return CA_ERR_USAGE;
 	}
 	if (ctx->ee == NULL) {

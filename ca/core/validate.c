@@ -122,8 +122,8 @@ ca_check_name(const char *field, const char *s, size_t len, char **nfc, char *ms
 		goto out;
 	}
 	if (u8_mbsnlen(norm != NULL ? norm : u, norm != NULL ? nlen : len) > CA_NAME_MAX) {
-		r = refuse(msg, msglen, field, "is longer than %d characters (the X.520 upper bound "
-			   "for a common name)", CA_NAME_MAX);
+		r = refuse(msg, msglen, field, "is longer than %d characters (the X.520 upper "
+			   "bound for a common name)", CA_NAME_MAX);
 		goto out;
 	}
 	if (nfc != NULL) {

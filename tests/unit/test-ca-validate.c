@@ -225,7 +225,8 @@ test_urls(void **state)
 {
 	static const char *const good[] = {
 		"http://pki.example/crl/a.crl", "https://pki.example", "http://192.0.2.1:8080/x",
-		"http://[2001:db8::1]/ocsp", "https://pki.example:443/a,b?c=d#e", "http://localhost/",
+		"http://[2001:db8::1]/ocsp", "https://pki.example:443/a,b?c=d#e",
+		"http://localhost/",
 	};
 	static const struct {
 		const char *url, *rule;
@@ -295,8 +296,8 @@ test_subject_template(void **state)
 		{ "CN={name},, serialNumber={uuid}", "empty attribute" },
 		{ "CN={name}, serialNumber={uuid},", "empty attribute" },
 		{ "CN={name}, serialNumber={uuid}, dnQualifier=a_b", "PrintableString" },
-		{ "CN={name}, serialNumber={uuid}, O=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaaaaaaaaaaaaaa", "longer than 64" },
+		{ "CN={name}, serialNumber={uuid}, O=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaa", "longer than 64" },
 		{ "CN={name}, serialNumber={uuid}, OU=a, OU=b, OU=c, OU=d, OU=e, OU=f, OU=g",
 		  "more than 8" },
 	};
