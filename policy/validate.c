@@ -144,12 +144,12 @@ subject_attr_parse(const char *s, size_t len, struct pol_subject_attr *a, char *
 					     strncmp(v, "{uuid}", 6) == 0))
 				return why_set(why, wlen, "%.6s must be the whole value of %s, "
 					       "not part of it", v, a->attr);
-			return why_set(why, wlen, "unknown placeholder '%.*s': use {name} or {uuid}",
-				       (int)(n + (v[n] == '}')), v);
+			return why_set(why, wlen, "unknown placeholder '%.*s': use {name} or "
+				       "{uuid}", (int)(n + (v[n] == '}')), v);
 		}
 		if (o + 1 >= POL_VALUE_MAX)
-			return why_set(why, wlen, "the value of %s is longer than %d bytes", a->attr,
-				       POL_VALUE_MAX - 1);
+			return why_set(why, wlen, "the value of %s is longer than %d bytes",
+				       a->attr, POL_VALUE_MAX - 1);
 		a->text[o++] = *v;
 	}
 	a->text[o] = '\0';
