@@ -45,3 +45,32 @@ bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT)
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-ca.sh \
 	$(BENCH_CA_ARGS)
 .PHONY: bench-ca
+
+# The CA input checks' fuzz harness in replay mode: the seed corpus through
+# the libFuzzer entry point, as TAP (under valgrind/sanitizers with the rest).
+check_PROGRAMS += %D%/fuzz/fuzz-ca-validate-replay
+TESTS += %D%/fuzz/fuzz-ca-validate-replay
+%C%_fuzz_fuzz_ca_validate_replay_SOURCES = %D%/fuzz/fuzz-ca-validate.c
+%C%_fuzz_fuzz_ca_validate_replay_CPPFLAGS = $(AM_CPPFLAGS) -DCA_FUZZ_REPLAY \
+	-DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
+%C%_fuzz_fuzz_ca_validate_replay_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+EXTRA_DIST += %D%/fuzz/corpus-ca-validate
+
+# libFuzzer build, outside the default build (FUZZ_CC, FUZZ_FLAGS: policy.mk):
+# "make fuzz-ca-validate-run FUZZ_SECONDS=60" writes new inputs to
+# tests/fuzz/corpus-ca-validate-new in the build tree, crashes to tests/fuzz/.
+fuzz-ca-validate:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && $(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) -I$(abs_top_builddir) -I. \
+		-DCC_PKGDATADIR='"$(pkgdatadir)"' \
+		$(YAML_CFLAGS) -o $(abs_top_builddir)/tests/fuzz/fuzz-ca-validate \
+		tests/fuzz/fuzz-ca-validate.c ca/core/validate.c $(policy_lib_c) common/fileio.c \
+		$(YAML_LIBS) $(UNISTRING_LIBS)
+fuzz-ca-validate-run: fuzz-ca-validate
+	@mkdir -p tests/fuzz/corpus-ca-validate-new
+	tests/fuzz/fuzz-ca-validate -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
+		-artifact_prefix=tests/fuzz/ tests/fuzz/corpus-ca-validate-new \
+		$(top_srcdir)/tests/fuzz/corpus-ca-validate
+CLEANFILES += tests/fuzz/fuzz-ca-validate
+.PHONY: fuzz-ca-validate fuzz-ca-validate-run
