@@ -174,40 +174,79 @@ ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, struct ee_tmpl *t)
 	return ext_take(t->exts, r, ext);
 }
 
+/* @pp's subject attributes as NIDs into @nid (validated policies always map). */
+static int
+subject_nids(const char *profile, const struct pol_profile *pp, struct pol_subject *subj,
+	     int nid[POL_SUBJECT_MAX])
+{
+	char why[200];
+	unsigned i;
+
+	if (pol_subject_parse(pp->subject, subj, why, sizeof(why)) != POL_OK) {
+		util_log(LOG_ERR, "policy profile %s: subject: %s", profile, why);
+		return CA_ERR_STATE;
+	}
+	for (i = 0; i < subj->n; i++)
+		if ((nid[i] = OBJ_txt2nid(subj->attr[i].attr)) == NID_undef) {
+			util_log(LOG_ERR, "policy profile %s: subject attribute %s unknown to "
+				 "OpenSSL", profile, subj->attr[i].attr);
+			return CA_ERR_STATE;
+		}
+	return CA_OK;
+}
+
+static struct ca_issuer *
+profile_issuer(struct ca_ctx *ctx, const char *profile, const struct pol_profile *pp)
+{
+	struct ca_issuer *is = issuer_by_cn(ctx, pp->issuing_ca);
+
+	if (is == NULL)
+		util_log(LOG_ERR, "policy profile %s names the issuing CA '%s', which this CA "
+			 "does not have (see certs/authentication.pem and certs/signing.pem)",
+			 profile, pp->issuing_ca);
+	return is;
+}
+
+int
+ca_cert_profiles_check(struct ca_ctx *ctx, const struct pol_policy *pol)
+{
+	struct pol_subject subj;
+	int nid[POL_SUBJECT_MAX], r;
+	const struct pol_profile *pp;
+	size_t i;
+
+	for (i = 0; i < NPROFILES; i++) {
+		if ((pp = pol_profile_find(pol, profile_names[i])) == NULL)
+			return CA_ERR_STATE;
+		if ((r = subject_nids(profile_names[i], pp, &subj, nid)) != CA_OK)
+			return r;
+		if (profile_issuer(ctx, profile_names[i], pp) == NULL)
+			return CA_ERR_STATE;
+	}
+	return CA_OK;
+}
+
 /* Build @t for @pp (the policy has validated the template and the URLs). */
 static int
 ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile *pp,
 	      struct ee_tmpl *t)
 {
-	char why[200];
-	unsigned i;
 	int r;
 
 	ee_tmpl_clear(t);
 	t->profile = profile;
-	if (pol_subject_parse(pp->subject, &t->subj, why, sizeof(why)) != POL_OK) {
-		util_log(LOG_ERR, "policy profile %s: subject: %s", profile, why);
-		return CA_ERR_STATE;
-	}
-	for (i = 0; i < t->subj.n; i++)
-		if ((t->nid[i] = OBJ_txt2nid(t->subj.attr[i].attr)) == NID_undef) {
-			util_log(LOG_ERR, "policy profile %s: subject attribute %s unknown to "
-				 "OpenSSL", profile, t->subj.attr[i].attr);
-			return CA_ERR_STATE;
-		}
-	if ((t->is = issuer_by_cn(ctx, pp->issuing_ca)) == NULL) {
-		util_log(LOG_ERR, "policy profile %s names the issuing CA '%s', which this CA does "
-			 "not have (see certs/authentication.pem and certs/signing.pem)", profile,
-			 pp->issuing_ca);
-		return CA_ERR_STATE;
-	}
-	if ((r = ee_tmpl_exts(pp, t->is->cert, t)) != CA_OK) {
-		ee_tmpl_clear(t);
-		return r;
-	}
+	if ((r = subject_nids(profile, pp, &t->subj, t->nid)) != CA_OK)
+		goto out;
+	r = CA_ERR_STATE;
+	if ((t->is = profile_issuer(ctx, profile, pp)) == NULL ||
+	    (r = ee_tmpl_exts(pp, t->is->cert, t)) != CA_OK)
+		goto out;
 	t->pp = *pp;
 	t->ready = true;
-	return CA_OK;
+out:
+	if (r != CA_OK)
+		ee_tmpl_clear(t);
+	return r;
 }
 
 /* The template of @profile under the context's policy, built on first use. */

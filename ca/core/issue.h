@@ -101,6 +101,15 @@ int ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_
 int ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n, size_t batch,
 		       struct ca_issued *out, int *res);
 
+/*
+ * Can this CA issue under @pol's profiles? Each profile's issuing-ca must
+ * be the common name of one of this CA's issuing CAs and its subject
+ * template usable. CA_OK or CA_ERR_STATE (logged: which profile, why).
+ * For replacing the installed policy: a policy this CA cannot issue under
+ * is refused before it is installed, not at the next certificate.
+ */
+int ca_cert_profiles_check(struct ca_ctx *ctx, const struct pol_policy *pol);
+
 /* The context's template cache (ctx->ee); ca_ctx_free calls it. */
 struct ca_ee_cache;
 void ca_ee_cache_free(struct ca_ee_cache *c);

@@ -364,7 +364,9 @@ test_policy_change(void **state)
 	assert_string_equal(uri, "http://ocsp.changed.example/");
 	free(uri);
 	X509_free(x);
+	assert_int_equal(ca_cert_profiles_check(fx->ctx, pol), CA_OK);
 	strcpy(pol->authentication.issuing_ca, "Someone Else's CA");
+	assert_int_equal(ca_cert_profiles_check(fx->ctx, pol), CA_ERR_STATE);
 	req.profile = "authentication";
 	req.csr = fx->csr;
 	req.csrlen = (size_t)fx->csrlen;
