@@ -11,7 +11,7 @@ ca_libcarecard_ca_la_SOURCES =
 ca_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS) \
 	$(YAML_CFLAGS)
 ca_libcarecard_ca_la_LIBADD = common/libcarecard-common.la policy/libcarecard-policy.la \
-	$(YAML_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+	$(YAML_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(UNISTRING_LIBS)
 
 bin_PROGRAMS += %D%/carecard-ca
 ca_carecard_ca_SOURCES =

@@ -194,6 +194,7 @@ static int
 check_text(struct ctx *c, const struct pol_key *k, yaml_node_t *n, const char *s, size_t size)
 {
 	size_t i, len = strlen(s);
+	char why[200];
 
 	if (len >= size) {
 		fail(c, n, "longer than %zu characters", size - 1);
@@ -209,9 +210,9 @@ check_text(struct ctx *c, const struct pol_key *k, yaml_node_t *n, const char *s
 			return POL_ERR_SCHEMA;
 		}
 	}
-	if ((k->flags & POL_KF_URL) && strncmp(s, "http://", 7) != 0 &&
-	    strncmp(s, "https://", 8) != 0) {
-		fail(c, n, "expected an http:// or https:// URL, not '%s'", s);
+	/* The CA's URL rule (pol_url_check, validate.c), located at the value. */
+	if ((k->flags & POL_KF_URL) && pol_url_check(s, why, sizeof(why)) != POL_OK) {
+		fail(c, n, "%s, not '%s'", why, s);
 		return POL_ERR_SCHEMA;
 	}
 	return POL_OK;

@@ -284,12 +284,66 @@ void pol_crl_schedule(const struct pol_policy *pol, struct pol_crl *out);
 bool pol_crl_due(const struct pol_crl *sched, bool delta, int64_t last, int64_t now);
 
 /*
- * Expand a profile's subject template: {name} and {uuid} are replaced,
- * "{{" gives "{". POL_ERR_ARG if the result does not fit or the template
- * is broken (validated policies never have broken templates).
+ * Expand a profile's subject template as text: {name} and {uuid} are
+ * replaced, "{{" gives "{". POL_ERR_ARG if the result does not fit or the
+ * template is broken. For display only: a certificate's subject is built
+ * from pol_subject_parse()'s structure, never by parsing this text (a
+ * holder's name may contain ", CN=").
  */
 int pol_subject_expand(const struct pol_profile *prof, const char *name, const char *uuid,
 		       char *buf, size_t len);
+
+/*
+ * A subject template as structure: the template (trusted policy text) is
+ * split into attributes, each filled by one registry field or a literal,
+ * so the CA builds a subject attribute by attribute and never parses a
+ * filled-in string. Grammar: "ATTR=VALUE, ATTR=VALUE, ..." in the order of
+ * the certificate's Name (first = outermost RDN); VALUE is exactly {name},
+ * exactly {uuid}, or literal text ("{{" for "{"; no commas). ATTR is one of
+ * CN, serialNumber, O, OU, C, L, ST, title, givenName, surname, pseudonym,
+ * dnQualifier. Rules: exactly one CN, and it is {name} (the holder's name
+ * as registered); {uuid} somewhere; {name} only in DirectoryString
+ * attributes (not serialNumber, dnQualifier or C); C a literal two-letter
+ * code; literals at most 64 bytes (X.520 upper bounds), PrintableString
+ * characters where the attribute takes only those.
+ */
+#define POL_SUBJECT_MAX	8		/* attributes in a subject template */
+#define POL_ATTR_MAX	16		/* attribute name, NUL included */
+#define POL_VALUE_MAX	65		/* literal value: 64 bytes + NUL */
+
+enum pol_subject_field {
+	POL_SUBJECT_TEXT = 0,		/* the literal in .text */
+	POL_SUBJECT_NAME = 1,		/* {name}: the holder's registered name */
+	POL_SUBJECT_UUID = 2,		/* {uuid}: the holder's 12-digit UUID */
+};
+
+struct pol_subject_attr {
+	char attr[POL_ATTR_MAX];	/* as in the template; OpenSSL knows every one */
+	unsigned field;			/* enum pol_subject_field */
+	char text[POL_VALUE_MAX];	/* POL_SUBJECT_TEXT only, "{{" undone */
+};
+
+struct pol_subject {
+	unsigned n;
+	struct pol_subject_attr attr[POL_SUBJECT_MAX];
+};
+
+/*
+ * Parse @tmpl into *out. POL_OK, or POL_ERR_SCHEMA with the broken rule in
+ * @why (@len bytes; may be NULL), *out then undefined.
+ */
+int pol_subject_parse(const char *tmpl, struct pol_subject *out, char *why, size_t len);
+
+/*
+ * The URL rule, for the policy's crl-url/ocsp-url and the CA's registry
+ * input alike: http:// or https://, a host (name, IPv4 or [IPv6]), an
+ * optional port 1-65535, no user information ('@' before the host), only
+ * printable ASCII without spaces (certificate URLs are IA5String, RFC 5280
+ * 4.2.1.6), at most POL_URL_MAX characters. POL_OK, or POL_ERR_SCHEMA with
+ * the broken rule in @why (may be NULL).
+ */
+#define POL_URL_MAX	2048
+int pol_url_check(const char *url, char *why, size_t len);
 
 /*
  * Write the effective policy as YAML to @fp (every key, defaults filled in;

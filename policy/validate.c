@@ -51,30 +51,257 @@ bad(const struct pol_policy *pol, struct pol_error *err, size_t off1, const char
 	return POL_ERR_INVALID;
 }
 
+/* @why is optional for the two rule functions below. */
+static int __attribute__((format(printf, 3, 4)))
+why_set(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return POL_ERR_SCHEMA;
+}
+
+/* How an attribute's value is encoded (RFC 5280 appendix A, X.520). */
+enum attr_syntax {
+	SYN_DIRECTORY,		/* DirectoryString: UTF8String for us */
+	SYN_PRINTABLE,		/* PrintableString only */
+	SYN_COUNTRY,		/* two letters, ISO 3166 */
+};
+
+static const struct {
+	const char *name;
+	enum attr_syntax syntax;
+} subject_attrs[] = {
+	{ "CN", SYN_DIRECTORY }, { "serialNumber", SYN_PRINTABLE }, { "O", SYN_DIRECTORY },
+	{ "OU", SYN_DIRECTORY }, { "C", SYN_COUNTRY }, { "L", SYN_DIRECTORY },
+	{ "ST", SYN_DIRECTORY }, { "title", SYN_DIRECTORY }, { "givenName", SYN_DIRECTORY },
+	{ "surname", SYN_DIRECTORY }, { "pseudonym", SYN_DIRECTORY },
+	{ "dnQualifier", SYN_PRINTABLE },
+};
+
+#define NATTRS (sizeof(subject_attrs) / sizeof(subject_attrs[0]))
+
+static bool
+printable(const char *s)
+{
+	/* X.680 PrintableString: letters, digits, space and '()+,-./:=? */
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || strchr(" '()+,-./:=?", *s) != NULL))
+			return false;
+	return true;
+}
+
+/* One "ATTR=VALUE" of @len bytes at @s, already trimmed. */
+static int
+subject_attr_parse(const char *s, size_t len, struct pol_subject_attr *a, char *why,
+		   size_t wlen)
+{
+	const char *eq = memchr(s, '=', len), *v, *end = s + len;
+	size_t alen, i, o = 0;
+	enum attr_syntax syn = SYN_DIRECTORY;
+
+	if (eq == NULL || eq == s)
+		return why_set(why, wlen, "'%.*s' is not ATTRIBUTE=VALUE", (int)len, s);
+	for (alen = (size_t)(eq - s); alen > 0 && s[alen - 1] == ' '; alen--)
+		;
+	for (i = 0; i < NATTRS; i++)
+		if (strlen(subject_attrs[i].name) == alen &&
+		    strncmp(subject_attrs[i].name, s, alen) == 0)
+			break;
+	if (i == NATTRS)
+		return why_set(why, wlen, "unknown attribute '%.*s': use CN, serialNumber, O, OU, "
+			       "C, L, ST, title, givenName, surname, pseudonym or dnQualifier",
+			       (int)alen, s);
+	syn = subject_attrs[i].syntax;
+	memcpy(a->attr, s, alen);
+	a->attr[alen] = '\0';
+	for (v = eq + 1; v < end && *v == ' '; v++)
+		;
+	if (v == end)
+		return why_set(why, wlen, "%s has no value", a->attr);
+	if ((size_t)(end - v) == 6 && (strncmp(v, "{name}", 6) == 0 ||
+					strncmp(v, "{uuid}", 6) == 0)) {
+		a->field = v[1] == 'n' ? POL_SUBJECT_NAME : POL_SUBJECT_UUID;
+		if (syn == SYN_COUNTRY || (a->field == POL_SUBJECT_NAME && syn != SYN_DIRECTORY))
+			return why_set(why, wlen, "%.6s cannot be the value of %s, which takes %s",
+				       v, a->attr, syn == SYN_COUNTRY ? "a two-letter country code"
+				       : "PrintableString only");
+		return POL_OK;
+	}
+	a->field = POL_SUBJECT_TEXT;
+	for (; v < end; v++) {
+		if (*v == '{' && v + 1 < end && v[1] == '{') {
+			v++;
+		} else if (*v == '{') {
+			size_t n = strcspn(v, "},");
+
+			if (end - v >= 6 && (strncmp(v, "{name}", 6) == 0 ||
+					     strncmp(v, "{uuid}", 6) == 0))
+				return why_set(why, wlen, "%.6s must be the whole value of %s, "
+					       "not part of it", v, a->attr);
+			return why_set(why, wlen, "unknown placeholder '%.*s': use {name} or "
+				       "{uuid}", (int)(n + (v[n] == '}')), v);
+		}
+		if (o + 1 >= POL_VALUE_MAX)
+			return why_set(why, wlen, "the value of %s is longer than %d bytes",
+				       a->attr, POL_VALUE_MAX - 1);
+		a->text[o++] = *v;
+	}
+	a->text[o] = '\0';
+	if (syn == SYN_COUNTRY && (o != 2 || a->text[0] < 'A' || a->text[0] > 'Z' ||
+				   a->text[1] < 'A' || a->text[1] > 'Z'))
+		return why_set(why, wlen, "C takes a two-letter country code such as GB, not '%s'",
+			       a->text);
+	if (syn == SYN_PRINTABLE && !printable(a->text))
+		return why_set(why, wlen, "%s takes PrintableString only (letters, digits, space "
+			       "and '()+-./:=?), not '%s'", a->attr, a->text);
+	return POL_OK;
+}
+
+int
+pol_subject_parse(const char *tmpl, struct pol_subject *out, char *why, size_t len)
+{
+	const char *p, *e;
+	unsigned cn = 0, i;
+	bool uuid = false;
+	int r;
+
+	if (tmpl == NULL || out == NULL)
+		return why_set(why, len, "no template");
+	memset(out, 0, sizeof(*out));
+	for (p = tmpl;; p = e + 1) {
+		while (*p == ' ')
+			p++;
+		e = p + strcspn(p, ",");
+		if (out->n == POL_SUBJECT_MAX)
+			return why_set(why, len, "more than %d attributes", POL_SUBJECT_MAX);
+		while (e > p && e[-1] == ' ')
+			e--;
+		if (e == p)
+			return why_set(why, len, *tmpl == '\0' ? "the subject is empty"
+				       : "an empty attribute between commas");
+		if ((r = subject_attr_parse(p, (size_t)(e - p), &out->attr[out->n], why,
+					    len)) != POL_OK)
+			return r;
+		out->n++;
+		e += strspn(e, " ");
+		if (*e == '\0')
+			break;
+	}
+	for (i = 0; i < out->n; i++) {
+		uuid |= out->attr[i].field == POL_SUBJECT_UUID;
+		if (strcmp(out->attr[i].attr, "CN") == 0 &&
+		    (cn++ > 0 || out->attr[i].field != POL_SUBJECT_NAME))
+			return why_set(why, len, "the subject needs exactly one CN, and it is "
+				       "{name}: the holder's name as registered");
+	}
+	if (cn == 0)
+		return why_set(why, len, "the subject needs exactly one CN, and it is {name}: the "
+			       "holder's name as registered");
+	if (!uuid)
+		return why_set(why, len, "the subject must contain {uuid}, the holder's unique "
+			       "identity");
+	return POL_OK;
+}
+
+static bool
+host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.';
+}
+
+/* The authority [@p, @end): host (name, IPv4, [IPv6]) and an optional port. */
+static int
+url_authority(const char *p, const char *end, char *why, size_t len)
+{
+	const char *h = p, *port = NULL;
+	unsigned long v = 0;
+
+	if (memchr(p, '@', (size_t)(end - p)) != NULL)
+		return why_set(why, len, "has user information ('@') before the host: not allowed");
+	if (p < end && *p == '[') {
+		for (h = p + 1; h < end && *h != ']'; h++)
+			if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f') ||
+			      (*h >= 'A' && *h <= 'F') || *h == ':' || *h == '.'))
+				return why_set(why, len, "has a bad IPv6 address in its host");
+		if (h == end || h == p + 1)
+			return why_set(why, len, "has a bad IPv6 address in its host");
+		h++;
+	} else {
+		while (h < end && host_char(*h))
+			h++;
+		if (h == p)
+			return why_set(why, len, "has no host after the scheme");
+		if (*p == '.' || *p == '-' || h[-1] == '-')
+			return why_set(why, len, "has a malformed host name");
+	}
+	if (h < end && *h != ':')
+		return why_set(why, len, "has characters other than letters, digits, '-' and '.' "
+			       "in its host");
+	if (h < end) {
+		for (port = h + 1; port < end && *port >= '0' && *port <= '9' && v <= 65535; port++)
+			v = v * 10 + (unsigned long)(*port - '0');
+		if (port != end || port == h + 1 || v == 0 || v > 65535)
+			return why_set(why, len, "has a bad port (1-65535)");
+	}
+	return POL_OK;
+}
+
+int
+pol_url_check(const char *url, char *why, size_t len)
+{
+	const char *p;
+	size_t n, i;
+
+	if (url == NULL || *url == '\0')
+		return why_set(why, len, "is empty: expected an http:// or https:// URL");
+	n = strlen(url);
+	if (n > POL_URL_MAX)
+		return why_set(why, len, "is longer than %d characters", POL_URL_MAX);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)url[i] >= 0x80)
+			return why_set(why, len, "has non-ASCII characters: certificate URLs are "
+				       "IA5String (RFC 5280 4.2.1.6), percent-encode them");
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			return why_set(why, len, "contains a space or control character");
+	}
+	if (strncmp(url, "http://", 7) == 0)
+		p = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		p = url + 8;
+	else
+		return why_set(why, len, "expected an http:// or https:// URL");
+	return url_authority(p, p + strcspn(p, "/?#"), why, len);
+}
+
 static int
 check_template(const struct pol_policy *pol, const struct pol_profile *p, size_t base,
 	       const char *path, struct pol_error *err)
 {
-	const char *t;
-	bool uuid = false;
+	struct pol_subject subj;
+	char why[200];
 
-	for (t = p->subject; *t != '\0'; t++) {
-		if (strncmp(t, "{{", 2) == 0) {
-			t++;
-		} else if (strncmp(t, "{name}", 6) == 0) {
-			t += 5;
-		} else if (strncmp(t, "{uuid}", 6) == 0) {
-			uuid = true;
-			t += 5;
-		} else if (*t == '{') {
-			return bad(pol, err, base + offsetof(struct pol_profile, subject), path, 0,
-				   NULL, "unknown placeholder '%.*s': use {name} or {uuid}",
-				   (int)(strcspn(t, "}") + (t[strcspn(t, "}")] == '}')), t);
-		}
-	}
-	if (!uuid)
+	if (pol_subject_parse(p->subject, &subj, why, sizeof(why)) != POL_OK)
 		return bad(pol, err, base + offsetof(struct pol_profile, subject), path, 0, NULL,
-			   "the subject must contain {uuid}, the holder's unique identity");
+			   "%s", why);
+	return POL_OK;
+}
+
+/* A profile's URL, by the same rule the CA applies to registry input. */
+static int
+check_url(const struct pol_policy *pol, const char *url, size_t off, const char *path,
+	  struct pol_error *err)
+{
+	char why[200];
+
+	if (pol_url_check(url, why, sizeof(why)) != POL_OK)
+		return bad(pol, err, off, path, 0, NULL, "%s", why);
 	return POL_OK;
 }
 
@@ -123,6 +350,11 @@ check_profile(const struct pol_policy *pol, const struct pol_profile *p, size_t 
 	if (pol->card.lifetime != 0 && pol->card.lifetime < p->lifetime)
 		return bad(pol, err, POL(card.lifetime), "card.lifetime", life_off, life,
 			   "the card lifetime must not be shorter than %s", life);
+	if (check_url(pol, p->crl_url, base + offsetof(struct pol_profile, crl_url),
+		      profile_path(path, sizeof(path), name, "crl-url"), err) != POL_OK ||
+	    check_url(pol, p->ocsp_url, base + offsetof(struct pol_profile, ocsp_url),
+		      profile_path(path, sizeof(path), name, "ocsp-url"), err) != POL_OK)
+		return POL_ERR_INVALID;
 	return check_template(pol, p, base, profile_path(path, sizeof(path), name, "subject"),
 			      err);
 }

@@ -1,13 +1,13 @@
 # tests owned by the ca work; appends to TESTS
 if HAVE_CMOCKA
 check_PROGRAMS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
-	%D%/unit/test-ca-gate
+	%D%/unit/test-ca-validate %D%/unit/test-ca-builder %D%/unit/test-ca-gate
 TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
-	%D%/unit/test-ca-gate
+	%D%/unit/test-ca-validate %D%/unit/test-ca-builder %D%/unit/test-ca-gate
 %C%_unit_test_ca_gate_SOURCES = %D%/unit/test-ca-gate.c
 %C%_unit_test_ca_gate_CFLAGS = $(CC_TEST_CFLAGS) $(P11KIT_CFLAGS)
 %C%_unit_test_ca_gate_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
-	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(UNISTRING_LIBS)
 %C%_unit_test_ca_registry_SOURCES = %D%/unit/test-ca-registry.c
 %C%_unit_test_ca_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
 %C%_unit_test_ca_registry_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
@@ -16,9 +16,19 @@ TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-iss
 %C%_unit_test_ca_profile_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_profile_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
-%C%_unit_test_ca_issue_SOURCES = %D%/unit/test-ca-issue.c
+%C%_unit_test_ca_validate_SOURCES = %D%/unit/test-ca-validate.c
+%C%_unit_test_ca_validate_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_ca_validate_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+%C%_unit_test_ca_issue_SOURCES = %D%/unit/test-ca-issue.c %D%/unit/ca-fixture.c \
+	%D%/unit/ca-fixture.h
 %C%_unit_test_ca_issue_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_issue_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+%C%_unit_test_ca_builder_SOURCES = %D%/unit/test-ca-builder.c %D%/unit/ca-fixture.c \
+	%D%/unit/ca-fixture.h
+%C%_unit_test_ca_builder_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_ca_builder_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 
@@ -52,3 +62,32 @@ check_PROGRAMS += %D%/carecard-ca-release
 %C%_carecard_ca_release_LDADD = $(ca_carecard_ca_LDADD)
 TESTS += %D%/integration/test-ca-release.sh
 EXTRA_DIST += %D%/integration/test-ca-release.sh
+
+# The CA input checks' fuzz harness in replay mode: the seed corpus through
+# the libFuzzer entry point, as TAP (under valgrind/sanitizers with the rest).
+check_PROGRAMS += %D%/fuzz/fuzz-ca-validate-replay
+TESTS += %D%/fuzz/fuzz-ca-validate-replay
+%C%_fuzz_fuzz_ca_validate_replay_SOURCES = %D%/fuzz/fuzz-ca-validate.c
+%C%_fuzz_fuzz_ca_validate_replay_CPPFLAGS = $(AM_CPPFLAGS) -DCA_FUZZ_REPLAY \
+	-DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
+%C%_fuzz_fuzz_ca_validate_replay_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+EXTRA_DIST += %D%/fuzz/corpus-ca-validate
+
+# libFuzzer build, outside the default build (FUZZ_CC, FUZZ_FLAGS: policy.mk):
+# "make fuzz-ca-validate-run FUZZ_SECONDS=60" writes new inputs to
+# tests/fuzz/corpus-ca-validate-new in the build tree, crashes to tests/fuzz/.
+fuzz-ca-validate:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && $(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) -I$(abs_top_builddir) -I. \
+		-DCC_PKGDATADIR='"$(pkgdatadir)"' \
+		$(YAML_CFLAGS) -o $(abs_top_builddir)/tests/fuzz/fuzz-ca-validate \
+		tests/fuzz/fuzz-ca-validate.c ca/core/validate.c $(policy_lib_c) common/fileio.c \
+		$(YAML_LIBS) $(UNISTRING_LIBS)
+fuzz-ca-validate-run: fuzz-ca-validate
+	@mkdir -p tests/fuzz/corpus-ca-validate-new
+	tests/fuzz/fuzz-ca-validate -max_total_time=$(FUZZ_SECONDS) -max_len=1024 \
+		-artifact_prefix=tests/fuzz/ tests/fuzz/corpus-ca-validate-new \
+		$(top_srcdir)/tests/fuzz/corpus-ca-validate
+CLEANFILES += tests/fuzz/fuzz-ca-validate
+.PHONY: fuzz-ca-validate fuzz-ca-validate-run

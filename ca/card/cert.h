@@ -3,10 +3,12 @@
  * with OpenSSL and signed ON the card (the card key as an EVP_PKEY through
  * the in-process provider), then read back through the CA's request reader
  * (proof of possession checked like any request) and certified by the
- * issuing CA of its policy profile: authentication -> Authentication CA,
- * signing -> Signing CA; lifetime, key usage, extended key usage, subject
- * template and CRL/OCSP locations from the policy. Nothing is recorded
- * here: the caller commits the certificates with its card operation.
+ * end-entity builder every certificate goes through (ca_cert_make,
+ * ca/core/issue.h): the policy profile's issuing CA, lifetime, key usage,
+ * extended key usage, subject form and CRL/OCSP locations, the registry's
+ * name and UUID — the same certificate `issue-cert` would make for the
+ * same person. Nothing is recorded here: the caller commits the
+ * certificates with its card operation.
  */
 #ifndef CC_CA_CARD_CERT_H
 #define CC_CA_CARD_CERT_H
@@ -19,6 +21,7 @@
 
 struct ca_card_cert {
 	const char *profile;		/* "authentication" or "signing" (static) */
+	const char *issuer;		/* the issuing CA's registry name (static) */
 	char *serial;			/* registry form (hex) */
 	unsigned char *der;
 	size_t derlen;

@@ -85,7 +85,8 @@ static const struct cli_cmd commands[] = {
 	  "       [--policy FILE] [--card-module PATH] [--registry sqlite:PATH]\n"
 	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|ec]\n"
 	  "       [--root-key-type rsa3072|rsa2048|ec]\n"
-	  "       [--crl-base-url URL] [--ocsp-url URL] [--durability full|normal]" },
+	  "       [--durability full|normal]\n"
+	  "       certificate profiles and their CRL/OCSP URLs come from the policy" },
 	{ "person-add", cli_person_add, "register a person whose identity you checked in person",
 	  "--uuid UUID --name NAME --documents DOC,DOC,DOC [--email EMAIL]\n"
 	  "       [--mobile NUMBER] [--ra-role ra-manager|ra-agent|sponsor|lsa]\n"

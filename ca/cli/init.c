@@ -27,8 +27,6 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		{ "manager-uuid", required_argument, NULL, 'u' },
 		{ "manager-name", required_argument, NULL, 'n' },
 		{ "manager-email", required_argument, NULL, 'e' },
-		{ "crl-base-url", required_argument, NULL, 'c' },
-		{ "ocsp-url", required_argument, NULL, 'o' },
 		{ "durability", required_argument, NULL, 'D' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "card-module", required_argument, NULL, 'M' },
@@ -59,8 +57,6 @@ cli_init(int argc, char **argv, struct cli_env *env)
 		case 'u': o.manager_uuid = optarg; break;
 		case 'n': o.manager_name = optarg; break;
 		case 'e': o.manager_email = optarg; break;
-		case 'c': o.crl_base_url = optarg; break;
-		case 'o': o.ocsp_url = optarg; break;
 		case 'D':
 			if (strcmp(optarg, "full") != 0 && strcmp(optarg, "normal") != 0)
 				return cli_usage(cmd, "--durability is full or normal");

@@ -19,17 +19,19 @@
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "ca/core/hsm-provider.h"
+#include "ca/core/issue.h"
 #include "ca/core/policy.h"
 #include "ca/core/secret.h"
 #include "common/fileio.h"
 #include "common/log.h"
 
+/* The CAs' names are in their certificates (named by init after the policy). */
 static const struct {
-	const char *name, *label, *cn;
+	const char *name, *label;
 } issuer_info[CA_ISSUER_COUNT] = {
-	[CA_ISSUER_ROOT] = { "root", CA_LABEL_ROOT, "Carecard Root Authority" },
-	[CA_ISSUER_AUTH] = { "authentication", CA_LABEL_AUTH, "Carecard Authentication CA" },
-	[CA_ISSUER_SIGN] = { "signing", CA_LABEL_SIGN, "Carecard Signing CA" },
+	[CA_ISSUER_ROOT] = { "root", CA_LABEL_ROOT },
+	[CA_ISSUER_AUTH] = { "authentication", CA_LABEL_AUTH },
+	[CA_ISSUER_SIGN] = { "signing", CA_LABEL_SIGN },
 };
 
 char *
@@ -55,7 +57,6 @@ ca_ctx_new(const char *dir, struct ca_ctx **out)
 	for (i = 0; i < CA_ISSUER_COUNT; i++) {
 		ctx->issuers[i].name = issuer_info[i].name;
 		ctx->issuers[i].label = issuer_info[i].label;
-		ctx->issuers[i].cn = issuer_info[i].cn;
 	}
 	r = CA_ERR_CRYPTO;
 	if ((ctx->libctx = OSSL_LIB_CTX_new()) == NULL ||
@@ -87,6 +88,7 @@ ca_ctx_free(struct ca_ctx *ctx)
 	}
 	ca_signer_free(ctx->signer);	/* after the EVP_PKEYs that refer to it */
 	ca_csr_reader_free(ctx->csr_reader);
+	ca_ee_cache_free(ctx->ee);
 	ca_reg_close(ctx->reg);
 	pol_policy_free(ctx->pol);
 	EVP_MD_free(ctx->md);

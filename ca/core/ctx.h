@@ -24,7 +24,8 @@
 #include "ca/registry/registry.h"
 #include "ca/core/signer.h"
 
-/* Token object labels and the registry/CLI names of the three CAs. */
+/* Token object labels and the registry/CLI names of the three CAs (their
+ * subject names are in their certificates). */
 #define CA_LABEL_ROOT "carecard-root"
 #define CA_LABEL_AUTH "carecard-authentication"
 #define CA_LABEL_SIGN "carecard-signing"
@@ -41,8 +42,7 @@ enum ca_issuer_id {
 struct ca_issuer {
 	const char *name;	/* "root", "authentication", "signing" */
 	const char *label;	/* token key label */
-	const char *cn;		/* subject common name */
-	X509 *cert;
+	X509 *cert;		/* its subject is the CA's name (init: the policy's issuing-ca) */
 	struct ca_signer_key *key;
 	EVP_PKEY *pkey;		/* the token key as an EVP_PKEY (hsm-provider) */
 };
@@ -65,6 +65,7 @@ struct ca_ctx {
 	struct pol_policy *pol;	/* the CA's installed policy (ca/core/policy.h) */
 	struct ca_hooks hooks;	/* clock and step points; zero in release front ends */
 	struct ca_csr_reader *csr_reader;	/* created on first issuance */
+	struct ca_ee_cache *ee;	/* certificate templates per profile (issue.c), on first use */
 };
 
 /* The CA's time: the front end's clock hook, else the system clock. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "ca/core/error.h"
@@ -16,33 +17,54 @@
 static int
 ca_name(const char *cn, X509_NAME **out)
 {
-	const char *kv[] = { "C", "GB", "O", "Carecard", "CN", cn, NULL };
+	X509_NAME *n = X509_NAME_new();
+	int r;
 
-	return ca_name_build(kv, out);
+	if (n == NULL)
+		return CA_ERR_ALLOC;
+	if ((r = ca_name_add(n, NID_countryName, "GB")) != CA_OK ||
+	    (r = ca_name_add(n, NID_organizationName, "Carecard")) != CA_OK ||
+	    (r = ca_name_add(n, NID_commonName, cn)) != CA_OK) {
+		X509_NAME_free(n);
+		return r;
+	}
+	*out = n;
+	return CA_OK;
+}
+
+static int
+ext_push(X509 *crt, int r, X509_EXTENSION *ext)
+{
+	if (r == CA_OK && X509_add_ext(crt, ext, -1) != 1)
+		r = CA_ERR_CRYPTO;
+	X509_EXTENSION_free(ext);
+	return r;
 }
 
 /* RFC 5280 4.2.1.9/4.2.1.3: basicConstraints and keyUsage critical. */
 static int
-ca_extensions(X509 *crt, X509 *issuer, int is_root)
+ca_extensions(X509 *crt, X509 *issuer, int is_root, const EVP_MD *sha1)
 {
-	const char *bc = is_root ? "critical,CA:TRUE" : "critical,CA:TRUE,pathlen:0";
-	X509V3_CTX v3;
+	X509_EXTENSION *ext = NULL;
 	int r;
 
-	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
-	if ((r = ca_ext_add(crt, &v3, NID_basic_constraints, bc)) != CA_OK ||
-	    (r = ca_ext_add(crt, &v3, NID_key_usage, "critical,keyCertSign,cRLSign")) != CA_OK ||
-	    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK)
+	r = ca_ext_basic_constraints(1, is_root ? -1 : 0, &ext);
+	if ((r = ext_push(crt, r, ext)) != CA_OK)
 		return r;
-	if (!is_root)
-		r = ca_ext_add(crt, &v3, NID_authority_key_identifier, "keyid:always");
-	return r;
+	ext = NULL;
+	r = ca_ext_key_usage(1u << 5 | 1u << 6, &ext);		/* keyCertSign, cRLSign */
+	if ((r = ext_push(crt, r, ext)) != CA_OK ||
+	    (r = ca_ext_subject_key_id_add(crt, sha1)) != CA_OK || is_root)
+		return r;
+	ext = NULL;
+	r = ca_ext_authority_key_id(issuer, &ext);
+	return ext_push(crt, r, ext);
 }
 
-/* Certificate of CA @is, signed by @parent's token key (@is's own: root). */
+/* Certificate of CA @is named @cn, signed by @parent's token key (@is's own: root). */
 static int
-ca_cert_build(struct ca_ctx *ctx, struct ca_issuer *is, struct ca_issuer *parent, int days,
-	      time_t now, X509 **out)
+ca_cert_build(struct ca_ctx *ctx, struct ca_issuer *is, const char *cn,
+	      struct ca_issuer *parent, int days, time_t now, const EVP_MD *sha1, X509 **out)
 {
 	struct ca_issuer *signer = parent != NULL ? parent : is;
 	X509 *crt = NULL;
@@ -54,7 +76,7 @@ ca_cert_build(struct ca_ctx *ctx, struct ca_issuer *is, struct ca_issuer *parent
 	if ((crt = X509_new_ex(ctx->libctx, NULL)) == NULL)
 		goto out;
 	if ((r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK ||
-	    (r = ca_name(is->cn, &name)) != CA_OK)
+	    (r = ca_name(cn, &name)) != CA_OK)
 		goto out;
 	r = CA_ERR_CRYPTO;
 	if (X509_set_version(crt, X509_VERSION_3) != 1 ||
@@ -65,7 +87,8 @@ ca_cert_build(struct ca_ctx *ctx, struct ca_issuer *is, struct ca_issuer *parent
 	    X509_set_pubkey(crt, ca_signer_key_public(is->key)) != 1)
 		goto out;
 	if ((r = ca_validity_set(crt, now, days)) != CA_OK ||
-	    (r = ca_extensions(crt, parent != NULL ? parent->cert : crt, parent == NULL)) != CA_OK)
+	    (r = ca_extensions(crt, parent != NULL ? parent->cert : crt, parent == NULL,
+			       sha1)) != CA_OK)
 		goto out;
 	if (X509_sign(crt, signer->pkey, ctx->md) <= 0) {
 		r = CA_ERR_CRYPTO;
@@ -103,27 +126,34 @@ cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
 }
 
 int
-ca_hierarchy_create(struct ca_ctx *ctx, enum ca_key_type root_type,
-		    enum ca_key_type issuing_type, int root_days, int ca_days, time_t now)
+ca_hierarchy_create(struct ca_ctx *ctx, const struct ca_hierarchy_opts *o)
 {
 	struct ca_issuer *root = &ctx->issuers[CA_ISSUER_ROOT];
+	EVP_MD *sha1 = NULL;
 	int i, r;
 
-	if ((r = ca_signer_keygen(ctx->signer, root->label, 1, root_type)) != CA_OK ||
+	if ((r = ca_signer_keygen(ctx->signer, root->label, 1, o->root_type)) != CA_OK ||
 	    (r = ca_signer_keygen(ctx->signer, ctx->issuers[CA_ISSUER_AUTH].label, 2,
-				  issuing_type)) != CA_OK ||
+				  o->issuing_type)) != CA_OK ||
 	    (r = ca_signer_keygen(ctx->signer, ctx->issuers[CA_ISSUER_SIGN].label, 3,
-				  issuing_type)) != CA_OK ||
+				  o->issuing_type)) != CA_OK ||
 	    (r = ca_ctx_keys_load(ctx)) != CA_OK)
 		return r;
-	if ((r = ca_cert_build(ctx, root, NULL, root_days, now, &root->cert)) != CA_OK)
-		return r;
+	if ((sha1 = EVP_MD_fetch(ctx->libctx, "SHA1", NULL)) == NULL) {
+		util_log_ossl_errors(__func__);
+		return CA_ERR_CRYPTO;
+	}
+	if ((r = ca_cert_build(ctx, root, o->cn[CA_ISSUER_ROOT], NULL, o->root_days, o->now,
+			       sha1, &root->cert)) != CA_OK)
+		goto out;
 	for (i = CA_ISSUER_AUTH; i <= CA_ISSUER_SIGN; i++)
-		if ((r = ca_cert_build(ctx, &ctx->issuers[i], root, ca_days, now,
-				       &ctx->issuers[i].cert)) != CA_OK)
-			return r;
+		if ((r = ca_cert_build(ctx, &ctx->issuers[i], o->cn[i], root, o->ca_days, o->now,
+				       sha1, &ctx->issuers[i].cert)) != CA_OK)
+			goto out;
 	for (i = 0; i < CA_ISSUER_COUNT; i++)
 		if ((r = cert_save(ctx, &ctx->issuers[i])) != CA_OK)
-			return r;
-	return CA_OK;
+			goto out;
+out:
+	EVP_MD_free(sha1);
+	return r;
 }

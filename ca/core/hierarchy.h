@@ -1,7 +1,9 @@
 /*
  * ca/hierarchy: the CA certificates, shaped like the NHS PKI: a self-signed
- * root ("Carecard Root Authority") over two issuing CAs ("Carecard
- * Authentication CA", "Carecard Signing CA") limited to pathlen 0.
+ * root over two issuing CAs limited to pathlen 0. The issuing CAs are named
+ * after the policy's profiles (`issuing-ca`, NHS: "NHS Authentication G2",
+ * "NHS Signing G2"), so the names the policy gives are the names in the
+ * certificates; after init the certificates are the only source of them.
  */
 #ifndef CC_CA_HIERARCHY_H
 #define CC_CA_HIERARCHY_H
@@ -10,12 +12,22 @@
 
 #include "ca/core/ctx.h"
 
+/* The root's common name: the CA installation's, not a lifecycle policy's. */
+#define CA_ROOT_CN "Carecard Root Authority"
+
+struct ca_hierarchy_opts {
+	enum ca_key_type root_type;	/* normally RSA-3072 */
+	enum ca_key_type issuing_type;
+	int root_days, ca_days;		/* validity from @now */
+	time_t now;
+	const char *cn[CA_ISSUER_COUNT];	/* subject CN of each CA (enum ca_issuer_id) */
+};
+
 /*
- * Generate the three key pairs on the open token (@root_type, normally
- * RSA-3072, and @issuing_type for the issuing CAs), issue the certificates (root valid @root_days,
- * issuing CAs @ca_days from @now) and write them to <dir>/certs/<name>.pem.
+ * Generate the three key pairs on the open token, issue the certificates
+ * (subject C=GB, O=Carecard, CN=@o->cn[i]) and write them to
+ * <dir>/certs/<name>.pem. The caller checks the names (ca_check_name).
  */
-int ca_hierarchy_create(struct ca_ctx *ctx, enum ca_key_type root_type,
-			enum ca_key_type issuing_type, int root_days, int ca_days, time_t now);
+int ca_hierarchy_create(struct ca_ctx *ctx, const struct ca_hierarchy_opts *o);
 
 #endif

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "ca/core/init.h"
 #include "ca/core/policy.h"
 #include "ca/core/secret.h"
+#include "ca/core/validate.h"
 #include "common/fileio.h"
 #include "common/log.h"
 
@@ -29,17 +29,6 @@ static enum ca_key_type
 issuing_type(const struct ca_init_opts *o)
 {
 	return o->key_type != CA_KEY_DEFAULT ? o->key_type : CA_KEY_RSA2048;
-}
-
-static int
-valid_uuid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0'; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return s != NULL && i == 12;
 }
 
 static int
@@ -153,16 +142,93 @@ registry_uri(struct ca_ctx *ctx, const struct ca_init_opts *o, char **uri)
 	return e == 0 ? CA_OK : CA_ERR_IO;
 }
 
+/* What init is given, checked and normalised before anything is created. */
+struct init_input {
+	char *manager_name;		/* NFC */
+	unsigned char *policy;		/* the bytes to install */
+	size_t policy_len;
+	struct pol_policy *pol;
+	char policy_hash[65];
+};
+
+static void
+init_input_clear(struct init_input *in)
+{
+	free(in->manager_name);
+	free(in->policy);
+	pol_policy_free(in->pol);
+	memset(in, 0, sizeof(*in));
+}
+
+/* The issuing CAs' names: the policy profiles' issuing-ca, one CA each. */
 static int
-registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *token)
+issuer_names_check(const struct pol_policy *pol)
+{
+	const char *a = pol->authentication.issuing_ca, *s = pol->signing.issuing_ca;
+	char msg[200];
+
+	if (ca_check_name("profiles.authentication.issuing-ca", a, strlen(a), NULL, msg,
+			  sizeof(msg)) != CA_OK ||
+	    ca_check_name("profiles.signing.issuing-ca", s, strlen(s), NULL, msg,
+			  sizeof(msg)) != CA_OK) {
+		util_log(LOG_ERR, "policy: %s", msg);
+		return CA_ERR_INPUT;
+	}
+	if (strcmp(a, s) == 0 || strcmp(a, CA_ROOT_CN) == 0 || strcmp(s, CA_ROOT_CN) == 0) {
+		util_log(LOG_ERR, "policy: profiles.authentication.issuing-ca and "
+			 "profiles.signing.issuing-ca must name two different CAs, neither "
+			 "'%s' (init creates one issuing CA per profile)", CA_ROOT_CN);
+		return CA_ERR_INPUT;
+	}
+	return CA_OK;
+}
+
+static int
+init_input_check(const struct ca_init_opts *o, struct init_input *in)
+{
+	struct pol_error perr;
+	char msg[200];
+	int r;
+
+	if (ca_check_uuid("manager UUID", o->manager_uuid, msg, sizeof(msg)) != CA_OK ||
+	    (r = ca_check_name("manager name", o->manager_name, o->manager_name != NULL ?
+			       strlen(o->manager_name) : 0, &in->manager_name, msg,
+			       sizeof(msg))) == CA_ERR_INPUT ||
+	    (o->manager_email != NULL &&
+	     ca_check_email("manager email", o->manager_email, msg, sizeof(msg)) != CA_OK)) {
+		util_log(LOG_ERR, "init: %s", msg);
+		return CA_ERR_INPUT;
+	}
+	if (r != CA_OK)
+		return r;
+	if (o->policy != NULL) {
+		if ((in->policy = malloc(o->policy_len ? o->policy_len : 1)) == NULL)
+			return CA_ERR_ALLOC;
+		memcpy(in->policy, o->policy, o->policy_len);
+		in->policy_len = o->policy_len;
+	} else if ((r = ca_policy_default_bytes(&in->policy, &in->policy_len)) != CA_OK) {
+		return r;
+	}
+	if ((r = ca_policy_parse(o->policy_name != NULL ? o->policy_name : "policy", in->policy,
+				 in->policy_len, &in->pol, in->policy_hash, &perr)) != CA_OK) {
+		if (r == CA_ERR_INPUT)
+			util_log(LOG_ERR, "%s", perr.text);
+		return r;
+	}
+	return issuer_names_check(in->pol);
+}
+
+static int
+registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const struct init_input *in,
+		const char *token)
 {
 	const char *module = o->hsm_module != NULL ? o->hsm_module : CC_DEFAULT_HSM_MODULE;
 	/* The first RA manager is named by whoever installs the CA: their
 	 * identity is the installer's to check. */
-	struct ca_person mgr = { (char *)o->manager_uuid, (char *)o->manager_name,
+	struct ca_person mgr = { (char *)o->manager_uuid, in->manager_name,
 				 (char *)o->manager_email, NULL, (char *)"ca-init", o->now };
 	const char *kv[] = { "token", token, "issuing-key-type", ca_key_type_name(issuing_type(o)),
-			     "manager", o->manager_uuid, "policy", ctx->policy_hash, NULL };
+			     "manager", o->manager_uuid, "policy", in->policy_hash, NULL };
 	char *uri = NULL, *details = NULL;
 	int r;
 
@@ -175,10 +241,6 @@ registry_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *to
 	    (r = ca_reg_config_set(ctx->reg, "hsm-token", token)) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "issuing-key-type",
 				   ca_key_type_name(issuing_type(o)))) != CA_OK ||
-	    (r = ca_reg_config_set(ctx->reg, "crl-base-url", o->crl_base_url != NULL ?
-				   o->crl_base_url : "http://crl.carecard.invalid")) != CA_OK ||
-	    (r = ca_reg_config_set(ctx->reg, "ocsp-url", o->ocsp_url != NULL ?
-				   o->ocsp_url : "http://ocsp.carecard.invalid")) != CA_OK ||
 	    (r = ca_reg_config_set(ctx->reg, "durability", o->durability != NULL ?
 				   o->durability : "full")) != CA_OK ||
 	    (o->card_module != NULL &&
@@ -197,36 +259,12 @@ out:
 	return r;
 }
 
-/* DIR/policy.yaml: the given policy (checked) or the default one. */
-static int
-policy_install(struct ca_ctx *ctx, const struct ca_init_opts *o)
-{
-	unsigned char *def = NULL;
-	const unsigned char *buf = o->policy;
-	size_t len = o->policy_len;
-	struct pol_error err;
-	int r;
-
-	memset(&err, 0, sizeof(err));
-	if (buf == NULL) {
-		if ((r = ca_policy_default_bytes(&def, &len)) != CA_OK)
-			return r;
-		buf = def;
-	}
-	r = ca_policy_parse(o->policy_name != NULL ? o->policy_name : "policy", buf, len,
-			    &ctx->pol, ctx->policy_hash, &err);
-	if (r != CA_OK)
-		util_log(LOG_ERR, "%s", err.text);
-	else
-		r = ca_policy_write(ctx, buf, len);
-	free(def);
-	return r;
-}
-
 int
 ca_init(const struct ca_init_opts *o)
 {
 	const char *token = o->token != NULL ? o->token : CA_DEFAULT_TOKEN;
+	struct init_input in = { 0 };
+	struct ca_hierarchy_opts h = { 0 };
 	struct ca_ctx *ctx = NULL;
 	char *db = NULL;
 	int r;
@@ -234,12 +272,10 @@ ca_init(const struct ca_init_opts *o)
 	if (o->durability != NULL && strcmp(o->durability, "full") != 0 &&
 	    strcmp(o->durability, "normal") != 0)
 		return CA_ERR_USAGE;
-	if (!valid_uuid(o->manager_uuid) || o->manager_name == NULL || !*o->manager_name) {
-		util_log(LOG_ERR, "init needs the first RA manager: a 12-digit UUID and a name");
-		return CA_ERR_USAGE;
-	}
+	if ((r = init_input_check(o, &in)) != CA_OK)
+		goto out;
 	if ((r = ca_ctx_new(o->dir, &ctx)) != CA_OK)
-		return r;
+		goto out;
 	r = CA_ERR_ALLOC;
 	if ((db = ca_ctx_path(ctx, CA_POLICY_FILE)) == NULL)
 		goto out;
@@ -249,17 +285,24 @@ ca_init(const struct ca_init_opts *o)
 		r = CA_ERR_EXISTS;
 		goto out;
 	}
-	if ((r = dirs_create(ctx)) != CA_OK || (r = policy_install(ctx, o)) != CA_OK ||
-	    (r = token_create(ctx, o, token)) != CA_OK ||
-	    (r = ca_hierarchy_create(ctx, o->root_key_type != CA_KEY_DEFAULT ? o->root_key_type
-				     : CA_KEY_RSA3072, issuing_type(o),
-				     o->root_days ? o->root_days : 7305,
-				     o->ca_days ? o->ca_days : 3653, o->now)) != CA_OK ||
-	    (r = ca_signer_secret_generate(ctx->signer, CA_LABEL_CARD_SECRET)) != CA_OK)
+	h.root_type = o->root_key_type != CA_KEY_DEFAULT ? o->root_key_type : CA_KEY_RSA3072;
+	h.issuing_type = issuing_type(o);
+	h.root_days = o->root_days ? o->root_days : 7305;
+	h.ca_days = o->ca_days ? o->ca_days : 3653;
+	h.now = o->now;
+	h.cn[CA_ISSUER_ROOT] = CA_ROOT_CN;
+	h.cn[CA_ISSUER_AUTH] = in.pol->authentication.issuing_ca;
+	h.cn[CA_ISSUER_SIGN] = in.pol->signing.issuing_ca;
+	/* The registry comes last: its presence is what "holds a CA" means. */
+	if ((r = dirs_create(ctx)) != CA_OK || (r = token_create(ctx, o, token)) != CA_OK ||
+	    (r = ca_hierarchy_create(ctx, &h)) != CA_OK ||
+	    (r = ca_signer_secret_generate(ctx->signer, CA_LABEL_CARD_SECRET)) != CA_OK ||
+	    (r = ca_policy_write(ctx, in.policy, in.policy_len)) != CA_OK)
 		goto out;
-	r = registry_create(ctx, o, token);
+	r = registry_create(ctx, o, &in, token);
 out:
 	free(db);
 	ca_ctx_free(ctx);
+	init_input_clear(&in);
 	return r;
 }

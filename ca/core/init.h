@@ -1,6 +1,9 @@
 /*
  * ca/init: create a new CA state directory with its own SoftHSM2 token,
- * the CA hierarchy, the card-management secret and the registry.
+ * its installed policy (DIR/policy.yaml), the CA hierarchy (the issuing
+ * CAs named after the policy profiles' issuing-ca), the card-management
+ * secret and the registry. Certificate profiles, including their CRL and
+ * OCSP URLs, live in the policy only: init records no URL anywhere.
  */
 #ifndef CC_CA_INIT_H
 #define CC_CA_INIT_H
@@ -17,24 +20,25 @@ struct ca_init_opts {
 	enum ca_key_type key_type;	/* issuing CAs; default RSA-2048 */
 	enum ca_key_type root_key_type;	/* default RSA-3072 */
 	const char *manager_uuid;	/* first RA manager, 12 digits */
-	const char *manager_name;
+	const char *manager_name;	/* stored in Unicode NFC (ca_check_name) */
 	const char *manager_email;	/* may be NULL */
-	const char *crl_base_url;	/* NULL: http://crl.carecard.invalid */
-	const char *ocsp_url;		/* NULL: http://ocsp.carecard.invalid */
+	const unsigned char *policy;	/* policy YAML to install; NULL: ca_policy_default_bytes() */
+	size_t policy_len;
+	const char *policy_name;	/* the policy's name in messages (its file); NULL: "policy" */
 	int root_days, ca_days;		/* 0: 20 and 10 years */
 	const char *durability;		/* NULL: "full"; or "normal" */
-	const unsigned char *policy;	/* the policy to install (YAML); NULL: the default */
-	size_t policy_len;
-	const char *policy_name;	/* its file name, for messages */
 	const char *registry;		/* registry URI; NULL: sqlite:DIR/registry.db */
 	const char *card_module;	/* the carecard PKCS#11 module; NULL: the installed one */
 	time_t now;
 };
 
 /*
- * Create the CA. CA_ERR_EXISTS if @o->dir already holds a registry. On
- * failure a partly created directory is left for inspection (the token
- * may hold keys); remove it before retrying.
+ * Create the CA. CA_ERR_EXISTS if @o->dir already holds a registry;
+ * CA_ERR_INPUT (logged: the field and the rule, or FILE:LINE:COLUMN of
+ * the policy) for a bad manager UUID, name or email, a policy that does
+ * not load and validate, or issuing-ca names that cannot name two distinct
+ * CAs. On a later failure a partly created directory is left for
+ * inspection (the token may hold keys); remove it before retrying.
  */
 int ca_init(const struct ca_init_opts *o);
 

@@ -1,5 +1,6 @@
 /*
- * ca/issue.c: see issue.h.
+ * ca/issue.c: see issue.h. The builder first (templates, one certificate),
+ * then ca_cert_issue and the pipelined group commit.
  */
 #include "config.h"
 
@@ -10,14 +11,14 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
 #include "ca/core/audit.h"
 #include "ca/core/csr.h"
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
-#include "ca/core/profile.h"
+#include "ca/core/validate.h"
 #include "ca/core/x509util.h"
 #include "common/log.h"
 
@@ -31,152 +32,332 @@ ca_issued_clear(struct ca_issued *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-holder_name(const struct ca_person *p, X509_NAME **out)
-{
-	const char *kv[] = { "O", "Carecard", "OU", "People", "serialNumber", p->uuid,
-			     "CN", p->name, NULL };
-
-	return ca_name_build(kv, out);
-}
-
-struct ee_urls {
-	char *crl, *ocsp;
-};
-
-static int
-urls_get(struct ca_ctx *ctx, const struct ca_issue_req *req, const char *issuer,
-	 struct ee_urls *u)
-{
-	char *base = NULL;
-	int r;
-
-	if (req->crl_url != NULL) {
-		u->crl = strdup(req->crl_url);
-	} else {
-		if ((r = ca_reg_config_get(ctx->reg, "crl-base-url", &base)) != CA_OK)
-			return r;
-		if (asprintf(&u->crl, "%s/%s.crl", base, issuer) < 0)
-			u->crl = NULL;
-		free(base);
-	}
-	if (req->ocsp_url != NULL)
-		u->ocsp = strdup(req->ocsp_url);
-	else if ((r = ca_reg_config_get(ctx->reg, "ocsp-url", &u->ocsp)) != CA_OK)
-		return r;
-	if (u->crl == NULL || u->ocsp == NULL)
-		return CA_ERR_ALLOC;
-	/* They are spliced into OpenSSL's X509V3 config syntax. */
-	if (strpbrk(u->crl, ",\n") != NULL || strpbrk(u->ocsp, ",\n") != NULL) {
-		util_log(LOG_ERR, "CRL/OCSP URLs must not contain commas or newlines");
-		return CA_ERR_USAGE;
-	}
-	return CA_OK;
-}
+/* The profiles, as the registry records them; their index in the cache. */
+static const char *const profile_names[] = { "authentication", "signing" };
+#define NPROFILES (sizeof(profile_names) / sizeof(profile_names[0]))
 
 /*
- * The extensions every certificate of one profile, issuer and URL pair
- * shares: all but the SubjectKeyIdentifier. Built (config strings parsed,
- * registry URLs read) once per request or, in a group, once per group.
+ * What every certificate of one profile shares, built from the policy
+ * once: the issuer, the subject's attribute types and fields, and the
+ * extensions but the SubjectKeyIdentifier (which hashes each key). Valid
+ * while the policy's profile is byte for byte the copy in @pp.
  */
 struct ee_tmpl {
-	const struct ca_profile *pr;
-	const char *crl_url, *ocsp_url;		/* the request's (NULL: registry) */
+	bool ready;
+	const char *profile;			/* profile_names[] */
+	struct pol_profile pp;			/* the policy's, as built from */
+	struct ca_issuer *is;
+	struct pol_subject subj;
+	int nid[POL_SUBJECT_MAX];		/* subj.attr[i] as an OpenSSL NID */
 	STACK_OF(X509_EXTENSION) *exts;
-	int ski_at;				/* the SKI's place, as it always was */
+	int ski_at;				/* the SKI's place among them */
+	int64_t nb_at, na_at;			/* the times nb, na hold */
+	ASN1_TIME *nb, *na;			/* the last validity, reused by a group */
+};
+
+struct ca_ee_cache {
+	struct ee_tmpl t[NPROFILES];
+	EVP_MD *sha1;				/* for SubjectKeyIdentifiers */
 };
 
 static void
 ee_tmpl_clear(struct ee_tmpl *t)
 {
 	sk_X509_EXTENSION_pop_free(t->exts, X509_EXTENSION_free);
+	ASN1_TIME_free(t->nb);
+	ASN1_TIME_free(t->na);
 	memset(t, 0, sizeof(*t));
 }
 
-static int
-same_str(const char *a, const char *b)
+void
+ca_ee_cache_free(struct ca_ee_cache *c)
 {
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NPROFILES; i++)
+		ee_tmpl_clear(&c->t[i]);
+	EVP_MD_free(c->sha1);
+	free(c);
 }
 
-static int
-ee_tmpl_fits(const struct ee_tmpl *t, const struct ca_issue_req *req,
-	     const struct ca_profile *pr)
+/* The issuing CA whose certificate's common name is @cn: the policy names it. */
+static struct ca_issuer *
+issuer_by_cn(struct ca_ctx *ctx, const char *cn)
 {
-	return t->exts != NULL && t->pr == pr && same_str(t->crl_url, req->crl_url) &&
-	       same_str(t->ocsp_url, req->ocsp_url);
-}
+	static const int ids[] = { CA_ISSUER_AUTH, CA_ISSUER_SIGN };
+	struct ca_issuer *is;
+	X509_NAME *n;
+	unsigned char *u = NULL;
+	size_t i;
+	int at, match;
 
-static int
-ext_push(STACK_OF(X509_EXTENSION) *sk, X509V3_CTX *v3, int nid, const char *value)
-{
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, v3, nid, value);
-
-	if (ext == NULL) {
-		util_log(LOG_ERR, "bad %s extension value '%s'", OBJ_nid2sn(nid), value);
-		return CA_ERR_CRYPTO;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		is = &ctx->issuers[ids[i]];
+		if (is->cert == NULL || is->pkey == NULL)
+			continue;
+		n = X509_get_subject_name(is->cert);
+		if ((at = X509_NAME_get_index_by_NID(n, NID_commonName, -1)) < 0)
+			continue;
+		if (ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, at)))
+		    < 0) {
+			util_log_ossl_errors(__func__);
+			continue;
+		}
+		match = strcmp((char *)u, cn) == 0;
+		OPENSSL_free(u);
+		u = NULL;
+		if (match)
+			return is;
 	}
-	if (!sk_X509_EXTENSION_push(sk, ext)) {
+	return NULL;
+}
+
+static int
+ext_take(STACK_OF(X509_EXTENSION) *sk, int r, X509_EXTENSION *ext)
+{
+	if (r == CA_OK && !sk_X509_EXTENSION_push(sk, ext))
+		r = CA_ERR_ALLOC;
+	if (r != CA_OK)
 		X509_EXTENSION_free(ext);
+	return r;
+}
+
+/* RFC 5280 4.2.1.3 bit numbers of the policy's key usages. */
+static const struct {
+	unsigned pol;
+	int bit;
+} ku_bits[] = {
+	{ POL_KU_DIGITAL_SIGNATURE, 0 }, { POL_KU_NON_REPUDIATION, 1 },
+	{ POL_KU_KEY_ENCIPHERMENT, 2 }, { POL_KU_DATA_ENCIPHERMENT, 3 },
+	{ POL_KU_KEY_AGREEMENT, 4 },
+};
+
+/* Extensions in the order certificates always had them: BC, KU, EKU, SKI, AKI, CDP, AIA. */
+static int
+ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, struct ee_tmpl *t)
+{
+	const char *oids[32];
+	X509_EXTENSION *ext = NULL;
+	unsigned ku = 0, b;
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < sizeof(ku_bits) / sizeof(ku_bits[0]); i++)
+		if (pp->key_usage & ku_bits[i].pol)
+			ku |= 1u << ku_bits[i].bit;
+	for (b = 1; b != 0 && n < sizeof(oids) / sizeof(oids[0]); b <<= 1)
+		if ((pp->ext_key_usage & b) && pol_eku_oid(b) != NULL)
+			oids[n++] = pol_eku_oid(b);
+	if ((t->exts = sk_X509_EXTENSION_new_null()) == NULL)
 		return CA_ERR_ALLOC;
+	r = ca_ext_basic_constraints(0, -1, &ext);
+	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
+		return r;
+	r = ca_ext_key_usage(ku, &ext);
+	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
+		return r;
+	if (n > 0) {
+		r = ca_ext_ext_key_usage(oids, n, &ext);
+		if ((r = ext_take(t->exts, r, ext)) != CA_OK)
+			return r;
+	}
+	t->ski_at = sk_X509_EXTENSION_num(t->exts);
+	r = ca_ext_authority_key_id(issuer, &ext);
+	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
+		return r;
+	r = ca_ext_crl_url(pp->crl_url, &ext);
+	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
+		return r;
+	r = ca_ext_ocsp_url(pp->ocsp_url, &ext);
+	return ext_take(t->exts, r, ext);
+}
+
+/* @pp's subject attributes as NIDs into @nid (validated policies always map). */
+static int
+subject_nids(const char *profile, const struct pol_profile *pp, struct pol_subject *subj,
+	     int nid[POL_SUBJECT_MAX])
+{
+	char why[200];
+	unsigned i;
+
+	if (pol_subject_parse(pp->subject, subj, why, sizeof(why)) != POL_OK) {
+		util_log(LOG_ERR, "policy profile %s: subject: %s", profile, why);
+		return CA_ERR_STATE;
+	}
+	for (i = 0; i < subj->n; i++)
+		if ((nid[i] = OBJ_txt2nid(subj->attr[i].attr)) == NID_undef) {
+			util_log(LOG_ERR, "policy profile %s: subject attribute %s unknown to "
+				 "OpenSSL", profile, subj->attr[i].attr);
+			return CA_ERR_STATE;
+		}
+	return CA_OK;
+}
+
+static struct ca_issuer *
+profile_issuer(struct ca_ctx *ctx, const char *profile, const struct pol_profile *pp)
+{
+	struct ca_issuer *is = issuer_by_cn(ctx, pp->issuing_ca);
+
+	if (is == NULL)
+		util_log(LOG_ERR, "policy profile %s names the issuing CA '%s', which this CA "
+			 "does not have (see certs/authentication.pem and certs/signing.pem)",
+			 profile, pp->issuing_ca);
+	return is;
+}
+
+int
+ca_cert_profiles_check(struct ca_ctx *ctx, const struct pol_policy *pol)
+{
+	struct pol_subject subj;
+	int nid[POL_SUBJECT_MAX], r;
+	const struct pol_profile *pp;
+	size_t i;
+
+	for (i = 0; i < NPROFILES; i++) {
+		if ((pp = pol_profile_find(pol, profile_names[i])) == NULL)
+			return CA_ERR_STATE;
+		if ((r = subject_nids(profile_names[i], pp, &subj, nid)) != CA_OK)
+			return r;
+		if (profile_issuer(ctx, profile_names[i], pp) == NULL)
+			return CA_ERR_STATE;
 	}
 	return CA_OK;
 }
 
+/* Build @t for @pp (the policy has validated the template and the URLs). */
 static int
-ee_tmpl_build(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
-	      struct ca_issuer *is, struct ee_tmpl *t)
+ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile *pp,
+	      struct ee_tmpl *t)
 {
-	struct ee_urls u = { NULL, NULL };
-	X509V3_CTX v3;
-	char *crl = NULL, *aia = NULL;
 	int r;
 
 	ee_tmpl_clear(t);
-	if ((r = urls_get(ctx, req, is->name, &u)) != CA_OK)
+	t->profile = profile;
+	if ((r = subject_nids(profile, pp, &t->subj, t->nid)) != CA_OK)
 		goto out;
-	r = CA_ERR_ALLOC;
-	if (asprintf(&crl, "URI:%s", u.crl) < 0)
-		crl = NULL;
-	if (asprintf(&aia, "OCSP;URI:%s", u.ocsp) < 0)
-		aia = NULL;
-	if (crl == NULL || aia == NULL || (t->exts = sk_X509_EXTENSION_new_null()) == NULL)
+	r = CA_ERR_STATE;
+	if ((t->is = profile_issuer(ctx, profile, pp)) == NULL ||
+	    (r = ee_tmpl_exts(pp, t->is->cert, t)) != CA_OK)
 		goto out;
-	/* AKI needs only the issuer; no subject-dependent value in here. */
-	X509V3_set_ctx(&v3, is->cert, NULL, NULL, NULL, 0);
-	if ((r = ext_push(t->exts, &v3, NID_basic_constraints, "critical,CA:FALSE")) != CA_OK ||
-	    (r = ext_push(t->exts, &v3, NID_key_usage, pr->key_usage)) != CA_OK ||
-	    (pr->ext_key_usage != NULL &&
-	     (r = ext_push(t->exts, &v3, NID_ext_key_usage, pr->ext_key_usage)) != CA_OK))
-		goto out;
-	t->ski_at = sk_X509_EXTENSION_num(t->exts);
-	if ((r = ext_push(t->exts, &v3, NID_authority_key_identifier, "keyid:always")) != CA_OK ||
-	    (r = ext_push(t->exts, &v3, NID_crl_distribution_points, crl)) != CA_OK ||
-	    (r = ext_push(t->exts, &v3, NID_info_access, aia)) != CA_OK)
-		goto out;
-	t->pr = pr;
-	t->crl_url = req->crl_url;
-	t->ocsp_url = req->ocsp_url;
+	t->pp = *pp;
+	t->ready = true;
 out:
 	if (r != CA_OK)
 		ee_tmpl_clear(t);
-	free(crl);
-	free(aia);
-	free(u.crl);
-	free(u.ocsp);
 	return r;
 }
 
+/* The template of @profile under the context's policy, built on first use. */
 static int
-ee_extensions(X509 *crt, X509 *issuer, const struct ee_tmpl *t)
+ee_tmpl_get(struct ca_ctx *ctx, const char *profile, struct ee_tmpl **out)
 {
-	X509V3_CTX v3;
+	const struct pol_profile *pp;
+	struct ee_tmpl *t;
+	size_t i;
+
+	if (ctx->pol == NULL) {
+		util_log(LOG_ERR, "no policy loaded: certificate profiles come from the policy");
+		return CA_ERR_STATE;
+	}
+	for (i = 0; i < NPROFILES && profile != NULL; i++)
+		if (strcmp(profile, profile_names[i]) == 0)
+			break;
+	if (profile == NULL || i == NPROFILES ||
+	    (pp = pol_profile_find(ctx->pol, profile)) == NULL) {
+		util_log(LOG_ERR, "unknown certificate profile '%s'",
+			 profile != NULL ? profile : "");
+		return CA_ERR_USAGE;
+	}
+	if (ctx->ee == NULL) {
+		if ((ctx->ee = calloc(1, sizeof(*ctx->ee))) == NULL)
+			return CA_ERR_ALLOC;
+		if ((ctx->ee->sha1 = EVP_MD_fetch(ctx->libctx, "SHA1", NULL)) == NULL) {
+			util_log_ossl_errors(__func__);
+			ca_ee_cache_free(ctx->ee);
+			ctx->ee = NULL;
+			return CA_ERR_CRYPTO;
+		}
+	}
+	t = &ctx->ee->t[i];
+	/* A replaced policy (policy-install) with another profile rebuilds it. */
+	if (!t->ready || memcmp(&t->pp, pp, sizeof(*pp)) != 0) {
+		int r = ee_tmpl_build(ctx, profile_names[i], pp, t);
+
+		if (r != CA_OK)
+			return r;
+	}
+	*out = t;
+	return CA_OK;
+}
+
+/* The registry's name and UUID, checked again before they are certified. */
+static int
+holder_check(const struct ca_person *h)
+{
+	char msg[200];
+
+	if (ca_check_uuid("holder UUID", h->uuid, msg, sizeof(msg)) != CA_OK ||
+	    ca_check_name("holder's registered name", h->name, h->name != NULL ? strlen(h->name)
+			  : 0, NULL, msg, sizeof(msg)) != CA_OK) {
+		util_log(LOG_ERR, "cannot certify this holder: %s", msg);
+		return CA_ERR_INPUT;
+	}
+	return CA_OK;
+}
+
+/* The subject, attribute by attribute: registry values are data, never syntax. */
+static int
+ee_subject(const struct ee_tmpl *t, const struct ca_person *h, X509_NAME **out)
+{
+	X509_NAME *n = X509_NAME_new();
+	const struct pol_subject_attr *a;
+	const char *v;
+	unsigned i;
+	int r;
+
+	if (n == NULL)
+		return CA_ERR_ALLOC;
+	for (i = 0; i < t->subj.n; i++) {
+		a = &t->subj.attr[i];
+		v = a->field == POL_SUBJECT_NAME ? h->name : a->field == POL_SUBJECT_UUID ? h->uuid
+		    : a->text;
+		if ((r = ca_name_add(n, t->nid[i], v)) != CA_OK) {
+			X509_NAME_free(n);
+			return r;
+		}
+	}
+	*out = n;
+	return CA_OK;
+}
+
+/* notBefore/notAfter, formatted once for all the certificates of a group. */
+static int
+ee_validity(X509 *crt, struct ee_tmpl *t, int64_t nb, int64_t na)
+{
+	if (t->nb == NULL || t->nb_at != nb) {
+		if ((t->nb = ASN1_TIME_set(t->nb, (time_t)nb)) == NULL)
+			return CA_ERR_CRYPTO;
+		t->nb_at = nb;
+	}
+	if (t->na == NULL || t->na_at != na) {
+		if ((t->na = ASN1_TIME_set(t->na, (time_t)na)) == NULL)
+			return CA_ERR_CRYPTO;
+		t->na_at = na;
+	}
+	if (X509_set1_notBefore(crt, t->nb) != 1 || X509_set1_notAfter(crt, t->na) != 1)
+		return CA_ERR_CRYPTO;
+	return CA_OK;
+}
+
+static int
+ee_extensions(X509 *crt, const struct ee_tmpl *t, const EVP_MD *sha1)
+{
 	int i, n = sk_X509_EXTENSION_num(t->exts), r;
 
-	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
 	for (i = 0; i <= n; i++) {
-		if (i == t->ski_at &&
-		    (r = ca_ext_add(crt, &v3, NID_subject_key_identifier, "hash")) != CA_OK)
+		if (i == t->ski_at && (r = ca_ext_subject_key_id_add(crt, sha1)) != CA_OK)
 			return r;
 		if (i < n && X509_add_ext(crt, sk_X509_EXTENSION_value(t->exts, i), -1) != 1)
 			return CA_ERR_CRYPTO;
@@ -184,12 +365,17 @@ ee_extensions(X509 *crt, X509 *issuer, const struct ee_tmpl *t)
 	return CA_OK;
 }
 
-/* A certificate on its way: built (unsigned), then signed. */
+/*
+ * A certificate on its way: built (unsigned), then signed. It holds what
+ * signing and recording need, so the signer never reads the template (the
+ * group's helper thread owns the cache).
+ */
 struct ee_cert {
-	const struct ca_profile *pr;
-	struct ca_issuer *is;
+	const char *profile;		/* static */
+	struct ca_issuer *is;		/* in ctx->issuers */
 	X509 *crt;
 	char *hex;			/* its serial, registry form */
+	int64_t not_before, not_after;
 };
 
 static void
@@ -202,8 +388,8 @@ ee_cert_clear(struct ee_cert *e)
 
 /* Build the unsigned certificate; nothing touches the registry or the HSM. */
 static int
-ee_tbs(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ee_tmpl *t,
-       const struct ca_person *holder, const struct ca_csr *csr, struct ee_cert *e)
+ee_tbs(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
+       const struct ca_csr *csr, struct ee_cert *e)
 {
 	X509 *crt = NULL;
 	X509_NAME *name = NULL;
@@ -214,19 +400,20 @@ ee_tbs(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ee_tmpl 
 	if ((crt = X509_new_ex(ctx->libctx, NULL)) == NULL)
 		goto out;
 	if ((r = ca_serial_random(ctx->libctx, &serial, &hex)) != CA_OK ||
-	    (r = holder_name(holder, &name)) != CA_OK)
+	    (r = ee_subject(t, holder, &name)) != CA_OK)
 		goto out;
 	r = CA_ERR_CRYPTO;
 	if (X509_set_version(crt, X509_VERSION_3) != 1 ||
 	    X509_set_serialNumber(crt, serial) != 1 ||
-	    X509_set_issuer_name(crt, X509_get_subject_name(e->is->cert)) != 1 ||
+	    X509_set_issuer_name(crt, X509_get_subject_name(t->is->cert)) != 1 ||
 	    X509_set_subject_name(crt, name) != 1)
 		goto out;
-	if ((r = ca_validity_set(crt, req->now, req->validity_days > 0 ? req->validity_days
-				 : t->pr->validity_days)) != CA_OK ||
+	if ((r = ee_validity(crt, t, e->not_before, e->not_after)) != CA_OK ||
 	    (r = ca_csr_spki_copy(csr, crt)) != CA_OK ||
-	    (r = ee_extensions(crt, e->is->cert, t)) != CA_OK)
+	    (r = ee_extensions(crt, t, ctx->ee->sha1)) != CA_OK)
 		goto out;
+	e->profile = t->profile;
+	e->is = t->is;
 	e->crt = crt;
 	e->hex = hex;
 	crt = NULL;
@@ -241,6 +428,36 @@ out:
 	return r;
 }
 
+/*
+ * The builder: holder checked, request read and checked, unsigned
+ * certificate from template @t, valid from @now for the profile's
+ * lifetime or @lifetime if shorter.
+ */
+static int
+ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
+	 const unsigned char *req, size_t reqlen, int64_t lifetime, int64_t now,
+	 struct ee_cert *e)
+{
+	struct ca_csr csr = { NULL, NULL, NULL, 0 };
+	int r;
+
+	if (lifetime < 0)
+		return CA_ERR_USAGE;
+	if ((r = holder_check(holder)) != CA_OK)
+		return r;
+	if (ctx->csr_reader == NULL &&
+	    (r = ca_csr_reader_new(ctx->libctx, &ctx->csr_reader)) != CA_OK)
+		return r;
+	if ((r = ca_csr_read(ctx->csr_reader, req, reqlen, &csr)) != CA_OK)
+		return r;
+	e->not_before = now;
+	e->not_after = now + (lifetime > 0 && lifetime < t->pp.lifetime ? lifetime
+			      : t->pp.lifetime);
+	r = ee_tbs(ctx, t, holder, &csr, e);
+	ca_csr_clear(&csr);
+	return r;
+}
+
 /* Sign on the token: the only step that needs the signer's session. */
 static int
 ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
@@ -252,7 +469,7 @@ ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
 	return CA_OK;
 }
 
-/* The signed certificate's DER; the serial moves into @out. */
+/* The signed certificate's DER and facts; the serial moves into @out. */
 static int
 ee_encode(struct ee_cert *e, struct ca_issued *out)
 {
@@ -262,28 +479,63 @@ ee_encode(struct ee_cert *e, struct ca_issued *out)
 		return r;
 	out->serial = e->hex;
 	e->hex = NULL;
+	out->profile = e->profile;
+	out->issuer = e->is->name;
+	out->not_before = e->not_before;
+	out->not_after = e->not_after;
 	return CA_OK;
+}
+
+int
+ca_cert_subject(struct ca_ctx *ctx, const char *profile, const struct ca_person *holder,
+		X509_NAME **out)
+{
+	struct ee_tmpl *t;
+	int r;
+
+	if ((r = ee_tmpl_get(ctx, profile, &t)) != CA_OK || (r = holder_check(holder)) != CA_OK)
+		return r;
+	return ee_subject(t, holder, out);
+}
+
+int
+ca_cert_make(struct ca_ctx *ctx, const char *profile, const struct ca_person *holder,
+	     const unsigned char *csr, size_t csrlen, int64_t lifetime, struct ca_issued *out)
+{
+	struct ee_tmpl *t;
+	struct ee_cert e = { 0 };
+	struct ca_issued c = { 0 };
+	int r;
+
+	if ((r = ee_tmpl_get(ctx, profile, &t)) != CA_OK ||
+	    (r = ee_build(ctx, t, holder, csr, csrlen, lifetime, ca_ctx_now(ctx), &e)) != CA_OK ||
+	    (r = ee_sign(ctx, &e)) != CA_OK || (r = ee_encode(&e, &c)) != CA_OK)
+		goto out;
+	*out = c;
+	memset(&c, 0, sizeof(c));
+out:
+	ee_cert_clear(&e);
+	ca_issued_clear(&c);
+	return r;
 }
 
 /* The certificate row and its audit entry, in the caller's transaction. */
 static int
-ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_profile *pr,
-	  const struct ca_issued *c)
+ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_issued *c)
 {
 	struct ca_cert_rec rec = { 0 };
 	char notafter[24];
-	const char *kv[] = { "profile", pr->name, "holder", req->holder, "card", req->card,
+	const char *kv[] = { "profile", c->profile, "holder", req->holder, "card", req->card,
 			     "not_after", notafter, NULL };
-	int days = req->validity_days > 0 ? req->validity_days : pr->validity_days;
 	int r;
 
 	rec.serial = c->serial;
 	rec.card = (char *)req->card;
 	rec.holder = (char *)req->holder;
-	rec.profile = (char *)pr->name;
-	rec.issuer = (char *)pr->issuer;
-	rec.not_before = (int64_t)req->now;
-	rec.not_after = (int64_t)req->now + (int64_t)days * 86400;
+	rec.profile = (char *)c->profile;
+	rec.issuer = (char *)c->issuer;
+	rec.not_before = c->not_before;
+	rec.not_after = c->not_after;
 	rec.der = c->der;
 	rec.derlen = c->derlen;
 	snprintf(notafter, sizeof(notafter), "%lld", (long long)rec.not_after);
@@ -292,39 +544,22 @@ ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_pr
 	return r;
 }
 
-/* Everything before signing: checks, request, unsigned certificate. */
+/* Everything before signing for a registry request: profile, holder, builder. */
 static int
-ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ee_tmpl *t,
-	   struct ee_cert *e)
+ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, struct ee_cert *e)
 {
-	const struct ca_profile *pr = ca_profile_find(req->profile);
 	struct ca_person holder = { 0 };
-	struct ca_csr csr = { NULL, NULL, NULL, 0 };
-	struct ca_issuer *is;
+	struct ee_tmpl *t;
 	int r;
 
-	if (pr == NULL || (is = ca_ctx_issuer(ctx, pr->issuer)) == NULL || is->pkey == NULL) {
-		util_log(LOG_ERR, "unknown certificate profile '%s'",
-			 req->profile != NULL ? req->profile : "");
-		return CA_ERR_USAGE;
-	}
+	if ((r = ee_tmpl_get(ctx, req->profile, &t)) != CA_OK)
+		return r;
 	if ((r = ca_reg_person_get(ctx->reg, req->holder, &holder)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
 			util_log(LOG_ERR, "holder %s is not in the registry", req->holder);
 		return r;
 	}
-	e->pr = pr;
-	e->is = is;
-	if (!ee_tmpl_fits(t, req, pr) && (r = ee_tmpl_build(ctx, req, pr, is, t)) != CA_OK)
-		goto out;
-	if (ctx->csr_reader == NULL &&
-	    (r = ca_csr_reader_new(ctx->libctx, &ctx->csr_reader)) != CA_OK)
-		goto out;
-	if ((r = ca_csr_read(ctx->csr_reader, req->csr, req->csrlen, &csr)) != CA_OK)
-		goto out;
-	r = ee_tbs(ctx, req, t, &holder, &csr, e);
-out:
-	ca_csr_clear(&csr);
+	r = ee_build(ctx, t, &holder, req->csr, req->csrlen, req->lifetime, now, e);
 	ca_person_clear(&holder);
 	return r;
 }
@@ -332,23 +567,21 @@ out:
 int
 ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
 {
-	struct ee_tmpl t = { 0 };
 	struct ee_cert e = { 0 };
 	struct ca_issued c = { 0 };
 	int r;
 
-	if ((r = ee_prepare(ctx, req, &t, &e)) != CA_OK || (r = ee_sign(ctx, &e)) != CA_OK ||
-	    (r = ee_encode(&e, &c)) != CA_OK || (r = ca_reg_begin(ctx->reg)) != CA_OK)
+	if ((r = ee_prepare(ctx, req, ca_ctx_now(ctx), &e)) != CA_OK ||
+	    (r = ee_sign(ctx, &e)) != CA_OK || (r = ee_encode(&e, &c)) != CA_OK ||
+	    (r = ca_reg_begin(ctx->reg)) != CA_OK)
 		goto out;
-	if ((r = ee_record(ctx, req, e.pr, &c)) != CA_OK ||
-	    (r = ca_reg_commit(ctx->reg)) != CA_OK) {
+	if ((r = ee_record(ctx, req, &c)) != CA_OK || (r = ca_reg_commit(ctx->reg)) != CA_OK) {
 		ca_reg_rollback(ctx->reg);
 		goto out;
 	}
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
-	ee_tmpl_clear(&t);
 	ee_cert_clear(&e);
 	ca_issued_clear(&c);
 	return r;
@@ -382,6 +615,7 @@ struct pipe {
 	struct ca_ctx *ctx;
 	struct slot *s;
 	size_t n, batch;			/* one commit per @batch requests */
+	int64_t now;				/* every certificate's notBefore */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	size_t prepared, signed_, recorded;	/* counts, in order; under mu */
@@ -403,7 +637,7 @@ slot_record(struct ca_ctx *ctx, struct slot *sl)
 		return CA_OK;
 	if ((r = ee_encode(&sl->e, &sl->c)) != CA_OK || (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
 		goto out;
-	if ((r = ee_record(ctx, sl->req, sl->e.pr, &sl->c)) != CA_OK ||
+	if ((r = ee_record(ctx, sl->req, &sl->c)) != CA_OK ||
 	    (r = ca_reg_release(ctx->reg)) != CA_OK) {
 		if (ca_reg_rollback_to(ctx->reg) != CA_OK)
 			return r;
@@ -417,9 +651,9 @@ out:
 }
 
 static void
-slot_prepare(struct ca_ctx *ctx, struct ee_tmpl *t, struct slot *sl)
+slot_prepare(struct ca_ctx *ctx, int64_t now, struct slot *sl)
 {
-	sl->res = ee_prepare(ctx, sl->req, t, &sl->e);
+	sl->res = ee_prepare(ctx, sl->req, now, &sl->e);
 }
 
 static void
@@ -473,7 +707,6 @@ static void *
 pipe_bookkeeper(void *arg)
 {
 	struct pipe *p = arg;
-	struct ee_tmpl t = { 0 };
 	size_t i;
 	bool prepare;
 
@@ -488,7 +721,7 @@ pipe_bookkeeper(void *arg)
 		i = prepare ? p->prepared : p->recorded;
 		pthread_mutex_unlock(&p->mu);
 		if (prepare)
-			slot_prepare(p->ctx, &t, &p->s[i]);
+			slot_prepare(p->ctx, p->now, &p->s[i]);
 		else
 			pipe_record(p, i);
 		pthread_mutex_lock(&p->mu);
@@ -499,7 +732,6 @@ pipe_bookkeeper(void *arg)
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
-	ee_tmpl_clear(&t);
 	return NULL;
 }
 
@@ -526,8 +758,8 @@ pipe_sign_all(struct pipe *p)
 static int
 group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 {
-	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch };
-	struct ee_tmpl t = { 0 };
+	/* One time for the call, read here: the clock hook is the caller's. */
+	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch, .now = ca_ctx_now(ctx) };
 	pthread_t helper;
 	size_t i;
 
@@ -538,11 +770,10 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 		pthread_join(helper, NULL);
 	} else {
 		for (i = 0; i < n; i++) {
-			slot_prepare(ctx, &t, &s[i]);
+			slot_prepare(ctx, p.now, &s[i]);
 			slot_sign(ctx, &s[i]);
 			pipe_record(&p, i);
 		}
-		ee_tmpl_clear(&t);
 	}
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);

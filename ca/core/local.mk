@@ -11,7 +11,7 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/x509util.c %D%/x509util.h \
 	%D%/hierarchy.c %D%/hierarchy.h \
 	%D%/init.c %D%/init.h \
-	%D%/profile.c %D%/profile.h \
+	%D%/validate.c %D%/validate.h \
 	%D%/csr.c %D%/csr.h \
 	%D%/issue.c %D%/issue.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h

@@ -12,6 +12,7 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "ca/core/error.h"
 #include "ca/core/x509util.h"
@@ -77,36 +78,228 @@ ca_serial_normalize(const char *in, char **out)
 }
 
 int
-ca_name_build(const char *const *kv, X509_NAME **out)
+ca_name_add(X509_NAME *n, int nid, const char *utf8)
 {
-	X509_NAME *n = X509_NAME_new();
-
-	if (n == NULL)
-		return CA_ERR_ALLOC;
-	for (; kv[0] != NULL; kv += 2) {
-		if (X509_NAME_add_entry_by_txt(n, kv[0], MBSTRING_UTF8,
-					       (const unsigned char *)kv[1], -1, -1, 0) != 1) {
-			X509_NAME_free(n);
-			return CA_ERR_CRYPTO;
-		}
+	if (X509_NAME_add_entry_by_NID(n, nid, MBSTRING_UTF8, (const unsigned char *)utf8, -1,
+				       -1, 0) != 1) {
+		util_log_ossl_errors(OBJ_nid2sn(nid));
+		return CA_ERR_INPUT;
 	}
-	*out = n;
 	return CA_OK;
 }
 
-int
-ca_ext_add(X509 *crt, X509V3_CTX *v3, int nid, const char *value)
+/* Encode @obj as extension @nid into *out, then free @obj with @fr. */
+static int
+ext_make(int nid, int crit, void *obj, void (*fr)(void *), X509_EXTENSION **out)
 {
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, v3, nid, value);
-	int ok;
+	X509_EXTENSION *ext;
 
+	if (obj == NULL)
+		return CA_ERR_ALLOC;
+	ext = X509V3_EXT_i2d(nid, crit, obj);
+	fr(obj);
 	if (ext == NULL) {
-		util_log(LOG_ERR, "bad %s extension value '%s'", OBJ_nid2sn(nid), value);
+		util_log_ossl_errors(OBJ_nid2sn(nid));
 		return CA_ERR_CRYPTO;
 	}
-	ok = X509_add_ext(crt, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok == 1 ? CA_OK : CA_ERR_CRYPTO;
+	*out = ext;
+	return CA_OK;
+}
+
+static void
+bc_free(void *p)
+{
+	BASIC_CONSTRAINTS_free(p);
+}
+
+int
+ca_ext_basic_constraints(int ca, int pathlen, X509_EXTENSION **out)
+{
+	BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+
+	if (bc != NULL) {
+		bc->ca = ca ? 0xff : 0;		/* DEFAULT FALSE: omitted when false */
+		if (ca && pathlen >= 0 && ((bc->pathlen = ASN1_INTEGER_new()) == NULL ||
+					   ASN1_INTEGER_set(bc->pathlen, pathlen) != 1)) {
+			BASIC_CONSTRAINTS_free(bc);
+			bc = NULL;
+		}
+	}
+	return ext_make(NID_basic_constraints, 1, bc, bc_free, out);
+}
+
+static void
+bits_free(void *p)
+{
+	ASN1_BIT_STRING_free(p);
+}
+
+int
+ca_ext_key_usage(unsigned bits, X509_EXTENSION **out)
+{
+	ASN1_BIT_STRING *bs = ASN1_BIT_STRING_new();
+	int i;
+
+	for (i = 0; bs != NULL && i < 9; i++)
+		if ((bits & (1u << i)) && ASN1_BIT_STRING_set_bit(bs, i, 1) != 1) {
+			ASN1_BIT_STRING_free(bs);
+			bs = NULL;
+		}
+	return ext_make(NID_key_usage, 1, bs, bits_free, out);
+}
+
+static void
+eku_free(void *p)
+{
+	sk_ASN1_OBJECT_pop_free(p, ASN1_OBJECT_free);
+}
+
+int
+ca_ext_ext_key_usage(const char *const *oids, size_t n, X509_EXTENSION **out)
+{
+	EXTENDED_KEY_USAGE *eku = sk_ASN1_OBJECT_new_null();
+	ASN1_OBJECT *o;
+	size_t i;
+
+	for (i = 0; eku != NULL && i < n; i++) {
+		/* 1: numerical form only, the OID is never taken for a name */
+		if ((o = OBJ_txt2obj(oids[i], 1)) == NULL) {
+			util_log_ossl_errors(oids[i]);
+			eku_free(eku);
+			return CA_ERR_USAGE;
+		}
+		if (!sk_ASN1_OBJECT_push(eku, o)) {
+			ASN1_OBJECT_free(o);
+			eku_free(eku);
+			eku = NULL;
+		}
+	}
+	return ext_make(NID_ext_key_usage, 0, eku, eku_free, out);
+}
+
+static void
+akid_free(void *p)
+{
+	AUTHORITY_KEYID_free(p);
+}
+
+int
+ca_ext_authority_key_id(const X509 *issuer, X509_EXTENSION **out)
+{
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id((X509 *)issuer);
+	AUTHORITY_KEYID *akid;
+
+	if (ski == NULL) {
+		util_log(LOG_ERR, "the issuing CA certificate has no subjectKeyIdentifier");
+		return CA_ERR_STATE;
+	}
+	if ((akid = AUTHORITY_KEYID_new()) != NULL &&
+	    (akid->keyid = ASN1_OCTET_STRING_dup(ski)) == NULL) {
+		AUTHORITY_KEYID_free(akid);
+		akid = NULL;
+	}
+	return ext_make(NID_authority_key_identifier, 0, akid, akid_free, out);
+}
+
+/* A uniformResourceIdentifier GeneralName holding @url as is (IA5String). */
+static GENERAL_NAME *
+uri_name(const char *url)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+
+	if (gn == NULL || ia5 == NULL || ASN1_STRING_set(ia5, url, -1) != 1) {
+		GENERAL_NAME_free(gn);
+		ASN1_IA5STRING_free(ia5);
+		return NULL;
+	}
+	GENERAL_NAME_set0_value(gn, GEN_URI, ia5);
+	return gn;
+}
+
+static void
+cdp_free(void *p)
+{
+	CRL_DIST_POINTS_free(p);
+}
+
+int
+ca_ext_crl_url(const char *url, X509_EXTENSION **out)
+{
+	CRL_DIST_POINTS *cdp = CRL_DIST_POINTS_new();
+	DIST_POINT *dp = DIST_POINT_new();
+	GENERAL_NAME *gn = uri_name(url);
+
+	if (cdp == NULL || dp == NULL || gn == NULL ||
+	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
+	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL)
+		goto fail;
+	dp->distpoint->type = 0;	/* fullName */
+	if (!sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn))
+		goto fail;
+	gn = NULL;
+	if (!sk_DIST_POINT_push(cdp, dp))
+		goto fail;
+	return ext_make(NID_crl_distribution_points, 0, cdp, cdp_free, out);
+fail:
+	GENERAL_NAME_free(gn);
+	DIST_POINT_free(dp);
+	CRL_DIST_POINTS_free(cdp);
+	return CA_ERR_ALLOC;
+}
+
+static void
+aia_free(void *p)
+{
+	AUTHORITY_INFO_ACCESS_free(p);
+}
+
+int
+ca_ext_ocsp_url(const char *url, X509_EXTENSION **out)
+{
+	AUTHORITY_INFO_ACCESS *aia = AUTHORITY_INFO_ACCESS_new();
+	ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
+	GENERAL_NAME *gn = uri_name(url);
+
+	if (aia == NULL || ad == NULL || gn == NULL)
+		goto fail;
+	ASN1_OBJECT_free(ad->method);
+	ad->method = OBJ_nid2obj(NID_ad_OCSP);
+	GENERAL_NAME_free(ad->location);
+	ad->location = gn;
+	gn = NULL;
+	if (!sk_ACCESS_DESCRIPTION_push(aia, ad))
+		goto fail;
+	return ext_make(NID_info_access, 0, aia, aia_free, out);
+fail:
+	GENERAL_NAME_free(gn);
+	ACCESS_DESCRIPTION_free(ad);
+	AUTHORITY_INFO_ACCESS_free(aia);
+	return CA_ERR_ALLOC;
+}
+
+int
+ca_ext_subject_key_id_add(X509 *crt, const EVP_MD *sha1)
+{
+	const ASN1_BIT_STRING *pk = X509_get0_pubkey_bitstr(crt);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	ASN1_OCTET_STRING *os = NULL;
+	int r = CA_ERR_CRYPTO;
+
+	if (pk == NULL || EVP_Digest(pk->data, (size_t)pk->length, md, &mdlen, sha1, NULL) != 1)
+		goto out;
+	r = CA_ERR_ALLOC;
+	if ((os = ASN1_OCTET_STRING_new()) == NULL ||
+	    ASN1_OCTET_STRING_set(os, md, (int)mdlen) != 1)
+		goto out;
+	r = X509_add1_ext_i2d(crt, NID_subject_key_identifier, os, 0, X509V3_ADD_APPEND) == 1
+	    ? CA_OK : CA_ERR_CRYPTO;
+out:
+	if (r != CA_OK)
+		util_log_ossl_errors(__func__);
+	ASN1_OCTET_STRING_free(os);
+	return r;
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * ca/x509util: small X.509 helpers shared by CA certificate, end-entity
- * certificate and CRL construction. Extensions are produced by OpenSSL's
- * own X509V3 configuration parser (no hand-made DER).
+ * certificate and CRL construction. Extensions are OpenSSL's typed
+ * objects encoded by OpenSSL (no hand-made DER, no configuration strings).
  */
 #ifndef CC_CA_X509UTIL_H
 #define CC_CA_X509UTIL_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include <openssl/x509.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 /*
@@ -23,11 +24,44 @@ int ca_serial_random(OSSL_LIB_CTX *libctx, ASN1_INTEGER **serial, char **hex);
  */
 int ca_serial_normalize(const char *in, char **out);
 
-/* A Name from (field, UTF-8 value) pairs, ending at a NULL field. */
-int ca_name_build(const char *const *kv, X509_NAME **out);
+/*
+ * Append the attribute @nid = @utf8 to @n as one RDN, converted by
+ * OpenSSL's string table for @nid (UTF8String for DirectoryString
+ * attributes, PrintableString for serialNumber and C; lengths to X.520's
+ * upper bounds). The value is data, never parsed. CA_ERR_INPUT if OpenSSL
+ * cannot encode it (too long, invalid for the type).
+ */
+int ca_name_add(X509_NAME *n, int nid, const char *utf8);
 
-/* Add extension @nid with OpenSSL config syntax @value ("critical,..."). */
-int ca_ext_add(X509 *crt, X509V3_CTX *v3, int nid, const char *value);
+/*
+ * Certificate extensions built from OpenSSL's typed objects (no X509V3
+ * configuration strings, so no value is ever parsed as syntax: a URL with
+ * a comma stays one URL). Each returns a new extension in *out.
+ */
+
+/* basicConstraints, critical: cA = @ca, pathLenConstraint @pathlen if >= 0. */
+int ca_ext_basic_constraints(int ca, int pathlen, X509_EXTENSION **out);
+
+/* keyUsage, critical: bit n of @bits is KeyUsage bit n (RFC 5280 4.2.1.3). */
+int ca_ext_key_usage(unsigned bits, X509_EXTENSION **out);
+
+/* extendedKeyUsage (not critical) with the @n dotted OIDs @oids. */
+int ca_ext_ext_key_usage(const char *const *oids, size_t n, X509_EXTENSION **out);
+
+/* authorityKeyIdentifier: the keyIdentifier of @issuer's SKI (CA_ERR_STATE if none). */
+int ca_ext_authority_key_id(const X509 *issuer, X509_EXTENSION **out);
+
+/* cRLDistributionPoints: one distribution point, full name the URI @url. */
+int ca_ext_crl_url(const char *url, X509_EXTENSION **out);
+
+/* authorityInfoAccess: one OCSP access description, the URI @url. */
+int ca_ext_ocsp_url(const char *url, X509_EXTENSION **out);
+
+/*
+ * Append subjectKeyIdentifier to @crt (public key already set): the @sha1
+ * hash of its subjectPublicKey bits (RFC 5280 4.2.1.2, method 1).
+ */
+int ca_ext_subject_key_id_add(X509 *crt, const EVP_MD *sha1);
 
 /* Set both validity bounds: [now, now + days]. */
 int ca_validity_set(X509 *crt, time_t now, int days);

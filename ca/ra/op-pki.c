@@ -71,15 +71,13 @@ int
 ca_op_issue_cert(struct ca_session *s, const struct ca_issue_req *rq, struct ca_issued *out,
 		 struct ca_result *res)
 {
-	struct ca_issue_req req = *rq;
 	int r;
 
 	if ((r = ca_gate_who(s, CA_OP_ISSUE_CERT, rq->holder, res)) != CA_OK)
 		return r;
 	if ((r = issue_allowed(s, rq, res)) != CA_OK)
 		return r;
-	req.now = (time_t)ca_ctx_now(s->ctx);
-	if ((r = ca_cert_issue(s->ctx, &req, out)) != CA_OK)
+	if ((r = ca_cert_issue(s->ctx, rq, out)) != CA_OK)
 		return ca_result_fail(res, r, NULL, "the request was not certified: %s",
 				      ca_strerror(r));
 	ca_result_done(res, "%s", out->serial);
@@ -90,7 +88,6 @@ int
 ca_op_issue_certs(struct ca_session *s, const struct ca_issue_req *rq, size_t n, size_t batch,
 		  struct ca_issued *out, int *each, struct ca_result *res)
 {
-	struct ca_issue_req *reqs = NULL;
 	size_t i, k;
 	int r;
 
@@ -106,15 +103,7 @@ ca_op_issue_certs(struct ca_session *s, const struct ca_issue_req *rq, size_t n,
 		if (k == i && (r = issue_allowed(s, &rq[i], res)) != CA_OK)
 			return r;
 	}
-	if ((reqs = calloc(n, sizeof(*reqs))) == NULL)
-		return CA_ERR_ALLOC;
-	for (i = 0; i < n; i++) {
-		reqs[i] = rq[i];
-		reqs[i].now = (time_t)ca_ctx_now(s->ctx);
-	}
-	r = ca_cert_issue_many(s->ctx, reqs, n, batch, out, each);
-	free(reqs);
-	return r;
+	return ca_cert_issue_many(s->ctx, rq, n, batch, out, each);
 }
 
 int

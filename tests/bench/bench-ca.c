@@ -244,7 +244,6 @@ req_fill(struct runner *rn, struct ca_issue_req *q)
 	q->holder = HOLDER;
 	q->csr = rn->csrs->der[rn->next % rn->csrs->n];
 	q->csrlen = rn->csrs->len[rn->next % rn->csrs->n];
-	q->now = NOW;
 	rn->next++;
 }
 

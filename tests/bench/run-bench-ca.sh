@@ -48,8 +48,7 @@ die() { echo "bench-ca: $*" >&2; tail -n 20 "$log" >&2; exit 1; }
 
 echo "bench-ca: a CA in $work/ca (RSA-2048 issuing keys in SoftHSM2, durability full) ..."
 "$ca" --state "$work/ca" init --hsm-module "$SOFTHSM_MODULE" --manager-uuid 100000000001 \
-	--manager-name "Alice Manager" --crl-base-url http://crl.bench.invalid \
-	--ocsp-url http://ocsp.bench.invalid >>"$log" 2>&1 || die "init failed"
+	--manager-name "Alice Manager" >>"$log" 2>&1 || die "init failed"
 mkdir "$work/csrs"
 "$bench" csrs --out "$work/csrs" --count 1000 --key rsa || die "CSRs"
 
@@ -67,7 +66,7 @@ full=$(col "commit per certificate, synchronous=FULL")
 grouped=$(col "group commit")
 
 # openssl ca with an on-disk key of the same type, the same profile
-# (extensions as ca/core/profile.c's "authentication") and the same requests.
+# (extensions as the installed NHS policy's "authentication") and the same requests.
 mkdir -p "$ossl/newcerts"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$ossl/key.pem" 2>>"$log"
 cat >"$ossl/openssl.cnf" <<EOF
@@ -97,8 +96,8 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
-crlDistributionPoints = URI:http://crl.bench.invalid/authentication.crl
-authorityInfoAccess = OCSP;URI:http://ocsp.bench.invalid
+crlDistributionPoints = URI:http://pki.carecard.invalid/crl/authentication-g2.crl
+authorityInfoAccess = OCSP;URI:http://pki.carecard.invalid/ocsp/authentication-g2
 [ crlext ]
 authorityKeyIdentifier = keyid:always
 [ req ]

@@ -1,7 +1,9 @@
 /*
  * Unit tests with a real HSM (SoftHSM2 in a temporary state directory):
- * issuance, the SPKI copy, registry + audit atomicity, revocation, full
- * and delta CRLs, and card SO secrets. Skipped when SoftHSM2 is missing.
+ * issuance by the policy's profiles, the SPKI copy, registry + audit
+ * atomicity, group commit, revocation, full and delta CRLs, and card SO
+ * secrets. The builder's own rules are test-ca-builder's. Skipped when
+ * SoftHSM2 is missing.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,153 +27,47 @@
 #include "ca/core/crl.h"
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
-#include "ca/core/init.h"
 #include "ca/core/issue.h"
-
-#define HOLDER "200000000002"
-
-struct fixture {
-	char dir[64];
-	struct ca_ctx *ctx;
-	unsigned char *csr;
-	int csrlen;
-};
-
-static const char *
-hsm_module(void)
-{
-	const char *m = getenv("SOFTHSM_MODULE");
-
-	return m != NULL && *m != '\0' ? m : CC_DEFAULT_HSM_MODULE;
-}
-
-static unsigned char *
-make_csr(int *len)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	X509_REQ *req = X509_REQ_new();
-	unsigned char *der = NULL;
-
-	if (k == NULL || req == NULL || X509_REQ_set_pubkey(req, k) != 1 ||
-	    X509_REQ_sign(req, k, EVP_sha256()) <= 0)
-		der = NULL;
-	else
-		*len = i2d_X509_REQ(req, &der);
-	X509_REQ_free(req);
-	EVP_PKEY_free(k);
-	return der;
-}
-
-/* One CA for the whole group: key generation is the slow part. EC keys
- * keep it quick under valgrind; RSA is covered by the CLI test. */
-static int
-group_setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct ca_init_opts o;
-	struct ca_person h = { HOLDER, "Bob Holder", NULL, NULL };
-
-	if (fx == NULL)
-		return -1;
-	strcpy(fx->dir, "/tmp/test-ca-issue-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	memset(&o, 0, sizeof(o));
-	o.dir = fx->dir;
-	o.hsm_module = hsm_module();
-	o.key_type = CA_KEY_EC_P256;
-	o.root_key_type = CA_KEY_EC_P256;
-	o.manager_uuid = "100000000001";
-	o.manager_name = "Alice Manager";
-	o.crl_base_url = "http://crl.test";
-	o.ocsp_url = "http://ocsp.test";
-	o.now = 1800000000;
-	if (ca_init(&o) != CA_OK || ca_ctx_open(fx->dir, &fx->ctx) != CA_OK)
-		return -1;
-	fx->ctx->actor = "100000000001";
-	if (ca_reg_person_add(fx->ctx->reg, &h) != CA_OK)
-		return -1;
-	if ((fx->csr = make_csr(&fx->csrlen)) == NULL)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	ca_ctx_free(fx->ctx);
-	OPENSSL_free(fx->csr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(fx);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	return ERR_peek_error() == 0 ? 0 : -1;
-}
-
-static int64_t
-audit_entries(struct fixture *fx)
-{
-	struct ca_audit_report rep;
-
-	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
-	return rep.entries;
-}
-
-static X509 *
-issue(struct fixture *fx, const char *profile, char **serial)
-{
-	struct ca_issue_req req = { 0 };
-	struct ca_issued c = { 0 };
-	const unsigned char *p;
-	X509 *x;
-
-	req.profile = profile;
-	req.csr = fx->csr;
-	req.csrlen = (size_t)fx->csrlen;
-	req.holder = HOLDER;
-	req.now = 1800000100;
-	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_OK);
-	p = c.der;
-	x = d2i_X509(NULL, &p, (long)c.derlen);
-	assert_non_null(x);
-	if (serial != NULL)
-		*serial = strdup(c.serial);
-	ca_issued_clear(&c);
-	return x;
-}
+#include "tests/unit/ca-fixture.h"
 
 static void
 test_authentication_cert(void **state)
 {
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
-	int64_t before = audit_entries(fx);
+	int64_t before = ca_fx_audit_entries(fx->ctx);
 	struct ca_cert_rec rec = { 0 };
 	unsigned char *a = NULL, *b = NULL;
 	const unsigned char *p = fx->csr;
 	X509_REQ *req = d2i_X509_REQ(NULL, &p, fx->csrlen);
-	char *serial = NULL;
-	X509 *x = issue(fx, "authentication", &serial);
+	char *serial = NULL, *cn, *uri;
+	X509 *x = ca_fx_issue(fx, "authentication", &serial);
 	uint32_t ku = X509_get_key_usage(x);
 	int la, lb;
 
-	/* Signed by the Authentication CA, two years from now. */
+	/* Signed by the Authentication CA, the policy's two years from now. */
 	assert_int_equal(X509_verify(x, X509_get0_pubkey(is->cert)), 1);
 	assert_int_equal(X509_check_issued(is->cert, x), X509_V_OK);
+	cn = ca_fx_name_only(X509_get_issuer_name(x), NID_commonName);
+	assert_string_equal(cn, "NHS Authentication G2");
+	OPENSSL_free(cn);
+	assert_int_equal(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), CA_FX_NOW), 0);
+	assert_int_equal(ca_fx_lifetime(x), 730 * 86400);
 	assert_int_equal(ku, KU_DIGITAL_SIGNATURE);
 	assert_true(X509_get_extension_flags(x) & EXFLAG_XKUSAGE);
 	assert_int_equal(X509_get_extended_key_usage(x), XKU_SSL_CLIENT);
 	assert_false(X509_check_ca(x));
+	uri = ca_fx_ext_uri(x, NID_crl_distribution_points);
+	assert_string_equal(uri, "http://pki.carecard.invalid/crl/authentication-g2.crl");
+	free(uri);
+	uri = ca_fx_ext_uri(x, NID_info_access);
+	assert_string_equal(uri, "http://pki.carecard.invalid/ocsp/authentication-g2");
+	free(uri);
+	/* The subject is the registry's, not the request's "Alice Manager". */
+	assert_int_equal(X509_NAME_entry_count(X509_get_subject_name(x)), 2);
+	cn = ca_fx_name_only(X509_get_subject_name(x), NID_commonName);
+	assert_string_equal(cn, "Bob Holder");
+	OPENSSL_free(cn);
 	/* The SubjectPublicKeyInfo is the request's, byte for byte. */
 	la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &a);
 	lb = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &b);
@@ -179,9 +76,11 @@ test_authentication_cert(void **state)
 	/* Recorded, with exactly one new audit entry. */
 	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, serial, &rec), CA_OK);
 	assert_string_equal(rec.profile, "authentication");
-	assert_string_equal(rec.holder, HOLDER);
+	assert_string_equal(rec.issuer, "authentication");
+	assert_string_equal(rec.holder, CA_FX_HOLDER);
+	assert_int_equal(rec.not_before, CA_FX_NOW);
 	assert_int_equal(rec.not_after - rec.not_before, 730 * 86400);
-	assert_int_equal(audit_entries(fx), before + 1);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 1);
 	ca_cert_rec_clear(&rec);
 	OPENSSL_free(a);
 	OPENSSL_free(b);
@@ -193,13 +92,19 @@ test_authentication_cert(void **state)
 static void
 test_signing_cert(void **state)
 {
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "signing");
-	X509 *x = issue(fx, "signing", NULL);
+	X509 *x = ca_fx_issue(fx, "signing", NULL);
+	char *cn = ca_fx_name_only(X509_get_issuer_name(x), NID_commonName), *uri;
 
 	assert_int_equal(X509_verify(x, X509_get0_pubkey(is->cert)), 1);
+	assert_string_equal(cn, "NHS Signing G2");
 	assert_int_equal(X509_get_key_usage(x), KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION);
 	assert_false(X509_get_extension_flags(x) & EXFLAG_XKUSAGE);
+	uri = ca_fx_ext_uri(x, NID_info_access);
+	assert_string_equal(uri, "http://pki.carecard.invalid/ocsp/signing-g2");
+	free(uri);
+	OPENSSL_free(cn);
 	X509_free(x);
 }
 
@@ -207,28 +112,36 @@ test_signing_cert(void **state)
 static void
 test_refusals_record_nothing(void **state)
 {
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
+	struct ca_person eve = { "300000000099", "Eve \xe2\x80\xae" "reganaM ecilA", NULL, NULL,
+				 NULL, 0 };
 	struct ca_issue_req req = { 0 };
 	struct ca_issued c = { 0 };
-	int64_t before = audit_entries(fx);
+	int64_t before;
 
+	/* A name that bypassed the boundary checks: the builder checks again. */
+	assert_int_equal(ca_reg_person_add(fx->ctx->reg, &eve), CA_OK);
+	before = ca_fx_audit_entries(fx->ctx);
 	req.profile = "authentication";
 	req.csr = fx->csr;
 	req.csrlen = (size_t)fx->csrlen - 3;	/* truncated */
-	req.holder = HOLDER;
-	req.now = 1800000100;
+	req.holder = CA_FX_HOLDER;
 	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_BAD_REQUEST);
 	req.csrlen = (size_t)fx->csrlen;
 	req.holder = "999999999999";
 	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_NOT_FOUND);
-	req.holder = HOLDER;
+	req.holder = eve.uuid;
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_INPUT);
+	req.holder = CA_FX_HOLDER;
 	req.profile = "encryption";
 	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_USAGE);
+	req.profile = NULL;
+	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_USAGE);
 	req.profile = "signing";
-	req.crl_url = "http://a,b";
+	req.lifetime = -1;
 	assert_int_equal(ca_cert_issue(fx->ctx, &req, &c), CA_ERR_USAGE);
 	assert_null(c.der);
-	assert_int_equal(audit_entries(fx), before);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before);
 }
 
 /*
@@ -237,14 +150,14 @@ test_refusals_record_nothing(void **state)
  * nothing behind and does not disturb the others.
  */
 static void
-group_commit_once(struct fixture *fx, size_t batch)
+group_commit_once(struct ca_fixture *fx, size_t batch)
 {
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
 	struct ca_issue_req req[4];
 	struct ca_issued c[4];
 	struct ca_cert_rec rec = { 0 };
 	int res[4], i;
-	int64_t before = audit_entries(fx);
+	int64_t before = ca_fx_audit_entries(fx->ctx);
 	const unsigned char *p;
 	X509 *x;
 
@@ -254,8 +167,7 @@ group_commit_once(struct fixture *fx, size_t batch)
 		req[i].profile = "authentication";
 		req[i].csr = fx->csr;
 		req[i].csrlen = (size_t)fx->csrlen;
-		req[i].holder = HOLDER;
-		req[i].now = 1800000100;
+		req[i].holder = CA_FX_HOLDER;
 	}
 	req[1].csrlen -= 3;		/* truncated: refused before its savepoint */
 	req[2].card = "9999999999";	/* unknown card: refused inside it */
@@ -279,13 +191,13 @@ group_commit_once(struct fixture *fx, size_t batch)
 		ca_issued_clear(&c[i]);
 	}
 	/* Two audit entries per round, whatever the batching. */
-	assert_int_equal(audit_entries(fx), before + 2);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
 }
 
 static void
 test_group_commit(void **state)
 {
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
 	struct ca_issue_req req[1];
 	struct ca_issued c[1];
 	int res[1];
@@ -297,15 +209,15 @@ test_group_commit(void **state)
 	group_commit_once(fx, 3);	/* 3 + 1: the second batch commits while nothing is left to sign */
 	group_commit_once(fx, 2);	/* 2 + 2 */
 	/* The audit chain is intact and the connection usable again. */
-	before = audit_entries(fx);
+	before = ca_fx_audit_entries(fx->ctx);
 	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 0, 0, c, res), CA_OK);
-	x = issue(fx, "authentication", NULL);
+	x = ca_fx_issue(fx, "authentication", NULL);
 	X509_free(x);
-	assert_int_equal(audit_entries(fx), before + 1);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 1);
 }
 
 static X509_CRL *
-crl(struct fixture *fx, int delta, long *number)
+crl(struct ca_fixture *fx, int delta, long *number)
 {
 	struct ca_crl_opts o = { "authentication", delta, 0, 1800000300 + delta };
 	unsigned char *der = NULL;
@@ -332,10 +244,11 @@ crl_has(X509_CRL *c, X509 *x)
 static void
 test_revocation_and_crls(void **state)
 {
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
 	char *s1 = NULL, *s2 = NULL;
-	X509 *x1 = issue(fx, "authentication", &s1), *x2 = issue(fx, "authentication", &s2);
+	X509 *x1 = ca_fx_issue(fx, "authentication", &s1);
+	X509 *x2 = ca_fx_issue(fx, "authentication", &s2);
 	X509_CRL *full, *delta;
 	long n1 = 0, n2 = 0;
 	int crit = -1;
@@ -376,13 +289,13 @@ test_revocation_and_crls(void **state)
 
 /* Registry rows with short serials of varied length, to exercise sorting. */
 static void
-add_revoked_at(struct fixture *fx, const char *serial, int reason, int64_t when)
+add_revoked_at(struct ca_fixture *fx, const char *serial, int reason, int64_t when)
 {
 	unsigned char der[1] = { 0 };
 	struct ca_cert_rec c = { 0 };
 
 	c.serial = (char *)serial;
-	c.holder = HOLDER;
+	c.holder = CA_FX_HOLDER;
 	c.profile = c.issuer = "signing";
 	c.der = der;
 	c.derlen = 1;
@@ -391,7 +304,7 @@ add_revoked_at(struct fixture *fx, const char *serial, int reason, int64_t when)
 }
 
 static void
-add_revoked(struct fixture *fx, const char *serial, int reason)
+add_revoked(struct ca_fixture *fx, const char *serial, int reason)
 {
 	add_revoked_at(fx, serial, reason, 1800000000 + reason);
 }
@@ -424,7 +337,7 @@ test_fast_crl_matches_openssl(void **state)
 {
 	static const char *const serials[] = { "FF", "01", "0100", "7F", "80",
 					       "123456789ABCDEF0123456789ABCDEF0", "1000", "2" };
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "signing");
 	struct ca_crl_opts o = { "signing", 0, 3, 1800000500 };
 	STACK_OF(X509_REVOKED) *revs;
@@ -497,7 +410,7 @@ test_fast_crl_matches_openssl(void **state)
 static void
 test_card_so_secret(void **state)
 {
-	struct fixture *fx = *state;
+	struct ca_fixture *fx = *state;
 	char a[17], b[17], c[17];
 
 	assert_int_equal(ca_card_so_secret(fx->ctx, "0412345678", a, sizeof(a)), CA_OK);
@@ -514,18 +427,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_authentication_cert, teardown),
-		cmocka_unit_test_teardown(test_signing_cert, teardown),
-		cmocka_unit_test_teardown(test_refusals_record_nothing, teardown),
-		cmocka_unit_test_teardown(test_group_commit, teardown),
-		cmocka_unit_test_teardown(test_revocation_and_crls, teardown),
-		cmocka_unit_test_teardown(test_fast_crl_matches_openssl, teardown),
-		cmocka_unit_test_teardown(test_card_so_secret, teardown),
+		cmocka_unit_test_teardown(test_authentication_cert, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_signing_cert, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_refusals_record_nothing, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_group_commit, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_revocation_and_crls, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_fast_crl_matches_openssl, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_card_so_secret, ca_fx_teardown),
 	};
 
-	if (access(hsm_module(), R_OK) != 0) {
-		printf("1..0 # SKIP no SoftHSM2 module at %s\n", hsm_module());
+	if (access(ca_fx_hsm_module(), R_OK) != 0) {
+		printf("1..0 # SKIP no SoftHSM2 module at %s\n", ca_fx_hsm_module());
 		return 0;
 	}
-	return cmocka_run_group_tests_name("ca-issue", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("ca-issue", tests, ca_fx_group_setup,
+					   ca_fx_group_teardown);
 }

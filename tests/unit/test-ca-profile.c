@@ -1,6 +1,7 @@
 /*
- * Unit tests without an HSM: the profile table, revocation reasons, serial
- * spelling, secret formatting and CSR reading/validation.
+ * Unit tests without an HSM: the typed extension and name builders the
+ * certificate profiles are made of, revocation reasons, serial spelling,
+ * secret formatting and CSR reading/validation.
  */
 #include "config.h"
 
@@ -22,7 +23,6 @@
 #include "ca/core/csr.h"
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
-#include "ca/core/profile.h"
 #include "ca/core/secret.h"
 #include "ca/core/x509util.h"
 
@@ -33,44 +33,126 @@ teardown(void **state)
 	return ERR_peek_error() == 0 ? 0 : -1;
 }
 
-static void
-test_profiles_table(void **state)
+/* DER of @ext. */
+static int
+ext_der(X509_EXTENSION *ext, unsigned char **out)
 {
-	const struct ca_profile *a = ca_profile_find("authentication");
-	const struct ca_profile *s = ca_profile_find("signing");
+	int n = i2d_X509_EXTENSION(ext, out);
 
-	assert_non_null(a);
-	assert_non_null(s);
-	assert_null(ca_profile_find("encryption"));
-	assert_null(ca_profile_find(NULL));
-	assert_string_equal(a->issuer, "authentication");
-	assert_string_equal(s->issuer, "signing");
-	assert_string_equal(a->key_usage, "critical,digitalSignature");
-	assert_string_equal(a->ext_key_usage, "clientAuth");
-	assert_non_null(strstr(s->key_usage, "nonRepudiation"));
-	assert_non_null(strstr(s->key_usage, "digitalSignature"));
-	assert_int_equal(a->validity_days, 730);	/* two years */
-	assert_int_equal(s->validity_days, 730);
+	assert_true(n > 0);
+	return n;
 }
 
-/* Every profile's extension strings must be accepted by OpenSSL. */
+/* @ext encodes exactly as OpenSSL's configuration parser makes @conf. */
 static void
-test_profile_extensions_parse(void **state)
+assert_ext_as_conf(X509_EXTENSION *ext, int nid, const char *conf)
 {
-	const struct ca_profile *p;
-	X509_EXTENSION *e;
+	X509_EXTENSION *ref = X509V3_EXT_conf_nid(NULL, NULL, nid, conf);
+	unsigned char *a = NULL, *b = NULL;
+	int la, lb;
 
-	for (p = ca_profile_all(); p->name != NULL; p++) {
-		e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage, p->key_usage);
-		assert_non_null(e);
-		assert_true(X509_EXTENSION_get_critical(e));
-		X509_EXTENSION_free(e);
-		if (p->ext_key_usage == NULL)
-			continue;
-		e = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, p->ext_key_usage);
-		assert_non_null(e);
-		X509_EXTENSION_free(e);
-	}
+	assert_non_null(ext);
+	assert_non_null(ref);
+	la = ext_der(ext, &a);
+	lb = ext_der(ref, &b);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, (size_t)la);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_EXTENSION_free(ref);
+	X509_EXTENSION_free(ext);
+}
+
+/*
+ * The typed extension builders make the same bytes the configuration
+ * strings made before (certificates did not change), with the values as
+ * data: a URL with a comma stays one URL.
+ */
+static void
+test_extensions_typed(void **state)
+{
+	static const char *const eku[] = { "1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.4" };
+	const char *evil = "http://crl.example/a.crl,URI:http://evil.example/x.crl";
+	X509_EXTENSION *ext = NULL;
+	CRL_DIST_POINTS *cdp;
+	AUTHORITY_INFO_ACCESS *aia;
+	const GENERAL_NAME *gn;
+	const DIST_POINT *dp;
+
+	(void)state;
+	assert_int_equal(ca_ext_basic_constraints(0, -1, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_basic_constraints, "critical,CA:FALSE");
+	assert_int_equal(ca_ext_basic_constraints(1, 0, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+	assert_int_equal(ca_ext_basic_constraints(1, -1, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_basic_constraints, "critical,CA:TRUE");
+	assert_int_equal(ca_ext_key_usage(1u << 0, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_key_usage, "critical,digitalSignature");
+	assert_int_equal(ca_ext_key_usage(1u << 0 | 1u << 1, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+	assert_int_equal(ca_ext_key_usage(1u << 5 | 1u << 6, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_key_usage, "critical,keyCertSign,cRLSign");
+	assert_int_equal(ca_ext_ext_key_usage(eku, 2, &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_ext_key_usage, "clientAuth,emailProtection");
+	assert_int_equal(ca_ext_ext_key_usage((const char *const[]){ "clientAuth" }, 1, &ext),
+			 CA_ERR_USAGE);	/* OIDs in dotted form only, never names */
+	assert_int_equal(ca_ext_crl_url("http://crl.example/a.crl", &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_crl_distribution_points, "URI:http://crl.example/a.crl");
+	assert_int_equal(ca_ext_ocsp_url("http://ocsp.example/", &ext), CA_OK);
+	assert_ext_as_conf(ext, NID_info_access, "OCSP;URI:http://ocsp.example/");
+
+	/* No injection: one distribution point, one URI, the whole string. */
+	assert_int_equal(ca_ext_crl_url(evil, &ext), CA_OK);
+	assert_non_null(cdp = X509V3_EXT_d2i(ext));
+	assert_int_equal(sk_DIST_POINT_num(cdp), 1);
+	dp = sk_DIST_POINT_value(cdp, 0);
+	assert_int_equal(dp->distpoint->type, 0);
+	assert_int_equal(sk_GENERAL_NAME_num(dp->distpoint->name.fullname), 1);
+	gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
+	assert_int_equal(gn->type, GEN_URI);
+	assert_int_equal(ASN1_STRING_length(gn->d.uniformResourceIdentifier), strlen(evil));
+	assert_memory_equal(ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier), evil,
+			    strlen(evil));
+	CRL_DIST_POINTS_free(cdp);
+	X509_EXTENSION_free(ext);
+	assert_int_equal(ca_ext_ocsp_url(evil, &ext), CA_OK);
+	assert_non_null(aia = X509V3_EXT_d2i(ext));
+	assert_int_equal(sk_ACCESS_DESCRIPTION_num(aia), 1);
+	assert_int_equal(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 0)->method), NID_ad_OCSP);
+	gn = sk_ACCESS_DESCRIPTION_value(aia, 0)->location;
+	assert_int_equal(gn->type, GEN_URI);
+	assert_int_equal(ASN1_STRING_length(gn->d.uniformResourceIdentifier), strlen(evil));
+	AUTHORITY_INFO_ACCESS_free(aia);
+	X509_EXTENSION_free(ext);
+}
+
+/* Names are values: no attribute syntax inside a value is ever interpreted. */
+static void
+test_name_add_is_data(void **state)
+{
+	const char *evil = "Eve Evil, serialNumber=100000000001, CN=Alice Manager";
+	X509_NAME *n = X509_NAME_new();
+	unsigned char *u = NULL;
+	char big[80];
+
+	(void)state;
+	assert_non_null(n);
+	assert_int_equal(ca_name_add(n, NID_commonName, evil), CA_OK);
+	assert_int_equal(X509_NAME_entry_count(n), 1);
+	assert_int_equal(ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n,
+									       0))),
+			 (int)strlen(evil));
+	assert_string_equal((char *)u, evil);
+	assert_int_equal(ASN1_STRING_type(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, 0))),
+			 V_ASN1_UTF8STRING);
+	OPENSSL_free(u);
+	/* OpenSSL's string table still bounds what it can encode. */
+	memset(big, 'a', sizeof(big));
+	big[65] = '\0';
+	assert_int_equal(ca_name_add(n, NID_commonName, big), CA_ERR_INPUT);
+	assert_int_equal(ca_name_add(n, NID_countryName, "GBR"), CA_ERR_INPUT);
+	assert_int_equal(X509_NAME_entry_count(n), 1);
+	X509_NAME_free(n);
 }
 
 static void
@@ -307,8 +389,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_profiles_table, teardown),
-		cmocka_unit_test_teardown(test_profile_extensions_parse, teardown),
+		cmocka_unit_test_teardown(test_extensions_typed, teardown),
+		cmocka_unit_test_teardown(test_name_add_is_data, teardown),
 		cmocka_unit_test_teardown(test_revocation_reasons, teardown),
 		cmocka_unit_test_teardown(test_serial_spellings, teardown),
 		cmocka_unit_test_teardown(test_secret_format, teardown),

@@ -236,6 +236,7 @@ static const char *const bad_files[] = {
 	"28-card-outlives-cert", "29-key-not-scalar", "30-unknown-placeholder",
 	"31-crl-expires-before-next", "32-delta-after-full", "33-delta-expires-first",
 	"34-crl-interval-range", "35-crl-delta-none", "36-crl-unknown-key",
+	"37-url-without-host", "38-subject-second-cn",
 };
 
 static void
