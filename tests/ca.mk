@@ -28,8 +28,10 @@ check_PROGRAMS += %D%/bench/bench-ca
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 EXTRA_DIST += %D%/bench/run-bench-ca.sh %D%/bench/README-ca.md
 
-bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT)
+bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) \
+		$(bin_PROGRAMS)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-ca.sh \
 	$(BENCH_CA_ARGS)
 .PHONY: bench-ca
