@@ -16,8 +16,8 @@ TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-iss
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 
-TESTS += %D%/integration/test-ca-cli.sh
-EXTRA_DIST += %D%/integration/test-ca-cli.sh
+TESTS += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-man.sh
+EXTRA_DIST += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-man.sh
 
 # CA benchmark: built with the tests so it cannot rot, run only by
 # `make bench-ca` (never timed in make check). See tests/bench/README-ca.md.
