@@ -1,10 +1,13 @@
 #!/bin/sh
 # The whole story, on embedded defaults: a CA with its keys in an HSM
-# (SoftHSM2), the first RA manager's card, a sponsor and an RA agent, a new
-# holder registered, identity-checked and given a card (keys generated on
-# the card, certificates from the Authentication and Signing CAs), a
-# prescription signed with the card's signing key and verified against the
-# Signing CA, the card cancelled, and the CRL that lists it.
+# (SoftHSM2) and the NHS policy installed, the first RA manager's card, a
+# sponsor and an RA agent, a new holder registered, identity-checked and
+# given a card (keys generated on the card, certificates from the
+# Authentication and Signing CAs), a prescription signed with the card's
+# signing key and verified against the Signing CA, the card cancelled, and
+# the CRL that lists it. Every change to the registry is made by an RA
+# operator who proves who they are with their own card; the CRL and the
+# audit check run as the CA's own account.
 #
 # The module runs on its built-in defaults (no config file: two readers
 # under $XDG_DATA_HOME); this demo points XDG_DATA_HOME into BUILDDIR/demo so
@@ -48,8 +51,7 @@ umask 077
 unset CARECARD_CONF SOFTHSM2_CONF
 export HOME="$demo/home" XDG_DATA_HOME="$demo/data" XDG_CONFIG_HOME="$demo/home/.config"
 export CARECARD_LOG_FILE="$demo/carecard.log"
-export CARECARD_CA_STATE="$demo/ca" CARECARD_PKCS11_MODULE="$MODULE"
-export CARECARD_POLICY="$top/policy/nhs.yaml"
+export CARECARD_CA_STATE="$demo/ca"
 ALICE=100000000001 SAM=100000000002 RITA=100000000003 BOB=200000000001
 pin alice 1357; pin sam 2468; pin rita 3579; pin bob 4826
 
@@ -57,16 +59,19 @@ step "1. The card readers (the module's embedded defaults)"
 run "$CARD" readers
 
 step "2. Create the CA: root, Authentication CA and Signing CA, keys generated in SoftHSM2"
-run "$CA" init --manager-uuid $ALICE --manager-name "Alice Manager"
+run "$CA" init --manager-uuid $ALICE --manager-name "Alice Manager" \
+	--policy "$top/policy/nhs.yaml" --card-module "$MODULE"
 ls "$CARECARD_CA_STATE/certs"
 
 step "3. The RA manager's own card (bootstrap: the only card issued without an operator card)"
 blank 1
 as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1
 
-step "4. A sponsor and an RA agent, each with a card issued by Alice"
-run "$CA" person-add --uuid $SAM --name "Sam Sponsor" --ra-role sponsor
-run "$CA" person-add --uuid $RITA --name "Rita Agent" --ra-role ra-agent
+step "4. A sponsor and an RA agent, each with a card issued by Alice (her card in reader 1)"
+as alice - "$CA" person-add --uuid $SAM --name "Sam Sponsor" --ra-role sponsor \
+	--documents passport,utility-bill,driving-licence --operator-reader 1
+as alice - "$CA" person-add --uuid $RITA --name "Rita Agent" --ra-role ra-agent \
+	--documents passport,bank-statement,payslip --operator-reader 1
 for who in "sam $SAM" "rita $RITA"; do
 	set -- $who
 	blank 2
@@ -125,7 +130,7 @@ cmp "$demo/prescription.txt" "$demo/prescription.verified" && echo "content matc
 step "9. Bob leaves: Rita cancels his card (certificates revoked, reason affiliationChanged)"
 as rita - "$CA" cancel-card --card "$B" --reason leaver --operator-reader 1
 
-step "10. The Signing CA's CRL now lists Bob's signing certificate"
+step "10. The Signing CA's CRL now lists Bob's signing certificate (the CA's own account, no card)"
 run "$CA" crl --issuer signing --out "$demo/signing.crl"
 openssl crl -in "$demo/signing.crl" -noout -text | sed -n '/Issuer:/p;/Revoked Certificates:/,/Signature Algorithm/p' |
 	grep -v 'Signature Algorithm'

@@ -33,9 +33,11 @@ TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-iss
 endif
 
 TESTS += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-privsep.sh \
-	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh
+	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh \
+	%D%/integration/test-ca-man.sh
 EXTRA_DIST += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-privsep.sh \
-	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh
+	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh \
+	%D%/integration/test-ca-man.sh
 
 # CA benchmark: built with the tests so it cannot rot, run only by
 # `make bench-ca` (never timed in make check). See tests/bench/README-ca.md.
@@ -46,8 +48,10 @@ check_PROGRAMS += %D%/bench/bench-ca
 	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 EXTRA_DIST += %D%/bench/run-bench-ca.sh %D%/bench/README-ca.md
 
-bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT)
+bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) \
+		$(bin_PROGRAMS)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-ca.sh \
 	$(BENCH_CA_ARGS)
 .PHONY: bench-ca

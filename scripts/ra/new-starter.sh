@@ -9,18 +9,22 @@ usage() {
 usage: ${0##*/} --uuid UUID --name NAME [--email E] [--mobile M]
          --sponsor UUID --sponsor-reader N --position ROLE@ODS
          --agent-reader N --documents DOC,DOC,DOC --reader N [--locked]
+         [--sponsor-org ODS] [--agent-org ODS]
          [--sponsor-pin-file F] [--agent-pin-file F] [--state DIR] [--ca PATH]
 
   1. carecard-ca register          (the sponsor, with their card in --sponsor-reader)
   2. carecard-ca verify-identity   (an RA agent, a different person, card in --agent-reader)
   3. carecard-ca issue-card        (the RA agent; the blank card in --reader; the holder
                                     types a passcode, or --locked for secure delivery)
-Passcodes: the 0600 files given, else \$CARECARD_OPERATOR_PIN_FILE, else the terminal.
+Each operator authenticates with their own card (--sponsor-org, --agent-org: the position
+they act in). Passcodes: the 0600 files given, else \$CARECARD_OPERATOR_PIN_FILE, else the
+terminal.
 The holder's passcode: \$CARECARD_HOLDER_PIN_FILE or the terminal.
 USAGE
 }
 
-uuid='' name='' email='' mobile='' sponsor='' sreader='' position='' areader='' docs='' reader='' locked=''
+uuid='' name='' email='' mobile='' sponsor='' sreader='' position='' areader='' docs='' reader=''
+locked='' sorg='' aorg=''
 spin=${CARECARD_OPERATOR_PIN_FILE:-} apin=${CARECARD_OPERATOR_PIN_FILE:-}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--sponsor) sponsor=$2 ;; --sponsor-reader) sreader=$2 ;; --position) position=$2 ;;
 	--agent-reader) areader=$2 ;; --documents) docs=$2 ;; --reader) reader=$2 ;;
 	--sponsor-pin-file) spin=$2 ;; --agent-pin-file) apin=$2 ;;
+	--sponsor-org) sorg=$2 ;; --agent-org) aorg=$2 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift 2
@@ -45,13 +50,14 @@ set -- register --uuid "$uuid" --name "$name" --sponsor "$sponsor" --position "$
 	--operator-reader "$sreader"
 [ -z "$email" ] || set -- "$@" --email "$email"
 [ -z "$mobile" ] || set -- "$@" --mobile "$mobile"
+[ -z "$sorg" ] || set -- "$@" --org "$sorg"
 printf '== register %s (%s) for %s\n' "$uuid" "$name" "$position"
 out=$(as_operator "$spin" "$CA" "$@") || exit $?
 printf '%s\n' "$out"
 req=$(printf '%s\n' "$out" | sed -n 's/^request \([0-9][0-9]*\):.*/\1/p')
 [ -n "$req" ] || die "no request number in carecard-ca's answer"
 step "verify-identity of request $req" as_operator "$apin" "$CA" verify-identity \
-	--request "$req" --documents "$docs" --operator-reader "$areader"
+	--request "$req" --documents "$docs" --operator-reader "$areader" ${aorg:+--org "$aorg"}
 step "issue-card for $uuid" as_operator "$apin" "$CA" issue-card --holder "$uuid" \
-	--reader "$reader" --operator-reader "$areader" $locked
+	--reader "$reader" --operator-reader "$areader" ${aorg:+--org "$aorg"} $locked
 echo "new starter $uuid done"

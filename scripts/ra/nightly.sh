@@ -1,7 +1,9 @@
 #!/bin/sh
 # nightly: publish both issuing CAs' CRLs and write the report of
-# certificates expiring soon. Unattended (cron, systemd timer): neither step
-# needs an operator card.
+# certificates expiring soon. Unattended (cron, systemd timer): both steps
+# run as the CA's own system account — the owner of the state directory, who
+# can read the HSM PIN — with no operator card and no passcode. The CRL
+# schedule (nextUpdate) is the policy installed in the CA.
 set -u
 . "$(dirname "$0")/ra-common.sh"
 
@@ -12,6 +14,7 @@ usage: ${0##*/} --crl-dir DIR [--report FILE] [--days 90] [--format csv|json|tab
 
   1. carecard-ca crl-publish --dir DIR          (full CRLs; --delta for delta CRLs)
   2. carecard-ca report expiring --days N       (to FILE, replaced atomically, or stdout)
+Run it as the CA's system account (the owner of the state directory); no card is needed.
 cron:   30 1 * * *  /usr/share/carecard/ra/nightly.sh --crl-dir /var/www/crl \\
                         --report /var/lib/carecard/reports/expiring.csv
 USAGE

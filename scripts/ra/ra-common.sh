@@ -1,6 +1,12 @@
 # scripts/ra/ra-common.sh: sourced by the RA workflow scripts. Finds
 # carecard-ca ($CARECARD_CA, else on PATH), parses the options every script
 # shares, and runs steps showing what they do.
+#
+# Who acts is never an option: carecard-ca authenticates the operator with
+# their own card (--operator-reader N, and --org ODS for the position they
+# act in), or, for the unattended jobs, runs as the CA's own system account
+# (the owner of the state directory). The CA's policy and card module are
+# the ones recorded at init (policy-install replaces the policy).
 
 CA=${CARECARD_CA:-carecard-ca}
 

@@ -1,7 +1,10 @@
 /*
  * bench-ca: the CA's issuance and CRL speed, in process, through the same
- * code the CLI runs (see tests/bench/README-ca.md; run-bench-ca.sh drives
- * it next to `openssl ca`).
+ * issuing core the CLI runs (see tests/bench/README-ca.md; run-bench-ca.sh
+ * drives it next to `openssl ca`). It calls ca/core directly, below the
+ * library's gate: ca_op_issue_cert(s) (ca/ra/op-pki.c) adds one
+ * authorization per holder and call, and carecard-ca an operator's card
+ * login per process; run-bench-ca.sh's command-line rows include both.
  *
  *   bench-ca csrs  --out DIR --count N [--key rsa|ec]
  *       N PKCS#10 requests DIR/csr-NNNNN.pem (a pool of 8 keys, distinct
@@ -374,6 +377,9 @@ ctx_open_bench(const char *state, struct ca_ctx **out)
 		return -1;
 	}
 	(*out)->actor = "bench";
+	/* run-bench-ca.sh registers the holder through an operator (identity
+	 * checked), as carecard-ca requires; a standalone run adds them here,
+	 * for the in-process modes only. */
 	if (ca_reg_person_get((*out)->reg, HOLDER, &got) == CA_OK) {
 		ca_person_clear(&got);
 		return 0;

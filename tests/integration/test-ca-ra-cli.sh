@@ -4,7 +4,8 @@
 # through the PKCS#11 module — registration and the identity check with
 # separation of duties, organisations, positions and an ODS change, the TAC
 # pool, reports in three formats, batch import (all or nothing, dry run
-# byte-identical) and CRL publishing — checking the registry with sqlite3
+# byte-identical), the CA's policy (only an RA manager replaces it) and CRL
+# publishing on its schedule — checking the registry with sqlite3
 # and the audit chain after every step.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 command -v python3 >/dev/null || tap_skip_all "python3 not installed"
@@ -42,22 +43,29 @@ refused() {
 }
 audit_ok() { tap_ok "audit chain verifies ($1)" "$CA" audit verify; }
 
-tap_plan 142
+tap_plan 157
 
+# Operator cards for five years, so that only the certificates issued for
+# the reports (under the NHS policy installed there) expire in their window.
+CARD_POLICY=$CC_WORK/long.yaml
+sed 's/^    lifetime: 2y$/    lifetime: 5y/' "$top_srcdir/policy/nhs.yaml" >"$CARD_POLICY"
 ca_init || { tap_fail "CA init"; exit 1; }
-"$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
-"$CA" person-add --uuid $AGENT --name "Rita Agent" --ra-role ra-agent 2>>"$TAP_LOG"
-"$CA" person-add --uuid $BOTH --name "Dual Role" --ra-role sponsor 2>>"$TAP_LOG"
-"$CA" person-add --uuid $LSA --name "Liz LSA" --ra-role lsa 2>>"$TAP_LOG"
-q "INSERT INTO ra_roles (person, role) VALUES ('$BOTH', 'ra-agent')"
 pin alice 1234; pin sam 2345; pin rita 3456; pin dual 4567; pin liz 5678; pin bob 6789
 pin wrong 0000
 
-# Operator cards: Alice bootstraps hers, then issues the others' in reader 2.
+# Operator cards: Alice bootstraps hers, registers the others (identity
+# checked in person, RA roles granted) and issues their cards in reader 2.
 cc_blank_card 1
 as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1 >>"$TAP_LOG" 2>&1
 echo alice >"$CC_WORK/reader1"
 cards_ok=yes
+for p in "$SPONSOR Sam_Sponsor sponsor" "$AGENT Rita_Agent ra-agent" "$BOTH Dual_Role sponsor" \
+	"$LSA Liz_LSA lsa"; do
+	set -- $p
+	op alice person-add --uuid $1 --name "$(echo $2 | tr _ ' ')" --documents $DOCS \
+		--ra-role $3 >>"$TAP_LOG" 2>&1 || cards_ok=no
+done
+q "INSERT INTO ra_roles (person, role) VALUES ('$BOTH', 'ra-agent')"
 for p in "sam $SPONSOR" "rita $AGENT" "dual $BOTH" "liz $LSA"; do
 	set -- $p
 	export CARECARD_HOLDER_PIN_FILE=$CC_WORK/$1.pin
@@ -70,11 +78,14 @@ unset CARECARD_HOLDER_PIN_FILE
 
 # --- help and the operator -------------------------------------------------
 for c in register verify-identity org-add position-add position-remove ods-change \
-	tac-add tac-list tac-use report batch crl-publish; do
+	tac-add tac-list tac-use report batch crl-publish policy-install; do
 	tap_like "$c --help" "$("$CA" $c --help)" "^usage: carecard-ca $c "
 done
-tap_is "RA commands need --operator-reader (usage, 2)" \
-	"$("$CA" org-add --ods FA1 --name X >/dev/null 2>&1; echo $?)" 2
+out=$(refused "$CA" org-add --ods FA1 --name X)
+tap_like "RA commands without --operator-reader: not authenticated (9)" "$out" \
+	"^9\|carecard-ca: org-add: not authenticated: an RA operator logs in with their own card"
+tap_is "... nothing written, not even an audit entry" \
+	"$(q 'SELECT count(*) FROM organisations')/$(q "SELECT count(*) FROM audit WHERE action LIKE 'org-add%'")" "0/0"
 out=$(refused env CARECARD_OPERATOR_PIN_FILE=$CC_WORK/alice.pin "$CA" org-add --ods FA1 \
 	--name X --operator-reader 3)
 tap_like "no card in the operator's reader: refused (3)" "$out" "^3\|.*could not be authenticated"
@@ -89,11 +100,12 @@ tap_ok "org-add by the RA manager" op alice org-add --ods FA123 --name "High St 
 tap_ok "org-add a locum organisation" op alice org-add --ods LOCUM1 --name Locums --locum
 tap_is "organisations recorded" "$(q "SELECT ods || ':' || is_locum FROM organisations ORDER BY ods" | tr '\n' ' ')" "FA123:0 LOCUM1:1 "
 out=$(refused op sam org-add --ods FB1 --name X)
-tap_like "org-add by a sponsor is refused, naming the rule" "$out" "^8\|.*refused by ra_roles: ra-manager: .*ask your RA manager"
+tap_like "org-add by a sponsor is refused, naming the rule" "$out" \
+	"^8\|.*refused by separation-of-duties.operations.organisations: only an RA manager may add an organisation: ask one"
 tap_is "org-add of an existing code exits 4" \
 	"$(op alice org-add --ods FA123 --name Again >/dev/null 2>&1; echo $?)" 4
-tap_is "org-add with a bad ODS code exits 2" \
-	"$(op alice org-add --ods fa-1 --name X >/dev/null 2>&1; echo $?)" 2
+tap_like "org-add with a bad ODS code: bad input (5), naming the field" \
+	"$(refused op alice org-add --ods fa-1 --name X)" "^5\|.*--ods: an ODS code is .*not 'fa-1'"
 audit_ok "organisations"
 
 # --- positions -----------------------------------------------------------------
@@ -106,7 +118,7 @@ out=$(refused op sam position-add --holder $SPONSOR --role pharmacist --ods FA12
 tap_like "nobody grants themselves a position" "$out" "^8\|.*refused by separation-of-duties.own-card"
 out=$(refused op sam position-add --holder $AGENT --role pharmacist --ods LOCUM1)
 tap_like "a sponsor acts only at their own organisation" "$out" \
-	"^8\|.*refused by separation-of-duties.same-organisation: .*not at LOCUM1"
+	"^8\|.*refused by separation-of-duties.same-organisation: a sponsor at FA123 may add a position only for holders at FA123"
 tap_ok "the sponsor also gets a position at the locum organisation" \
 	op rita position-add --holder $SPONSOR --role sponsor --ods LOCUM1
 out=$(refused op sam position-add --holder $AGENT --role pharmacist --ods LOCUM1 --org LOCUM1)
@@ -114,7 +126,7 @@ tap_like "a sponsor acting from a locum position is refused" "$out" \
 	"^8\|.*refused by separation-of-duties.locum-may-act"
 tap_ok "position-remove" op rita position-remove --holder $SPONSOR --role sponsor --ods LOCUM1
 out=$(refused op liz position-add --holder $AGENT --role pharmacist --ods FA123)
-tap_like "an LSA may not grant positions" "$out" "^8\|.*refused by separation-of-duties.operations.sponsor"
+tap_like "an LSA may not grant positions" "$out" "^8\|.*refused by separation-of-duties.operations.positions"
 tap_is "position-add of an unknown organisation exits 3" \
 	"$(op rita position-add --holder $SPONSOR --role x --ods NOPE >/dev/null 2>&1; echo $?)" 3
 tap_is "position-add twice exits 4" \
@@ -125,14 +137,15 @@ tap_is "positions recorded" "$(q "SELECT count(*) FROM positions")" 3
 audit_ok "positions"
 
 # --- registration and the identity check -----------------------------------
-tap_is "register refuses an 11-digit UUID (2)" "$(op sam register --uuid 20000000001 \
-	--name Bob --sponsor $SPONSOR --position pharmacist@FA123 >/dev/null 2>&1; echo $?)" 2
+tap_like "register refuses an 11-digit UUID: bad input (5)" "$(refused op sam register \
+	--uuid 20000000001 --name Bob --sponsor $SPONSOR --position pharmacist@FA123)" \
+	"^5\|.*a UUID is 12 digits, not '20000000001'"
 tap_is "register refuses a bad position (2)" "$(op sam register --uuid $BOB \
 	--name Bob --sponsor $SPONSOR --position pharmacist >/dev/null 2>&1; echo $?)" 2
-out=$(refused op rita register --uuid $BOB --name "Bob Holder" --sponsor $SPONSOR \
+out=$(refused op dual register --uuid $BOB --name "Bob Holder" --sponsor $SPONSOR \
 	--position pharmacist@FA123)
-tap_like "the sponsor registers with their own card" "$out" \
-	"^8\|.*refused by separation-of-duties.operations.sponsor: .*ask $SPONSOR"
+tap_like "the sponsor registers with their own card, not another sponsor's" "$out" \
+	"^8\|.*refused by separation-of-duties.operations.sponsor: the sponsor vouches with their own card.*ask $SPONSOR"
 out=$(refused op rita register --uuid $BOB --name "Bob Holder" --sponsor $AGENT \
 	--position pharmacist@FA123)
 tap_like "an RA agent is not a sponsor" "$out" "^8\|.*refused by separation-of-duties.operations.sponsor"
@@ -167,8 +180,9 @@ out=$(refused op rita verify-identity --request 1 --documents passport,payslip)
 tap_like "two documents are not enough" "$out" "^8\|.*refused by ra.identity-documents"
 out=$(refused op rita verify-identity --request 1 --documents passport,payslip,p60)
 tap_like "no proof of address is not enough" "$out" "^8\|.*refused by ra.identity-documents"
-tap_is "an unknown document is a usage error" \
-	"$(op rita verify-identity --request 1 --documents passport,selfie,utility-bill >/dev/null 2>&1; echo $?)" 2
+tap_like "an unknown document is bad input (5)" \
+	"$(refused op rita verify-identity --request 1 --documents passport,selfie,utility-bill)" \
+	"^5\|.*unknown document 'selfie'"
 tap_is "an unknown request exits 3" \
 	"$(op rita verify-identity --request 99 --documents passport,utility-bill,payslip >/dev/null 2>&1; echo $?)" 3
 tap_is "refused checks wrote nothing" "$(q "SELECT count(*) FROM requests WHERE state = 'verified'")" 0
@@ -195,11 +209,12 @@ tap_like "a TAC belongs to one organisation" "$out" "^8\|.*refused by tac.same-o
 out=$(refused op alice tac-add --serial 0900000002 --custodian $AGENT --positions pharmacist@FA123)
 tap_like "the custodian works at the TAC's organisation" "$out" "^8\|.*refused by tac.same-organisation: the custodian"
 out=$(refused op sam tac-add --serial 0900000002 --custodian $SPONSOR --positions pharmacist@FA123)
-tap_like "only the RA manager adds TACs" "$out" "^8\|.*refused by ra_roles: ra-manager"
+tap_like "only the RA manager adds TACs" "$out" "^8\|.*refused by separation-of-duties.operations.tac-pool"
 tap_is "tac-add twice exits 4" "$(op alice tac-add --serial 0900000001 --custodian $SPONSOR \
 	--positions pharmacist@FA123 >/dev/null 2>&1; echo $?)" 4
 out=$(refused op rita tac-use --serial 0900000001 --holder $BOB --note "card lost")
-tap_like "only the custodian records a use" "$out" "^8\|.*refused by tac.record-each-use: .*ask the custodian"
+tap_like "only the custodian records a use" "$out" \
+	"^8\|.*refused by tac.record-each-use: only the TAC's custodian \($SPONSOR\) records its uses"
 out=$(refused op sam tac-use --serial 0900000001 --holder $BOB --note "card lost 21/11")
 tap_like "a use of a TAC not activated for anyone is refused" "$out" \
 	"^8\|.*refused by tac.record-each-use: .*activate it for the holder with tac-activate"
@@ -219,7 +234,8 @@ tap_is "every holder moved" "$(q "SELECT count(*) FROM positions WHERE org = 'FA
 tap_is "the TAC moved too" "$(q "SELECT org FROM tac_pool")" FA999
 tap_is "one audit entry per holder" "$(q "SELECT count(*) FROM audit WHERE action = 'ods-change'")" 4
 out=$(refused op sam ods-change --from FA999 --to FA998)
-tap_like "only the RA manager changes ODS codes" "$out" "^8\|.*refused by ra_roles: ra-manager"
+tap_like "only the RA manager changes ODS codes" "$out" \
+	"^8\|.*refused by separation-of-duties.operations.organisations"
 audit_ok "ods-change"
 
 # --- batch import ------------------------------------------------------------------
@@ -229,8 +245,8 @@ before=$(sha256sum <"$S/registry.db")
 counts() { q "SELECT (SELECT count(*) FROM people) || '/' || (SELECT count(*) FROM positions) || '/' || (SELECT count(*) FROM audit)"; }
 c0=$(counts)
 out=$(refused op alice batch import "$CC_WORK/bad.csv")
-tap_like "a bad batch lists every error with its line (5)" "$out" "^5\|line 2: uuid '12345'.*
-line 3: organisation NOPE1 is not registered.*nothing was changed"
+tap_like "a bad batch lists every error with its line (5)" "$out" \
+	"^5\|.*line 2: uuid '12345'.* line 3: organisation NOPE1 is not registered.*nothing was changed"
 tap_is "... and changes nothing (people, positions; the audit has only the login)" \
 	"$(counts)" "$(echo "$c0" | awk -F/ '{ print $1 "/" $2 "/" $3 + 1 }')"
 before=$(sha256sum <"$S/registry.db")
@@ -240,29 +256,56 @@ tap_like "dry run reports what it would do" "$out" "would add 2 person\(s\) and 
 tap_is "dry run: registry file byte-identical" "$(sha256sum <"$S/registry.db")" "$before"
 tap_is "dry run: row counts unchanged" "$(counts)" "$c0"
 out=$(refused op sam batch import "$CC_WORK/good.csv")
-tap_like "only the RA manager imports" "$out" "^8\|.*refused by ra_roles: ra-manager"
+tap_like "only the RA manager imports" "$out" "^8\|.*refused by separation-of-duties.operations.batch"
 tap_ok "batch import" op alice batch import "$CC_WORK/good.csv"
 tap_is "people and positions imported" "$(q "SELECT name FROM people WHERE uuid = '300000000002'") $(q "SELECT count(*) FROM positions WHERE person LIKE '3000000000%'")" "O\"Brien 3"
 tap_is "audited per change plus a summary" "$(q "SELECT count(*) FROM audit WHERE details LIKE '%\"source\":\"batch\"%'") $(q "SELECT count(*) FROM audit WHERE action = 'batch-import'")" "5 1"
 audit_ok "batch"
 
+# --- the CA's policy: only an RA manager replaces it --------------------------------------
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+out=$(refused op rita policy-install "$top_srcdir/policy/nhs.yaml")
+tap_like "an RA agent may not replace the CA's policy (8)" "$out" \
+	"^8\|.*refused by separation-of-duties.operations.replace-policy"
+tap_is "... and the installed policy is unchanged" "$(sha "$S/policy.yaml")" "$(sha "$CARD_POLICY")"
+tap_ok "the RA manager installs the NHS policy" \
+	op alice policy-install "$top_srcdir/policy/nhs.yaml"
+tap_is "policy-install audited with the old and the new policy's hash" \
+	"$(q "SELECT actor || ' ' || json_extract(details, '\$.\"policy-old\"') || ' ' || json_extract(details, '\$.\"policy-new\"') FROM audit WHERE action = 'policy-install'")" \
+	"$ALICE $(sha "$CARD_POLICY") $(sha "$top_srcdir/policy/nhs.yaml")"
+
 # --- reports -------------------------------------------------------------------------
+# Under the NHS policy a certificate lives two years. Rita issues Bob's now,
+# Alice issues Rita's a year later (the CA's clock, a test hook); the
+# reports look from 700 days ahead: Bob's has 30 days left, Rita's 400, the
+# operator cards' (five years) 1125.
+now=$(date +%s)
 openssl req -new -newkey rsa:2048 -nodes -keyout "$CC_WORK/a.key" -subj "/CN=x" \
 	-out "$CC_WORK/a.csr" 2>>"$TAP_LOG"
-"$CA" issue-cert --profile authentication --csr "$CC_WORK/a.csr" --holder $BOB --days 30 \
+op rita issue-cert --profile authentication --csr "$CC_WORK/a.csr" --holder $BOB \
 	--out "$CC_WORK/bob.pem" >/dev/null 2>>"$TAP_LOG"
-"$CA" issue-cert --profile authentication --csr "$CC_WORK/a.csr" --holder $AGENT --days 400 \
-	--out "$CC_WORK/agent.pem" >/dev/null 2>>"$TAP_LOG"
-tap_like "report expiring (table)" "$("$CA" report expiring --days 90)" \
-	"^uuid +name +card +profile +serial +not_after +days_left
--+ .*
-$BOB +Bob Holder +authentication +[0-9A-F]+ +[0-9T:-]+Z +(29|30)\$"
-csv=$("$CA" report expiring --days 500 --format csv)
+out=$(refused op rita issue-cert --profile authentication --csr "$CC_WORK/a.csr" \
+	--holder $AGENT --out "$CC_WORK/agent.pem")
+tap_like "nobody issues a certificate for themselves (8)" "$out" \
+	"^8\|.*refused by separation-of-duties.own-card"
+CARECARD_CA_NOW=$((now + 370 * 86400)) op alice issue-cert --profile authentication \
+	--csr "$CC_WORK/a.csr" --holder $AGENT --out "$CC_WORK/agent.pem" >/dev/null 2>>"$TAP_LOG"
+tap_is "Bob's certificate by the RA agent, hers by the RA manager" \
+	"$(q "SELECT group_concat(actor || '>' || json_extract(details, '\$.holder'), ' ') FROM audit WHERE action = 'issue-cert'")" \
+	"$AGENT>$BOB $ALICE>$AGENT"
+later=$((now + 700 * 86400))
+table=$(CARECARD_CA_NOW=$later "$CA" report expiring --days 90)
+tap_like "report expiring (table): the header" "$(echo "$table" | sed -n 1p)" \
+	"^uuid +name +card +profile +serial +not_after +days_left\$"
+tap_like "... and only Bob's certificate, 30 days left" "$(echo "$table" | sed 1,2d)" \
+	"^$BOB +Bob Holder +authentication +[0-9A-F]+ +[0-9T:-]+Z +(29|30)\$"
+csv=$(CARECARD_CA_NOW=$later "$CA" report expiring --days 500 --format csv)
 tap_is "report expiring (CSV) has CRLF lines" "$(printf '%s' "$csv" | grep -c "$(printf '\r')\$")" 3
 tap_ok "report expiring (CSV) reads back with Python's csv module" python3 -c '
 import csv, sys, io
 rows = list(csv.reader(io.StringIO(sys.argv[1], newline="")))
 assert rows[0][0] == "uuid" and len(rows) == 3 and rows[1][1] == "Bob Holder", rows
+assert rows[2][1] == "Rita Agent" and rows[2][6] in ("399", "400"), rows
 ' "$csv"
 tap_ok "report users-per-org (JSON) is valid JSON" python3 -c '
 import json, sys
@@ -270,6 +313,9 @@ d = json.loads(sys.argv[1])
 o = {r["ods"]: r for r in d}
 assert o["FA999"]["users"] == 5 and o["LOCUM1"]["locum"] == "yes", d
 ' "$("$CA" report users-per-org --format json)"
+tap_is "an RA agent runs the same report with their card" \
+	"$(op rita report users-per-org --format json 2>>"$TAP_LOG")" \
+	"$("$CA" report users-per-org --format json 2>>"$TAP_LOG")"
 tap_like "report locked (empty) is still a table" "$("$CA" report locked)" "^card +uuid +name +orgs +tac"
 cc_blank_card 2
 tap_ok "an RA agent issues Bob's card locked for secure delivery" \
@@ -280,12 +326,12 @@ tap_is "report renewal-limit (JSON, none yet)" "$("$CA" report renewal-limit --f
 tap_is "report --days only with expiring (2)" "$("$CA" report locked --days 3 >/dev/null 2>&1; echo $?)" 2
 tap_is "report of an unknown kind (2)" "$("$CA" report everything >/dev/null 2>&1; echo $?)" 2
 
-# --- CRL publishing --------------------------------------------------------------------
+# --- CRL publishing (the CA's system account: no card) -----------------------------------
 bobserial=$(openssl x509 -in "$CC_WORK/bob.pem" -noout -serial | cut -d= -f2)
 www=$CC_WORK/www
 tap_is "delta before any full CRL is refused (8)" "$("$CA" crl-publish --dir "$www" --delta >/dev/null 2>&1; echo $?)" 8
 tap_ok "crl-publish writes full CRLs" "$CA" crl-publish --dir "$www"
-"$CA" revoke --serial "$bobserial" --reason lost 2>>"$TAP_LOG"
+op rita revoke --serial "$bobserial" --reason lost >>"$TAP_LOG" 2>&1
 tap_ok "crl-publish --delta writes delta CRLs" "$CA" crl-publish --dir "$www" --delta
 tap_is "stable names" "$(cd "$www" && ls | tr '\n' ' ')" \
 	"authentication-delta.crl authentication.crl signing-delta.crl signing.crl "
@@ -296,7 +342,7 @@ tap_like "the delta CRL is a delta CRL" "$dtext" "Delta CRL Indicator: critical"
 tap_like "the delta CRL lists the revocation" "$dtext" "Serial Number: 0*$bobserial"
 audit_ok "CRLs"
 
-# --- CRL schedule from the policy (crl section) -----------------------------------------
+# --- CRL schedule from the installed policy (crl section) -----------------------------------
 # Seconds from lastUpdate to nextUpdate of a DER CRL, as openssl reads them.
 crl_span() {
 	openssl crl -inform DER -in "$1" -noout -nextupdate -lastupdate >"$CC_WORK/span" \
@@ -313,37 +359,42 @@ tap_is "full CRL: nextUpdate = thisUpdate + crl.next-update (NHS 7d)" \
 	"$(crl_span "$www/authentication.crl")" 604800
 tap_is "delta CRL: nextUpdate = thisUpdate + crl.delta-next-update (NHS 4h)" \
 	"$(crl_span "$www/signing-delta.crl")" 14400
-printf 'version: 1\ncrl:\n  full-interval: 12h\n  next-update: 2d\n  delta-interval: 2h\n  delta-next-update: 3h\n' \
-	>"$CC_WORK/crl-2d.yaml"
-"$CA" crl-publish --dir "$www" --policy "$CC_WORK/crl-2d.yaml" >>"$TAP_LOG" 2>&1
-tap_is "--policy: nextUpdate follows that policy (2d)" "$(crl_span "$www/signing.crl")" 172800
-CARECARD_POLICY=$CC_WORK/crl-2d.yaml "$CA" crl-publish --dir "$www" --delta >>"$TAP_LOG" 2>&1
-tap_is "CARECARD_POLICY: the delta's nextUpdate follows it (3h)" \
-	"$(crl_span "$www/authentication-delta.crl")" 10800
-"$CA" crl-publish --dir "$www" --next-update 3 >>"$TAP_LOG" 2>&1
-tap_is "--next-update 3 overrides the policy" "$(crl_span "$www/authentication.crl")" 259200
 # The on-demand "crl" command follows the same schedule as crl-publish.
 "$CA" crl --issuer signing --der --out "$CC_WORK/od-full.crl" >>"$TAP_LOG" 2>&1
 tap_is "crl: nextUpdate = crl.next-update (NHS 7d)" "$(crl_span "$CC_WORK/od-full.crl")" 604800
 "$CA" crl --issuer signing --delta --der --out "$CC_WORK/od-delta.crl" >>"$TAP_LOG" 2>&1
 tap_is "crl --delta: nextUpdate = crl.delta-next-update (NHS 4h)" \
 	"$(crl_span "$CC_WORK/od-delta.crl")" 14400
-"$CA" crl --issuer signing --der --policy "$CC_WORK/crl-2d.yaml" --out "$CC_WORK/od-2d.crl" \
-	>>"$TAP_LOG" 2>&1
-tap_is "crl --policy: nextUpdate follows that policy (2d)" "$(crl_span "$CC_WORK/od-2d.crl")" 172800
-CARECARD_POLICY=$CC_WORK/crl-2d.yaml "$CA" crl --issuer signing --delta --der \
-	--out "$CC_WORK/od-3h.crl" >>"$TAP_LOG" 2>&1
-tap_is "crl, CARECARD_POLICY: the delta's nextUpdate follows it (3h)" \
+printf 'version: 1\ncrl:\n  full-interval: 12h\n  next-update: 2d\n  delta-interval: 2h\n  delta-next-update: 3h\n' \
+	>"$CC_WORK/crl-2d.yaml"
+tap_is "crl-publish --policy is no option: the CA's policy is the installed one (2)" \
+	"$("$CA" crl-publish --dir "$www" --policy "$CC_WORK/crl-2d.yaml" >/dev/null 2>&1; echo $?)" 2
+CARECARD_POLICY=$CC_WORK/crl-2d.yaml "$CA" crl-publish --dir "$www" >>"$TAP_LOG" 2>&1
+tap_is "\$CARECARD_POLICY does not change the CA's schedule (still 7d)" \
+	"$(crl_span "$www/signing.crl")" 604800
+tap_ok "the RA manager installs a policy with a 2-day CRL schedule" \
+	op alice policy-install "$CC_WORK/crl-2d.yaml"
+"$CA" crl-publish --dir "$www" >>"$TAP_LOG" 2>&1
+tap_is "crl-publish: nextUpdate follows the installed policy (2d)" "$(crl_span "$www/signing.crl")" 172800
+"$CA" crl-publish --dir "$www" --delta >>"$TAP_LOG" 2>&1
+tap_is "crl-publish --delta: the delta's nextUpdate follows it (3h)" \
+	"$(crl_span "$www/authentication-delta.crl")" 10800
+"$CA" crl-publish --dir "$www" --next-update 3 >>"$TAP_LOG" 2>&1
+tap_is "--next-update 3 overrides the policy" "$(crl_span "$www/authentication.crl")" 259200
+"$CA" crl --issuer signing --der --out "$CC_WORK/od-2d.crl" >>"$TAP_LOG" 2>&1
+tap_is "crl: nextUpdate follows the installed policy (2d)" "$(crl_span "$CC_WORK/od-2d.crl")" 172800
+"$CA" crl --issuer signing --delta --der --out "$CC_WORK/od-3h.crl" >>"$TAP_LOG" 2>&1
+tap_is "crl --delta: the delta's nextUpdate follows it (3h)" \
 	"$(crl_span "$CC_WORK/od-3h.crl")" 10800
-"$CA" crl --issuer signing --der --next-update 5 --policy "$CC_WORK/crl-2d.yaml" \
-	--out "$CC_WORK/od-n.crl" >>"$TAP_LOG" 2>&1
+"$CA" crl --issuer signing --der --next-update 5 --out "$CC_WORK/od-n.crl" >>"$TAP_LOG" 2>&1
 tap_is "crl --next-update 5 overrides the policy" "$(crl_span "$CC_WORK/od-n.crl")" 432000
 tap_is "--if-due with --delta is a usage error (2)" \
 	"$("$CA" crl-publish --dir "$www" --if-due --delta >/dev/null 2>&1; echo $?)" 2
 
+op alice policy-install "$top_srcdir/policy/nhs.yaml" >>"$TAP_LOG" 2>&1
 sched=$CC_WORK/www-sched
 out=$("$CA" crl-publish --dir "$sched" --if-due 2>>"$TAP_LOG")
-tap_like "--if-due, nothing published yet: full then delta, both CAs" "$(echo $out)" \
+tap_like "--if-due (NHS again), nothing published yet: full then delta, both CAs" "$(echo $out)" \
 	"^authentication full CRL [0-9]+ -> .* authentication delta CRL [0-9]+ -> .* signing full CRL [0-9]+ -> .* signing delta CRL [0-9]+ -> "
 tap_is "the new delta names the full CRL just published as its base" \
 	"$(openssl crl -inform DER -in "$sched/authentication-delta.crl" -noout -text |
@@ -363,29 +414,32 @@ tap_is "--if-due with one delta missing publishes only that one" \
 	"authentication delta CRL"
 echo "not a CRL" >"$sched/signing.crl"
 tap_like "--if-due replaces a broken full CRL, then its delta" \
-	"$("$CA" crl-publish --dir "$sched" --if-due 2>&1 | tr '\n' ' ')" \
-	"not a DER CRL.* signing full CRL [0-9]+ -> .* signing delta CRL [0-9]+ -> "
+	"$("$CA" crl-publish --dir "$sched" --if-due 2>>"$TAP_LOG" | tr '\n' ' ')" \
+	"^signing full CRL [0-9]+ -> .* signing delta CRL [0-9]+ -> "
+tap_ok "... with a CRL openssl reads" \
+	openssl crl -inform DER -in "$sched/signing.crl" -CAfile "$S/certs/signing.pem" -noout
 
 printf 'version: 1\ncrl:\n  delta-interval: 0\n' >"$CC_WORK/no-delta.yaml"
+op alice policy-install "$CC_WORK/no-delta.yaml" >>"$TAP_LOG" 2>&1
 nodelta=$CC_WORK/www-nodelta
-CARECARD_POLICY=$CC_WORK/no-delta.yaml "$CA" crl-publish --dir "$nodelta" --if-due >>"$TAP_LOG" 2>&1
+"$CA" crl-publish --dir "$nodelta" --if-due >>"$TAP_LOG" 2>&1
 tap_is "delta-interval 0: --if-due publishes the full CRLs and no delta" \
 	"$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication.crl signing.crl "
-out=$(refused env CARECARD_POLICY=$CC_WORK/no-delta.yaml "$CA" crl-publish --dir "$nodelta" --delta)
+out=$(refused "$CA" crl-publish --dir "$nodelta" --delta)
 tap_like "delta-interval 0: --delta is refused by the policy (8)" "$out" \
 	"^8\|.*refused by crl.delta-interval: the policy publishes no delta CRLs"
 tap_is "...and writes nothing" "$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication.crl signing.crl "
-out=$(refused env CARECARD_POLICY=$CC_WORK/no-delta.yaml "$CA" crl --issuer signing --delta \
-	--out "$CC_WORK/never.crl")
+out=$(refused "$CA" crl --issuer signing --delta --out "$CC_WORK/never.crl")
 tap_like "delta-interval 0: crl --delta is refused by the policy (8)" "$out" \
 	"^8\|.*refused by crl.delta-interval: the policy publishes no delta CRLs"
-printf 'version: 1\ncrl:\n  next-update: 1d\n' >"$CC_WORK/crl-bad.yaml"
-out=$(refused "$CA" crl-publish --dir "$nodelta" --policy "$CC_WORK/crl-bad.yaml")
-tap_like "a contradictory crl policy is refused at file:line:column" "$out" \
-	"crl-bad.yaml:3:3: crl.next-update: next-update must be longer than full-interval"
-out=$("$CA" crl --issuer signing --out "$CC_WORK/never.crl" --policy "$CC_WORK/crl-bad.yaml" 2>&1)
-tap_like "crl: the same bad policy is refused at file:line:column" "$out" "crl-bad.yaml:3:3: "
 tap_is "crl: ... and no CRL is written" "$([ -e "$CC_WORK/never.crl" ] && echo written)" ""
+printf 'version: 1\ncrl:\n  next-update: 1d\n' >"$CC_WORK/crl-bad.yaml"
+out=$(refused op alice policy-install "$CC_WORK/crl-bad.yaml")
+tap_like "a contradictory crl policy is refused at file:line:column (5)" "$out" \
+	"^5\|.*crl-bad.yaml:3:3: crl.next-update: next-update must be longer than full-interval"
+tap_ok "... and the installed policy stays" cmp "$S/policy.yaml" "$CC_WORK/no-delta.yaml"
+tap_is "... and no policy-install is recorded for it" \
+	"$(q "SELECT count(*) FROM audit WHERE action = 'policy-install'")" 4
 audit_ok "CRL schedule"
 
 audit_ok "end"

@@ -2,8 +2,9 @@
 # Integration: the RA managers' workflow scripts (scripts/ra/*.sh) over
 # carecard-ca with real operator cards — --help and usage errors for each,
 # new-starter (register, verify-identity, issue-card), nightly (CRLs and the
-# expiring report), ods-change, leaver (cancel-card, position-remove), and a
-# workflow that stops at a refusal with carecard-ca's exit status.
+# expiring report, as the CA's system account without a card), ods-change,
+# leaver (cancel-card, position-remove), --org passed through to carecard-ca,
+# and a workflow that stops at a refusal with carecard-ca's exit status.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 
 R=$top_srcdir/scripts/ra
@@ -19,7 +20,7 @@ park() {
 }
 put() { "$CC_CARD_TOOL" insert "$CC_WORK/$2.card" --reader "$1" >>"$TAP_LOG" 2>&1; }
 
-tap_plan 35
+tap_plan 37
 
 for s in new-starter leaver lost-card replacement-arrived ods-change nightly; do
 	tap_like "$s --help" "$(sh "$R/$s.sh" --help)" "^usage: $s.sh "
@@ -28,13 +29,12 @@ for s in new-starter leaver lost-card replacement-arrived ods-change nightly; do
 done
 
 ca_init || { tap_fail "CA init"; exit 1; }
-"$CA" person-add --uuid $SPONSOR --name "Sam Sponsor" --ra-role sponsor 2>>"$TAP_LOG"
-"$CA" person-add --uuid $AGENT --name "Rita Agent" --ra-role ra-agent 2>>"$TAP_LOG"
-"$CA" person-add --uuid $DUAL --name "Dee Dual" --ra-role sponsor 2>>"$TAP_LOG"
+ca_bootstrap 1
+person $SPONSOR "Sam Sponsor" --ra-role sponsor
+person $AGENT "Rita Agent" --ra-role ra-agent
+person $DUAL "Dee Dual" --ra-role sponsor
 q "INSERT INTO ra_roles (person, role) VALUES ('$DUAL', 'ra-agent')"
-pin alice 1234; pin sam 2345; pin rita 3456; pin dee 4567; pin bob 6789
-cc_blank_card 1
-as - alice "$CA" issue-card --bootstrap --holder $ALICE --reader 1 >>"$TAP_LOG" 2>&1
+pin sam 2345; pin rita 3456; pin dee 4567; pin bob 6789
 for p in "sam $SPONSOR" "rita $AGENT" "dee $DUAL"; do
 	set -- $p
 	cc_blank_card 2
@@ -61,7 +61,7 @@ tap_is "set-up: operator cards and the sponsor's position" \
 put 1 sam; put 2 rita; cc_blank_card 3
 tap_ok "new-starter: register, verify-identity, issue-card" \
 	env CARECARD_HOLDER_PIN_FILE="$CC_WORK/bob.pin" sh "$R/new-starter.sh" \
-	--uuid $BOB --name "Bob Holder" --sponsor $SPONSOR --sponsor-reader 1 \
+	--uuid $BOB --name "Bob Holder" --sponsor $SPONSOR --sponsor-reader 1 --sponsor-org FA123 \
 	--sponsor-pin-file "$CC_WORK/sam.pin" --position dispenser@FA123 --agent-reader 2 \
 	--agent-pin-file "$CC_WORK/rita.pin" --documents passport,utility-bill,payslip --reader 3
 B=$(card_serial 3)
@@ -80,8 +80,13 @@ tap_is "new-starter stops at the first refusal with its exit status (8)" "$rc" 8
 tap_is "... having changed nothing" "$(q "SELECT count(*) FROM people WHERE uuid = '200000000009'")" 0
 
 # --- nightly -------------------------------------------------------------------------
-tap_ok "nightly: CRLs and the expiring report" sh "$R/nightly.sh" --crl-dir "$CC_WORK/www" \
-	--report "$CC_WORK/expiring.csv" --days 800
+n0=$(q "SELECT count(*) FROM audit")
+tap_ok "nightly: CRLs and the expiring report (no card, no passcode)" \
+	env -u CARECARD_OPERATOR_PIN_FILE -u CARECARD_HOLDER_PIN_FILE sh "$R/nightly.sh" \
+	--crl-dir "$CC_WORK/www" --report "$CC_WORK/expiring.csv" --days 800 </dev/null
+tap_is "nightly: audited as the CA's system account" \
+	"$(q "SELECT group_concat(actor || ':' || action, ' ') FROM audit WHERE id > $n0")" \
+	"system:crl system:crl"
 tap_is "nightly: both full CRLs" "$(cd "$CC_WORK/www" && ls | tr '\n' ' ')" \
 	"authentication.crl signing.crl "
 tap_like "nightly: the report lists Bob's certificates" "$(cat "$CC_WORK/expiring.csv")" \
@@ -89,9 +94,10 @@ tap_like "nightly: the report lists Bob's certificates" "$(cat "$CC_WORK/expirin
 
 # --- lost-card and replacement-arrived (Dee: sponsor and RA agent) ------------
 park 1 sam; put 1 dee; put 3 tac
-tap_ok "lost-card: cancel-card (lost) and tac-activate" \
+tap_ok "lost-card: cancel-card (lost) and tac-activate, as Dee at FA123" \
 	env CARECARD_HOLDER_PIN_FILE="$CC_WORK/bob.pin" sh "$R/lost-card.sh" --holder $BOB \
-	--card "$B" --tac-reader 3 --operator-reader 1 --period 7d --pin-file "$CC_WORK/dee.pin"
+	--card "$B" --tac-reader 3 --operator-reader 1 --org FA123 --period 7d \
+	--pin-file "$CC_WORK/dee.pin"
 tap_is "Bob's card cancelled, the TAC active for him" \
 	"$(q "SELECT state FROM cards WHERE serial = '$B'") $(q "SELECT state || ' ' || holder FROM cards WHERE serial = '$T'")" \
 	"cancelled tac-active $BOB"
@@ -117,6 +123,10 @@ park 2 bob2; put 2 rita; park 1 dee; put 1 sam
 
 # --- ods-change (Alice, the RA manager) ---------------------------------------------
 park 1 sam; put 1 alice
+rc=$(sh "$R/ods-change.sh" --from FA123 --to FB456 --operator-reader 1 --org FA123 \
+	--pin-file "$CC_WORK/alice.pin" >>"$TAP_LOG" 2>&1; echo $?)
+tap_is "ods-change --org reaches carecard-ca: Alice holds no post at FA123 (9), nobody moved" \
+	"$rc/$(q "SELECT count(*) FROM positions WHERE org = 'FB456'")" "9/0"
 tap_ok "ods-change" sh "$R/ods-change.sh" --from FA123 --to FB456 --operator-reader 1 \
 	--pin-file "$CC_WORK/alice.pin"
 tap_is "everyone moved to FB456" "$(q "SELECT group_concat(DISTINCT org) FROM positions")" FB456

@@ -1,15 +1,16 @@
 #!/bin/sh
 # The README's main command ends in scripts/demo.sh: it must keep working,
 # and it must show what it claims (a verified prescription, a revoked
-# certificate on the CRL, an intact audit log).
+# certificate on the CRL, an intact audit log, every registry change made by
+# someone who proved who they are with their own card).
 . "$top_srcdir/tests/lib/tap.sh"
 
-for t in pkcs11-tool openssl; do command -v $t >/dev/null || tap_skip_all "$t not installed"; done
+for t in pkcs11-tool openssl sqlite3; do command -v $t >/dev/null || tap_skip_all "$t not installed"; done
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || tap_skip_all "SoftHSM2 not installed"
 ls /usr/lib/*/engines-3/pkcs11.so >/dev/null 2>&1 || tap_skip_all "libengine-pkcs11-openssl not installed"
 [ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "the demo's openssl cannot load an ASan-built module"
 
-tap_plan 5
+tap_plan 7
 out=$(sh "$top_srcdir/scripts/demo.sh" "$top_builddir" 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/# /' | tail -n 60 >&2
 tap_is "scripts/demo.sh exits 0" "$rc" 0
@@ -17,3 +18,11 @@ tap_like "the prescription's CMS signature verifies" "$out" '^CMS Verification s
 tap_like "the verified content is the prescription" "$out" '^content matches'
 tap_like "the cancelled card's signing certificate is on the CRL" "$out" "signing certificate [0-9A-F]+ is on the CRL"
 tap_like "the audit log verifies" "$out" '^audit log OK'
+who() {
+	sqlite3 "$top_builddir/demo/ca/registry.db" "SELECT group_concat(a, ' ') FROM
+		(SELECT actor || ':' || action AS a FROM audit WHERE action IN ($1) ORDER BY id)" 2>&1
+}
+tap_is "people and the card life in the names of Alice, Sam and Rita" \
+	"$(who "'person-add', 'register', 'verify-identity', 'issue-card', 'cancel-card'")" \
+	"100000000001:issue-card 100000000001:person-add 100000000001:person-add 100000000001:issue-card 100000000001:issue-card 100000000002:register 100000000003:verify-identity 100000000003:issue-card 100000000003:cancel-card"
+tap_is "the CRL by the CA's own account" "$(who "'crl'")" "system:crl"
