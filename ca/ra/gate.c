@@ -222,11 +222,15 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		pol_say(d, true, g->rule, "the first RA manager's own card, before any other");
 		break;
 	case BY_SYSTEM:
+		/* Read-only jobs with no holder or organisation to judge them by:
+		 * the system account, or an operator holding a listed role. */
 		if (s->actor.kind == CA_ACTOR_SYSTEM)
 			pol_say(d, true, "system", "the CA's own system account may %s",
 				g->what);
-		else if (pol_actor_may(pol, card, &a, role_list(s, g), g->rule, g->what, d))
+		else if ((a.roles & role_list(s, g)) != 0)
 			pol_say(d, true, g->rule, "%s may %s", a.person_id, g->what);
+		else
+			pol_actor_may(pol, card, &a, role_list(s, g), g->rule, g->what, d);
 		break;
 	}
 	(void)op;

@@ -145,7 +145,9 @@ login_audit(struct ca_session *s, const char *action, unsigned reader,
 
 	(void)r;
 	snprintf(rd, sizeof(rd), "%u", reader);
-	s->ctx->actor = "unknown";
+	/* Who it was, when the card proved it before the login failed (an
+	 * --org they hold no position at); else unknown. */
+	s->ctx->actor = who->uuid[0] != '\0' ? who->uuid : "unknown";
 	if (ca_reg_begin(s->ctx->reg) == CA_OK)
 		ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, action, "-", kv));
 	s->ctx->actor = actor;

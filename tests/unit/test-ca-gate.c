@@ -250,7 +250,8 @@ test_nobody_and_the_system_account_may_not(void **state)
 	act_as(fx, CA_ACTOR_SYSTEM, "", 0, "", false);
 	assert_int_equal(ca_op_person_add(fx->s, &rq, &res), CA_ERR_AUTH);
 	assert_int_equal(ca_reg_person_get(fx->s->ctx->reg, rq.uuid, &p), CA_ERR_NOT_FOUND);
-	/* The system account runs the system jobs. */
+	/* The system account runs the system jobs; so does an operator with a
+	 * reporting role, whatever organisation they act in; a holder does not. */
 	{
 		struct ca_table t;
 
@@ -258,6 +259,14 @@ test_nobody_and_the_system_account_may_not(void **state)
 		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),
 				 CA_OK);
 		ca_table_clear(&t);
+		act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR, "FA123", false);
+		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),
+				 CA_OK);
+		ca_table_clear(&t);
+		act_as(fx, CA_ACTOR_OPERATOR, HAL, 0, "FA123", false);
+		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),
+				 CA_ERR_DENIED);
+		assert_string_equal(res.rule, "separation-of-duties.operations.reports");
 	}
 }
 
