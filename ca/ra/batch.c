@@ -12,6 +12,7 @@
 #include "ca/core/ctx.h"
 #include "ca/ra/batch.h"
 #include "ca/core/error.h"
+#include "ca/core/validate.h"
 #include "ca/registry/registry-ra.h"
 
 #define CSV_FIELDS_MAX 16
@@ -338,34 +339,26 @@ row_err(FILE *errs, unsigned *nerrors, const struct ca_batch_row *row, const cha
 	(*nerrors)++;
 }
 
-static int
-printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* The row on its own: identifiers, contact formats. */
 static void
 row_format(const struct ca_batch_row *row, FILE *errs, unsigned *ne)
 {
+	char msg[256];
+
 	if (ca_uuid_check(row->uuid) != CA_OK)
 		row_err(errs, ne, row, "uuid '%s' is not 12 digits", row->uuid);
-	if (row->name[0] == '\0' || !printable(row->name))
-		row_err(errs, ne, row, "name is empty or has control characters");
+	if (ca_check_name("name", row->name, strlen(row->name), NULL, msg, sizeof(msg)) != CA_OK)
+		row_err(errs, ne, row, "%s", msg);
 	if (ca_role_check(row->role) != CA_OK)
 		row_err(errs, ne, row, "role '%s' is not lower-case letters, digits and '-'",
 			row->role);
 	if (ca_ods_check(row->ods) != CA_OK)
 		row_err(errs, ne, row, "ODS code '%s' is not 1-15 upper-case letters and "
 			"digits", row->ods);
-	if (row->email != NULL && (strchr(row->email, '@') == NULL ||
-				   strpbrk(row->email, " \t\r\n,;") != NULL))
-		row_err(errs, ne, row, "email '%s' is not an address", row->email);
-	if (row->mobile != NULL && strspn(row->mobile, "+0123456789 ") != strlen(row->mobile))
-		row_err(errs, ne, row, "mobile '%s' is not a telephone number", row->mobile);
+	if (row->email != NULL && ca_check_email("email", row->email, msg, sizeof(msg)) != CA_OK)
+		row_err(errs, ne, row, "%s", msg);
+	if (row->mobile != NULL && ca_check_mobile("mobile", row->mobile, msg, sizeof(msg)) != CA_OK)
+		row_err(errs, ne, row, "%s", msg);
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ca/core/error.h"
+#include "ca/core/validate.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
 #include "ca/registry/registry-ra.h"
@@ -26,14 +27,16 @@ ca_op_org_add(struct ca_session *s, const char *ods, const char *name, bool locu
 {
 	const char *kv[] = { "name", name, "locum", locum ? "yes" : "no", NULL };
 	struct ca_target t = { NULL };
+	char msg[256];
 	int r;
 
 	if ((r = ca_gate_who(s, CA_OP_ORG_ADD, ods, res)) != CA_OK)
 		return r;
 	if (ods == NULL || ca_ods_check(ods) != CA_OK)
 		return ods_bad("--ods", ods, res);
-	if (name == NULL || *name == '\0')
-		return ca_result_fail(res, CA_ERR_INPUT, NULL, "the organisation needs a name");
+	if (ca_check_name("--name", name, name != NULL ? strlen(name) : 0, NULL, msg,
+			  sizeof(msg)) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s", msg);
 	t.org = ods;
 	t.subject = ods;
 	if ((r = ca_gate(s, CA_OP_ORG_ADD, &t, res, NULL)) != CA_OK ||

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "ca/core/error.h"
+#include "ca/core/issue.h"
 #include "ca/core/policy.h"
+#include "ca/core/validate.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
 #include "ca/ra/ra-int.h"
@@ -75,57 +77,72 @@ documents_check(struct ca_session *s, enum ca_op op, const char *subject, const 
 	return CA_OK;
 }
 
+/*
+ * A person's fields, checked at the library boundary (ca/core/validate.h):
+ * CA_ERR_INPUT naming the field and the rule. *nfc receives the name to
+ * store (normalised to NFC; the caller frees it).
+ */
 static int
-person_fields_check(const char *uuid, const char *name, struct ca_result *res)
+person_fields_check(const char *uuid, const char *name, const char *email, const char *mobile,
+		    char **nfc, struct ca_result *res)
 {
-	if (uuid == NULL || ca_uuid_check(uuid) != CA_OK)
-		return ca_result_fail(res, CA_ERR_INPUT, NULL, "a UUID is 12 digits, not '%s'",
-				      uuid != NULL ? uuid : "");
-	if (name == NULL || *name == '\0')
-		return ca_result_fail(res, CA_ERR_INPUT, NULL, "the name must not be empty");
+	char msg[256];
+
+	if (ca_check_uuid("uuid", uuid, msg, sizeof(msg)) != CA_OK ||
+	    ca_check_name("name", name, name != NULL ? strlen(name) : 0, nfc, msg,
+			  sizeof(msg)) != CA_OK ||
+	    (email != NULL && ca_check_email("email", email, msg, sizeof(msg)) != CA_OK) ||
+	    (mobile != NULL && ca_check_mobile("mobile", mobile, msg, sizeof(msg)) != CA_OK))
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s", msg);
 	return CA_OK;
 }
 
 int
 ca_op_person_add(struct ca_session *s, const struct ca_person_req *rq, struct ca_result *res)
 {
-	struct ca_person p = { (char *)rq->uuid, (char *)rq->name, (char *)rq->email,
-			       (char *)rq->mobile, NULL, 0 };
+	struct ca_person p = { (char *)rq->uuid, NULL, (char *)rq->email, (char *)rq->mobile,
+			       NULL, 0 };
 	struct ca_target t = { NULL };
-	const char *kv[] = { "name", rq->name, "ra_role", rq->ra_role, "documents",
-			     rq->documents, NULL };
+	const char *kv[] = { "name", NULL, "ra_role", rq->ra_role, "documents", rq->documents,
+			     NULL };
+	char *nfc = NULL;
 	int r;
 
-	if ((r = ca_gate_who(s, CA_OP_PERSON_ADD, rq->uuid, res)) != CA_OK)
-		return r;
-	if ((r = person_fields_check(rq->uuid, rq->name, res)) != CA_OK)
-		return r;
+	if ((r = ca_gate_who(s, CA_OP_PERSON_ADD, rq->uuid, res)) != CA_OK ||
+	    (r = person_fields_check(rq->uuid, rq->name, rq->email, rq->mobile, &nfc,
+				     res)) != CA_OK)
+		goto out;
+	kv[1] = p.name = nfc;
 	if (rq->ra_role != NULL && (pol_role_parse(rq->ra_role) == 0 ||
-				    pol_role_parse(rq->ra_role) == POL_ROLE_PHARMACIST))
-		return ca_result_fail(res, CA_ERR_INPUT, NULL, "an RA role is ra-manager, "
-				      "ra-agent, sponsor or lsa, not '%s'", rq->ra_role);
+				    pol_role_parse(rq->ra_role) == POL_ROLE_PHARMACIST)) {
+		r = ca_result_fail(res, CA_ERR_INPUT, NULL, "an RA role is ra-manager, ra-agent, "
+				   "sponsor or lsa, not '%s'", rq->ra_role);
+		goto out;
+	}
 	t.holder = rq->uuid;
 	t.subject = rq->uuid;
 	if ((r = ca_gate(s, CA_OP_PERSON_ADD, &t, res, NULL)) != CA_OK ||
 	    (rq->ra_role != NULL && (r = ca_gate(s, CA_OP_GRANT_ROLE, &t, res, NULL)) != CA_OK) ||
 	    (r = documents_check(s, CA_OP_PERSON_ADD, rq->uuid, rq->documents, res)) != CA_OK)
-		return r;
+		goto out;
 	/* The operator checked identity in person: issuing needs that record. */
 	p.checked_by = s->actor.uuid;
 	p.checked_at = ca_ctx_now(s->ctx);
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
-		return r;
+		goto out;
 	if ((r = ca_reg_person_add(s->ctx->reg, &p)) == CA_OK &&
 	    (rq->ra_role == NULL || (r = ca_reg_ra_role_add(s->ctx->reg, p.uuid,
 							     rq->ra_role)) == CA_OK))
 		r = ca_ctx_audit(s->ctx, "person-add", p.uuid, kv);
 	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_ERR_EXISTS)
-		return ca_result_fail(res, r, NULL, "%s is registered already: see person show, "
-				      "or check the UUID", p.uuid);
-	if (r == CA_OK)
+		ca_result_fail(res, r, NULL, "%s is registered already: see person show, or "
+			       "check the UUID", p.uuid);
+	else if (r == CA_OK)
 		ca_result_done(res, "person %s (%s) registered%s%s", p.uuid, p.name,
 			       rq->ra_role != NULL ? " as " : "",
 			       rq->ra_role != NULL ? rq->ra_role : "");
+out:
+	free(nfc);
 	return r;
 }
 
@@ -181,21 +198,16 @@ person_ensure(struct ca_session *s, const struct ca_person *p, int *created,
 	return r;
 }
 
-int
-ca_op_register(struct ca_session *s, const struct ca_register_req *rq, int64_t *id,
-	       struct ca_result *res)
+/* register, after the fields were checked: @p holds the name to store. */
+static int
+register_checked(struct ca_session *s, const struct ca_register_req *rq, struct ca_person *p,
+		 int64_t *id, int *created, struct ca_result *res)
 {
-	struct ca_person p = { (char *)rq->uuid, (char *)rq->name, (char *)rq->email,
-			       (char *)rq->mobile, NULL, 0 };
 	struct ca_request req = { 0 };
 	struct ca_target t = { NULL };
 	char idbuf[24], pos[CA_ROLE_NAME_MAX + CA_ODS_MAX + 2];
-	int created = 0, r;
+	int r;
 
-	if ((r = ca_gate_who(s, CA_OP_REGISTER, rq->uuid, res)) != CA_OK)
-		return r;
-	if ((r = person_fields_check(rq->uuid, rq->name, res)) != CA_OK)
-		return r;
 	if (rq->role == NULL || rq->ods == NULL || ca_role_check(rq->role) != CA_OK ||
 	    ca_ods_check(rq->ods) != CA_OK)
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "the position is ROLE@ODS, e.g. "
@@ -225,21 +237,41 @@ ca_op_register(struct ca_session *s, const struct ca_register_req *rq, int64_t *
 	snprintf(pos, sizeof(pos), "%s@%s", rq->role, rq->ods);
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
-	if ((r = person_ensure(s, &p, &created, res)) == CA_OK &&
+	if ((r = person_ensure(s, p, created, res)) == CA_OK &&
 	    (r = ca_reg_request_add(s->ctx->reg, &req, id)) == CA_OK) {
 		const char *kv[] = { "request", idbuf, "sponsor", s->actor.uuid, "position", pos,
-				     "new_person", created ? "yes" : "no", NULL };
+				     "new_person", *created ? "yes" : "no", NULL };
 
 		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)*id);
-		r = ca_ctx_audit(s->ctx, "register", p.uuid, kv);
+		r = ca_ctx_audit(s->ctx, "register", p->uuid, kv);
 	}
 	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
 		return r;
 	ca_result_done(res, "request %lld: %s (%s) sponsored for %s; next: verify-identity "
 		       "--request %lld by an RA agent other than the sponsor", (long long)*id,
-		       p.uuid, p.name, pos, (long long)*id);
+		       p->uuid, p->name, pos, (long long)*id);
 	return CA_OK;
 }
+
+int
+ca_op_register(struct ca_session *s, const struct ca_register_req *rq, int64_t *id,
+	       struct ca_result *res)
+{
+	struct ca_person p = { (char *)rq->uuid, NULL, (char *)rq->email, (char *)rq->mobile,
+			       NULL, 0 };
+	char *nfc = NULL;
+	int created = 0, r;
+
+	if ((r = ca_gate_who(s, CA_OP_REGISTER, rq->uuid, res)) != CA_OK ||
+	    (r = person_fields_check(rq->uuid, rq->name, rq->email, rq->mobile, &nfc,
+				     res)) != CA_OK)
+		return r;
+	p.name = nfc;
+	r = register_checked(s, rq, &p, id, &created, res);
+	free(nfc);
+	return r;
+}
+
 
 /* The sponsor as the policy sees them: their RA roles, at the request's organisation. */
 static int
@@ -325,6 +357,14 @@ ca_op_policy_install(struct ca_session *s, const char *name, const unsigned char
 		return r;
 	if ((r = ca_policy_parse(name, buf, len, &pol, hash, &err)) != CA_OK)
 		return ca_result_fail(res, r, NULL, "%s", err.text);
+	/* Its profiles must name this CA's issuing CAs: certificates could
+	 * not be issued under it otherwise. */
+	if ((r = ca_cert_profiles_check(s->ctx, pol)) != CA_OK) {
+		pol_policy_free(pol);
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s: profiles.*.issuing-ca must "
+				      "name this CA's own issuing CAs (the subjects of its "
+				      "certs/authentication.pem and certs/signing.pem)", name);
+	}
 	memcpy(old, s->ctx->policy_hash, sizeof(old));
 	/* Audited first (naming both hashes), then the file is replaced: a
 	 * failure between the two leaves an entry announcing a policy that is

@@ -140,7 +140,7 @@ audit_ok "positions"
 # --- registration and the identity check -----------------------------------
 tap_like "register refuses an 11-digit UUID: bad input (5)" "$(refused op sam register \
 	--uuid 20000000001 --name Bob --sponsor $SPONSOR --position pharmacist@FA123)" \
-	"^5\|.*a UUID is 12 digits, not '20000000001'"
+	"^5\|.*uuid: a UUID is exactly 12 digits"
 tap_is "register refuses a bad position (2)" "$(op sam register --uuid $BOB \
 	--name Bob --sponsor $SPONSOR --position pharmacist >/dev/null 2>&1; echo $?)" 2
 out=$(refused op dual register --uuid $BOB --name "Bob Holder" --sponsor $SPONSOR \
@@ -240,7 +240,7 @@ tap_like "only the RA manager changes ODS codes" "$out" \
 audit_ok "ods-change"
 
 # --- batch import ------------------------------------------------------------------
-printf 'uuid,name,email,mobile,role,ods\r\n300000000001,"Smith, Jane",jane@x.test,,pharmacist,FA999\r\n300000000001,"Smith, Jane",jane@x.test,,dispenser,FA999\r\n300000000002,"O""Brien",,07700 900000,dispenser,LOCUM1\r\n' >"$CC_WORK/good.csv"
+printf 'uuid,name,email,mobile,role,ods\r\n300000000001,"Smith, Jane",jane@x.test,,pharmacist,FA999\r\n300000000001,"Smith, Jane",jane@x.test,,dispenser,FA999\r\n300000000002,"O""Brien",,+447700900000,dispenser,LOCUM1\r\n' >"$CC_WORK/good.csv"
 printf 'uuid,name,role,ods\n12345,Bad,pharmacist,FA999\n300000000003,X,dispenser,NOPE1\n300000000004,Ok,dispenser,FA999\n' >"$CC_WORK/bad.csv"
 before=$(sha256sum <"$S/registry.db")
 counts() { q "SELECT (SELECT count(*) FROM people) || '/' || (SELECT count(*) FROM positions) || '/' || (SELECT count(*) FROM audit)"; }

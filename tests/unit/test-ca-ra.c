@@ -626,15 +626,16 @@ test_batch_check_and_apply(void **state)
 		"12345,A,pharmacist,FA123,\n"
 		"300000000001,B,pharmacist,NOPE,\n"
 		"200000000001,Not Bob,pharmacist,FA123,\n"
-		"300000000002,C,dispenser,FA123,07700 900000\n"
-		"300000000002,C2,pharmacist,FA123,07700 900000\n"
-		"300000000002,C,dispenser,FA123,07700 900000\n"
+		"300000000002,C,dispenser,FA123,+447700900000\n"
+		"300000000002,C2,pharmacist,FA123,+447700900000\n"
+		"300000000002,C,dispenser,FA123,+447700900000\n"
 		"300000000003,D,dispenser,FA123,call me\n", &b, &errs), 6);
 	assert_string_equal(errs,
 		"line 2: uuid '12345' is not 12 digits\n"
 		"line 3: organisation NOPE is not registered: org-add it first\n"
 		"line 4: uuid 200000000001 is registered as 'Bob Holder'\n"
-		"line 8: mobile 'call me' is not a telephone number\n"
+		"line 8: mobile: a mobile number is '+' and 8 to 15 digits (E.164, no spaces; "
+		"e.g. +447700900123)\n"
 		"line 6: uuid 300000000002 has a different name, email or mobile on line 5\n"
 		"line 7: repeats the position on line 5\n");
 	ca_batch_clear(&b);
