@@ -51,9 +51,9 @@ run() {	# run NAME BUILDDIR MAKE-TARGET CONFIGURE-ARGS...
 }
 
 mkdir -p "$(dirname "$out")"
-run check "$out/normal" check
+run check "$out/normal" check --enable-test-hooks
 if [ "$quick" = no ]; then
-	run sanitizers "$out/asan" check --enable-sanitizers
+	run sanitizers "$out/asan" check --enable-sanitizers --enable-test-hooks
 	run valgrind "$out/normal" memcheck
 fi
 

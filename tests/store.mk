@@ -28,6 +28,7 @@ dist_noinst_DATA += \
 	%D%/data/config/bad-root-list.yaml \
 	%D%/data/config/bad-readers-type.yaml \
 	%D%/data/config/bad-relative-dir.yaml \
+	%D%/data/config/bad-state-dir.yaml \
 	%D%/data/config/bad-syntax.yaml \
 	%D%/data/config/bad-two-documents.yaml \
 	%D%/data/config/bad-type.yaml \
@@ -36,7 +37,8 @@ dist_noinst_DATA += \
 	%D%/data/config/durations-policy.yaml \
 	%D%/data/config/empty.yaml \
 	%D%/data/config/good.yaml \
-	%D%/data/config/good-policy.yaml
+	%D%/data/config/good-policy.yaml \
+	%D%/data/config/kdf-override.yaml
 
 # carecard-card end to end; card-fixture personalises a card through the store.
 check_PROGRAMS += %D%/integration/card-fixture
