@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += %D%/libcarecard-store.la
 %C%_libcarecard_store_la_SOURCES = \
 	%D%/card-image.c %D%/card-image.h %D%/card-image-int.h \
 	%D%/card-image-codec.c %D%/card-image-crypto.c %D%/card-image-io.c \
+	%D%/card-guard.c %D%/card-guard.h \
 	%D%/config.c %D%/config.h
 %C%_libcarecard_store_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
 # The policy library (passcode rules, pol_passcode_rules) comes in here so

@@ -187,11 +187,11 @@ tap_is "truncated image: exit 5" "$rc" 5
 printf 'readers: 3\n' >"$work/bad.yaml"
 CARECARD_CONF="$work/bad.yaml" run "$CARD" readers
 tap_is "bad configuration: exit 3" "$rc" 3
-tap_like "config error has file:line:col" "$out" "bad.yaml:1:10: expected a list of readers"
+tap_like "config error has file:line:col" "$out" "bad.yaml:1:10: readers: expected a list of readers"
 printf 'passcode:\n  max-tries: 5\n' >"$work/old.yaml"
 CARECARD_CONF="$work/old.yaml" run "$CARD" readers
 tap_like "passcode: in the config: moved to the policy" "$rc:$out" \
-	"^3:.*old.yaml:1:1: 'passcode' is no longer a module setting: the passcode rules \(passcode\.\*"
+	"^3:.*old.yaml:1:1: passcode: 'passcode' is no longer a module setting: the passcode rules \(passcode\.\*"
 printf 'version: 1\npasscode:\n  max-tries: 0\n' >"$work/bad-policy.yaml"
 printf 'policy: %s\n' "$work/bad-policy.yaml" >"$work/bad-policy-conf.yaml"
 CARECARD_CONF="$work/bad-policy-conf.yaml" run "$CARD" readers
