@@ -45,9 +45,9 @@ cc_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notif
 		goto out;
 	}
 	cc_slot_refresh_locked(st, slot);
-	if (slot->card == NULL)
-		rv = CKR_TOKEN_NOT_PRESENT;
-	else if (slot->login == CC_LOGIN_SO && !(flags & CKF_RW_SESSION))
+	if ((rv = cc_slot_usable(slot)) != CKR_OK)
+		goto out;
+	if (slot->login == CC_LOGIN_SO && !(flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	else
 		rv = cc_session_open_locked(st, slot, flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION),

@@ -146,7 +146,11 @@ cc_card_guard_lock(const struct cc_card_guard *g, const char *serial, int *fd)
 			 strerror(-r));
 		return CKR_DEVICE_ERROR;
 	}
-	return cc_card_lock(path, fd);
+	if ((rv = cc_card_lock(path, fd)) != CKR_OK)
+		return rv;
+	/* Every writer of the record holds this lock: a temporary left now is a dead one's. */
+	util_file_remove_stale_temps(path);
+	return CKR_OK;
 }
 
 CK_RV

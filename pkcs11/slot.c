@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "pkcs11/audit.h"
+#include "pkcs11/card-guard.h"
 #include "pkcs11/session.h"
 #include "pkcs11/slot.h"
 #include "pkcs11/state.h"
@@ -167,9 +169,15 @@ token_gone(struct cc_state *st, struct cc_slot *slot)
 	cc_state_wake_locked();
 }
 
-/* Read the image at @path; an unreadable one is logged once per stamp. */
+/*
+ * Read the image at @path and hold it against the installation's rollback
+ * record; an unreadable one is logged once per stamp. A card refused as a
+ * rollback is kept (the token is present, so an SO can re-initialise it)
+ * but no session opens on it (cc_slot_usable).
+ */
 static struct cc_card *
-load_card(struct cc_slot *slot, const char *path, struct cc_card_stamp *stamp)
+load_card(struct cc_state *st, struct cc_slot *slot, const char *path,
+	  struct cc_card_stamp *stamp)
 {
 	struct cc_card *card = NULL;
 
@@ -177,13 +185,28 @@ load_card(struct cc_slot *slot, const char *path, struct cc_card_stamp *stamp)
 		return NULL;
 	if (slot->have_bad && cc_card_stamp_equal(stamp, &slot->bad))
 		return NULL;
-	if (cc_card_load(path, &card) != CKR_OK) {
+	if (cc_card_load(path, &card) != CKR_OK || cc_card_guard_check(st->guard, card) != CKR_OK) {
+		cc_card_free(card);
 		slot->bad = *stamp;
 		slot->have_bad = true;
 		return NULL;
 	}
 	slot->have_bad = false;
+	if (card->rolled_back)
+		cc_audit(LOG_WARNING, card->serial, slot->id, "card image refused as a rollback: "
+			 "generation %llu, this installation recorded %llu",
+			 (unsigned long long)card->generation, (unsigned long long)card->record);
 	return card;
+}
+
+CK_RV
+cc_slot_usable(const struct cc_slot *slot)
+{
+	if (slot->card == NULL)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (slot->card->rolled_back)
+		return CKR_TOKEN_NOT_RECOGNIZED;	/* only C_InitToken works on it */
+	return CKR_OK;
 }
 
 static uint64_t
@@ -220,14 +243,16 @@ cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot)
 	}
 	slot->checked_ns = 0;
 	if (cc_card_find_in_reader(slot->reader->dir, path, sizeof(path)) != CKR_OK ||
-	    (card = load_card(slot, path, &now)) == NULL) {
+	    (card = load_card(st, slot, path, &now)) == NULL) {
 		if (slot->card != NULL)
 			token_gone(st, slot);
 		return;
 	}
-	same = slot->card != NULL && strcmp(slot->card->serial, card->serial) == 0;
+	/* A different card, or the same one put back as an old copy, is a different token. */
+	same = slot->card != NULL && strcmp(slot->card->serial, card->serial) == 0 &&
+	       slot->card->rolled_back == card->rolled_back;
 	if (slot->card != NULL && !same)
-		token_gone(st, slot);	/* a different card is a different token */
+		token_gone(st, slot);
 	cc_card_free(slot->card);
 	slot->card = card;
 	slot->stamp = now;

@@ -53,8 +53,8 @@ fx_new_policy(const char *extra_yaml, const char *policy_yaml)
 	assert_non_null(f = fopen(fx->conf, "w"));
 	fprintf(f, "readers:\n  - name: Test Reader 1\n    directory: %s\n"
 		   "  - name: Test Reader 2\n    directory: %s\n"
-		   "kdf: { n: 16, r: 8, p: 1 }\n%s",
-		fx->reader[0], fx->reader[1], extra_yaml != NULL ? extra_yaml : "");
+		   "kdf: { n: 16, r: 8, p: 1 }\nstate-directory: %s/state\n%s",
+		fx->reader[0], fx->reader[1], fx->dir, extra_yaml != NULL ? extra_yaml : "");
 	if (policy_yaml != NULL)
 		fprintf(f, "policy: %s\n", fx->policy);
 	fclose(f);

@@ -160,8 +160,8 @@ test_passcode_in_config_refused(void **state)
 
 	*state = fx;
 	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_GENERAL_ERROR);
-	/* The config is readers (5 lines) + kdf (1 line): passcode is on line 7. */
-	snprintf(want, sizeof(want), "%s:7:1: 'passcode' is no longer a module setting: "
+	/* The config is readers (5 lines), kdf, state-directory: passcode is on line 8. */
+	snprintf(want, sizeof(want), "%s:8:1: passcode: 'passcode' is no longer a module setting: "
 		 "the passcode rules (passcode.*", fx->conf);
 	assert_true(fx_log_contains(fx, want));
 	assert_int_equal(fx->p11->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
