@@ -7,6 +7,8 @@
  */
 #include <config.h>	/* autoconf; "config.h" would find pkcs11/config.h */
 
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +22,25 @@
 
 #define SO_PIN_MIN 4
 #define SO_PIN_MAX 64
+
+#ifdef CC_TEST_HOOKS
+/*
+ * Test builds only (--enable-test-hooks): die at a named point of the
+ * passcode check when CARECARD_TEST_KILL_AT says so, so a test can kill a
+ * process exactly between the written try and its restoration
+ * (tests/module/test-multilogin.c). Release builds have no such switch.
+ */
+static void
+kill_point(const char *name)
+{
+	const char *at = getenv("CARECARD_TEST_KILL_AT");
+
+	if (at != NULL && strcmp(at, name) == 0)
+		raise(SIGKILL);
+}
+#else
+#define kill_point(name) do { } while (0)
+#endif
 
 void
 cc_pin_job_init(struct cc_pin_job *job, struct cc_state *st, const struct cc_slot *slot, bool so)
@@ -80,7 +101,9 @@ cc_pin_check(const struct cc_pin_job *job, const unsigned char *pin, size_t len,
 	ps->tries_left--;
 	if ((rv = cc_card_txn_write(txn, NULL)) != CKR_OK)
 		goto out;
+	kill_point("pin-try-written");
 	rv = job->so ? cc_card_unwrap_so(card, pin, len, &k) : cc_card_unwrap_user(card, pin, len, &k);
+	kill_point("pin-kdf-done");
 	if (rv == CKR_PIN_INCORRECT) {
 		audit_wrong(job, ps);
 		if (ps->tries_left == 0)

@@ -12,6 +12,8 @@ cc_module_tests = \
 	%D%/module/test-threads \
 	%D%/module/test-killlogin \
 	%D%/module/test-policy \
+	%D%/module/test-multilogin \
+	%D%/module/test-rollback \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -50,6 +52,16 @@ TESTS += $(cc_module_tests)
 %C%_module_test_policy_SOURCES = %D%/module/test-policy.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_policy_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_policy_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_multilogin_SOURCES = %D%/module/test-multilogin.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_multilogin_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_multilogin_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_rollback_SOURCES = %D%/module/test-rollback.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_rollback_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_rollback_LDADD = $(cc_module_test_ldadd)
 
 %C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
 %C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)

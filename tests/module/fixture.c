@@ -149,6 +149,37 @@ fx_personalise(struct fx *fx, CK_SLOT_ID slot, const char *label)
 	assert_int_equal(fx->p11->C_CloseSession(s), CKR_OK);
 }
 
+unsigned
+fx_tries_on_disk(struct fx *fx, int r)
+{
+	struct cc_card *card = fx_card_load(fx, r);
+	unsigned t = card->user.tries_left;
+
+	cc_card_free(card);
+	return t;
+}
+
+void
+fx_set_kdf(struct fx *fx, unsigned n)
+{
+	char buf[8192], *at, *end;
+	size_t len;
+	FILE *f;
+
+	assert_non_null(f = fopen(fx->conf, "r"));
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	assert_non_null(at = strstr(buf, "kdf: {"));
+	assert_non_null(end = strchr(at, '\n'));
+	assert_non_null(f = fopen(fx->conf, "w"));
+	if (n == 0)
+		fprintf(f, "%.*s%s", (int)(at - buf), buf, end + 1);
+	else
+		fprintf(f, "%.*skdf: { n: %u, r: 8, p: 1 }%s", (int)(at - buf), buf, n, end);
+	fclose(f);
+}
+
 CK_SESSION_HANDLE
 fx_open(struct fx *fx, CK_SLOT_ID slot, bool login)
 {

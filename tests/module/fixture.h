@@ -77,6 +77,16 @@ CK_ULONG fx_count(struct fx *fx, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULO
 /* Read the card image of reader @r through the store (caller cc_card_free()s). */
 struct cc_card *fx_card_load(struct fx *fx, int r);
 
+/* User tries left on the card image of reader @r, read from disk. */
+unsigned fx_tries_on_disk(struct fx *fx, int r);
+
+/*
+ * Change the KDF test switch in the config (before C_Initialize) to scrypt
+ * N = @n, r = 8, p = 1: tests that need a check slow enough to overlap.
+ * @n = 0 removes the switch: the policy's passcode.kdf applies.
+ */
+void fx_set_kdf(struct fx *fx, unsigned n);
+
 /* Does the log contain @needle? */
 bool fx_log_contains(struct fx *fx, const char *needle);
 
