@@ -18,18 +18,6 @@
 #include "pkcs11/state.h"
 #include "pkcs11/token.h"
 
-static CK_RV
-session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
-{
-	CK_RV rv;
-
-	if ((rv = cc_lock_checked()) != CKR_OK)
-		return rv;
-	if ((rv = cc_session_lookup_locked(cc_state_get(), h, s, slot)) != CKR_OK)
-		cc_unlock();
-	return rv;
-}
-
 /* A generated pair on its way to the card or the session. */
 struct pair {
 	struct cc_attrs pub, priv;
@@ -157,7 +145,7 @@ cc_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PT
 	if (mech == NULL || hpub == NULL || hpriv == NULL || cc_tmpl_check(pub, npub) != CKR_OK ||
 	    cc_tmpl_check(priv, npriv) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	st = cc_state_get();
 	if ((rv = cc_keygen_parse(mech, pub, npub, priv, npriv, &req)) != CKR_OK)
@@ -201,7 +189,7 @@ cc_C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len)
 
 	if (out == NULL && len > 0)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	if (len > 0 && RAND_bytes_ex(cc_state_get()->libctx, out, len, 0) != 1) {
 		util_log_ossl_errors(__func__);
@@ -219,7 +207,7 @@ cc_C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len)
 
 	if (seed == NULL && len > 0)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	cc_unlock();
 	return CKR_RANDOM_SEED_NOT_SUPPORTED;	/* the DRBG seeds itself from the OS */

@@ -16,18 +16,6 @@
 #include "pkcs11/state.h"
 #include "pkcs11/token.h"
 
-static CK_RV
-session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
-{
-	CK_RV rv;
-
-	if ((rv = cc_lock_checked()) != CKR_OK)
-		return rv;
-	if ((rv = cc_session_lookup_locked(cc_state_get(), h, s, slot)) != CKR_OK)
-		cc_unlock();
-	return rv;
-}
-
 /* A visible object of @slot; private objects do not exist before login. */
 static CK_RV
 object_get(struct cc_slot *slot, CK_OBJECT_HANDLE h, struct cc_object **out)
@@ -111,7 +99,7 @@ cc_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJ
 
 	if (out == NULL || tmpl == NULL || cc_tmpl_check(tmpl, n) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	st = cc_state_get();
 	if ((rv = cc_create_attrs(st->libctx, tmpl, n, &attrs)) != CKR_OK)
@@ -150,7 +138,7 @@ cc_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 	uint32_t uid;
 	CK_RV rv;
 
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
 		goto out;
@@ -183,7 +171,7 @@ cc_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR size)
 
 	if (size == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) == CKR_OK) {
 		for (i = 0; i < o->attrs.n; i++)
@@ -205,7 +193,7 @@ cc_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_P
 
 	if (tmpl == NULL && n > 0)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) == CKR_OK)
 		rv = cc_attrs_copy_out(o->klass, &o->attrs, tmpl, n);
@@ -252,7 +240,7 @@ cc_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_P
 
 	if (tmpl == NULL || cc_tmpl_check(tmpl, n) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
 		goto out;
@@ -287,7 +275,7 @@ cc_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 
 	if (cc_tmpl_check(tmpl, n) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if (s->find.active) {
 		rv = CKR_OPERATION_ACTIVE;
@@ -317,7 +305,7 @@ cc_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max, CK
 
 	if (out == NULL || n == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	if (!s->find.active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -336,7 +324,7 @@ cc_C_FindObjectsFinal(CK_SESSION_HANDLE h)
 	struct cc_session *s;
 	CK_RV rv;
 
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	if (!s->find.active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;

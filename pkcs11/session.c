@@ -154,6 +154,19 @@ cc_session_lookup_signing_locked(struct cc_state *st, CK_SESSION_HANDLE h,
 	return lookup(st, h, true, out, slotp);
 }
 
+CK_RV
+cc_session_enter(CK_SESSION_HANDLE h, bool signing, struct cc_session **out,
+		 struct cc_slot **slotp)
+{
+	CK_RV rv;
+
+	if ((rv = cc_lock_checked()) != CKR_OK)
+		return rv;
+	if ((rv = lookup(cc_state_get(), h, signing, out, slotp)) != CKR_OK)
+		cc_unlock();
+	return rv;
+}
+
 void
 cc_session_close_locked(struct cc_state *st, struct cc_session *s)
 {

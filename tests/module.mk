@@ -14,6 +14,7 @@ cc_module_tests = \
 	%D%/module/test-policy \
 	%D%/module/test-multilogin \
 	%D%/module/test-rollback \
+	%D%/module/test-oplife \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -62,6 +63,11 @@ TESTS += $(cc_module_tests)
 	%D%/module/fixture.h
 %C%_module_test_rollback_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_rollback_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_oplife_SOURCES = %D%/module/test-oplife.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_oplife_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_oplife_LDADD = $(cc_module_test_ldadd)
 
 %C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
 %C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)
