@@ -100,8 +100,6 @@ admit(struct cc_session *s, const struct call *c, CK_RV *rv)
 
 	if (!part_allowed(op->mode, c->part)) {
 		*rv = CKR_OPERATION_ACTIVE;
-	} else if (!c->args_ok) {
-		*rv = CKR_ARGUMENTS_BAD;
 	} else if (c->kind == CC_OP_SIGN && c->part != PART_UPDATE && c->out != NULL &&
 		   op->needs_context_login) {
 		*rv = CKR_USER_NOT_LOGGED_IN;	/* CKA_ALWAYS_AUTHENTICATE: C_Login(CONTEXT) first */
@@ -141,12 +139,17 @@ op_call(CK_SESSION_HANDLE h, struct call *c)
 	if ((rv = cc_session_enter(h, c->kind == CC_OP_SIGN, &s, &slot)) != CKR_OK)
 		return rv;
 	st = cc_state_get();
-	if (!s->ops[c->kind].active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-		goto out;
-	}
 	if (s->ops[c->kind].busy) {
 		rv = CKR_OPERATION_ACTIVE;	/* another thread is inside this operation */
+		goto out;
+	}
+	if (!c->args_ok) {
+		cc_session_op_end(s, c->kind);	/* an error: it ends an active operation */
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (!s->ops[c->kind].active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
 		goto out;
 	}
 	if (!admit(s, c, &rv))

@@ -179,8 +179,11 @@ static struct cc_card *
 load_card(struct cc_state *st, struct cc_slot *slot, const char *path,
 	  struct cc_card_stamp *stamp)
 {
+	struct cc_card_stamp again;
 	struct cc_card *card = NULL;
+	int tries = 0;
 
+retry:
 	if (cc_card_stamp(path, stamp) != CKR_OK)
 		return NULL;
 	if (slot->have_bad && cc_card_stamp_equal(stamp, &slot->bad))
@@ -190,6 +193,17 @@ load_card(struct cc_state *st, struct cc_slot *slot, const char *path,
 		slot->bad = *stamp;
 		slot->have_bad = true;
 		return NULL;
+	}
+	/*
+	 * Read without the lock, an image can be older than a record another
+	 * process raised right after writing a newer image. Only an image
+	 * still unchanged after that is really older than its record.
+	 */
+	if (card->rolled_back && tries++ < 3 && cc_card_stamp(path, &again) == CKR_OK &&
+	    !cc_card_stamp_equal(stamp, &again)) {
+		cc_card_free(card);
+		card = NULL;
+		goto retry;
 	}
 	slot->have_bad = false;
 	if (card->rolled_back)

@@ -75,6 +75,8 @@ child(struct fx *fx, int go, int result, const char *kill_at)
 		rv = fx->p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)FX_PIN, strlen(FX_PIN));
 		c = rv == CKR_OK ? 'O' : rv == CKR_PIN_LOCKED ? 'L' : rv == CKR_PIN_INCORRECT ? 'I'
 									   : 'E';
+		if (c == 'E')
+			printf("# process %d: C_Login gave 0x%lx\n", (int)getpid(), (unsigned long)rv);
 		if ((rv == CKR_OK && fx->p11->C_Logout(s) != CKR_OK) || write(result, &c, 1) != 1)
 			_exit(3);
 	}
