@@ -8,7 +8,7 @@ noinst_LTLIBRARIES += %D%/libcarecard-p11.la
 	%D%/api-crypto.c %D%/api-keygen.c %D%/api-stubs.c %D%/api-stubs.h \
 	%D%/funclist.c \
 	%D%/state.c %D%/state.h %D%/slot.c %D%/slot.h %D%/token.c %D%/token.h \
-	%D%/token-pin.c %D%/token-pin.h \
+	%D%/token-pin.c %D%/token-pin.h %D%/token-objects.c %D%/token-objects.h \
 	%D%/session.c %D%/session.h %D%/object.c %D%/object.h \
 	%D%/schema.c %D%/schema.h %D%/attrs.c %D%/attrs.h %D%/pad.c %D%/pad.h \
 	%D%/mech.c %D%/mech.h %D%/pkey.c %D%/pkey.h %D%/create.c %D%/create.h \

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
 #include "pkcs11/audit.h"
 #include "pkcs11/card-guard.h"
@@ -57,6 +59,13 @@ cc_slot_get_locked(struct cc_state *st, CK_SLOT_ID id)
 	return id < st->nslots ? &st->slots[id] : NULL;
 }
 
+/* A token data object whose value is sealed on the card. */
+static bool
+sealed_data(const struct cc_object *o)
+{
+	return o->uid != 0 && o->klass == CKO_DATA && cc_object_is_private(o);
+}
+
 void
 cc_slot_logout_locked(struct cc_slot *slot)
 {
@@ -71,6 +80,36 @@ cc_slot_logout_locked(struct cc_slot *slot)
 			EVP_PKEY_free(o->pkey);
 			o->pkey = NULL;
 		}
+		if (sealed_data(o))
+			cc_attrs_remove(&o->attrs, CKA_VALUE);	/* wiped */
+	}
+}
+
+void
+cc_slot_reveal_locked(struct cc_slot *slot)
+{
+	const struct cc_stored_object *so;
+	unsigned char *plain = NULL;
+	struct cc_object *o;
+	size_t len = 0;
+
+	if (slot->login != CC_LOGIN_USER)
+		return;
+	for (o = slot->objects; o != NULL; o = o->next) {
+		if (!sealed_data(o) || cc_attrs_find(&o->attrs, CKA_VALUE) != NULL ||
+		    (so = cc_card_object_find(slot->card, o->uid)) == NULL)
+			continue;
+		if (so->sealed == NULL) {
+			cc_attrs_set(&o->attrs, CKA_VALUE, NULL, 0);	/* an empty value */
+			continue;
+		}
+		if (cc_card_unseal(slot->card, &slot->key, so, &plain, &len) != CKR_OK) {
+			cc_audit(LOG_WARNING, slot->card->serial, slot->id,
+				 "data object %u cannot be unsealed", o->uid);
+			continue;
+		}
+		cc_attrs_set(&o->attrs, CKA_VALUE, plain, len);
+		OPENSSL_clear_free(plain, len);
 	}
 }
 
@@ -155,6 +194,7 @@ cc_slot_sync_objects_locked(struct cc_state *st, struct cc_slot *slot)
 out:
 	cc_object_list_free(&old);
 	slot->objects = fresh;
+	cc_slot_reveal_locked(slot);
 	return rv;
 }
 

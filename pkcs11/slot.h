@@ -87,6 +87,12 @@ CK_RV cc_slot_usable(const struct cc_slot *slot);
 void cc_slot_logout_locked(struct cc_slot *slot);
 
 /*
+ * While the user is logged in: give private token data objects their
+ * CKA_VALUE, unsealed from the card (logout wipes it again). Lock held.
+ */
+void cc_slot_reveal_locked(struct cc_slot *slot);
+
+/*
  * Rebuild the token objects from slot->card, keeping handles (and ready
  * keys) of objects whose uid survives. Lock held.
  */

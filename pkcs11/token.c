@@ -120,6 +120,7 @@ load_keys(struct cc_state *st, struct cc_slot *slot)
 		    cc_token_private_key_locked(st, slot, o, &pk) != CKR_OK)
 			cc_audit(LOG_WARNING, slot->card->serial, slot->id,
 				 "private key %u cannot be unsealed", o->uid);
+	cc_slot_reveal_locked(slot);	/* private data objects' values */
 }
 
 /* Checks before a CKU_USER / CKU_SO login (lock held). */

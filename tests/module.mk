@@ -15,6 +15,7 @@ cc_module_tests = \
 	%D%/module/test-multilogin \
 	%D%/module/test-rollback \
 	%D%/module/test-oplife \
+	%D%/module/test-data \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -68,6 +69,10 @@ TESTS += $(cc_module_tests)
 	%D%/module/fixture.h
 %C%_module_test_oplife_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_oplife_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_data_SOURCES = %D%/module/test-data.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_data_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_data_LDADD = $(cc_module_test_ldadd)
 
 %C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
 %C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)
