@@ -225,12 +225,10 @@ cc_C_FindObjectsFinal(CK_SESSION_HANDLE h)
 
 	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
-	if (!s->find.active) {
+	if (!s->find.active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-	} else {
-		free(s->find.handles);
-		memset(&s->find, 0, sizeof(s->find));
-	}
+	else
+		cc_session_find_end(s);
 	cc_unlock();
 	return rv;
 }

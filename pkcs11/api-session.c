@@ -166,3 +166,51 @@ cc_C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old, CK_ULONG oldlen, CK_UTF8CH
 	cc_unlock();
 	return rv;
 }
+
+/*
+ * PKCS#11 3.0 C_LoginUser: the card has one holder and no user names, so
+ * only an empty name is accepted, and then it is C_Login.
+ */
+CK_RV
+cc_C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len,
+	       CK_UTF8CHAR_PTR user, CK_ULONG userlen)
+{
+	if (userlen > 0)
+		return user == NULL ? CKR_ARGUMENTS_BAD : CKR_USER_TYPE_INVALID;
+	return cc_C_Login(h, who, pin, len);
+}
+
+/*
+ * PKCS#11 3.0 C_SessionCancel: end the session's active operations named
+ * by @flags (CKF_DIGEST, CKF_SIGN, CKF_VERIFY, CKF_FIND_OBJECTS; the card
+ * has no others, so other flags cancel nothing). An operation running in
+ * another thread right now cannot be cancelled.
+ */
+CK_RV
+cc_C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags)
+{
+	static const struct {
+		CK_FLAGS flag;
+		enum cc_op_kind kind;
+	} ops[] = {
+		{ CKF_DIGEST, CC_OP_DIGEST }, { CKF_SIGN, CC_OP_SIGN }, { CKF_VERIFY, CC_OP_VERIFY },
+	};
+	struct cc_session *s;
+	CK_RV rv;
+	size_t i;
+
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
+		return rv;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (!(flags & ops[i].flag))
+			continue;
+		if (s->ops[ops[i].kind].busy)
+			rv = CKR_OPERATION_CANCEL_FAILED;
+		else
+			cc_session_op_end(s, ops[i].kind);
+	}
+	if (flags & CKF_FIND_OBJECTS)
+		cc_session_find_end(s);
+	cc_unlock();
+	return rv;
+}

@@ -5,7 +5,7 @@ include %D%/store.mk
 noinst_LTLIBRARIES += %D%/libcarecard-p11.la
 %C%_libcarecard_p11_la_SOURCES = \
 	%D%/api.h %D%/api-general.c %D%/api-session.c %D%/api-object.c \
-	%D%/api-crypto.c %D%/api-keygen.c %D%/api-stubs.c %D%/api-stubs.h \
+	%D%/api-crypto.c %D%/api-keygen.c %D%/api-stubs.c %D%/api-stubs.h %D%/pkcs11-3.h \
 	%D%/funclist.c \
 	%D%/state.c %D%/state.h %D%/slot.c %D%/slot.h %D%/token.c %D%/token.h \
 	%D%/token-pin.c %D%/token-pin.h %D%/token-objects.c %D%/token-objects.h \
@@ -19,13 +19,13 @@ noinst_LTLIBRARIES += %D%/libcarecard-p11.la
 %C%_libcarecard_p11_la_LIBADD = %D%/libcarecard-store.la \
 	$(OPENSSL_LIBS) $(YAML_LIBS) $(PTHREAD_LIBS)
 
-# The module: exports exactly C_GetFunctionList.
+# The module: exports exactly C_GetFunctionList, C_GetInterfaceList, C_GetInterface.
 p11module_LTLIBRARIES += %D%/carecard-pkcs11.la
 %C%_carecard_pkcs11_la_SOURCES = %D%/export.c
 %C%_carecard_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 %C%_carecard_pkcs11_la_LIBADD = %D%/libcarecard-p11.la
 %C%_carecard_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined -shared \
-	-export-symbols-regex '^C_GetFunctionList$$'
+	-export-symbols-regex '^C_Get(FunctionList|InterfaceList|Interface)$$'
 
 p11moduleconf_DATA += %D%/carecard.module
 EXTRA_DIST += %D%/carecard.module %D%/README.md

@@ -21,8 +21,8 @@ cc_session_op_end(struct cc_session *s, enum cc_op_kind kind)
 	cc_op_clear(&s->ops[kind]);
 }
 
-static void
-find_end(struct cc_session *s)
+void
+cc_session_find_end(struct cc_session *s)
 {
 	free(s->find.handles);
 	memset(&s->find, 0, sizeof(s->find));
@@ -37,7 +37,7 @@ session_reset(struct cc_session *s)
 	for (k = 0; k < CC_OP_COUNT; k++)
 		if (!s->ops[k].busy)
 			cc_session_op_end(s, (enum cc_op_kind)k);
-	find_end(s);
+	cc_session_find_end(s);
 	cc_sign_cache_clear(&s->sign_cache);
 }
 

@@ -104,6 +104,9 @@ void cc_session_destroy_all_locked(struct cc_state *st);
 /* Counts for CK_TOKEN_INFO; rw only with @rw_only. Removed sessions are not counted. */
 CK_ULONG cc_session_count_locked(struct cc_state *st, CK_SLOT_ID slot, bool rw_only);
 
+/* End the object search of @s, if any. */
+void cc_session_find_end(struct cc_session *s);
+
 /* End operation @kind of @s (free its context). */
 void cc_session_op_end(struct cc_session *s, enum cc_op_kind kind);
 

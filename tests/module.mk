@@ -16,6 +16,7 @@ cc_module_tests = \
 	%D%/module/test-rollback \
 	%D%/module/test-oplife \
 	%D%/module/test-data \
+	%D%/module/test-interface \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -73,6 +74,11 @@ TESTS += $(cc_module_tests)
 %C%_module_test_data_SOURCES = %D%/module/test-data.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_data_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_data_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_interface_SOURCES = %D%/module/test-interface.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_interface_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_interface_LDADD = $(cc_module_test_ldadd)
 
 %C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
 %C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)
