@@ -6,6 +6,7 @@
  *   remove --reader NAME|NUMBER [--to FILE|DIR]
  *   readers
  *   show FILE | --reader NAME|NUMBER [--json]
+ *   --service[=SOCKET] COMMAND ...   (isolated mode: card-tool-service.c)
  *
  * Readers come from the module configuration (cc_config_load, so
  * CARECARD_CONF applies). Card files are only ever touched through the card
@@ -13,6 +14,7 @@
  */
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
+#include "pkcs11/card-service.h"
 #include "pkcs11/card-tool.h"
 #include "common/fileio.h"
 #include "common/log.h"
@@ -54,6 +56,11 @@ static const char usage_text[] =
 	"        list the configured readers and the card in each\n"
 	"  show FILE | --reader NAME|NUMBER [--json]\n"
 	"        print a card's public state; no passcode needed\n"
+	"\n"
+	"  --service[=SOCKET] readers | show | insert | remove ...\n"
+	"        isolated mode: have the card service run the command on your own\n"
+	"        readers (default socket " CC_SERVICE_SOCKET "); insert takes a card\n"
+	"        of your wallet by file name, remove puts it back there\n"
 	"\n"
 	"Readers are named as configured or numbered from 1. Configuration:\n"
 	"$CARECARD_CONF, else " CC_SYSCONFDIR "/carecard/carecard.yaml, else two default\n"
@@ -534,6 +541,11 @@ main(int argc, char **argv)
 		printf(PROG " " PACKAGE_VERSION "\n");
 		return EXIT_OK;
 	}
+	/* The isolated mode: the card service runs it on the holder's readers. */
+	if (strcmp(cmd, "--service") == 0)
+		return tool_service(CC_SERVICE_SOCKET, argc - 2, argv + 2);
+	if (strncmp(cmd, "--service=", 10) == 0)
+		return tool_service(cmd + 10, argc - 2, argv + 2);
 	if (strcmp(cmd, "manufacture") == 0)
 		return cmd_manufacture(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&

@@ -92,3 +92,7 @@ endif
 # The module and `carecard-policy explain` agree on the passcode rules.
 TESTS += %D%/integration/test-module-policy.sh
 EXTRA_DIST += %D%/integration/test-module-policy.sh
+
+# The isolated mode: the card account, the holders, the two sockets.
+TESTS += %D%/integration/test-module-isolated.sh
+EXTRA_DIST += %D%/integration/test-module-isolated.sh
