@@ -253,8 +253,10 @@ show_text(FILE *f, const char *file, const struct cc_card *c, const struct tool_
 	size_t i;
 
 	fprintf(f, "file: %s\nserial: %s\nseries: %02u\nlabel: %s\ninitialised: %s\n"
-		"generation: %llu\n", file, c->serial, cc_card_series(c), c->label,
-		yes_no(c->initialized), (unsigned long long)c->generation);
+		"generation: %llu\nrollback record: %llu\nrefused as a rollback: %s\n", file,
+		c->serial, cc_card_series(c), c->label, yes_no(c->initialized),
+		(unsigned long long)c->generation, (unsigned long long)c->record,
+		yes_no(c->rolled_back));
 	fprintf(f, "user PIN set: %s\n", yes_no(c->user.set));
 	if (c->user.set) {
 		fprintf(f, "user PIN tries left: %u of %u\nuser PIN locked: %s\n",
@@ -315,8 +317,10 @@ show_json(FILE *f, const char *file, const struct cc_card *c, const struct tool_
 	json_cstr(f, file);
 	fprintf(f, ",\"serial\":\"%s\",\"series\":%u,\"label\":", c->serial, cc_card_series(c));
 	json_cstr(f, c->label);
-	fprintf(f, ",\"initialized\":%s,\"generation\":%llu,", c->initialized ? "true" : "false",
-		(unsigned long long)c->generation);
+	fprintf(f, ",\"initialized\":%s,\"generation\":%llu,\"rollback_record\":%llu,"
+		"\"rolled_back\":%s,", c->initialized ? "true" : "false",
+		(unsigned long long)c->generation, (unsigned long long)c->record,
+		c->rolled_back ? "true" : "false");
 	fprintf(f, "\"user_pin\":{\"set\":%s,\"tries_left\":%u,\"max_tries\":%u,"
 		"\"locked\":%s,\"changed_at\":%lld,\"expires_at\":%lld,\"expired\":%s,"
 		"\"must_change\":%s,\"due_to_change\":%s},", c->user.set ? "true" : "false",

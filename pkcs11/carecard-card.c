@@ -14,6 +14,7 @@
  */
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
+#include "pkcs11/card-guard.h"
 #include "pkcs11/card-service.h"
 #include "pkcs11/card-tool.h"
 #include "common/fileio.h"
@@ -473,6 +474,23 @@ tool_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* card->rolled_back / card->record from the installation's records (state-directory). */
+static int
+guard_check(const struct cc_config *conf, struct cc_card *card)
+{
+	struct cc_card_guard *g = NULL;
+	CK_RV rv;
+
+	if ((rv = cc_card_guard_new(conf->state_dir, &g)) == CKR_OK)
+		rv = cc_card_guard_check(g, card);
+	cc_card_guard_free(g);
+	if (rv != CKR_OK) {
+		tool_error("cannot read the rollback record of card %s (see above)", card->serial);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static int
 cmd_show(int argc, char **argv, const struct cc_config *conf)
 {
@@ -516,7 +534,9 @@ cmd_show(int argc, char **argv, const struct cc_config *conf)
 			   "%s is not a usable card image", file);
 		return rv == CKR_DEVICE_REMOVED ? EXIT_FAIL : tool_exit_for(rv);
 	}
-	r = tool_show(stdout, file, card, conf, tool_now(), json);
+	/* Held against the installation's rollback record, as the module does. */
+	if ((r = guard_check(conf, card)) == EXIT_OK)
+		r = tool_show(stdout, file, card, conf, tool_now(), json);
 	cc_card_free(card);
 	return r;
 }
