@@ -249,6 +249,7 @@ text_object(FILE *f, const struct cc_stored_object *o)
 static void
 show_text(FILE *f, const char *file, const struct cc_card *c, const struct tool_pin_status *st)
 {
+	struct cc_kdf_params k;
 	char when[32];
 	size_t i;
 
@@ -259,6 +260,9 @@ show_text(FILE *f, const char *file, const struct cc_card *c, const struct tool_
 		yes_no(c->rolled_back));
 	fprintf(f, "user PIN set: %s\n", yes_no(c->user.set));
 	if (c->user.set) {
+		k = cc_card_user_kdf(c);
+		fprintf(f, "user PIN KDF: scrypt N=%llu r=%u p=%u\n", (unsigned long long)k.n, k.r,
+			k.p);
 		fprintf(f, "user PIN tries left: %u of %u\nuser PIN locked: %s\n",
 			c->user.tries_left, c->user.max_tries, yes_no(st->locked));
 		iso_time(c->user.changed_at, when);
@@ -311,6 +315,7 @@ json_object(FILE *f, const struct cc_stored_object *o)
 static void
 show_json(FILE *f, const char *file, const struct cc_card *c, const struct tool_pin_status *st)
 {
+	struct cc_kdf_params k = cc_card_user_kdf(c);
 	size_t i;
 
 	fputs("{\"file\":", f);
@@ -323,11 +328,12 @@ show_json(FILE *f, const char *file, const struct cc_card *c, const struct tool_
 		c->rolled_back ? "true" : "false");
 	fprintf(f, "\"user_pin\":{\"set\":%s,\"tries_left\":%u,\"max_tries\":%u,"
 		"\"locked\":%s,\"changed_at\":%lld,\"expires_at\":%lld,\"expired\":%s,"
-		"\"must_change\":%s,\"due_to_change\":%s},", c->user.set ? "true" : "false",
+		"\"must_change\":%s,\"due_to_change\":%s,", c->user.set ? "true" : "false",
 		c->user.tries_left, c->user.max_tries, st->locked ? "true" : "false",
 		(long long)c->user.changed_at, (long long)st->expires_at,
 		st->expired ? "true" : "false", c->user.must_change ? "true" : "false",
 		st->due ? "true" : "false");
+	fprintf(f, "\"kdf\":{\"n\":%llu,\"r\":%u,\"p\":%u}},", (unsigned long long)k.n, k.r, k.p);
 	fprintf(f, "\"so_pin\":{\"set\":%s,\"tries_left\":%u,\"max_tries\":%u,\"locked\":%s},",
 		c->so.set ? "true" : "false", c->so.tries_left, c->so.max_tries,
 		c->so.set && c->so.tries_left == 0 ? "true" : "false");
