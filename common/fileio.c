@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,34 +85,26 @@ write_temp(const char *path, const void *data, size_t len, mode_t mode, char tmp
 	return r;
 }
 
-int
-util_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+/*
+ * Write @data to a temporary beside @path, then move it into place: over
+ * @path, or with @noreplace only if @path does not exist (renameat2
+ * RENAME_NOREPLACE, or link()+unlink() where the filesystem lacks it); then
+ * fsync the directory. The temporary never survives a failure here.
+ */
+static int
+write_and_move(const char *path, const void *data, size_t len, mode_t mode, bool noreplace)
 {
 	char tmp[PATH_MAX];
 	int r;
 
 	if ((r = write_temp(path, data, len, mode, tmp)) < 0)
 		return r;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
-		return r;
-	}
-	return util_fsync_parent_dir(path);
-}
-
-int
-util_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	int r;
-
-	if ((r = write_temp(path, data, len, mode, tmp)) < 0)
-		return r;
-	/* renameat2(RENAME_NOREPLACE), or link()+unlink() where the filesystem lacks it. */
-	r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
-	if (r < 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP)) {
-		if ((r = link(tmp, path)) == 0)
+	if (!noreplace) {
+		r = rename(tmp, path);
+	} else {
+		r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) &&
+		    (r = link(tmp, path)) == 0)
 			unlink(tmp);
 	}
 	if (r < 0) {
@@ -120,6 +113,18 @@ util_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
 		return r;
 	}
 	return util_fsync_parent_dir(path);
+}
+
+int
+util_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_and_move(path, data, len, mode, false);
+}
+
+int
+util_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_and_move(path, data, len, mode, true);
 }
 
 int

@@ -180,6 +180,25 @@ fx_set_kdf(struct fx *fx, unsigned n)
 	fclose(f);
 }
 
+int
+fx_setup_card(void **state)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_card_insert(fx, 0, FX_SERIAL_A);
+	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
+	fx_personalise(fx, 0, "Test card");
+	*state = fx;
+	return 0;
+}
+
+int
+fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
 CK_SESSION_HANDLE
 fx_open(struct fx *fx, CK_SLOT_ID slot, bool login)
 {

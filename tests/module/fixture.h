@@ -41,6 +41,14 @@ struct fx *fx_new(const char *extra_yaml);
 struct fx *fx_new_policy(const char *extra_yaml, const char *policy_yaml);
 void fx_free(struct fx *fx);
 
+/*
+ * cmocka fixtures most module tests share: a world with card FX_SERIAL_A
+ * personalised in reader 0 ("Test card") and the module initialised;
+ * fx_teardown frees it.
+ */
+int fx_setup_card(void **state);
+int fx_teardown(void **state);
+
 /* Manufacture a blank card with @serial into reader @r (0/1). */
 void fx_card_insert(struct fx *fx, int r, const char *serial);
 /* Move the card of reader @r to @to (a path), or delete it when @to is NULL. */

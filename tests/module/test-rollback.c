@@ -23,25 +23,6 @@
 
 #define PIN(s) (CK_UTF8CHAR_PTR)(s), strlen(s)
 
-static int
-setup(void **state)
-{
-	struct fx *fx = fx_new(NULL);
-
-	fx_card_insert(fx, 0, FX_SERIAL_A);
-	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
-	fx_personalise(fx, 0, "Rollback");
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
 static void
 copy_file(const char *from, const char *to)
 {
@@ -146,8 +127,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_restored_copy_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_so_reinitialises, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restored_copy_refused, fx_setup_card, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_so_reinitialises, fx_setup_card, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("module-rollback", tests, NULL, NULL);
