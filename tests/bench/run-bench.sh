@@ -6,6 +6,7 @@
 # Cards use the NHS policy's KDF (passcode.kdf), as users get them.
 #
 # usage: make bench   (or: top_builddir=BUILD top_srcdir=SRC tests/bench/run-bench.sh [SECONDS])
+# BENCH_ARGS in the environment is passed on to bench-sign (e.g. --cpu).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:?set top_builddir to the build directory}"
@@ -48,7 +49,7 @@ unset CARECARD_LOG_FILE
 	--card-rsa "Test Holder 1" --card-ec "Test Holder 2" --pin "$CC_PIN" \
 	--softhsm "$SOFTHSM_MODULE" --hsm-label bench --hsm-pin 1234 \
 	--rsa-key "$CC_WORK/rsa.pem" --ec-key "$CC_WORK/ec.pem" --seconds "$secs" \
-	--kdf "$kdf" --markdown "$top_builddir/tests/bench/results.md"
+	--kdf "$kdf" --markdown "$top_builddir/tests/bench/results.md" ${BENCH_ARGS:-}
 "$top_builddir/tests/bench/bench-kdf" --n "$kdf_n" --r "$kdf_r" --p "$kdf_p" \
 	--seconds "$secs" --markdown "$top_builddir/tests/bench/results.md"
 echo "bench: table written to $top_builddir/tests/bench/results.md"
