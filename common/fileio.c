@@ -2,34 +2,44 @@
 
 #include "common/fileio.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The directory and the base name of @path, split in @dir. */
+static const char *
+split_path(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL) {
+		snprintf(dir, size, ".");
+		return path;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= size)
+		return NULL;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	return slash + 1;
+}
+
 int
 util_fsync_parent_dir(const char *path)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
 	int fd, r = 0;
 
-	if (slash == NULL) {
-		strcpy(dir, ".");
-	} else if (slash == path) {
-		strcpy(dir, "/");
-	} else {
-		size_t n = (size_t)(slash - path);
-
-		if (n >= sizeof(dir))
-			return -ENAMETOOLONG;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
+	if (split_path(path, dir, sizeof(dir)) == NULL)
+		return -ENAMETOOLONG;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;
 	if (fsync(fd) < 0)
@@ -55,42 +65,92 @@ write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-int
-util_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+/* Write @data to a new "@path.tmp.XXXXXX" (@mode), fsync'd and closed; its name in @tmp. */
+static int
+write_temp(const char *path, const void *data, size_t len, mode_t mode, char tmp[PATH_MAX])
 {
-	char tmp[PATH_MAX];
-	int fd = -1, r;
+	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, PATH_MAX, "%s.tmp.XXXXXX", path) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return -errno;
-	if (fchmod(fd, mode) < 0) {
+	r = fchmod(fd, mode) < 0 ? -errno : write_all(fd, data, len);
+	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-		goto fail;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+/*
+ * Write @data to a temporary beside @path, then move it into place: over
+ * @path, or with @noreplace only if @path does not exist (renameat2
+ * RENAME_NOREPLACE, or link()+unlink() where the filesystem lacks it); then
+ * fsync the directory. The temporary never survives a failure here.
+ */
+static int
+write_and_move(const char *path, const void *data, size_t len, mode_t mode, bool noreplace)
+{
+	char tmp[PATH_MAX];
+	int r;
+
+	if ((r = write_temp(path, data, len, mode, tmp)) < 0)
+		return r;
+	if (!noreplace) {
+		r = rename(tmp, path);
+	} else {
+		r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) &&
+		    (r = link(tmp, path)) == 0)
+			unlink(tmp);
 	}
-	if ((r = write_all(fd, data, len)) < 0)
-		goto fail;
-	if (fsync(fd) < 0) {
+	if (r < 0) {
 		r = -errno;
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = -errno;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		goto fail;
+		unlink(tmp);
+		return r;
 	}
 	return util_fsync_parent_dir(path);
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
+}
+
+int
+util_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_and_move(path, data, len, mode, false);
+}
+
+int
+util_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_and_move(path, data, len, mode, true);
+}
+
+int
+util_file_remove_stale_temps(const char *path)
+{
+	char dir[PATH_MAX], prefix[NAME_MAX + 8];
+	const char *base = split_path(path, dir, sizeof(dir));
+	struct dirent *de;
+	size_t plen;
+	int removed = 0;
+	DIR *d;
+
+	if (base == NULL || snprintf(prefix, sizeof(prefix), "%s.tmp.", base) >= (int)sizeof(prefix))
+		return -ENAMETOOLONG;
+	plen = strlen(prefix);
+	if ((d = opendir(dir)) == NULL)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		/* mkostemp's suffix: exactly six characters after the prefix. */
+		if (strncmp(de->d_name, prefix, plen) != 0 || strlen(de->d_name) != plen + 6)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 int

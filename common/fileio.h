@@ -17,11 +17,28 @@
 int util_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /*
+ * Create @path with @len bytes of @data, atomically and durably, only if it
+ * does not exist yet (-EEXIST otherwise): the same temporary file, then
+ * renameat2(RENAME_NOREPLACE) (link()+unlink() where unsupported). The file
+ * appears whole or not at all. Returns 0 or -errno.
+ */
+int util_file_write_new(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
  * Read all of @path (at most @max bytes; larger is -EFBIG) into a new buffer
  * owned by the caller (*out, *outlen). Returns 0 or -errno; outputs are set
  * only on success.
  */
 int util_file_read_all(const char *path, size_t max, unsigned char **out, size_t *outlen);
+
+/*
+ * Remove what util_file_write_atomic() left behind for @path when its
+ * writer died (the "PATH.tmp.XXXXXX" files). Only call this while holding
+ * the lock every writer of @path holds, so no temporary is still being
+ * written. Returns the number removed, or -errno if the directory cannot
+ * be read.
+ */
+int util_file_remove_stale_temps(const char *path);
 
 /* fsync the directory that contains @path (after a rename or unlink). 0 or -errno. */
 int util_fsync_parent_dir(const char *path);

@@ -2,9 +2,19 @@
  * C_Sign*, C_Verify*, C_Digest*. Work runs with the module lock released on
  * an operation context moved out of the session (style.md "Threads").
  *
- * Operation lifetime (PKCS#11 v2.40 section 5.2): a NULL output buffer or
- * CKR_BUFFER_TOO_SMALL only reports the length and keeps the operation;
- * any other outcome, success or error, ends it.
+ * Operation lifetime, PKCS#11 v2.40 5.10 (digest), 5.11 (sign), 5.12
+ * (verify), decided in one place (op_call) for all three:
+ *   - C_X (one-shot), C_XFinal: a successful length query (NULL output)
+ *     and CKR_BUFFER_TOO_SMALL keep the operation; every other result,
+ *     success or error (CKR_ARGUMENTS_BAD included), ends it. C_Verify and
+ *     C_VerifyFinal have no length query: they always end it.
+ *   - C_XUpdate: an error ends the operation.
+ *   - C_X cannot finish a multi-part operation (after C_XUpdate), and after
+ *     a C_X length query the operation is single-part: C_XUpdate/C_XFinal
+ *     are refused with CKR_OPERATION_ACTIVE, which (being an error of
+ *     those calls) ends it.
+ *   - C_XInit while an operation of the kind is active:
+ *     CKR_OPERATION_ACTIVE, and the active one goes on.
  */
 #include <config.h>	/* autoconf; "config.h" would find pkcs11/config.h */
 
@@ -18,105 +28,150 @@
 #include "pkcs11/state.h"
 #include "pkcs11/token.h"
 
-static CK_RV
-session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
-{
-	CK_RV rv;
+enum part {
+	PART_ONESHOT,		/* C_Sign, C_Verify, C_Digest */
+	PART_UPDATE,		/* C_*Update */
+	PART_FINAL,		/* C_*Final */
+};
 
-	if ((rv = cc_lock_checked()) != CKR_OK)
-		return rv;
-	if ((rv = cc_session_lookup_locked(cc_state_get(), h, s, slot)) != CKR_OK)
-		cc_unlock();
-	return rv;
-}
-
-/*
- * The signing calls: same, but a presence check younger than
- * CC_PRESENCE_INTERVAL_MS is trusted, so a signature does no file I/O.
- */
-static CK_RV
-signing_session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
-{
-	CK_RV rv;
-
-	if ((rv = cc_lock_checked()) != CKR_OK)
-		return rv;
-	if ((rv = cc_session_lookup_signing_locked(cc_state_get(), h, s, slot)) != CKR_OK)
-		cc_unlock();
-	return rv;
-}
-
-/* What one unlocked step does with the detached operation. */
-struct step {
-	const unsigned char *in;	/* input to feed, if any */
+/* One call on an active operation. */
+struct call {
+	enum cc_op_kind kind;
+	enum part part;
+	bool args_ok;			/* checked by the entry point, judged here */
+	const unsigned char *in;	/* data to feed (one-shot, update) */
 	CK_ULONG inlen;
-	enum { STEP_UPDATE, STEP_SIGN, STEP_VERIFY, STEP_DIGEST } final;
-	unsigned char *out;		/* sign / digest output */
+	unsigned char *out;		/* sign / digest output; NULL: length query */
 	CK_ULONG *outlen;
 	const unsigned char *sig;	/* verify input */
 	CK_ULONG siglen;
 };
 
+/* Unlocked: feed the input, then produce what the call asks for. */
 static CK_RV
-step_run(struct cc_op *op, bool digest, struct step *w)
+work(struct cc_op *op, const struct call *c)
 {
 	unsigned int dl = 0;
 	CK_RV rv = CKR_OK;
 
-	if (w->in != NULL || w->inlen > 0) {
-		if (digest)
-			rv = EVP_DigestUpdate(op->digest, w->in, w->inlen) == 1 ? CKR_OK
+	if (c->in != NULL || c->inlen > 0) {
+		if (c->kind == CC_OP_DIGEST)
+			rv = EVP_DigestUpdate(op->digest, c->in, c->inlen) == 1 ? CKR_OK
 										 : CKR_FUNCTION_FAILED;
 		else
-			rv = cc_sign_ctx_update(&op->sign, w->in, w->inlen);
+			rv = cc_sign_ctx_update(&op->sign, c->in, c->inlen);
 	}
-	if (rv != CKR_OK)
+	if (rv != CKR_OK || c->part == PART_UPDATE)
 		return rv;
-	switch (w->final) {
-	case STEP_SIGN:
-		return cc_sign_ctx_sign(&op->sign, w->out, w->outlen);
-	case STEP_VERIFY:
-		return cc_sign_ctx_verify(&op->sign, w->sig, w->siglen);
-	case STEP_DIGEST:
-		if (EVP_DigestFinal_ex(op->digest, w->out, &dl) != 1)
+	switch (c->kind) {
+	case CC_OP_SIGN:
+		return cc_sign_ctx_sign(&op->sign, c->out, c->outlen);
+	case CC_OP_VERIFY:
+		return cc_sign_ctx_verify(&op->sign, c->sig, c->siglen);
+	case CC_OP_DIGEST:
+		if (EVP_DigestFinal_ex(op->digest, c->out, &dl) != 1)
 			return CKR_FUNCTION_FAILED;
-		*w->outlen = dl;
+		*c->outlen = dl;
 		return CKR_OK;
 	default:
-		return CKR_OK;
+		return CKR_GENERAL_ERROR;
 	}
 }
 
+/* Does the operation, in @mode, accept a call of @part? */
+static bool
+part_allowed(enum cc_op_mode mode, enum part part)
+{
+	if (part == PART_ONESHOT)
+		return mode != CC_OP_MULTI;	/* not after C_*Update */
+	return mode != CC_OP_SINGLE;		/* not after a C_Sign/C_Digest length query */
+}
+
 /*
- * Lock held on entry, released on return. Move operation @kind out of @s,
- * run @w without the lock, then store or end it: updates that succeed keep
- * the operation, everything else ends it.
+ * Before any work, with the lock held: true to run the call; otherwise
+ * *rv is its result and the operation was ended, or kept for a length
+ * query (answered in *c->outlen) or CKR_BUFFER_TOO_SMALL.
+ */
+static bool
+admit(struct cc_session *s, const struct call *c, CK_RV *rv)
+{
+	struct cc_op *op = &s->ops[c->kind];
+	CK_ULONG need;
+
+	if (!part_allowed(op->mode, c->part)) {
+		*rv = CKR_OPERATION_ACTIVE;
+	} else if (c->kind == CC_OP_SIGN && c->part != PART_UPDATE && c->out != NULL &&
+		   op->needs_context_login) {
+		*rv = CKR_USER_NOT_LOGGED_IN;	/* CKA_ALWAYS_AUTHENTICATE: C_Login(CONTEXT) first */
+	} else if (c->kind == CC_OP_VERIFY || c->part == PART_UPDATE) {
+		return true;
+	} else {
+		need = c->kind == CC_OP_SIGN ? cc_sign_ctx_siglen(&op->sign)
+					     : cc_digest_len(op->digest);
+		if (c->out != NULL && *c->outlen >= need)
+			return true;
+		/* A length query, or too small: answered, and the operation stays. */
+		*rv = c->out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+		*c->outlen = need;
+		op->mode = c->part == PART_ONESHOT ? CC_OP_SINGLE : CC_OP_MULTI;
+		return false;
+	}
+	cc_session_op_end(s, c->kind);
+	return false;
+}
+
+/*
+ * Every call on an active operation: look the session up, judge the call
+ * (admit), run it without the lock, then keep or end the operation.
  */
 static CK_RV
-run_step(struct cc_session *s, struct cc_slot *slot, enum cc_op_kind kind, struct step *w)
+op_call(CK_SESSION_HANDLE h, struct call *c)
 {
-	struct cc_state *st = cc_state_get();
-	CK_SESSION_HANDLE h = s->handle;
+	struct cc_state *st;
+	struct cc_session *s;
+	struct cc_slot *slot;
 	char serial[CC_CARD_SERIAL_LEN + 1];
-	CK_SLOT_ID id = slot->id;
-	struct cc_op op;
 	CK_MECHANISM_TYPE mt;
+	struct cc_op op;
+	CK_SLOT_ID id;
 	CK_RV rv;
 
-	if ((rv = cc_session_op_take(s, kind, &op)) != CKR_OK) {
-		cc_unlock();
+	if ((rv = cc_session_enter(h, c->kind == CC_OP_SIGN, &s, &slot)) != CKR_OK)
 		return rv;
+	st = cc_state_get();
+	if (s->ops[c->kind].busy) {
+		rv = CKR_OPERATION_ACTIVE;	/* another thread is inside this operation */
+		goto out;
 	}
+	if (!c->args_ok) {
+		cc_session_op_end(s, c->kind);	/* an error: it ends an active operation */
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (!s->ops[c->kind].active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		goto out;
+	}
+	if (!admit(s, c, &rv))
+		goto out;
+	if ((rv = cc_session_op_take(s, c->kind, &op)) != CKR_OK)
+		goto out;
 	mt = op.sign.mech != NULL ? op.sign.mech->type : 0;
 	memcpy(serial, slot->card->serial, sizeof(serial));
+	id = slot->id;
 	cc_state_unlock_busy();
-	rv = step_run(&op, kind == CC_OP_DIGEST, w);
+	rv = work(&op, c);
 	cc_state_relock_busy();
-	cc_session_op_put(st, h, kind, &op, rv != CKR_OK || w->final != STEP_UPDATE);
+	if (rv == CKR_OK && c->part == PART_UPDATE)
+		op.mode = CC_OP_MULTI;
+	cc_session_op_put(st, h, c->kind, &op, rv != CKR_OK || c->part != PART_UPDATE);
 	cc_unlock();
-	if (w->final == STEP_SIGN)
+	if (c->kind == CC_OP_SIGN && c->part != PART_UPDATE)
 		cc_audit(LOG_INFO, serial, id, "signature (mechanism 0x%lx): 0x%lx",
 			 (unsigned long)mt, (unsigned long)rv);
+	return rv;
+out:
+	cc_unlock();
 	return rv;
 }
 
@@ -160,28 +215,30 @@ sign_verify_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hk
 	struct cc_session *s;
 	struct cc_slot *slot;
 	struct cc_object *obj;
+	struct cc_op *op;
 	EVP_PKEY *pk = NULL;
 	bool fresh = false;
 	CK_RV rv;
 
 	if (mech == NULL)
 		return CKR_ARGUMENTS_BAD;
-	rv = verify ? session_locked(h, &s, &slot) : signing_session_locked(h, &s, &slot);
-	if (rv != CKR_OK)
+	if ((rv = cc_session_enter(h, !verify, &s, &slot)) != CKR_OK)
 		return rv;
+	op = &s->ops[kind];
 	m = cc_mech_find(mech->mechanism);
-	if (s->ops[kind].active)
+	if (op->active)
 		rv = CKR_OPERATION_ACTIVE;
 	else if (m == NULL || !(m->info.flags & (verify ? CKF_VERIFY : CKF_SIGN)))
 		rv = CKR_MECHANISM_INVALID;
 	else if ((rv = init_key(slot, hkey, verify, &obj, &pk, &fresh)) == CKR_OK)
-		rv = cc_sign_ctx_init(&s->ops[kind].sign, cc_state_get()->libctx, m, mech, pk);
+		rv = cc_sign_ctx_init(&op->sign, cc_state_get()->libctx, m, mech, pk);
 	if (rv == CKR_OK && !verify)
-		cc_sign_ctx_adopt(&s->ops[kind].sign, &s->sign_cache);
+		cc_sign_ctx_adopt(&op->sign, &s->sign_cache);
 	if (rv == CKR_OK) {
-		s->ops[kind].active = true;
-		s->ops[kind].key = hkey;
-		s->ops[kind].needs_context_login =
+		op->active = true;
+		op->mode = CC_OP_ANY;
+		op->key = hkey;
+		op->needs_context_login =
 			!verify && cc_attrs_bool(&obj->attrs, CKA_ALWAYS_AUTHENTICATE, false);
 	}
 	if (fresh)
@@ -202,188 +259,114 @@ cc_C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE key
 	return sign_verify_init(h, mech, key, true);
 }
 
-/* Sign / SignFinal: size query first (keeps the operation), then the real thing. */
-static CK_RV
-sign_common(CK_SESSION_HANDLE h, bool single, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
-	    CK_ULONG_PTR siglen)
-{
-	struct step w = { data, len, STEP_SIGN, sig, siglen, NULL, 0 };
-	struct cc_session *s;
-	struct cc_slot *slot;
-	struct cc_op *op;
-	CK_ULONG need;
-	CK_RV rv;
-
-	if (siglen == NULL || (data == NULL && len > 0))
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = signing_session_locked(h, &s, &slot)) != CKR_OK)
-		return rv;
-	op = &s->ops[CC_OP_SIGN];
-	if (!op->active || op->busy) {
-		rv = op->active ? CKR_OPERATION_ACTIVE : CKR_OPERATION_NOT_INITIALIZED;
-	} else if (single && op->sign.multi) {
-		rv = CKR_OPERATION_ACTIVE;	/* C_Sign after C_SignUpdate */
-	} else if (op->needs_context_login) {
-		rv = CKR_USER_NOT_LOGGED_IN;	/* CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) first */
-	} else {
-		need = cc_sign_ctx_siglen(&op->sign);
-		if (sig == NULL || *siglen < need) {
-			rv = sig == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
-			*siglen = need;		/* the operation stays active */
-		} else {
-			return run_step(s, slot, CC_OP_SIGN, &w);	/* unlocks */
-		}
-	}
-	cc_unlock();
-	return rv;
-}
-
-CK_RV
-cc_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
-{
-	return sign_common(h, true, data, len, sig, siglen);
-}
-
-CK_RV
-cc_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
-{
-	return sign_common(h, false, NULL, 0, sig, siglen);
-}
-
-/* C_SignUpdate / C_VerifyUpdate / C_DigestUpdate. */
-static CK_RV
-update_common(CK_SESSION_HANDLE h, enum cc_op_kind kind, CK_BYTE_PTR data, CK_ULONG len)
-{
-	struct step w = { data, len, STEP_UPDATE, NULL, NULL, NULL, 0 };
-	struct cc_session *s;
-	struct cc_slot *slot;
-	CK_RV rv;
-
-	if (data == NULL && len > 0)
-		return CKR_ARGUMENTS_BAD;
-	rv = kind == CC_OP_SIGN ? signing_session_locked(h, &s, &slot)
-				: session_locked(h, &s, &slot);
-	if (rv != CKR_OK)
-		return rv;
-	if (s->ops[kind].active && !s->ops[kind].busy)
-		s->ops[kind].sign.multi = true;
-	return run_step(s, slot, kind, &w);
-}
-
-CK_RV
-cc_C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len)
-{
-	return update_common(h, CC_OP_SIGN, data, len);
-}
-
-CK_RV
-cc_C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len)
-{
-	return update_common(h, CC_OP_VERIFY, data, len);
-}
-
-CK_RV
-cc_C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len)
-{
-	return update_common(h, CC_OP_DIGEST, data, len);
-}
-
-static CK_RV
-verify_common(CK_SESSION_HANDLE h, bool single, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,
-	      CK_ULONG siglen)
-{
-	struct step w = { data, len, STEP_VERIFY, NULL, NULL, sig, siglen };
-	struct cc_session *s;
-	struct cc_slot *slot;
-	CK_RV rv;
-
-	if (sig == NULL || (data == NULL && len > 0))
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
-		return rv;
-	if (single && s->ops[CC_OP_VERIFY].active && s->ops[CC_OP_VERIFY].sign.multi) {
-		cc_unlock();
-		return CKR_OPERATION_ACTIVE;
-	}
-	return run_step(s, slot, CC_OP_VERIFY, &w);
-}
-
-CK_RV
-cc_C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG siglen)
-{
-	return verify_common(h, true, data, len, sig, siglen);
-}
-
-CK_RV
-cc_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG siglen)
-{
-	return verify_common(h, false, NULL, 0, sig, siglen);
-}
-
 CK_RV
 cc_C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech)
 {
 	const struct cc_mech *m;
 	struct cc_session *s;
+	struct cc_op *op;
 	CK_RV rv;
 
 	if (mech == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
+	op = &s->ops[CC_OP_DIGEST];
 	m = cc_mech_find(mech->mechanism);
-	if (s->ops[CC_OP_DIGEST].active)
+	if (op->active)
 		rv = CKR_OPERATION_ACTIVE;
 	else if (m == NULL || m->kind != CC_MECH_DIGEST)
 		rv = CKR_MECHANISM_INVALID;
-	else if ((rv = cc_digest_new(cc_state_get()->libctx, m, &s->ops[CC_OP_DIGEST].digest)) == CKR_OK)
-		s->ops[CC_OP_DIGEST].active = true;
+	else if ((rv = cc_digest_new(cc_state_get()->libctx, m, &op->digest)) == CKR_OK) {
+		op->active = true;
+		op->mode = CC_OP_ANY;
+	}
 	cc_unlock();
 	return rv;
 }
 
-static CK_RV
-digest_common(CK_SESSION_HANDLE h, bool single, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR out,
-	      CK_ULONG_PTR outlen)
+/* Input: NULL is fine only for no data. */
+static bool
+input_ok(CK_BYTE_PTR data, CK_ULONG len)
 {
-	struct step w = { data, len, STEP_DIGEST, out, outlen, NULL, 0 };
-	struct cc_session *s;
-	struct cc_slot *slot;
-	struct cc_op *op;
-	CK_ULONG need;
-	CK_RV rv;
+	return data != NULL || len == 0;
+}
 
-	if (outlen == NULL || (data == NULL && len > 0))
-		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
-		return rv;
-	op = &s->ops[CC_OP_DIGEST];
-	if (!op->active || op->busy) {
-		rv = op->active ? CKR_OPERATION_ACTIVE : CKR_OPERATION_NOT_INITIALIZED;
-	} else if (single && op->sign.multi) {
-		rv = CKR_OPERATION_ACTIVE;
-	} else {
-		need = cc_digest_len(op->digest);
-		if (out == NULL || *outlen < need) {
-			rv = out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
-			*outlen = need;
-		} else {
-			return run_step(s, slot, CC_OP_DIGEST, &w);
-		}
-	}
-	cc_unlock();
-	return rv;
+CK_RV
+cc_C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
+{
+	struct call c = { CC_OP_SIGN, PART_ONESHOT, siglen != NULL && input_ok(data, len), data, len,
+			  sig, siglen, NULL, 0 };
+
+	return op_call(h, &c);
+}
+
+CK_RV
+cc_C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len)
+{
+	struct call c = { CC_OP_SIGN, PART_UPDATE, input_ok(data, len), data, len, NULL, NULL,
+			  NULL, 0 };
+
+	return op_call(h, &c);
+}
+
+CK_RV
+cc_C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
+{
+	struct call c = { CC_OP_SIGN, PART_FINAL, siglen != NULL, NULL, 0, sig, siglen, NULL, 0 };
+
+	return op_call(h, &c);
+}
+
+CK_RV
+cc_C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG siglen)
+{
+	struct call c = { CC_OP_VERIFY, PART_ONESHOT, sig != NULL && input_ok(data, len), data, len,
+			  NULL, NULL, sig, siglen };
+
+	return op_call(h, &c);
+}
+
+CK_RV
+cc_C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len)
+{
+	struct call c = { CC_OP_VERIFY, PART_UPDATE, input_ok(data, len), data, len, NULL, NULL,
+			  NULL, 0 };
+
+	return op_call(h, &c);
+}
+
+CK_RV
+cc_C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG siglen)
+{
+	struct call c = { CC_OP_VERIFY, PART_FINAL, sig != NULL, NULL, 0, NULL, NULL, sig, siglen };
+
+	return op_call(h, &c);
 }
 
 CK_RV
 cc_C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR out,
 	    CK_ULONG_PTR outlen)
 {
-	return digest_common(h, true, data, len, out, outlen);
+	struct call c = { CC_OP_DIGEST, PART_ONESHOT, outlen != NULL && input_ok(data, len), data,
+			  len, out, outlen, NULL, 0 };
+
+	return op_call(h, &c);
+}
+
+CK_RV
+cc_C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG len)
+{
+	struct call c = { CC_OP_DIGEST, PART_UPDATE, input_ok(data, len), data, len, NULL, NULL,
+			  NULL, 0 };
+
+	return op_call(h, &c);
 }
 
 CK_RV
 cc_C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 {
-	return digest_common(h, false, NULL, 0, out, outlen);
+	struct call c = { CC_OP_DIGEST, PART_FINAL, outlen != NULL, NULL, 0, out, outlen, NULL, 0 };
+
+	return op_call(h, &c);
 }

@@ -14,19 +14,7 @@
 #include "pkcs11/session.h"
 #include "pkcs11/slot.h"
 #include "pkcs11/state.h"
-#include "pkcs11/token.h"
-
-static CK_RV
-session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
-{
-	CK_RV rv;
-
-	if ((rv = cc_lock_checked()) != CKR_OK)
-		return rv;
-	if ((rv = cc_session_lookup_locked(cc_state_get(), h, s, slot)) != CKR_OK)
-		cc_unlock();
-	return rv;
-}
+#include "pkcs11/token-objects.h"
 
 /* A visible object of @slot; private objects do not exist before login. */
 static CK_RV
@@ -51,67 +39,18 @@ token_write_allowed(const struct cc_session *s, const struct cc_slot *slot)
 	return CKR_OK;
 }
 
-struct add_arg {
-	const struct cc_attrs *attrs;
-	uint32_t uid;
-};
-
-static CK_RV
-add_fn(struct cc_card *card, const struct cc_card_key *key, void *arg)
-{
-	struct add_arg *a = arg;
-
-	a->uid = cc_card_object_reserve_uid(card);
-	return cc_card_object_add(card, a->uid, a->attrs->a, a->attrs->n, NULL, 0);
-}
-
-/* Handle of the token object @uid after a refresh. */
-static CK_RV
-handle_of_uid(struct cc_slot *slot, uint32_t uid, CK_OBJECT_HANDLE *out)
-{
-	struct cc_object *o;
-
-	for (o = slot->objects; o != NULL; o = o->next) {
-		if (o->uid == uid && o->owner == 0 && !o->builtin) {
-			*out = o->handle;
-			return CKR_OK;
-		}
-	}
-	return CKR_DEVICE_ERROR;
-}
-
-static CK_RV
-create_session_object(struct cc_session *s, struct cc_slot *slot, struct cc_attrs *attrs,
-		      CK_OBJECT_HANDLE *out)
-{
-	struct cc_object *o = calloc(1, sizeof(*o));
-
-	if (o == NULL)
-		return CKR_HOST_MEMORY;
-	o->attrs = *attrs;
-	memset(attrs, 0, sizeof(*attrs));
-	o->klass = cc_attrs_ulong(&o->attrs, CKA_CLASS, CKO_DATA);
-	o->owner = s->handle;
-	o->handle = cc_state_object_handle_locked();
-	o->next = slot->objects;
-	slot->objects = o;
-	*out = o->handle;
-	return CKR_OK;
-}
-
 CK_RV
 cc_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJECT_HANDLE_PTR out)
 {
 	struct cc_attrs attrs = { 0 };
 	struct cc_session *s;
 	struct cc_slot *slot;
-	struct add_arg arg = { &attrs, 0 };
 	struct cc_state *st;
 	CK_RV rv;
 
 	if (out == NULL || tmpl == NULL || cc_tmpl_check(tmpl, n) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	st = cc_state_get();
 	if ((rv = cc_create_attrs(st->libctx, tmpl, n, &attrs)) != CKR_OK)
@@ -120,25 +59,13 @@ cc_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJ
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto out;
 	}
-	if (!cc_attrs_bool(&attrs, CKA_TOKEN, false)) {
-		rv = create_session_object(s, slot, &attrs, out);
+	if (cc_attrs_bool(&attrs, CKA_TOKEN, false) && (rv = token_write_allowed(s, slot)) != CKR_OK)
 		goto out;
-	}
-	if ((rv = token_write_allowed(s, slot)) != CKR_OK)
-		goto out;
-	if ((rv = cc_token_edit_locked(st, slot, true, add_fn, &arg)) != CKR_OK)
-		goto out;
-	rv = handle_of_uid(slot, arg.uid, out);
+	rv = cc_token_object_create_locked(st, slot, h, &attrs, out);
 out:
 	cc_attrs_clear(&attrs);
 	cc_unlock();
 	return rv;
-}
-
-static CK_RV
-remove_fn(struct cc_card *card, const struct cc_card_key *key, void *arg)
-{
-	return cc_card_object_remove(card, *(uint32_t *)arg);
 }
 
 CK_RV
@@ -146,27 +73,20 @@ cc_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 {
 	struct cc_session *s;
 	struct cc_slot *slot;
-	struct cc_object *o, **pp;
-	uint32_t uid;
+	struct cc_object *o;
 	CK_RV rv;
 
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
 		goto out;
 	if (o->builtin) {
 		rv = CKR_ACTION_PROHIBITED;
-	} else if (o->owner != 0) {
-		for (pp = &slot->objects; *pp != o; pp = &(*pp)->next)
-			;
-		*pp = o->next;
-		if (o->klass == CKO_PRIVATE_KEY)	/* no cached context may keep it alive */
-			cc_session_drop_sign_caches_locked(cc_state_get(), slot->id);
-		cc_object_free(o);
-	} else if ((rv = token_write_allowed(s, slot)) == CKR_OK) {
-		uid = o->uid;
-		rv = cc_token_edit_locked(cc_state_get(), slot, true, remove_fn, &uid);
+		goto out;
 	}
+	if (o->owner == 0 && (rv = token_write_allowed(s, slot)) != CKR_OK)
+		goto out;
+	rv = cc_token_object_destroy_locked(cc_state_get(), slot, o);
 out:
 	cc_unlock();
 	return rv;
@@ -183,7 +103,7 @@ cc_C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR size)
 
 	if (size == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) == CKR_OK) {
 		for (i = 0; i < o->attrs.n; i++)
@@ -205,37 +125,12 @@ cc_C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_P
 
 	if (tmpl == NULL && n > 0)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) == CKR_OK)
 		rv = cc_attrs_copy_out(o->klass, &o->attrs, tmpl, n);
 	cc_unlock();
 	return rv;
-}
-
-struct set_arg {
-	uint32_t uid;
-	const CK_ATTRIBUTE *tmpl;
-	CK_ULONG n;
-};
-
-static CK_RV
-set_fn(struct cc_card *card, const struct cc_card_key *key, void *arg)
-{
-	struct set_arg *a = arg;
-	struct cc_stored_object *so = cc_card_object_find(card, a->uid);
-	CK_ULONG i;
-	CK_RV rv;
-
-	if (so == NULL)
-		return CKR_OBJECT_HANDLE_INVALID;
-	for (i = 0; i < a->n; i++) {
-		rv = cc_stored_object_set_attr(so, a->tmpl[i].type, a->tmpl[i].pValue,
-					       a->tmpl[i].ulValueLen);
-		if (rv != CKR_OK)
-			return rv;
-	}
-	return CKR_OK;
 }
 
 /* Only CKA_LABEL and CKA_ID change after creation (schema CC_ATTR_SETTABLE). */
@@ -246,13 +141,11 @@ cc_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_P
 	struct cc_session *s;
 	struct cc_slot *slot;
 	struct cc_object *o;
-	struct set_arg arg = { 0, tmpl, n };
-	CK_ULONG i;
 	CK_RV rv;
 
 	if (tmpl == NULL || cc_tmpl_check(tmpl, n) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
 		goto out;
@@ -262,15 +155,9 @@ cc_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_P
 		rv = CKR_ATTRIBUTE_READ_ONLY;
 		goto out;
 	}
-	if (o->owner != 0) {
-		for (i = 0; i < n && rv == CKR_OK; i++)
-			rv = cc_attrs_set(&o->attrs, tmpl[i].type, tmpl[i].pValue, tmpl[i].ulValueLen);
+	if (o->owner == 0 && (rv = token_write_allowed(s, slot)) != CKR_OK)
 		goto out;
-	}
-	if ((rv = token_write_allowed(s, slot)) != CKR_OK)
-		goto out;
-	arg.uid = o->uid;
-	rv = cc_token_edit_locked(cc_state_get(), slot, true, set_fn, &arg);
+	rv = cc_token_object_set_locked(cc_state_get(), slot, o, tmpl, n);
 out:
 	cc_unlock();
 	return rv;
@@ -287,7 +174,7 @@ cc_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 
 	if (cc_tmpl_check(tmpl, n) != CKR_OK)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	if (s->find.active) {
 		rv = CKR_OPERATION_ACTIVE;
@@ -317,7 +204,7 @@ cc_C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out, CK_ULONG max, CK
 
 	if (out == NULL || n == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	if (!s->find.active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -336,14 +223,12 @@ cc_C_FindObjectsFinal(CK_SESSION_HANDLE h)
 	struct cc_session *s;
 	CK_RV rv;
 
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
-	if (!s->find.active) {
+	if (!s->find.active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-	} else {
-		free(s->find.handles);
-		memset(&s->find, 0, sizeof(s->find));
-	}
+	else
+		cc_session_find_end(s);
 	cc_unlock();
 	return rv;
 }

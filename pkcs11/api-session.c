@@ -11,19 +11,6 @@
 #include "pkcs11/state.h"
 #include "pkcs11/token.h"
 
-/* Lock and look up a session (refreshing its slot); on CKR_OK the lock is held. */
-static CK_RV
-session_locked(CK_SESSION_HANDLE h, struct cc_session **s, struct cc_slot **slot)
-{
-	CK_RV rv;
-
-	if ((rv = cc_lock_checked()) != CKR_OK)
-		return rv;
-	if ((rv = cc_session_lookup_locked(cc_state_get(), h, s, slot)) != CKR_OK)
-		cc_unlock();
-	return rv;
-}
-
 CK_RV
 cc_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
 		 CK_SESSION_HANDLE_PTR out)
@@ -45,9 +32,9 @@ cc_C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notif
 		goto out;
 	}
 	cc_slot_refresh_locked(st, slot);
-	if (slot->card == NULL)
-		rv = CKR_TOKEN_NOT_PRESENT;
-	else if (slot->login == CC_LOGIN_SO && !(flags & CKF_RW_SESSION))
+	if ((rv = cc_slot_usable(slot)) != CKR_OK)
+		goto out;
+	if (slot->login == CC_LOGIN_SO && !(flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	else
 		rv = cc_session_open_locked(st, slot, flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION),
@@ -63,7 +50,7 @@ cc_C_CloseSession(CK_SESSION_HANDLE h)
 	struct cc_session *s;
 	CK_RV rv;
 
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	cc_session_close_locked(cc_state_get(), s);
 	cc_unlock();
@@ -97,7 +84,7 @@ cc_C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR info)
 
 	if (info == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	rw = (s->flags & CKF_RW_SESSION) != 0;
 	memset(info, 0, sizeof(*info));
@@ -128,7 +115,7 @@ cc_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG 
 	/* No protected authentication path: the passcode comes from the caller. */
 	if (pin == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	rv = cc_token_login_locked(cc_state_get(), s, who, pin, len);
 	cc_unlock();
@@ -142,7 +129,7 @@ cc_C_Logout(CK_SESSION_HANDLE h)
 	struct cc_slot *slot;
 	CK_RV rv;
 
-	if ((rv = session_locked(h, &s, &slot)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, &slot)) != CKR_OK)
 		return rv;
 	rv = cc_token_logout_locked(cc_state_get(), slot);
 	cc_unlock();
@@ -157,7 +144,7 @@ cc_C_InitPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pin, CK_ULONG len)
 
 	if (pin == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	rv = cc_token_init_pin_locked(cc_state_get(), s, pin, len);
 	cc_unlock();
@@ -173,9 +160,57 @@ cc_C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old, CK_ULONG oldlen, CK_UTF8CH
 
 	if (old == NULL || pin == NULL)
 		return CKR_ARGUMENTS_BAD;
-	if ((rv = session_locked(h, &s, NULL)) != CKR_OK)
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
 		return rv;
 	rv = cc_token_set_pin_locked(cc_state_get(), s, old, oldlen, pin, len);
+	cc_unlock();
+	return rv;
+}
+
+/*
+ * PKCS#11 3.0 C_LoginUser: the card has one holder and no user names, so
+ * only an empty name is accepted, and then it is C_Login.
+ */
+CK_RV
+cc_C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len,
+	       CK_UTF8CHAR_PTR user, CK_ULONG userlen)
+{
+	if (userlen > 0)
+		return user == NULL ? CKR_ARGUMENTS_BAD : CKR_USER_TYPE_INVALID;
+	return cc_C_Login(h, who, pin, len);
+}
+
+/*
+ * PKCS#11 3.0 C_SessionCancel: end the session's active operations named
+ * by @flags (CKF_DIGEST, CKF_SIGN, CKF_VERIFY, CKF_FIND_OBJECTS; the card
+ * has no others, so other flags cancel nothing). An operation running in
+ * another thread right now cannot be cancelled.
+ */
+CK_RV
+cc_C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags)
+{
+	static const struct {
+		CK_FLAGS flag;
+		enum cc_op_kind kind;
+	} ops[] = {
+		{ CKF_DIGEST, CC_OP_DIGEST }, { CKF_SIGN, CC_OP_SIGN }, { CKF_VERIFY, CC_OP_VERIFY },
+	};
+	struct cc_session *s;
+	CK_RV rv;
+	size_t i;
+
+	if ((rv = cc_session_enter(h, false, &s, NULL)) != CKR_OK)
+		return rv;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (!(flags & ops[i].flag))
+			continue;
+		if (s->ops[ops[i].kind].busy)
+			rv = CKR_OPERATION_CANCEL_FAILED;
+		else
+			cc_session_op_end(s, ops[i].kind);
+	}
+	if (flags & CKF_FIND_OBJECTS)
+		cc_session_find_end(s);
 	cc_unlock();
 	return rv;
 }

@@ -59,6 +59,38 @@ STUB(UnwrapKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk, C
 STUB(DeriveKey, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b, CK_ATTRIBUTE_PTR t,
 		 CK_ULONG n, CK_OBJECT_HANDLE_PTR k))
 
+/* PKCS#11 3.0 message-based functions (section 5.13 ff.): nothing the card does. */
+STUB(MessageEncryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
+STUB(EncryptMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al,
+		      CK_BYTE_PTR i, CK_ULONG il, CK_BYTE_PTR o, CK_ULONG_PTR ol))
+STUB(EncryptMessageBegin, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a,
+			   CK_ULONG al))
+STUB(EncryptMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR i,
+			  CK_ULONG il, CK_BYTE_PTR o, CK_ULONG_PTR ol, CK_FLAGS f))
+STUB(MessageEncryptFinal, (CK_SESSION_HANDLE h))
+STUB(MessageDecryptInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
+STUB(DecryptMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a, CK_ULONG al,
+		      CK_BYTE_PTR i, CK_ULONG il, CK_BYTE_PTR o, CK_ULONG_PTR ol))
+STUB(DecryptMessageBegin, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR a,
+			   CK_ULONG al))
+STUB(DecryptMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR i,
+			  CK_ULONG il, CK_BYTE_PTR o, CK_ULONG_PTR ol, CK_FLAGS f))
+STUB(MessageDecryptFinal, (CK_SESSION_HANDLE h))
+STUB(MessageSignInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
+STUB(SignMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl,
+		   CK_BYTE_PTR s, CK_ULONG_PTR sl))
+STUB(SignMessageBegin, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl))
+STUB(SignMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl,
+		       CK_BYTE_PTR s, CK_ULONG_PTR sl))
+STUB(MessageSignFinal, (CK_SESSION_HANDLE h))
+STUB(MessageVerifyInit, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k))
+STUB(VerifyMessage, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d, CK_ULONG dl,
+		     CK_BYTE_PTR s, CK_ULONG sl))
+STUB(VerifyMessageBegin, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl))
+STUB(VerifyMessageNext, (CK_SESSION_HANDLE h, CK_VOID_PTR p, CK_ULONG pl, CK_BYTE_PTR d,
+			 CK_ULONG dl, CK_BYTE_PTR s, CK_ULONG sl))
+STUB(MessageVerifyFinal, (CK_SESSION_HANDLE h))
+
 /* Legacy parallel-function calls: v2.40 says always CKR_FUNCTION_NOT_PARALLEL. */
 CK_RV
 cc_C_GetFunctionStatus(CK_SESSION_HANDLE h)

@@ -8,8 +8,19 @@
 
 #include <p11-kit/pkcs11.h>
 
-/* The module's function list (also what the in-process tests drive). */
+#include "pkcs11/pkcs11-3.h"
+
+/* The module's 2.40 function list (also what the in-process tests drive). */
 CK_FUNCTION_LIST *cc_function_list(void);
+
+/*
+ * PKCS#11 3.0 C_GetInterfaceList / C_GetInterface (funclist.c): two
+ * interfaces named "PKCS 11", the 3.0 function list first (the default),
+ * then the 2.40 one. No initialisation needed, as for C_GetFunctionList.
+ */
+CK_RV cc_C_GetInterfaceList(CK_INTERFACE_PTR list, CK_ULONG_PTR count);
+CK_RV cc_C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version, CK_INTERFACE_PTR_PTR out,
+			CK_FLAGS flags);
 
 #define CC_API(name, args) CK_RV cc_C_##name args;
 CC_API(Initialize, (CK_VOID_PTR init_args))
@@ -63,6 +74,9 @@ CC_API(GenerateKeyPair, (CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUT
 			 CK_OBJECT_HANDLE_PTR hpub, CK_OBJECT_HANDLE_PTR hpriv))
 CC_API(GenerateRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG len))
 CC_API(SeedRandom, (CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG len))
+CC_API(LoginUser, (CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len,
+		   CK_UTF8CHAR_PTR user, CK_ULONG userlen))
+CC_API(SessionCancel, (CK_SESSION_HANDLE h, CK_FLAGS flags))
 #undef CC_API
 
 #endif

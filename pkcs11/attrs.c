@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "pkcs11/attrs.h"
 #include "pkcs11/schema.h"
 
@@ -13,11 +15,23 @@ cc_attrs_clear(struct cc_attrs *l)
 
 	if (l == NULL)
 		return;
+	/* Values may be a private data object's content: wiped, not just freed. */
 	for (i = 0; i < l->n; i++)
-		free(l->a[i].pValue);
+		OPENSSL_clear_free(l->a[i].pValue, l->a[i].ulValueLen);
 	free(l->a);
 	l->a = NULL;
 	l->n = 0;
+}
+
+void
+cc_attrs_remove(struct cc_attrs *l, CK_ATTRIBUTE_TYPE t)
+{
+	CK_ATTRIBUTE *a = (CK_ATTRIBUTE *)cc_attrs_find(l, t);
+
+	if (a == NULL)
+		return;
+	OPENSSL_clear_free(a->pValue, a->ulValueLen);
+	*a = l->a[--l->n];
 }
 
 const CK_ATTRIBUTE *
@@ -53,7 +67,7 @@ cc_attrs_set(struct cc_attrs *l, CK_ATTRIBUTE_TYPE t, const void *v, CK_ULONG le
 		slot = &l->a[l->n++];
 		slot->type = t;
 	} else {
-		free(slot->pValue);
+		OPENSSL_clear_free(slot->pValue, slot->ulValueLen);
 	}
 	slot->pValue = copy;
 	slot->ulValueLen = len;

@@ -26,6 +26,9 @@ CK_RV cc_attrs_set(struct cc_attrs *l, CK_ATTRIBUTE_TYPE t, const void *v, CK_UL
 CK_RV cc_attrs_set_bool(struct cc_attrs *l, CK_ATTRIBUTE_TYPE t, bool v);
 CK_RV cc_attrs_set_ulong(struct cc_attrs *l, CK_ATTRIBUTE_TYPE t, CK_ULONG v);
 
+/* Remove @t (its value wiped), if present. The order of the others may change. */
+void cc_attrs_remove(struct cc_attrs *l, CK_ATTRIBUTE_TYPE t);
+
 /* Typed reads; @dflt when absent or of the wrong size. */
 bool cc_attrs_bool(const struct cc_attrs *l, CK_ATTRIBUTE_TYPE t, bool dflt);
 CK_ULONG cc_attrs_ulong(const struct cc_attrs *l, CK_ATTRIBUTE_TYPE t, CK_ULONG dflt);

@@ -427,9 +427,9 @@ check_envelope(struct rbuf *r, const unsigned char *buf, size_t len)
 		return bad(r, "truncated: %zu bytes, the header alone needs %d", len,
 			   CC_IMG_HEADER_LEN + CC_IMG_SUM_LEN);
 	version = ((uint64_t)buf[8] << 8) | buf[9];
-	if (version != CC_IMG_VERSION)
-		return bad(r, "format version %u not supported (this build reads %d)",
-			   (unsigned)version, CC_IMG_VERSION);
+	if (version < CC_IMG_VERSION_MIN || version > CC_IMG_VERSION)
+		return bad(r, "format version %u not supported (this build reads %d to %d)",
+			   (unsigned)version, CC_IMG_VERSION_MIN, CC_IMG_VERSION);
 	total = ((uint64_t)buf[12] << 24) | ((uint64_t)buf[13] << 16) |
 		((uint64_t)buf[14] << 8) | buf[15];
 	if (total != len)

@@ -365,6 +365,7 @@ cc_card_init_token(struct cc_card *card, const unsigned char *so_pin, size_t so_
 	card->so = (struct cc_pin_state){ .set = true, .max_tries = so_max_tries,
 					  .tries_left = so_max_tries };
 	card->initialized = true;
+	card->rolled_back = false;	/* re-personalised: the SO vouches for this card now */
 	if ((rv = cc_card_refresh_mac(card, &k)) != CKR_OK)
 		goto out;
 	*key = k;
@@ -422,6 +423,29 @@ cc_card_set_so_pin(struct cc_card *card, const struct cc_card_key *key,
 	CK_RV rv = set_pin(card, 'S', key, pin, len, max_tries, keep, kdf);
 
 	return rv;
+}
+
+CK_RV
+cc_card_rewrap_user(struct cc_card *card, const struct cc_card_key *key, const unsigned char *pin,
+		    size_t len, const struct cc_kdf_params *kdf)
+{
+	struct cc_pin_state keep = card->user;
+	CK_RV rv;
+
+	if (!keep.set)
+		return CKR_USER_PIN_NOT_INITIALIZED;
+	if ((rv = set_pin(card, 'U', key, pin, len, keep.max_tries, keep.changed_at, kdf)) != CKR_OK)
+		return rv;
+	card->user = keep;	/* same passcode: same counters, same age */
+	return CKR_OK;
+}
+
+struct cc_kdf_params
+cc_card_user_kdf(const struct cc_card *card)
+{
+	struct cc_kdf_params none = { 0 };
+
+	return card->slots->user.present ? card->slots->user.kdf : none;
 }
 
 /* AAD for a sealed blob: this card, this object. */

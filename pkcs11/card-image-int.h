@@ -9,7 +9,8 @@
 
 #define CC_IMG_MAGIC		"\x89" "CCARD\r\n"
 #define CC_IMG_MAGIC_LEN	8
-#define CC_IMG_VERSION		1
+#define CC_IMG_VERSION		2	/* written; CARD-FORMAT.md "Versions" */
+#define CC_IMG_VERSION_MIN	1	/* oldest still read (migrated on the next write) */
 #define CC_IMG_HEADER_LEN	304	/* fixed part, up to and including content length */
 #define CC_IMG_SUM_LEN		32	/* SHA-256 trailer */
 #define CC_IMG_MAC_LEN		32	/* HMAC-SHA256 content MAC */

@@ -14,6 +14,7 @@
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-image-int.h"
+#include "pkcs11/card-guard.h"
 #include "common/fileio.h"
 #include "common/log.h"
 
@@ -53,7 +54,9 @@ static struct path_lock *path_locks;
 
 struct cc_card_txn {
 	char *path;
-	int lock_fd;
+	int lock_fd;			/* the image's lock */
+	int guard_fd;			/* the guard's lock for the serial, or -1 */
+	const struct cc_card_guard *guard;	/* borrowed, may be NULL */
 	struct cc_card *card;
 };
 
@@ -108,83 +111,99 @@ check_readable(const char *path, const unsigned char *buf, size_t len)
 	return CKR_OK;
 }
 
-/* Serialise and atomically replace @path; card->generation + 1 on success. */
+/* Encode @card with @generation, refusing what would not load back. */
 static CK_RV
-write_image(const char *path, struct cc_card *card)
+encode_checked(const char *path, struct cc_card *card, uint64_t generation, unsigned char **buf,
+	       size_t *len)
 {
+	CK_RV rv;
+
+	/* A passcode the caller marked unset must not stay unwrappable. */
+	if (!card->user.set)
+		memset(&card->slots->user, 0, sizeof(card->slots->user));
+	if ((rv = cc_card_encode(card, generation, buf, len)) != CKR_OK)
+		return rv;
+	if ((rv = check_readable(path, *buf, *len)) != CKR_OK) {
+		OPENSSL_clear_free(*buf, *len);
+		*buf = NULL;
+	}
+	return rv;
+}
+
+static CK_RV
+write_failed(const char *path, int r)
+{
+	util_log(LOG_ERR, "%s: cannot write card image: %s", path, strerror(-r));
+	return r == -ENOSPC || r == -EDQUOT ? CKR_DEVICE_MEMORY : CKR_DEVICE_ERROR;
+}
+
+/*
+ * Serialise and atomically replace @path, raising the generation. With a
+ * guard the generation also goes past the installation's record and the
+ * record follows it (image first: a crash in between leaves an image newer
+ * than its record, which is accepted). A card still rolled back (an SO
+ * check on it before the re-initialisation) gets its record raised first
+ * and kept ahead, so the write cannot lift the rollback.
+ */
+static CK_RV
+write_image(const char *path, struct cc_card *card, const struct cc_card_guard *guard)
+{
+	uint64_t gen = card->generation + 1, rec = 0;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	CK_RV rv;
 	int r;
 
-	/* A passcode the caller marked unset must not stay unwrappable. */
-	if (!card->user.set)
-		memset(&card->slots->user, 0, sizeof(card->slots->user));
-	if ((rv = cc_card_encode(card, card->generation + 1, &buf, &len)) != CKR_OK)
-		return rv;
-	if ((rv = check_readable(path, buf, len)) != CKR_OK) {
-		OPENSSL_clear_free(buf, len);
-		return rv;
+	if (guard != NULL && card->rolled_back) {
+		rec = card->record > gen + 1 ? card->record : gen + 1;
+		if ((rv = cc_card_guard_put(guard, card->serial, rec)) != CKR_OK)
+			return rv;
+		card->record = rec;
+	} else if (guard != NULL && card->record >= gen) {
+		gen = card->record + 1;
 	}
+	if ((rv = encode_checked(path, card, gen, &buf, &len)) != CKR_OK)
+		return rv;
 	r = util_file_write_atomic(path, buf, len, 0600);
 	OPENSSL_clear_free(buf, len);
-	if (r < 0) {
-		util_log(LOG_ERR, "%s: cannot write card image: %s", path, strerror(-r));
-		return r == -ENOSPC || r == -EDQUOT ? CKR_DEVICE_MEMORY : CKR_DEVICE_ERROR;
+	if (r < 0)
+		return write_failed(path, r);
+	card->generation = gen;
+	if (guard != NULL && !card->rolled_back) {
+		if ((rv = cc_card_guard_put(guard, card->serial, gen)) != CKR_OK)
+			return rv;
+		card->record = gen;
 	}
-	card->generation++;
 	return CKR_OK;
-}
-
-/*
- * Move the finished @tmp to @path only if @path is free, atomically:
- * renameat2(RENAME_NOREPLACE), or link()+unlink() where the filesystem
- * lacks it. The image appears whole or not at all.
- */
-static CK_RV
-publish_new(const char *tmp, const char *path)
-{
-	int r = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
-
-	if (r < 0 && (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP)) {
-		if ((r = link(tmp, path)) == 0)
-			unlink(tmp);
-	}
-	if (r < 0) {
-		util_log(LOG_ERR, "%s: cannot create card image: %s", path, strerror(errno));
-		return CKR_DEVICE_ERROR;
-	}
-	return util_fsync_parent_dir(path) < 0 ? CKR_DEVICE_ERROR : CKR_OK;
 }
 
 CK_RV
 cc_card_manufacture(const char *path, const char *serial)
 {
 	struct cc_card *card = NULL;
-	char tmp[PATH_MAX];
-	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
 	CK_RV rv;
+	int r;
 
 	if (path == NULL || !cc_card_serial_valid(serial))
 		return CKR_ARGUMENTS_BAD;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-new.%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
-		return CKR_ARGUMENTS_BAD;
-	if (lstat(path, &st) == 0) {
-		util_log(LOG_ERR, "%s: refusing to manufacture: file exists", path);
-		return CKR_DEVICE_ERROR;
-	}
 	if ((rv = cc_card_new_blank(serial, &card)) != CKR_OK)
 		return rv;
 	if ((rv = cc_card_encode_content(card, &card->slots->content,
 					 &card->slots->content_len)) != CKR_OK)
 		goto out;
-	card->generation = (uint64_t)-1;	/* write_image adds one: a new card is generation 0 */
-	if ((rv = write_image(tmp, card)) != CKR_OK)
+	/* A new card is generation 0; it never replaces an existing file. */
+	if ((rv = encode_checked(path, card, 0, &buf, &len)) != CKR_OK)
 		goto out;
-	if ((rv = publish_new(tmp, path)) != CKR_OK)
-		unlink(tmp);
+	if ((r = util_file_write_new(path, buf, len, 0600)) == -EEXIST) {
+		util_log(LOG_ERR, "%s: refusing to manufacture: file exists", path);
+		rv = CKR_DEVICE_ERROR;
+	} else if (r < 0) {
+		rv = write_failed(path, r);
+	}
 out:
+	OPENSSL_clear_free(buf, len);
 	cc_card_free(card);
 	return rv;
 }
@@ -206,6 +225,7 @@ txn_free(struct cc_card_txn *txn)
 {
 	if (txn == NULL)
 		return;
+	cc_card_unlock(txn->guard_fd);
 	cc_card_unlock(txn->lock_fd);
 	cc_card_free(txn->card);
 	free(txn->path);
@@ -344,8 +364,25 @@ cc_card_unlock(int fd)
 	}
 }
 
+/* Under the image lock: the guard's lock, its record, the rollback verdict. */
+static CK_RV
+txn_guard(struct cc_card_txn *txn, unsigned flags)
+{
+	struct cc_card *card = txn->card;
+	CK_RV rv;
+
+	if ((rv = cc_card_guard_lock(txn->guard, card->serial, &txn->guard_fd)) != CKR_OK)
+		return rv;
+	if ((rv = cc_card_guard_check(txn->guard, card)) != CKR_OK)
+		return rv;
+	if (card->rolled_back && !(flags & CC_TXN_ALLOW_ROLLBACK))
+		return CKR_TOKEN_NOT_RECOGNIZED;	/* logged by cc_card_guard_check */
+	return CKR_OK;
+}
+
 CK_RV
-cc_card_txn_begin(const char *path, struct cc_card_txn **out)
+cc_card_txn_open(const char *path, const struct cc_card_guard *guard, unsigned flags,
+		 struct cc_card_txn **out)
 {
 	struct cc_card_txn *txn = NULL;
 	CK_RV rv = CKR_HOST_MEMORY;
@@ -354,18 +391,29 @@ cc_card_txn_begin(const char *path, struct cc_card_txn **out)
 		return CKR_ARGUMENTS_BAD;
 	if ((txn = calloc(1, sizeof(*txn))) == NULL)
 		return CKR_HOST_MEMORY;
-	txn->lock_fd = -1;
+	txn->lock_fd = txn->guard_fd = -1;
+	txn->guard = guard;
 	if ((txn->path = strdup(path)) == NULL)
 		goto out;
 	if ((rv = cc_card_lock(path, &txn->lock_fd)) != CKR_OK)
 		goto out;
+	/* Every writer holds this lock: a temporary left now is a dead writer's. */
+	util_file_remove_stale_temps(path);
 	if ((rv = cc_card_load(path, &txn->card)) != CKR_OK)
+		goto out;
+	if (guard != NULL && (rv = txn_guard(txn, flags)) != CKR_OK)
 		goto out;
 	*out = txn;
 	txn = NULL;
 out:
 	txn_free(txn);
 	return rv;
+}
+
+CK_RV
+cc_card_txn_begin(const char *path, struct cc_card_txn **out)
+{
+	return cc_card_txn_open(path, NULL, 0, out);
 }
 
 struct cc_card *
@@ -411,7 +459,7 @@ txn_prepare_content(struct cc_card *card, const struct cc_card_key *key)
 }
 
 CK_RV
-cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key)
+cc_card_txn_write(struct cc_card_txn *txn, const struct cc_card_key *key)
 {
 	struct stat st;
 	CK_RV rv;
@@ -419,14 +467,18 @@ cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key)
 	if (txn == NULL)
 		return CKR_ARGUMENTS_BAD;
 	if ((rv = txn_prepare_content(txn->card, key)) != CKR_OK)
-		goto out;
+		return rv;
 	/* Don't resurrect a card that was taken out of the reader meanwhile. */
-	if (stat(txn->path, &st) < 0) {
-		rv = CKR_DEVICE_REMOVED;
-		goto out;
-	}
-	rv = write_image(txn->path, txn->card);
-out:
+	if (stat(txn->path, &st) < 0)
+		return CKR_DEVICE_REMOVED;
+	return write_image(txn->path, txn->card, txn->guard);
+}
+
+CK_RV
+cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key)
+{
+	CK_RV rv = cc_card_txn_write(txn, key);
+
 	txn_free(txn);
 	return rv;
 }

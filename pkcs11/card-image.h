@@ -91,7 +91,15 @@ struct cc_card {
 	bool initialized;			/* C_InitToken done: card key + SO slot exist */
 	struct cc_pin_state user;
 	struct cc_pin_state so;
-	uint64_t generation;			/* +1 on every successful write */
+	uint64_t generation;			/* raised on every successful write */
+	/*
+	 * Rollback guard (card-guard.h), filled when the card was read with a
+	 * guard: the installation's record for this serial (0: none) and
+	 * whether this image is older than it, i.e. a copy put back. Only
+	 * cc_card_init_token() (an SO re-initialising the card) clears it.
+	 */
+	uint64_t record;
+	bool rolled_back;
 	uint32_t next_uid;
 	size_t nobjects;
 	struct cc_stored_object *objects;
@@ -162,10 +170,41 @@ void cc_card_free(struct cc_card *card);
  * max_tries; a user PIN with user.set == false loses its key slot.
  */
 struct cc_card_txn;
+struct cc_card_guard;
 CK_RV cc_card_txn_begin(const char *path, struct cc_card_txn **out);
 struct cc_card *cc_card_txn_card(struct cc_card_txn *txn);
 CK_RV cc_card_txn_commit(struct cc_card_txn *txn, const struct cc_card_key *key);
 void cc_card_txn_abort(struct cc_card_txn *txn);
+
+/*
+ * cc_card_txn_begin() with the installation's rollback guard (@guard may be
+ * NULL: none). Besides the image lock it takes the guard's lock for the
+ * card's serial, reads the record into card->record and sets
+ * card->rolled_back for an image older than it; such an image is refused
+ * (CKR_TOKEN_NOT_RECOGNIZED, logged as a rollback) unless @flags has
+ * CC_TXN_ALLOW_ROLLBACK (the SO's re-initialisation). Every write then
+ * raises the generation past the record and the record with it; a card
+ * still rolled back at the write keeps its record ahead of it. Stale
+ * temporaries of earlier writers that died ("IMAGE.tmp.XXXXXX") are
+ * removed under the lock.
+ */
+#define CC_TXN_ALLOW_ROLLBACK	0x1u
+CK_RV cc_card_txn_open(const char *path, const struct cc_card_guard *guard, unsigned flags,
+		       struct cc_card_txn **out);
+
+/*
+ * Write the card as cc_card_txn_commit() does, but keep the transaction:
+ * the lock stays held and cc_card_txn_card() goes on to the state just
+ * written. A passcode check writes the decremented counter this way before
+ * its KDF, so the try is on disk while nobody else can touch the card.
+ */
+CK_RV cc_card_txn_write(struct cc_card_txn *txn, const struct cc_card_key *key);
+
+/*
+ * Mark @card (read with cc_card_load(), no lock) against the guard's record:
+ * card->record, card->rolled_back. CKR_DEVICE_ERROR for a damaged record.
+ */
+CK_RV cc_card_guard_check(const struct cc_card_guard *guard, struct cc_card *card);
 
 /*
  * Just the lock of cc_card_txn_begin(), without loading the image: for
@@ -239,6 +278,18 @@ CK_RV cc_card_set_user_pin(struct cc_card *card, const struct cc_card_key *key,
 CK_RV cc_card_set_so_pin(struct cc_card *card, const struct cc_card_key *key,
 			 const unsigned char *pin, size_t len, uint8_t max_tries,
 			 const struct cc_kdf_params *kdf);
+
+/*
+ * Re-wrap @key under the same user passcode with new KDF parameters (fresh
+ * salt), keeping the passcode state (counters, changed_at, must_change):
+ * how a login moves a card set with a cheaper KDF to the policy's.
+ * @key is checked against the content MAC first, as for set_user_pin.
+ */
+CK_RV cc_card_rewrap_user(struct cc_card *card, const struct cc_card_key *key,
+			  const unsigned char *pin, size_t len, const struct cc_kdf_params *kdf);
+
+/* The KDF parameters of the user key slot (zero when there is none). */
+struct cc_kdf_params cc_card_user_kdf(const struct cc_card *card);
 
 /* ---- objects ------------------------------------------------------------ */
 

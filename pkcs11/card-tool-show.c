@@ -249,14 +249,20 @@ text_object(FILE *f, const struct cc_stored_object *o)
 static void
 show_text(FILE *f, const char *file, const struct cc_card *c, const struct tool_pin_status *st)
 {
+	struct cc_kdf_params k;
 	char when[32];
 	size_t i;
 
 	fprintf(f, "file: %s\nserial: %s\nseries: %02u\nlabel: %s\ninitialised: %s\n"
-		"generation: %llu\n", file, c->serial, cc_card_series(c), c->label,
-		yes_no(c->initialized), (unsigned long long)c->generation);
+		"generation: %llu\nrollback record: %llu\nrefused as a rollback: %s\n", file,
+		c->serial, cc_card_series(c), c->label, yes_no(c->initialized),
+		(unsigned long long)c->generation, (unsigned long long)c->record,
+		yes_no(c->rolled_back));
 	fprintf(f, "user PIN set: %s\n", yes_no(c->user.set));
 	if (c->user.set) {
+		k = cc_card_user_kdf(c);
+		fprintf(f, "user PIN KDF: scrypt N=%llu r=%u p=%u\n", (unsigned long long)k.n, k.r,
+			k.p);
 		fprintf(f, "user PIN tries left: %u of %u\nuser PIN locked: %s\n",
 			c->user.tries_left, c->user.max_tries, yes_no(st->locked));
 		iso_time(c->user.changed_at, when);
@@ -309,21 +315,25 @@ json_object(FILE *f, const struct cc_stored_object *o)
 static void
 show_json(FILE *f, const char *file, const struct cc_card *c, const struct tool_pin_status *st)
 {
+	struct cc_kdf_params k = cc_card_user_kdf(c);
 	size_t i;
 
 	fputs("{\"file\":", f);
 	json_cstr(f, file);
 	fprintf(f, ",\"serial\":\"%s\",\"series\":%u,\"label\":", c->serial, cc_card_series(c));
 	json_cstr(f, c->label);
-	fprintf(f, ",\"initialized\":%s,\"generation\":%llu,", c->initialized ? "true" : "false",
-		(unsigned long long)c->generation);
+	fprintf(f, ",\"initialized\":%s,\"generation\":%llu,\"rollback_record\":%llu,"
+		"\"rolled_back\":%s,", c->initialized ? "true" : "false",
+		(unsigned long long)c->generation, (unsigned long long)c->record,
+		c->rolled_back ? "true" : "false");
 	fprintf(f, "\"user_pin\":{\"set\":%s,\"tries_left\":%u,\"max_tries\":%u,"
 		"\"locked\":%s,\"changed_at\":%lld,\"expires_at\":%lld,\"expired\":%s,"
-		"\"must_change\":%s,\"due_to_change\":%s},", c->user.set ? "true" : "false",
+		"\"must_change\":%s,\"due_to_change\":%s,", c->user.set ? "true" : "false",
 		c->user.tries_left, c->user.max_tries, st->locked ? "true" : "false",
 		(long long)c->user.changed_at, (long long)st->expires_at,
 		st->expired ? "true" : "false", c->user.must_change ? "true" : "false",
 		st->due ? "true" : "false");
+	fprintf(f, "\"kdf\":{\"n\":%llu,\"r\":%u,\"p\":%u}},", (unsigned long long)k.n, k.r, k.p);
 	fprintf(f, "\"so_pin\":{\"set\":%s,\"tries_left\":%u,\"max_tries\":%u,\"locked\":%s},",
 		c->so.set ? "true" : "false", c->so.tries_left, c->so.max_tries,
 		c->so.set && c->so.tries_left == 0 ? "true" : "false");

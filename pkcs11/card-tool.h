@@ -44,4 +44,10 @@ void tool_pin_status(const struct cc_card *card, const struct cc_passcode_rules 
 int tool_show(FILE *out, const char *file, const struct cc_card *card,
 	      const struct cc_config *conf, int64_t now, bool json);
 
+/*
+ * carecard-card --service[=SOCKET] COMMAND...: run COMMAND in the card
+ * service of the isolated mode at @path; its exit status.
+ */
+int tool_service(const char *path, int argc, char **argv);
+
 #endif

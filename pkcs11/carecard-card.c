@@ -6,6 +6,7 @@
  *   remove --reader NAME|NUMBER [--to FILE|DIR]
  *   readers
  *   show FILE | --reader NAME|NUMBER [--json]
+ *   --service[=SOCKET] COMMAND ...   (isolated mode: card-tool-service.c)
  *
  * Readers come from the module configuration (cc_config_load, so
  * CARECARD_CONF applies). Card files are only ever touched through the card
@@ -13,6 +14,8 @@
  */
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
+#include "pkcs11/card-guard.h"
+#include "pkcs11/card-service.h"
 #include "pkcs11/card-tool.h"
 #include "common/fileio.h"
 #include "common/log.h"
@@ -54,6 +57,11 @@ static const char usage_text[] =
 	"        list the configured readers and the card in each\n"
 	"  show FILE | --reader NAME|NUMBER [--json]\n"
 	"        print a card's public state; no passcode needed\n"
+	"\n"
+	"  --service[=SOCKET] readers | show | insert | remove ...\n"
+	"        isolated mode: have the card service run the command on your own\n"
+	"        readers (default socket " CC_SERVICE_SOCKET "); insert takes a card\n"
+	"        of your wallet by file name, remove puts it back there\n"
 	"\n"
 	"Readers are named as configured or numbered from 1. Configuration:\n"
 	"$CARECARD_CONF, else " CC_SYSCONFDIR "/carecard/carecard.yaml, else two default\n"
@@ -466,6 +474,23 @@ tool_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* card->rolled_back / card->record from the installation's records (state-directory). */
+static int
+guard_check(const struct cc_config *conf, struct cc_card *card)
+{
+	struct cc_card_guard *g = NULL;
+	CK_RV rv;
+
+	if ((rv = cc_card_guard_new(conf->state_dir, &g)) == CKR_OK)
+		rv = cc_card_guard_check(g, card);
+	cc_card_guard_free(g);
+	if (rv != CKR_OK) {
+		tool_error("cannot read the rollback record of card %s (see above)", card->serial);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static int
 cmd_show(int argc, char **argv, const struct cc_config *conf)
 {
@@ -509,7 +534,9 @@ cmd_show(int argc, char **argv, const struct cc_config *conf)
 			   "%s is not a usable card image", file);
 		return rv == CKR_DEVICE_REMOVED ? EXIT_FAIL : tool_exit_for(rv);
 	}
-	r = tool_show(stdout, file, card, conf, tool_now(), json);
+	/* Held against the installation's rollback record, as the module does. */
+	if ((r = guard_check(conf, card)) == EXIT_OK)
+		r = tool_show(stdout, file, card, conf, tool_now(), json);
 	cc_card_free(card);
 	return r;
 }
@@ -534,6 +561,11 @@ main(int argc, char **argv)
 		printf(PROG " " PACKAGE_VERSION "\n");
 		return EXIT_OK;
 	}
+	/* The isolated mode: the card service runs it on the holder's readers. */
+	if (strcmp(cmd, "--service") == 0)
+		return tool_service(CC_SERVICE_SOCKET, argc - 2, argv + 2);
+	if (strncmp(cmd, "--service=", 10) == 0)
+		return tool_service(cmd + 10, argc - 2, argv + 2);
 	if (strcmp(cmd, "manufacture") == 0)
 		return cmd_manufacture(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&

@@ -1,27 +1,24 @@
 /*
- * config.c: the module configuration (format in config.h), loaded with
- * libyaml's document API. Every mapping is parsed through a key table, so
- * an unknown key, a wrong type or a value out of range is reported once,
- * as "FILE:LINE:COLUMN: message" pointing at the offending node.
+ * config.c: the module configuration (format in config.h): key tables
+ * walked by the shared YAML layer (common/yaml-doc.h), which reports an
+ * unknown key, a wrong type or a value out of range once, as
+ * "FILE:LINE:COLUMN: key.path: message" pointing at the offending node.
+ * What is the module's own lives here: reader directories, paths relative
+ * to the file, the defaults from the XDG directories.
  */
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/config.h"
 #include "common/log.h"
+#include "common/yaml-doc.h"
 #include "policy/policy.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <yaml.h>
 
 #ifndef CC_SYSCONFDIR
 #define CC_SYSCONFDIR "/etc"
@@ -32,183 +29,129 @@
 #define CONF_MAX_FILE		(1024 * 1024)
 #define READER_NAME_MAX		64
 
+/* The configuration being filled; the document's walk state is in util_yaml_doc. */
 struct ctx {
-	const char *file;
-	yaml_document_t *doc;
+	struct util_yaml_doc d;
 	struct cc_config *conf;
 };
 
-typedef CK_RV (*parse_fn)(struct ctx *c, yaml_node_t *n, void *target);
+typedef int (*parse_fn)(struct ctx *c, yaml_node_t *n, void *target);
 
 struct key {
-	const char *name;
+	const char *name;	/* first: util_yaml_map finds rows by it */
 	parse_fn parse;		/* NULL: a retired key, refused with @moved */
 	size_t offset;		/* into the table's target struct */
 	const char *moved;	/* where a retired key's settings live now */
 };
 
-/* Log one "FILE:LINE:COLUMN: message" for @n and fail. */
-static CK_RV __attribute__((format(printf, 3, 4)))
-fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+static struct ctx *
+ctx_of(struct util_yaml_doc *d)
 {
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	util_log(LOG_ERR, "%s:%zu:%zu: %s", c->file, n->start_mark.line + 1,
-		 n->start_mark.column + 1, msg);
-	return CKR_GENERAL_ERROR;
+	return (struct ctx *)(void *)d;	/* d is the first member */
 }
 
-static const char *
-scalar(const yaml_node_t *n)
+static int
+key_value(struct util_yaml_doc *d, const void *key, yaml_node_t *kn, yaml_node_t *vn,
+	  void *target)
 {
-	return (const char *)n->data.scalar.value;
+	const struct key *k = key;
+
+	if (k->parse == NULL)
+		return util_yaml_fail(d, kn, "'%s' is no longer a module setting: %s", k->name,
+				      k->moved);
+	return k->parse(ctx_of(d), vn, (char *)target + k->offset);
 }
 
-/* A plain (unquoted) scalar: numbers and booleans must not be quoted strings. */
-static bool
-is_plain(const yaml_node_t *n)
+static const struct util_yaml_map_ops key_ops = { key_value, NULL };
+
+/* Map the mapping @map onto @target through @keys (unknown or repeated keys fail). */
+static int
+parse_map(struct ctx *c, yaml_node_t *map, const struct key *keys, void *target)
 {
-	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	return util_yaml_map(&c->d, map, keys, sizeof(*keys), &key_ops, target);
 }
 
-static CK_RV
-parse_uint(struct ctx *c, yaml_node_t *n, unsigned long long lo, unsigned long long hi,
-	   unsigned long long *out)
-{
-	const char *s;
-	char *end = NULL;
-	unsigned long long v;
-
-	if (!is_plain(n))
-		return fail(c, n, "expected an integer");
-	s = scalar(n);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno == ERANGE)
-		return fail(c, n, "expected an integer, got '%s'", s);
-	if (v < lo || v > hi)
-		return fail(c, n, "%llu is out of range (%llu..%llu)", v, lo, hi);
-	*out = v;
-	return CKR_OK;
-}
-
-static CK_RV
+static int
 parse_tries(struct ctx *c, yaml_node_t *n, void *target)
 {
-	unsigned long long v;
-	CK_RV rv = parse_uint(c, n, 1, 255, &v);	/* stored in a byte on the card */
+	uint64_t v;
+	int r = util_yaml_uint(&c->d, n, 1, 255, false, &v);	/* a byte on the card */
 
-	if (rv == CKR_OK)
+	if (r == UTIL_YAML_OK)
 		*(unsigned *)target = (unsigned)v;
-	return rv;
+	return r;
 }
 
-static CK_RV
+static int
 parse_bool(struct ctx *c, yaml_node_t *n, void *target)
 {
-	const char *s = is_plain(n) ? scalar(n) : "";
-
-	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)
-		*(bool *)target = true;
-	else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
-		*(bool *)target = false;
-	else
-		return fail(c, n, "expected true or false");
-	return CKR_OK;
+	return util_yaml_bool(&c->d, n, target);
 }
 
-/* A non-empty string; replaces *(char **)target. */
-static CK_RV
+/* A string; replaces *(char **)target. */
+static int
 parse_string(struct ctx *c, yaml_node_t *n, void *target)
 {
 	char **dst = target, *copy;
+	const char *s;
+	int r;
 
-	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "expected a string");
-	if (n->data.scalar.length == 0 || strlen(scalar(n)) != n->data.scalar.length)
-		return fail(c, n, "expected a non-empty string without NUL bytes");
-	if ((copy = strdup(scalar(n))) == NULL)
-		return CKR_HOST_MEMORY;
+	if ((r = util_yaml_scalar(&c->d, n, "text", &s)) != UTIL_YAML_OK)
+		return r;
+	if ((copy = strdup(s)) == NULL)
+		return UTIL_YAML_ERR_NOMEM;
 	free(*dst);
 	*dst = copy;
-	return CKR_OK;
+	return UTIL_YAML_OK;
 }
 
-/* Map the mapping @map onto @target through @keys; unknown or repeated keys fail. */
-static CK_RV
-parse_map(struct ctx *c, yaml_node_t *map, const struct key *keys, void *target)
+#ifdef CC_TEST_HOOKS
+/*
+ * Test builds only: `kdf: { n, r, p }` overrides the policy's passcode.kdf
+ * for newly set passcodes, below the policy's lower bound, so the test
+ * suite's logins stay fast. A release build refuses the key (root_keys).
+ */
+static int
+parse_u32(struct ctx *c, yaml_node_t *n, void *target)
 {
-	yaml_node_pair_t *p, *q;
-	const struct key *k;
-	CK_RV rv;
+	uint64_t v;
+	int r = util_yaml_uint(&c->d, n, 1, UINT32_MAX, false, &v);
 
-	if (map->type != YAML_MAPPING_NODE)
-		return fail(c, map, "expected a mapping");
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
-		yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
-
-		if (kn == NULL || vn == NULL || kn->type != YAML_SCALAR_NODE)
-			return fail(c, kn ? kn : map, "expected a plain key");
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *prev = yaml_document_get_node(c->doc, q->key);
-
-			if (prev && prev->type == YAML_SCALAR_NODE &&
-			    strcmp(scalar(prev), scalar(kn)) == 0)
-				return fail(c, kn, "duplicate key '%s'", scalar(kn));
-		}
-		for (k = keys; k->name != NULL; k++)
-			if (strcmp(k->name, scalar(kn)) == 0)
-				break;
-		if (k->name == NULL)
-			return fail(c, kn, "unknown key '%s'", scalar(kn));
-		if (k->parse == NULL)
-			return fail(c, kn, "'%s' is no longer a module setting: %s", k->name,
-				    k->moved);
-		if ((rv = k->parse(c, vn, (char *)target + k->offset)) != CKR_OK)
-			return rv;
-	}
-	return CKR_OK;
+	if (r == UTIL_YAML_OK)
+		*(uint64_t *)target = v;
+	return r;
 }
 
 struct kdf_in {
-	unsigned long long n, r, p;
+	uint64_t n, r, p;
 };
 
-static CK_RV
-parse_ull(struct ctx *c, yaml_node_t *n, void *target)
-{
-	return parse_uint(c, n, 1, UINT32_MAX, target);
-}
-
 static const struct key kdf_keys[] = {
-	{ "n", parse_ull, offsetof(struct kdf_in, n) },
-	{ "r", parse_ull, offsetof(struct kdf_in, r) },
-	{ "p", parse_ull, offsetof(struct kdf_in, p) },
+	{ "n", parse_u32, offsetof(struct kdf_in, n) },
+	{ "r", parse_u32, offsetof(struct kdf_in, r) },
+	{ "p", parse_u32, offsetof(struct kdf_in, p) },
 	{ NULL, NULL, 0 },
 };
 
-static CK_RV
+static int
 parse_kdf(struct ctx *c, yaml_node_t *n, void *target)
 {
-	struct cc_kdf_params *kdf = target;
-	struct kdf_in in = { kdf->n, kdf->r, kdf->p };
+	struct cc_config *conf = target;
+	struct kdf_in in = { cc_kdf_default.n, cc_kdf_default.r, cc_kdf_default.p };
 	struct cc_kdf_params out;
-	CK_RV rv;
+	int r;
 
-	if ((rv = parse_map(c, n, kdf_keys, &in)) != CKR_OK)
-		return rv;
+	if ((r = parse_map(c, n, kdf_keys, &in)) != UTIL_YAML_OK)
+		return r;
 	out = (struct cc_kdf_params){ .n = in.n, .r = (uint32_t)in.r, .p = (uint32_t)in.p };
 	if (!cc_kdf_params_valid(&out))
-		return fail(c, n, "kdf out of range: n must be a power of two 2..1048576, "
-			    "r 1..32, p 1..16, 128*n*r <= 256 MiB");
-	*kdf = out;
-	return CKR_OK;
+		return util_yaml_fail(&c->d, n, "kdf out of range: n must be a power of two "
+				      "2..1048576, r 1..32, p 1..16, 128*n*r <= 256 MiB");
+	conf->kdf = out;
+	conf->kdf_test_override = true;
+	return UTIL_YAML_OK;
 }
+#endif
 
 /* $HOME, or the password database when it is unset. NULL if neither. */
 static const char *
@@ -224,26 +167,26 @@ home_dir(void)
 }
 
 /* "~/x" -> "$HOME/x"; anything else must already be absolute. */
-static CK_RV
-reader_dir(struct ctx *c, yaml_node_t *n, char **dir)
+static int
+absolute_dir(struct ctx *c, yaml_node_t *n, const char *what, char **dir)
 {
 	const char *home = home_dir();
 	char *expanded = NULL;
 
 	if (strncmp(*dir, "~/", 2) == 0) {
 		if (home == NULL)
-			return fail(c, n, "cannot expand '~': no home directory");
+			return util_yaml_fail(&c->d, n, "cannot expand '~': no home directory");
 		if (asprintf(&expanded, "%s/%s", home, *dir + 2) < 0)
-			return CKR_HOST_MEMORY;
+			return UTIL_YAML_ERR_NOMEM;
 		free(*dir);
 		*dir = expanded;
 	}
 	if ((*dir)[0] != '/')
-		return fail(c, n, "reader directory '%s' must be absolute (or start with ~/)",
-			    *dir);
+		return util_yaml_fail(&c->d, n, "%s '%s' must be absolute (or start with ~/)",
+				      what, *dir);
 	if (strlen(*dir) > PATH_MAX - NAME_MAX - 2)
-		return fail(c, n, "reader directory is too long");
-	return CKR_OK;
+		return util_yaml_fail(&c->d, n, "%s is too long", what);
+	return UTIL_YAML_OK;
 }
 
 /*
@@ -251,24 +194,35 @@ reader_dir(struct ctx *c, yaml_node_t *n, char **dir)
  * from the configuration file's directory, so a config and its policy can
  * travel together.
  */
-static CK_RV
+static int
 parse_policy_path(struct ctx *c, yaml_node_t *n, void *target)
 {
 	char **path = target, *joined = NULL;
-	const char *slash = strrchr(c->file, '/');
-	CK_RV rv;
+	const char *file = c->d.name, *slash = strrchr(file, '/');
+	int r;
 
-	if ((rv = parse_string(c, n, target)) != CKR_OK)
-		return rv;
+	if ((r = parse_string(c, n, target)) != UTIL_YAML_OK)
+		return r;
 	if (strncmp(*path, "~/", 2) == 0)
-		return reader_dir(c, n, path);	/* expands ~/ */
+		return absolute_dir(c, n, "policy file", path);
 	if ((*path)[0] == '/' || slash == NULL)
-		return CKR_OK;
-	if (asprintf(&joined, "%.*s/%s", (int)(slash - c->file), c->file, *path) < 0)
-		return CKR_HOST_MEMORY;
+		return UTIL_YAML_OK;
+	if (asprintf(&joined, "%.*s/%s", (int)(slash - file), file, *path) < 0)
+		return UTIL_YAML_ERR_NOMEM;
 	free(*path);
 	*path = joined;
-	return CKR_OK;
+	return UTIL_YAML_OK;
+}
+
+/* state-directory: where the installation's rollback records live. */
+static int
+parse_state_dir(struct ctx *c, yaml_node_t *n, void *target)
+{
+	int r;
+
+	if ((r = parse_string(c, n, target)) != UTIL_YAML_OK)
+		return r;
+	return absolute_dir(c, n, "state directory", target);
 }
 
 static const struct key reader_keys[] = {
@@ -277,27 +231,33 @@ static const struct key reader_keys[] = {
 	{ NULL, NULL, 0 },
 };
 
-static CK_RV
-parse_reader(struct ctx *c, yaml_node_t *n, struct cc_reader_conf *r, size_t idx)
+static int
+parse_reader(struct util_yaml_doc *d, size_t idx, yaml_node_t *n, void *arg)
 {
-	CK_RV rv;
+	struct ctx *c = ctx_of(d);
+	struct cc_config *conf = c->conf;
+	struct cc_reader_conf *rd = &conf->readers[idx];
 	size_t i;
+	int r;
 
-	if ((rv = parse_map(c, n, reader_keys, r)) != CKR_OK)
-		return rv;
-	if (r->name == NULL || r->dir == NULL)
-		return fail(c, n, "a reader needs both 'name' and 'directory'");
-	if (strlen(r->name) > READER_NAME_MAX)
-		return fail(c, n, "reader name is longer than %d characters", READER_NAME_MAX);
-	if ((rv = reader_dir(c, n, &r->dir)) != CKR_OK)
-		return rv;
+	conf->nreaders = idx + 1;	/* so readers_free sees partial entries */
+	if ((r = parse_map(c, n, reader_keys, rd)) != UTIL_YAML_OK)
+		return r;
+	if (rd->name == NULL || rd->dir == NULL)
+		return util_yaml_fail(d, n, "a reader needs both 'name' and 'directory'");
+	if (strlen(rd->name) > READER_NAME_MAX)
+		return util_yaml_fail(d, n, "reader name is longer than %d characters",
+				      READER_NAME_MAX);
+	if ((r = absolute_dir(c, n, "reader directory", &rd->dir)) != UTIL_YAML_OK)
+		return r;
 	for (i = 0; i < idx; i++) {
-		if (strcmp(c->conf->readers[i].name, r->name) == 0)
-			return fail(c, n, "duplicate reader name '%s'", r->name);
-		if (strcmp(c->conf->readers[i].dir, r->dir) == 0)
-			return fail(c, n, "two readers share the directory '%s'", r->dir);
+		if (strcmp(conf->readers[i].name, rd->name) == 0)
+			return util_yaml_fail(d, n, "duplicate reader name '%s'", rd->name);
+		if (strcmp(conf->readers[i].dir, rd->dir) == 0)
+			return util_yaml_fail(d, n, "two readers share the directory '%s'",
+					      rd->dir);
 	}
-	return CKR_OK;
+	return UTIL_YAML_OK;
 }
 
 static void
@@ -315,33 +275,23 @@ readers_free(struct cc_config *conf)
 }
 
 /* readers: a list of 1..CC_MAX_READERS mappings; replaces the default readers. */
-static CK_RV
+static int
 parse_readers(struct ctx *c, yaml_node_t *n, void *target)
 {
 	struct cc_config *conf = c->conf;
-	yaml_node_item_t *it;
 	size_t count;
-	CK_RV rv;
+	int r;
 
-	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(c, n, "expected a list of readers");
+	if ((r = util_yaml_expect(&c->d, n, YAML_SEQUENCE_NODE, "a list of readers")) != 0)
+		return r;
 	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	if (count < 1 || count > CC_MAX_READERS)
-		return fail(c, n, "between 1 and %d readers are supported", CC_MAX_READERS);
+		return util_yaml_fail(&c->d, n, "between 1 and %d readers are supported",
+				      CC_MAX_READERS);
 	readers_free(conf);
 	if ((conf->readers = calloc(count, sizeof(*conf->readers))) == NULL)
-		return CKR_HOST_MEMORY;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		yaml_node_t *rn = yaml_document_get_node(c->doc, *it);
-
-		conf->nreaders++;	/* so readers_free sees partial entries */
-		if (rn == NULL)
-			return fail(c, n, "malformed reader list");
-		rv = parse_reader(c, rn, &conf->readers[conf->nreaders - 1], conf->nreaders - 1);
-		if (rv != CKR_OK)
-			return rv;
-	}
-	return CKR_OK;
+		return UTIL_YAML_ERR_NOMEM;
+	return util_yaml_each(&c->d, n, "a list of readers", parse_reader, NULL);
 }
 
 static const struct key root_keys[] = {
@@ -352,46 +302,74 @@ static const struct key root_keys[] = {
 	 */
 	{ "passcode", NULL, 0,
 	  "the passcode rules (passcode.*: min-length, max-length, max-tries, max-age, "
-	  "warning) now live in the policy file; set them there and point 'policy:' at it" },
+	  "warning, kdf) now live in the policy file; set them there and point 'policy:' at "
+	  "it" },
 	{ "so-max-tries", parse_tries, offsetof(struct cc_config, so_max_tries) },
-	{ "kdf", parse_kdf, offsetof(struct cc_config, kdf) },
+#ifdef CC_TEST_HOOKS
+	{ "kdf", parse_kdf, 0 },
+#else
+	/* Issue 15: the cost of a guess is a policy setting, bounded below. */
+	{ "kdf", NULL, 0,
+	  "the passcode KDF parameters now live in the policy file (passcode.kdf: n, r, p); "
+	  "set them there and point 'policy:' at it" },
+#endif
 	{ "signing-key-always-authenticate", parse_bool,
 	  offsetof(struct cc_config, signing_always_authenticate) },
 	{ "policy", parse_policy_path, offsetof(struct cc_config, policy_path) },
+	{ "state-directory", parse_state_dir, offsetof(struct cc_config, state_dir) },
 	{ NULL, NULL, 0 },
 };
+
+/* $XDG_<VAR>, if absolute, else ~/<fallback>, followed by "/carecard/<rest>". */
+static CK_RV
+xdg_path(const char *var, const char *fallback, const char *rest, char **out)
+{
+	const char *xdg = getenv(var), *home = home_dir();
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/')
+		n = asprintf(out, "%s/carecard%s", xdg, rest);
+	else if (home != NULL)
+		n = asprintf(out, "%s/%s/carecard%s", home, fallback, rest);
+	else {
+		util_log(LOG_ERR, "config: no %s or home directory for the defaults", var);
+		return CKR_GENERAL_ERROR;
+	}
+	if (n < 0) {
+		*out = NULL;
+		return CKR_HOST_MEMORY;
+	}
+	return CKR_OK;
+}
 
 /* $XDG_DATA_HOME/carecard/readers/reader-N, XDG_DATA_HOME defaulting to ~/.local/share. */
 static CK_RV
 default_readers(struct cc_config *conf)
 {
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = home_dir();
-	char base[PATH_MAX];
+	char *base = NULL;
+	CK_RV rv;
 	size_t i;
 
-	if (xdg != NULL && xdg[0] == '/')
-		snprintf(base, sizeof(base), "%s/carecard/readers", xdg);
-	else if (home != NULL)
-		snprintf(base, sizeof(base), "%s/.local/share/carecard/readers", home);
-	else {
-		util_log(LOG_ERR, "config: no XDG_DATA_HOME or home directory for the "
-			 "default readers");
-		return CKR_GENERAL_ERROR;
-	}
+	if ((rv = xdg_path("XDG_DATA_HOME", ".local/share", "/readers", &base)) != CKR_OK)
+		return rv;
+	rv = CKR_HOST_MEMORY;
 	if ((conf->readers = calloc(2, sizeof(*conf->readers))) == NULL)
-		return CKR_HOST_MEMORY;
+		goto out;
 	for (i = 0; i < 2; i++) {
 		conf->nreaders++;
 		if (asprintf(&conf->readers[i].name, "Carecard Reader %zu", i + 1) < 0) {
 			conf->readers[i].name = NULL;
-			return CKR_HOST_MEMORY;
+			goto out;
 		}
 		if (asprintf(&conf->readers[i].dir, "%s/reader-%zu", base, i + 1) < 0) {
 			conf->readers[i].dir = NULL;
-			return CKR_HOST_MEMORY;
+			goto out;
 		}
 	}
-	return CKR_OK;
+	rv = CKR_OK;
+out:
+	free(base);
+	return rv;
 }
 
 static CK_RV
@@ -411,6 +389,9 @@ defaults_new(struct cc_config **out)
 	}
 	if ((rv = default_readers(conf)) != CKR_OK)
 		goto out;
+	/* $XDG_STATE_HOME/carecard, XDG_STATE_HOME defaulting to ~/.local/state. */
+	if ((rv = xdg_path("XDG_STATE_HOME", ".local/state", "", &conf->state_dir)) != CKR_OK)
+		goto out;
 	*out = conf;
 	conf = NULL;
 out:
@@ -418,101 +399,36 @@ out:
 	return rv;
 }
 
-static CK_RV
-open_config(const char *path, FILE **out)
-{
-	struct stat st;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL) {
-		util_log(LOG_ERR, "%s: cannot read configuration: %s", path, strerror(errno));
-		return CKR_GENERAL_ERROR;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONF_MAX_FILE) {
-		util_log(LOG_ERR, "%s: configuration is not a regular file of at most %d bytes",
-			 path, CONF_MAX_FILE);
-		fclose(f);
-		return CKR_GENERAL_ERROR;
-	}
-	*out = f;
-	return CKR_OK;
-}
-
-/* libyaml's reason, where it noticed, and what it was in the middle of. */
-static void
-log_syntax_error(const char *path, const yaml_parser_t *p)
-{
-	char ctx[160] = "";
-
-	if (p->context != NULL)
-		snprintf(ctx, sizeof(ctx), " (%s started at %zu:%zu)", p->context,
-			 p->context_mark.line + 1, p->context_mark.column + 1);
-	util_log(LOG_ERR, "%s:%zu:%zu: YAML syntax error: %s%s", path, p->problem_mark.line + 1,
-		 p->problem_mark.column + 1, p->problem ? p->problem : "malformed", ctx);
-}
-
-/* A second "---" document would be silently ignored: refuse it instead. */
-static CK_RV
-check_single_document(const char *path, yaml_parser_t *parser)
-{
-	yaml_document_t doc;
-	yaml_node_t *root;
-	CK_RV rv = CKR_OK;
-
-	if (!yaml_parser_load(parser, &doc)) {
-		log_syntax_error(path, parser);
-		return CKR_GENERAL_ERROR;
-	}
-	if ((root = yaml_document_get_root_node(&doc)) != NULL) {
-		util_log(LOG_ERR, "%s:%zu:%zu: only one YAML document is allowed", path,
-			 doc.start_mark.line + 1, doc.start_mark.column + 1);
-		rv = CKR_GENERAL_ERROR;
-	}
-	yaml_document_delete(&doc);
-	return rv;
-}
-
-/* Parse @path over the defaults already in @conf. */
+/* Parse @path over the defaults already in @conf; one log line on failure. */
 static CK_RV
 parse_file(const char *path, struct cc_config *conf)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct ctx c = { .conf = conf };
+	struct util_yaml_error *err;
 	yaml_node_t *root;
-	struct ctx c = { .file = path, .doc = &doc, .conf = conf };
-	FILE *f = NULL;
-	CK_RV rv;
+	int r;
 
-	if ((rv = open_config(path, &f)) != CKR_OK)
-		return rv;
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
+	if ((err = calloc(1, sizeof(*err))) == NULL)	/* ~8 KiB: not on the caller's stack */
 		return CKR_HOST_MEMORY;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		log_syntax_error(path, &parser);
-		rv = CKR_GENERAL_ERROR;
-		goto out_parser;
-	}
-	root = yaml_document_get_root_node(&doc);
+	r = util_yaml_doc_read(&c.d, path, CONF_MAX_FILE, "configuration", err);
 	/* An empty file is valid: all defaults. */
-	if (root != NULL && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
-		rv = parse_map(&c, root, root_keys, conf);
-	yaml_document_delete(&doc);
-	if (rv == CKR_OK)
-		rv = check_single_document(path, &parser);
-out_parser:
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return rv;
+	if (r == UTIL_YAML_OK && (root = util_yaml_doc_root(&c.d)) != NULL)
+		r = parse_map(&c, root, root_keys, conf);
+	if (r != UTIL_YAML_OK && r != UTIL_YAML_ERR_NOMEM)
+		util_log(LOG_ERR, "%s", err->text);
+	util_yaml_doc_free(&c.d);
+	free(err);
+	if (r == UTIL_YAML_ERR_NOMEM)
+		return CKR_HOST_MEMORY;
+	return r == UTIL_YAML_OK ? CKR_OK : CKR_GENERAL_ERROR;
 }
 
 /*
- * The passcode rules come from the policy (issue 3: one source of truth):
- * conf->policy_path, or with none the installed nhs.yaml, or the built-in
- * NHS rules. A bad policy file is logged as the policy loader reports it,
- * "FILE:LINE:COLUMN: key.path: message".
+ * The passcode rules and the KDF of new passcodes come from the policy
+ * (issue 3: one source of truth): conf->policy_path, or with none the
+ * installed nhs.yaml, or the built-in NHS rules. A bad policy file is
+ * logged as the policy loader reports it, "FILE:LINE:COLUMN: key.path:
+ * message".
  */
 static CK_RV
 load_policy(struct cc_config *conf)
@@ -543,6 +459,8 @@ load_policy(struct cc_config *conf)
 						     .max_tries = r.max_tries,
 						     .max_age = r.max_age,
 						     .warn_before = r.warn_before };
+	if (!conf->kdf_test_override)
+		conf->kdf = (struct cc_kdf_params){ .n = r.kdf_n, .r = r.kdf_r, .p = r.kdf_p };
 	rv = CKR_OK;
 out:
 	pol_policy_free(pol);
@@ -603,5 +521,6 @@ cc_config_free(struct cc_config *conf)
 	free(conf->source);
 	free(conf->policy_path);
 	free(conf->policy_source);
+	free(conf->state_dir);
 	free(conf);
 }

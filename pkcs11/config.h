@@ -3,11 +3,15 @@
  * directories are, SO tries, KDF, and which lifecycle policy file to use.
  * Shared by the module and the carecard-card tool.
  *
- * The passcode rules (min/max length, max tries, max age, warning) are not
- * module settings: they come from the policy (policy/README.md "passcode",
- * pol_passcode_rules()), loaded by cc_config_load*() from `policy:`, else
- * the installed nhs.yaml, else the built-in NHS rules. A `passcode:`
- * section here is an error that says so (issue 3: one source of truth).
+ * The passcode rules (min/max length, max tries, max age, warning) and the
+ * KDF that sets the cost of a guess are not module settings: they come
+ * from the policy (policy/README.md "passcode", pol_passcode_rules()),
+ * loaded by cc_config_load*() from `policy:`, else the installed nhs.yaml,
+ * else the built-in NHS rules. A `passcode:` section here is an error that
+ * says so (issue 3: one source of truth); so is `kdf:` in a release build.
+ * A build configured with --enable-test-hooks accepts `kdf: { n, r, p }`
+ * as a test switch that overrides the policy's, below its lower bound, so
+ * the test suite's logins stay fast.
  *
  * Lookup: $CARECARD_CONF if set (a missing file is then an error), else
  * $(sysconfdir)/carecard/carecard.yaml if it exists, else built-in
@@ -21,8 +25,8 @@
  *       directory: /var/lib/carecard/desk
  *   policy: /etc/carecard/policy.yaml   # relative: from this file's directory
  *   so-max-tries: 3
- *   kdf: { n: 16384, r: 8, p: 1 }
  *   signing-key-always-authenticate: false
+ *   state-directory: /var/lib/carecard/state   # default $XDG_STATE_HOME/carecard
  */
 #ifndef CC_CONFIG_H
 #define CC_CONFIG_H
@@ -57,10 +61,17 @@ struct cc_config {
 	struct cc_reader_conf *readers;
 	struct cc_passcode_rules passcode;	/* from the policy, not from this file */
 	unsigned so_max_tries;		/* 3 */
-	struct cc_kdf_params kdf;	/* for newly set passcodes */
+	struct cc_kdf_params kdf;	/* for newly set passcodes: the policy's passcode.kdf */
+	bool kdf_test_override;		/* test builds: `kdf:` in this file replaced it */
 	bool signing_always_authenticate;
 	char *policy_path;		/* `policy:` as an absolute path; NULL = default */
 	char *policy_source;		/* the policy actually loaded, or "(built-in)" */
+	/*
+	 * The installation's state: the rollback records of the cards
+	 * (card-guard.h). Absolute; `state-directory:`, default
+	 * $XDG_STATE_HOME/carecard (~/.local/state/carecard).
+	 */
+	char *state_dir;
 };
 
 /*

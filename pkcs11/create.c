@@ -109,6 +109,31 @@ public_key_attrs(OSSL_LIB_CTX *libctx, struct cc_attrs *l)
 	return cc_attrs_set(l, CKA_KEY_GEN_MECHANISM, &none, sizeof(none));
 }
 
+/* Data objects: application, object id (DER, when given) and value, empty by default. */
+static CK_RV
+data_attrs(struct cc_attrs *l)
+{
+	const CK_ATTRIBUTE *oid = cc_attrs_find(l, CKA_OBJECT_ID);
+	const unsigned char *p;
+	ASN1_OBJECT *obj = NULL;
+	CK_RV rv;
+
+	if (oid != NULL && oid->ulValueLen > 0) {
+		p = oid->pValue;
+		obj = d2i_ASN1_OBJECT(NULL, &p, (long)oid->ulValueLen);
+		rv = obj != NULL && p == (const unsigned char *)oid->pValue + oid->ulValueLen
+			     ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+		ASN1_OBJECT_free(obj);
+		ERR_clear_error();	/* a bad OID is the caller's error, not ours */
+		if (rv != CKR_OK)
+			return rv;
+	}
+	if ((rv = cc_attrs_default(l, CKA_APPLICATION, NULL, 0)) != CKR_OK ||
+	    (rv = cc_attrs_default(l, CKA_OBJECT_ID, NULL, 0)) != CKR_OK)
+		return rv;
+	return cc_attrs_default(l, CKA_VALUE, NULL, 0);
+}
+
 CK_RV
 cc_create_attrs(OSSL_LIB_CTX *libctx, const CK_ATTRIBUTE *tmpl, CK_ULONG n, struct cc_attrs *out)
 {
@@ -119,7 +144,7 @@ cc_create_attrs(OSSL_LIB_CTX *libctx, const CK_ATTRIBUTE *tmpl, CK_ULONG n, stru
 		return rv;
 	if (klass == CK_UNAVAILABLE_INFORMATION)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (klass != CKO_CERTIFICATE && klass != CKO_PUBLIC_KEY)
+	if (klass != CKO_CERTIFICATE && klass != CKO_PUBLIC_KEY && klass != CKO_DATA)
 		return CKR_ATTRIBUTE_VALUE_INVALID;	/* private keys are generated on the card */
 	if ((rv = cc_schema_check_template(klass, tmpl, n, CC_ATTR_CREATE)) != CKR_OK)
 		return rv;
@@ -131,7 +156,12 @@ cc_create_attrs(OSSL_LIB_CTX *libctx, const CK_ATTRIBUTE *tmpl, CK_ULONG n, stru
 	    (rv = cc_attrs_default_bool(out, CKA_MODIFIABLE, true)) != CKR_OK ||
 	    (rv = cc_attrs_default(out, CKA_LABEL, NULL, 0)) != CKR_OK)
 		goto out;
-	rv = klass == CKO_CERTIFICATE ? certificate_attrs(libctx, out) : public_key_attrs(libctx, out);
+	if (klass == CKO_DATA)
+		rv = data_attrs(out);
+	else if (klass == CKO_CERTIFICATE)
+		rv = certificate_attrs(libctx, out);
+	else
+		rv = public_key_attrs(libctx, out);
 out:
 	if (rv != CKR_OK)
 		cc_attrs_clear(out);

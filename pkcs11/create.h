@@ -1,5 +1,6 @@
 /*
- * C_CreateObject templates: X.509 certificates and public keys. Pure
+ * C_CreateObject templates: X.509 certificates, public keys and data
+ * objects. Pure
  * (no module state): validates the template and returns the complete
  * attribute list to store, with defaults and derived attributes filled in.
  */
@@ -17,7 +18,8 @@
  * CKA_SUBJECT, CKA_ISSUER, CKA_SERIAL_NUMBER (DER INTEGER, tag and length)
  * and CKA_PUBLIC_KEY_INFO are derived from the certificate when absent.
  * Public keys: RSA (modulus, exponent) or EC P-256/P-384 (params, point),
- * checked by building the key. Codes: CKR_TEMPLATE_INCOMPLETE,
+ * checked by building the key. Data objects: CKA_APPLICATION, CKA_OBJECT_ID
+ * (a DER OID when not empty) and CKA_VALUE, empty when absent. Codes: CKR_TEMPLATE_INCOMPLETE,
  * CKR_ATTRIBUTE_TYPE_INVALID, CKR_ATTRIBUTE_VALUE_INVALID,
  * CKR_ATTRIBUTE_READ_ONLY, CKR_CURVE_NOT_SUPPORTED, CKR_HOST_MEMORY.
  */

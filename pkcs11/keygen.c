@@ -2,12 +2,14 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 
 #include "common/log.h"
 #include "pkcs11/create.h"
 #include "pkcs11/keygen.h"
+#include "pkcs11/object.h"
 #include "pkcs11/schema.h"
 
 void
@@ -213,4 +215,29 @@ out:
 		cc_attrs_clear(priv);
 	}
 	return rv;
+}
+
+void
+cc_keypair_clear(struct cc_keypair *p)
+{
+	cc_attrs_clear(&p->pub);
+	cc_attrs_clear(&p->priv);
+	EVP_PKEY_free(p->pk);
+	OPENSSL_clear_free(p->der, p->derlen);
+	memset(p, 0, sizeof(*p));
+}
+
+CK_RV
+cc_keygen_pair(OSSL_LIB_CTX *libctx, const struct cc_keygen_req *req, bool always_auth,
+	       struct cc_keypair *p)
+{
+	CK_RV rv;
+
+	if ((rv = cc_keygen_run(libctx, req, &p->pk)) != CKR_OK ||
+	    (rv = cc_keygen_attrs(libctx, req, p->pk, &p->pub, &p->priv)) != CKR_OK)
+		return rv;
+	if (!req->token)
+		return cc_attrs_set_bool(&p->priv, CKA_ALWAYS_AUTHENTICATE,
+					 always_auth && cc_attrs_is_signing_key(&p->priv));
+	return cc_pkey_to_pkcs8(p->pk, &p->der, &p->derlen);
 }

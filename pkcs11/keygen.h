@@ -48,4 +48,24 @@ CK_RV cc_keygen_run(OSSL_LIB_CTX *libctx, const struct cc_keygen_req *req, EVP_P
 CK_RV cc_keygen_attrs(OSSL_LIB_CTX *libctx, const struct cc_keygen_req *req, const EVP_PKEY *pk,
 		      struct cc_attrs *pub, struct cc_attrs *priv);
 
+/* A generated pair on its way to the card or to the session. */
+struct cc_keypair {
+	struct cc_attrs pub, priv;
+	EVP_PKEY *pk;
+	unsigned char *der;		/* PKCS#8 of the private key: token keys only */
+	size_t derlen;
+};
+
+/* Free and wipe everything @p holds; leaves it empty. */
+void cc_keypair_clear(struct cc_keypair *p);
+
+/*
+ * The slow part of C_GenerateKeyPair, without the lock: generate, describe
+ * both objects, and for a token pair encode the private key (PKCS#8) for
+ * sealing. @always_auth: the configured CKA_ALWAYS_AUTHENTICATE for signing
+ * keys (token keys get it when read back from the card).
+ */
+CK_RV cc_keygen_pair(OSSL_LIB_CTX *libctx, const struct cc_keygen_req *req, bool always_auth,
+		     struct cc_keypair *p);
+
 #endif

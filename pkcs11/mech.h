@@ -56,7 +56,6 @@ struct cc_sign_ctx {
 	const char *pss_md;		/* PSS: hash and MGF1 hash (must match) */
 	int pss_salt;
 	size_t buflen;
-	bool multi;			/* C_*Update was used */
 	unsigned char buf[CC_RAW_INPUT_MAX];	/* raw mechanisms: buffered input (last: only
 						 * buflen bytes are ever touched) */
 };

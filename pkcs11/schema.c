@@ -115,6 +115,19 @@ static const struct cc_attr_spec private_key_attrs[] = {
 	{ CC_CKA_END, 0, NULL },
 };
 
+/*
+ * Data objects (section 4.5): a card's small files. CKA_VALUE of a private
+ * token data object is sealed on the card like a private key, and present
+ * here only while the user is logged in.
+ */
+static const struct cc_attr_spec data_attrs[] = {
+	STORAGE_ATTRS,
+	{ CKA_APPLICATION, C, NULL },
+	{ CKA_OBJECT_ID,   C, NULL },
+	{ CKA_VALUE,       C, NULL },
+	{ CC_CKA_END, 0, NULL },
+};
+
 static const struct cc_attr_spec profile_attrs[] = {
 	STORAGE_ATTRS,
 	{ CKA_PROFILE_ID, 0, is_ulong },
@@ -129,6 +142,7 @@ static const struct {
 	CK_OBJECT_CLASS klass;
 	const struct cc_attr_spec *attrs;
 } schemas[] = {
+	{ CKO_DATA,        data_attrs },
 	{ CKO_CERTIFICATE, certificate_attrs },
 	{ CKO_PUBLIC_KEY,  public_key_attrs },
 	{ CKO_PRIVATE_KEY, private_key_attrs },

@@ -21,8 +21,8 @@ cc_session_op_end(struct cc_session *s, enum cc_op_kind kind)
 	cc_op_clear(&s->ops[kind]);
 }
 
-static void
-find_end(struct cc_session *s)
+void
+cc_session_find_end(struct cc_session *s)
 {
 	free(s->find.handles);
 	memset(&s->find, 0, sizeof(s->find));
@@ -37,7 +37,7 @@ session_reset(struct cc_session *s)
 	for (k = 0; k < CC_OP_COUNT; k++)
 		if (!s->ops[k].busy)
 			cc_session_op_end(s, (enum cc_op_kind)k);
-	find_end(s);
+	cc_session_find_end(s);
 	cc_sign_cache_clear(&s->sign_cache);
 }
 
@@ -152,6 +152,19 @@ cc_session_lookup_signing_locked(struct cc_state *st, CK_SESSION_HANDLE h,
 				 struct cc_session **out, struct cc_slot **slotp)
 {
 	return lookup(st, h, true, out, slotp);
+}
+
+CK_RV
+cc_session_enter(CK_SESSION_HANDLE h, bool signing, struct cc_session **out,
+		 struct cc_slot **slotp)
+{
+	CK_RV rv;
+
+	if ((rv = cc_lock_checked()) != CKR_OK)
+		return rv;
+	if ((rv = lookup(cc_state_get(), h, signing, out, slotp)) != CKR_OK)
+		cc_unlock();
+	return rv;
 }
 
 void

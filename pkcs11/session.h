@@ -25,9 +25,21 @@ enum cc_op_kind {
 	CC_OP_COUNT,
 };
 
+/*
+ * Which calls an active operation still accepts (PKCS#11 v2.40 5.10-5.12):
+ * C_Sign/C_Digest/C_Verify cannot finish a multi-part operation, and after
+ * a one-shot length query the operation is single-part.
+ */
+enum cc_op_mode {
+	CC_OP_ANY,			/* just initialised */
+	CC_OP_SINGLE,			/* a C_Sign / C_Digest length query was answered */
+	CC_OP_MULTI,			/* C_*Update succeeded, or a *Final length query */
+};
+
 struct cc_op {
 	bool active;
 	bool busy;			/* running unlocked in another call */
+	enum cc_op_mode mode;
 	bool needs_context_login;	/* CKA_ALWAYS_AUTHENTICATE key: C_Login(CKU_CONTEXT_SPECIFIC) pending */
 	CK_OBJECT_HANDLE key;
 	struct cc_sign_ctx sign;	/* sign / verify */
@@ -64,6 +76,15 @@ CK_RV cc_session_open_locked(struct cc_state *st, struct cc_slot *slot, CK_FLAGS
 CK_RV cc_session_lookup_locked(struct cc_state *st, CK_SESSION_HANDLE h, struct cc_session **out,
 			       struct cc_slot **slot);
 
+/*
+ * Entry-point prologue of the calls on a session: cc_lock_checked(), then
+ * the lookup above (with @signing, the signing calls' cached presence
+ * check). On CKR_OK the module lock is held and the caller must
+ * cc_unlock(); otherwise it is not. *slot (optional) receives the slot.
+ */
+CK_RV cc_session_enter(CK_SESSION_HANDLE h, bool signing, struct cc_session **out,
+		       struct cc_slot **slot);
+
 /* Same for the signing calls: the slot check is cc_slot_refresh_cached_locked(). */
 CK_RV cc_session_lookup_signing_locked(struct cc_state *st, CK_SESSION_HANDLE h,
 				       struct cc_session **out, struct cc_slot **slot);
@@ -82,6 +103,9 @@ void cc_session_destroy_all_locked(struct cc_state *st);
 
 /* Counts for CK_TOKEN_INFO; rw only with @rw_only. Removed sessions are not counted. */
 CK_ULONG cc_session_count_locked(struct cc_state *st, CK_SLOT_ID slot, bool rw_only);
+
+/* End the object search of @s, if any. */
+void cc_session_find_end(struct cc_session *s);
 
 /* End operation @kind of @s (free its context). */
 void cc_session_op_end(struct cc_session *s, enum cc_op_kind kind);

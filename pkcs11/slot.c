@@ -4,7 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "common/log.h"
+#include "pkcs11/audit.h"
+#include "pkcs11/card-guard.h"
 #include "pkcs11/session.h"
 #include "pkcs11/slot.h"
 #include "pkcs11/state.h"
@@ -55,6 +59,13 @@ cc_slot_get_locked(struct cc_state *st, CK_SLOT_ID id)
 	return id < st->nslots ? &st->slots[id] : NULL;
 }
 
+/* A token data object whose value is sealed on the card. */
+static bool
+sealed_data(const struct cc_object *o)
+{
+	return o->uid != 0 && o->klass == CKO_DATA && cc_object_is_private(o);
+}
+
 void
 cc_slot_logout_locked(struct cc_slot *slot)
 {
@@ -69,6 +80,36 @@ cc_slot_logout_locked(struct cc_slot *slot)
 			EVP_PKEY_free(o->pkey);
 			o->pkey = NULL;
 		}
+		if (sealed_data(o))
+			cc_attrs_remove(&o->attrs, CKA_VALUE);	/* wiped */
+	}
+}
+
+void
+cc_slot_reveal_locked(struct cc_slot *slot)
+{
+	const struct cc_stored_object *so;
+	unsigned char *plain = NULL;
+	struct cc_object *o;
+	size_t len = 0;
+
+	if (slot->login != CC_LOGIN_USER)
+		return;
+	for (o = slot->objects; o != NULL; o = o->next) {
+		if (!sealed_data(o) || cc_attrs_find(&o->attrs, CKA_VALUE) != NULL ||
+		    (so = cc_card_object_find(slot->card, o->uid)) == NULL)
+			continue;
+		if (so->sealed == NULL) {
+			cc_attrs_set(&o->attrs, CKA_VALUE, NULL, 0);	/* an empty value */
+			continue;
+		}
+		if (cc_card_unseal(slot->card, &slot->key, so, &plain, &len) != CKR_OK) {
+			cc_audit(LOG_WARNING, slot->card->serial, slot->id,
+				 "data object %u cannot be unsealed", o->uid);
+			continue;
+		}
+		cc_attrs_set(&o->attrs, CKA_VALUE, plain, len);
+		OPENSSL_clear_free(plain, len);
 	}
 }
 
@@ -153,6 +194,7 @@ cc_slot_sync_objects_locked(struct cc_state *st, struct cc_slot *slot)
 out:
 	cc_object_list_free(&old);
 	slot->objects = fresh;
+	cc_slot_reveal_locked(slot);
 	return rv;
 }
 
@@ -167,23 +209,58 @@ token_gone(struct cc_state *st, struct cc_slot *slot)
 	cc_state_wake_locked();
 }
 
-/* Read the image at @path; an unreadable one is logged once per stamp. */
+/*
+ * Read the image at @path and hold it against the installation's rollback
+ * record; an unreadable one is logged once per stamp. A card refused as a
+ * rollback is kept (the token is present, so an SO can re-initialise it)
+ * but no session opens on it (cc_slot_usable).
+ */
 static struct cc_card *
-load_card(struct cc_slot *slot, const char *path, struct cc_card_stamp *stamp)
+load_card(struct cc_state *st, struct cc_slot *slot, const char *path,
+	  struct cc_card_stamp *stamp)
 {
+	struct cc_card_stamp again;
 	struct cc_card *card = NULL;
+	int tries = 0;
 
+retry:
 	if (cc_card_stamp(path, stamp) != CKR_OK)
 		return NULL;
 	if (slot->have_bad && cc_card_stamp_equal(stamp, &slot->bad))
 		return NULL;
-	if (cc_card_load(path, &card) != CKR_OK) {
+	if (cc_card_load(path, &card) != CKR_OK || cc_card_guard_check(st->guard, card) != CKR_OK) {
+		cc_card_free(card);
 		slot->bad = *stamp;
 		slot->have_bad = true;
 		return NULL;
 	}
+	/*
+	 * Read without the lock, an image can be older than a record another
+	 * process raised right after writing a newer image. Only an image
+	 * still unchanged after that is really older than its record.
+	 */
+	if (card->rolled_back && tries++ < 3 && cc_card_stamp(path, &again) == CKR_OK &&
+	    !cc_card_stamp_equal(stamp, &again)) {
+		cc_card_free(card);
+		card = NULL;
+		goto retry;
+	}
 	slot->have_bad = false;
+	if (card->rolled_back)
+		cc_audit(LOG_WARNING, card->serial, slot->id, "card image refused as a rollback: "
+			 "generation %llu, this installation recorded %llu",
+			 (unsigned long long)card->generation, (unsigned long long)card->record);
 	return card;
+}
+
+CK_RV
+cc_slot_usable(const struct cc_slot *slot)
+{
+	if (slot->card == NULL)
+		return CKR_TOKEN_NOT_PRESENT;
+	if (slot->card->rolled_back)
+		return CKR_TOKEN_NOT_RECOGNIZED;	/* only C_InitToken works on it */
+	return CKR_OK;
 }
 
 static uint64_t
@@ -220,14 +297,16 @@ cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot)
 	}
 	slot->checked_ns = 0;
 	if (cc_card_find_in_reader(slot->reader->dir, path, sizeof(path)) != CKR_OK ||
-	    (card = load_card(slot, path, &now)) == NULL) {
+	    (card = load_card(st, slot, path, &now)) == NULL) {
 		if (slot->card != NULL)
 			token_gone(st, slot);
 		return;
 	}
-	same = slot->card != NULL && strcmp(slot->card->serial, card->serial) == 0;
+	/* A different card, or the same one put back as an old copy, is a different token. */
+	same = slot->card != NULL && strcmp(slot->card->serial, card->serial) == 0 &&
+	       slot->card->rolled_back == card->rolled_back;
 	if (slot->card != NULL && !same)
-		token_gone(st, slot);	/* a different card is a different token */
+		token_gone(st, slot);
 	cc_card_free(slot->card);
 	slot->card = card;
 	slot->stamp = now;

@@ -76,8 +76,21 @@ void cc_slot_refresh_locked(struct cc_state *st, struct cc_slot *slot);
  */
 void cc_slot_refresh_cached_locked(struct cc_state *st, struct cc_slot *slot);
 
+/*
+ * Can sessions be opened on @slot's token? CKR_TOKEN_NOT_PRESENT, or
+ * CKR_TOKEN_NOT_RECOGNIZED for a card refused as a rollback (card-guard.h):
+ * present, so an SO can re-initialise it with C_InitToken, but unusable.
+ */
+CK_RV cc_slot_usable(const struct cc_slot *slot);
+
 /* Forget login state: wipe the card key, free ready EVP_PKEYs. */
 void cc_slot_logout_locked(struct cc_slot *slot);
+
+/*
+ * While the user is logged in: give private token data objects their
+ * CKA_VALUE, unsealed from the card (logout wipes it again). Lock held.
+ */
+void cc_slot_reveal_locked(struct cc_slot *slot);
 
 /*
  * Rebuild the token objects from slot->card, keeping handles (and ready

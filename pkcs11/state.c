@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "common/log.h"
+#include "pkcs11/card-guard.h"
 #include "pkcs11/session.h"
 #include "pkcs11/slot.h"
 #include "pkcs11/state.h"
@@ -29,8 +30,10 @@ state_release_locked(void)
 	cc_session_destroy_all_locked(&cc_st);
 	cc_slots_destroy_locked(&cc_st);
 	cc_config_free(cc_st.conf);
+	cc_card_guard_free(cc_st.guard);
 	OSSL_LIB_CTX_free(cc_st.libctx);
 	cc_st.conf = NULL;
+	cc_st.guard = NULL;
 	cc_st.libctx = NULL;
 	cc_st.initialized = false;
 	cc_st.epoch++;
@@ -110,6 +113,8 @@ cc_state_initialize(void)
 		rv = CKR_GENERAL_ERROR;
 		goto out;
 	}
+	if ((rv = cc_card_guard_new(cc_st.conf->state_dir, &cc_st.guard)) != CKR_OK)
+		goto out;
 	rv = CKR_HOST_MEMORY;
 	if ((cc_st.libctx = OSSL_LIB_CTX_new()) == NULL)
 		goto out;
@@ -133,8 +138,10 @@ out:
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
 		cc_slots_destroy_locked(&cc_st);
 		cc_config_free(cc_st.conf);
+		cc_card_guard_free(cc_st.guard);
 		OSSL_LIB_CTX_free(cc_st.libctx);
 		cc_st.conf = NULL;
+		cc_st.guard = NULL;
 		cc_st.libctx = NULL;
 	}
 	pthread_mutex_unlock(&cc_mutex);

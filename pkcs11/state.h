@@ -18,10 +18,12 @@
 
 struct cc_slot;
 struct cc_session;
+struct cc_card_guard;
 
 struct cc_state {
 	bool initialized;
 	struct cc_config *conf;
+	struct cc_card_guard *guard;	/* the installation's rollback records (conf->state_dir) */
 	OSSL_LIB_CTX *libctx;		/* private: we live inside other people's processes */
 	struct cc_slot *slots;		/* one per configured reader; slot id = index */
 	size_t nslots;

@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += %D%/libcarecard-store.la
 %C%_libcarecard_store_la_SOURCES = \
 	%D%/card-image.c %D%/card-image.h %D%/card-image-int.h \
 	%D%/card-image-codec.c %D%/card-image-crypto.c %D%/card-image-io.c \
+	%D%/card-guard.c %D%/card-guard.h \
 	%D%/config.c %D%/config.h
 %C%_libcarecard_store_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
 # The policy library (passcode rules, pol_passcode_rules) comes in here so
@@ -14,7 +15,8 @@ noinst_LTLIBRARIES += %D%/libcarecard-store.la
 	$(OPENSSL_LIBS) $(YAML_LIBS)
 
 bin_PROGRAMS += %D%/carecard-card
-%C%_carecard_card_SOURCES = %D%/carecard-card.c %D%/card-tool-show.c %D%/card-tool.h
+%C%_carecard_card_SOURCES = %D%/carecard-card.c %D%/card-tool-show.c %D%/card-tool.h \
+	%D%/card-tool-service.c %D%/card-service.c %D%/card-service.h
 %C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
 %C%_carecard_card_LDADD = %D%/libcarecard-store.la $(OPENSSL_LIBS)
 man1_MANS += %D%/carecard-card.1

@@ -23,12 +23,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/yaml-doc.h"
+
+/* The first codes are the YAML layer's (common/yaml-doc.h), which the loader passes on. */
 enum {
-	POL_OK = 0,
-	POL_ERR_NOMEM = -1,	/* out of memory */
-	POL_ERR_IO = -2,	/* file missing, unreadable or too large */
-	POL_ERR_SYNTAX = -3,	/* not well-formed YAML */
-	POL_ERR_SCHEMA = -4,	/* unknown key, wrong type, out-of-range value */
+	POL_OK = UTIL_YAML_OK,
+	POL_ERR_NOMEM = UTIL_YAML_ERR_NOMEM,	/* out of memory */
+	POL_ERR_IO = UTIL_YAML_ERR_IO,		/* file missing, unreadable or too large */
+	POL_ERR_SYNTAX = UTIL_YAML_ERR_SYNTAX,	/* not well-formed YAML */
+	POL_ERR_SCHEMA = UTIL_YAML_ERR_SCHEMA,	/* unknown key, wrong type, out-of-range value */
 	POL_ERR_INVALID = -5,	/* settings that contradict each other */
 	POL_ERR_ARG = -6,	/* bad argument from the caller */
 };
@@ -120,12 +123,35 @@ struct pol_card {
 	int64_t lifetime;		/* seconds from issue; 0 = no limit ("none") */
 };
 
+/*
+ * The KDF that wraps the card key under a passcode (scrypt), i.e. the cost
+ * of one guess, online or against a copied card image. Bounded below:
+ * POL_KDF_N_MIN and POL_KDF_R_MIN hold in release builds; a build
+ * configured with --enable-test-hooks (CC_TEST_HOOKS) may go down to
+ * N = 2, r = 1, so the test suite's logins stay fast.
+ */
+#ifdef CC_TEST_HOOKS
+#define POL_KDF_N_MIN	2u
+#define POL_KDF_R_MIN	1u
+#else
+#define POL_KDF_N_MIN	32768u		/* 2^15: 32 MiB with r = 8 */
+#define POL_KDF_R_MIN	8u
+#endif
+#define POL_KDF_N_MAX	1048576u	/* 2^20; also 128 * n * r <= 256 MiB */
+
+struct pol_kdf {
+	unsigned n;			/* scrypt N, a power of two */
+	unsigned r;			/* block size */
+	unsigned p;			/* parallelism */
+};
+
 struct pol_passcode {
 	unsigned min_length;
 	unsigned max_length;
 	unsigned max_tries;		/* wrong entries that lock the card */
 	int64_t max_age;		/* seconds; 0 = never expires ("none") */
 	int64_t warning;		/* seconds before max_age when the holder is told */
+	struct pol_kdf kdf;		/* for passcodes set from now on */
 };
 
 struct pol_unlock {
@@ -198,13 +224,13 @@ struct pol_policy {
 	struct pol_origin origins[POL_ORIGIN_MAX];
 };
 
-struct pol_error {
-	char file[POL_PATH_MAX];
-	unsigned line, column;		/* 1-based; 0 when not tied to a position */
-	char path[POL_KEYPATH_MAX];	/* key path, "" when not tied to a key */
-	char message[256];
-	char text[POL_PATH_MAX + 512];	/* "file:line:column: path: message" */
-};
+/*
+ * Loader and validator errors are the YAML layer's one error record
+ * (common/yaml-doc.h): file, line and column (1-based, 0 when not tied to a
+ * position), key path, message, and the one-line text
+ * "file:line:column: path: message". The policy API keeps its name for it.
+ */
+#define pol_error util_yaml_error
 
 /* The built-in NHS defaults (identical to the shipped nhs.yaml). */
 const struct pol_policy *pol_policy_builtin(void);
@@ -265,6 +291,7 @@ struct pol_passcode_rules {
 	unsigned max_tries;
 	int64_t max_age;	/* seconds; 0 = never expires */
 	int64_t warn_before;	/* seconds before expiry to warn */
+	unsigned kdf_n, kdf_r, kdf_p;	/* scrypt parameters for new passcodes */
 };
 
 void pol_passcode_rules(const struct pol_policy *pol, struct pol_passcode_rules *out);

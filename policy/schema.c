@@ -121,6 +121,17 @@ static const struct pol_key card_keys[] = {
 	{ NULL },
 };
 
+#define KDF(field)	offsetof(struct pol_kdf, field)
+static const struct pol_key kdf_keys[] = {
+	{ "n", POL_T_UINT, KDF(n), 0, 0, POL_KDF_N_MIN, POL_KDF_N_MAX, NULL, NULL,
+	  "scrypt N (a power of two): time and memory of one guess grow with it" },
+	{ "r", POL_T_UINT, KDF(r), 0, 0, POL_KDF_R_MIN, 32, NULL, NULL,
+	  "scrypt block size; memory is 128 * n * r bytes (at most 256 MiB)" },
+	{ "p", POL_T_UINT, KDF(p), 0, 0, 1, 16, NULL, NULL,
+	  "scrypt parallelism: time grows with it, memory does not" },
+	{ NULL },
+};
+
 #define PASSCODE(field)	offsetof(struct pol_passcode, field)
 static const struct pol_key passcode_keys[] = {
 	{ "min-length", POL_T_UINT, PASSCODE(min_length), 0, 0, 1, 64, NULL, NULL,
@@ -133,6 +144,8 @@ static const struct pol_key passcode_keys[] = {
 	  NULL, "the passcode must be changed this long after it was set; none = never" },
 	{ "warning", POL_T_DURATION, PASSCODE(warning), 0, 0, 0, YEAR, NULL, NULL,
 	  "the holder is told this long before the passcode expires" },
+	{ "kdf", POL_T_SECTION, PASSCODE(kdf), 0, 0, 0, 0, NULL, kdf_keys,
+	  "the cost of one passcode guess (scrypt), for passcodes set from now on" },
 	{ NULL },
 };
 
@@ -289,6 +302,8 @@ static const struct pol_policy pol_nhs_default = {
 		.max_tries = 3,
 		.max_age = 90 * DAY,
 		.warning = 14 * DAY,
+		/* 64 MiB and ~0.35 s per guess on the reference machine (README). */
+		.kdf = { .n = 65536, .r = 8, .p = 1 },
 	},
 	.unlock = {
 		.roles = POL_ROLE_RA_AGENT | POL_ROLE_SPONSOR | POL_ROLE_LSA | POL_ROLE_PHARMACIST,

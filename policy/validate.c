@@ -373,6 +373,13 @@ check_passcode(const struct pol_policy *pol, struct pol_error *err)
 		return bad(pol, err, POL(passcode.warning), "passcode.warning",
 			   POL(passcode.max_age), "passcode.max-age",
 			   "the warning must come before the passcode expires (max-age)");
+	if ((pc->kdf.n & (pc->kdf.n - 1)) != 0)
+		return bad(pol, err, POL(passcode.kdf.n), "passcode.kdf.n", 0, NULL,
+			   "kdf n (%u) must be a power of two", pc->kdf.n);
+	/* The card store refuses more, so a crafted image cannot demand gigabytes. */
+	if ((uint64_t)128 * pc->kdf.n * pc->kdf.r > (uint64_t)256 << 20)
+		return bad(pol, err, POL(passcode.kdf.r), "passcode.kdf.r", POL(passcode.kdf.n),
+			   "passcode.kdf.n", "kdf memory 128 * n * r is above 256 MiB");
 	return POL_OK;
 }
 

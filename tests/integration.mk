@@ -40,6 +40,10 @@ check_PROGRAMS += %D%/bench/bench-sign
 %C%_bench_bench_sign_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 %C%_bench_bench_sign_LDADD = %D%/lib/libp11-client.la $(OPENSSL_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += %D%/bench/run-bench.sh
+check_PROGRAMS += %D%/bench/bench-kdf
+%C%_bench_bench_kdf_SOURCES = %D%/bench/bench-kdf.c
+%C%_bench_bench_kdf_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+%C%_bench_bench_kdf_LDADD = $(OPENSSL_LIBS) -lm
 
 bench: $(check_PROGRAMS) $(p11module_LTLIBRARIES) $(bin_PROGRAMS)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \

@@ -12,6 +12,11 @@ cc_module_tests = \
 	%D%/module/test-threads \
 	%D%/module/test-killlogin \
 	%D%/module/test-policy \
+	%D%/module/test-multilogin \
+	%D%/module/test-rollback \
+	%D%/module/test-oplife \
+	%D%/module/test-data \
+	%D%/module/test-interface \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -51,6 +56,30 @@ TESTS += $(cc_module_tests)
 %C%_module_test_policy_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_policy_LDADD = $(cc_module_test_ldadd)
 
+%C%_module_test_multilogin_SOURCES = %D%/module/test-multilogin.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_multilogin_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_multilogin_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_rollback_SOURCES = %D%/module/test-rollback.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_rollback_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_rollback_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_oplife_SOURCES = %D%/module/test-oplife.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_oplife_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_oplife_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_data_SOURCES = %D%/module/test-data.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_data_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_data_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_interface_SOURCES = %D%/module/test-interface.c %D%/module/fixture.c \
+	%D%/module/fixture.h
+%C%_module_test_interface_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_interface_LDADD = $(cc_module_test_ldadd)
+
 %C%_unit_test_attrs_SOURCES = %D%/unit/test-attrs.c
 %C%_unit_test_attrs_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_attrs_LDADD = $(cc_module_test_ldadd)
@@ -63,3 +92,7 @@ endif
 # The module and `carecard-policy explain` agree on the passcode rules.
 TESTS += %D%/integration/test-module-policy.sh
 EXTRA_DIST += %D%/integration/test-module-policy.sh
+
+# The isolated mode: the card account, the holders, the two sockets.
+TESTS += %D%/integration/test-module-isolated.sh
+EXTRA_DIST += %D%/integration/test-module-isolated.sh

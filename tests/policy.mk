@@ -39,7 +39,8 @@ fuzz-policy:
 	cd $(top_srcdir) && $(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) -I$(abs_top_builddir) -I. \
 		-DCC_PKGDATADIR='"$(pkgdatadir)"' \
 		$(YAML_CFLAGS) -o $(abs_top_builddir)/tests/fuzz/fuzz-policy \
-		tests/fuzz/fuzz-policy.c $(policy_lib_c) common/fileio.c $(YAML_LIBS)
+		tests/fuzz/fuzz-policy.c $(policy_lib_c) common/fileio.c common/yaml-doc.c \
+		$(YAML_LIBS)
 FUZZ_SECONDS = 60
 fuzz-policy-run: fuzz-policy
 	@mkdir -p tests/fuzz/corpus-policy-new

@@ -1,11 +1,17 @@
 # tests owned by the store work; appends to TESTS
 if HAVE_CMOCKA
-check_PROGRAMS += %D%/unit/test-card-image
-TESTS += %D%/unit/test-card-image
-%C%_unit_test_card_image_SOURCES = %D%/unit/test-card-image.c
-%C%_unit_test_card_image_CFLAGS = $(CC_TEST_CFLAGS)
-%C%_unit_test_card_image_LDADD = pkcs11/libcarecard-store.la $(CC_TEST_LIBS) $(OPENSSL_LIBS) \
+check_PROGRAMS += %D%/unit/test-card-image %D%/unit/test-card-image-txn
+TESTS += %D%/unit/test-card-image %D%/unit/test-card-image-txn
+cc_card_image_test_ldadd = pkcs11/libcarecard-store.la $(CC_TEST_LIBS) $(OPENSSL_LIBS) \
 	$(PTHREAD_LIBS)
+%C%_unit_test_card_image_SOURCES = %D%/unit/test-card-image.c \
+	%D%/unit/test-card-image-fixture.c %D%/unit/test-card-image-fixture.h
+%C%_unit_test_card_image_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_card_image_LDADD = $(cc_card_image_test_ldadd)
+%C%_unit_test_card_image_txn_SOURCES = %D%/unit/test-card-image-txn.c \
+	%D%/unit/test-card-image-fixture.c %D%/unit/test-card-image-fixture.h
+%C%_unit_test_card_image_txn_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_card_image_txn_LDADD = $(cc_card_image_test_ldadd)
 endif
 
 if HAVE_CMOCKA
@@ -28,6 +34,7 @@ dist_noinst_DATA += \
 	%D%/data/config/bad-root-list.yaml \
 	%D%/data/config/bad-readers-type.yaml \
 	%D%/data/config/bad-relative-dir.yaml \
+	%D%/data/config/bad-state-dir.yaml \
 	%D%/data/config/bad-syntax.yaml \
 	%D%/data/config/bad-two-documents.yaml \
 	%D%/data/config/bad-type.yaml \
@@ -36,7 +43,8 @@ dist_noinst_DATA += \
 	%D%/data/config/durations-policy.yaml \
 	%D%/data/config/empty.yaml \
 	%D%/data/config/good.yaml \
-	%D%/data/config/good-policy.yaml
+	%D%/data/config/good-policy.yaml \
+	%D%/data/config/kdf-override.yaml
 
 # carecard-card end to end; card-fixture personalises a card through the store.
 check_PROGRAMS += %D%/integration/card-fixture
@@ -65,6 +73,7 @@ STORE_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 store_fuzz_files = $(srcdir)/%D%/fuzz/fuzz-card-image.c \
 	$(srcdir)/pkcs11/card-image.c $(srcdir)/pkcs11/card-image-codec.c \
 	$(srcdir)/pkcs11/card-image-crypto.c $(srcdir)/pkcs11/card-image-io.c \
+	$(srcdir)/pkcs11/card-guard.c \
 	$(srcdir)/common/log.c $(srcdir)/common/fileio.c
 fuzz-card-image: %D%/fuzz/fuzz-card-image-libfuzzer
 %D%/fuzz/fuzz-card-image-libfuzzer: $(store_fuzz_files)

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Run the module benchmarks: C_Sign rate through the carecard module
 # against raw OpenSSL and SoftHSM2 (same key as raw OpenSSL) for RSA-2048
-# and P-256 with 1 and 2 threads, plus C_Login and C_Initialize latency.
-# Cards use the shipped default KDF (scrypt N=2^14), as users get them.
+# and P-256 with 1 and 2 threads, plus C_Login and C_Initialize latency,
+# and what one offline passcode guess costs with the cards' KDF (bench-kdf).
+# Cards use the NHS policy's KDF (passcode.kdf), as users get them.
 #
 # usage: make bench   (or: top_builddir=BUILD top_srcdir=SRC tests/bench/run-bench.sh [SECONDS])
+# BENCH_ARGS in the environment is passed on to bench-sign (e.g. --cpu).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:?set top_builddir to the build directory}"
@@ -14,7 +16,8 @@ secs=${1:-3}
 . "$top_srcdir/tests/lib/card.sh"
 
 cc_world
-# The shipped KDF, not the tests' fast one: C_Login latency is measured.
+# The policy's KDF, not the tests' fast one (a test-build switch): C_Login
+# latency is measured.
 sed -i '/^kdf:/d' "$CARECARD_CONF"
 TAP_LOG=$CC_WORK/setup.log
 
@@ -33,6 +36,11 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$CC_WORK/ec
 softhsm2-util --import "$CC_WORK/rsa.pem" --token bench --label rsa --id 01 --pin 1234 >>"$TAP_LOG"
 softhsm2-util --import "$CC_WORK/ec.pem" --token bench --label ec --id 02 --pin 1234 >>"$TAP_LOG"
 
+# The KDF the cards got, as carecard-card shows it: "scrypt N=.. r=.. p=..".
+kdf=$("$CC_CARD_TOOL" show --reader 1 | sed -n 's/^user PIN KDF: //p')
+set -- $(printf '%s\n' "$kdf" | sed 's/[^0-9 ]//g')
+kdf_n=$1 kdf_r=$2 kdf_p=$3
+
 echo "bench: measuring, $secs s per cell ..."
 # Measure the deployed configuration: audit lines go to syslog only, not
 # also to the tests' log file (a debugging mirror that opens the file per line).
@@ -41,5 +49,7 @@ unset CARECARD_LOG_FILE
 	--card-rsa "Test Holder 1" --card-ec "Test Holder 2" --pin "$CC_PIN" \
 	--softhsm "$SOFTHSM_MODULE" --hsm-label bench --hsm-pin 1234 \
 	--rsa-key "$CC_WORK/rsa.pem" --ec-key "$CC_WORK/ec.pem" --seconds "$secs" \
-	--markdown "$top_builddir/tests/bench/results.md"
+	--kdf "$kdf" --markdown "$top_builddir/tests/bench/results.md" ${BENCH_ARGS:-}
+"$top_builddir/tests/bench/bench-kdf" --n "$kdf_n" --r "$kdf_r" --p "$kdf_p" \
+	--seconds "$secs" --markdown "$top_builddir/tests/bench/results.md"
 echo "bench: table written to $top_builddir/tests/bench/results.md"

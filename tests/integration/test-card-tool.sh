@@ -28,6 +28,7 @@ readers:
   - name: Ward reader
     directory: $work/readers/ward
 policy: $work/policy.yaml
+state-directory: $work/state
 EOF
 export CARECARD_CONF="$work/carecard.yaml"
 unset CARECARD_LOG_FILE
@@ -37,7 +38,7 @@ export CARECARD_NOW=$now
 # run CMD...: sets $out (stdout+stderr) and $rc.
 run() { out=$("$@" 2>&1); rc=$?; printf '+ %s\n%s\n' "$*" "$out" >>"$TAP_LOG"; }
 
-tap_plan 58
+tap_plan 60
 
 run "$CARD" --help
 tap_is "--help exits 0" "$rc" 0
@@ -187,15 +188,23 @@ tap_is "truncated image: exit 5" "$rc" 5
 printf 'readers: 3\n' >"$work/bad.yaml"
 CARECARD_CONF="$work/bad.yaml" run "$CARD" readers
 tap_is "bad configuration: exit 3" "$rc" 3
-tap_like "config error has file:line:col" "$out" "bad.yaml:1:10: expected a list of readers"
+tap_like "config error has file:line:col" "$out" "bad.yaml:1:10: readers: expected a list of readers"
 printf 'passcode:\n  max-tries: 5\n' >"$work/old.yaml"
 CARECARD_CONF="$work/old.yaml" run "$CARD" readers
 tap_like "passcode: in the config: moved to the policy" "$rc:$out" \
-	"^3:.*old.yaml:1:1: 'passcode' is no longer a module setting: the passcode rules \(passcode\.\*"
+	"^3:.*old.yaml:1:1: passcode: 'passcode' is no longer a module setting: the passcode rules \(passcode\.\*"
 printf 'version: 1\npasscode:\n  max-tries: 0\n' >"$work/bad-policy.yaml"
 printf 'policy: %s\n' "$work/bad-policy.yaml" >"$work/bad-policy-conf.yaml"
 CARECARD_CONF="$work/bad-policy-conf.yaml" run "$CARD" readers
 tap_like "bad policy: exit 3, the policy's file:line:col" "$rc:$out" \
 	"^3:.*bad-policy.yaml:3:14: passcode.max-tries: "
+
+# --- rollback: the installation has seen a newer generation of this card
+mkdir -p "$work/state/generations"
+printf '999\n' >"$work/state/generations/0412345678901234"
+run "$CARD" show "$work/out/0412345678901234.card"
+tap_like "show: an image older than the installation's record is refused as a rollback" \
+	"$rc:$out" "rollback record: 999"
+tap_like "show: says so" "$out" "refused as a rollback: yes"
 
 tap_done

@@ -8,7 +8,7 @@ command -v pkcs11-tool >/dev/null || tap_skip_all "pkcs11-tool (opensc) not inst
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
 cc_world
-tap_plan 10
+tap_plan 14
 
 tap_ok "manufacture and insert a blank card (reader 1)" cc_blank_card 1
 tap_ok "manufacture and insert a blank card (reader 2)" cc_blank_card 2
@@ -46,4 +46,21 @@ if openssl pkey -inform DER -in "$img" -noout 2>/dev/null; then
 	tap_fail "card image is not a readable private key"
 else
 	tap_pass "card image is not a readable private key"
+fi
+
+# Data objects (a card's small files), as pkcs11-tool writes and reads them:
+# a private one is there only after login and never in the image in clear.
+printf 'ward 7 handover: bay 3 allergies\n' >"$CC_WORK/note.txt"
+tap_ok "pkcs11-tool writes a private data object" \
+	cc_p11 --slot-index 0 --login --pin "$CC_PIN" --write-object "$CC_WORK/note.txt" \
+	--type data --label handover --application-label carecard-notes --private
+cc_p11 --slot-index 0 --login --pin "$CC_PIN" --read-object --type data --label handover \
+	-o "$CC_WORK/note.back" >>"$TAP_LOG" 2>&1
+tap_ok "and reads it back after login" cmp "$CC_WORK/note.txt" "$CC_WORK/note.back"
+tap_fails "without login it does not exist" \
+	cc_p11 --slot-index 0 --read-object --type data --label handover -o "$CC_WORK/note.none"
+if grep -q 'bay 3 allergies' "$img"; then
+	tap_fail "the private data object is not in the image in clear"
+else
+	tap_pass "the private data object is not in the image in clear"
 fi

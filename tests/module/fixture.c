@@ -53,8 +53,8 @@ fx_new_policy(const char *extra_yaml, const char *policy_yaml)
 	assert_non_null(f = fopen(fx->conf, "w"));
 	fprintf(f, "readers:\n  - name: Test Reader 1\n    directory: %s\n"
 		   "  - name: Test Reader 2\n    directory: %s\n"
-		   "kdf: { n: 16, r: 8, p: 1 }\n%s",
-		fx->reader[0], fx->reader[1], extra_yaml != NULL ? extra_yaml : "");
+		   "kdf: { n: 16, r: 8, p: 1 }\nstate-directory: %s/state\n%s",
+		fx->reader[0], fx->reader[1], fx->dir, extra_yaml != NULL ? extra_yaml : "");
 	if (policy_yaml != NULL)
 		fprintf(f, "policy: %s\n", fx->policy);
 	fclose(f);
@@ -147,6 +147,56 @@ fx_personalise(struct fx *fx, CK_SLOT_ID slot, const char *label)
 	assert_int_equal(fx->p11->C_InitPIN(s, (CK_UTF8CHAR_PTR)FX_PIN, strlen(FX_PIN)), CKR_OK);
 	assert_int_equal(fx->p11->C_Logout(s), CKR_OK);
 	assert_int_equal(fx->p11->C_CloseSession(s), CKR_OK);
+}
+
+unsigned
+fx_tries_on_disk(struct fx *fx, int r)
+{
+	struct cc_card *card = fx_card_load(fx, r);
+	unsigned t = card->user.tries_left;
+
+	cc_card_free(card);
+	return t;
+}
+
+void
+fx_set_kdf(struct fx *fx, unsigned n)
+{
+	char buf[8192], *at, *end;
+	size_t len;
+	FILE *f;
+
+	assert_non_null(f = fopen(fx->conf, "r"));
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	assert_non_null(at = strstr(buf, "kdf: {"));
+	assert_non_null(end = strchr(at, '\n'));
+	assert_non_null(f = fopen(fx->conf, "w"));
+	if (n == 0)
+		fprintf(f, "%.*s%s", (int)(at - buf), buf, end + 1);
+	else
+		fprintf(f, "%.*skdf: { n: %u, r: 8, p: 1 }%s", (int)(at - buf), buf, n, end);
+	fclose(f);
+}
+
+int
+fx_setup_card(void **state)
+{
+	struct fx *fx = fx_new(NULL);
+
+	fx_card_insert(fx, 0, FX_SERIAL_A);
+	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
+	fx_personalise(fx, 0, "Test card");
+	*state = fx;
+	return 0;
+}
+
+int
+fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
 }
 
 CK_SESSION_HANDLE

@@ -41,6 +41,14 @@ struct fx *fx_new(const char *extra_yaml);
 struct fx *fx_new_policy(const char *extra_yaml, const char *policy_yaml);
 void fx_free(struct fx *fx);
 
+/*
+ * cmocka fixtures most module tests share: a world with card FX_SERIAL_A
+ * personalised in reader 0 ("Test card") and the module initialised;
+ * fx_teardown frees it.
+ */
+int fx_setup_card(void **state);
+int fx_teardown(void **state);
+
 /* Manufacture a blank card with @serial into reader @r (0/1). */
 void fx_card_insert(struct fx *fx, int r, const char *serial);
 /* Move the card of reader @r to @to (a path), or delete it when @to is NULL. */
@@ -76,6 +84,16 @@ CK_ULONG fx_count(struct fx *fx, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULO
 
 /* Read the card image of reader @r through the store (caller cc_card_free()s). */
 struct cc_card *fx_card_load(struct fx *fx, int r);
+
+/* User tries left on the card image of reader @r, read from disk. */
+unsigned fx_tries_on_disk(struct fx *fx, int r);
+
+/*
+ * Change the KDF test switch in the config (before C_Initialize) to scrypt
+ * N = @n, r = 8, p = 1: tests that need a check slow enough to overlap.
+ * @n = 0 removes the switch: the policy's passcode.kdf applies.
+ */
+void fx_set_kdf(struct fx *fx, unsigned n);
 
 /* Does the log contain @needle? */
 bool fx_log_contains(struct fx *fx, const char *needle);

@@ -160,8 +160,8 @@ test_passcode_in_config_refused(void **state)
 
 	*state = fx;
 	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_GENERAL_ERROR);
-	/* The config is readers (5 lines) + kdf (1 line): passcode is on line 7. */
-	snprintf(want, sizeof(want), "%s:7:1: 'passcode' is no longer a module setting: "
+	/* The config is readers (5 lines), kdf, state-directory: passcode is on line 8. */
+	snprintf(want, sizeof(want), "%s:8:1: passcode: 'passcode' is no longer a module setting: "
 		 "the passcode rules (passcode.*", fx->conf);
 	assert_true(fx_log_contains(fx, want));
 	assert_int_equal(fx->p11->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
@@ -191,6 +191,59 @@ test_missing_policy_refused(void **state)
 	assert_true(fx_log_contains(fx, "/nonexistent/carecard-policy.yaml: cannot read"));
 }
 
+/* Rewrite the policy file (after "version: 1"). */
+static void
+write_policy(struct fx *fx, const char *yaml)
+{
+	FILE *f = fopen(fx->policy, "w");
+
+	assert_non_null(f);
+	fprintf(f, "version: 1\n%s", yaml);
+	fclose(f);
+}
+
+/*
+ * The cost of a guess is the policy's passcode.kdf: new passcodes are
+ * wrapped with it, and a login on a card set with a cheaper one re-wraps
+ * the card key with the policy's (same passcode, same counters).
+ */
+static void
+test_kdf_from_policy(void **state)
+{
+	struct fx *fx = fx_new_policy(NULL, "passcode: { kdf: { n: 64, r: 8, p: 1 } }\n");
+	struct cc_kdf_params k;
+	struct cc_card *card;
+	CK_SESSION_HANDLE s;
+
+	*state = fx;
+	fx_set_kdf(fx, 0);	/* no test switch: the policy decides */
+	fx_card_insert(fx, 0, FX_SERIAL_A);
+	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
+	fx_personalise(fx, 0, "Kdf");
+	card = card_on_disk(fx);
+	k = cc_card_user_kdf(card);
+	assert_int_equal(k.n, 64);
+	assert_int_equal(k.r, 8);
+	assert_int_equal(k.p, 1);
+	cc_card_free(card);
+	assert_int_equal(fx->p11->C_Finalize(NULL), CKR_OK);
+
+	write_policy(fx, "passcode: { kdf: { n: 256, r: 8, p: 2 } }\n");
+	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
+	s = fx_open(fx, 0, true);
+	card = card_on_disk(fx);
+	k = cc_card_user_kdf(card);
+	assert_int_equal(k.n, 256);
+	assert_int_equal(k.p, 2);
+	assert_int_equal(card->user.tries_left, 3);
+	cc_card_free(card);
+	assert_true(fx_log_contains(fx, "passcode KDF raised to scrypt N=256 r=8 p=2"));
+	assert_int_equal(fx->p11->C_Logout(s), CKR_OK);
+	/* Still the same passcode; nothing raised a second time. */
+	assert_int_equal(fx->p11->C_Login(s, CKU_USER, PIN(FX_PIN)), CKR_OK);
+	assert_int_equal(fx->p11->C_CloseSession(s), CKR_OK);
+}
+
 int
 main(void)
 {
@@ -201,6 +254,7 @@ main(void)
 		cmocka_unit_test_teardown(test_passcode_in_config_refused, teardown),
 		cmocka_unit_test_teardown(test_bad_policy_refused, teardown),
 		cmocka_unit_test_teardown(test_missing_policy_refused, teardown),
+		cmocka_unit_test_teardown(test_kdf_from_policy, teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -23,25 +23,6 @@
 #include "pkcs11/slot.h"	/* CC_PRESENCE_INTERVAL_MS */
 #include "tests/module/fixture.h"
 
-static int
-setup(void **state)
-{
-	struct fx *fx = fx_new(NULL);
-
-	fx_card_insert(fx, 0, FX_SERIAL_A);
-	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
-	fx_personalise(fx, 0, "Card A");
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
 static void
 test_remove_and_reinsert(void **state)
 {
@@ -186,12 +167,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_remove_and_reinsert, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_with_other_card, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_removal_while_signing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wait_nonblocking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wait_blocking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_finalize_wakes_waiter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_and_reinsert, fx_setup_card, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_with_other_card, fx_setup_card, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_removal_while_signing, fx_setup_card, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_nonblocking, fx_setup_card, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_blocking, fx_setup_card, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_finalize_wakes_waiter, fx_setup_card, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("module-removal", tests, NULL, NULL);

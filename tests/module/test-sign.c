@@ -374,10 +374,13 @@ test_operation_lifetime(void **state)
 	n = sizeof(sig);
 	assert_int_equal(f->fx->p11->C_Sign(f->s, big, 250, sig, &n), CKR_DATA_LEN_RANGE);
 	assert_int_equal(f->fx->p11->C_Sign(f->s, big, 32, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
-	/* C_Sign after C_SignUpdate is refused without ending the operation. */
+	/* C_Sign after C_SignUpdate is refused, and (an error of C_Sign) ends it. */
 	assert_int_equal(f->fx->p11->C_SignInit(f->s, &m, f->rsa_priv), CKR_OK);
 	assert_int_equal(f->fx->p11->C_SignUpdate(f->s, (CK_BYTE_PTR)msg, 4), CKR_OK);
 	assert_int_equal(f->fx->p11->C_Sign(f->s, (CK_BYTE_PTR)msg, 4, sig, &n), CKR_OPERATION_ACTIVE);
+	assert_int_equal(f->fx->p11->C_SignFinal(f->s, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->fx->p11->C_SignInit(f->s, &m, f->rsa_priv), CKR_OK);
+	assert_int_equal(f->fx->p11->C_SignUpdate(f->s, (CK_BYTE_PTR)msg, 4), CKR_OK);
 	n = 1;
 	assert_int_equal(f->fx->p11->C_SignFinal(f->s, sig, &n), CKR_BUFFER_TOO_SMALL);
 	n = sizeof(sig);
@@ -510,8 +513,14 @@ test_always_authenticate(void **state)
 	assert_int_equal(f->fx->p11->C_Login(f->s, CKU_CONTEXT_SPECIFIC, PIN(FX_PIN)),
 			 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->fx->p11->C_SignInit(f->s, &m, f->rsa_priv), CKR_OK);
+	/* A length query does not use the key: answered before the context login. */
+	assert_int_equal(f->fx->p11->C_Sign(f->s, (CK_BYTE_PTR)msg, sizeof(msg), NULL, &n), CKR_OK);
+	/* Signing without it is refused, and (v2.40 C_Sign) that ends the operation. */
 	assert_int_equal(f->fx->p11->C_Sign(f->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n),
 			 CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(f->fx->p11->C_Login(f->s, CKU_CONTEXT_SPECIFIC, PIN(FX_PIN)),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->fx->p11->C_SignInit(f->s, &m, f->rsa_priv), CKR_OK);
 	assert_int_equal(f->fx->p11->C_Login(f->s, CKU_CONTEXT_SPECIFIC, PIN("0000")),
 			 CKR_PIN_INCORRECT);
 	assert_int_equal(f->fx->p11->C_Login(f->s, CKU_CONTEXT_SPECIFIC, PIN(FX_PIN)), CKR_OK);
@@ -521,6 +530,7 @@ test_always_authenticate(void **state)
 	assert_int_equal(f->fx->p11->C_SignInit(f->s, &m, f->rsa_priv), CKR_OK);
 	assert_int_equal(f->fx->p11->C_Sign(f->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n),
 			 CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(f->fx->p11->C_SignInit(f->s, &m, f->rsa_priv), CKR_OK);
 	assert_int_equal(f->fx->p11->C_Login(f->s, CKU_CONTEXT_SPECIFIC, PIN(FX_PIN)), CKR_OK);
 	assert_int_equal(f->fx->p11->C_Sign(f->s, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n), CKR_OK);
 	/* Other keys sign without it. */

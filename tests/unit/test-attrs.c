@@ -135,7 +135,12 @@ test_schema(void **state)
 	assert_true(cc_schema_find(CKO_CERTIFICATE, CKA_LABEL)->flags & CC_ATTR_SETTABLE);
 	assert_false(cc_schema_find(CKO_CERTIFICATE, CKA_VALUE)->flags & CC_ATTR_SETTABLE);
 	assert_null(cc_schema_find(CKO_CERTIFICATE, CKA_MODULUS));
-	assert_null(cc_schema_find(CKO_DATA, CKA_LABEL));
+	/* Data objects: application, object id and value; nothing of a key. */
+	assert_true(cc_schema_find(CKO_DATA, CKA_LABEL)->flags & CC_ATTR_SETTABLE);
+	assert_false(cc_schema_find(CKO_DATA, CKA_VALUE)->flags & CC_ATTR_SETTABLE);
+	assert_non_null(cc_schema_find(CKO_DATA, CKA_APPLICATION));
+	assert_null(cc_schema_find(CKO_DATA, CKA_MODULUS));
+	assert_null(cc_schema_find(CKO_SECRET_KEY, CKA_LABEL));
 	assert_non_null(cc_schema_find(CKO_PROFILE, CKA_PROFILE_ID));
 	assert_int_equal(cc_schema_check_template(CKO_CERTIFICATE, ok, 2, CC_ATTR_CREATE), CKR_OK);
 	assert_int_equal(cc_schema_check_template(CKO_CERTIFICATE, badsize, 1, CC_ATTR_CREATE),

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the card store (pkcs11/card-image*.c): formats, keys,
- * passcodes, sealing, validation of hostile images, locking across
- * processes and file permissions. A fast scrypt (N=1024) keeps it quick.
+ * passcodes, sealing, validation of hostile images and file permissions.
+ * Transactions, locking and the rollback guard: test-card-image-txn.c.
+ * A fast scrypt (N=1024) keeps it quick.
  */
 #include "config.h"
 
@@ -30,120 +31,7 @@
 #include "common/log.h"
 #include "pkcs11/card-image.h"
 
-#define SERIAL		"0412345678901234"
-#define SO_PIN		"so-secret-1"
-#define USER_PIN	"1234"
-#define HDR_LEN		304	/* CARD-FORMAT.md: fixed header before the content */
-
-static const struct cc_kdf_params fast_kdf = { .n = 1024, .r = 8, .p = 1 };
-
-struct fx {
-	char dir[256];
-	char path[512];
-	char log[512];
-};
-
-static int
-setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-card-image.XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/card.card", fx->dir);
-	snprintf(fx->log, sizeof(fx->log), "%s/log", fx->dir);
-	setenv("CARECARD_LOG_FILE", fx->log, 1);
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *fx = *state;
-	char cmd[PATH_MAX + 16];
-	int r;
-
-	/* Every test must leave the OpenSSL error queue empty. */
-	r = ERR_peek_error() == 0 ? 0 : -1;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		r = -1;
-	free(fx);
-	return r;
-}
-
-/* Does the log file contain @needle? */
-static bool
-log_has(const struct fx *fx, const char *needle)
-{
-	char buf[65536];
-	FILE *f = fopen(fx->log, "r");
-	size_t n;
-
-	if (f == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-	struct stat st;
-	unsigned char *buf;
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	assert_int_equal(fstat(fileno(f), &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	*len = (size_t)st.st_size;
-	return buf;
-}
-
-static void
-write_file(const char *path, const unsigned char *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Recompute the SHA-256 trailer so a deliberate edit passes the checksum. */
-static void
-fix_checksum(unsigned char *buf, size_t len)
-{
-	unsigned int n = 0;
-
-	assert_int_equal(EVP_Digest(buf, len - 32, buf + len - 32, &n, EVP_sha256(), NULL), 1);
-}
-
-/* Manufacture, initialise with the SO secret, set the user PIN; *key = card key. */
-static void
-make_card(const struct fx *fx, struct cc_card_key *key)
-{
-	struct cc_card_txn *txn = NULL;
-	struct cc_card *card;
-
-	assert_int_equal(cc_card_manufacture(fx->path, SERIAL), CKR_OK);
-	assert_int_equal(cc_card_txn_begin(fx->path, &txn), CKR_OK);
-	card = cc_card_txn_card(txn);
-	assert_int_equal(cc_card_init_token(card, (const unsigned char *)SO_PIN, strlen(SO_PIN),
-					    "Test card", 3, &fast_kdf, key), CKR_OK);
-	assert_int_equal(cc_card_set_user_pin(card, key, (const unsigned char *)USER_PIN,
-					      strlen(USER_PIN), 3, 1000, &fast_kdf), CKR_OK);
-	assert_int_equal(cc_card_txn_commit(txn, key), CKR_OK);
-}
+#include "tests/unit/test-card-image-fixture.h"
 
 /* Add a private-key object with @der sealed; returns its uid. */
 static uint32_t
@@ -594,13 +482,18 @@ test_future_version_foreign_magic(void **state)
 	size_t len;
 	unsigned char *img = small_image(fx, &len);
 
-	img[9] = 2;	/* version 2, with a checksum that matches */
+	img[9] = 3;	/* version 3, with a checksum that matches */
 	fix_checksum(img, len);
 	write_file(fx->path, img, len);
 	assert_int_equal(cc_card_load(fx->path, &card), CKR_TOKEN_NOT_RECOGNIZED);
-	assert_true(log_has(fx, "format version 2 not supported"));
+	assert_true(log_has(fx, "format version 3 not supported"));
+	img[9] = 0;
+	fix_checksum(img, len);
+	write_file(fx->path, img, len);
+	assert_int_equal(cc_card_load(fx->path, &card), CKR_TOKEN_NOT_RECOGNIZED);
+	assert_true(log_has(fx, "format version 0 not supported"));
 
-	img[9] = 1;
+	img[9] = 2;
 	memcpy(img, "%PDF-1.4", 8);
 	fix_checksum(img, len);
 	write_file(fx->path, img, len);
@@ -654,158 +547,6 @@ test_content_tamper(void **state)
 					   &k), CKR_DEVICE_ERROR);
 	cc_card_free(card);
 	free(img);
-}
-
-/* In a child: one locked read-modify-write bumping user.changed_at. */
-static int
-bump(const char *path)
-{
-	struct cc_card_txn *txn = NULL;
-
-	if (cc_card_txn_begin(path, &txn) != CKR_OK)
-		return 1;
-	cc_card_txn_card(txn)->user.changed_at++;
-	return cc_card_txn_commit(txn, NULL) == CKR_OK ? 0 : 1;
-}
-
-static void
-wait_ok(pid_t pid)
-{
-	int status = 0;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-}
-
-static void
-test_txn_other_process(void **state)
-{
-	struct fx *fx = *state;
-	struct cc_card_key key;
-	struct cc_card *card = NULL;
-	pid_t pid;
-
-	make_card(fx, &key);
-	if ((pid = fork()) == 0) {
-		struct cc_card_txn *txn = NULL;
-		int r = cc_card_txn_begin(fx->path, &txn) != CKR_OK;
-
-		if (r == 0) {
-			cc_card_txn_card(txn)->user.tries_left = 1;
-			r = cc_card_txn_commit(txn, NULL) != CKR_OK;
-		}
-		_exit(r);
-	}
-	assert_true(pid > 0);
-	wait_ok(pid);
-	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
-	assert_int_equal(card->user.tries_left, 1);
-	assert_int_equal(card->generation, 2);
-	cc_card_free(card);
-}
-
-/*
- * fork() while a transaction is open: the child must not inherit the lock
- * (it would wait on itself) and the parent's commit must still land.
- */
-static void
-test_txn_fork_while_locked(void **state)
-{
-	struct fx *fx = *state;
-	struct cc_card_key key;
-	struct cc_card_txn *txn = NULL;
-	struct cc_card *card = NULL;
-	int go[2];
-	pid_t pid;
-	char c = 0;
-
-	make_card(fx, &key);
-	assert_int_equal(pipe(go), 0);
-	assert_int_equal(cc_card_txn_begin(fx->path, &txn), CKR_OK);
-	if ((pid = fork()) == 0) {
-		/* Waits for the parent's commit, then bumps on top of it. */
-		close(go[1]);
-		_exit(read(go[0], &c, 1) != 1 || bump(fx->path) != 0);
-	}
-	assert_true(pid > 0);
-	close(go[0]);
-	cc_card_txn_card(txn)->user.changed_at = 5000;
-	assert_int_equal(cc_card_txn_commit(txn, NULL), CKR_OK);
-	assert_int_equal(write(go[1], "x", 1), 1);
-	close(go[1]);
-	wait_ok(pid);
-	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
-	assert_int_equal(card->user.changed_at, 5001);
-	cc_card_free(card);
-	/* And the parent can still lock after the child is gone. */
-	assert_int_equal(bump(fx->path), 0);
-}
-
-static void
-test_txn_contention(void **state)
-{
-	struct fx *fx = *state;
-	enum { NCHILD = 4, NBUMP = 50 };
-	struct cc_card_key key;
-	struct cc_card *card = NULL;
-	pid_t pids[NCHILD];
-	int i;
-
-	make_card(fx, &key);
-	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
-	assert_int_equal(card->user.changed_at, 1000);
-	cc_card_free(card);
-	for (i = 0; i < NCHILD; i++) {
-		if ((pids[i] = fork()) == 0) {
-			int j, r = 0;
-
-			for (j = 0; j < NBUMP; j++)
-				r |= bump(fx->path);
-			_exit(r);
-		}
-		assert_true(pids[i] > 0);
-	}
-	for (i = 0; i < NCHILD; i++)
-		wait_ok(pids[i]);
-	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
-	assert_int_equal(card->user.changed_at, 1000 + NCHILD * NBUMP);
-	assert_int_equal(card->generation, 1 + NCHILD * NBUMP);
-	cc_card_free(card);
-}
-
-static void *
-bump_thread(void *arg)
-{
-	int j, r = 0;
-
-	for (j = 0; j < 50; j++)
-		r |= bump(arg);
-	return r ? arg : NULL;
-}
-
-/* Threads of one process must exclude each other too (OFD locks, not POSIX). */
-static void
-test_txn_threads(void **state)
-{
-	struct fx *fx = *state;
-	struct cc_card_key key;
-	struct cc_card *card = NULL;
-	pthread_t t[4];
-	void *ret;
-	int i;
-
-	make_card(fx, &key);
-	for (i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, bump_thread, fx->path), 0);
-	for (i = 0; i < 4; i++) {
-		assert_int_equal(pthread_join(t[i], &ret), 0);
-		assert_null(ret);
-	}
-	assert_int_equal(cc_card_load(fx->path, &card), CKR_OK);
-	assert_int_equal(card->user.changed_at, 1000 + 4 * 50);
-	assert_int_equal(card->generation, 1 + 4 * 50);
-	cc_card_free(card);
 }
 
 static void
@@ -1023,10 +764,6 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_tamper, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_txn_other_process, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_txn_fork_while_locked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_txn_contention, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_txn_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_find_in_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_rules, setup, teardown),

@@ -44,6 +44,7 @@ setup(void **state)
 	unsetenv("CARECARD_CONF");
 	setenv("HOME", "/home/tester", 1);
 	unsetenv("XDG_DATA_HOME");
+	unsetenv("XDG_STATE_HOME");
 	*state = fx;
 	return 0;
 }
@@ -113,17 +114,23 @@ test_defaults(void **state)
 	assert_int_equal(conf->passcode.warn_before, 14 * 86400);
 	assert_non_null(conf->policy_source);
 	assert_int_equal(conf->so_max_tries, 3);
-	assert_int_equal(conf->kdf.n, 16384);
+	/* The NHS policy's passcode.kdf: scrypt 2^16 / 8 / 1. */
+	assert_int_equal(conf->kdf.n, 65536);
 	assert_int_equal(conf->kdf.r, 8);
 	assert_int_equal(conf->kdf.p, 1);
+	assert_false(conf->kdf_test_override);
 	assert_false(conf->signing_always_authenticate);
 	assert_null(conf->policy_path);
+	assert_string_equal(conf->state_dir, "/home/tester/.local/state/carecard");
 	cc_config_free(conf);
 
 	setenv("XDG_DATA_HOME", "/srv/data", 1);
+	setenv("XDG_STATE_HOME", "/srv/state", 1);
 	assert_int_equal(cc_config_load_file(NULL, &conf), CKR_OK);
 	assert_string_equal(conf->readers[1].dir, "/srv/data/carecard/readers/reader-2");
+	assert_string_equal(conf->state_dir, "/srv/state/carecard");
 	cc_config_free(conf);
+	unsetenv("XDG_STATE_HOME");
 	setenv("XDG_DATA_HOME", "relative", 1);	/* ignored per the XDG spec */
 	assert_int_equal(cc_config_load_file(NULL, &conf), CKR_OK);
 	assert_string_equal(conf->readers[0].dir,
@@ -155,12 +162,49 @@ test_good_file(void **state)
 	assert_int_equal(conf->passcode.max_age, 90 * 86400);
 	assert_int_equal(conf->passcode.warn_before, 14 * 86400);
 	assert_int_equal(conf->so_max_tries, 4);
-	assert_int_equal(conf->kdf.n, 1024);
+	/* The KDF of new passcodes is the policy's passcode.kdf. */
+	assert_int_equal(conf->kdf.n, 32768);
+	assert_int_equal(conf->kdf.r, 8);
 	assert_int_equal(conf->kdf.p, 2);
+	assert_false(conf->kdf_test_override);
 	assert_true(conf->signing_always_authenticate);
 	assert_string_equal(conf->policy_path, policy);
 	assert_string_equal(conf->policy_source, policy);
+	assert_string_equal(conf->state_dir, "/home/tester/carecard-state");
 	cc_config_free(conf);
+}
+
+/*
+ * `kdf:` in the module config: a test switch that exists only in builds
+ * configured with --enable-test-hooks (it overrides the policy's KDF below
+ * its lower bound); a release build refuses it, pointing at the policy.
+ */
+static void
+test_kdf_switch(void **state)
+{
+	struct fx *fx = *state;
+	struct cc_config *conf = NULL;
+	char path[PATH_MAX], line[2048], want[PATH_MAX + 64];
+
+	data_path(path, sizeof(path), "kdf-override.yaml");
+#ifdef CC_TEST_HOOKS
+	assert_int_equal(cc_config_load_file(path, &conf), CKR_OK);
+	assert_true(conf->kdf_test_override);
+	assert_int_equal(conf->kdf.n, 1024);
+	assert_int_equal(conf->kdf.r, 8);
+	assert_int_equal(conf->kdf.p, 2);
+	cc_config_free(conf);
+#else
+	assert_int_equal(cc_config_load_file(path, &conf), CKR_GENERAL_ERROR);
+	assert_null(conf);
+	read_one_log_line(fx, line, sizeof(line));
+	snprintf(want, sizeof(want), "%s:2:1: kdf: 'kdf' is no longer a module setting", path);
+	if (strstr(line, want) == NULL || strstr(line, "passcode.kdf") == NULL)
+		fail_msg("got log line '%s', want '%s...'", line, want);
+#endif
+	(void)fx;
+	(void)line;
+	(void)want;
 }
 
 static void
@@ -220,7 +264,7 @@ test_missing_file(void **state)
 	assert_int_equal(cc_config_load(&conf), CKR_GENERAL_ERROR);
 	assert_null(conf);
 	read_one_log_line(fx, line, sizeof(line));
-	assert_non_null(strstr(line, "/nonexistent/carecard.yaml: cannot read configuration"));
+	assert_non_null(strstr(line, "/nonexistent/carecard.yaml: cannot read: No such file"));
 }
 
 static const struct {
@@ -228,21 +272,29 @@ static const struct {
 	const char *where;	/* "LINE:COLUMN" */
 	const char *msg;
 } bad[] = {
-	{ "bad-unknown-key.yaml", "4:5", "unknown key 'directroy'" },
-	{ "bad-type.yaml", "1:15", "expected an integer, got 'three'" },
-	{ "bad-range.yaml", "1:15", "0 is out of range (1..255)" },
+	{ "bad-unknown-key.yaml", "4:5", "readers[0].directroy: unknown key 'directroy' (did "
+	  "you mean 'directory'?)" },
+	{ "bad-type.yaml", "1:15", "so-max-tries: expected a whole number, not 'three'" },
+	{ "bad-range.yaml", "1:15", "so-max-tries: must be between 1 and 255, not 0" },
 	{ "bad-passcode.yaml", "4:1", "'passcode' is no longer a module setting: the passcode "
-	  "rules (passcode.*: min-length, max-length, max-tries, max-age, warning) now live in "
-	  "the policy file" },
-	{ "bad-syntax.yaml", "4:13", "YAML syntax error: did not find expected ',' or ']'" },
+	  "rules (passcode.*: min-length, max-length, max-tries, max-age, warning, kdf) now "
+	  "live in the policy file" },
+	{ "bad-syntax.yaml", "4:13", "YAML syntax: did not find expected ',' or ']'" },
 	{ "bad-relative-dir.yaml", "2:5", "must be absolute" },
-	{ "bad-kdf.yaml", "2:3", "kdf out of range" },
-	{ "bad-quoted-int.yaml", "1:15", "expected an integer" },
+#ifdef CC_TEST_HOOKS
+	{ "bad-kdf.yaml", "2:3", "kdf: kdf out of range" },
+#else
+	{ "bad-kdf.yaml", "1:1", "kdf: 'kdf' is no longer a module setting" },
+#endif
+	{ "bad-quoted-int.yaml", "1:15", "expected a whole number, not the quoted text '4'" },
 	{ "bad-duplicate.yaml", "2:1", "duplicate key 'so-max-tries'" },
-	{ "bad-readers-type.yaml", "1:10", "expected a list of readers" },
+	{ "bad-readers-type.yaml", "1:10", "readers: expected a list of readers, got a scalar" },
 	{ "bad-reader-missing-dir.yaml", "2:5", "needs both 'name' and 'directory'" },
-	{ "bad-two-documents.yaml", "2:1", "only one YAML document is allowed" },
+	{ "bad-two-documents.yaml", "2:1", "a configuration file holds one YAML document; "
+	  "found a second" },
 	{ "bad-root-list.yaml", "1:1", "expected a mapping" },
+	{ "bad-state-dir.yaml", "1:18", "state-directory: state directory 'var/carecard' must be "
+	  "absolute" },
 };
 
 static void
@@ -272,6 +324,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kdf_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_durations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
