@@ -45,8 +45,9 @@ groupadd "$GRP" && useradd --system -M -s /usr/sbin/nologin -U "$CAU" &&
 	useradd -M -N -g "$GRP" -s /bin/sh "$RAU" || { echo "Bail out! cannot add accounts"; exit 1; }
 S=$W/ca
 install -d -m 700 -o "$CAU" -g "$CAU" "$S" "$W/readers"
-install -d -m 700 -o "$CAU" -g "$CAU" "$W/readers/r1" "$W/readers/r2"
+install -d -m 700 -o "$CAU" -g "$CAU" "$W/readers/r1" "$W/readers/r2" "$W/readers/state"
 cat >"$W/readers.yaml" <<YAML
+state-directory: $W/readers/state
 readers:
   - name: RA desk reader 1
     directory: $W/readers/r1
