@@ -54,7 +54,7 @@ mkdir -p "$(dirname "$out")"
 run check "$out/normal" check --enable-test-hooks
 if [ "$quick" = no ]; then
 	run sanitizers "$out/asan" check --enable-test-hooks --enable-sanitizers
-	run valgrind "$out/normal" memcheck
+	run valgrind "$out/normal" memcheck --enable-test-hooks
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"
