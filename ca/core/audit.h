@@ -28,13 +28,18 @@
 int ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *action,
 		    const char *subject, const char *details);
 
+/* The same, and the new entry's id into *id (may be NULL). */
+int ca_audit_append_id(struct ca_reg *reg, time_t now, const char *actor, const char *action,
+		       const char *subject, const char *details, int64_t *id);
+
 struct ca_ctx;
 
 /*
  * Append an entry for the CA's current actor at the CA's time, with
  * details from the key/value pairs @kv (as ca_json_object) plus the hash
  * of the policy the operation was decided under. The way operations audit:
- * call inside their transaction.
+ * call inside their transaction. The new entry's id is in ctx->audit_id
+ * afterwards (certificate rows record the entry of their issuance).
  */
 int ca_ctx_audit(struct ca_ctx *ctx, const char *action, const char *subject,
 		 const char *const *kv);

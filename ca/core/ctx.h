@@ -66,6 +66,8 @@ struct ca_ctx {
 	struct ca_hooks hooks;	/* clock and step points; zero in release front ends */
 	struct ca_csr_reader *csr_reader;	/* created on first issuance */
 	struct ca_ee_cache *ee;	/* certificate templates per profile (issue.c), on first use */
+	int64_t audit_id;	/* the id of the last audit entry ca_ctx_audit wrote */
+	struct ca_signer_key *audit_key;	/* the audit key (checkpoint.c), on first use */
 };
 
 /* The CA's time: the front end's clock hook, else the system clock. */

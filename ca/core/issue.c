@@ -365,31 +365,25 @@ ee_extensions(X509 *crt, const struct ee_tmpl *t, const EVP_MD *sha1)
 	return CA_OK;
 }
 
+void
+ca_draft_clear(struct ca_draft *d)
+{
+	if (d == NULL)
+		return;
+	X509_free(d->crt);
+	OPENSSL_free(d->serial);
+	memset(d, 0, sizeof(*d));
+}
+
 /*
- * A certificate on its way: built (unsigned), then signed. It holds what
+ * Build the unsigned certificate into @e (not_before/not_after set by the
+ * caller); nothing touches the registry or the HSM. The draft holds what
  * signing and recording need, so the signer never reads the template (the
  * group's helper thread owns the cache).
  */
-struct ee_cert {
-	const char *profile;		/* static */
-	struct ca_issuer *is;		/* in ctx->issuers */
-	X509 *crt;
-	char *hex;			/* its serial, registry form */
-	int64_t not_before, not_after;
-};
-
-static void
-ee_cert_clear(struct ee_cert *e)
-{
-	X509_free(e->crt);
-	OPENSSL_free(e->hex);
-	memset(e, 0, sizeof(*e));
-}
-
-/* Build the unsigned certificate; nothing touches the registry or the HSM. */
 static int
 ee_tbs(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
-       const struct ca_csr *csr, struct ee_cert *e)
+       const struct ca_csr *csr, struct ca_draft *e)
 {
 	X509 *crt = NULL;
 	X509_NAME *name = NULL;
@@ -415,7 +409,9 @@ ee_tbs(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	e->profile = t->profile;
 	e->is = t->is;
 	e->crt = crt;
-	e->hex = hex;
+	e->serial = hex;
+	snprintf(e->holder, sizeof(e->holder), "%s", holder->uuid);
+	e->recorded = false;
 	crt = NULL;
 	hex = NULL;
 out:
@@ -436,7 +432,7 @@ out:
 static int
 ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	 const unsigned char *req, size_t reqlen, int64_t lifetime, int64_t now,
-	 struct ee_cert *e)
+	 struct ca_draft *e)
 {
 	struct ca_csr csr = { NULL, NULL, NULL, 0 };
 	int r;
@@ -458,10 +454,18 @@ ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	return r;
 }
 
-/* Sign on the token: the only step that needs the signer's session. */
+/*
+ * Sign on the token: the only step that needs the signer's session. A
+ * draft whose pending row is not committed is never signed.
+ */
 static int
-ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
+ee_sign(struct ca_ctx *ctx, struct ca_draft *e)
 {
+	if (!e->recorded) {
+		util_log(LOG_ERR, "certificate %s is not recorded as pending: not signing it",
+			 e->serial != NULL ? e->serial : "?");
+		return CA_ERR_STATE;
+	}
 	if (X509_sign(e->crt, e->is->pkey, ctx->md) <= 0) {
 		util_log_ossl_errors(__func__);
 		return CA_ERR_CRYPTO;
@@ -471,14 +475,14 @@ ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
 
 /* The signed certificate's DER and facts; the serial moves into @out. */
 static int
-ee_encode(struct ee_cert *e, struct ca_issued *out)
+ee_encode(struct ca_draft *e, struct ca_issued *out)
 {
 	int r;
 
 	if ((r = ca_x509_der(e->crt, &out->der, &out->derlen)) != CA_OK)
 		return r;
-	out->serial = e->hex;
-	e->hex = NULL;
+	out->serial = e->serial;
+	e->serial = NULL;
 	out->profile = e->profile;
 	out->issuer = e->is->name;
 	out->not_before = e->not_before;
@@ -499,54 +503,54 @@ ca_cert_subject(struct ca_ctx *ctx, const char *profile, const struct ca_person 
 }
 
 int
-ca_cert_make(struct ca_ctx *ctx, const char *profile, const struct ca_person *holder,
-	     const unsigned char *csr, size_t csrlen, int64_t lifetime, struct ca_issued *out)
+ca_cert_draft(struct ca_ctx *ctx, const char *profile, const struct ca_person *holder,
+	      const unsigned char *csr, size_t csrlen, int64_t lifetime, struct ca_draft *out)
 {
 	struct ee_tmpl *t;
-	struct ee_cert e = { 0 };
-	struct ca_issued c = { 0 };
+	struct ca_draft e = { 0 };
 	int r;
 
 	if ((r = ee_tmpl_get(ctx, profile, &t)) != CA_OK ||
-	    (r = ee_build(ctx, t, holder, csr, csrlen, lifetime, ca_ctx_now(ctx), &e)) != CA_OK ||
-	    (r = ee_sign(ctx, &e)) != CA_OK || (r = ee_encode(&e, &c)) != CA_OK)
-		goto out;
-	*out = c;
-	memset(&c, 0, sizeof(c));
-out:
-	ee_cert_clear(&e);
-	ca_issued_clear(&c);
-	return r;
+	    (r = ee_build(ctx, t, holder, csr, csrlen, lifetime, ca_ctx_now(ctx), &e)) != CA_OK) {
+		ca_draft_clear(&e);
+		return r;
+	}
+	*out = e;
+	return CA_OK;
 }
 
-/* The certificate row and its audit entry, in the caller's transaction. */
+int
+ca_cert_sign(struct ca_ctx *ctx, struct ca_draft *d, struct ca_issued *out)
+{
+	struct ca_issued c = { 0 };
+	int r;
+
+	if ((r = ee_sign(ctx, d)) != CA_OK || (r = ee_encode(d, &c)) != CA_OK) {
+		ca_issued_clear(&c);
+		return r;
+	}
+	*out = c;
+	return CA_OK;
+}
+
+/* The issuance entry and the row made valid, in the caller's transaction. */
 static int
 ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_issued *c)
 {
-	struct ca_cert_rec rec = { 0 };
 	char notafter[24];
 	const char *kv[] = { "profile", c->profile, "holder", req->holder, "card", req->card,
 			     "not_after", notafter, NULL };
 	int r;
 
-	rec.serial = c->serial;
-	rec.card = (char *)req->card;
-	rec.holder = (char *)req->holder;
-	rec.profile = (char *)c->profile;
-	rec.issuer = (char *)c->issuer;
-	rec.not_before = c->not_before;
-	rec.not_after = c->not_after;
-	rec.der = c->der;
-	rec.derlen = c->derlen;
-	snprintf(notafter, sizeof(notafter), "%lld", (long long)rec.not_after);
-	if ((r = ca_reg_cert_add(ctx->reg, &rec)) == CA_OK)
-		r = ca_ctx_audit(ctx, "issue-cert", c->serial, kv);
-	return r;
+	snprintf(notafter, sizeof(notafter), "%lld", (long long)c->not_after);
+	if ((r = ca_ctx_audit(ctx, "issue-cert", c->serial, kv)) != CA_OK)
+		return r;
+	return ca_reg_cert_activate(ctx->reg, c->serial, c->der, c->derlen, 0, 0, ctx->audit_id);
 }
 
 /* Everything before signing for a registry request: profile, holder, builder. */
 static int
-ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, struct ee_cert *e)
+ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, struct ca_draft *e)
 {
 	struct ca_person holder = { 0 };
 	struct ee_tmpl *t;
@@ -561,28 +565,43 @@ ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, stru
 	}
 	r = ee_build(ctx, t, &holder, req->csr, req->csrlen, req->lifetime, now, e);
 	ca_person_clear(&holder);
+	e->card = req->card;
 	return r;
+}
+
+/* A recorded draft that will never be signed (signing failed): revoke it now. */
+static void
+ee_abandon_now(struct ca_ctx *ctx, const char *serial)
+{
+	if (ca_reg_begin(ctx->reg) == CA_OK)
+		ca_reg_end(ctx->reg, ca_cert_abandon(ctx, serial, "signing it failed"));
 }
 
 int
 ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
 {
-	struct ee_cert e = { 0 };
+	struct ca_pending_req pq = { "issue-cert", NULL, req->holder, req->card, 0 };
+	struct ca_draft e = { 0 }, *ep = &e;
 	struct ca_issued c = { 0 };
 	int r;
 
 	if ((r = ee_prepare(ctx, req, ca_ctx_now(ctx), &e)) != CA_OK ||
-	    (r = ee_sign(ctx, &e)) != CA_OK || (r = ee_encode(&e, &c)) != CA_OK ||
-	    (r = ca_reg_begin(ctx->reg)) != CA_OK)
+	    (r = ca_cert_pending(ctx, &pq, &ep, 1)) != CA_OK)
 		goto out;
-	if ((r = ee_record(ctx, req, &c)) != CA_OK || (r = ca_reg_commit(ctx->reg)) != CA_OK) {
-		ca_reg_rollback(ctx->reg);
+	if ((r = ca_cert_sign(ctx, &e, &c)) != CA_OK) {
+		ee_abandon_now(ctx, e.serial);
 		goto out;
 	}
+	ca_ctx_point(ctx, "issue-cert", "signed");
+	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_end(ctx->reg, ee_record(ctx, req, &c))) != CA_OK)
+		goto out;	/* the row stays pending: the recovery revokes it */
+	ca_ctx_point(ctx, "issue-cert", "recorded");
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
-	ee_cert_clear(&e);
+	ca_draft_clear(&e);
 	ca_issued_clear(&c);
 	return r;
 }
@@ -590,41 +609,117 @@ out:
 /*
  * Group commit, pipelined on two threads. The signing thread (the caller)
  * only signs, back to back on the token, so the HSM never waits for
- * bookkeeping; a helper thread does the bookkeeping around it: prepares
- * the next certificates (holder, request and its signature check, unsigned
- * certificate) ahead of the signer, and records each signed one (row and
- * audit entry in its own savepoint) while the signer works on the next.
- * Only the helper touches the registry connection, only the signer the
- * token session; they meet in struct pipe under its mutex. With one core
- * free the bookkeeping costs the signer nothing; measured in
- * tests/bench/README-ca.md. Without a helper thread (creation failed) the
- * same steps run in turn on the caller's thread.
+ * bookkeeping; a helper thread does the bookkeeping around it, a batch at
+ * a time: prepares a batch ahead of the signer (holder, request and its
+ * signature check, unsigned certificate) and commits its pending rows —
+ * only then may the signer start on it — and, behind the signer, makes
+ * each signed batch valid (row and audit entry per request, each in its
+ * own savepoint) in one commit. Only the helper touches the registry
+ * connection, only the signer the token session; they meet in struct pipe
+ * under its mutex. With one core free the bookkeeping costs the signer
+ * nothing as long as the helper does a batch's two commits in less time
+ * than the signer needs for the batch; measured in tests/bench/README-ca.md.
+ * Without a helper thread (creation failed) the same steps run in turn
+ * on the caller's thread.
  */
 /* A request on its way; each step runs only while res is CA_OK. */
 struct slot {
 	const struct ca_issue_req *req;
-	struct ee_cert e;
+	struct ca_draft e;
 	struct ca_issued c;
 	int res;
 };
 
-/* Prepared, not yet signed: enough to keep the signer busy through a commit's fsync. */
-#define PIPE_LOOKAHEAD 8
-
 struct pipe {
 	struct ca_ctx *ctx;
 	struct slot *s;
-	size_t n, batch;			/* one commit per @batch requests */
+	size_t n, batch;			/* two commits per @batch requests */
 	int64_t now;				/* every certificate's notBefore */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t prepared, signed_, recorded;	/* counts, in order; under mu */
+	/* Counts, in order, under mu: prepared >= released >= signed_ >= recorded;
+	 * released and recorded move a batch at a time. */
+	size_t prepared, released, signed_, recorded;
 	int commit_err;				/* the first failed commit, else CA_OK */
-	bool in_txn;				/* the helper's; a batch is open */
 };
 
+/* The end of the batch that starts at (or contains) @i. */
+static size_t
+batch_end(const struct pipe *p, size_t i)
+{
+	size_t e = (i / p->batch + 1) * p->batch;
+
+	return e < p->n ? e : p->n;
+}
+
+/* A whole batch failed with @r: nothing of it is handed out. */
+static void
+batch_fail(struct pipe *p, size_t first, size_t end, int r)
+{
+	size_t j;
+
+	for (j = first; j < end; j++) {
+		if (p->s[j].res == CA_OK)
+			p->s[j].res = r;
+		ca_issued_clear(&p->s[j].c);
+	}
+	if (p->commit_err == CA_OK)
+		p->commit_err = r;
+}
+
+static void
+slot_prepare(struct pipe *p, size_t i)
+{
+	p->s[i].res = ee_prepare(p->ctx, p->s[i].req, p->now, &p->s[i].e);
+}
+
+/* Commit the pending rows of the prepared batch [first, end): then it may be signed. */
+static void
+pipe_pending(struct pipe *p, size_t first, size_t end)
+{
+	struct ca_pending_req pq = { "issue-cert", "issue-certs", NULL, NULL, 0 };
+	struct ca_draft **d = calloc(end - first, sizeof(*d));
+	int *res = calloc(end - first, sizeof(*res));
+	size_t j;
+	int r = CA_ERR_ALLOC;
+
+	if (d == NULL || res == NULL)
+		goto failed;
+	for (j = first; j < end; j++) {
+		d[j - first] = p->s[j].res == CA_OK ? &p->s[j].e : NULL;
+		res[j - first] = p->s[j].res;
+	}
+	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
+		goto failed;
+	if ((r = ca_reg_end(p->ctx->reg, ca_cert_pending_rows(p->ctx, &pq, d, end - first,
+							      res))) != CA_OK)
+		goto failed;
+	for (j = first; j < end; j++) {
+		p->s[j].res = res[j - first];
+		p->s[j].e.recorded = p->s[j].res == CA_OK;
+	}
+	free(d);
+	free(res);
+	ca_ctx_point(p->ctx, "issue-certs", "pending-recorded");
+	return;
+failed:
+	free(d);
+	free(res);
+	batch_fail(p, first, end, r);
+}
+
+static void
+slot_sign(struct pipe *p, size_t i)
+{
+	if (p->s[i].res == CA_OK)
+		p->s[i].res = ee_sign(p->ctx, &p->s[i].e);
+	if (i + 1 == batch_end(p, i))
+		ca_ctx_point(p->ctx, "issue-certs", "signed");
+}
+
 /*
- * Record one signed request in its own savepoint. A failure there is the
+ * Make one signed request valid in its own savepoint; a recorded one whose
+ * signing failed is revoked as abandoned. A failure there is the
  * request's own; CA_OK unless the savepoint could not be undone, in which
  * case the caller must roll back the whole batch.
  */
@@ -633,109 +728,106 @@ slot_record(struct ca_ctx *ctx, struct slot *sl)
 {
 	int r;
 
+	if (!sl->e.recorded)
+		return CA_OK;		/* failed before its pending row: no trace */
+	if ((r = ca_reg_savepoint(ctx->reg)) != CA_OK)
+		return r;
 	if (sl->res != CA_OK)
-		return CA_OK;
-	if ((r = ee_encode(&sl->e, &sl->c)) != CA_OK || (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
-		goto out;
-	if ((r = ee_record(ctx, sl->req, &sl->c)) != CA_OK ||
-	    (r = ca_reg_release(ctx->reg)) != CA_OK) {
-		if (ca_reg_rollback_to(ctx->reg) != CA_OK)
-			return r;
-	}
-out:
-	if (r != CA_OK) {
-		sl->res = r;
-		ca_issued_clear(&sl->c);
-	}
-	return CA_OK;
-}
-
-static void
-slot_prepare(struct ca_ctx *ctx, int64_t now, struct slot *sl)
-{
-	sl->res = ee_prepare(ctx, sl->req, now, &sl->e);
-}
-
-static void
-slot_sign(struct ca_ctx *ctx, struct slot *sl)
-{
+		r = ca_cert_abandon(ctx, sl->e.serial, "signing it failed");
+	else if ((r = ee_encode(&sl->e, &sl->c)) == CA_OK)
+		r = ee_record(ctx, sl->req, &sl->c);
+	if (r == CA_OK)
+		return ca_reg_release(ctx->reg);
 	if (sl->res == CA_OK)
-		sl->res = ee_sign(ctx, &sl->e);
+		sl->res = r;
+	ca_issued_clear(&sl->c);
+	return ca_reg_rollback_to(ctx->reg);
 }
 
 /*
- * Record request @i; the first recorded request of a batch opens its
- * transaction (a failed BEGIN fails the requests up to @i, and the next
- * one tries again), the last commits it (the fsync) while the signer goes
- * on with the next batch. A batch whose commit fails, or whose savepoint
- * could not be undone, is rolled back whole: its requests get the error
- * and hand nothing out.
+ * Make the signed batch [first, end) valid in one commit. A batch whose
+ * commit fails, or whose savepoint could not be undone, is rolled back
+ * whole: its requests get the error and hand nothing out, and their rows
+ * stay pending for the recovery (they are signed).
  */
 static void
-pipe_record(struct pipe *p, size_t i)
+pipe_record(struct pipe *p, size_t first, size_t end)
 {
-	size_t first = i - i % p->batch, j;
-	int r = CA_OK;
+	size_t j;
+	int r;
 
-	if (!p->in_txn) {
-		if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
-			goto failed;
-		p->in_txn = true;
-	}
-	if ((r = slot_record(p->ctx, &p->s[i])) != CA_OK) {
-		p->in_txn = false;
-		ca_reg_rollback(p->ctx->reg);
+	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
 		goto failed;
+	for (j = first; j < end; j++) {
+		if ((r = slot_record(p->ctx, &p->s[j])) != CA_OK) {
+			ca_reg_rollback(p->ctx->reg);
+			goto failed;
+		}
 	}
-	if (i + 1 < p->n && (i + 1) % p->batch != 0)
-		return;
-	p->in_txn = false;
-	if ((r = ca_reg_commit(p->ctx->reg)) == CA_OK)
-		return;
-	ca_reg_rollback(p->ctx->reg);
+	if ((r = ca_reg_end(p->ctx->reg, CA_OK)) != CA_OK)
+		goto failed;
+	ca_ctx_point(p->ctx, "issue-certs", "recorded");
+	return;
 failed:
-	for (j = first; j <= i; j++) {
-		p->s[j].res = r;
-		ca_issued_clear(&p->s[j].c);
-	}
-	if (p->commit_err == CA_OK)
-		p->commit_err = r;
+	batch_fail(p, first, end, r);
 }
 
-/* The helper: prepare ahead of the signer, record behind it. */
+/* What the helper does next (under mu); feeding the signer comes first. */
+enum pipe_job { JOB_NONE, JOB_PENDING, JOB_PREPARE, JOB_RECORD };
+
+static enum pipe_job
+pipe_next(const struct pipe *p)
+{
+	size_t ahead = (p->signed_ / p->batch + 2) * p->batch;
+
+	if (p->released < p->n && p->prepared >= batch_end(p, p->released))
+		return JOB_PENDING;
+	/* Up to the end of the batch after the one being signed. */
+	if (p->prepared < p->n && p->prepared < ahead)
+		return JOB_PREPARE;
+	if (p->recorded < p->released && p->signed_ >= batch_end(p, p->recorded))
+		return JOB_RECORD;
+	return JOB_NONE;
+}
+
+/* The helper: prepare and record ahead of the signer, activate behind it. */
 static void *
 pipe_bookkeeper(void *arg)
 {
 	struct pipe *p = arg;
-	size_t i;
-	bool prepare;
+	enum pipe_job job;
+	size_t i, end;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->recorded < p->n) {
-		/* Feeding the signer comes first; recording can wait. */
-		prepare = p->prepared < p->n && p->prepared - p->signed_ < PIPE_LOOKAHEAD;
-		if (!prepare && p->recorded == p->signed_) {
+		if ((job = pipe_next(p)) == JOB_NONE) {
 			pthread_cond_wait(&p->cv, &p->mu);
 			continue;
 		}
-		i = prepare ? p->prepared : p->recorded;
+		i = job == JOB_PENDING ? p->released : job == JOB_PREPARE ? p->prepared
+		    : p->recorded;
+		end = batch_end(p, i);
 		pthread_mutex_unlock(&p->mu);
-		if (prepare)
-			slot_prepare(p->ctx, p->now, &p->s[i]);
+		if (job == JOB_PENDING)
+			pipe_pending(p, i, end);
+		else if (job == JOB_PREPARE)
+			slot_prepare(p, i);
 		else
-			pipe_record(p, i);
+			pipe_record(p, i, end);
 		pthread_mutex_lock(&p->mu);
-		if (prepare)
+		if (job == JOB_PENDING)
+			p->released = end;
+		else if (job == JOB_PREPARE)
 			p->prepared++;
 		else
-			p->recorded++;
+			p->recorded = end;
 		pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* The signer, on the caller's thread. */
+/* The signer, on the caller's thread: only what the helper released. */
 static void
 pipe_sign_all(struct pipe *p)
 {
@@ -743,10 +835,10 @@ pipe_sign_all(struct pipe *p)
 
 	for (i = 0; i < p->n; i++) {
 		pthread_mutex_lock(&p->mu);
-		while (p->prepared <= i)
+		while (p->released <= i)
 			pthread_cond_wait(&p->cv, &p->mu);
 		pthread_mutex_unlock(&p->mu);
-		slot_sign(p->ctx, &p->s[i]);
+		slot_sign(p, i);
 		pthread_mutex_lock(&p->mu);
 		p->signed_++;
 		pthread_cond_broadcast(&p->cv);
@@ -761,7 +853,7 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 	/* One time for the call, read here: the clock hook is the caller's. */
 	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch, .now = ca_ctx_now(ctx) };
 	pthread_t helper;
-	size_t i;
+	size_t i, first, end;
 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
@@ -769,10 +861,14 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 		pipe_sign_all(&p);
 		pthread_join(helper, NULL);
 	} else {
-		for (i = 0; i < n; i++) {
-			slot_prepare(ctx, p.now, &s[i]);
-			slot_sign(ctx, &s[i]);
-			pipe_record(&p, i);
+		for (first = 0; first < n; first = end) {
+			end = batch_end(&p, first);
+			for (i = first; i < end; i++)
+				slot_prepare(&p, i);
+			pipe_pending(&p, first, end);
+			for (i = first; i < end; i++)
+				slot_sign(&p, i);
+			pipe_record(&p, first, end);
 		}
 	}
 	pthread_cond_destroy(&p.cv);
@@ -800,7 +896,7 @@ ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n,
 	for (i = 0; i < n; i++) {
 		res[i] = s[i].res;
 		out[i] = s[i].c;
-		ee_cert_clear(&s[i].e);
+		ca_draft_clear(&s[i].e);
 	}
 	free(s);
 	return r;

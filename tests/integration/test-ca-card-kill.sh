@@ -87,7 +87,9 @@ check() {
 
 # --- issue-card -------------------------------------------------------------------------
 issue_consistent() {
-	[ "$(sql "SELECT count(*) FROM certificates WHERE card = '$B'")" = 0 ] || { echo "certificates recorded"; return 1; }
+	[ "$(sql "SELECT count(*) FROM certificates WHERE card = '$B' AND status = 'valid'")" = 0 ] || { echo "certificates valid"; return 1; }
+	case $st in pending|initialised) _p=0 ;; *) _p=2 ;; esac
+	[ "$(sql "SELECT count(*) FROM certificates WHERE card = '$B' AND status = 'pending'")" = $_p ] || { echo "not $_p pending"; return 1; }
 	[ "$(sql "SELECT count(*) FROM cards WHERE serial = '$B' AND state <> 'blank'")" = 0 ] || { echo "card recorded"; return 1; }
 	[ "$(open_ops)" = "issue-card:pending" ] || { echo "journal: $(open_ops)"; return 1; }
 	audit_ok || { echo "audit broken"; return 1; }
