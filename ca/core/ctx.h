@@ -30,6 +30,8 @@
 #define CA_LABEL_AUTH "carecard-authentication"
 #define CA_LABEL_SIGN "carecard-signing"
 #define CA_LABEL_CARD_SECRET "carecard-card-management"
+#define CA_LABEL_AUDIT "carecard-audit"	/* signs audit checkpoints (checkpoint.h) */
+#define CA_AUDIT_KEY_ID 4		/* its CKA_ID: root 1, authentication 2, signing 3 */
 #define CA_DEFAULT_TOKEN "carecard-ca"
 
 enum ca_issuer_id {

@@ -14,4 +14,5 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/validate.c %D%/validate.h \
 	%D%/csr.c %D%/csr.h \
 	%D%/issue.c %D%/issue.h %D%/pending.c \
+	%D%/checkpoint.c %D%/checkpoint.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h

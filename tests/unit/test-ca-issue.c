@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/core/audit.h"
+#include "ca/core/checkpoint.h"
 #include "ca/core/crl.h"
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
@@ -383,6 +384,51 @@ test_revocation_and_crls(void **state)
 	free(s2);
 }
 
+/*
+ * Every CRL carries the audit log's head, signed with the audit key: a
+ * non-critical extension whose checkpoint covers the CRL's own audit
+ * entry, kept in the registry too. A changed byte fails its signature.
+ */
+static void
+test_crl_carries_checkpoint(void **state)
+{
+	struct ca_fixture *fx = *state;
+	ASN1_OBJECT *oid = OBJ_txt2obj(CA_CHECKPOINT_OID, 1);
+	struct ca_checkpoint_row row = { 0 };
+	struct ca_checkpoint cp;
+	const unsigned char *der;
+	unsigned char *copy;
+	char hash[65];
+	int64_t last = 0;
+	size_t len = 0;
+	long n = 0;
+	X509_CRL *c = crl(fx, 0, &n);
+	int at = X509_CRL_get_ext_by_OBJ(c, oid, -1);
+
+	assert_true(at >= 0);
+	assert_int_equal(X509_EXTENSION_get_critical(X509_CRL_get_ext(c, at)), 0);
+	assert_int_equal(ca_checkpoint_from_crl(c, &der, &len), CA_OK);
+	assert_int_equal(ca_checkpoint_verify(fx->ctx, der, len, &cp), CA_OK);
+	assert_int_equal(ca_reg_audit_last(fx->ctx->reg, &last, hash), CA_OK);
+	assert_int_equal(cp.seq, last);
+	assert_string_equal(cp.hash, hash);
+	assert_int_equal(cp.time, CA_FX_NOW);
+	assert_int_equal(ca_reg_checkpoint_newest(fx->ctx->reg, &row), CA_OK);
+	assert_int_equal(row.seq, last);
+	assert_string_equal(row.reason, "crl");
+	assert_int_equal(row.derlen, len);
+	assert_memory_equal(row.der, der, len);
+	ca_checkpoint_row_clear(&row);
+	assert_non_null(copy = malloc(len));
+	memcpy(copy, der, len);
+	copy[len / 2] ^= 1;
+	assert_int_not_equal(ca_checkpoint_verify(fx->ctx, copy, len, &cp), CA_OK);
+	assert_int_equal(ca_checkpoint_verify(fx->ctx, copy, len - 1, &cp), CA_ERR_AUDIT);
+	free(copy);
+	ASN1_OBJECT_free(oid);
+	X509_CRL_free(c);
+}
+
 /* Registry rows with short serials of varied length, to exercise sorting. */
 static void
 add_revoked_at(struct ca_fixture *fx, const char *serial, int reason, int64_t when)
@@ -529,6 +575,7 @@ main(void)
 		cmocka_unit_test_teardown(test_group_commit, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_pending_lifecycle, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_revocation_and_crls, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_crl_carries_checkpoint, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_fast_crl_matches_openssl, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_card_so_secret, ca_fx_teardown),
 	};
