@@ -13,6 +13,6 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/init.c %D%/init.h \
 	%D%/validate.c %D%/validate.h \
 	%D%/csr.c %D%/csr.h \
-	%D%/issue.c %D%/issue.h %D%/pending.c \
+	%D%/issue.c %D%/issue-many.c %D%/issue.h %D%/issue-int.h %D%/pending.c \
 	%D%/checkpoint.c %D%/checkpoint.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
