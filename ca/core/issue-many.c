@@ -45,7 +45,8 @@ struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	/* Counts, in order, under mu: prepared >= released >= signed_ >= recorded;
-	 * released and recorded move a batch at a time. */
+	 * recorded moves a batch at a time, released a pending commit at a time
+	 * (pending_end). */
 	size_t prepared, released, signed_, recorded;
 	int commit_err;				/* the first failed commit, else CA_OK */
 };
@@ -57,6 +58,23 @@ batch_end(const struct pipe *p, size_t i)
 	size_t e = (i / p->batch + 1) * p->batch;
 
 	return e < p->n ? e : p->n;
+}
+
+/*
+ * Requests in the first pending commit of a call: the signer waits for
+ * them (their preparation and one commit) before its first signature, so
+ * a call starts on a few and the helper records the rest of the first
+ * batch while they are signed.
+ */
+#define PIPE_FIRST 4
+
+/* The end of the pending commit that starts at @i (released moves by these). */
+static size_t
+pending_end(const struct pipe *p, size_t i)
+{
+	size_t e = batch_end(p, i);
+
+	return i == 0 && e > PIPE_FIRST ? PIPE_FIRST : e;
 }
 
 /* A whole batch failed with @r: nothing of it is handed out. */
@@ -80,7 +98,7 @@ slot_prepare(struct pipe *p, size_t i)
 	p->s[i].res = ca_ee_prepare(p->ctx, p->s[i].req, p->now, &p->s[i].e);
 }
 
-/* Commit the pending rows of the prepared batch [first, end): then it may be signed. */
+/* Commit the pending rows of prepared requests [first, end): then they may be signed. */
 static void
 pipe_pending(struct pipe *p, size_t first, size_t end)
 {
@@ -187,7 +205,7 @@ pipe_next(const struct pipe *p)
 {
 	size_t ahead = (p->signed_ / p->batch + 2) * p->batch;
 
-	if (p->released < p->n && p->prepared >= batch_end(p, p->released))
+	if (p->released < p->n && p->prepared >= pending_end(p, p->released))
 		return JOB_PENDING;
 	/* Up to the end of the batch after the one being signed. */
 	if (p->prepared < p->n && p->prepared < ahead)
@@ -213,7 +231,7 @@ pipe_bookkeeper(void *arg)
 		}
 		i = job == JOB_PENDING ? p->released : job == JOB_PREPARE ? p->prepared
 		    : p->recorded;
-		end = batch_end(p, i);
+		end = job == JOB_PENDING ? pending_end(p, i) : batch_end(p, i);
 		pthread_mutex_unlock(&p->mu);
 		if (job == JOB_PENDING)
 			pipe_pending(p, i, end);

@@ -163,7 +163,8 @@ int ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_
  * Group commit: issue @n requests with two commits per @batch requests
  * (0: one batch for all), so under durability=full each batch shares its
  * WAL fsyncs instead of paying them per certificate: the batch's pending
- * rows (one "issue-cert-pending" entry) commit before any of it is signed
+ * rows (one "issue-cert-pending" entry; the first batch of a call in two
+ * commits, so signing starts after a few) commit before any of it is signed
  * (step "issue-certs:pending-recorded"), then, once it is signed
  * ("issue-certs:signed"), its valid rows and issue-cert entries
  * ("issue-certs:recorded"). Each request is checked as by ca_cert_issue(),

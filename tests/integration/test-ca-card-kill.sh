@@ -36,7 +36,7 @@ ISSUE_STEPS="pending initialised pending-recorded authentication-written signing
 RENEW_STEPS="pending pending-recorded new-authentication-written new-signing-written before-commit
 	committed old-authentication-moved new-authentication-moved old-signing-moved new-signing-moved"
 REPAIR_STEPS=$ISSUE_STEPS
-tap_plan $((7 * 2 + 6 + 10 * 3 + 1 + 7 * 2 + 2 + 3 + 3 + 2))
+tap_plan $((7 * 2 + 7 + 10 * 3 + 1 + 7 * 2 + 2 + 3 + 3 + 2))
 
 ca_init || { tap_fail "CA init"; exit 1; }
 pin alice 1234; pin bob 5678; pin dave 1357
@@ -107,6 +107,10 @@ cert_of 3 01 "$CC_WORK/killed-auth.pem"
 killed_auth=$(openssl x509 -in "$CC_WORK/killed-auth.pem" -noout -serial | sed 's/.*=//; s/^0*//')
 tap_ok "a certificate of the killed run verifies without a CRL (it is signed)" \
 	verify "$CC_WORK/killed-auth.pem" authentication
+tap_like "... but a pending certificate logs nobody in (9)" \
+	"$( (CARECARD_OPERATOR_PIN_FILE=$CC_WORK/bob.pin "$CA" report users-per-org \
+		--operator-reader 3 2>&1; echo "exit $?") | tr '\n' ' ')" \
+	"certificate not issued \(its operation did not complete\).*exit 9"
 tap_ok "issue-card re-run succeeds" "$CA" issue-card --holder $BOB --reader 3 --operator-reader 2
 tap_is "card holds exactly its two pairs" "$(objects)" "$want"
 tap_is "journal: one done, the killed runs abandoned" \
