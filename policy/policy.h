@@ -200,6 +200,16 @@ struct pol_crl {
 	int64_t delta_next_update;	/* nextUpdate of a delta CRL */
 };
 
+/*
+ * The CA's safeguards against unrecorded certificates and a cut audit log
+ * (issue 16): how long a certificate may stay pending before the recovery
+ * revokes it, and how often the audit log's head is signed at least.
+ */
+struct pol_integrity {
+	int64_t pending_lease;		/* seconds a certificate may stay pending */
+	int64_t checkpoint_interval;	/* seconds between signed audit checkpoints */
+};
+
 /* Where a setting came from, for messages about contradictions. */
 struct pol_origin {
 	size_t offset;			/* offsetof(struct pol_policy, field) */
@@ -218,6 +228,7 @@ struct pol_policy {
 	struct pol_tac tac;
 	struct pol_duties duties;	/* "separation-of-duties" */
 	struct pol_crl crl;
+	struct pol_integrity integrity;
 
 	char source[POL_PATH_MAX];	/* file loaded, or "(built-in)" */
 	unsigned norigins;
@@ -301,6 +312,9 @@ void pol_passcode_rules(const struct pol_policy *pol, struct pol_passcode_rules 
  * rules); NULL @pol gives the built-in NHS schedule.
  */
 void pol_crl_schedule(const struct pol_policy *pol, struct pol_crl *out);
+
+/* The CA's integrity settings; NULL @pol gives the built-in ones. */
+void pol_integrity_get(const struct pol_policy *pol, struct pol_integrity *out);
 
 /*
  * Is a new CRL due at @now? @last is the thisUpdate of the newest one

@@ -240,6 +240,16 @@ static const struct pol_key crl_keys[] = {
 	{ NULL },
 };
 
+#define INTEGRITY(field)	offsetof(struct pol_integrity, field)
+static const struct pol_key integrity_keys[] = {
+	{ "pending-lease", POL_T_DURATION, INTEGRITY(pending_lease), 0, 0, 60, 7 * DAY, NULL,
+	  NULL, "a certificate recorded but not yet issued for this long is revoked by the "
+	  "recovery (its operation died)" },
+	{ "checkpoint-interval", POL_T_DURATION, INTEGRITY(checkpoint_interval), 0, 0, 60,
+	  31 * DAY, NULL, NULL, "the audit log's head is signed at least this often" },
+	{ NULL },
+};
+
 const struct pol_key pol_root_keys[] = {
 	{ "version", POL_T_UINT, POL(version), 0, POL_KF_REQUIRED, 1, 1, NULL, NULL,
 	  "policy format version" },
@@ -258,6 +268,8 @@ const struct pol_key pol_root_keys[] = {
 	  "who may do what" },
 	{ "crl", POL_T_SECTION, POL(crl), 0, 0, 0, 0, NULL, crl_keys,
 	  "when the CA publishes CRLs (carecard-ca crl-publish --if-due)" },
+	{ "integrity", POL_T_SECTION, POL(integrity), 0, 0, 0, 0, NULL, integrity_keys,
+	  "pending certificates and audit checkpoints (carecard-ca recover)" },
 	{ NULL },
 };
 
@@ -347,6 +359,10 @@ static const struct pol_policy pol_nhs_default = {
 		.delta_interval = HOUR,
 		.delta_next_update = 4 * HOUR,
 	},
+	.integrity = {
+		.pending_lease = HOUR,
+		.checkpoint_interval = DAY,
+	},
 	.source = "(built-in)",
 };
 
@@ -360,6 +376,12 @@ void
 pol_crl_schedule(const struct pol_policy *pol, struct pol_crl *out)
 {
 	*out = (pol != NULL ? pol : &pol_nhs_default)->crl;
+}
+
+void
+pol_integrity_get(const struct pol_policy *pol, struct pol_integrity *out)
+{
+	*out = (pol != NULL ? pol : &pol_nhs_default)->integrity;
 }
 
 bool

@@ -15,6 +15,7 @@ CA_CARD_TESTS = \
 	%D%/integration/test-ca-card-admin.sh \
 	%D%/integration/test-ca-card-renew.sh \
 	%D%/integration/test-ca-card-tac.sh \
-	%D%/integration/test-ca-card-kill.sh
+	%D%/integration/test-ca-card-kill.sh \
+	%D%/integration/test-ca-card-kill-tac.sh
 TESTS += $(CA_CARD_TESTS)
 EXTRA_DIST += $(CA_CARD_TESTS) %D%/integration/test-ca-card-lib.sh

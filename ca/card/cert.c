@@ -22,6 +22,7 @@ ca_card_cert_clear(struct ca_card_cert *c)
 {
 	if (c == NULL)
 		return;
+	ca_draft_clear(&c->draft);
 	OPENSSL_free(c->serial);
 	OPENSSL_free(c->der);
 	memset(c, 0, sizeof(*c));
@@ -81,10 +82,9 @@ out:
 }
 
 int
-ca_card_cert_make(struct ca_ctx *ctx, struct ca_signer_key *k, const char *name,
-		  const struct ca_person *holder, int64_t lifetime, struct ca_card_cert *out)
+ca_card_cert_draft(struct ca_ctx *ctx, struct ca_signer_key *k, const char *name,
+		   const struct ca_person *holder, int64_t lifetime, struct ca_card_cert *out)
 {
-	struct ca_issued c = { 0 };
 	X509_NAME *subject = NULL;
 	unsigned char *req = NULL;
 	size_t reqlen = 0;
@@ -97,21 +97,29 @@ ca_card_cert_make(struct ca_ctx *ctx, struct ca_signer_key *k, const char *name,
 		goto out;
 	/* The request the card signed is checked like any other (proof of
 	 * possession of the key that is now on the card). */
-	if ((r = ca_cert_make(ctx, name, holder, req, reqlen, lifetime, &c)) != CA_OK)
-		goto out;
-	out->profile = c.profile;
-	out->issuer = c.issuer;
-	out->serial = c.serial;
-	out->der = c.der;
-	out->derlen = c.derlen;
-	out->not_before = c.not_before;
-	out->not_after = c.not_after;
-	memset(&c, 0, sizeof(c));
+	r = ca_cert_draft(ctx, name, holder, req, reqlen, lifetime, &out->draft);
 out:
-	ca_issued_clear(&c);
 	OPENSSL_free(req);
 	X509_NAME_free(subject);
 	return r;
+}
+
+int
+ca_card_cert_sign(struct ca_ctx *ctx, struct ca_card_cert *cc)
+{
+	struct ca_issued c = { 0 };
+	int r;
+
+	if ((r = ca_cert_sign(ctx, &cc->draft, &c)) != CA_OK)
+		return r;
+	cc->profile = c.profile;
+	cc->issuer = c.issuer;
+	cc->serial = c.serial;
+	cc->der = c.der;
+	cc->derlen = c.derlen;
+	cc->not_before = c.not_before;
+	cc->not_after = c.not_after;
+	return CA_OK;
 }
 
 void

@@ -172,7 +172,9 @@ registry_check(struct attempt *a, struct ca_card_who *op)
 		return r == CA_ERR_NOT_FOUND ? CA_ERR_AUTH : r;
 	r = CA_ERR_AUTH;
 	if (rec.status != CA_CERT_VALID) {
-		a->why = "certificate revoked";
+		/* A pending certificate was never issued: its operation did not complete. */
+		a->why = rec.status == CA_CERT_PENDING ? "certificate not issued (its operation "
+			 "did not complete)" : "certificate revoked";
 		goto out;
 	}
 	if (strcmp(rec.profile, "authentication") != 0) {

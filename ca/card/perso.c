@@ -12,6 +12,7 @@
 #include "ca/card/perso.h"
 #include "ca/core/error.h"
 #include "ca/core/secret.h"
+#include "ca/registry/registry-cards.h"
 #include "common/log.h"
 
 #define TEMP_PIN_LEN 8
@@ -63,9 +64,9 @@ ca_card_set_passcode(struct ca_ctx *ctx, struct ca_p11card *c, const char *pin)
 }
 
 int
-ca_card_pair_make(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
-		  const struct ca_person *holder, unsigned char id, const char *label,
-		  int64_t lifetime, struct ca_card_cert *out)
+ca_card_pair_draft(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
+		   const struct ca_person *holder, unsigned char id, const char *label,
+		   int64_t lifetime, struct ca_card_cert *out)
 {
 	struct ca_signer_key *k = NULL;
 	enum ca_key_type kt;
@@ -73,10 +74,34 @@ ca_card_pair_make(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
 
 	if ((r = ca_card_key_type(ctx->pol, profile, &kt)) != CA_OK ||
 	    (r = ca_p11card_keygen(c, label, id, kt)) != CA_OK ||
-	    (r = ca_p11card_key(c, label, &k)) != CA_OK ||
-	    (r = ca_card_cert_make(ctx, k, profile, holder, lifetime, out)) != CA_OK)
+	    (r = ca_p11card_key(c, label, &k)) != CA_OK)
 		return r;
-	return ca_p11card_cert_write(c, label, id, out->der, out->derlen);
+	return ca_card_cert_draft(ctx, k, profile, holder, lifetime, out);
+}
+
+int
+ca_card_pairs_record(struct ca_ctx *ctx, struct ca_p11card *c, const char *op, int64_t card_op,
+		     const struct ca_person *holder, struct ca_card_cert certs[2])
+{
+	struct ca_pending_req rq = { op, c->serial, holder->uuid, c->serial, card_op };
+	struct ca_draft *d[2] = { &certs[0].draft, &certs[1].draft };
+	int r;
+
+	/* The rows name the card: a card new to the registry is added blank. */
+	if ((r = ca_reg_card_ensure(ctx->reg, c->serial)) != CA_OK)
+		return r;
+	return ca_cert_pending(ctx, &rq, d, 2);
+}
+
+int
+ca_card_pair_write(struct ca_ctx *ctx, struct ca_p11card *c, unsigned char id, const char *label,
+		   struct ca_card_cert *cc)
+{
+	int r;
+
+	if ((r = ca_card_cert_sign(ctx, cc)) != CA_OK)
+		return r;
+	return ca_p11card_cert_write(c, label, id, cc->der, cc->derlen);
 }
 
 /* Initialise with the SO secret and give the user a throw-away passcode. */
@@ -100,21 +125,28 @@ ca_card_personalise(struct ca_ctx *ctx, struct ca_p11card *c, struct ca_perso *p
 
 	if ((r = perso_start(ctx, c, temp)) != CA_OK)
 		goto out;
-	ca_ctx_point(ctx, p->kill_prefix, "initialised");
-	if ((r = ca_card_pair_make(ctx, c, "authentication", p->holder, CA_CARD_ID_AUTH,
-				   CA_CARD_LABEL_AUTH, p->lifetime, &p->certs[0])) != CA_OK)
+	ca_ctx_point(ctx, p->op, "initialised");
+	/* Both certificates are in the registry before either is signed. */
+	if ((r = ca_card_pair_draft(ctx, c, "authentication", p->holder, CA_CARD_ID_AUTH,
+				    CA_CARD_LABEL_AUTH, p->lifetime, &p->certs[0])) != CA_OK ||
+	    (r = ca_card_pair_draft(ctx, c, "signing", p->holder, CA_CARD_ID_SIGN,
+				    CA_CARD_LABEL_SIGN, p->lifetime, &p->certs[1])) != CA_OK ||
+	    (r = ca_card_pairs_record(ctx, c, p->op, p->card_op, p->holder, p->certs)) != CA_OK)
 		goto out;
-	ca_ctx_point(ctx, p->kill_prefix, "authentication-written");
-	if ((r = ca_card_pair_make(ctx, c, "signing", p->holder, CA_CARD_ID_SIGN,
-				   CA_CARD_LABEL_SIGN, p->lifetime, &p->certs[1])) != CA_OK)
+	if ((r = ca_card_pair_write(ctx, c, CA_CARD_ID_AUTH, CA_CARD_LABEL_AUTH,
+				    &p->certs[0])) != CA_OK)
 		goto out;
-	ca_ctx_point(ctx, p->kill_prefix, "signing-written");
+	ca_ctx_point(ctx, p->op, "authentication-written");
+	if ((r = ca_card_pair_write(ctx, c, CA_CARD_ID_SIGN, CA_CARD_LABEL_SIGN,
+				    &p->certs[1])) != CA_OK)
+		goto out;
+	ca_ctx_point(ctx, p->op, "signing-written");
 	ca_p11card_logout(c);
 	if (p->pin != NULL)
 		r = ca_card_set_passcode(ctx, c, p->pin);
 	else
 		r = ca_p11card_lock(c);
-	ca_ctx_point(ctx, p->kill_prefix, "card-written");
+	ca_ctx_point(ctx, p->op, "card-written");
 out:
 	OPENSSL_cleanse(temp, sizeof(temp));
 	ca_p11card_logout(c);

@@ -4,10 +4,11 @@
  * derived SO secret (C_InitToken: a blank card gets it, a partly
  * personalised one is wiped, so a re-run after a kill starts clean), both
  * key pairs are generated on the card, their requests signed on the card
- * and certified, the certificates written back, and finally the holder's
- * passcode set by the SO (C_InitPIN) or the card locked for secure
- * delivery. Until that last step the user passcode is a random one nobody
- * sees.
+ * and drafted, both certificates recorded pending in the registry (record
+ * before you sign), then signed and written back one at a time, and
+ * finally the holder's passcode set by the SO (C_InitPIN) or the card
+ * locked for secure delivery. Until that last step the user passcode is a
+ * random one nobody sees.
  */
 #ifndef CC_CA_CARD_PERSO_H
 #define CC_CA_CARD_PERSO_H
@@ -21,7 +22,8 @@ struct ca_perso {
 	const struct ca_person *holder;
 	const char *pin;		/* the holder's passcode, or NULL: lock for delivery */
 	int64_t lifetime;		/* 0: the profiles'; else the cap (TAC activation) */
-	const char *kill_prefix;	/* "issue-card" etc., for the test kill hook */
+	const char *op;			/* "issue-card" etc.: pending entry, step points */
+	int64_t card_op;		/* the operation's journal entry */
 	struct ca_card_cert certs[2];	/* out: authentication, signing */
 };
 
@@ -37,9 +39,25 @@ int ca_card_set_passcode(struct ca_ctx *ctx, struct ca_p11card *c, const char *p
 /* Wipe the card back to no objects and no user passcode (C_InitToken). */
 int ca_card_wipe(struct ca_ctx *ctx, struct ca_p11card *c);
 
-/* Generate, certify and write one pair: @id/@label on the card (user logged in). */
-int ca_card_pair_make(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
-		      const struct ca_person *holder, unsigned char id, const char *label,
-		      int64_t lifetime, struct ca_card_cert *out);
+/*
+ * Generate one pair @id/@label on the card (user logged in) and draft its
+ * certificate into @out (nothing recorded or signed).
+ */
+int ca_card_pair_draft(struct ca_ctx *ctx, struct ca_p11card *c, const char *profile,
+		       const struct ca_person *holder, unsigned char id, const char *label,
+		       int64_t lifetime, struct ca_card_cert *out);
+
+/*
+ * Record both drafts of @certs pending for card operation @card_op (@op,
+ * journal entry) on @c for @holder: one committed transaction, step
+ * "<op>:pending-recorded".
+ */
+int ca_card_pairs_record(struct ca_ctx *ctx, struct ca_p11card *c, const char *op,
+			 int64_t card_op, const struct ca_person *holder,
+			 struct ca_card_cert certs[2]);
+
+/* Sign @cc's recorded draft and write the certificate as @id/@label. */
+int ca_card_pair_write(struct ca_ctx *ctx, struct ca_p11card *c, unsigned char id,
+		       const char *label, struct ca_card_cert *cc);
 
 #endif

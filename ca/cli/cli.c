@@ -111,7 +111,16 @@ static const struct cli_cmd commands[] = {
 	  "       nextUpdate: --next-update, else the policy's crl.next-update\n"
 	  "       (crl.delta-next-update with --delta)" },
 	{ "audit", cli_audit, "verify or show the hash-chained audit log (the CA's own account)",
-	  "verify | show [--limit N]   (show: the newest N entries)" },
+	  "verify [--anchor FILE.crl] | show [--limit N]\n"
+	  "       verify: the chain, and where it ends against the checkpoint signed into\n"
+	  "       a published CRL (--anchor, else the newest in DIR/crl and the crl-publish\n"
+	  "       directory), the registry's newest checkpoint and every certificate\n"
+	  "       show: the newest N entries" },
+	{ "recover", cli_recover, "revoke certificates of interrupted operations (the CA's own "
+	  "account)",
+	  "\n"
+	  "       revokes certificates pending longer than the policy's integrity.pending-lease;\n"
+	  "       signs the audit log's head when integrity.checkpoint-interval has passed" },
 };
 
 /*

@@ -174,5 +174,6 @@ int cli_issue_certs(int argc, char **argv, struct cli_env *env);
 int cli_revoke(int argc, char **argv, struct cli_env *env);
 int cli_crl(int argc, char **argv, struct cli_env *env);
 int cli_audit(int argc, char **argv, struct cli_env *env);
+int cli_recover(int argc, char **argv, struct cli_env *env);
 
 #endif

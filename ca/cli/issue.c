@@ -41,6 +41,8 @@ issue(struct cli_env *env, const struct cli_cmd *cmd, const struct cli_who *who,
 	    (r = cli_pem_out(out, "CERTIFICATE", c.der, c.derlen)) != CA_OK)
 		ca_result_fail(&res, r, NULL, "certificate %s is issued and recorded, but %s "
 			       "could not be written", c.serial, out);
+	if (r == CA_OK)
+		ca_ctx_point(s->ctx, "issue-cert", "written");
 	r = cli_finish(env, cmd, s, r, &res);
 out:
 	ca_issued_clear(&c);
@@ -256,6 +258,8 @@ batch_issue(struct ca_session *s, struct req_list *l, size_t batch, const char *
 				issued++;
 				if (batch_output(dir, &l->e[at + i], &out[i]) != CA_OK)
 					failed = 1;
+				else
+					ca_ctx_point(s->ctx, "issue-certs", "written");
 			} else {
 				fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: %s\n",
 					list, l->e[at + i].line, ca_strerror(each[i]));

@@ -67,6 +67,13 @@ int
 ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *action,
 		const char *subject, const char *details)
 {
+	return ca_audit_append_id(reg, now, actor, action, subject, details, NULL);
+}
+
+int
+ca_audit_append_id(struct ca_reg *reg, time_t now, const char *actor, const char *action,
+		   const char *subject, const char *details, int64_t *id)
+{
 	struct ca_audit_row row;
 	char prev[65], hash[65], when[32], prev_time[32];
 	struct tm tm;
@@ -93,7 +100,9 @@ ca_audit_append(struct ca_reg *reg, time_t now, const char *actor, const char *a
 	if ((r = ca_audit_hash(row.prev_hash, &row, hash)) != CA_OK)
 		return r;
 	row.hash = hash;
-	return ca_reg_audit_insert(reg, &row);
+	if ((r = ca_reg_audit_insert(reg, &row)) == CA_OK && id != NULL)
+		*id = row.id;
+	return r;
 }
 
 int
@@ -121,8 +130,8 @@ ca_ctx_audit(struct ca_ctx *ctx, const char *action, const char *subject, const 
 	all[n] = NULL;
 	if ((r = ca_json_object(&details, all)) != CA_OK)
 		return r;
-	r = ca_audit_append(ctx->reg, (time_t)ca_ctx_now(ctx), ctx->actor, action, subject,
-			    details);
+	r = ca_audit_append_id(ctx->reg, (time_t)ca_ctx_now(ctx), ctx->actor, action, subject,
+			       details, &ctx->audit_id);
 	free(details);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/core/audit.h"
+#include "ca/core/checkpoint.h"
 #include "ca/core/crl.h"
 #include "ca/core/crl-encode.h"
 #include "ca/core/error.h"
@@ -197,19 +198,41 @@ config_set_long(struct ca_ctx *ctx, const char *issuer, const char *what, long v
 	return ca_reg_config_set(ctx->reg, key, val);
 }
 
-/* Within the caller's transaction: number, entries, signature, DER. */
+/* Within the caller's transaction: the header and the entries, not yet signed. */
 static int
-crl_make(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *o,
-	 int64_t next_update, struct crl_build *b, long number, long base, int64_t since,
-	 unsigned char **der, size_t *len)
+crl_collect(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *o,
+	    int64_t next_update, struct crl_build *b, long number, long base, int64_t since)
 {
 	int r;
 
 	if ((r = crl_build_init(ctx, b)) != CA_OK ||
-	    (r = crl_header(ctx, b, is, o, next_update, number, base)) != CA_OK ||
-	    (r = ca_reg_revoked_foreach(ctx->reg, is->name, since, crl_add_entry, b)) != CA_OK)
+	    (r = crl_header(ctx, b, is, o, next_update, number, base)) != CA_OK)
 		return r;
-	return ca_crl_encode(b->entries, b->crl, is->pkey, ctx->md, ctx->libctx, der, len);
+	return ca_reg_revoked_foreach(ctx->reg, is->name, since, crl_add_entry, b);
+}
+
+/*
+ * The audit log's head, signed with the audit key after the CRL's own
+ * entry, in the CRL as a non-critical extension (checkpoint.h): every
+ * published CRL anchors the log outside the database.
+ */
+static int
+crl_checkpoint(struct ca_ctx *ctx, struct crl_build *b)
+{
+	X509_EXTENSION *ext = NULL;
+	unsigned char *cp = NULL;
+	size_t cplen = 0;
+	int r;
+
+	if ((r = ca_checkpoint_make(ctx, "crl", NULL, &cp, &cplen)) != CA_OK ||
+	    (r = ca_checkpoint_ext(cp, cplen, &ext)) != CA_OK)
+		goto out;
+	if (X509_CRL_add_ext(b->crl, ext, -1) != 1)
+		r = CA_ERR_CRYPTO;
+out:
+	X509_EXTENSION_free(ext);
+	OPENSSL_free(cp);
+	return r;
 }
 
 static int
@@ -270,9 +293,12 @@ ca_crl_generate_secs(struct ca_ctx *ctx, const struct ca_crl_opts *o, int64_t ne
 		r = CA_ERR_STATE;
 		goto out;
 	}
-	if ((r = crl_make(ctx, is, o, next_update, &b, last + 1, base,
-			  o->delta ? base_time : 0, &out, &outlen)) != CA_OK ||
+	if ((r = crl_collect(ctx, is, o, next_update, &b, last + 1, base,
+			     o->delta ? base_time : 0)) != CA_OK ||
 	    (r = crl_record(ctx, o, last + 1, (long)ca_crl_entries_count(b.entries))) != CA_OK ||
+	    (r = crl_checkpoint(ctx, &b)) != CA_OK ||
+	    (r = ca_crl_encode(b.entries, b.crl, is->pkey, ctx->md, ctx->libctx, &out,
+			       &outlen)) != CA_OK ||
 	    (r = ca_reg_commit(ctx->reg)) != CA_OK)
 		goto out;
 	*der = out;

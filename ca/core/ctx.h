@@ -30,6 +30,8 @@
 #define CA_LABEL_AUTH "carecard-authentication"
 #define CA_LABEL_SIGN "carecard-signing"
 #define CA_LABEL_CARD_SECRET "carecard-card-management"
+#define CA_LABEL_AUDIT "carecard-audit"	/* signs audit checkpoints (checkpoint.h) */
+#define CA_AUDIT_KEY_ID 4		/* its CKA_ID: root 1, authentication 2, signing 3 */
 #define CA_DEFAULT_TOKEN "carecard-ca"
 
 enum ca_issuer_id {
@@ -66,6 +68,8 @@ struct ca_ctx {
 	struct ca_hooks hooks;	/* clock and step points; zero in release front ends */
 	struct ca_csr_reader *csr_reader;	/* created on first issuance */
 	struct ca_ee_cache *ee;	/* certificate templates per profile (issue.c), on first use */
+	int64_t audit_id;	/* the id of the last audit entry ca_ctx_audit wrote */
+	struct ca_signer_key *audit_key;	/* the audit key (checkpoint.c), on first use */
 };
 
 /* The CA's time: the front end's clock hook, else the system clock. */

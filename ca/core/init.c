@@ -297,6 +297,8 @@ ca_init(const struct ca_init_opts *o)
 	if ((r = dirs_create(ctx)) != CA_OK || (r = token_create(ctx, o, token)) != CA_OK ||
 	    (r = ca_hierarchy_create(ctx, &h)) != CA_OK ||
 	    (r = ca_signer_secret_generate(ctx->signer, CA_LABEL_CARD_SECRET)) != CA_OK ||
+	    (r = ca_signer_keygen(ctx->signer, CA_LABEL_AUDIT, CA_AUDIT_KEY_ID,
+				  CA_KEY_EC_P256)) != CA_OK ||
 	    (r = ca_policy_write(ctx, in.policy, in.policy_len)) != CA_OK)
 		goto out;
 	r = registry_create(ctx, o, &in, token);

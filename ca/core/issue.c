@@ -1,10 +1,10 @@
 /*
- * ca/issue.c: see issue.h. The builder first (templates, one certificate),
- * then ca_cert_issue and the pipelined group commit.
+ * ca/issue.c: see issue.h. The builder (templates, one certificate), drafts
+ * and signing, and ca_cert_issue; the pipelined group commit is in
+ * issue-many.c.
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "ca/core/csr.h"
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
+#include "ca/core/issue-int.h"
 #include "ca/core/validate.h"
 #include "ca/core/x509util.h"
 #include "common/log.h"
@@ -365,31 +366,25 @@ ee_extensions(X509 *crt, const struct ee_tmpl *t, const EVP_MD *sha1)
 	return CA_OK;
 }
 
+void
+ca_draft_clear(struct ca_draft *d)
+{
+	if (d == NULL)
+		return;
+	X509_free(d->crt);
+	OPENSSL_free(d->serial);
+	memset(d, 0, sizeof(*d));
+}
+
 /*
- * A certificate on its way: built (unsigned), then signed. It holds what
+ * Build the unsigned certificate into @e (not_before/not_after set by the
+ * caller); nothing touches the registry or the HSM. The draft holds what
  * signing and recording need, so the signer never reads the template (the
  * group's helper thread owns the cache).
  */
-struct ee_cert {
-	const char *profile;		/* static */
-	struct ca_issuer *is;		/* in ctx->issuers */
-	X509 *crt;
-	char *hex;			/* its serial, registry form */
-	int64_t not_before, not_after;
-};
-
-static void
-ee_cert_clear(struct ee_cert *e)
-{
-	X509_free(e->crt);
-	OPENSSL_free(e->hex);
-	memset(e, 0, sizeof(*e));
-}
-
-/* Build the unsigned certificate; nothing touches the registry or the HSM. */
 static int
 ee_tbs(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
-       const struct ca_csr *csr, struct ee_cert *e)
+       const struct ca_csr *csr, struct ca_draft *e)
 {
 	X509 *crt = NULL;
 	X509_NAME *name = NULL;
@@ -415,7 +410,9 @@ ee_tbs(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	e->profile = t->profile;
 	e->is = t->is;
 	e->crt = crt;
-	e->hex = hex;
+	e->serial = hex;
+	snprintf(e->holder, sizeof(e->holder), "%s", holder->uuid);
+	e->recorded = false;
 	crt = NULL;
 	hex = NULL;
 out:
@@ -436,7 +433,7 @@ out:
 static int
 ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	 const unsigned char *req, size_t reqlen, int64_t lifetime, int64_t now,
-	 struct ee_cert *e)
+	 struct ca_draft *e)
 {
 	struct ca_csr csr = { NULL, NULL, NULL, 0 };
 	int r;
@@ -458,10 +455,18 @@ ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 	return r;
 }
 
-/* Sign on the token: the only step that needs the signer's session. */
-static int
-ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
+/*
+ * Sign on the token: the only step that needs the signer's session. A
+ * draft whose pending row is not committed is never signed.
+ */
+int
+ca_ee_sign(struct ca_ctx *ctx, struct ca_draft *e)
 {
+	if (!e->recorded) {
+		util_log(LOG_ERR, "certificate %s is not recorded as pending: not signing it",
+			 e->serial != NULL ? e->serial : "?");
+		return CA_ERR_STATE;
+	}
 	if (X509_sign(e->crt, e->is->pkey, ctx->md) <= 0) {
 		util_log_ossl_errors(__func__);
 		return CA_ERR_CRYPTO;
@@ -470,15 +475,15 @@ ee_sign(struct ca_ctx *ctx, struct ee_cert *e)
 }
 
 /* The signed certificate's DER and facts; the serial moves into @out. */
-static int
-ee_encode(struct ee_cert *e, struct ca_issued *out)
+int
+ca_ee_encode(struct ca_draft *e, struct ca_issued *out)
 {
 	int r;
 
 	if ((r = ca_x509_der(e->crt, &out->der, &out->derlen)) != CA_OK)
 		return r;
-	out->serial = e->hex;
-	e->hex = NULL;
+	out->serial = e->serial;
+	e->serial = NULL;
 	out->profile = e->profile;
 	out->issuer = e->is->name;
 	out->not_before = e->not_before;
@@ -499,54 +504,54 @@ ca_cert_subject(struct ca_ctx *ctx, const char *profile, const struct ca_person 
 }
 
 int
-ca_cert_make(struct ca_ctx *ctx, const char *profile, const struct ca_person *holder,
-	     const unsigned char *csr, size_t csrlen, int64_t lifetime, struct ca_issued *out)
+ca_cert_draft(struct ca_ctx *ctx, const char *profile, const struct ca_person *holder,
+	      const unsigned char *csr, size_t csrlen, int64_t lifetime, struct ca_draft *out)
 {
 	struct ee_tmpl *t;
-	struct ee_cert e = { 0 };
-	struct ca_issued c = { 0 };
+	struct ca_draft e = { 0 };
 	int r;
 
 	if ((r = ee_tmpl_get(ctx, profile, &t)) != CA_OK ||
-	    (r = ee_build(ctx, t, holder, csr, csrlen, lifetime, ca_ctx_now(ctx), &e)) != CA_OK ||
-	    (r = ee_sign(ctx, &e)) != CA_OK || (r = ee_encode(&e, &c)) != CA_OK)
-		goto out;
-	*out = c;
-	memset(&c, 0, sizeof(c));
-out:
-	ee_cert_clear(&e);
-	ca_issued_clear(&c);
-	return r;
+	    (r = ee_build(ctx, t, holder, csr, csrlen, lifetime, ca_ctx_now(ctx), &e)) != CA_OK) {
+		ca_draft_clear(&e);
+		return r;
+	}
+	*out = e;
+	return CA_OK;
 }
 
-/* The certificate row and its audit entry, in the caller's transaction. */
-static int
-ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_issued *c)
+int
+ca_cert_sign(struct ca_ctx *ctx, struct ca_draft *d, struct ca_issued *out)
 {
-	struct ca_cert_rec rec = { 0 };
+	struct ca_issued c = { 0 };
+	int r;
+
+	if ((r = ca_ee_sign(ctx, d)) != CA_OK || (r = ca_ee_encode(d, &c)) != CA_OK) {
+		ca_issued_clear(&c);
+		return r;
+	}
+	*out = c;
+	return CA_OK;
+}
+
+/* The issuance entry and the row made valid, in the caller's transaction. */
+int
+ca_ee_record(struct ca_ctx *ctx, const struct ca_issue_req *req, const struct ca_issued *c)
+{
 	char notafter[24];
 	const char *kv[] = { "profile", c->profile, "holder", req->holder, "card", req->card,
 			     "not_after", notafter, NULL };
 	int r;
 
-	rec.serial = c->serial;
-	rec.card = (char *)req->card;
-	rec.holder = (char *)req->holder;
-	rec.profile = (char *)c->profile;
-	rec.issuer = (char *)c->issuer;
-	rec.not_before = c->not_before;
-	rec.not_after = c->not_after;
-	rec.der = c->der;
-	rec.derlen = c->derlen;
-	snprintf(notafter, sizeof(notafter), "%lld", (long long)rec.not_after);
-	if ((r = ca_reg_cert_add(ctx->reg, &rec)) == CA_OK)
-		r = ca_ctx_audit(ctx, "issue-cert", c->serial, kv);
-	return r;
+	snprintf(notafter, sizeof(notafter), "%lld", (long long)c->not_after);
+	if ((r = ca_ctx_audit(ctx, "issue-cert", c->serial, kv)) != CA_OK)
+		return r;
+	return ca_reg_cert_activate(ctx->reg, c->serial, c->der, c->derlen, 0, 0, ctx->audit_id);
 }
 
 /* Everything before signing for a registry request: profile, holder, builder. */
-static int
-ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, struct ee_cert *e)
+int
+ca_ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, struct ca_draft *e)
 {
 	struct ca_person holder = { 0 };
 	struct ee_tmpl *t;
@@ -561,247 +566,43 @@ ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now, stru
 	}
 	r = ee_build(ctx, t, &holder, req->csr, req->csrlen, req->lifetime, now, e);
 	ca_person_clear(&holder);
+	e->card = req->card;
 	return r;
+}
+
+/* A recorded draft that will never be signed (signing failed): revoke it now. */
+static void
+ee_abandon_now(struct ca_ctx *ctx, const char *serial)
+{
+	if (ca_reg_begin(ctx->reg) == CA_OK)
+		ca_reg_end(ctx->reg, ca_cert_abandon(ctx, serial, "signing it failed"));
 }
 
 int
 ca_cert_issue(struct ca_ctx *ctx, const struct ca_issue_req *req, struct ca_issued *out)
 {
-	struct ee_cert e = { 0 };
+	struct ca_pending_req pq = { "issue-cert", NULL, req->holder, req->card, 0 };
+	struct ca_draft e = { 0 }, *ep = &e;
 	struct ca_issued c = { 0 };
 	int r;
 
-	if ((r = ee_prepare(ctx, req, ca_ctx_now(ctx), &e)) != CA_OK ||
-	    (r = ee_sign(ctx, &e)) != CA_OK || (r = ee_encode(&e, &c)) != CA_OK ||
-	    (r = ca_reg_begin(ctx->reg)) != CA_OK)
+	if ((r = ca_ee_prepare(ctx, req, ca_ctx_now(ctx), &e)) != CA_OK ||
+	    (r = ca_cert_pending(ctx, &pq, &ep, 1)) != CA_OK)
 		goto out;
-	if ((r = ee_record(ctx, req, &c)) != CA_OK || (r = ca_reg_commit(ctx->reg)) != CA_OK) {
-		ca_reg_rollback(ctx->reg);
+	if ((r = ca_cert_sign(ctx, &e, &c)) != CA_OK) {
+		ee_abandon_now(ctx, e.serial);
 		goto out;
 	}
+	ca_ctx_point(ctx, "issue-cert", "signed");
+	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_end(ctx->reg, ca_ee_record(ctx, req, &c))) != CA_OK)
+		goto out;	/* the row stays pending: the recovery revokes it */
+	ca_ctx_point(ctx, "issue-cert", "recorded");
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
-	ee_cert_clear(&e);
+	ca_draft_clear(&e);
 	ca_issued_clear(&c);
-	return r;
-}
-
-/*
- * Group commit, pipelined on two threads. The signing thread (the caller)
- * only signs, back to back on the token, so the HSM never waits for
- * bookkeeping; a helper thread does the bookkeeping around it: prepares
- * the next certificates (holder, request and its signature check, unsigned
- * certificate) ahead of the signer, and records each signed one (row and
- * audit entry in its own savepoint) while the signer works on the next.
- * Only the helper touches the registry connection, only the signer the
- * token session; they meet in struct pipe under its mutex. With one core
- * free the bookkeeping costs the signer nothing; measured in
- * tests/bench/README-ca.md. Without a helper thread (creation failed) the
- * same steps run in turn on the caller's thread.
- */
-/* A request on its way; each step runs only while res is CA_OK. */
-struct slot {
-	const struct ca_issue_req *req;
-	struct ee_cert e;
-	struct ca_issued c;
-	int res;
-};
-
-/* Prepared, not yet signed: enough to keep the signer busy through a commit's fsync. */
-#define PIPE_LOOKAHEAD 8
-
-struct pipe {
-	struct ca_ctx *ctx;
-	struct slot *s;
-	size_t n, batch;			/* one commit per @batch requests */
-	int64_t now;				/* every certificate's notBefore */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t prepared, signed_, recorded;	/* counts, in order; under mu */
-	int commit_err;				/* the first failed commit, else CA_OK */
-	bool in_txn;				/* the helper's; a batch is open */
-};
-
-/*
- * Record one signed request in its own savepoint. A failure there is the
- * request's own; CA_OK unless the savepoint could not be undone, in which
- * case the caller must roll back the whole batch.
- */
-static int
-slot_record(struct ca_ctx *ctx, struct slot *sl)
-{
-	int r;
-
-	if (sl->res != CA_OK)
-		return CA_OK;
-	if ((r = ee_encode(&sl->e, &sl->c)) != CA_OK || (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
-		goto out;
-	if ((r = ee_record(ctx, sl->req, &sl->c)) != CA_OK ||
-	    (r = ca_reg_release(ctx->reg)) != CA_OK) {
-		if (ca_reg_rollback_to(ctx->reg) != CA_OK)
-			return r;
-	}
-out:
-	if (r != CA_OK) {
-		sl->res = r;
-		ca_issued_clear(&sl->c);
-	}
-	return CA_OK;
-}
-
-static void
-slot_prepare(struct ca_ctx *ctx, int64_t now, struct slot *sl)
-{
-	sl->res = ee_prepare(ctx, sl->req, now, &sl->e);
-}
-
-static void
-slot_sign(struct ca_ctx *ctx, struct slot *sl)
-{
-	if (sl->res == CA_OK)
-		sl->res = ee_sign(ctx, &sl->e);
-}
-
-/*
- * Record request @i; the first recorded request of a batch opens its
- * transaction (a failed BEGIN fails the requests up to @i, and the next
- * one tries again), the last commits it (the fsync) while the signer goes
- * on with the next batch. A batch whose commit fails, or whose savepoint
- * could not be undone, is rolled back whole: its requests get the error
- * and hand nothing out.
- */
-static void
-pipe_record(struct pipe *p, size_t i)
-{
-	size_t first = i - i % p->batch, j;
-	int r = CA_OK;
-
-	if (!p->in_txn) {
-		if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
-			goto failed;
-		p->in_txn = true;
-	}
-	if ((r = slot_record(p->ctx, &p->s[i])) != CA_OK) {
-		p->in_txn = false;
-		ca_reg_rollback(p->ctx->reg);
-		goto failed;
-	}
-	if (i + 1 < p->n && (i + 1) % p->batch != 0)
-		return;
-	p->in_txn = false;
-	if ((r = ca_reg_commit(p->ctx->reg)) == CA_OK)
-		return;
-	ca_reg_rollback(p->ctx->reg);
-failed:
-	for (j = first; j <= i; j++) {
-		p->s[j].res = r;
-		ca_issued_clear(&p->s[j].c);
-	}
-	if (p->commit_err == CA_OK)
-		p->commit_err = r;
-}
-
-/* The helper: prepare ahead of the signer, record behind it. */
-static void *
-pipe_bookkeeper(void *arg)
-{
-	struct pipe *p = arg;
-	size_t i;
-	bool prepare;
-
-	pthread_mutex_lock(&p->mu);
-	while (p->recorded < p->n) {
-		/* Feeding the signer comes first; recording can wait. */
-		prepare = p->prepared < p->n && p->prepared - p->signed_ < PIPE_LOOKAHEAD;
-		if (!prepare && p->recorded == p->signed_) {
-			pthread_cond_wait(&p->cv, &p->mu);
-			continue;
-		}
-		i = prepare ? p->prepared : p->recorded;
-		pthread_mutex_unlock(&p->mu);
-		if (prepare)
-			slot_prepare(p->ctx, p->now, &p->s[i]);
-		else
-			pipe_record(p, i);
-		pthread_mutex_lock(&p->mu);
-		if (prepare)
-			p->prepared++;
-		else
-			p->recorded++;
-		pthread_cond_broadcast(&p->cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* The signer, on the caller's thread. */
-static void
-pipe_sign_all(struct pipe *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++) {
-		pthread_mutex_lock(&p->mu);
-		while (p->prepared <= i)
-			pthread_cond_wait(&p->cv, &p->mu);
-		pthread_mutex_unlock(&p->mu);
-		slot_sign(p->ctx, &p->s[i]);
-		pthread_mutex_lock(&p->mu);
-		p->signed_++;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
-}
-
-/* Per-request results in @s; CA_OK or the first failed commit. */
-static int
-group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
-{
-	/* One time for the call, read here: the clock hook is the caller's. */
-	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch, .now = ca_ctx_now(ctx) };
-	pthread_t helper;
-	size_t i;
-
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
-	if (pthread_create(&helper, NULL, pipe_bookkeeper, &p) == 0) {
-		pipe_sign_all(&p);
-		pthread_join(helper, NULL);
-	} else {
-		for (i = 0; i < n; i++) {
-			slot_prepare(ctx, p.now, &s[i]);
-			slot_sign(ctx, &s[i]);
-			pipe_record(&p, i);
-		}
-	}
-	pthread_cond_destroy(&p.cv);
-	pthread_mutex_destroy(&p.mu);
-	return p.commit_err;
-}
-
-int
-ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n, size_t batch,
-		   struct ca_issued *out, int *res)
-{
-	struct slot *s = NULL;
-	size_t i;
-	int r;
-
-	if (n == 0)
-		return CA_OK;
-	if ((s = calloc(n, sizeof(*s))) == NULL)
-		return CA_ERR_ALLOC;
-	for (i = 0; i < n; i++)
-		s[i].req = &req[i];
-	r = group_run(ctx, s, n, batch == 0 || batch > n ? n : batch);
-	/* Committed now (or failed with its batch): only here does anything
-	 * leave the CA. */
-	for (i = 0; i < n; i++) {
-		res[i] = s[i].res;
-		out[i] = s[i].c;
-		ee_cert_clear(&s[i].e);
-	}
-	free(s);
 	return r;
 }

@@ -4,7 +4,7 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/error.c %D%/error.h \
 	%D%/signer.c %D%/signer-keys.c %D%/signer.h %D%/signer-int.h \
 	%D%/hsm-provider.c %D%/hsm-provider.h \
-	%D%/audit.c %D%/audit.h \
+	%D%/audit.c %D%/audit-verify.c %D%/audit.h \
 	%D%/secret.c %D%/secret.h \
 	%D%/ctx.c %D%/ctx.h %D%/hooks.h \
 	%D%/policy.c %D%/policy.h \
@@ -13,5 +13,6 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/init.c %D%/init.h \
 	%D%/validate.c %D%/validate.h \
 	%D%/csr.c %D%/csr.h \
-	%D%/issue.c %D%/issue.h \
+	%D%/issue.c %D%/issue-many.c %D%/issue.h %D%/issue-int.h %D%/pending.c \
+	%D%/checkpoint.c %D%/checkpoint.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h

@@ -15,18 +15,20 @@
 #include "ca/core/audit.h"
 #include "ca/core/crl.h"
 #include "ca/core/error.h"
+#include "ca/core/issue.h"
 #include "ca/core/secret.h"
 #include "ca/ra/card-ops.h"
 #include "ca/ra/card-view.h"
 #include "common/log.h"
 
 int
-ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int *n)
+ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int64_t except_op, int *n)
 {
 	struct ca_cert_rec certs[CA_CARD_CERTS_MAX];
+	struct ca_pending_sel sel = { 0 };
 	int64_t now = ca_ctx_now(s->ctx);
 	size_t i, k = 0;
-	int r;
+	int r, pending = 0;
 
 	*n = 0;
 	if ((r = ca_reg_card_certs(s->ctx->reg, card, certs, CA_CARD_CERTS_MAX, &k)) != CA_OK)
@@ -37,33 +39,56 @@ ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int *n)
 			(*n)++;
 		ca_cert_rec_clear(&certs[i]);
 	}
+	if (r != CA_OK)
+		return r;
+	/* And any an interrupted operation left pending on the card. */
+	sel.card = card;
+	sel.except_op = except_op;
+	if ((r = ca_cert_abandon_sel(s->ctx, &sel, "an interrupted operation on the card",
+				     &pending)) == CA_OK)
+		*n += pending;
 	return r;
+}
+
+int
+ca_card_op_abandon(struct ca_session *s, int64_t op_id, const char *op)
+{
+	struct ca_pending_sel sel = { 0 };
+	char why[80];
+	int r;
+
+	sel.card_op = op_id;
+	snprintf(why, sizeof(why), "the interrupted %s (journal entry %lld) was abandoned", op,
+		 (long long)op_id);
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	if ((r = ca_cert_abandon_sel(s->ctx, &sel, why, NULL)) == CA_OK)
+		r = ca_reg_card_op_set(s->ctx->reg, op_id, "abandoned", ca_ctx_now(s->ctx));
+	return ca_reg_end(s->ctx->reg, r);
 }
 
 int
 ca_card_commit(struct ca_session *s, struct ca_card_commit_req *c, const char *const *kv)
 {
-	struct ca_cert_rec cr;
 	int64_t now = ca_ctx_now(s->ctx);
 	int i, r;
 
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
-	if ((r = ca_card_revoke_all(s, c->card->serial, CRL_REASON_SUPERSEDED,
+	if ((r = ca_card_revoke_all(s, c->card->serial, CRL_REASON_SUPERSEDED, c->op_id,
 				    c->revoked)) != CA_OK ||
 	    (r = ca_reg_card_put(s->ctx->reg, c->card)) != CA_OK)
 		goto out;
-	for (i = 0; i < 2; i++) {
-		ca_card_cert_rec(&c->certs[i], c->card->serial, c->card->holder, &cr);
-		cr.renewal_count = c->card->renewals;
-		cr.self_renewals = c->card->self_renewals;
-		if ((r = ca_reg_cert_add(s->ctx->reg, &cr)) != CA_OK)
-			goto out;
-	}
 	snprintf(c->nrev, sizeof(c->nrev), "%d", *c->revoked);
 	if ((r = ca_reg_card_op_set(s->ctx->reg, c->op_id, c->journal, now)) != CA_OK ||
 	    (r = ca_ctx_audit(s->ctx, c->action, c->card->serial, kv)) != CA_OK)
 		goto out;
+	/* The pending rows become valid, recorded by that entry. */
+	for (i = 0; i < 2; i++)
+		if ((r = ca_reg_cert_activate(s->ctx->reg, c->certs[i].serial, c->certs[i].der,
+					      c->certs[i].derlen, c->card->renewals,
+					      c->card->self_renewals, s->ctx->audit_id)) != CA_OK)
+			goto out;
 	ca_ctx_point(s->ctx, c->action, "before-commit");
 	r = ca_reg_commit(s->ctx->reg);
 out:
@@ -118,7 +143,7 @@ cancel_commit(struct ca_session *s, struct ca_card_rec *rec, const char *why, in
 
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
-	if ((r = ca_card_revoke_all(s, rec->serial, reason, &n)) != CA_OK)
+	if ((r = ca_card_revoke_all(s, rec->serial, reason, 0, &n)) != CA_OK)
 		goto out;
 	free(rec->state);
 	if ((rec->state = strdup("cancelled")) == NULL) {
@@ -251,18 +276,29 @@ ca_op_unlock(struct ca_session *s, unsigned reader, struct ca_result *res)
 	return r;
 }
 
+/*
+ * Revoke what the TAC holds or an interrupted activation left pending,
+ * close that operation's journal, and make the card blank again: one
+ * transaction.
+ */
 static int
 restore_commit(struct ca_session *s, struct ca_card_rec *rec)
 {
+	struct ca_card_op op = { 0 };
 	char nrev[16], *holder = rec->holder;
 	const char *kv[] = { "holder", holder, "revoked", nrev, NULL };
 	int r, n = 0;
 
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
-	if ((r = ca_card_revoke_all(s, rec->serial, CRL_REASON_CESSATION_OF_OPERATION,
+	if ((r = ca_card_revoke_all(s, rec->serial, CRL_REASON_CESSATION_OF_OPERATION, 0,
 				    &n)) != CA_OK)
 		goto out;
+	if (ca_reg_card_op_open(s->ctx->reg, rec->serial, &op) == CA_OK &&
+	    (r = ca_reg_card_op_set(s->ctx->reg, op.id, "abandoned", ca_ctx_now(s->ctx))) != CA_OK)
+		goto out;
+	if (holder == NULL && n == 0 && op.id == 0)
+		goto out;		/* blank already: nothing to record */
 	snprintf(nrev, sizeof(nrev), "%d", n);
 	free(rec->state);
 	rec->holder = NULL;
@@ -274,10 +310,9 @@ restore_commit(struct ca_session *s, struct ca_card_rec *rec)
 	if ((r = ca_reg_card_put(s->ctx->reg, rec)) != CA_OK ||
 	    (r = ca_ctx_audit(s->ctx, "tac-restore", rec->serial, kv)) != CA_OK)
 		goto out;
-	r = ca_reg_commit(s->ctx->reg);
 out:
-	if (r != CA_OK)
-		ca_reg_rollback(s->ctx->reg);
+	r = ca_reg_end(s->ctx->reg, r);
+	ca_card_op_clear(&op);
 	rec->holder = holder;
 	return r;
 }
@@ -335,7 +370,7 @@ ca_op_tac_restore(struct ca_session *s, unsigned reader, struct ca_result *res)
 	}
 	if ((r = restore_allowed(s, &rec, res)) != CA_OK)
 		goto out;
-	if (rec.holder != NULL && (r = restore_commit(s, &rec)) != CA_OK)
+	if ((r = restore_commit(s, &rec)) != CA_OK)
 		goto out;
 	ca_ctx_point(s->ctx, "tac-restore", "revoked");
 	if ((r = ca_card_wipe(s->ctx, c)) == CA_OK)

@@ -212,8 +212,8 @@ journal_start(struct ca_session *se, struct issue *s)
 {
 	int r;
 
-	if (s->abandon != 0 &&
-	    (r = ca_reg_card_op_set(se->ctx->reg, s->abandon, "abandoned", s->now)) != CA_OK)
+	/* The killed run's certificates are revoked before the card is wiped. */
+	if (s->abandon != 0 && (r = ca_card_op_abandon(se, s->abandon, s->name)) != CA_OK)
 		return r;
 	return ca_reg_card_op_start(se->ctx->reg, s->card->serial, s->name, s->holder.uuid,
 				    se->actor.kind == CA_ACTOR_OPERATOR ? se->actor.uuid : NULL,
@@ -267,7 +267,8 @@ run(struct ca_session *se, struct issue *s)
 	p.holder = &s->holder;
 	p.pin = pin;
 	p.lifetime = s->op == CA_OP_TAC_ACTIVATE ? s->rq->period : 0;
-	p.kill_prefix = s->name;
+	p.op = s->name;
+	p.card_op = s->op_id;
 	if ((r = ca_card_personalise(se->ctx, s->card, &p)) != CA_OK ||
 	    (r = commit(se, s, &p)) != CA_OK)
 		goto out;

@@ -56,8 +56,20 @@ int ca_op_self_renew(struct ca_session *s, unsigned reader, struct ca_result *re
 
 /* Shared by the card operations. */
 
-/* Revoke every valid certificate of @card with @reason (inside a transaction). */
-int ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int *n);
+/*
+ * Revoke every valid certificate of @card with @reason, and revoke as
+ * abandoned every pending one but those of card operation @except_op (0:
+ * none), inside the caller's transaction. *n: how many in all.
+ */
+int ca_card_revoke_all(struct ca_session *s, const char *card, int reason, int64_t except_op,
+		       int *n);
+
+/*
+ * An interrupted card operation (journal entry @op_id, named @op) is
+ * abandoned: its pending certificates revoked and the entry closed, in one
+ * transaction. The card itself is the caller's to clean.
+ */
+int ca_card_op_abandon(struct ca_session *s, int64_t op_id, const char *op);
 
 /* What a card operation records at its end. */
 struct ca_card_commit_req {
@@ -72,9 +84,10 @@ struct ca_card_commit_req {
 
 /*
  * The card operations' one transaction: the card's valid certificates
- * revoked as superseded, the card row, the two new certificates with the
- * card's counters, the journal entry and the audit entry (details @kv,
- * which may point at c->nrev), then the "before-commit" step and commit.
+ * revoked as superseded, the card row, the journal entry, the audit entry
+ * (details @kv, which may point at c->nrev), and the two new certificates,
+ * recorded pending before they were signed, made valid with the card's
+ * counters and that entry; then the "before-commit" step and commit.
  */
 int ca_card_commit(struct ca_session *s, struct ca_card_commit_req *c,
 		   const char *const *kv);

@@ -89,7 +89,7 @@ undo(struct ca_session *se, struct renew *s, int64_t id)
 	if ((r = ca_p11card_destroy(s->card, CA_CARD_ID_AUTH | CA_CARD_ID_NEW)) != CA_OK ||
 	    (r = ca_p11card_destroy(s->card, CA_CARD_ID_SIGN | CA_CARD_ID_NEW)) != CA_OK)
 		return r;
-	return ca_reg_card_op_set(se->ctx->reg, id, "abandoned", s->now);
+	return ca_card_op_abandon(se, id, s->op);
 }
 
 /*
@@ -216,10 +216,18 @@ run(struct ca_session *se, struct renew *s)
 				      NULL, s->now, &s->op_id)) != CA_OK)
 		goto out;
 	ca_ctx_point(se->ctx, s->op, "pending");
+	/* Both new certificates are in the registry before either is signed. */
+	for (i = 0; i < 2; i++)
+		if ((r = ca_card_pair_draft(se->ctx, s->card, pairs[i].profile, &s->holder,
+					    pairs[i].id | CA_CARD_ID_NEW, pairs[i].label_new, 0,
+					    &certs[i])) != CA_OK)
+			goto out;
+	if ((r = ca_card_pairs_record(se->ctx, s->card, s->op, s->op_id, &s->holder,
+				      certs)) != CA_OK)
+		goto out;
 	for (i = 0; i < 2; i++) {
-		if ((r = ca_card_pair_make(se->ctx, s->card, pairs[i].profile, &s->holder,
-					   pairs[i].id | CA_CARD_ID_NEW, pairs[i].label_new, 0,
-					   &certs[i])) != CA_OK)
+		if ((r = ca_card_pair_write(se->ctx, s->card, pairs[i].id | CA_CARD_ID_NEW,
+					    pairs[i].label_new, &certs[i])) != CA_OK)
 			goto out;
 		ca_ctx_point(se->ctx, s->op,
 			     i == 0 ? "new-authentication-written" : "new-signing-written");

@@ -109,6 +109,8 @@ static const struct gate_rule {
 			   "separation-of-duties.operations.reports", "run reports" },
 	[CA_OP_CRL] = { "crl", K_SYSTEM, BY_SYSTEM, NONE, NULL, "publish CRLs" },
 	[CA_OP_AUDIT] = { "audit", K_SYSTEM, BY_SYSTEM, NONE, NULL, "check the audit log" },
+	[CA_OP_RECOVER] = { "recover", K_SYSTEM, BY_SYSTEM, NONE, NULL,
+			    "revoke the certificates of interrupted operations" },
 };
 
 const char *

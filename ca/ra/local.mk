@@ -8,4 +8,4 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/report.c %D%/report.h %D%/batch.c %D%/batch.h
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/ops.h %D%/ra-int.h %D%/op-people.c %D%/op-org.c %D%/op-tac.c %D%/op-report.c \
-	%D%/op-pki.c
+	%D%/op-pki.c %D%/op-integrity.c

@@ -1,10 +1,11 @@
 /*
- * ca/ra/op-pki.c: certificates from requests, revocation, CRLs and the
- * audit log, as operations behind the gate. See ops.h.
+ * ca/ra/op-pki.c: certificates from requests, revocation and CRLs, as
+ * operations behind the gate. See ops.h.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "ca/core/checkpoint.h"
 #include "ca/core/error.h"
 #include "ca/core/x509util.h"
 #include "ca/ra/gate.h"
@@ -164,16 +166,16 @@ crl_next_update(struct ca_session *s, bool delta, int64_t next_update, int64_t *
 	return CA_OK;
 }
 
-int
-ca_op_crl(struct ca_session *s, const char *issuer, bool delta, int64_t next_update,
-	  unsigned char **der, size_t *len, long *number, struct ca_result *res)
+/* One CRL, for an actor the gate let through. */
+static int
+crl_make(struct ca_session *s, const char *issuer, bool delta, int64_t next_update,
+	 unsigned char **der, size_t *len, long *number, struct ca_result *res)
 {
 	struct ca_crl_opts o = { issuer, delta, 0, (time_t)ca_ctx_now(s->ctx) };
 	int64_t next = 0;
 	int r;
 
-	if ((r = ca_gate(s, CA_OP_CRL, NULL, res, NULL)) != CA_OK ||
-	    (r = crl_next_update(s, delta, next_update, &next, res)) != CA_OK)
+	if ((r = crl_next_update(s, delta, next_update, &next, res)) != CA_OK)
 		return r;
 	if (issuer == NULL || ca_ctx_issuer(s->ctx, issuer) == NULL)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "no issuing CA '%s' "
@@ -185,6 +187,19 @@ ca_op_crl(struct ca_session *s, const char *issuer, bool delta, int64_t next_upd
 	return r;
 }
 
+/* The recovery first: a certificate an operation abandoned is on this CRL. */
+int
+ca_op_crl(struct ca_session *s, const char *issuer, bool delta, int64_t next_update,
+	  unsigned char **der, size_t *len, long *number, struct ca_result *res)
+{
+	int r, n = 0;
+
+	if ((r = ca_gate(s, CA_OP_CRL, NULL, res, NULL)) != CA_OK ||
+	    (r = ra_recover(s, &n, res)) != CA_OK)
+		return r;
+	return crl_make(s, issuer, delta, next_update, der, len, number, res);
+}
+
 /* Larger than a CRL of a few million revocations (about 40 bytes each). */
 #define CRL_FILE_MAX	(256 * 1024 * 1024)
 
@@ -193,9 +208,59 @@ struct publish {
 	const struct ca_publish_req *rq;
 	struct ca_result *res;
 	struct pol_crl sched;
+	struct pol_integrity integrity;
 	int64_t now;
 	size_t used;			/* of res->done */
 };
+
+/* A line of res->done. */
+static void
+publish_say(struct publish *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+publish_say(struct publish *p, const char *fmt, ...)
+{
+	size_t room = sizeof(p->res->done) - p->used;
+	va_list ap;
+	int n;
+
+	if (room <= 1)
+		return;
+	if (p->used > 0) {
+		p->res->done[p->used++] = '\n';
+		room--;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(p->res->done + p->used, room, fmt, ap);
+	va_end(ap);
+	p->used += n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/*
+ * Where the CRLs are published, for audit verify: the newest of them
+ * carries the outside anchor of the log (ca_audit_verify_all). Only
+ * rewritten when it changes.
+ */
+static int
+publish_dir_record(struct publish *p)
+{
+	char *abs = realpath(p->rq->dir, NULL), *was = NULL;
+	int r;
+
+	if (abs == NULL)
+		return ca_result_fail(p->res, CA_ERR_IO, NULL, "%s: %s", p->rq->dir,
+				      strerror(errno));
+	r = ca_reg_config_get(p->s->ctx->reg, "crl-publish-dir", &was);
+	if (r == CA_OK && strcmp(was, abs) == 0)
+		goto out;
+	if ((r = ca_reg_begin(p->s->ctx->reg)) == CA_OK)
+		r = ca_reg_end(p->s->ctx->reg, ca_reg_config_set(p->s->ctx->reg,
+								 "crl-publish-dir", abs));
+out:
+	free(was);
+	free(abs);
+	return r;
+}
 
 /* DIR/<issuer>.crl or DIR/<issuer>-delta.crl into *path (malloc'ed). */
 static int
@@ -219,20 +284,15 @@ publish_one(struct publish *p, const char *issuer, bool delta)
 	long number = 0;
 	int e, r;
 
-	if ((r = ca_op_crl(p->s, issuer, delta, p->rq->next_update, &der, &len, &number,
-			   p->res)) != CA_OK ||
+	if ((r = crl_make(p->s, issuer, delta, p->rq->next_update, &der, &len, &number,
+			  p->res)) != CA_OK ||
 	    (r = publish_path(p, issuer, delta, &path)) != CA_OK)
 		goto out;
 	if ((e = util_file_write_atomic(path, der, len, 0644)) != 0) {
 		r = ca_result_fail(p->res, CA_ERR_IO, NULL, "%s: %s", path, strerror(-e));
 		goto out;
 	}
-	p->used += (size_t)snprintf(p->res->done + p->used, p->used < sizeof(p->res->done) ?
-				    sizeof(p->res->done) - p->used : 0, "%s%s %s CRL %ld -> %s",
-				    p->used > 0 ? "\n" : "", issuer, delta ? "delta" : "full",
-				    number, path);
-	if (p->used >= sizeof(p->res->done))
-		p->used = sizeof(p->res->done) - 1;
+	publish_say(p, "%s %s CRL %ld -> %s", issuer, delta ? "delta" : "full", number, path);
 out:
 	OPENSSL_free(der);
 	free(path);
@@ -305,71 +365,32 @@ int
 ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct ca_result *res)
 {
 	static const char *const issuers[] = { "authentication", "signing" };
-	struct publish p = { s, rq, res, { 0 }, ca_ctx_now(s->ctx), 0 };
+	struct publish p = { s, rq, res, { 0 }, { 0 }, ca_ctx_now(s->ctx), 0 };
+	struct ca_checkpoint cp;
+	bool made = false;
 	size_t i;
-	int e, r;
+	int e, r, n = 0;
 
 	if ((r = ca_gate(s, CA_OP_CRL, NULL, res, NULL)) != CA_OK)
 		return r;
 	pol_crl_schedule(s->ctx->pol, &p.sched);
+	pol_integrity_get(s->ctx->pol, &p.integrity);
 	if (rq->delta && p.sched.delta_interval == 0)
 		return ra_refuse(s, CA_OP_CRL, "crl", res, "crl.delta-interval",
 				 "the policy publishes no delta CRLs (delta-interval: 0): "
 				 "publish full CRLs only, or enable deltas in the policy");
 	if ((e = util_mkdir_p(rq->dir, 0755)) != 0)
 		return ca_result_fail(res, CA_ERR_IO, NULL, "%s: %s", rq->dir, strerror(-e));
-	for (i = 0, r = CA_OK; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
+	if ((r = ra_recover(s, &n, res)) != CA_OK || (r = publish_dir_record(&p)) != CA_OK)
+		return r;
+	if (n > 0)
+		publish_say(&p, "%d abandoned pending certificate(s) revoked", n);
+	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
 		r = rq->if_due ? publish_if_due(&p, issuers[i]) : publish_one(&p, issuers[i],
 									      rq->delta);
+	/* Nothing was due: the log's head is signed on its own when it is time. */
+	if (r == CA_OK && (r = ca_checkpoint_if_due(s->ctx, p.integrity.checkpoint_interval,
+						     "interval", &made, &cp)) == CA_OK && made)
+		publish_say(&p, "audit checkpoint at entry %lld", (long long)cp.seq);
 	return r;
-}
-
-int
-ca_op_audit_verify(struct ca_session *s, struct ca_audit_report *rep, struct ca_result *res)
-{
-	int r;
-
-	if ((r = ca_gate(s, CA_OP_AUDIT, NULL, res, NULL)) != CA_OK)
-		return r;
-	memset(rep, 0, sizeof(*rep));
-	return ca_audit_verify(s->ctx->reg, rep);
-}
-
-struct show {
-	int64_t skip;
-	int (*fn)(void *, const struct ca_audit_row *);
-	void *arg;
-};
-
-static int
-show_one(void *arg, const struct ca_audit_row *row)
-{
-	struct show *sh = arg;
-
-	if (sh->skip > 0) {
-		sh->skip--;
-		return 0;
-	}
-	return sh->fn(sh->arg, row);
-}
-
-int
-ca_op_audit_show(struct ca_session *s, int64_t limit,
-		 int (*fn)(void *arg, const struct ca_audit_row *row), void *arg,
-		 struct ca_result *res)
-{
-	struct show sh = { 0, fn, arg };
-	int64_t last = 0;
-	char hash[65];
-	int r;
-
-	if ((r = ca_gate(s, CA_OP_AUDIT, NULL, res, NULL)) != CA_OK)
-		return r;
-	/* The newest @limit entries: ids are consecutive from 1. */
-	if (limit > 0 && (r = ca_reg_audit_last(s->ctx->reg, &last, hash)) == CA_OK &&
-	    last > limit)
-		sh.skip = last - limit;
-	if (r != CA_OK)
-		return r;
-	return ca_reg_audit_foreach(s->ctx->reg, show_one, &sh) < 0 ? CA_ERR_DB : CA_OK;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ca/core/audit.h"
+#include "ca/core/checkpoint.h"
 #include "ca/core/crl.h"
 #include "ca/core/issue.h"
 #include "ca/ra/report.h"
@@ -100,7 +101,7 @@ int ca_op_report(struct ca_session *s, enum ca_report_kind kind, int days,
 int ca_op_batch_import(struct ca_session *s, const char *name, const unsigned char *csv,
 		       size_t len, bool dry_run, char **problems, struct ca_result *res);
 
-/* ---- certificates, CRLs, audit (op-pki.c) ---- */
+/* ---- certificates and CRLs (op-pki.c) ---- */
 
 /* issue-cert: a certificate from a PKCS#10 request for a checked person. */
 int ca_op_issue_cert(struct ca_session *s, const struct ca_issue_req *rq,
@@ -130,9 +131,32 @@ struct ca_publish_req {
 int ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq,
 		      struct ca_result *res);
 
-/* audit verify: the whole chain. CA_ERR_AUDIT with @rep saying where. */
-int ca_op_audit_verify(struct ca_session *s, struct ca_audit_report *rep,
-		       struct ca_result *res);
+/* ---- the recovery and the audit log (op-integrity.c) ---- */
+
+struct ca_recover_report {
+	int revoked;			/* abandoned pending certificates revoked */
+	bool checkpoint;		/* an audit checkpoint was due and made... */
+	struct ca_checkpoint cp;	/* ...this one */
+};
+
+/*
+ * recover (the system account): revoke every certificate pending for
+ * longer than the policy's integrity.pending-lease — its operation died
+ * before completing it — and sign the audit log's head if the newest
+ * checkpoint is integrity.checkpoint-interval old. A card whose operation
+ * was interrupted keeps its journal entry: the operation's re-run cleans
+ * the card. crl and crl-publish run the same recovery first.
+ */
+int ca_op_recover(struct ca_session *s, struct ca_recover_report *rep, struct ca_result *res);
+
+/*
+ * audit verify: the whole chain, and its end against the outside anchor
+ * @anchor (NULL: the newest checkpoint among the CA's CRLs), the newest
+ * signed checkpoint and the certificates (ca_audit_verify_all).
+ * CA_ERR_AUDIT with @rep saying where.
+ */
+int ca_op_audit_verify(struct ca_session *s, const struct ca_audit_anchor *anchor,
+		       struct ca_audit_report *rep, struct ca_result *res);
 
 /* audit show: the newest @limit entries (0: all), oldest first, to @fn. */
 int ca_op_audit_show(struct ca_session *s, int64_t limit,

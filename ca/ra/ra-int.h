@@ -15,4 +15,11 @@
 int ra_refuse(struct ca_session *s, enum ca_op op, const char *subject, struct ca_result *res,
 	      const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/*
+ * The recovery the system account's jobs run first (crl, crl-publish,
+ * recover): certificates pending longer than the policy's
+ * integrity.pending-lease are revoked as abandoned. *n: how many.
+ */
+int ra_recover(struct ca_session *s, int *n, struct ca_result *res);
+
 #endif

@@ -96,13 +96,32 @@ ca_reg_card_put(struct ca_reg *reg, const struct ca_card_rec *c)
 }
 
 int
+ca_reg_card_ensure(struct ca_reg *reg, const char *serial)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (serial == NULL || strlen(serial) < 2)
+		return CA_ERR_USAGE;
+	if ((r = ca_reg_prep(reg, "INSERT INTO cards (serial, series, state)"
+			     " VALUES (?1, substr(?1, 1, 2), 'blank') ON CONFLICT (serial) DO NOTHING",
+			     &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, serial);
+	r = ca_reg_step_done(reg, st, "card");
+	ca_reg_done(st);
+	return r;
+}
+
+int
 ca_reg_cards_any_issued(struct ca_reg *reg, bool *out)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT EXISTS (SELECT 1 FROM cards WHERE issued_at IS NOT NULL)"
-			     " OR EXISTS (SELECT 1 FROM certificates WHERE card IS NOT NULL)",
+			     " OR EXISTS (SELECT 1 FROM certificates WHERE card IS NOT NULL"
+			     " AND der IS NOT NULL)",
 			     &st)) != CA_OK)
 		return r;
 	if ((r = ca_reg_step_row(reg, st, "cards issued")) == CA_OK)

@@ -1,6 +1,6 @@
 # ca/registry: the registry interface (registry.h, registry-*.h) and its
 # SQLite backend. No SQL anywhere else.
 ca_libcarecard_ca_la_SOURCES += \
-	%D%/registry.c %D%/schema.c %D%/records.c \
+	%D%/registry.c %D%/schema.c %D%/records.c %D%/integrity.c \
 	%D%/registry.h %D%/registry-int.h %D%/registry-ra.h %D%/registry-cards.h \
 	%D%/people.c %D%/positions.c %D%/tac.c %D%/reports.c %D%/cards.c

@@ -32,8 +32,9 @@ ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO certificates (serial, card, holder, profile,"
-			     " issuer, not_before, not_after, renewal_count, self_renewals, der)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != CA_OK)
+			     " issuer, not_before, not_after, renewal_count, self_renewals, der,"
+			     " card_op, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, c->serial);
 	ca_reg_bind_text(st, 2, c->card);
@@ -45,6 +46,10 @@ ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
 	sqlite3_bind_int(st, 8, c->renewal_count);
 	sqlite3_bind_int(st, 9, c->self_renewals);
 	sqlite3_bind_blob(st, 10, c->der, (int)c->derlen, SQLITE_STATIC);
+	if (c->card_op > 0)
+		sqlite3_bind_int64(st, 11, c->card_op);
+	if (c->audit_seq > 0)
+		sqlite3_bind_int64(st, 12, c->audit_seq);
 	r = ca_reg_step_done(reg, st, "add certificate");
 	ca_reg_done(st);
 	return r;
@@ -53,6 +58,7 @@ ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
 static int
 cert_row(sqlite3_stmt *st, struct ca_cert_rec *c)
 {
+	const char *status;
 	const void *der;
 	int r;
 
@@ -66,13 +72,19 @@ cert_row(sqlite3_stmt *st, struct ca_cert_rec *c)
 	c->not_after = sqlite3_column_int64(st, 6);
 	c->renewal_count = sqlite3_column_int(st, 7);
 	c->self_renewals = sqlite3_column_int(st, 8);
-	c->status = strcmp((const char *)sqlite3_column_text(st, 9), "revoked") == 0
-		? CA_CERT_REVOKED : CA_CERT_VALID;
+	status = (const char *)sqlite3_column_text(st, 9);
+	/* Only 'valid' is valid: anything else never counts as issued. */
+	c->status = status != NULL && strcmp(status, "valid") == 0 ? CA_CERT_VALID
+		: status != NULL && strcmp(status, "revoked") == 0 ? CA_CERT_REVOKED
+		: CA_CERT_PENDING;
 	c->reason = sqlite3_column_int(st, 10);
 	c->revoked_at = sqlite3_column_int64(st, 11);
+	c->card_op = sqlite3_column_int64(st, 13);
+	c->pending_since = sqlite3_column_int64(st, 14);
+	c->audit_seq = sqlite3_column_int64(st, 15);
 	der = sqlite3_column_blob(st, 12);
 	c->derlen = (size_t)sqlite3_column_bytes(st, 12);
-	if (c->derlen > 0) {
+	if (der != NULL && c->derlen > 0) {
 		if ((c->der = malloc(c->derlen)) == NULL)
 			return CA_ERR_ALLOC;
 		memcpy(c->der, der, c->derlen);
@@ -89,8 +101,8 @@ ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out)
 
 	if ((r = ca_reg_prep(reg, "SELECT serial, card, holder, profile, issuer, not_before,"
 			     " not_after, renewal_count, self_renewals, status,"
-			     " revocation_reason, revocation_time, der"
-			     " FROM certificates WHERE serial = ?", &st)) != CA_OK)
+			     " revocation_reason, revocation_time, der, card_op, pending_since,"
+			     " audit_seq FROM certificates WHERE serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
 	if ((r = ca_reg_step_row(reg, st, "get certificate")) == CA_OK &&
@@ -117,7 +129,7 @@ ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t w
 		goto out;
 	if ((r = ca_reg_prep(reg, "UPDATE certificates SET status = 'revoked',"
 			     " revocation_reason = ?, revocation_time = ?"
-			     " WHERE serial = ? AND status = 'valid'", &st)) != CA_OK)
+			     " WHERE serial = ? AND status IN ('valid', 'pending')", &st)) != CA_OK)
 		goto out;
 	sqlite3_bind_int(st, 1, reason);
 	sqlite3_bind_int64(st, 2, when);

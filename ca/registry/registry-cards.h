@@ -38,7 +38,11 @@ int ca_reg_card_get(struct ca_reg *reg, const char *serial, struct ca_card_rec *
 /* Insert or update every field of @c (the series is the serial's prefix). */
 int ca_reg_card_put(struct ca_reg *reg, const struct ca_card_rec *c);
 
-/* Has any card ever been issued (a card with an issue time or a certificate)? */
+/* Card @serial is in the registry: a blank row is added if it is not. */
+int ca_reg_card_ensure(struct ca_reg *reg, const char *serial);
+
+/* Has any card ever been issued (a card with an issue time, or a signed and
+ * recorded certificate: a pending one from a killed run does not count)? */
 int ca_reg_cards_any_issued(struct ca_reg *reg, bool *out);
 
 #define CA_CARD_CERTS_MAX 8

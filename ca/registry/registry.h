@@ -15,6 +15,7 @@
 #ifndef CC_CA_REGISTRY_H
 #define CC_CA_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -51,6 +52,10 @@ int ca_reg_schema_version(struct ca_reg *reg, int *out);
  */
 int ca_reg_open_unmigrated(const char *path, int create, struct ca_reg **out);
 int ca_reg_migrate(struct ca_reg *reg, const char *const *sql, int n);
+
+/* The registry's own migrations (ca_reg_schema_latest() of them), for tests
+ * that build an older registry and migrate it. */
+const char *const *ca_reg_schema_migrations(void);
 
 /* BEGIN IMMEDIATE: take the write lock now, so two CAs never interleave. */
 int ca_reg_begin(struct ca_reg *reg);
@@ -116,6 +121,7 @@ int ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const ch
 enum ca_cert_status {
 	CA_CERT_VALID,
 	CA_CERT_REVOKED,
+	CA_CERT_PENDING,	/* recorded before signing; never valid (see below) */
 };
 
 struct ca_cert_rec {
@@ -129,17 +135,84 @@ struct ca_cert_rec {
 	enum ca_cert_status status;
 	int reason;		/* CRL_REASON_*, when revoked */
 	int64_t revoked_at;	/* when revoked */
-	unsigned char *der;
+	unsigned char *der;	/* NULL for a certificate that was never signed and recorded */
 	size_t derlen;
+	int64_t card_op;	/* the card operation that made it (journal id), 0: none */
+	int64_t pending_since;	/* when it was recorded pending, 0: never */
+	int64_t audit_seq;	/* the audit entry that recorded it, 0: none */
 };
 
 void ca_cert_rec_clear(struct ca_cert_rec *c);
 
+/* A valid certificate row as given (tests and imports; issuance records
+ * pending rows first, below). */
 int ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c);
 int ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out);
 
-/* CA_ERR_NOT_FOUND, or CA_ERR_STATE if it is already revoked. */
+/*
+ * Revoke a valid or pending certificate. CA_ERR_NOT_FOUND, or
+ * CA_ERR_STATE if it is already revoked.
+ */
 int ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t when);
+
+/*
+ * Record before you sign. Every certificate is recorded 'pending' in a
+ * committed transaction before its signature exists: serial, holder,
+ * profile, issuer and validity known, der NULL. When its operation
+ * completes the row becomes 'valid' with the signed DER
+ * (ca_reg_cert_activate); when the operation is abandoned (a re-run of a
+ * card operation, or the recovery once the row is older than the lease)
+ * it is revoked, so a certificate signed by an operation that died can
+ * always be found and is on the next CRL. A pending row is never valid:
+ * not for logins, card views, reports or renewals.
+ */
+struct ca_cert_pending {
+	const char *serial, *card, *holder, *profile, *issuer;	/* card may be NULL */
+	int64_t not_before, not_after;
+	int64_t card_op;	/* the card operation's journal entry, 0: none */
+	int64_t since;		/* when recorded: the recovery's lease counts from here */
+	int64_t audit_seq;	/* the audit entry recording it */
+};
+
+/* CA_ERR_EXISTS for a serial in use, CA_ERR_NOT_FOUND for an unknown holder or card. */
+int ca_reg_cert_pending_add(struct ca_reg *reg, const struct ca_cert_pending *p);
+
+/*
+ * Pending -> valid: the signed @der, the card's counters and @audit_seq,
+ * the issuance entry. CA_ERR_NOT_FOUND for an unknown serial, CA_ERR_STATE
+ * if the row is not pending any more (a recovery revoked it meanwhile).
+ */
+int ca_reg_cert_activate(struct ca_reg *reg, const char *serial, const unsigned char *der,
+			 size_t derlen, int renewal_count, int self_renewals, int64_t audit_seq);
+
+/* Which pending rows (ca_reg_cert_pending_list); 0 / NULL members do not select. */
+struct ca_pending_sel {
+	int64_t card_op;	/* of this card operation */
+	const char *card;	/* on this card... */
+	int64_t except_op;	/* ...but not of this operation */
+	int64_t before;		/* recorded before this time */
+};
+
+/*
+ * The serials of the pending rows @sel selects (all conditions given must
+ * hold), oldest first: *serials is a malloc'ed array of *n malloc'ed
+ * strings (ca_reg_serials_free).
+ */
+int ca_reg_cert_pending_list(struct ca_reg *reg, const struct ca_pending_sel *sel,
+			     char ***serials, size_t *n);
+void ca_reg_serials_free(char **serials, size_t n);
+
+/* A certificate row against the audit log, for audit verify. */
+struct ca_cert_audit_row {
+	const char *serial;
+	int64_t audit_seq;		/* 0: none recorded */
+	bool have_entry;		/* the entry exists... */
+	const char *subject, *details;	/* ...with these (else "") */
+};
+typedef int (*ca_reg_cert_audit_cb)(void *arg, const struct ca_cert_audit_row *row);
+
+/* Every certificate row with its recording entry, in no particular order. */
+int ca_reg_cert_audit_foreach(struct ca_reg *reg, ca_reg_cert_audit_cb cb, void *arg);
 
 /*
  * Stream the revoked certificates of @issuer with revoked_at >= @since
@@ -170,5 +243,27 @@ int ca_reg_audit_foreach(struct ca_reg *reg, ca_reg_audit_cb cb, void *arg);
 
 /* The highest id ever handed out (AUTOINCREMENT's sqlite_sequence). */
 int ca_reg_audit_max_issued(struct ca_reg *reg, int64_t *out);
+
+/* The hash of entry @id into @hash; CA_ERR_NOT_FOUND if there is none. */
+int ca_reg_audit_hash_at(struct ca_reg *reg, int64_t id, char hash[65]);
+
+/*
+ * Signed audit checkpoints (ca/core/checkpoint.h): the head of the chain
+ * (entry @seq with @hash) signed at @time for @reason ("crl", "interval",
+ * "recover"); @der is the signed checkpoint as CRLs carry it.
+ */
+struct ca_checkpoint_row {
+	int64_t seq;
+	char hash[65];
+	int64_t time;
+	char reason[16];
+	unsigned char *der;	/* malloc'ed */
+	size_t derlen;
+};
+
+void ca_checkpoint_row_clear(struct ca_checkpoint_row *c);
+int ca_reg_checkpoint_add(struct ca_reg *reg, const struct ca_checkpoint_row *c);
+/* The newest checkpoint; CA_ERR_NOT_FOUND if there is none. */
+int ca_reg_checkpoint_newest(struct ca_reg *reg, struct ca_checkpoint_row *out);
 
 #endif

@@ -140,7 +140,84 @@ static const char *const ca_migrations[] = {
 	 * in person, so certificates are issued only to checked people. */
 	"ALTER TABLE people ADD COLUMN checked_by TEXT;"
 	"ALTER TABLE people ADD COLUMN checked_at INTEGER;",
+
+	/* 5: record before you sign (issue 16). A certificate is in the
+	 * registry, 'pending', in a committed transaction before its
+	 * signature exists; it becomes 'valid' when its operation completes,
+	 * or is revoked by a re-run or the recovery (registry-pending.h).
+	 * SQLite cannot change a CHECK, so the table is rebuilt with its rows
+	 * and indexes. der is NULL until the certificate is signed; card_op is
+	 * the card operation's journal entry; pending_since starts the
+	 * recovery's lease; audit_seq is the audit entry that recorded the row
+	 * (its issuance; while pending, the pending record), filled in for
+	 * existing rows from the log, so audit verify can check the
+	 * certificates against the chain. */
+	"CREATE TABLE certificates_v5 ("
+	"  serial TEXT PRIMARY KEY,"
+	"  card TEXT REFERENCES cards(serial),"
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"
+	"  profile TEXT NOT NULL,"
+	"  issuer TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  renewal_count INTEGER NOT NULL DEFAULT 0,"
+	"  self_renewals INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'valid'"
+	"    CHECK (status IN ('pending', 'valid', 'revoked')),"
+	"  revocation_reason INTEGER,"
+	"  revocation_time INTEGER,"
+	"  der BLOB,"
+	"  card_op INTEGER REFERENCES card_ops(id),"
+	"  pending_since INTEGER,"
+	"  audit_seq INTEGER,"
+	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)),"
+	"  CHECK (status <> 'valid' OR der IS NOT NULL),"
+	"  CHECK (status <> 'pending' OR (der IS NULL AND pending_since IS NOT NULL)));"
+	"INSERT INTO certificates_v5 (serial, card, holder, profile, issuer, not_before,"
+	"  not_after, renewal_count, self_renewals, status, revocation_reason,"
+	"  revocation_time, der)"
+	"  SELECT serial, card, holder, profile, issuer, not_before, not_after,"
+	"  renewal_count, self_renewals, status, revocation_reason, revocation_time, der"
+	"  FROM certificates;"
+	"DROP TABLE certificates;"
+	"ALTER TABLE certificates_v5 RENAME TO certificates;"
+	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"
+	"  WHERE status = 'revoked';"
+	"CREATE INDEX certificates_holder ON certificates (holder);"
+	/* The recovery and the card operations look up pending rows only. */
+	"CREATE INDEX certificates_pending ON certificates (pending_since)"
+	"  WHERE status = 'pending';"
+	/* Each existing row's issuance entry: issue-cert names the serial as
+	 * its subject, a card operation names the card and the serial in its
+	 * details. The index only serves this look-up. */
+	"CREATE INDEX audit_subject_v5 ON audit (subject);"
+	"UPDATE certificates SET audit_seq = (SELECT min(a.id) FROM audit a"
+	"  WHERE a.subject = certificates.serial AND a.action = 'issue-cert');"
+	"UPDATE certificates SET audit_seq = (SELECT min(a.id) FROM audit a"
+	"  WHERE a.subject = certificates.card"
+	"  AND a.action IN ('issue-card', 'repair', 'tac-activate', 'renew', 'self-renew')"
+	"  AND instr(a.details, '\"' || certificates.serial || '\"') > 0)"
+	"  WHERE audit_seq IS NULL AND card IS NOT NULL;"
+	"DROP INDEX audit_subject_v5;",
+
+	/* 6: signed audit checkpoints (issue 16): the chain's head (the newest
+	 * entry's id and hash), signed with the CA's audit key in the HSM at
+	 * every CRL and at intervals (ca/core/checkpoint.h). CRLs carry the
+	 * same signed bytes outside the database. */
+	"CREATE TABLE audit_checkpoints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  seq INTEGER NOT NULL CHECK (seq > 0),"
+	"  hash TEXT NOT NULL CHECK (length(hash) = 64),"
+	"  time INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  signed BLOB NOT NULL);",
 };
+
+const char *const *
+ca_reg_schema_migrations(void)
+{
+	return ca_migrations;
+}
 
 int
 ca_reg_schema_latest(void)

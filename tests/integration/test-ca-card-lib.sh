@@ -101,3 +101,56 @@ certtool_verify() {
 }
 
 audit_ok() { "$CA" audit verify >>"$TAP_LOG" 2>&1; }
+
+# --- crash tests (test-ca-card-kill*.sh, test-ca-issue-kill.sh) ---------------------------
+
+# killed STEP CMD...: the command dies of SIGKILL at STEP (the test hook; exit 137)
+killed() {
+	_step=$1
+	shift
+	CARECARD_CA_TEST_KILL_AT=$_step "$@" >>"$TAP_LOG" 2>&1
+	_rc=$?
+	if [ $_rc -eq 137 ]; then tap_pass "killed at $_step"; else tap_fail "killed at $_step" "exit $_rc"; fi
+}
+
+# check DESC CONDITION...: one test for several facts, the first failure named
+check() {
+	_d=$1
+	shift
+	_why=$("$@" 2>&1) && tap_pass "$_d" || tap_fail "$_d" "$_why"
+}
+
+# card_serials READER: the serials of the certificates on the card (registry form)
+card_serials() {
+	cc_p11 --slot-index "$(($1 - 1))" --type cert -O 2>/dev/null |
+		sed -n 's/^ *serial: *//p' | tr a-f A-F | sed 's/^0*//'
+}
+
+# status_of SERIAL: the certificate's status in the registry ("" if unknown)
+status_of() { sql "SELECT status FROM certificates WHERE serial = '$1'"; }
+
+# on_card_recorded READER [SEEN]: every certificate on the card is in the
+# registry, pending, valid or revoked (never unknown); the serials are
+# added to the file SEEN.
+on_card_recorded() {
+	for _s in $(card_serials "$1"); do
+		[ -z "$2" ] || echo "$_s" >>"$2"
+		case $(status_of "$_s") in
+		pending|valid|revoked) ;;
+		*) echo "certificate $_s on the card in reader $1 is not in the registry"; return 1 ;;
+		esac
+	done
+}
+
+# all_settled SEEN: every certificate ever seen on a card is valid or revoked
+# (nothing left pending), and the revoked ones carry a revocation time.
+all_settled() {
+	[ -s "$1" ] || { echo "no certificate was seen on a card"; return 1; }
+	for _s in $(sort -u "$1"); do
+		case $(sql "SELECT status || ':' || (revocation_time IS NOT NULL) FROM certificates WHERE serial = '$_s'") in
+		valid:0|revoked:1) ;;
+		*) echo "certificate $_s is $(status_of "$_s")"; return 1 ;;
+		esac
+	done
+}
+

@@ -270,6 +270,35 @@ test_nobody_and_the_system_account_may_not(void **state)
 	}
 }
 
+/* recover is the system account's: an RA manager with their card is refused. */
+static void
+test_recover_is_the_system_accounts(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_recover_report rep;
+	struct ca_result res;
+	char last[128], hash[65], want[160];
+	int64_t seq = 0;
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, ALICE, POL_ROLE_RA_MANAGER, "", false);
+	assert_int_equal(ca_op_recover(fx->s, &rep, &res), CA_ERR_AUTH);
+	last_audit(fx, last, sizeof(last));
+	assert_string_equal(last, ALICE " recover-refused");
+	act_as(fx, CA_ACTOR_SYSTEM, "", 0, "", false);
+	assert_int_equal(ca_op_recover(fx->s, &rep, &res), CA_OK);
+	assert_int_equal(rep.revoked, 0);
+	assert_true(rep.checkpoint);		/* the first one is always due */
+	assert_int_equal(ca_reg_audit_last(fx->s->ctx->reg, &seq, hash), CA_OK);
+	assert_int_equal(rep.cp.seq, seq);
+	snprintf(want, sizeof(want), "recover: 0 abandoned pending certificate(s) revoked; "
+		 "audit checkpoint at entry %lld", (long long)seq);
+	assert_string_equal(res.done, want);
+	/* At once again: nothing is due. */
+	assert_int_equal(ca_op_recover(fx->s, &rep, &res), CA_OK);
+	assert_false(rep.checkpoint);
+}
+
 int
 main(void)
 {
@@ -278,6 +307,7 @@ main(void)
 		cmocka_unit_test_teardown(test_locum_position_may_not_act, teardown),
 		cmocka_unit_test_teardown(test_same_organisation_only, teardown),
 		cmocka_unit_test_teardown(test_batch_is_the_ra_managers, teardown),
+		cmocka_unit_test_teardown(test_recover_is_the_system_accounts, teardown),
 		cmocka_unit_test_teardown(test_nobody_and_the_system_account_may_not, teardown),
 	};
 

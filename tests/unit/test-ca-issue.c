@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/core/audit.h"
+#include "ca/core/checkpoint.h"
 #include "ca/core/crl.h"
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
@@ -73,14 +74,18 @@ test_authentication_cert(void **state)
 	lb = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(req), &b);
 	assert_int_equal(la, lb);
 	assert_memory_equal(a, b, (size_t)la);
-	/* Recorded, with exactly one new audit entry. */
+	/* Recorded pending before it was signed (one entry), then valid with
+	 * its issuance entry (the second), which the row names. */
 	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, serial, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_VALID);
 	assert_string_equal(rec.profile, "authentication");
 	assert_string_equal(rec.issuer, "authentication");
 	assert_string_equal(rec.holder, CA_FX_HOLDER);
 	assert_int_equal(rec.not_before, CA_FX_NOW);
 	assert_int_equal(rec.not_after - rec.not_before, 730 * 86400);
-	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 1);
+	assert_int_equal(rec.pending_since, CA_FX_NOW);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
+	assert_int_equal(rec.audit_seq, before + 2);
 	ca_cert_rec_clear(&rec);
 	OPENSSL_free(a);
 	OPENSSL_free(b);
@@ -144,13 +149,27 @@ test_refusals_record_nothing(void **state)
 	assert_int_equal(ca_fx_audit_entries(fx->ctx), before);
 }
 
+/* Pending rows in the registry. */
+static size_t
+pending_rows(struct ca_fixture *fx)
+{
+	struct ca_pending_sel sel = { 0 };
+	char **serials = NULL;
+	size_t n = 0;
+
+	assert_int_equal(ca_reg_cert_pending_list(fx->ctx->reg, &sel, &serials, &n), CA_OK);
+	ca_reg_serials_free(serials, n);
+	return n;
+}
+
 /*
  * Group commit: the good requests are issued and recorded, each failing
- * one (bad request before its savepoint, unknown card inside it) leaves
- * nothing behind and does not disturb the others.
+ * one (bad request before its pending row, unknown card at it) leaves
+ * nothing behind and does not disturb the others. @pending: the batches
+ * with a pending row, each one "issue-cert-pending" entry.
  */
 static void
-group_commit_once(struct ca_fixture *fx, size_t batch)
+group_commit_once(struct ca_fixture *fx, size_t batch, int pending)
 {
 	struct ca_issuer *is = ca_ctx_issuer(fx->ctx, "authentication");
 	struct ca_issue_req req[4];
@@ -184,14 +203,17 @@ group_commit_once(struct ca_fixture *fx, size_t batch)
 		assert_non_null(x = d2i_X509(NULL, &p, (long)c[i].derlen));
 		assert_int_equal(X509_verify(x, X509_get0_pubkey(is->cert)), 1);
 		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
+		assert_int_equal(rec.status, CA_CERT_VALID);
 		assert_int_equal(rec.derlen, c[i].derlen);
 		assert_memory_equal(rec.der, c[i].der, c[i].derlen);
+		assert_true(rec.audit_seq > before);
 		ca_cert_rec_clear(&rec);
 		X509_free(x);
 		ca_issued_clear(&c[i]);
 	}
-	/* Two audit entries per round, whatever the batching. */
-	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
+	/* An issue-cert entry per certificate, a pending entry per batch. */
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2 + pending);
+	assert_int_equal(pending_rows(fx), 0);
 }
 
 static void
@@ -204,16 +226,91 @@ test_group_commit(void **state)
 	int64_t before;
 	X509 *x;
 
-	group_commit_once(fx, 0);	/* one commit for all four */
-	group_commit_once(fx, 1);	/* a commit per request */
-	group_commit_once(fx, 3);	/* 3 + 1: the second batch commits while nothing is left to sign */
-	group_commit_once(fx, 2);	/* 2 + 2 */
+	group_commit_once(fx, 0, 1);	/* one batch for all four */
+	group_commit_once(fx, 1, 2);	/* a batch per request: two have pending rows */
+	group_commit_once(fx, 3, 2);	/* 3 + 1: the second batch commits while nothing is left to sign */
+	group_commit_once(fx, 2, 2);	/* 2 + 2 */
 	/* The audit chain is intact and the connection usable again. */
 	before = ca_fx_audit_entries(fx->ctx);
 	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 0, 0, c, res), CA_OK);
 	x = ca_fx_issue(fx, "authentication", NULL);
 	X509_free(x);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
+}
+
+/* Two hours after the fixture's clock: past the recovery's lease. */
+static int64_t
+later_now(void *arg)
+{
+	(void)arg;
+	return CA_FX_NOW + 7200;
+}
+
+/*
+ * Record before you sign: a draft is never signed unrecorded; a recorded
+ * one is pending (not valid) until activated; the recovery leaves young
+ * pending rows alone and revokes old ones (one "revoke" entry each,
+ * cessationOfOperation), after which they cannot become valid.
+ */
+static void
+test_pending_lifecycle(void **state)
+{
+	struct ca_fixture *fx = *state;
+	struct ca_pending_req rq = { "test", NULL, CA_FX_HOLDER, NULL, 0 };
+	struct ca_person bob = { CA_FX_HOLDER, "Bob Holder", NULL, NULL, NULL, 0 };
+	struct ca_draft d[2], *dp[2] = { &d[0], &d[1] };
+	struct ca_issued c[2];
+	struct ca_cert_rec rec = { 0 };
+	int64_t before;
+	int n = -1, i;
+
+	memset(d, 0, sizeof(d));
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ca_cert_draft(fx->ctx, "authentication", &bob, fx->csr,
+					       (size_t)fx->csrlen, 0, &d[i]), CA_OK);
+	assert_int_equal(ca_cert_sign(fx->ctx, &d[0], &c[0]), CA_ERR_STATE);
+	before = ca_fx_audit_entries(fx->ctx);
+	assert_int_equal(ca_cert_pending(fx->ctx, &rq, dp, 2), CA_OK);
 	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 1);
+	assert_int_equal(pending_rows(fx), 2);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(ca_cert_sign(fx->ctx, &d[i], &c[i]), CA_OK);
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[0].serial, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_PENDING);
+	assert_int_equal(rec.audit_seq, before + 1);
+	ca_cert_rec_clear(&rec);
+
+	/* Within the lease nothing is touched; the first becomes valid. */
+	assert_int_equal(ca_cert_recover(fx->ctx, 3600, &n), CA_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(ca_reg_begin(fx->ctx->reg), CA_OK);
+	assert_int_equal(ca_reg_cert_activate(fx->ctx->reg, c[0].serial, c[0].der, c[0].derlen,
+					      0, 0, before + 1), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->ctx->reg), CA_OK);
+
+	/* Two hours on, the other's operation is gone: revoked. */
+	fx->ctx->hooks.now = later_now;
+	assert_int_equal(ca_cert_recover(fx->ctx, 3600, &n), CA_OK);
+	fx->ctx->hooks.now = ca_fx_now;
+	assert_int_equal(n, 1);
+	assert_int_equal(pending_rows(fx), 0);
+	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[1].serial, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_REVOKED);
+	assert_int_equal(rec.reason, CRL_REASON_CESSATION_OF_OPERATION);
+	assert_int_equal(rec.revoked_at, CA_FX_NOW + 7200);
+	assert_null(rec.der);
+	ca_cert_rec_clear(&rec);
+	assert_int_equal(ca_reg_cert_activate(fx->ctx->reg, c[1].serial, c[1].der, c[1].derlen,
+					      0, 0, before + 1), CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[0].serial, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_VALID);
+	ca_cert_rec_clear(&rec);
+	for (i = 0; i < 2; i++) {
+		ca_issued_clear(&c[i]);
+		ca_draft_clear(&d[i]);
+	}
 }
 
 static X509_CRL *
@@ -285,6 +382,51 @@ test_revocation_and_crls(void **state)
 	X509_free(x2);
 	free(s1);
 	free(s2);
+}
+
+/*
+ * Every CRL carries the audit log's head, signed with the audit key: a
+ * non-critical extension whose checkpoint covers the CRL's own audit
+ * entry, kept in the registry too. A changed byte fails its signature.
+ */
+static void
+test_crl_carries_checkpoint(void **state)
+{
+	struct ca_fixture *fx = *state;
+	ASN1_OBJECT *oid = OBJ_txt2obj(CA_CHECKPOINT_OID, 1);
+	struct ca_checkpoint_row row = { 0 };
+	struct ca_checkpoint cp;
+	const unsigned char *der;
+	unsigned char *copy;
+	char hash[65];
+	int64_t last = 0;
+	size_t len = 0;
+	long n = 0;
+	X509_CRL *c = crl(fx, 0, &n);
+	int at = X509_CRL_get_ext_by_OBJ(c, oid, -1);
+
+	assert_true(at >= 0);
+	assert_int_equal(X509_EXTENSION_get_critical(X509_CRL_get_ext(c, at)), 0);
+	assert_int_equal(ca_checkpoint_from_crl(c, &der, &len), CA_OK);
+	assert_int_equal(ca_checkpoint_verify(fx->ctx, der, len, &cp), CA_OK);
+	assert_int_equal(ca_reg_audit_last(fx->ctx->reg, &last, hash), CA_OK);
+	assert_int_equal(cp.seq, last);
+	assert_string_equal(cp.hash, hash);
+	assert_int_equal(cp.time, CA_FX_NOW);
+	assert_int_equal(ca_reg_checkpoint_newest(fx->ctx->reg, &row), CA_OK);
+	assert_int_equal(row.seq, last);
+	assert_string_equal(row.reason, "crl");
+	assert_int_equal(row.derlen, len);
+	assert_memory_equal(row.der, der, len);
+	ca_checkpoint_row_clear(&row);
+	assert_non_null(copy = malloc(len));
+	memcpy(copy, der, len);
+	copy[len / 2] ^= 1;
+	assert_int_not_equal(ca_checkpoint_verify(fx->ctx, copy, len, &cp), CA_OK);
+	assert_int_equal(ca_checkpoint_verify(fx->ctx, copy, len - 1, &cp), CA_ERR_AUDIT);
+	free(copy);
+	ASN1_OBJECT_free(oid);
+	X509_CRL_free(c);
 }
 
 /* Registry rows with short serials of varied length, to exercise sorting. */
@@ -431,7 +573,9 @@ main(void)
 		cmocka_unit_test_teardown(test_signing_cert, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_refusals_record_nothing, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_group_commit, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_pending_lifecycle, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_revocation_and_crls, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_crl_carries_checkpoint, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_fast_crl_matches_openssl, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_card_so_secret, ca_fx_teardown),
 	};

@@ -22,6 +22,7 @@
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/registry/registry.h"
+#include "ca/registry/registry-cards.h"
 
 struct fixture {
 	char dir[64];
@@ -147,6 +148,171 @@ test_failed_migration_applies_nothing(void **state)
 	assert_int_equal(v, 2);
 	assert_int_equal(ca_reg_migrate(reg, migs, 2), CA_OK);	/* idempotent */
 	ca_reg_close(reg);
+}
+
+/* One value of a query on the registry file (raw SQL, as sqlite3 would). */
+static int64_t
+raw_int(struct fixture *fx, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * Migration 5 rebuilds the certificates table (a CHECK allowing
+ * 'pending'): an older registry keeps every row and index, and each row
+ * gets the audit entry of its issuance from the log (issue-cert by
+ * subject, a card operation by card and serial).
+ */
+static void
+test_migration_5_keeps_certificates(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_reg *reg = NULL;
+
+	ca_reg_close(fx->reg);
+	fx->reg = NULL;
+	unlink(fx->path);
+	assert_int_equal(ca_reg_open_unmigrated(fx->path, 1, &reg), CA_OK);
+	assert_int_equal(ca_reg_migrate(reg, ca_reg_schema_migrations(), 4), CA_OK);
+	ca_reg_close(reg);
+	raw_sql(fx, "INSERT INTO people (uuid, name) VALUES ('123456789012', 'Ann');"
+		"INSERT INTO cards (serial, state, holder) VALUES ('0400000001', 'issued',"
+		" '123456789012');"
+		"INSERT INTO audit (id, time, actor, action, subject, details, prev_hash, hash)"
+		" VALUES (1, 't', 'a', 'ca-init', 'ca', '{}', 'p', 'h'),"
+		" (2, 't', 'a', 'issue-cert', 'AA01', '{}', 'p', 'h'),"
+		" (3, 't', 'a', 'issue-card', '0400000001',"
+		" '{\"authentication\":\"CC01\",\"signing\":\"CC02\"}', 'p', 'h'),"
+		" (4, 't', 'a', 'revoke', 'AA01', '{}', 'p', 'h');"
+		"INSERT INTO certificates (serial, card, holder, profile, issuer, not_before,"
+		" not_after, status, revocation_reason, revocation_time, der) VALUES"
+		" ('AA01', NULL, '123456789012', 'signing', 'signing', 1, 2, 'revoked', 1, 5,"
+		" x'3000'),"
+		" ('CC01', '0400000001', '123456789012', 'authentication', 'authentication', 1, 2,"
+		" 'valid', NULL, NULL, x'3000'),"
+		" ('CC02', '0400000001', '123456789012', 'signing', 'signing', 1, 2, 'valid',"
+		" NULL, NULL, x'3000'),"
+		" ('DD01', NULL, '123456789012', 'signing', 'signing', 1, 2, 'valid', NULL, NULL,"
+		" x'3000');");
+	assert_int_equal(ca_reg_open(fx->path, 0, &fx->reg), CA_OK);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM certificates"), 4);
+	assert_int_equal(raw_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'AA01'"), 2);
+	assert_int_equal(raw_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'CC01'"), 3);
+	assert_int_equal(raw_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'CC02'"), 3);
+	/* No issuance entry: left empty, for audit verify to report. */
+	assert_int_equal(raw_int(fx, "SELECT audit_seq IS NULL FROM certificates"
+			 " WHERE serial = 'DD01'"), 1);
+	assert_int_equal(raw_int(fx, "SELECT revocation_time FROM certificates"
+			 " WHERE serial = 'AA01'"), 5);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+			 " AND name IN ('certificates_revoked', 'certificates_holder',"
+			 " 'certificates_pending')"), 3);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE name LIKE"
+			 " 'audit_subject%' OR name = 'certificates_v5'"), 0);
+}
+
+/*
+ * Pending rows: never valid (status, no DER), revocable, made valid only
+ * once, selected by operation, card and age; the table's CHECKs refuse a
+ * pending row with a DER and a valid one without.
+ */
+static void
+test_pending_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	struct ca_cert_pending pc = { "AA01", NULL, "123456789012", "signing", "signing",
+				      1000, 2000, 0, 500, 7 };
+	struct ca_pending_sel sel = { 0 };
+	struct ca_cert_rec got = { 0 };
+	unsigned char der[2] = { 0x30, 0x00 };
+	char **serials = NULL;
+	size_t n = 0;
+	bool any = true;
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0400000001", 0, NULL), CA_OK);
+	assert_int_equal(ca_reg_cert_pending_add(fx->reg, &pc), CA_OK);
+	assert_int_equal(ca_reg_cert_pending_add(fx->reg, &pc), CA_ERR_EXISTS);
+	pc.serial = "AA02";
+	pc.card = "0400000001";
+	pc.since = 900;
+	assert_int_equal(ca_reg_cert_pending_add(fx->reg, &pc), CA_OK);
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_PENDING);
+	assert_null(got.der);
+	assert_int_equal(got.pending_since, 500);
+	assert_int_equal(got.audit_seq, 7);
+	ca_cert_rec_clear(&got);
+	/* A pending certificate on a card is not an issued card. */
+	assert_int_equal(ca_reg_cards_any_issued(fx->reg, &any), CA_OK);
+	assert_false(any);
+
+	assert_int_equal(ca_reg_cert_pending_list(fx->reg, &sel, &serials, &n), CA_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(serials[0], "AA01");	/* oldest first */
+	ca_reg_serials_free(serials, n);
+	sel.before = 600;
+	assert_int_equal(ca_reg_cert_pending_list(fx->reg, &sel, &serials, &n), CA_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(serials[0], "AA01");
+	ca_reg_serials_free(serials, n);
+	memset(&sel, 0, sizeof(sel));
+	sel.card = "0400000001";
+	assert_int_equal(ca_reg_cert_pending_list(fx->reg, &sel, &serials, &n), CA_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(serials[0], "AA02");
+	ca_reg_serials_free(serials, n);
+
+	assert_int_equal(ca_reg_cert_activate(fx->reg, "AA01", der, sizeof(der), 1, 0, 9), CA_OK);
+	assert_int_equal(ca_reg_cert_activate(fx->reg, "AA01", der, sizeof(der), 1, 0, 9),
+			 CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_activate(fx->reg, "FFFF", der, sizeof(der), 1, 0, 9),
+			 CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_VALID);
+	assert_int_equal(got.derlen, 2);
+	assert_int_equal(got.renewal_count, 1);
+	assert_int_equal(got.audit_seq, 9);
+	ca_cert_rec_clear(&got);
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "AA02", 5, 1500), CA_OK);
+	assert_int_equal(ca_reg_cert_activate(fx->reg, "AA02", der, sizeof(der), 0, 0, 9),
+			 CA_ERR_STATE);
+	memset(&sel, 0, sizeof(sel));
+	assert_int_equal(ca_reg_cert_pending_list(fx->reg, &sel, &serials, &n), CA_OK);
+	assert_int_equal(n, 0);
+	ca_reg_serials_free(serials, n);
+
+	/* The schema itself. */
+	raw_sql(fx, "INSERT INTO certificates (serial, holder, profile, issuer, not_before,"
+		" not_after, status, pending_since) VALUES ('BB01', '123456789012', 'signing',"
+		" 'signing', 1, 2, 'pending', 1)");
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM certificates WHERE serial = 'BB01'"), 1);
+	{
+		sqlite3 *db = NULL;
+
+		assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO certificates (serial, holder,"
+					      " profile, issuer, not_before, not_after, status,"
+					      " pending_since, der) VALUES ('BB02', '123456789012',"
+					      " 'signing', 'signing', 1, 2, 'pending', 1, x'30')",
+					      NULL, NULL, NULL), SQLITE_CONSTRAINT);
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO certificates (serial, holder,"
+					      " profile, issuer, not_before, not_after, status)"
+					      " VALUES ('BB03', '123456789012', 'signing', 'signing',"
+					      " 1, 2, 'valid')", NULL, NULL, NULL), SQLITE_CONSTRAINT);
+		sqlite3_close(db);
+	}
 }
 
 static void
@@ -461,6 +627,8 @@ main(void)
 		T(test_newer_schema_refused),
 		T(test_missing_db_not_created),
 		T(test_failed_migration_applies_nothing),
+		T(test_migration_5_keeps_certificates),
+		T(test_pending_rows),
 		T(test_config_roundtrip),
 		T(test_people_constraints),
 		T(test_cards),

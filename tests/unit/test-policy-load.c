@@ -349,6 +349,40 @@ test_crl_schedule(void **state)
 	pol_policy_free(pol);
 }
 
+/* The integrity section: NHS values, overrides, and the ranges. */
+static void
+test_integrity(void **state)
+{
+	static const char y[] = "version: 1\nintegrity:\n  pending-lease: 10m\n"
+				"  checkpoint-interval: 6h\n";
+	static const char short_lease[] = "version: 1\nintegrity:\n  pending-lease: 30s\n";
+	static const char long_cp[] = "version: 1\nintegrity:\n  checkpoint-interval: 32d\n";
+	struct pol_policy *pol = NULL;
+	struct pol_integrity in;
+	struct pol_error err;
+
+	pol_integrity_get(NULL, &in);
+	assert_int_equal(in.pending_lease, 3600);
+	assert_int_equal(in.checkpoint_interval, DAY);
+	assert_int_equal(pol_policy_parse("p.yaml", y, sizeof(y) - 1, &pol, &err), POL_OK);
+	assert_int_equal(pol_policy_validate(pol, &err), POL_OK);
+	pol_integrity_get(pol, &in);
+	assert_int_equal(in.pending_lease, 600);
+	assert_int_equal(in.checkpoint_interval, 6 * 3600);
+	assert_int_equal(pol->crl.full_interval, DAY);
+	pol_policy_free(pol);
+	pol = NULL;
+	assert_int_not_equal(pol_policy_parse("p.yaml", short_lease, sizeof(short_lease) - 1,
+					      &pol, &err), POL_OK);
+	assert_non_null(strstr(err.text, "pending-lease"));
+	pol_policy_free(pol);
+	pol = NULL;
+	assert_int_not_equal(pol_policy_parse("p.yaml", long_cp, sizeof(long_cp) - 1, &pol, &err),
+			     POL_OK);
+	assert_non_null(strstr(err.text, "checkpoint-interval"));
+	pol_policy_free(pol);
+}
+
 static void
 test_subject_expand(void **state)
 {
@@ -381,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_contradiction_with_default),
 		cmocka_unit_test(test_subject_expand),
 		cmocka_unit_test(test_crl_schedule),
+		cmocka_unit_test(test_integrity),
 	};
 
 	return cmocka_run_group_tests_name("policy-load", tests, NULL, NULL);

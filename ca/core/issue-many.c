@@ -1,0 +1,328 @@
+/*
+ * ca/core/issue-many.c: ca_cert_issue_many, the pipelined group commit.
+ * See issue.h.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ca/core/error.h"
+#include "ca/core/issue.h"
+#include "ca/core/issue-int.h"
+
+/*
+ * Group commit, pipelined on two threads. The signing thread (the caller)
+ * only signs, back to back on the token, so the HSM never waits for
+ * bookkeeping; a helper thread does the bookkeeping around it, a batch at
+ * a time: prepares a batch ahead of the signer (holder, request and its
+ * signature check, unsigned certificate) and commits its pending rows —
+ * only then may the signer start on it — and, behind the signer, makes
+ * each signed batch valid (row and audit entry per request, each in its
+ * own savepoint) in one commit. Only the helper touches the registry
+ * connection, only the signer the token session; they meet in struct pipe
+ * under its mutex. With one core free the bookkeeping costs the signer
+ * nothing as long as the helper does a batch's two commits in less time
+ * than the signer needs for the batch; measured in tests/bench/README-ca.md.
+ * Without a helper thread (creation failed) the same steps run in turn
+ * on the caller's thread.
+ */
+/* A request on its way; each step runs only while res is CA_OK. */
+struct slot {
+	const struct ca_issue_req *req;
+	struct ca_draft e;
+	struct ca_issued c;
+	int res;
+};
+
+struct pipe {
+	struct ca_ctx *ctx;
+	struct slot *s;
+	size_t n, batch;			/* two commits per @batch requests */
+	int64_t now;				/* every certificate's notBefore */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* Counts, in order, under mu: prepared >= released >= signed_ >= recorded;
+	 * recorded moves a batch at a time, released a pending commit at a time
+	 * (pending_end). */
+	size_t prepared, released, signed_, recorded;
+	int commit_err;				/* the first failed commit, else CA_OK */
+};
+
+/* The end of the batch that starts at (or contains) @i. */
+static size_t
+batch_end(const struct pipe *p, size_t i)
+{
+	size_t e = (i / p->batch + 1) * p->batch;
+
+	return e < p->n ? e : p->n;
+}
+
+/*
+ * Requests in the first pending commit of a call: the signer waits for
+ * them (their preparation and one commit) before its first signature, so
+ * a call starts on a few and the helper records the rest of the first
+ * batch while they are signed.
+ */
+#define PIPE_FIRST 4
+
+/* The end of the pending commit that starts at @i (released moves by these). */
+static size_t
+pending_end(const struct pipe *p, size_t i)
+{
+	size_t e = batch_end(p, i);
+
+	return i == 0 && e > PIPE_FIRST ? PIPE_FIRST : e;
+}
+
+/* A whole batch failed with @r: nothing of it is handed out. */
+static void
+batch_fail(struct pipe *p, size_t first, size_t end, int r)
+{
+	size_t j;
+
+	for (j = first; j < end; j++) {
+		if (p->s[j].res == CA_OK)
+			p->s[j].res = r;
+		ca_issued_clear(&p->s[j].c);
+	}
+	if (p->commit_err == CA_OK)
+		p->commit_err = r;
+}
+
+static void
+slot_prepare(struct pipe *p, size_t i)
+{
+	p->s[i].res = ca_ee_prepare(p->ctx, p->s[i].req, p->now, &p->s[i].e);
+}
+
+/* Commit the pending rows of prepared requests [first, end): then they may be signed. */
+static void
+pipe_pending(struct pipe *p, size_t first, size_t end)
+{
+	struct ca_pending_req pq = { "issue-cert", "issue-certs", NULL, NULL, 0 };
+	struct ca_draft **d = calloc(end - first, sizeof(*d));
+	int *res = calloc(end - first, sizeof(*res));
+	size_t j;
+	int r = CA_ERR_ALLOC;
+
+	if (d == NULL || res == NULL)
+		goto failed;
+	for (j = first; j < end; j++) {
+		d[j - first] = p->s[j].res == CA_OK ? &p->s[j].e : NULL;
+		res[j - first] = p->s[j].res;
+	}
+	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
+		goto failed;
+	if ((r = ca_reg_end(p->ctx->reg, ca_cert_pending_rows(p->ctx, &pq, d, end - first,
+							      res))) != CA_OK)
+		goto failed;
+	for (j = first; j < end; j++) {
+		p->s[j].res = res[j - first];
+		p->s[j].e.recorded = p->s[j].res == CA_OK;
+	}
+	free(d);
+	free(res);
+	ca_ctx_point(p->ctx, "issue-certs", "pending-recorded");
+	return;
+failed:
+	free(d);
+	free(res);
+	batch_fail(p, first, end, r);
+}
+
+static void
+slot_sign(struct pipe *p, size_t i)
+{
+	if (p->s[i].res == CA_OK)
+		p->s[i].res = ca_ee_sign(p->ctx, &p->s[i].e);
+	if (i + 1 == batch_end(p, i))
+		ca_ctx_point(p->ctx, "issue-certs", "signed");
+}
+
+/*
+ * Make one signed request valid in its own savepoint; a recorded one whose
+ * signing failed is revoked as abandoned. A failure there is the
+ * request's own; CA_OK unless the savepoint could not be undone, in which
+ * case the caller must roll back the whole batch.
+ */
+static int
+slot_record(struct ca_ctx *ctx, struct slot *sl)
+{
+	int r;
+
+	if (!sl->e.recorded)
+		return CA_OK;		/* failed before its pending row: no trace */
+	if ((r = ca_reg_savepoint(ctx->reg)) != CA_OK)
+		return r;
+	if (sl->res != CA_OK)
+		r = ca_cert_abandon(ctx, sl->e.serial, "signing it failed");
+	else if ((r = ca_ee_encode(&sl->e, &sl->c)) == CA_OK)
+		r = ca_ee_record(ctx, sl->req, &sl->c);
+	if (r == CA_OK)
+		return ca_reg_release(ctx->reg);
+	if (sl->res == CA_OK)
+		sl->res = r;
+	ca_issued_clear(&sl->c);
+	return ca_reg_rollback_to(ctx->reg);
+}
+
+/*
+ * Make the signed batch [first, end) valid in one commit. A batch whose
+ * commit fails, or whose savepoint could not be undone, is rolled back
+ * whole: its requests get the error and hand nothing out, and their rows
+ * stay pending for the recovery (they are signed).
+ */
+static void
+pipe_record(struct pipe *p, size_t first, size_t end)
+{
+	size_t j;
+	int r;
+
+	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
+		goto failed;
+	for (j = first; j < end; j++) {
+		if ((r = slot_record(p->ctx, &p->s[j])) != CA_OK) {
+			ca_reg_rollback(p->ctx->reg);
+			goto failed;
+		}
+	}
+	if ((r = ca_reg_end(p->ctx->reg, CA_OK)) != CA_OK)
+		goto failed;
+	ca_ctx_point(p->ctx, "issue-certs", "recorded");
+	return;
+failed:
+	batch_fail(p, first, end, r);
+}
+
+/* What the helper does next (under mu); feeding the signer comes first. */
+enum pipe_job { JOB_NONE, JOB_PENDING, JOB_PREPARE, JOB_RECORD };
+
+static enum pipe_job
+pipe_next(const struct pipe *p)
+{
+	size_t ahead = (p->signed_ / p->batch + 2) * p->batch;
+
+	if (p->released < p->n && p->prepared >= pending_end(p, p->released))
+		return JOB_PENDING;
+	/* Up to the end of the batch after the one being signed. */
+	if (p->prepared < p->n && p->prepared < ahead)
+		return JOB_PREPARE;
+	if (p->recorded < p->released && p->signed_ >= batch_end(p, p->recorded))
+		return JOB_RECORD;
+	return JOB_NONE;
+}
+
+/* The helper: prepare and record ahead of the signer, activate behind it. */
+static void *
+pipe_bookkeeper(void *arg)
+{
+	struct pipe *p = arg;
+	enum pipe_job job;
+	size_t i, end;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->recorded < p->n) {
+		if ((job = pipe_next(p)) == JOB_NONE) {
+			pthread_cond_wait(&p->cv, &p->mu);
+			continue;
+		}
+		i = job == JOB_PENDING ? p->released : job == JOB_PREPARE ? p->prepared
+		    : p->recorded;
+		end = job == JOB_PENDING ? pending_end(p, i) : batch_end(p, i);
+		pthread_mutex_unlock(&p->mu);
+		if (job == JOB_PENDING)
+			pipe_pending(p, i, end);
+		else if (job == JOB_PREPARE)
+			slot_prepare(p, i);
+		else
+			pipe_record(p, i, end);
+		pthread_mutex_lock(&p->mu);
+		if (job == JOB_PENDING)
+			p->released = end;
+		else if (job == JOB_PREPARE)
+			p->prepared++;
+		else
+			p->recorded = end;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* The signer, on the caller's thread: only what the helper released. */
+static void
+pipe_sign_all(struct pipe *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		pthread_mutex_lock(&p->mu);
+		while (p->released <= i)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		slot_sign(p, i);
+		pthread_mutex_lock(&p->mu);
+		p->signed_++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+/* Per-request results in @s; CA_OK or the first failed commit. */
+static int
+group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
+{
+	/* One time for the call, read here: the clock hook is the caller's. */
+	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch, .now = ca_ctx_now(ctx) };
+	pthread_t helper;
+	size_t i, first, end;
+
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	if (pthread_create(&helper, NULL, pipe_bookkeeper, &p) == 0) {
+		pipe_sign_all(&p);
+		pthread_join(helper, NULL);
+	} else {
+		for (first = 0; first < n; first = end) {
+			end = batch_end(&p, first);
+			for (i = first; i < end; i++)
+				slot_prepare(&p, i);
+			pipe_pending(&p, first, end);
+			for (i = first; i < end; i++)
+				slot_sign(&p, i);
+			pipe_record(&p, first, end);
+		}
+	}
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	return p.commit_err;
+}
+
+int
+ca_cert_issue_many(struct ca_ctx *ctx, const struct ca_issue_req *req, size_t n, size_t batch,
+		   struct ca_issued *out, int *res)
+{
+	struct slot *s = NULL;
+	size_t i;
+	int r;
+
+	if (n == 0)
+		return CA_OK;
+	if ((s = calloc(n, sizeof(*s))) == NULL)
+		return CA_ERR_ALLOC;
+	for (i = 0; i < n; i++)
+		s[i].req = &req[i];
+	r = group_run(ctx, s, n, batch == 0 || batch > n ? n : batch);
+	/* Committed now (or failed with its batch): only here does anything
+	 * leave the CA. */
+	for (i = 0; i < n; i++) {
+		res[i] = s[i].res;
+		out[i] = s[i].c;
+		ca_draft_clear(&s[i].e);
+	}
+	free(s);
+	return r;
+}
