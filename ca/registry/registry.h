@@ -116,6 +116,7 @@ int ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const ch
 enum ca_cert_status {
 	CA_CERT_VALID,
 	CA_CERT_REVOKED,
+	CA_CERT_HELD,		/* revoked with reason certificateHold: may be released */
 };
 
 struct ca_cert_rec {
@@ -138,7 +139,11 @@ void ca_cert_rec_clear(struct ca_cert_rec *c);
 int ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c);
 int ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out);
 
-/* CA_ERR_NOT_FOUND, or CA_ERR_STATE if it is already revoked. */
+/*
+ * Revoke a valid certificate, or one on hold for good (any @reason but
+ * certificateHold, which puts a valid one on hold). CA_ERR_NOT_FOUND, or
+ * CA_ERR_STATE if it is revoked already (or on hold already, for a hold).
+ */
 int ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t when);
 
 /*
