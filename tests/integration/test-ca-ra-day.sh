@@ -83,7 +83,7 @@ drive() {
 	wait "$_pid"
 }
 
-tap_plan 92
+tap_plan 97
 
 # --- before the office opens: the CA, its RA manager, an RA agent and a sponsor ------
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -301,6 +301,17 @@ tap_is "... Bob's replacement issued, the TAC blank again" \
 	"1 blank-"
 day "report locked lists the replacement (sent out locked)" "$CA" report locked
 tap_like "... by card and holder" "$OUT" "^$B2 +$BOB +Robert Holder"
+park 2 tac; put 2 bob3
+day "Bob sets his passcode on it with Sam, the sponsor at his organisation" \
+	as sam bob "$CA" passcode-reset --reader 2 --operator-reader 1
+tap_like "... the card was locked" "$OUT" "^passcode-reset: card $B2 of $BOB has the holder's new passcode \(it was locked\)$"
+day "report locked: no longer listed" "$CA" report locked --format csv
+tap_is "... only the header" "$(printf '%s\n' "$OUT" | tr -d '\r' | grep -c .)" 1
+park 2 bob3
+# The log is the terminal's only when asked for.
+as sam - "$CA" person search --name hold --operator-reader 1 --verbose >/dev/null 2>"$CC_WORK/verbose.err"
+tap_like "--verbose: the log on standard error (the card module's audit lines)" \
+	"$?|$(cat "$CC_WORK/verbose.err" | tr '\n' ' ')" "^0\|.*carecard-pkcs11.*user logged in"
 park 1 sam
 
 # --- the ODS code changes (Alice); Bob leaves (Rita) ---------------------------------------
