@@ -79,7 +79,8 @@ problems_flush(struct problems *pr, FILE *errs, unsigned *nerrors)
 {
 	size_t i;
 
-	qsort(pr->v, pr->n, sizeof(*pr->v), cmp_problems);
+	if (pr->n > 0)
+		qsort(pr->v, pr->n, sizeof(*pr->v), cmp_problems);
 	for (i = 0; i < pr->n; i++) {
 		fprintf(errs, "line %u: %s\n", pr->v[i].line, pr->v[i].msg);
 		free(pr->v[i].msg);
@@ -149,12 +150,11 @@ static int
 row_registry(struct ca_reg *reg, struct ca_batch_row *row, struct problems *pr)
 {
 	struct ca_person p = { 0 };
-	int r;
+	int r = given(row->ods) ? ca_reg_org_get(reg, row->ods, NULL, NULL) : CA_OK;
 
-	if (given(row->ods) &&
-	    (r = ca_reg_org_get(reg, row->ods, NULL, NULL)) == CA_ERR_NOT_FOUND)
+	if (r == CA_ERR_NOT_FOUND)
 		problem(pr, row, "organisation %s is not registered: org-add it first", row->ods);
-	else if (given(row->ods) && r != CA_OK)
+	else if (r != CA_OK)
 		return r;
 	if ((r = ca_reg_person_get(reg, row->uuid, &p)) == CA_ERR_NOT_FOUND)
 		return CA_OK;
