@@ -83,7 +83,7 @@ drive() {
 	wait "$_pid"
 }
 
-tap_plan 97
+tap_plan 98
 
 # --- before the office opens: the CA, its RA manager, an RA agent and a sponsor ------
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -161,6 +161,9 @@ day "person show Bob --limit 1 (table)" "$CA" person show $BOB --limit 1
 tap_is "... the sections, and one history entry" \
 	"$(echo "$OUT" | grep -E '^(person|positions|ra_roles|cards|certificates|requests|history)$' | tr '\n' ' ')/$(echo "$OUT" | sed -n '/^history$/,$p' | grep -c 'issue-card')" \
 	"person positions ra_roles cards certificates requests history /1"
+refused "an error reaches the terminal with the log off (CARECARD_LOG_STDERR=0)" 3 \
+	"^carecard-ca: person: cannot open the CA in $CC_WORK/nowhere: CA state directory .*: No such file or directory \(is --state right\?" \
+	env CARECARD_LOG_STDERR=0 "$CA" --state "$CC_WORK/nowhere" person search --name hold
 refused "person show of an unknown UUID names it and the way forward" 3 \
 	"^carecard-ca: person: no person 999999999999 in the registry: check the UUID \(person search\)" \
 	"$CA" person show 999999999999
