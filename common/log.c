@@ -19,6 +19,9 @@
 
 static const char *log_ident = "carecard";
 
+/* Per thread: the CA serves several requests at once. */
+static __thread char last_error[512];
+
 /*
  * Is there a syslog socket? Without one glibc's syslog() creates a socket,
  * fails to connect and closes it again on every message, under its own
@@ -97,7 +100,7 @@ util_log(int prio, const char *fmt, ...)
 	char msg[1536];
 	const char *sys = getenv("CARECARD_LOG_SYSLOG"), *err = getenv("CARECARD_LOG_STDERR");
 	const char *file = getenv("CARECARD_LOG_FILE");
-	bool to_syslog, to_stderr, to_file;
+	bool to_syslog, to_stderr, to_file, is_error;
 	va_list ap;
 	int saved = errno;
 
@@ -108,7 +111,8 @@ util_log(int prio, const char *fmt, ...)
 		    (sys == NULL || strcmp(sys, "0") != 0) && syslog_available();
 	to_stderr = err != NULL && *err != '\0' && strcmp(err, "0") != 0;
 	to_file = file != NULL && *file != '\0';
-	if (!to_syslog && !to_stderr && !to_file) {
+	is_error = (prio & LOG_PRIMASK) <= LOG_ERR;
+	if (!to_syslog && !to_stderr && !to_file && !is_error) {
 		errno = saved;	/* the /dev/log check may have set it */
 		return;		/* nothing to format for */
 	}
@@ -116,6 +120,12 @@ util_log(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (is_error) {
+		size_t n = strnlen(msg, sizeof(last_error) - 1);
+
+		memcpy(last_error, msg, n);
+		last_error[n] = '\0';
+	}
 	if (to_syslog)
 		syslog(LOG_AUTHPRIV | (prio & LOG_PRIMASK), "%s: %s: %s", log_ident,
 		       prio_name(prio), msg);
@@ -146,4 +156,26 @@ util_log_ossl_errors(const char *where)
 			 (flags & ERR_TXT_STRING) && data ? ": " : "",
 			 (flags & ERR_TXT_STRING) && data ? data : "");
 	}
+}
+
+const char *
+util_log_last_error(void)
+{
+	return last_error;
+}
+
+void
+util_log_error_clear(void)
+{
+	last_error[0] = '\0';
+}
+
+void
+util_log_error_set(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
 }

@@ -21,4 +21,16 @@ void util_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Log every queued OpenSSL error, prefixed by @where, and empty the queue. */
 void util_log_ossl_errors(const char *where);
 
+/*
+ * The last error (LOG_ERR or worse) this thread logged, whatever the sinks:
+ * a front end shows it when an operation failed without saying why, so an
+ * error reaches the person even with every log sink off. "" if none since
+ * util_log_error_clear().
+ */
+const char *util_log_last_error(void);
+void util_log_error_clear(void);
+
+/* Replace the last error with a sentence for a person (not logged). */
+void util_log_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

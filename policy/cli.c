@@ -22,7 +22,8 @@ static const char usage_text[] =
 	"\n"
 	"  check    validate policy files; prints FILE:LINE:COLUMN: KEY: problem\n"
 	"  show     print the effective policy, defaults filled in\n"
-	"           (no FILE: the installed default " POL_DEFAULT_PATH ")\n"
+	"           (no FILE: $CARECARD_POLICY, else the installed default\n"
+	"           " POL_DEFAULT_PATH ")\n"
 	"  explain  every lifecycle decision for one card on one date, with the rule\n"
 	"           that decided; see 'carecard-policy explain --help'\n"
 	"\n"
@@ -38,9 +39,17 @@ usage(FILE *fp, int status)
 struct pol_policy *
 cli_policy_load(const char *path)
 {
+	const char *env = getenv("CARECARD_POLICY");
 	struct pol_policy *pol = NULL;
 	struct pol_error err;
-	int r = pol_policy_load_default(path, &pol, &err);
+	int r;
+
+	/* A tool for trying policies out: a file named on the command line,
+	 * else $CARECARD_POLICY, else the installed default. (carecard-ca uses
+	 * only the policy installed in its state directory.) */
+	if (path == NULL && env != NULL && *env != '\0')
+		path = env;
+	r = pol_policy_load_default(path, &pol, &err);
 
 	if (r == POL_ERR_NOMEM || r == POL_ERR_ARG)
 		fprintf(stderr, "carecard-policy: %s\n", pol_strerror(r));

@@ -190,6 +190,7 @@ struct pol_duties {
 	unsigned issue_certificate;	/* roles that issue a certificate from a request */
 	unsigned replace_policy;	/* roles that replace the CA's installed policy */
 	unsigned reports;		/* roles that run the RA reports */
+	unsigned lookup;		/* roles that search people and read their records */
 };
 
 /* When the CA publishes CRLs of each issuing CA (RFC 5280 5). */

@@ -209,6 +209,8 @@ static const struct pol_key operation_keys[] = {
 	  "may replace the policy installed in the CA" },
 	{ "reports", POL_T_FLAGS, DUTIES(reports), 0, 0, 0, 0, role_names, NULL,
 	  "may run the RA reports (the CA's own system account always may)" },
+	{ "lookup", POL_T_FLAGS, DUTIES(lookup), 0, 0, 0, 0, role_names, NULL,
+	  "may search people and read a person's record, requests and history" },
 	{ NULL },
 };
 
@@ -352,6 +354,8 @@ static const struct pol_policy pol_nhs_default = {
 		.replace_policy = POL_ROLE_RA_MANAGER,
 		.reports = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER | POL_ROLE_SPONSOR |
 			   POL_ROLE_LSA,
+		.lookup = POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER | POL_ROLE_SPONSOR |
+			  POL_ROLE_LSA,
 	},
 	.crl = {
 		.full_interval = DAY,

@@ -20,6 +20,10 @@ const struct cli_cmd cli_card_commands[] = {
 	  "       " CARD_COMMON },
 	{ "unlock", cli_unlock, "unlock a locked card; the holder sets a new passcode",
 	  "--reader N --operator-reader M " CARD_COMMON },
+	{ "passcode-reset", cli_passcode_reset,
+	  "a new passcode for a holder who forgot theirs (locked or not)",
+	  "--reader N --operator-reader M " CARD_COMMON "\n"
+	  "       the same people as unlock; the holder present types the new passcode" },
 	{ "renew", cli_renew, "renew a card's certificates with the holder present (RA-assisted)",
 	  "--reader N --operator-reader M " CARD_COMMON },
 	{ "self-renew", cli_self_renew, "the holder renews their own card in the renewal window",

@@ -1,6 +1,6 @@
 /*
- * ca/cli/card.c: issue-card, repair, cancel-card, unlock, renew, self-renew,
- * tac-activate, tac-restore. Each parses its options, opens a session as
+ * ca/cli/card.c: issue-card, repair, cancel-card, unlock, passcode-reset,
+ * renew, self-renew, tac-activate, tac-restore. Each parses its options, opens a session as
  * the operator at --operator-reader (the holder for self-renew; the first
  * RA manager for issue-card --bootstrap), calls one library operation
  * (ca/ra/card-ops.h) and shows its result. Passcodes: pin.h.
@@ -197,6 +197,12 @@ op_unlock(struct ca_session *s, const void *arg, struct ca_result *res)
 }
 
 static int
+op_passcode_reset(struct ca_session *s, const void *arg, struct ca_result *res)
+{
+	return ca_op_passcode_reset(s, *(const unsigned *)arg, res);
+}
+
+static int
 op_tac_restore(struct ca_session *s, const void *arg, struct ca_result *res)
 {
 	return ca_op_tac_restore(s, *(const unsigned *)arg, res);
@@ -214,7 +220,8 @@ op_self_renew(struct ca_session *s, const void *arg, struct ca_result *res)
 	return ca_op_self_renew(s, *(const unsigned *)arg, res);
 }
 
-/* Commands that act on the card in --reader: unlock, tac-restore, renew, self-renew. */
+/* Commands that act on the card in --reader: unlock, passcode-reset, tac-restore, renew,
+ * self-renew. */
 static int
 reader_op(int argc, char **argv, struct cli_env *env, const char *name,
 	  int (*op)(struct ca_session *, const void *, struct ca_result *))
@@ -241,6 +248,12 @@ int
 cli_unlock(int argc, char **argv, struct cli_env *env)
 {
 	return reader_op(argc, argv, env, "unlock", op_unlock);
+}
+
+int
+cli_passcode_reset(int argc, char **argv, struct cli_env *env)
+{
+	return reader_op(argc, argv, env, "passcode-reset", op_passcode_reset);
 }
 
 int

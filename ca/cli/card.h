@@ -11,6 +11,7 @@ int cli_issue_card(int argc, char **argv, struct cli_env *env);
 int cli_repair(int argc, char **argv, struct cli_env *env);
 int cli_cancel_card(int argc, char **argv, struct cli_env *env);
 int cli_unlock(int argc, char **argv, struct cli_env *env);
+int cli_passcode_reset(int argc, char **argv, struct cli_env *env);
 int cli_renew(int argc, char **argv, struct cli_env *env);
 int cli_self_renew(int argc, char **argv, struct cli_env *env);
 int cli_tac_activate(int argc, char **argv, struct cli_env *env);

@@ -128,7 +128,8 @@ static const struct cli_cmd commands[] = {
  * (cli-card-table.c) and the registration-authority operations
  * (cli-ra-table.c). Each group's table ends with a NULL name.
  */
-static const struct cli_cmd *const groups[] = { NULL, cli_card_commands, cli_ra_commands };
+static const struct cli_cmd *const groups[] = { NULL, cli_card_commands, cli_ra_commands,
+						 cli_day_commands };
 
 static size_t
 group_len(size_t g)
@@ -163,7 +164,7 @@ cli_cmd_find(const char *name)
 static void
 usage_cmd(FILE *f, const struct cli_cmd *c)
 {
-	fprintf(f, "usage: carecard-ca %s [--state DIR] %s\n  %s\n",
+	fprintf(f, "usage: carecard-ca %s [--state DIR] [--verbose] %s\n  %s\n",
 		c->name, c->usage, c->summary);
 }
 
@@ -172,14 +173,15 @@ usage_all(FILE *f)
 {
 	size_t g, i;
 
-	fprintf(f, "usage: carecard-ca [--state DIR] COMMAND [OPTIONS]\n"
+	fprintf(f, "usage: carecard-ca [--state DIR] [--verbose] COMMAND [OPTIONS]\n"
 		"       carecard-ca COMMAND --help\n       carecard-ca --version\n\n"
 		"commands:\n");
 	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
 		for (i = 0; i < group_len(g); i++)
-			fprintf(f, "  %-12s %s\n", group_cmd(g, i)->name, group_cmd(g, i)->summary);
+			fprintf(f, "  %-15s %s\n", group_cmd(g, i)->name, group_cmd(g, i)->summary);
 	fprintf(f, "\nstate directory: --state, else $CARECARD_CA_STATE, else "
-		"$XDG_DATA_HOME/carecard/ca\nexit status: 0 ok, 1 error, 2 usage, 3 not found,"
+		"$XDG_DATA_HOME/carecard/ca\n--verbose: the log (audit trail, card module) on "
+		"standard error too\nexit status: 0 ok, 1 error, 2 usage, 3 not found,"
 		" 4 exists, 5 bad request or input,\n  6 audit log broken, 7 HSM error,"
 		" 8 refused (rule or state), 9 not authenticated or permission denied\n");
 }
@@ -204,6 +206,9 @@ cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd, struct cli_env
 	switch (c) {
 	case CLI_OPT_STATE:
 		env->state = arg;
+		return 1;
+	case CLI_OPT_VERBOSE:
+		cli_verbose();
 		return 1;
 	case CLI_OPT_HELP:
 		usage_cmd(stdout, cmd);
@@ -382,20 +387,53 @@ cli_finish(struct cli_env *env, const struct cli_cmd *cmd, struct ca_session *s,
 int
 cli_result(struct cli_env *env, const struct cli_cmd *cmd, int r, const struct ca_result *res)
 {
+	struct ca_result all = *res;
+
 	if (r == CA_OK) {
 		if (res->done[0] != '\0')
 			printf("%s\n", res->done);
 		return r;
 	}
-	if (res->rule != NULL && r == CA_ERR_DENIED)
-		fprintf(stderr, "carecard-ca: %s: refused by %s: %s\n", cmd->name, res->rule,
-			res->text);
-	else if (res->text[0] != '\0')
-		fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, res->text);
+	ca_result_complete(&all, r);
+	if (all.rule != NULL && (r == CA_ERR_DENIED || r == CA_ERR_STATE))
+		fprintf(stderr, "carecard-ca: %s: refused by %s: %s\n", cmd->name, all.rule,
+			all.text);
+	else if (all.text[0] != '\0')
+		fprintf(stderr, "carecard-ca: %s: %s\n", cmd->name, all.text);
 	else
 		return r;
 	env->said = true;
 	return r;
+}
+
+void
+cli_verbose(void)
+{
+	setenv("CARECARD_LOG_STDERR", "1", 1);
+}
+
+int
+cli_format(const struct cli_cmd *cmd, const char *arg, const char *allowed,
+	   enum ca_report_format *out)
+{
+	if (ca_report_format_parse(arg, out) != CA_OK || strstr(allowed, arg) == NULL)
+		return cli_usage(cmd, "--format is %s, not '%s'", allowed, arg);
+	return CA_OK;
+}
+
+int
+cli_number(const struct cli_cmd *cmd, const char *opt, const char *arg, long long max,
+	   long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < 1 || v > max)
+		return cli_usage(cmd, "bad %s '%s' (1-%lld)", opt, arg, max);
+	*out = v;
+	return CA_OK;
 }
 
 bool
@@ -545,6 +583,12 @@ global_opts(int *argc, char ***argv, struct cli_env *env)
 			usage_all(stdout);
 			return CLI_HELP_SHOWN;
 		}
+		if (strcmp(o, "--verbose") == 0) {
+			cli_verbose();
+			(*argc)--;
+			(*argv)++;
+			continue;
+		}
 		if (strcmp(o, "--version") == 0) {
 			printf("carecard-ca %s%s\n", PACKAGE_VERSION, cli_test_hooks_built() ?
 			       " (test hooks compiled in: not for production)" : "");
@@ -570,8 +614,11 @@ main(int argc, char **argv)
 
 	memset(&env, 0, sizeof(env));
 	util_log_set_ident("carecard-ca");
-	/* A CLI user needs the reasons on the terminal; syslog gets them too. */
-	setenv("CARECARD_LOG_STDERR", "1", 0);
+	/* Standard output carries the result, standard error one line per
+	 * error or refusal (cli_result, which shows the library's own word
+	 * when an operation failed without one). The log — every audited
+	 * step, the card module's lines — goes to syslog and the audit log,
+	 * and to the terminal only with --verbose (or CARECARD_LOG_STDERR=1). */
 	if ((r = global_opts(&argc, &argv, &env)) != CA_OK)
 		return r == CLI_HELP_SHOWN ? 0 : exit_status(r);
 	if (argc < 2) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "ca/cli/pin.h"
+#include "ca/ra/report.h"
 #include "ca/ra/session.h"
 
 struct ca_ctx;
@@ -52,10 +53,12 @@ enum {
 	CLI_OPT_HELP,
 	CLI_OPT_OPERATOR_READER,
 	CLI_OPT_ORG,
+	CLI_OPT_VERBOSE,
 };
 
 #define CLI_COMMON_OPTIONS \
 	{ "state", required_argument, NULL, CLI_OPT_STATE }, \
+	{ "verbose", no_argument, NULL, CLI_OPT_VERBOSE }, \
 	{ "help", no_argument, NULL, CLI_OPT_HELP }
 
 /* The options of every command an RA operator runs with their own card. */
@@ -124,9 +127,10 @@ int cli_session(struct cli_env *env, const struct cli_cmd *cmd, bool hsm,
 		const struct cli_who *who, struct ca_session **out);
 
 /*
- * Show an operation's result: the done line on stdout, or the refusal
- * ("carecard-ca: CMD: refused by RULE: SENTENCE") or the error on stderr.
- * Returns @r.
+ * Show an operation's result: the done line on stdout, or on stderr one
+ * line: the refusal ("carecard-ca: CMD: refused by RULE: SENTENCE", for a
+ * rule or a state) or the error (the library's last word on it when the
+ * operation said nothing). Returns @r.
  */
 int cli_result(struct cli_env *env, const struct cli_cmd *cmd, int r,
 	       const struct ca_result *res);
@@ -140,6 +144,9 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 const struct cli_cmd *cli_cmd_find(const char *name);
+
+/* --verbose: the log on standard error as well (CARECARD_LOG_STDERR=1). */
+void cli_verbose(void);
 
 /* After a command's options: fill in the default state directory. */
 int cli_env_finish(struct cli_env *env);
@@ -167,6 +174,15 @@ int cli_pem_out(const char *path, const char *label, const unsigned char *der, s
 /* Command groups defined in their own files; each ends with { NULL }. */
 extern const struct cli_cmd cli_card_commands[];	/* cli-card-table.c */
 extern const struct cli_cmd cli_ra_commands[];		/* cli-ra-table.c */
+extern const struct cli_cmd cli_day_commands[];		/* day-table.c */
+
+/* Parse a --format value or fail with a usage error naming @allowed. */
+int cli_format(const struct cli_cmd *cmd, const char *arg, const char *allowed,
+	       enum ca_report_format *out);
+
+/* A positive number for option @opt (1..@max), or a usage error. */
+int cli_number(const struct cli_cmd *cmd, const char *opt, const char *arg, long long max,
+	       long long *out);
 
 int cli_init(int argc, char **argv, struct cli_env *env);
 int cli_issue_cert(int argc, char **argv, struct cli_env *env);

@@ -28,5 +28,11 @@ int cli_ra_tac_use(int argc, char **argv, struct cli_env *env);
 int cli_ra_report(int argc, char **argv, struct cli_env *env);
 int cli_ra_crl_publish(int argc, char **argv, struct cli_env *env);
 int cli_ra_batch(int argc, char **argv, struct cli_env *env);
+/* day.c */
+int cli_person(int argc, char **argv, struct cli_env *env);
+int cli_request(int argc, char **argv, struct cli_env *env);
+int cli_ra_role(int argc, char **argv, struct cli_env *env);
+int cli_hold(int argc, char **argv, struct cli_env *env);
+int cli_release(int argc, char **argv, struct cli_env *env);
 
 #endif

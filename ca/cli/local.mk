@@ -3,7 +3,8 @@ CA_CLI_SOURCES = %D%/cli.c %D%/cli.h %D%/cmds.h %D%/pin.c %D%/pin.h \
 	%D%/test-hooks.c %D%/test-hooks.h \
 	%D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c \
 	%D%/card-table.c %D%/card.c %D%/card.h \
-	%D%/ra-table.c %D%/people.c %D%/org.c %D%/tac.c %D%/report.c
+	%D%/ra-table.c %D%/people.c %D%/org.c %D%/tac.c %D%/report.c \
+	%D%/day-table.c %D%/day.c
 ca_carecard_ca_SOURCES += $(CA_CLI_SOURCES)
 
 CA_MANS = %D%/man/carecard-ca.1 \
@@ -16,7 +17,10 @@ CA_MANS = %D%/man/carecard-ca.1 \
 	%D%/man/carecard-ca-position-remove.1 %D%/man/carecard-ca-ods-change.1 \
 	%D%/man/carecard-ca-tac-add.1 %D%/man/carecard-ca-tac-list.1 %D%/man/carecard-ca-tac-use.1 \
 	%D%/man/carecard-ca-report.1 %D%/man/carecard-ca-batch.1 %D%/man/carecard-ca-crl-publish.1 \
-	%D%/man/carecard-ca-policy-install.1 %D%/man/carecard-ca-recover.1
+	%D%/man/carecard-ca-policy-install.1 %D%/man/carecard-ca-recover.1 \
+	%D%/man/carecard-ca-person.1 %D%/man/carecard-ca-request.1 %D%/man/carecard-ca-ra-role.1 \
+	%D%/man/carecard-ca-hold.1 %D%/man/carecard-ca-release.1 \
+	%D%/man/carecard-ca-passcode-reset.1
 man1_MANS += $(CA_MANS)
 EXTRA_DIST += $(CA_MANS)
 

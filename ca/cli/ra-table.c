@@ -35,8 +35,9 @@ const struct cli_cmd cli_ra_commands[] = {
 	{ "tac-use", cli_ra_tac_use, "custodian: record who used a Temporary Access Card",
 	  "--serial SERIAL --holder UUID --note TEXT " CLI_OPERATOR_USAGE },
 	{ "report", cli_ra_report, "RA reports from the registry and the policy",
-	  "expiring --days N | locked | renewal-limit | users-per-org\n"
+	  "expiring [--days N] | locked | renewal-limit | users-per-org\n"
 	  "       [--format table|csv|json] [" CLI_OPERATOR_USAGE "]\n"
+	  "       --days: default the policy's renewal.window (NHS: 90)\n"
 	  "       without an operator card: the CA's own account (timers)" },
 	{ "crl-publish", cli_ra_crl_publish,
 	  "write both issuing CAs' CRLs into a web server's directory (for a timer)",
@@ -46,9 +47,11 @@ const struct cli_cmd cli_ra_commands[] = {
 	  "RA manager: replace the CA's policy (audited with both hashes)",
 	  "FILE|- " CLI_OPERATOR_USAGE "\n"
 	  "       check the file first with carecard-policy check FILE" },
-	{ "batch", cli_ra_batch, "RA manager: import users and positions from CSV, all or nothing",
+	{ "batch", cli_ra_batch,
+	  "RA manager: add, update and remove people and positions from CSV, all or nothing",
 	  "import FILE.csv " CLI_OPERATOR_USAGE "\n"
-	  "       | import FILE.csv --dry-run   (checks only; no operator card)\n"
-	  "       columns: uuid,name,role,ods (required), email,mobile (optional)" },
+	  "       | import FILE.csv --dry-run   (the exact changes; no operator card)\n"
+	  "       columns: uuid,name,role,ods (required), email,mobile,action,reason\n"
+	  "       action: add (default), update (name with a reason, email, mobile), remove" },
 	{ NULL, NULL, NULL, NULL },
 };

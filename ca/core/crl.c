@@ -22,6 +22,7 @@
 #include "ca/core/crl-encode.h"
 #include "ca/core/error.h"
 #include "ca/core/x509util.h"
+#include "ca/registry/registry-hold.h"
 #include "common/log.h"
 
 #define REASON_MAX 10	/* aACompromise */
@@ -208,7 +209,13 @@ crl_collect(struct ca_ctx *ctx, struct ca_issuer *is, const struct ca_crl_opts *
 	if ((r = crl_build_init(ctx, b)) != CA_OK ||
 	    (r = crl_header(ctx, b, is, o, next_update, number, base)) != CA_OK)
 		return r;
-	return ca_reg_revoked_foreach(ctx->reg, is->name, since, crl_add_entry, b);
+	if ((r = ca_reg_revoked_foreach(ctx->reg, is->name, since, crl_add_entry, b)) != CA_OK)
+		return r;
+	/* RFC 5280 5.3.1: a certificate released from a hold that the base CRL
+	 * listed is a removeFromCRL entry of the delta. */
+	if (o->delta)
+		r = ca_reg_released_foreach(ctx->reg, is->name, since, crl_add_entry, b);
+	return r;
 }
 
 /*

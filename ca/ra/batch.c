@@ -1,6 +1,6 @@
 /*
- * ca/batch.c: batch import of users and positions — RFC 4180 CSV reader,
- * the all-rows check, and the one-transaction apply.
+ * ca/batch.c: batch import of users and positions — the RFC 4180 CSV
+ * reader and the rows it yields. The check and the apply: batch-check.c.
  */
 #include "config.h"
 
@@ -17,9 +17,14 @@
 
 #define CSV_FIELDS_MAX 16
 
-enum { COL_UUID, COL_NAME, COL_EMAIL, COL_MOBILE, COL_ROLE, COL_ODS, COL_COUNT };
+enum { COL_UUID, COL_NAME, COL_EMAIL, COL_MOBILE, COL_ROLE, COL_ODS, COL_ACTION, COL_REASON,
+       COL_COUNT };
 static const char *const col_names[COL_COUNT] = { "uuid", "name", "email", "mobile",
-						  "role", "ods" };
+						  "role", "ods", "action", "reason" };
+
+/* Columns a file may leave out; their empty cells are NULL. */
+#define COL_OPTIONAL(k) ((k) == COL_EMAIL || (k) == COL_MOBILE || (k) == COL_ACTION || \
+			 (k) == COL_REASON)
 
 struct csv {
 	const char *p, *end;
@@ -180,6 +185,11 @@ row_clear(struct ca_batch_row *row)
 	free(row->mobile);
 	free(row->role);
 	free(row->ods);
+	free(row->action_text);
+	free(row->reason);
+	free(row->reg_name);
+	free(row->reg_email);
+	free(row->reg_mobile);
 	memset(row, 0, sizeof(*row));
 }
 
@@ -216,7 +226,7 @@ header_parse(struct csv *c, char **f, unsigned n, int *map)
 		map[i] = (int)k;
 	}
 	for (k = 0; k < COL_COUNT; k++)
-		if (k != COL_EMAIL && k != COL_MOBILE && !(seen & (1u << k))) {
+		if (!COL_OPTIONAL(k) && !(seen & (1u << k))) {
 			csv_error(c, 1, "missing column", col_names[k]);
 			ok = 0;
 		}
@@ -228,13 +238,13 @@ static void
 row_take(struct ca_batch_row *row, char **f, unsigned n, const int *map, unsigned line)
 {
 	char **slot[COL_COUNT] = { &row->uuid, &row->name, &row->email, &row->mobile,
-				   &row->role, &row->ods };
+				   &row->role, &row->ods, &row->action_text, &row->reason };
 	unsigned i;
 
 	memset(row, 0, sizeof(*row));
 	row->line = line;
 	for (i = 0; i < n; i++) {
-		if ((map[i] == COL_EMAIL || map[i] == COL_MOBILE) && f[i][0] == '\0') {
+		if (COL_OPTIONAL(map[i]) && f[i][0] == '\0') {
 			free(f[i]);
 			continue;
 		}
@@ -321,202 +331,4 @@ out:
 	}
 	*out = b;
 	return CA_OK;
-}
-
-static void row_err(FILE *errs, unsigned *nerrors, const struct ca_batch_row *row,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-row_err(FILE *errs, unsigned *nerrors, const struct ca_batch_row *row, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(errs, "line %u: ", row->line);
-	va_start(ap, fmt);
-	vfprintf(errs, fmt, ap);
-	va_end(ap);
-	fputc('\n', errs);
-	(*nerrors)++;
-}
-
-/* The row on its own: identifiers, contact formats. */
-static void
-row_format(const struct ca_batch_row *row, FILE *errs, unsigned *ne)
-{
-	char msg[256];
-
-	if (ca_uuid_check(row->uuid) != CA_OK)
-		row_err(errs, ne, row, "uuid '%s' is not 12 digits", row->uuid);
-	if (ca_check_name("name", row->name, strlen(row->name), NULL, msg, sizeof(msg)) != CA_OK)
-		row_err(errs, ne, row, "%s", msg);
-	if (ca_role_check(row->role) != CA_OK)
-		row_err(errs, ne, row, "role '%s' is not lower-case letters, digits and '-'",
-			row->role);
-	if (ca_ods_check(row->ods) != CA_OK)
-		row_err(errs, ne, row, "ODS code '%s' is not 1-15 upper-case letters and "
-			"digits", row->ods);
-	if (row->email != NULL && ca_check_email("email", row->email, msg, sizeof(msg)) != CA_OK)
-		row_err(errs, ne, row, "%s", msg);
-	if (row->mobile != NULL && ca_check_mobile("mobile", row->mobile, msg, sizeof(msg)) != CA_OK)
-		row_err(errs, ne, row, "%s", msg);
-}
-
-static int
-same_opt(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* The row against the registry; marks new people and held positions. */
-static int
-row_registry(struct ca_reg *reg, struct ca_batch_row *row, FILE *errs, unsigned *ne)
-{
-	struct ca_person p = { 0 };
-	int r;
-
-	if ((r = ca_reg_org_get(reg, row->ods, NULL, NULL)) == CA_ERR_NOT_FOUND)
-		row_err(errs, ne, row, "organisation %s is not registered: org-add it first",
-			row->ods);
-	else if (r != CA_OK)
-		return r;
-	if ((r = ca_reg_person_get(reg, row->uuid, &p)) == CA_ERR_NOT_FOUND) {
-		row->new_person = 1;
-		return CA_OK;
-	}
-	if (r != CA_OK)
-		return r;
-	if (strcmp(p.name, row->name) != 0)
-		row_err(errs, ne, row, "uuid %s is registered as '%s'", row->uuid, p.name);
-	ca_person_clear(&p);
-	r = ca_reg_position_has(reg, row->uuid, row->role, row->ods);
-	if (r == CA_OK)
-		row->held = 1;
-	return r == CA_ERR_NOT_FOUND ? CA_OK : r;
-}
-
-static int
-cmp_rows(const void *a, const void *b)
-{
-	const struct ca_batch_row *x = *(const struct ca_batch_row *const *)a;
-	const struct ca_batch_row *y = *(const struct ca_batch_row *const *)b;
-	int c = strcmp(x->uuid, y->uuid);
-
-	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
-}
-
-/* Rows of one person must agree; a position must not repeat. Sorted by
- * (uuid, line), so each row is compared with the person's first row. */
-static void
-rows_consistent(struct ca_batch_row **v, size_t n, FILE *errs, unsigned *ne)
-{
-	size_t i, first = 0, k;
-	char where[32];
-
-	for (i = 1; i < n; i++) {
-		if (strcmp(v[i]->uuid, v[first]->uuid) != 0) {
-			first = i;
-			continue;
-		}
-		v[i]->new_person = 0;	/* added by the person's first row */
-		snprintf(where, sizeof(where), "%u", v[first]->line);
-		if (strcmp(v[i]->name, v[first]->name) != 0 ||
-		    !same_opt(v[i]->email, v[first]->email) ||
-		    !same_opt(v[i]->mobile, v[first]->mobile))
-			row_err(errs, ne, v[i], "uuid %s has a different name, email or mobile "
-				"on line %s", v[i]->uuid, where);
-		for (k = first; k < i; k++)
-			if (strcmp(v[k]->role, v[i]->role) == 0 &&
-			    strcmp(v[k]->ods, v[i]->ods) == 0) {
-				snprintf(where, sizeof(where), "%u", v[k]->line);
-				row_err(errs, ne, v[i], "repeats the position on line %s", where);
-				break;
-			}
-	}
-}
-
-int
-ca_batch_check(struct ca_reg *reg, struct ca_batch *b, FILE *errs, unsigned *nerrors)
-{
-	struct ca_batch_row **v = NULL;
-	unsigned before;
-	size_t i;
-	int r = CA_OK;
-
-	if (b->n == 0)
-		return CA_OK;
-	if ((v = calloc(b->n, sizeof(*v))) == NULL)
-		return CA_ERR_ALLOC;
-	for (i = 0; i < b->n && r == CA_OK; i++) {
-		v[i] = &b->rows[i];
-		before = *nerrors;
-		row_format(v[i], errs, nerrors);
-		if (*nerrors == before)	/* registry lookups only for well-formed rows */
-			r = row_registry(reg, v[i], errs, nerrors);
-	}
-	if (r == CA_OK) {
-		qsort(v, b->n, sizeof(*v), cmp_rows);
-		rows_consistent(v, b->n, errs, nerrors);
-	}
-	free(v);
-	return r;
-}
-
-void
-ca_batch_stats(const struct ca_batch *b, struct ca_batch_stats *st)
-{
-	size_t i;
-
-	memset(st, 0, sizeof(*st));
-	for (i = 0; i < b->n; i++) {
-		st->people += b->rows[i].new_person ? 1 : 0;
-		st->positions += b->rows[i].held ? 0 : 1;
-		st->held += b->rows[i].held ? 1 : 0;
-	}
-}
-
-static int
-apply_row(struct ca_ctx *ctx, const struct ca_batch_row *row)
-{
-	/* An RA manager's batch comes from a source they vouch for (an HR
-	 * feed): its people count as identity-checked by them. */
-	struct ca_person p = { row->uuid, row->name, row->email, row->mobile,
-			       (char *)ctx->actor, ca_ctx_now(ctx) };
-	char pos[CA_ROLE_NAME_MAX + CA_ODS_MAX + 2], line[16];
-	const char *kp[] = { "name", row->name, "source", "batch", "line", line, NULL };
-	const char *kq[] = { "position", pos, "source", "batch", "line", line, NULL };
-	int r;
-
-	snprintf(line, sizeof(line), "%u", row->line);
-	snprintf(pos, sizeof(pos), "%s@%s", row->role, row->ods);
-	if (row->new_person &&
-	    ((r = ca_reg_person_add(ctx->reg, &p)) != CA_OK ||
-	     (r = ca_ctx_audit(ctx, "person-add", row->uuid, kp)) != CA_OK))
-		return r;
-	if (!row->held &&
-	    ((r = ca_reg_position_add(ctx->reg, row->uuid, row->role, row->ods)) != CA_OK ||
-	     (r = ca_ctx_audit(ctx, "position-add", row->uuid, kq)) != CA_OK))
-		return r;
-	return CA_OK;
-}
-
-int
-ca_batch_apply(struct ca_ctx *ctx, const struct ca_batch *b)
-{
-	struct ca_batch_stats st;
-	char np[16], nq[16], nh[16];
-	const char *kv[] = { "people", np, "positions", nq, "already_held", nh, NULL };
-	size_t i;
-	int r;
-
-	ca_batch_stats(b, &st);
-	snprintf(np, sizeof(np), "%u", st.people);
-	snprintf(nq, sizeof(nq), "%u", st.positions);
-	snprintf(nh, sizeof(nh), "%u", st.held);
-	if ((r = ca_reg_begin(ctx->reg)) != CA_OK)
-		return r;
-	for (i = 0; i < b->n && r == CA_OK; i++)
-		r = apply_row(ctx, &b->rows[i]);
-	if (r == CA_OK)
-		r = ca_ctx_audit(ctx, "batch-import", "batch", kv);
-	return ca_reg_end(ctx->reg, r);
 }

@@ -19,6 +19,7 @@
 #include "ca/core/secret.h"
 #include "ca/ra/card-ops.h"
 #include "ca/ra/card-view.h"
+#include "ca/ra/ra-int.h"
 #include "common/log.h"
 
 int
@@ -187,13 +188,11 @@ ca_op_cancel_card(struct ca_session *s, const char *serial, const char *why,
 				      "damaged, leaver or death, not '%s'", why != NULL ? why : "");
 	if ((r = ca_reg_card_get(s->ctx->reg, serial, &rec)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
-			ca_result_fail(res, r, NULL, "card %s is not in the registry: check the "
-				       "serial (carecard-card show)", serial);
+			RA_REFUSE(s, CA_OP_CANCEL_CARD, res, CA_RF_CARD_UNKNOWN, serial);
 		return r;
 	}
 	if (strcmp(rec.state, "cancelled") == 0) {
-		r = ca_result_fail(res, CA_ERR_STATE, NULL, "card %s is cancelled already",
-				   serial);
+		r = RA_REFUSE(s, CA_OP_CANCEL_CARD, res, CA_RF_CARD_CANCELLED, serial);
 		goto out;
 	}
 	if ((r = ca_card_view_fill(s, &rec, &v)) != CA_OK)
@@ -217,13 +216,13 @@ card_issued(struct ca_p11card *c, struct ca_session *s, struct ca_card_rec *rec,
 
 	if ((r = ca_reg_card_get(s->ctx->reg, c->serial, rec)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
-			ca_result_fail(res, r, NULL, "card %s is not in the registry", c->serial);
+			RA_REFUSE(s, CA_OP_UNLOCK, res, CA_RF_CARD_UNKNOWN, c->serial);
 		return r;
 	}
 	if (rec->holder == NULL || strcmp(rec->state, "cancelled") == 0 ||
 	    strcmp(rec->state, "blank") == 0)
-		return ca_result_fail(res, CA_ERR_STATE, NULL, "card %s is %s, not issued to "
-				      "anyone", c->serial, rec->state);
+		return RA_REFUSE(s, CA_OP_UNLOCK, res, CA_RF_CARD_NOT_ISSUED, c->serial,
+				 rec->state);
 	return CA_OK;
 }
 
@@ -269,8 +268,8 @@ ca_op_unlock(struct ca_session *s, unsigned reader, struct ca_result *res)
 
 	if ((r = ca_gate_who(s, CA_OP_UNLOCK, NULL, res)) != CA_OK)
 		return r;
-	if ((r = ca_session_card(s, reader, &c)) != CA_OK)
-		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
+	if ((r = ra_reader_card(s, CA_OP_UNLOCK, reader, &c, res)) != CA_OK)
+		return r;
 	r = unlock_run(s, c, res);
 	ca_p11card_close(c);
 	return r;
@@ -361,11 +360,11 @@ ca_op_tac_restore(struct ca_session *s, unsigned reader, struct ca_result *res)
 
 	if ((r = ca_gate_who(s, CA_OP_TAC_RESTORE, NULL, res)) != CA_OK)
 		return r;
-	if ((r = ca_session_card(s, reader, &c)) != CA_OK)
-		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
+	if ((r = ra_reader_card(s, CA_OP_TAC_RESTORE, reader, &c, res)) != CA_OK)
+		return r;
 	if ((r = ca_reg_card_get(s->ctx->reg, c->serial, &rec)) != CA_OK || !rec.is_tac) {
-		r = ca_result_fail(res, r == CA_OK ? CA_ERR_STATE : r, NULL, "card %s is not a "
-				   "registered Temporary Access Card", c->serial);
+		r = r == CA_OK || r == CA_ERR_NOT_FOUND
+			? RA_REFUSE(s, CA_OP_TAC_RESTORE, res, CA_RF_CARD_NOT_TAC, c->serial) : r;
 		goto out;
 	}
 	if ((r = restore_allowed(s, &rec, res)) != CA_OK)

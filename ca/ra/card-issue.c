@@ -38,8 +38,8 @@ struct issue {
 	int64_t op_id;
 };
 
-#define refuse_text(se, s, rule, ...) \
-	ra_refuse((se), (s)->op, (s)->card->serial, (s)->res, (rule), __VA_ARGS__)
+#define refuse(se, s, id, ...) \
+	RA_REFUSE((se), (s)->op, (s)->res, (id), (s)->card->serial, __VA_ARGS__)
 
 /* A registered person as a policy actor: RA roles and first position. */
 static int
@@ -81,18 +81,13 @@ decide_issue(struct ca_session *se, struct issue *s)
 	r = ca_reg_card_request(se->ctx->reg, s->holder.uuid, &spid, &agid, &verified);
 	if (r == CA_ERR_NOT_FOUND) {
 		if (s->holder.checked_by == NULL)
-			return refuse_text(se, s, "separation-of-duties.operations.issue",
-					   "the identity of %s has not been checked: an RA agent "
-					   "checks it (verify-identity, or person-add in person) "
-					   "before a card is issued", s->holder.uuid);
+			return refuse(se, s, CA_RF_CARD_IDENTITY_UNCHECKED, s->holder.uuid);
 		return ca_gate(se, s->op, &t, s->res, NULL);
 	}
 	if (r != CA_OK)
 		return r;
 	if (!verified || agid == NULL) {
-		r = refuse_text(se, s, "separation-of-duties.operations.issue",
-				"the holder's identity has not been checked yet: an RA agent "
-				"records the check (verify-identity) before the card is issued");
+		r = refuse(se, s, CA_RF_REQUEST_IDENTITY_UNCHECKED, s->holder.uuid);
 		goto out;
 	}
 	if ((r = actor_of(se, spid, &sponsor)) != CA_OK || (r = actor_of(se, agid, &agent)) != CA_OK)
@@ -115,9 +110,8 @@ decide(struct ca_session *se, struct issue *s)
 	switch (s->op) {
 	case CA_OP_BOOTSTRAP:
 		if (strcmp(s->holder.uuid, se->actor.uuid) != 0)
-			return refuse_text(se, s, "bootstrap", "the bootstrap card is the first "
-					   "RA manager's own (%s), not %s's", se->actor.uuid,
-					   s->holder.uuid);
+			return refuse(se, s, CA_RF_BOOTSTRAP_OTHER, se->actor.uuid, s->holder.uuid,
+				      se->actor.uuid, se->actor.uuid);
 		return ca_gate(se, s->op, &t, s->res, NULL);
 	case CA_OP_ISSUE_CARD:
 		return decide_issue(se, s);
@@ -138,20 +132,15 @@ state_check(struct ca_session *se, struct issue *s)
 
 	if (s->op == CA_OP_REPAIR) {
 		if (strcmp(st, "issued") != 0)
-			return refuse_text(se, s, "card.state", "only an issued card can be "
-					   "repaired; this card is %s: issue it instead", st);
+			return refuse(se, s, CA_RF_CARD_NOT_REPAIRABLE, st);
 		return CA_OK;
 	}
 	if (!blank)
-		return refuse_text(se, s, "card.state", "the card is %s already: renew, repair or "
-				   "cancel it, or use a blank card", st);
+		return refuse(se, s, CA_RF_CARD_NOT_BLANK, st);
 	if (s->rec.is_tac && !(s->op == CA_OP_TAC_ACTIVATE))
-		return refuse_text(se, s, "tac.positions", "card %s is a Temporary Access Card: "
-				   "activate it with tac-activate", s->card->serial);
+		return refuse(se, s, CA_RF_CARD_IS_TAC, NULL);
 	if ((s->op == CA_OP_TAC_ACTIVATE) && !s->rec.is_tac)
-		return refuse_text(se, s, "tac.positions", "card %s is not in a TAC pool: register "
-				   "it as a TAC first, or issue it as a personal card",
-				   s->card->serial);
+		return refuse(se, s, CA_RF_CARD_NOT_TAC, NULL);
 	return CA_OK;
 }
 
@@ -170,9 +159,7 @@ load(struct ca_session *se, struct issue *s)
 		return r;
 	if ((r = ca_reg_card_op_open(se->ctx->reg, s->card->serial, &op)) == CA_OK) {
 		if (strcmp(op.state, "committed") == 0) {
-			r = ca_result_fail(s->res, CA_ERR_STATE, NULL, "card %s: an interrupted "
-					   "%s is committed; run %s again to complete it first",
-					   s->card->serial, op.op, op.op);
+			r = refuse(se, s, CA_RF_CARD_OP_COMMITTED, op.op, op.op);
 		} else {
 			s->abandon = op.id;	/* the wipe below undoes it */
 			util_log(LOG_NOTICE, "card %s: redoing the interrupted %s", s->card->serial,
@@ -186,11 +173,9 @@ load(struct ca_session *se, struct issue *s)
 		return r;
 	holder = s->op == CA_OP_REPAIR ? s->rec.holder : s->rq->holder;
 	if (holder == NULL)
-		return ca_result_fail(s->res, CA_ERR_STATE, NULL, "card %s has no holder: issue "
-				      "it to someone first", s->card->serial);
+		return refuse(se, s, CA_RF_CARD_NO_HOLDER, NULL);
 	if ((r = ca_reg_person_get(se->ctx->reg, holder, &s->holder)) == CA_ERR_NOT_FOUND)
-		return ca_result_fail(s->res, r, NULL, "holder %s is not in the registry: "
-				      "register them first (register or person-add)", holder);
+		return RA_REFUSE(se, s->op, s->res, CA_RF_PERSON_UNKNOWN, holder);
 	return r;
 }
 
@@ -297,8 +282,8 @@ issue_op(struct ca_session *se, enum ca_op op, const struct ca_card_issue_req *r
 	s.rq = rq;
 	s.res = res;
 	s.now = ca_ctx_now(se->ctx);
-	if ((r = ca_session_card(se, rq->reader, &s.card)) != CA_OK)
-		return ca_result_fail(res, r, NULL, "no card in reader %u", rq->reader);
+	if ((r = ra_reader_card(se, op, rq->reader, &s.card, res)) != CA_OK)
+		return r;
 	r = run(se, &s);
 	ca_person_clear(&s.holder);
 	ca_card_rec_clear(&s.rec);

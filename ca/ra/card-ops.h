@@ -47,6 +47,12 @@ int ca_op_cancel_card(struct ca_session *s, const char *serial, const char *reas
 /* unlock: the holder's locked card in @reader gets a new passcode. */
 int ca_op_unlock(struct ca_session *s, unsigned reader, struct ca_result *res);
 
+/*
+ * passcode-reset: the holder who forgot their passcode sets a new one on
+ * the card in @reader, locked or not; decided as an unlock (card-passcode.c).
+ */
+int ca_op_passcode_reset(struct ca_session *s, unsigned reader, struct ca_result *res);
+
 /* tac-restore: revoke the TAC's certificates and wipe it back to blank. */
 int ca_op_tac_restore(struct ca_session *s, unsigned reader, struct ca_result *res);
 

@@ -26,6 +26,7 @@
 #include "ca/core/secret.h"
 #include "ca/ra/card-ops.h"
 #include "ca/ra/card-view.h"
+#include "ca/ra/ra-int.h"
 #include "common/log.h"
 
 #define PAIR_OBJECTS 3		/* private key, public key, certificate */
@@ -109,8 +110,8 @@ journal(struct ca_session *se, struct renew *s, int64_t *committed, int64_t *pen
 	if (r != CA_OK)
 		return r;
 	if (strcmp(op.op, "renew") != 0 && strcmp(op.op, "self-renew") != 0)
-		r = ca_result_fail(s->res, CA_ERR_STATE, NULL, "card %s: an interrupted %s is "
-				   "pending: run %s again first", s->card->serial, op.op, op.op);
+		r = RA_REFUSE(se, s->self ? CA_OP_SELF_RENEW : CA_OP_RENEW, s->res,
+			      CA_RF_CARD_OP_PENDING, s->card->serial, op.op, op.op);
 	else if (strcmp(op.state, "committed") == 0)
 		*committed = op.id;
 	else
@@ -138,15 +139,16 @@ load(struct ca_session *se, struct renew *s)
 {
 	int r;
 
+	enum ca_op op = s->self ? CA_OP_SELF_RENEW : CA_OP_RENEW;
+
 	if ((r = ca_reg_card_get(se->ctx->reg, s->card->serial, &s->rec)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
-			ca_result_fail(s->res, r, NULL, "card %s is not in the registry",
-				       s->card->serial);
+			RA_REFUSE(se, op, s->res, CA_RF_CARD_UNKNOWN, s->card->serial);
 		return r;
 	}
 	if (s->rec.holder == NULL || strcmp(s->rec.state, "issued") != 0)
-		return ca_result_fail(s->res, CA_ERR_STATE, NULL, "card %s is %s: only issued "
-				      "cards are renewed", s->card->serial, s->rec.state);
+		return RA_REFUSE(se, op, s->res, CA_RF_CARD_NOT_ISSUED, s->card->serial,
+				 s->rec.state);
 	return ca_reg_person_get(se->ctx->reg, s->rec.holder, &s->holder);
 }
 
@@ -259,8 +261,9 @@ renew_op(struct ca_session *se, unsigned reader, bool self, struct ca_result *re
 	s.op = self ? "self-renew" : "renew";
 	s.res = res;
 	s.now = ca_ctx_now(se->ctx);
-	if ((r = ca_session_card(se, reader, &s.card)) != CA_OK)
-		return ca_result_fail(res, r, NULL, "no card in reader %u", reader);
+	if ((r = ra_reader_card(se, self ? CA_OP_SELF_RENEW : CA_OP_RENEW, reader, &s.card,
+				res)) != CA_OK)
+		return r;
 	r = run(se, &s);
 	ca_person_clear(&s.holder);
 	ca_card_rec_clear(&s.rec);

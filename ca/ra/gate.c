@@ -8,13 +8,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/ra-int.h"
+#include "ca/ra/refusal.h"
+#include "ca/registry/registry-hold.h"
 #include "ca/registry/registry.h"
+#include "common/log.h"
 
 enum {
 	K_OPERATOR = 1u << CA_ACTOR_OPERATOR,
@@ -36,6 +40,8 @@ enum how {
 	BY_CUSTODIAN,		/* the TAC's custodian (tac.record-each-use) */
 	BY_BOOTSTRAP,		/* the bootstrap actor; the session checked the registry */
 	BY_SYSTEM,		/* the system account; operators by a role list */
+	BY_REJECT,		/* the request's own sponsor (withdrawing it), or a role list */
+	BY_PASSCODE_RESET,	/* pol_decide_unlock, whether the card is locked or not */
 };
 
 #define DUTY(f) offsetof(struct pol_policy, duties.f)
@@ -56,7 +62,7 @@ static const struct gate_rule {
 	[CA_OP_PERSON_ADD] = { "person-add", K_OPERATOR, BY_ROLES, DUTY(register_person),
 			       "separation-of-duties.operations.register-person",
 			       "register a person" },
-	[CA_OP_GRANT_ROLE] = { "grant-role", K_OPERATOR, BY_ROLES, DUTY(grant_role),
+	[CA_OP_GRANT_ROLE] = { "ra-role-grant", K_OPERATOR, BY_ROLES, DUTY(grant_role),
 			       "separation-of-duties.operations.grant-role",
 			       "grant an RA role" },
 	[CA_OP_CARD_ADD] = { "card-add", K_OPERATOR, BY_ROLES, DUTY(register_person),
@@ -111,6 +117,30 @@ static const struct gate_rule {
 	[CA_OP_AUDIT] = { "audit", K_SYSTEM, BY_SYSTEM, NONE, NULL, "check the audit log" },
 	[CA_OP_RECOVER] = { "recover", K_SYSTEM, BY_SYSTEM, NONE, NULL,
 			    "revoke the certificates of interrupted operations" },
+	[CA_OP_PERSON_SEARCH] = { "person-search", K_OPERATOR | K_SYSTEM, BY_SYSTEM, DUTY(lookup),
+				  "separation-of-duties.operations.lookup", "find people" },
+	[CA_OP_PERSON_SHOW] = { "person-show", K_OPERATOR | K_SYSTEM, BY_SYSTEM, DUTY(lookup),
+				"separation-of-duties.operations.lookup",
+				"read a person's record and history" },
+	[CA_OP_REQUEST_LIST] = { "request-list", K_OPERATOR | K_SYSTEM, BY_SYSTEM, DUTY(lookup),
+				 "separation-of-duties.operations.lookup",
+				 "read the registration requests" },
+	[CA_OP_PERSON_UPDATE] = { "person-update", K_OPERATOR, BY_ROLES, DUTY(register_person),
+				  "separation-of-duties.operations.register-person",
+				  "change a person's name or contact details" },
+	[CA_OP_REVOKE_ROLE] = { "ra-role-revoke", K_OPERATOR, BY_ROLES, DUTY(grant_role),
+				"separation-of-duties.operations.grant-role",
+				"revoke an RA role" },
+	[CA_OP_REQUEST_REJECT] = { "request-reject", K_OPERATOR, BY_REJECT, DUTY(issue),
+				   "separation-of-duties.operations.issue",
+				   "reject a registration request" },
+	[CA_OP_PASSCODE_RESET] = { "passcode-reset", K_OPERATOR, BY_PASSCODE_RESET, NONE, NULL,
+				   "reset a card's passcode" },
+	[CA_OP_HOLD] = { "hold", K_OPERATOR, BY_ROLES, DUTY(revoke),
+			 "separation-of-duties.operations.revoke", "put a certificate on hold" },
+	[CA_OP_RELEASE] = { "release", K_OPERATOR, BY_ROLES, DUTY(revoke),
+			    "separation-of-duties.operations.revoke",
+			    "release a certificate from hold" },
 };
 
 const char *
@@ -162,13 +192,26 @@ target_card(const struct ca_target *t, struct pol_card_state *st)
 	}
 }
 
+/* A refusal from the table (refusal.h) as the policy words its own. */
+static void
+say_refusal(struct pol_decision *d, unsigned id, const char *const *args)
+{
+	const struct ca_refusal *f = ca_refusal_get(id);
+
+	d->allow = false;
+	d->rule = f != NULL ? f->rule : "refused";
+	ca_refusal_text(id, args, d->sentence, sizeof(d->sentence));
+}
+
+#define SAY(d, id, ...) say_refusal((d), (id), (const char *const[]){ __VA_ARGS__, NULL })
+
 static void
 decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const struct ca_target *t,
        struct pol_decision *d)
 {
 	const struct pol_policy *pol = s->ctx->pol;
 	const struct pol_card_state *card = t->card;
-	struct pol_card_state own;
+	struct pol_card_state own, reset;
 	struct pol_actor a;
 	int64_t now = ca_ctx_now(s->ctx);
 
@@ -198,9 +241,8 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		break;
 	case BY_SELF_RENEW:
 		if (card->holder_id == NULL || strcmp(card->holder_id, a.person_id) != 0)
-			pol_say(d, false, "renewal.self-renewals-before-ra",
-				"only the card's own holder may self-renew it: ask the RA to "
-				"renew it with the holder present");
+			SAY(d, CA_RF_SELF_RENEW_NOT_HOLDER, card->serial != NULL ? card->serial : "-",
+			    card->holder_id != NULL ? card->holder_id : "nobody");
 		else
 			pol_decide_self_renew(pol, card, now, d);
 		break;
@@ -210,6 +252,21 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 	case BY_UNLOCK:
 		pol_decide_unlock(pol, card, &a, d);
 		break;
+	case BY_PASSCODE_RESET:
+		/* A holder who forgot their passcode is helped exactly as one
+		 * whose card locked: the same people, in the same way. */
+		reset = *card;
+		reset.locked = true;
+		pol_decide_unlock(pol, &reset, &a, d);
+		break;
+	case BY_REJECT:
+		if (t->request_sponsor != NULL && a.person_id != NULL &&
+		    strcmp(t->request_sponsor, a.person_id) == 0)
+			pol_say(d, true, "separation-of-duties.operations.sponsor",
+				"%s sponsored the request and may withdraw it", a.person_id);
+		else if (pol_actor_may(pol, card, &a, role_list(s, g), g->rule, g->what, d))
+			pol_say(d, true, g->rule, "%s may %s", a.person_id, g->what);
+		break;
 	case BY_TAC_ACTIVATE:
 		pol_decide_tac_activate(pol, card, &a, t->period, d);
 		break;
@@ -217,8 +274,8 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		if (t->custodian != NULL && strcmp(t->custodian, a.person_id) == 0)
 			pol_say(d, true, g->rule, "%s is the TAC's custodian", a.person_id);
 		else
-			pol_say(d, false, g->rule, "only the TAC's custodian (%s) records its "
-				"uses: ask them", t->custodian != NULL ? t->custodian : "none");
+			SAY(d, CA_RF_TAC_CUSTODIAN, t->subject != NULL ? t->subject : "-",
+			    t->custodian != NULL ? t->custodian : "none");
 		break;
 	case BY_BOOTSTRAP:
 		pol_say(d, true, g->rule, "the first RA manager's own card, before any other");
@@ -239,9 +296,9 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 }
 
 /* "<operation>-refused" in the actor's name, in its own transaction. */
-static void
-refusal_audit(struct ca_session *s, enum ca_op op, const char *subject,
-	      const struct pol_decision *d)
+void
+ca_gate_audit_refusal(struct ca_session *s, enum ca_op op, const char *subject,
+		      const struct pol_decision *d)
 {
 	const char *kv[] = { "rule", d->rule, "reason", d->sentence, NULL };
 	char action[48];
@@ -265,7 +322,12 @@ int
 ca_gate_refuse(struct ca_session *s, enum ca_op op, const char *subject,
 	       const struct pol_decision *d, struct ca_result *res)
 {
-	refusal_audit(s, op, subject, d);
+	ca_gate_audit_refusal(s, op, subject, d);
+	/* A refusal names what it refused: the policy's sentences speak of
+	 * "the card" or "the holder", so the subject goes first. */
+	if (subject != NULL && strcmp(subject, "-") != 0 && strstr(d->sentence, subject) == NULL)
+		return ca_result_fail(res, CA_ERR_DENIED, d->rule, "%s: %s", subject,
+				      d->sentence);
 	return ca_result_fail(res, CA_ERR_DENIED, d->rule, "%s", d->sentence);
 }
 
@@ -277,18 +339,40 @@ ca_gate_who(struct ca_session *s, enum ca_op op, const char *subject, struct ca_
 
 	if (op < 0 || op >= CA_OP_COUNT || rules[op].name == NULL)
 		return ca_result_fail(res, CA_ERR_INTERNAL, NULL, "unknown operation");
+	/* Every operation starts here: what went wrong before is not its story. */
+	util_log_error_clear();
 	g = &rules[op];
 	if (g->kinds & (1u << s->actor.kind))
 		return CA_OK;
 	memset(&d, 0, sizeof(d));
 	if (s->actor.kind == CA_ACTOR_NONE)
-		pol_say(&d, false, "authentication", "not authenticated: %s needs %s", g->name,
-			kinds_text(g->kinds));
+		SAY(&d, CA_RF_NOT_AUTHENTICATED, g->name, kinds_text(g->kinds));
 	else
-		pol_say(&d, false, "authentication", "%s may not %s: only %s may",
-			kind_name(s->actor.kind), g->what, kinds_text(g->kinds));
-	refusal_audit(s, op, subject, &d);
+		SAY(&d, CA_RF_WRONG_ACTOR, g->name, kind_name(s->actor.kind), kinds_text(g->kinds),
+		    g->what);
+	ca_gate_audit_refusal(s, op, subject, &d);
 	return ca_result_fail(res, CA_ERR_AUTH, d.rule, "%s", d.sentence);
+}
+
+/*
+ * RFC 5280 certificateHold freezes a card until the hold ends: renewing or
+ * repairing it would put new certificates beside one the RA suspended.
+ */
+static int
+hold_check(struct ca_session *s, enum ca_op op, const struct ca_target *t,
+	   struct pol_decision *d)
+{
+	char *held = NULL;
+	int r;
+
+	if ((op != CA_OP_RENEW && op != CA_OP_SELF_RENEW && op != CA_OP_REPAIR) ||
+	    t->card == NULL || t->card->serial == NULL)
+		return CA_OK;
+	r = ca_reg_card_held(s->ctx->reg, t->card->serial, &held);
+	if (r == CA_OK)
+		SAY(d, CA_RF_CARD_HELD, t->card->serial, held, held);
+	free(held);
+	return r == CA_ERR_NOT_FOUND ? CA_OK : r;
 }
 
 int
@@ -304,25 +388,13 @@ ca_gate(struct ca_session *s, enum ca_op op, const struct ca_target *t, struct c
 		t = &none;
 	if ((r = ca_gate_who(s, op, t->subject, res)) != CA_OK)
 		return r;
-	decide(s, &rules[op], op, t, &d);
+	if ((r = hold_check(s, op, t, &d)) != CA_OK)
+		return r;
+	if (d.rule == NULL)
+		decide(s, &rules[op], op, t, &d);
 	if (out != NULL)
 		*out = d;
 	if (!d.allow)
 		return ca_gate_refuse(s, op, t->subject, &d, res);
 	return CA_OK;
-}
-
-int
-ra_refuse(struct ca_session *s, enum ca_op op, const char *subject, struct ca_result *res,
-	  const char *rule, const char *fmt, ...)
-{
-	struct pol_decision d;
-	va_list ap;
-
-	memset(&d, 0, sizeof(d));
-	d.rule = rule;
-	va_start(ap, fmt);
-	vsnprintf(d.sentence, sizeof(d.sentence), fmt, ap);
-	va_end(ap);
-	return ca_gate_refuse(s, op, subject, &d, res);
 }

@@ -50,6 +50,15 @@ enum ca_op {
 	CA_OP_CRL,			/* CRL generation and publication */
 	CA_OP_AUDIT,			/* audit verify and show */
 	CA_OP_RECOVER,			/* revoke abandoned pending certificates */
+	CA_OP_PERSON_SEARCH,		/* find people */
+	CA_OP_PERSON_SHOW,		/* one person's record and history */
+	CA_OP_REQUEST_LIST,		/* registration requests (list, show) */
+	CA_OP_PERSON_UPDATE,		/* contact details, name */
+	CA_OP_REVOKE_ROLE,		/* take an RA role away */
+	CA_OP_REQUEST_REJECT,		/* close a request unverified (or its sponsor withdraws it) */
+	CA_OP_PASSCODE_RESET,		/* a new passcode for a holder who forgot it */
+	CA_OP_HOLD,			/* certificateHold */
+	CA_OP_RELEASE,			/* release from hold */
 	CA_OP_COUNT
 };
 
@@ -63,6 +72,7 @@ struct ca_target {
 	const struct pol_actor *agent;	/* issue: who checked identity */
 	const char *custodian;		/* tac-use: the TAC's custodian (UUID) */
 	const char *subject;		/* audit subject of a refusal (card, serial, UUID) */
+	const char *request_sponsor;	/* request-reject: the request's sponsor (UUID) */
 };
 
 /*

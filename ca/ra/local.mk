@@ -5,7 +5,12 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/gate.c %D%/gate.h \
 	%D%/card-view.c %D%/card-view.h \
 	%D%/card-ops.h %D%/card-issue.c %D%/card-admin.c %D%/card-renew.c \
-	%D%/report.c %D%/report.h %D%/batch.c %D%/batch.h
+	%D%/report.c %D%/report.h %D%/batch.c %D%/batch-check.c %D%/batch.h
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/ops.h %D%/ra-int.h %D%/op-people.c %D%/op-org.c %D%/op-tac.c %D%/op-report.c \
 	%D%/op-pki.c %D%/op-integrity.c
+# The RA's working day (issue 13): lookups, changes to people and roles,
+# holds, passcode resets, and every refusal's words in one table.
+ca_libcarecard_ca_la_SOURCES += \
+	%D%/refusal.c %D%/refusal.h %D%/op-lookup.c %D%/op-person.c %D%/op-hold.c \
+	%D%/card-passcode.c

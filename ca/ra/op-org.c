@@ -11,6 +11,7 @@
 #include "ca/core/validate.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
+#include "ca/ra/ra-int.h"
 #include "ca/registry/registry-ra.h"
 
 static int
@@ -48,7 +49,7 @@ ca_op_org_add(struct ca_session *s, const char *ods, const char *name, bool locu
 		ca_result_done(res, "organisation %s (%s)%s added", ods, name,
 			       locum ? ", locum" : "");
 	else if (r == CA_ERR_EXISTS)
-		ca_result_fail(res, r, NULL, "%s is registered already", ods);
+		RA_REFUSE(s, CA_OP_ORG_ADD, res, CA_RF_ORG_EXISTS, ods);
 	return r;
 }
 
@@ -87,11 +88,13 @@ position_change(struct ca_session *s, const char *holder, const char *role, cons
 		ca_result_done(res, "%s %s %s", holder, add ? "now holds" : "no longer holds",
 			       pos);
 	else if (r == CA_ERR_EXISTS)
-		ca_result_fail(res, r, NULL, "%s holds %s already", holder, pos);
+		RA_REFUSE(s, CA_OP_POSITION_ADD, res, CA_RF_POSITION_HELD, holder, pos);
+	else if (r == CA_ERR_NOT_FOUND && !add)
+		RA_REFUSE(s, CA_OP_POSITION_REMOVE, res, CA_RF_POSITION_NOT_HELD, holder, pos);
 	else if (r == CA_ERR_NOT_FOUND)
-		ca_result_fail(res, r, NULL, "%s", add ? "unknown person or organisation "
-			       "(register them, or org-add it, first)"
-			       : "the holder does not hold that position");
+		ca_reg_org_get(s->ctx->reg, ods, NULL, NULL) == CA_ERR_NOT_FOUND
+			? RA_REFUSE(s, CA_OP_POSITION_ADD, res, CA_RF_ORG_UNKNOWN, ods)
+			: RA_REFUSE(s, CA_OP_POSITION_ADD, res, CA_RF_PERSON_UNKNOWN, holder);
 	return r;
 }
 
@@ -156,6 +159,6 @@ ca_op_ods_change(struct ca_session *s, const char *from, const char *to, struct 
 	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_OK)
 		ca_result_done(res, "%s -> %s: %u position(s) moved", from, to, moved);
 	else if (r == CA_ERR_NOT_FOUND)
-		ca_result_fail(res, r, NULL, "no organisation %s", from);
+		RA_REFUSE(s, CA_OP_ODS_CHANGE, res, CA_RF_ORG_UNKNOWN, from);
 	return r;
 }

@@ -34,7 +34,6 @@ static const struct {
 };
 #define DOC_PHOTO 1u
 #define DOC_ADDRESS 2u
-#define DOCS_RULE "ra.identity-documents"
 
 static int
 documents_check(struct ca_session *s, enum ca_op op, const char *subject, const char *list,
@@ -69,11 +68,12 @@ documents_check(struct ca_session *s, enum ca_op op, const char *subject, const 
 	free(copy);
 	if (r != CA_OK)
 		return r;
-	if (n < 3 || !(kinds & DOC_ADDRESS) || !(kinds & DOC_PHOTO))
-		return ra_refuse(s, op, subject, res, DOCS_RULE, "identity needs three different "
-				 "documents, one with a photo and one proving the address (dated "
-				 "within 3 months); %u given: ask the holder to bring the missing "
-				 "ones", n);
+	if (n < 3 || !(kinds & DOC_ADDRESS) || !(kinds & DOC_PHOTO)) {
+		char given[64];
+
+		snprintf(given, sizeof(given), "%u (%s)", n, list);
+		return RA_REFUSE(s, op, res, CA_RF_DOCUMENTS, subject, given);
+	}
 	return CA_OK;
 }
 
@@ -122,8 +122,14 @@ ca_op_person_add(struct ca_session *s, const struct ca_person_req *rq, struct ca
 	t.holder = rq->uuid;
 	t.subject = rq->uuid;
 	if ((r = ca_gate(s, CA_OP_PERSON_ADD, &t, res, NULL)) != CA_OK ||
-	    (rq->ra_role != NULL && (r = ca_gate(s, CA_OP_GRANT_ROLE, &t, res, NULL)) != CA_OK) ||
-	    (r = documents_check(s, CA_OP_PERSON_ADD, rq->uuid, rq->documents, res)) != CA_OK)
+	    (rq->ra_role != NULL && (r = ca_gate(s, CA_OP_GRANT_ROLE, &t, res, NULL)) != CA_OK))
+		goto out;
+	/* An RA manager acts with their own card, which a new person lacks. */
+	if (rq->ra_role != NULL && pol_role_parse(rq->ra_role) == POL_ROLE_RA_MANAGER) {
+		r = RA_REFUSE(s, CA_OP_GRANT_ROLE, res, CA_RF_MANAGER_AT_ADD, rq->uuid);
+		goto out;
+	}
+	if ((r = documents_check(s, CA_OP_PERSON_ADD, rq->uuid, rq->documents, res)) != CA_OK)
 		goto out;
 	/* The operator checked identity in person: issuing needs that record. */
 	p.checked_by = s->actor.uuid;
@@ -135,8 +141,7 @@ ca_op_person_add(struct ca_session *s, const struct ca_person_req *rq, struct ca
 							     rq->ra_role)) == CA_OK))
 		r = ca_ctx_audit(s->ctx, "person-add", p.uuid, kv);
 	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_ERR_EXISTS)
-		ca_result_fail(res, r, NULL, "%s is registered already: see person show, or "
-			       "check the UUID", p.uuid);
+		RA_REFUSE(s, CA_OP_PERSON_ADD, res, CA_RF_PERSON_EXISTS, p.uuid);
 	else if (r == CA_OK)
 		ca_result_done(res, "person %s (%s) registered%s%s", p.uuid, p.name,
 			       rq->ra_role != NULL ? " as " : "",
@@ -168,10 +173,10 @@ ca_op_card_add(struct ca_session *s, const char *serial, const char *holder, boo
 	if ((r = ca_reg_card_add(s->ctx->reg, serial, tac, holder)) == CA_OK)
 		r = ca_ctx_audit(s->ctx, "card-add", serial, kv);
 	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_ERR_EXISTS)
-		return ca_result_fail(res, r, NULL, "card %s is registered already", serial);
+		return RA_REFUSE(s, CA_OP_CARD_ADD, res, CA_RF_CARD_EXISTS, serial);
 	if (r == CA_ERR_NOT_FOUND)
-		return ca_result_fail(res, r, NULL, "no person %s: register them first",
-				      holder != NULL ? holder : "");
+		return RA_REFUSE(s, CA_OP_CARD_ADD, res, CA_RF_PERSON_UNKNOWN,
+				 holder != NULL ? holder : "");
 	if (r == CA_OK)
 		ca_result_done(res, "card %s registered%s%s", serial, holder != NULL ?
 			       " for " : "", holder != NULL ? holder : "");
@@ -192,8 +197,8 @@ person_ensure(struct ca_session *s, const struct ca_person *p, int *created,
 		return ca_reg_person_add(s->ctx->reg, p);
 	}
 	if (r == CA_OK && strcmp(have.name, p->name) != 0)
-		r = ca_result_fail(res, CA_ERR_EXISTS, NULL, "UUID %s is registered as '%s', not "
-				   "'%s': check the UUID", p->uuid, have.name, p->name);
+		r = RA_REFUSE(s, CA_OP_REGISTER, res, CA_RF_PERSON_NAME_DIFFERS, p->uuid, have.name,
+			      p->name);
 	ca_person_clear(&have);
 	return r;
 }
@@ -213,8 +218,7 @@ register_checked(struct ca_session *s, const struct ca_register_req *rq, struct 
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "the position is ROLE@ODS, e.g. "
 				      "pharmacist@FA123");
 	if ((r = ca_reg_org_get(s->ctx->reg, rq->ods, NULL, NULL)) == CA_ERR_NOT_FOUND)
-		return ca_result_fail(res, r, NULL, "organisation %s is not registered: the RA "
-				      "manager adds it with org-add", rq->ods);
+		return RA_REFUSE(s, CA_OP_REGISTER, res, CA_RF_ORG_UNKNOWN, rq->ods);
 	if (r != CA_OK)
 		return r;
 	t.holder = rq->uuid;
@@ -223,11 +227,8 @@ register_checked(struct ca_session *s, const struct ca_register_req *rq, struct 
 	if ((r = ca_gate(s, CA_OP_REGISTER, &t, res, NULL)) != CA_OK)
 		return r;
 	if (rq->sponsor != NULL && strcmp(rq->sponsor, s->actor.uuid) != 0)
-		return ra_refuse(s, CA_OP_REGISTER, rq->uuid, res,
-				 "separation-of-duties.operations.sponsor", "the sponsor vouches "
-				 "with their own card, but the card at the reader is %s's, not "
-				 "%s's: ask %s to register the request", s->actor.uuid,
-				 rq->sponsor, rq->sponsor);
+		return RA_REFUSE(s, CA_OP_REGISTER, res, CA_RF_SPONSOR_CARD, rq->uuid,
+				 s->actor.uuid, rq->sponsor, rq->sponsor);
 	/* The sponsor is whoever authenticated: their card vouches. */
 	req.sponsor = s->actor.uuid;
 	req.subject = (char *)rq->uuid;
@@ -247,8 +248,8 @@ register_checked(struct ca_session *s, const struct ca_register_req *rq, struct 
 	}
 	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
 		return r;
-	ca_result_done(res, "request %lld: %s (%s) sponsored for %s; next: verify-identity "
-		       "--request %lld by an RA agent other than the sponsor", (long long)*id,
+	ca_result_done(res, "request %lld: %s (%s) sponsored for %s; next: request approve "
+		       "%lld by an RA agent other than the sponsor", (long long)*id,
 		       p->uuid, p->name, pos, (long long)*id);
 	return CA_OK;
 }
@@ -298,16 +299,11 @@ ca_op_verify_identity(struct ca_session *s, int64_t id, const char *docs, struct
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	if ((r = ca_reg_request_get(s->ctx->reg, id, &rq)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
-			ca_result_fail(res, r, NULL, "no request %lld: see the requests the "
-				       "sponsor registered", (long long)id);
+			RA_REFUSE(s, CA_OP_VERIFY_IDENTITY, res, CA_RF_REQUEST_UNKNOWN, idbuf);
 		goto out;
 	}
-	if (rq.state != CA_REQ_SPONSORED) {
-		r = ra_refuse(s, CA_OP_VERIFY_IDENTITY, rq.subject, res, "requests.state",
-			      "request %lld was verified already by %s: issue the card with "
-			      "issue-card", (long long)id, rq.ra_agent);
+	if ((r = ra_request_open(s, CA_OP_VERIFY_IDENTITY, &rq, res)) != CA_OK)
 		goto out;
-	}
 	if ((r = sponsor_actor(s, &rq, &sponsor)) != CA_OK)
 		goto out;
 	t.holder = rq.subject;
@@ -331,8 +327,9 @@ ca_op_verify_identity(struct ca_session *s, int64_t id, const char *docs, struct
 	}
 	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
 		goto out;
-	ca_result_done(res, "request %lld verified: %s holds %s; next: issue-card --holder %s",
-		       (long long)id, rq.subject, pos, rq.subject);
+	ca_result_done(res, "request %lld approved: %s's identity checked, %s holds %s; next: "
+		       "issue-card --holder %s", (long long)id, rq.subject, rq.subject, pos,
+		       rq.subject);
 out:
 	ca_request_clear(&rq);
 	return r;

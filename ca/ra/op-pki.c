@@ -38,17 +38,14 @@ subject_checked(struct ca_session *s, enum ca_op op, const char *uuid, struct ca
 	int r;
 
 	if (uuid == NULL || (r = ca_reg_person_get(s->ctx->reg, uuid, &p)) == CA_ERR_NOT_FOUND)
-		return ca_result_fail(res, CA_ERR_NOT_FOUND, NULL, "%s is not a registered "
-				      "person: register them first", uuid != NULL ? uuid : "?");
+		return RA_REFUSE(s, op, res, CA_RF_PERSON_UNKNOWN, uuid != NULL ? uuid : "?");
 	if (r != CA_OK)
 		return r;
 	if (p.checked_by == NULL) {
 		r = ca_reg_card_request(s->ctx->reg, uuid, &sp, &ag, &verified);
 		if (r == CA_OK || r == CA_ERR_NOT_FOUND)
-			r = verified ? CA_OK : ra_refuse(s, op, uuid, res, "ra.identity-documents",
-							 "the identity of %s has not been checked: "
-							 "an RA agent checks it (verify-identity) "
-							 "before a certificate is issued", uuid);
+			r = verified ? CA_OK : RA_REFUSE(s, op, res, CA_RF_IDENTITY_UNCHECKED,
+							 uuid);
 	}
 	free(sp);
 	free(ag);
@@ -122,12 +119,17 @@ ca_op_revoke(struct ca_session *s, const char *serial, const char *reason, struc
 	    code == CRL_REASON_REMOVE_FROM_CRL)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "unknown revocation reason '%s'",
 				      reason != NULL ? reason : "");
+	/* A hold is temporary and may be released: it has its own operation. */
+	if (code == CRL_REASON_CERTIFICATE_HOLD)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "certificateHold is not a "
+				      "revocation: put the certificate on hold with hold --serial "
+				      "%s (release ends it)", serial != NULL ? serial : "SERIAL");
 	if (serial == NULL || ca_serial_normalize(serial, &norm) != CA_OK)
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "'%s' is not a hexadecimal serial "
 				      "number", serial != NULL ? serial : "");
 	if ((r = ca_reg_cert_get(s->ctx->reg, norm, &rec)) != CA_OK) {
 		if (r == CA_ERR_NOT_FOUND)
-			ca_result_fail(res, r, NULL, "no certificate with serial %s", norm);
+			RA_REFUSE(s, CA_OP_REVOKE, res, CA_RF_CERT_UNKNOWN, norm);
 		goto out;
 	}
 	t.holder = rec.holder;
@@ -136,7 +138,8 @@ ca_op_revoke(struct ca_session *s, const char *serial, const char *reason, struc
 		goto out;
 	r = ca_cert_revoke(s->ctx, norm, code, (time_t)ca_ctx_now(s->ctx));
 	if (r == CA_ERR_STATE)
-		ca_result_fail(res, r, NULL, "certificate %s is already revoked", norm);
+		RA_REFUSE(s, CA_OP_REVOKE, res, CA_RF_CERT_REVOKED, norm,
+			  ca_revoke_reason_name(rec.reason));
 	else if (r == CA_OK)
 		ca_result_done(res, "certificate %s revoked (%s)", norm,
 			       ca_revoke_reason_name(code));
@@ -160,9 +163,7 @@ crl_next_update(struct ca_session *s, bool delta, int64_t next_update, int64_t *
 	}
 	*secs = delta ? sched.delta_next_update : sched.next_update;
 	if (delta && (sched.delta_interval == 0 || *secs <= 0))
-		return ra_refuse(s, CA_OP_CRL, "crl", res, "crl.delta-interval",
-				 "the policy publishes no delta CRLs (delta-interval: 0): "
-				 "generate a full CRL, or give --next-update DAYS for this delta");
+		return RA_REFUSE(s, CA_OP_CRL, res, CA_RF_CRL_NO_DELTA, "this CA");
 	return CA_OK;
 }
 
@@ -182,8 +183,7 @@ crl_make(struct ca_session *s, const char *issuer, bool delta, int64_t next_upda
 				      "(authentication, signing or root)", issuer != NULL ? issuer : "");
 	r = ca_crl_generate_secs(s->ctx, &o, next, der, len, number);
 	if (r == CA_ERR_STATE)
-		ca_result_fail(res, r, NULL, "no full CRL of %s yet: generate a full CRL before "
-			       "a delta", issuer);
+		RA_REFUSE(s, CA_OP_CRL, res, CA_RF_CRL_NO_BASE, issuer);
 	return r;
 }
 
@@ -376,9 +376,7 @@ ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct 
 	pol_crl_schedule(s->ctx->pol, &p.sched);
 	pol_integrity_get(s->ctx->pol, &p.integrity);
 	if (rq->delta && p.sched.delta_interval == 0)
-		return ra_refuse(s, CA_OP_CRL, "crl", res, "crl.delta-interval",
-				 "the policy publishes no delta CRLs (delta-interval: 0): "
-				 "publish full CRLs only, or enable deltas in the policy");
+		return RA_REFUSE(s, CA_OP_CRL, res, CA_RF_CRL_NO_DELTA, "this CA");
 	if ((e = util_mkdir_p(rq->dir, 0755)) != 0)
 		return ca_result_fail(res, CA_ERR_IO, NULL, "%s: %s", rq->dir, strerror(-e));
 	if ((r = ra_recover(s, &n, res)) != CA_OK || (r = publish_dir_record(&p)) != CA_OK)

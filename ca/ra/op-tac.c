@@ -41,9 +41,7 @@ positions_parse(struct ca_session *s, const char *serial, const char *text,
 			r = ca_result_fail(res, CA_ERR_INPUT, NULL, "bad position '%s' (ROLE@ODS, "
 					   "at most %d)", t, TAC_ROLES_MAX);
 		else if (tp->n > 0 && strcmp(ods, tp->ods) != 0)
-			r = ra_refuse(s, CA_OP_TAC_ADD, serial, res, "tac.same-organisation",
-				      "a TAC belongs to one organisation, but positions name %s "
-				      "and %s: add one TAC per organisation", tp->ods, ods);
+			r = RA_REFUSE(s, CA_OP_TAC_ADD, res, CA_RF_TAC_ORGS, serial, tp->ods, ods);
 		else {
 			strcpy(tp->ods, ods);
 			tp->roles[tp->n] = tp->role[tp->n];
@@ -69,10 +67,8 @@ roles_allowed(struct ca_session *s, const char *serial, const struct tac_positio
 			if (strcmp(allowed->item[k], tp->roles[i]) == 0)
 				break;
 		if (k == allowed->n)
-			return ra_refuse(s, CA_OP_TAC_ADD, serial, res, "tac.positions",
-					 "the policy does not let a TAC carry the position '%s': "
-					 "use only the positions in tac.positions (carecard-policy "
-					 "show)", tp->roles[i]);
+			return RA_REFUSE(s, CA_OP_TAC_ADD, res, CA_RF_TAC_POSITION, serial,
+					 tp->roles[i]);
 	}
 	return CA_OK;
 }
@@ -100,9 +96,8 @@ ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodian,
 	    (r = roles_allowed(s, serial, &tp, res)) != CA_OK)
 		return r;
 	if ((r = ca_reg_position_has(s->ctx->reg, custodian, NULL, tp.ods)) == CA_ERR_NOT_FOUND)
-		return ra_refuse(s, CA_OP_TAC_ADD, serial, res, "tac.same-organisation",
-				 "the custodian %s holds no position at %s, which keeps this "
-				 "TAC: name someone who works there", custodian, tp.ods);
+		return RA_REFUSE(s, CA_OP_TAC_ADD, res, CA_RF_TAC_CUSTODIAN_ORG, serial, custodian,
+				 tp.ods, tp.ods);
 	if (r != CA_OK || (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
 	r = ca_reg_tac_add(s->ctx->reg, serial, tp.ods, custodian, tp.roles, tp.n,
@@ -114,10 +109,9 @@ ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodian,
 		r = ca_ctx_audit(s->ctx, "tac-add", serial, kv);
 	}
 	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_ERR_STATE)
-		return ca_result_fail(res, r, NULL, "card %s exists and is not a blank TAC",
-				      serial);
+		return RA_REFUSE(s, CA_OP_TAC_ADD, res, CA_RF_TAC_NOT_BLANK, serial);
 	if (r == CA_ERR_EXISTS)
-		return ca_result_fail(res, r, NULL, "%s is in the pool already", serial);
+		return RA_REFUSE(s, CA_OP_TAC_ADD, res, CA_RF_TAC_IN_POOL, serial);
 	if (r == CA_OK)
 		ca_result_done(res, "TAC %s added to %s's pool (custodian %s)", serial, tp.ods,
 			       custodian);
@@ -150,7 +144,7 @@ ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder, cons
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "a TAC serial, the holder's UUID "
 				      "(12 digits) and a non-empty note are required");
 	if ((r = ca_reg_tac_get(s->ctx->reg, serial, &t)) == CA_ERR_NOT_FOUND)
-		ca_result_fail(res, r, NULL, "%s is not in the TAC pool", serial);
+		RA_REFUSE(s, CA_OP_TAC_USE, res, CA_RF_TAC_UNKNOWN, serial);
 	if (r != CA_OK)
 		goto out;
 	tg.custodian = t.custodian;
@@ -159,19 +153,16 @@ ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder, cons
 	if ((r = ca_gate(s, CA_OP_TAC_USE, &tg, res, NULL)) != CA_OK)
 		goto out;
 	if (t.holder == NULL || strcmp(t.state, "tac-active") != 0) {
-		r = ra_refuse(s, CA_OP_TAC_USE, serial, res, "tac.record-each-use", "TAC %s is "
-			      "not activated for anyone: activate it for the holder with "
-			      "tac-activate first", serial);
+		r = RA_REFUSE(s, CA_OP_TAC_USE, res, CA_RF_TAC_NOT_ACTIVE, serial);
 		goto out;
 	}
 	if (strcmp(t.holder, holder) != 0) {
-		r = ra_refuse(s, CA_OP_TAC_USE, serial, res, "tac.record-each-use", "TAC %s is "
-			      "activated for %s, not %s: a TAC is used only by the holder it was "
-			      "activated for", serial, t.holder, holder);
+		r = RA_REFUSE(s, CA_OP_TAC_USE, res, CA_RF_TAC_OTHER_HOLDER, serial, t.holder, holder,
+			      t.holder);
 		goto out;
 	}
 	if ((r = ca_reg_person_get(s->ctx->reg, holder, &p)) == CA_ERR_NOT_FOUND)
-		ca_result_fail(res, r, NULL, "no person %s", holder);
+		RA_REFUSE(s, CA_OP_TAC_USE, res, CA_RF_PERSON_UNKNOWN, holder);
 	if (r != CA_OK || (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ca_reg_tac_use_add(s->ctx->reg, serial, holder, s->actor.uuid, note,

@@ -24,6 +24,7 @@
 #include "ca/core/issue.h"
 #include "ca/ra/report.h"
 #include "ca/ra/session.h"
+#include "ca/registry/registry-lookup.h"
 
 /* ---- people, cards, requests, policy (op-people.c) ---- */
 
@@ -84,7 +85,8 @@ int ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result 
 /* ---- reports and batch updates (op-report.c) ---- */
 
 enum ca_report_kind {
-	CA_REPORT_EXPIRING,		/* certificates expiring within @days */
+	CA_REPORT_EXPIRING,		/* certificates expiring within @days (< 0: the
+					 * policy's renewal.window) */
 	CA_REPORT_LOCKED,
 	CA_REPORT_RENEWAL_LIMIT,
 	CA_REPORT_USERS_PER_ORG,
@@ -100,6 +102,96 @@ int ca_op_report(struct ca_session *s, enum ca_report_kind kind, int days,
  */
 int ca_op_batch_import(struct ca_session *s, const char *name, const unsigned char *csv,
 		       size_t len, bool dry_run, char **problems, struct ca_result *res);
+
+struct ca_batch_progress;
+
+/* A batch import with everything a front end may want to show. */
+struct ca_batch_req {
+	const char *name;		/* the file, for messages */
+	const unsigned char *csv;
+	size_t len;
+	bool dry_run;
+	const struct ca_batch_progress *progress;	/* may be NULL (batch.h) */
+	char **problems;		/* out (may be NULL): one line per bad row */
+	char **changes;			/* out (may be NULL): one line per change, as
+					 * ca_batch_changes, when the file is clean */
+};
+
+/* batch import: adds, updates and removals (batch.h), all or nothing. */
+int ca_op_batch(struct ca_session *s, const struct ca_batch_req *rq, struct ca_result *res);
+
+/* ---- finding people and reading their record (op-lookup.c) ---- */
+
+/*
+ * person search: the people matching every criterion of @q (at least one:
+ * a name fragment, UUID or its first digits, card serial, certificate
+ * serial, ODS code, job or RA role) into @out (see ca_reg_person_search).
+ */
+int ca_op_person_search(struct ca_session *s, const struct ca_person_query *q,
+			struct ca_table *out, struct ca_result *res);
+
+/* One person's record, table by table (ca_person_record_clear frees). */
+struct ca_person_record {
+	struct ca_table person;		/* one row: uuid, name, email, mobile, checked_by, checked_at */
+	struct ca_table positions, roles, cards, certs, requests;
+	struct ca_table history;	/* audit entries about them, newest first */
+};
+
+void ca_person_record_clear(struct ca_person_record *r);
+
+/* person show: @uuid's record with the newest @limit history entries (0: all). */
+int ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
+		      struct ca_person_record *out, struct ca_result *res);
+
+/* request list: requests in @state (sponsored, verified, rejected; NULL: all). */
+int ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,
+		       struct ca_result *res);
+
+/* request show: request @id as one row of the same columns. */
+int ca_op_request_show(struct ca_session *s, int64_t id, struct ca_table *out,
+		       struct ca_result *res);
+
+/* ---- changing a person, RA roles, closing requests (op-person.c) ---- */
+
+struct ca_person_update_req {
+	const char *uuid;
+	const char *name;		/* NULL: unchanged; a new name needs @reason */
+	const char *email, *mobile;	/* NULL: unchanged; "": removed */
+	const char *reason;		/* why the name changed (marriage, deed poll...) */
+};
+
+/* person update: contact details and name, audited with the old values. */
+int ca_op_person_update(struct ca_session *s, const struct ca_person_update_req *rq,
+			struct ca_result *res);
+
+/*
+ * ra-role grant / revoke: @role (ra-manager, ra-agent, sponsor, lsa) to or
+ * from @uuid. ra-manager goes only to someone whose identity was checked
+ * and who holds an issued card; the last RA manager keeps the role.
+ */
+int ca_op_ra_role_grant(struct ca_session *s, const char *uuid, const char *role,
+			struct ca_result *res);
+int ca_op_ra_role_revoke(struct ca_session *s, const char *uuid, const char *role,
+			 struct ca_result *res);
+
+/* request reject: close request @id unverified, for @reason (its sponsor withdraws it,
+ * or an RA agent rejects it). request approve is ca_op_verify_identity. */
+int ca_op_request_reject(struct ca_session *s, int64_t id, const char *reason,
+			 struct ca_result *res);
+
+/* ---- certificate hold (op-hold.c) ---- */
+
+/*
+ * hold: certificate @serial suspended (RFC 5280 certificateHold) with @note
+ * (may be NULL) recorded; the next CRLs list it with that reason, and its
+ * card is neither renewed nor repaired until it is released (or revoked
+ * for good with revoke). release: valid again; the next full CRL drops it,
+ * the next delta CRL lists it with removeFromCRL.
+ */
+int ca_op_hold(struct ca_session *s, const char *serial, const char *note,
+	       struct ca_result *res);
+int ca_op_release(struct ca_session *s, const char *serial, const char *note,
+		  struct ca_result *res);
 
 /* ---- certificates and CRLs (op-pki.c) ---- */
 

@@ -6,14 +6,25 @@
 #define CC_CA_RA_INT_H
 
 #include "ca/ra/gate.h"
+#include "ca/ra/refusal.h"
 
 /*
- * Refuse @op on behalf of @rule with a sentence saying why and what to do
- * instead (for rules the gate does not hold: a card's state, documents):
- * audited like the gate's own refusals. Returns CA_ERR_DENIED.
+ * Write "<operation>-refused" on @subject (may be NULL) with the rule and
+ * sentence of @d to the audit log, in the actor's name and in a
+ * transaction of its own (anything the operation had begun is rolled
+ * back). For refusals the gate does not decide itself (refusal.h).
  */
-int ra_refuse(struct ca_session *s, enum ca_op op, const char *subject, struct ca_result *res,
-	      const char *rule, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void ca_gate_audit_refusal(struct ca_session *s, enum ca_op op, const char *subject,
+			   const struct pol_decision *d);
+
+struct ca_request;
+
+/*
+ * The request @rq is still awaiting its identity check (sponsored): CA_OK,
+ * else @op is refused naming its state (verified, rejected).
+ */
+int ra_request_open(struct ca_session *s, enum ca_op op, const struct ca_request *rq,
+		    struct ca_result *res);
 
 /*
  * The recovery the system account's jobs run first (crl, crl-publish,

@@ -200,32 +200,73 @@ json_string(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* Row @r as a JSON object. */
+static void
+json_object(const struct ca_table *t, size_t r, FILE *fp)
+{
+	const char *v;
+	unsigned c;
+
+	fputc('{', fp);
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			fputs(", ", fp);
+		json_string(fp, t->cols[c].name);
+		fputs(": ", fp);
+		v = ca_table_cell(t, r, c);
+		if (v == NULL || (t->cols[c].type == CA_COL_NUM && *v == '\0'))
+			fputs("null", fp);
+		else if (t->cols[c].type == CA_COL_NUM)
+			fputs(v, fp);
+		else
+			json_string(fp, v);
+	}
+	fputc('}', fp);
+}
+
 static void
 write_json(const struct ca_table *t, FILE *fp)
 {
-	const char *v;
 	size_t r;
-	unsigned c;
 
 	fputc('[', fp);
 	for (r = 0; r < t->nrows; r++) {
-		fputs(r == 0 ? "\n  {" : ",\n  {", fp);
-		for (c = 0; c < t->ncols; c++) {
-			if (c > 0)
-				fputs(", ", fp);
-			json_string(fp, t->cols[c].name);
-			fputs(": ", fp);
-			v = ca_table_cell(t, r, c);
-			if (v == NULL || (t->cols[c].type == CA_COL_NUM && *v == '\0'))
-				fputs("null", fp);
-			else if (t->cols[c].type == CA_COL_NUM)
-				fputs(v, fp);
-			else
-				json_string(fp, v);
-		}
-		fputc('}', fp);
+		fputs(r == 0 ? "\n  " : ",\n  ", fp);
+		json_object(t, r, fp);
 	}
 	fputs(t->nrows > 0 ? "\n]\n" : "]\n", fp);
+}
+
+int
+ca_table_write_record(const struct ca_table *t, size_t row, enum ca_report_format f, FILE *fp)
+{
+	struct ca_table one = *t;
+	size_t w = 0, n;
+	unsigned c;
+
+	if (row >= t->nrows)
+		return CA_ERR_USAGE;
+	switch (f) {
+	case CA_REPORT_TABLE:
+		for (c = 0; c < t->ncols; c++)
+			if ((n = text_width(t->cols[c].name)) > w)
+				w = n;
+		for (c = 0; c < t->ncols; c++) {
+			text_cell(fp, t->cols[c].name, w, 0, 0);
+			text_cell(fp, ca_table_cell(t, row, c), 0, 0, 1);
+			fputc('\n', fp);
+		}
+		break;
+	case CA_REPORT_CSV:
+		one.cells = t->cells + row * t->ncols;
+		one.nrows = 1;
+		write_csv(&one, fp);
+		break;
+	case CA_REPORT_JSON:
+		json_object(t, row, fp);
+		break;
+	}
+	return fflush(fp) == 0 && !ferror(fp) ? CA_OK : CA_ERR_IO;
 }
 
 int

@@ -59,4 +59,13 @@ int ca_report_format_parse(const char *s, enum ca_report_format *out);
  */
 int ca_table_write(const struct ca_table *t, enum ca_report_format f, FILE *fp);
 
+/*
+ * Row @row of @t as one record: in a table, a "column  value" line per
+ * column (values aligned, control characters as '?'); in JSON, one object
+ * (no line end after it), for building a larger document; CSV as
+ * ca_table_write of that row alone. CA_ERR_IO on a write error.
+ */
+int ca_table_write_record(const struct ca_table *t, size_t row, enum ca_report_format f,
+			  FILE *fp);
+
 #endif

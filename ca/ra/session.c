@@ -13,6 +13,7 @@
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/core/secret.h"
+#include "ca/ra/ra-int.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry-ra.h"
@@ -44,6 +45,16 @@ ca_result_done(struct ca_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+ca_result_complete(struct ca_result *res, int r)
+{
+	const char *why = util_log_last_error();
+
+	if (res == NULL || r == CA_OK || res->text[0] != '\0' || why[0] == '\0')
+		return;
+	snprintf(res->text, sizeof(res->text), "%s", why);
+}
+
 static int
 session_open(const struct ca_front *f, bool hsm, struct ca_session **out, struct ca_result *res)
 {
@@ -55,9 +66,15 @@ session_open(const struct ca_front *f, bool hsm, struct ca_session **out, struct
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return CA_ERR_ALLOC;
 	s->front = *f;
+	util_log_error_clear();
 	r = hsm ? ca_ctx_open(f->state, &s->ctx) : ca_ctx_open_registry(f->state, &s->ctx);
 	if (r != CA_OK) {
-		ca_result_fail(res, r, NULL, "cannot open the CA in %s", f->state);
+		const char *why = util_log_last_error();
+
+		ca_result_fail(res, r, NULL, "cannot open the CA in %s%s%s%s", f->state,
+			       *why != '\0' ? ": " : "", why,
+			       r == CA_ERR_NOT_FOUND ? " (is --state right? a CA is made with "
+			       "carecard-ca init)" : "");
 		goto out;
 	}
 	s->ctx->hooks = f->hooks;
@@ -226,9 +243,12 @@ card_login(struct ca_session *s, enum ca_actor_kind kind, unsigned reader, const
 		util_log(LOG_NOTICE, "login at reader %u refused: %s", reader,
 			 why != NULL ? why : ca_strerror(r));
 		return ca_result_fail(res, r, NULL, "the %s at reader %u could not be "
-				      "authenticated: %s",
+				      "authenticated: %s: %s",
 				      kind == CA_ACTOR_HOLDER ? "holder" : "operator", reader,
-				      why != NULL ? why : ca_strerror(r));
+				      why != NULL ? why : ca_strerror(r),
+				      r == CA_ERR_NOT_FOUND ? "put the card in the reader"
+				      : "check that it is the right card and passcode, and try "
+				      "again");
 	}
 	util_log(LOG_INFO, "%s %s logged in with card %s",
 		 kind == CA_ACTOR_HOLDER ? "holder" : "operator", a.uuid, a.card);
@@ -270,6 +290,7 @@ int
 ca_session_bootstrap(struct ca_session *s, const char *holder, struct ca_result *res)
 {
 	struct ca_person p = { 0 };
+	char why[POL_SENTENCE_MAX];
 	unsigned roles = 0;
 	bool any = true;
 	int r;
@@ -279,20 +300,18 @@ ca_session_bootstrap(struct ca_session *s, const char *holder, struct ca_result 
 	if ((r = ca_reg_cards_any_issued(s->ctx->reg, &any)) != CA_OK ||
 	    (r = ca_reg_person_get(s->ctx->reg, holder, &p)) != CA_OK ||
 	    (r = ca_reg_person_roles(s->ctx->reg, holder, &roles)) != CA_OK) {
-		if (r == CA_ERR_NOT_FOUND)
-			r = ca_result_fail(res, CA_ERR_NOT_FOUND, NULL, "%s is not in the "
-					   "registry", holder);
+		if (r == CA_ERR_NOT_FOUND) {
+			ca_refusal_text(CA_RF_PERSON_UNKNOWN, (const char *const[]){ holder, NULL },
+					why, sizeof(why));
+			r = ca_result_fail(res, r, "registry.people", "%s", why);
+		}
 		goto out;
 	}
-	if (any) {
-		r = ca_result_fail(res, CA_ERR_DENIED, "bootstrap", "a card has been issued "
-				   "already, so there is no bootstrap: an RA agent or manager "
-				   "issues cards with their own card");
-		goto out;
-	}
-	if (!(roles & POL_ROLE_RA_MANAGER)) {
-		r = ca_result_fail(res, CA_ERR_DENIED, "bootstrap", "the bootstrap card is the "
-				   "first RA manager's own: %s is not an RA manager", holder);
+	/* Refused here, audited below as issue-card-refused by "bootstrap". */
+	if (any || !(roles & POL_ROLE_RA_MANAGER)) {
+		ca_refusal_text(any ? CA_RF_BOOTSTRAP_DONE : CA_RF_BOOTSTRAP_NOT_MANAGER,
+				(const char *const[]){ holder, NULL }, why, sizeof(why));
+		r = ca_result_fail(res, CA_ERR_DENIED, "bootstrap", "%s", why);
 		goto out;
 	}
 	s->actor.kind = CA_ACTOR_BOOTSTRAP;

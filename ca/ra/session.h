@@ -93,6 +93,14 @@ struct ca_result {
 int ca_result_fail(struct ca_result *res, int err, const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * After operation result @r: when it failed without saying why (@res's
+ * text empty), say what the library last reported as an error (a registry
+ * constraint as a sentence, an HSM or card failure). Front ends call it
+ * before showing a failure.
+ */
+void ca_result_complete(struct ca_result *res, int r);
+
 /* Fill @res's @done line. */
 void ca_result_done(struct ca_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

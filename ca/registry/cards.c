@@ -336,7 +336,8 @@ ca_reg_card_request(struct ca_reg *reg, const char *holder, char **sponsor, char
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT sponsor, ra_agent, state = 'verified' FROM requests"
-			     " WHERE subject = ? AND sponsor IS NOT NULL ORDER BY id DESC LIMIT 1",
+			     " WHERE subject = ? AND sponsor IS NOT NULL AND state <> 'rejected'"
+			     " ORDER BY id DESC LIMIT 1",
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, holder);

@@ -4,3 +4,6 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/registry.c %D%/schema.c %D%/records.c %D%/integrity.c \
 	%D%/registry.h %D%/registry-int.h %D%/registry-ra.h %D%/registry-cards.h \
 	%D%/people.c %D%/positions.c %D%/tac.c %D%/reports.c %D%/cards.c
+ca_libcarecard_ca_la_SOURCES += \
+	%D%/registry-lookup.h %D%/lookup.c %D%/registry-update.h %D%/update.c \
+	%D%/registry-hold.h %D%/holds.c

@@ -73,6 +73,8 @@ ca_request_clear(struct ca_request *rq)
 	free(rq->role);
 	free(rq->org);
 	free(rq->documents);
+	free(rq->closed_by);
+	free(rq->closed_reason);
 	memset(rq, 0, sizeof(*rq));
 }
 
@@ -114,8 +116,14 @@ request_row(sqlite3_stmt *st, struct ca_request *rq)
 	state = sqlite3_column_text(st, 7);
 	rq->state = state != NULL && strcmp((const char *)state, "verified") == 0
 		? CA_REQ_VERIFIED : CA_REQ_SPONSORED;
+	if (state != NULL && strcmp((const char *)state, "rejected") == 0)
+		rq->state = CA_REQ_REJECTED;
 	rq->created = sqlite3_column_int64(st, 8);
 	rq->verified = sqlite3_column_int64(st, 9);
+	if ((r = ca_reg_col_dup(st, 10, &rq->closed_by)) != CA_OK ||
+	    (r = ca_reg_col_dup(st, 11, &rq->closed_reason)) != CA_OK)
+		return r;
+	rq->closed = sqlite3_column_int64(st, 12);
 	return CA_OK;
 }
 
@@ -127,7 +135,8 @@ ca_reg_request_get(struct ca_reg *reg, int64_t id, struct ca_request *out)
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, sponsor, ra_agent, subject, role, org, documents,"
-			     " state, created, coalesce(verified, 0) FROM requests"
+			     " state, created, coalesce(verified, 0), closed_by, closed_reason,"
+			     " coalesce(closed, 0) FROM requests"
 			     " WHERE id = ? AND kind = 'new-card'", &st)) != CA_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, id);

@@ -78,6 +78,8 @@ cert_row(sqlite3_stmt *st, struct ca_cert_rec *c)
 		: status != NULL && strcmp(status, "revoked") == 0 ? CA_CERT_REVOKED
 		: CA_CERT_PENDING;
 	c->reason = sqlite3_column_int(st, 10);
+	if (c->status == CA_CERT_REVOKED && c->reason == CA_REG_REASON_HOLD)
+		c->status = CA_CERT_HELD;
 	c->revoked_at = sqlite3_column_int64(st, 11);
 	c->card_op = sqlite3_column_int64(st, 13);
 	c->pending_since = sqlite3_column_int64(st, 14);
@@ -125,11 +127,15 @@ ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t w
 	if ((r = ca_reg_cert_get(reg, serial, &c)) != CA_OK)
 		return r;
 	r = CA_ERR_STATE;
-	if (c.status == CA_CERT_REVOKED)
+	/* A hold ends in a release or a revocation for good (RFC 5280 5.3.1). */
+	if (c.status == CA_CERT_REVOKED ||
+	    (c.status == CA_CERT_HELD && reason == CA_REG_REASON_HOLD) ||
+	    (c.status == CA_CERT_PENDING && reason == CA_REG_REASON_HOLD))
 		goto out;
 	if ((r = ca_reg_prep(reg, "UPDATE certificates SET status = 'revoked',"
 			     " revocation_reason = ?, revocation_time = ?"
-			     " WHERE serial = ? AND status IN ('valid', 'pending')", &st)) != CA_OK)
+			     " WHERE serial = ? AND (status IN ('valid', 'pending') OR"
+			     " (status = 'revoked' AND revocation_reason = 6))", &st)) != CA_OK)
 		goto out;
 	sqlite3_bind_int(st, 1, reason);
 	sqlite3_bind_int64(st, 2, when);

@@ -9,6 +9,9 @@
 
 #include "ca/registry/registry.h"
 
+/* RFC 5280 CRLReason certificateHold, as stored in revocation_reason. */
+#define CA_REG_REASON_HOLD 6
+
 #define CA_REG_STMT_CACHE 96	/* > the distinct SQL texts of ca/registry*.c (~60) */
 
 struct ca_reg {

@@ -38,7 +38,7 @@ int ca_position_parse(const char *text, char role[CA_ROLE_NAME_MAX], char ods[CA
 
 /* --- registration requests ---------------------------------------------- */
 
-enum { CA_REQ_SPONSORED = 0, CA_REQ_VERIFIED = 1 };
+enum { CA_REQ_SPONSORED = 0, CA_REQ_VERIFIED = 1, CA_REQ_REJECTED = 2 };
 
 struct ca_request {
 	int64_t id;
@@ -47,6 +47,8 @@ struct ca_request {
 	char *documents;			/* "passport,utility-bill,..." once verified */
 	int state;				/* CA_REQ_* */
 	int64_t created, verified;
+	char *closed_by, *closed_reason;	/* who rejected (or withdrew) it, and why */
+	int64_t closed;
 };
 
 void ca_request_clear(struct ca_request *rq);

@@ -14,12 +14,65 @@
 #include "ca/registry/registry-int.h"
 #include "common/log.h"
 
+/*
+ * What a constraint of the schema (schema.c) means, for a person: SQLite
+ * names the columns of a UNIQUE constraint and the expression of a CHECK,
+ * never the row. The raw message stays in the log.
+ */
+static const struct {
+	const char *match;	/* a part of SQLite's message */
+	const char *sentence;
+} constraint_words[] = {
+	{ "people.uuid", "a person with that UUID is registered already: see person show UUID" },
+	{ "organisations.ods", "that ODS code is registered already: see report users-per-org" },
+	{ "positions.person, positions.role, positions.org",
+	  "the holder holds that position already: see person show UUID" },
+	{ "ra_roles.person, ra_roles.role",
+	  "the person holds that RA role already: see person show UUID" },
+	{ "cards.serial", "that card is registered already: see person search --card SERIAL" },
+	{ "certificates.serial", "a certificate with that serial number is recorded already" },
+	{ "tac_pool.serial", "that card is in a TAC pool already: see tac-list" },
+	{ "card_ops.card", "another operation on that card is unfinished: run it again first" },
+	{ "sponsor <> ra_agent",
+	  "the sponsor of a request may not also check the identity: ask another RA agent" },
+	{ "uuid NOT GLOB", "a UUID is 12 digits" },
+	{ "name <> ''", "a name may not be empty" },
+	{ "note <> ''", "a note may not be empty" },
+	{ "role IN", "an RA role is ra-manager, ra-agent, sponsor or lsa" },
+};
+
+static void
+constraint_say(struct ca_reg *reg, int ext)
+{
+	const char *msg = sqlite3_errmsg(reg->db);
+	size_t i;
+
+	for (i = 0; i < sizeof(constraint_words) / sizeof(constraint_words[0]); i++)
+		if (strstr(msg, constraint_words[i].match) != NULL) {
+			util_log_error_set("the registry refused it: %s",
+					   constraint_words[i].sentence);
+			return;
+		}
+	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+		util_log_error_set("the registry refused it: it names a person, organisation, "
+				   "card or certificate the registry does not have: check the "
+				   "identifiers (person search, tac-list, report users-per-org)");
+	else
+		util_log_error_set("the registry refused it: a value breaks one of its rules "
+				   "(%s): check the input", msg);
+}
+
 int
 ca_reg_fail(struct ca_reg *reg, const char *what)
 {
 	int ext = sqlite3_extended_errcode(reg->db);
 
 	util_log(LOG_ERR, "registry: %s: %s", what, sqlite3_errmsg(reg->db));
+	if ((ext & 0xff) == SQLITE_CONSTRAINT)
+		constraint_say(reg, ext);
+	else if ((ext & 0xff) == SQLITE_BUSY)
+		util_log_error_set("the registry is busy (another carecard-ca holds it): "
+				   "run it again in a moment");
 	if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
 		return CA_ERR_EXISTS;
 	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)

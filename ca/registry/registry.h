@@ -122,6 +122,7 @@ enum ca_cert_status {
 	CA_CERT_VALID,
 	CA_CERT_REVOKED,
 	CA_CERT_PENDING,	/* recorded before signing; never valid (see below) */
+	CA_CERT_HELD,		/* revoked with reason certificateHold: may be released */
 };
 
 struct ca_cert_rec {
@@ -150,8 +151,10 @@ int ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c);
 int ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out);
 
 /*
- * Revoke a valid or pending certificate. CA_ERR_NOT_FOUND, or
- * CA_ERR_STATE if it is already revoked.
+ * Revoke a valid or pending certificate, or one on hold for good (any
+ * @reason but certificateHold, which puts a valid one on hold).
+ * CA_ERR_NOT_FOUND, or CA_ERR_STATE if it is revoked already (or on hold
+ * already, for a hold).
  */
 int ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t when);
 

@@ -69,8 +69,8 @@ ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_tabl
 /*
  * A card's lock lives on the card, so the registry knows a card is locked
  * when it was issued or repaired locked for secure delivery (the card
- * operations' audit entry says "locked":"yes") and no unlock has been
- * recorded since — or when cards.state says so.
+ * operations' audit entry says "locked":"yes") and no unlock or passcode
+ * reset has been recorded since — or when cards.state says so.
  */
 int
 ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
@@ -89,9 +89,10 @@ ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
 		"   (SELECT group_concat(org, ',') FROM (SELECT DISTINCT org FROM positions"
 		"     WHERE person = c.holder ORDER BY org)) AS orgs,"
 		"   CASE c.is_tac WHEN 1 THEN 'yes' ELSE 'no' END AS tac,"
-		"   (SELECT CASE WHEN a.action <> 'unlock' AND"
+		"   (SELECT CASE WHEN a.action NOT IN ('unlock', 'passcode-reset') AND"
 		"      json_extract(a.details, '$.locked') = 'yes' THEN a.time END"
-		"    FROM audit a WHERE a.subject = c.serial AND (a.action = 'unlock' OR"
+		"    FROM audit a WHERE a.subject = c.serial AND"
+		"      (a.action IN ('unlock', 'passcode-reset') OR"
 		"      json_extract(a.details, '$.locked') IS NOT NULL)"
 		"    ORDER BY a.id DESC LIMIT 1) AS since"
 		"  FROM cards c LEFT JOIN people p ON p.uuid = c.holder"

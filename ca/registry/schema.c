@@ -211,6 +211,25 @@ static const char *const ca_migrations[] = {
 	"  time INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL,"
 	"  signed BLOB NOT NULL);",
+
+	/* 7: the RA's working day (issue 13, holds.c, update.c, lookup.c): a
+	 * certificate released from hold (the next delta CRL lists it with
+	 * removeFromCRL while the full CRL drops it), who closed a request
+	 * without verifying it and why, and the audit log by subject (a
+	 * person's history). A hold itself is status 'revoked' with reason
+	 * certificateHold, as RFC 5280 and RFC 6960 report it. */
+	"CREATE TABLE cert_releases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL REFERENCES certificates(serial),"
+	"  issuer TEXT NOT NULL,"
+	"  held_at INTEGER NOT NULL,"
+	"  released_at INTEGER NOT NULL);"
+	"CREATE INDEX cert_releases_issuer ON cert_releases (issuer, released_at);"
+	"ALTER TABLE requests ADD COLUMN closed_by TEXT REFERENCES people(uuid);"
+	"ALTER TABLE requests ADD COLUMN closed_reason TEXT;"
+	"ALTER TABLE requests ADD COLUMN closed INTEGER;"
+	"CREATE INDEX audit_subject ON audit (subject);"
+	"CREATE INDEX cards_holder ON cards (holder);",
 };
 
 const char *const *

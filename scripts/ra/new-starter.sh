@@ -1,6 +1,6 @@
 #!/bin/sh
 # new-starter: register a new holder (sponsor's card), check identity (RA
-# agent's card) and issue their card, in that order.
+# agent's card: request approve) and issue their card, in that order.
 set -u
 . "$(dirname "$0")/ra-common.sh"
 
@@ -12,13 +12,16 @@ usage: ${0##*/} --uuid UUID --name NAME [--email E] [--mobile M]
          [--sponsor-org ODS] [--agent-org ODS]
          [--sponsor-pin-file F] [--agent-pin-file F] [--state DIR] [--ca PATH]
 
-  1. carecard-ca register          (the sponsor, with their card in --sponsor-reader)
-  2. carecard-ca verify-identity   (an RA agent, a different person, card in --agent-reader)
+  1. carecard-ca register          (the sponsor, with their card in --sponsor-reader; the
+                                    policy's separation-of-duties.operations.sponsor)
+  2. carecard-ca request approve   (an RA agent, never the sponsor, card in --agent-reader;
+                                    separation-of-duties.operations.issue)
   3. carecard-ca issue-card        (the RA agent; the blank card in --reader; the holder
                                     types a passcode, or --locked for secure delivery)
 Each operator authenticates with their own card (--sponsor-org, --agent-org: the position
-they act in). Passcodes: the 0600 files given, else \$CARECARD_OPERATOR_PIN_FILE, else the
-terminal.
+they act in). With two readers both use the same one (--sponsor-reader 1 --agent-reader 1
+--reader 2): the script says when to swap their cards and waits for Enter.
+Passcodes: the 0600 files given, else \$CARECARD_OPERATOR_PIN_FILE, else the terminal.
 The holder's passcode: \$CARECARD_HOLDER_PIN_FILE or the terminal.
 USAGE
 }
@@ -45,6 +48,7 @@ done
 need uuid "$uuid"; need name "$name"; need sponsor "$sponsor"; need sponsor-reader "$sreader"
 need position "$position"; need agent-reader "$areader"; need documents "$docs"
 need reader "$reader"
+[ "$reader" != "$areader" ] || die "--reader (the blank card) and --agent-reader must differ"
 
 set -- register --uuid "$uuid" --name "$name" --sponsor "$sponsor" --position "$position" \
 	--operator-reader "$sreader"
@@ -56,8 +60,10 @@ out=$(as_operator "$spin" "$CA" "$@") || exit $?
 printf '%s\n' "$out"
 req=$(printf '%s\n' "$out" | sed -n 's/^request \([0-9][0-9]*\):.*/\1/p')
 [ -n "$req" ] || die "no request number in carecard-ca's answer"
-step "verify-identity of request $req" as_operator "$apin" "$CA" verify-identity \
-	--request "$req" --documents "$docs" --operator-reader "$areader" ${aorg:+--org "$aorg"}
+[ "$sreader" != "$areader" ] ||
+	swap "take the sponsor's card out of reader $sreader and put the RA agent's card in"
+step "request approve $req" as_operator "$apin" "$CA" request approve "$req" \
+	--documents "$docs" --operator-reader "$areader" ${aorg:+--org "$aorg"}
 step "issue-card for $uuid" as_operator "$apin" "$CA" issue-card --holder "$uuid" \
 	--reader "$reader" --operator-reader "$areader" ${aorg:+--org "$aorg"} $locked
 echo "new starter $uuid done"

@@ -9,18 +9,19 @@ set -u
 
 usage() {
 	cat <<USAGE
-usage: ${0##*/} --crl-dir DIR [--report FILE] [--days 90] [--format csv|json|table]
+usage: ${0##*/} --crl-dir DIR [--report FILE] [--days N] [--format csv|json|table]
          [--delta] [--state DIR] [--ca PATH]
 
   1. carecard-ca crl-publish --dir DIR          (full CRLs; --delta for delta CRLs)
-  2. carecard-ca report expiring --days N       (to FILE, replaced atomically, or stdout)
+  2. carecard-ca report expiring [--days N]     (to FILE, replaced atomically, or stdout;
+                                                 default: the policy's renewal window)
 Run it as the CA's system account (the owner of the state directory); no card is needed.
 cron:   30 1 * * *  /usr/share/carecard/ra/nightly.sh --crl-dir /var/www/crl \\
                         --report /var/lib/carecard/reports/expiring.csv
 USAGE
 }
 
-crldir='' report='' days=90 format=csv delta=''
+crldir='' report='' days='' format=csv delta=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -36,12 +37,14 @@ done
 need crl-dir "$crldir"
 
 step "crl-publish" "$CA" crl-publish --dir "$crldir" $delta
+within=${days:+$days days}
+[ -n "$within" ] || within="the policy's renewal window"
 if [ -z "$report" ]; then
-	step "certificates expiring within $days days" "$CA" report expiring --days "$days" \
+	step "certificates expiring within $within" "$CA" report expiring ${days:+--days "$days"} \
 		--format "$format"
 else
-	printf '== certificates expiring within %s days -> %s\n' "$days" "$report"
-	if ! "$CA" report expiring --days "$days" --format "$format" >"$report.tmp"; then
+	printf '== certificates expiring within %s -> %s\n' "$within" "$report"
+	if ! "$CA" report expiring ${days:+--days "$days"} --format "$format" >"$report.tmp"; then
 		rm -f "$report.tmp"
 		exit 1
 	fi

@@ -15,6 +15,15 @@ die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 2; }
 # need NAME VALUE: a required option
 need() { [ -n "$2" ] || die "--$1 is required (see --help)"; }
 
+# swap WHAT...: an office with two readers changes cards between two steps
+# (the next operator's card, the next card to work on): say what to put
+# where, on standard output, and wait for Enter on standard input.
+swap() {
+	printf '== swap: %s; then press Enter\n' "$*"
+	read -r _answer || { printf '%s: stopped: no answer on standard input before the next step\n' \
+		"${0##*/}" >&2; exit 1; }
+}
+
 # step DESCRIPTION CMD...: run one carecard-ca step; stop the workflow at the
 # first failure with carecard-ca's exit status (its message says why).
 step() {

@@ -15,8 +15,8 @@
 
 ALICE=100000000001 BOB=200000000002 DAVE=400000000004 FRANK=600000000006
 HANK=800000000008 IVY=900000000009
-ROWS=26
-tap_plan $((ROWS * 3 + 11))
+ROWS=32
+tap_plan $((ROWS * 3 + 12))
 
 ca_init || { tap_fail "CA init"; exit 1; }
 pin bob 5678; pin dave 1357; pin frank 9753; pin hank 2468; pin wrong 0000
@@ -89,11 +89,20 @@ row() {
 
 # --- people, roles, cards, organisations --------------------------------------------
 row "person-add" bob dave person-add --uuid 810000000001 --name "Kim New" --documents $DOCS
-for role in ra-manager ra-agent sponsor lsa; do
+for role in ra-agent sponsor lsa; do
 	u=82000000000$(echo "ra-manager ra-agent sponsor lsa" | tr ' ' '\n' | grep -n "^$role$" | cut -d: -f1)
-	DENIED=grant-role row "person-add --ra-role $role" dave alice person-add --uuid "$u" --name "Role $role" \
+	DENIED=ra-role-grant row "person-add --ra-role $role" dave alice person-add --uuid "$u" --name "Role $role" \
 		--documents $DOCS --ra-role "$role"
 done
+# An RA manager acts with their own card, which a new person does not hold.
+card alice
+_s0=$(snap) _n0=$(audit_n)
+_out=$(as alice - "$CA" person-add --uuid 820000000001 --name "Role ra-manager" --documents $DOCS \
+	--ra-role ra-manager --operator-reader 1 2>&1)
+_rc=$?
+tap_is "person-add --ra-role ra-manager: refused even to the RA manager, nothing changed, one refusal" \
+	"$_rc $([ "$(snap)" = "$_s0" ] && echo same) $(($(audit_n) - _n0)) $(last) $(echo "$_out" | grep -c 'refused by ra.ra-manager-card')" \
+	"8 same 1 $ALICE ra-role-grant-refused 1"
 row "card-add" bob dave card-add --serial 0499000000000001
 row "org-add" dave alice org-add --ods FC789 --name "New Surgery"
 row "position-add" bob frank position-add --holder $HANK --role dispenser --ods FA123
@@ -102,6 +111,16 @@ row "ods-change" dave alice ods-change --from FB456 --to FD000
 row "register" bob frank register --uuid $IVY --name "Ivy Starter" --position dispenser@FA123
 REQ=$(sql "SELECT max(id) FROM requests")
 row "verify-identity" frank dave verify-identity --request "$REQ" --documents $DOCS
+card frank
+as frank - "$CA" register --uuid 860000000001 --name "Jo Starter" --position dispenser@FA123 \
+	--operator-reader 1 >>"$TAP_LOG" 2>&1
+REQ=$(sql "SELECT max(id) FROM requests")
+NOCARD=request-reject DENIED=request-reject row "request reject" bob dave request reject "$REQ" \
+	--reason "a duplicate"
+NOCARD=person-update DENIED=person-update row "person update" bob dave person update $HANK \
+	--mobile +447700900999
+NOCARD=ra-role-grant DENIED=ra-role-grant row "ra-role grant" dave alice ra-role grant $HANK lsa
+NOCARD=ra-role-revoke DENIED=ra-role-revoke row "ra-role revoke" dave alice ra-role revoke $HANK lsa
 
 # --- certificates from requests; revocation; batch; policy --------------------------------
 openssl req -new -newkey rsa:2048 -nodes -keyout "$CC_WORK/k.pem" -subj /CN=x \
@@ -112,6 +131,9 @@ HSER=$(openssl x509 -in "$CC_WORK/hank.pem" -noout -serial | cut -d= -f2)
 printf 'signing %s %s\n' $HANK "$CC_WORK/r.csr" >"$CC_WORK/list"
 NOCARD=issue-cert DENIED=issue-cert row "issue-certs" bob dave issue-certs --list "$CC_WORK/list" --out-dir "$CC_WORK/out"
 row "revoke" bob dave revoke --serial "$HSER" --reason superseded
+SSER=$(sql "SELECT serial FROM certificates WHERE holder = '$HANK' AND profile = 'signing'")
+row "hold" bob dave hold --serial "$SSER"
+row "release" bob dave release --serial "$SSER"
 printf 'uuid,name,role,ods\n830000000001,Lee Batch,dispenser,FA123\n' >"$CC_WORK/b.csv"
 row "batch import" dave alice batch import "$CC_WORK/b.csv"
 cp "$top_srcdir/policy/nhs.yaml" "$CC_WORK/p.yaml"
@@ -123,6 +145,7 @@ HOLDER_PIN=hank row "issue-card" bob dave issue-card --holder $HANK --reader 2
 H=$(card_serial 2)
 for i in 1 2 3; do cc_p11 --slot-index 1 --login --pin 0000 -O >/dev/null 2>&1; done
 HOLDER_PIN=hank row "unlock" bob dave unlock --reader 2
+HOLDER_PIN=hank row "passcode-reset" bob dave passcode-reset --reader 2
 HOLDER_PIN=hank row "repair" bob dave repair --reader 2
 CARECARD_CA_NOW=$(( $(date +%s) + 700 * 86400 )) HOLDER_PIN=hank \
 	row "renew" bob dave renew --reader 2

@@ -114,7 +114,7 @@ sql "INSERT INTO requests (sponsor, subject, kind, state, created) VALUES ('$FRA
 cc_blank_card 3
 tap_like "no card before the identity check" \
 	"$(as alice bob "$CA" issue-card --holder $ERIN --reader 3 --operator-reader 1 2>&1)" \
-	"identity has not been checked yet"
+	"is still awaiting its identity check: an RA agent other than the sponsor approves it"
 sql "UPDATE requests SET ra_agent = '$DAVE', state = 'verified', verified = 1 WHERE subject = '$ERIN'"
 tap_ok "issued once an RA agent checked identity" \
 	as alice bob "$CA" issue-card --holder $ERIN --reader 3 --operator-reader 1

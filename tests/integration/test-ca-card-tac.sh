@@ -37,7 +37,7 @@ tap_like "a card outside the TAC pool is refused" \
 put 1 alice && OPR=1 op card-add --serial $T --tac >>"$TAP_LOG" 2>&1 && park 1 alice
 tap_like "issue-card refuses a TAC" \
 	"$(as frank bob "$CA" issue-card --holder $BOB --reader 3 --operator-reader 2 2>&1)" \
-	"Temporary Access Card: activate it with tac-activate"
+	"is a Temporary Access Card, not a personal card: activate it with tac-activate"
 tap_like "longer than the policy allows: refused" \
 	"$(as frank bob "$CA" tac-activate --holder $BOB --reader 3 --operator-reader 2 --period 30d \
 	   --reason "card lost" 2>&1)" "tac.max-activation.*at most 14d"

@@ -199,7 +199,7 @@ tap_is "issue-certs without an operator card: exit 9, nothing issued" \
 } >"$work/list-who"
 tap_like "issue-certs: an unknown holder refuses the whole list (3), naming them" \
 	"$(try op issue-certs --list "$work/list-who" --out-dir "$work/bulk-who")" \
-	"^3\|.*999999999999 is not a registered person"
+	"^3\|.*no person 999999999999 in the registry"
 tap_is "... before anything is signed" "$(sql \
 	"SELECT count(*) FROM certificates")/$(ls "$work/bulk-who" 2>/dev/null | wc -l)" "$n0/0"
 {

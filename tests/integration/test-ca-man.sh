@@ -4,7 +4,9 @@
 # carecard-ca-<command>(1) page for the others), each entry documents
 # exactly the options `carecard-ca COMMAND --help` shows, no page offers an
 # option carecard-ca no longer has (--actor, --module) or its environment
-# variables, and every page renders without groff warnings.
+# variables, carecard-ca(1) lists every command with the summary --help gives
+# and documents the options every command takes (--state, --verbose, --help),
+# and every page renders without groff warnings.
 . "${top_srcdir:?run from make check}/tests/lib/tap.sh"
 
 CA=${top_builddir:?}/ca/carecard-ca
@@ -15,10 +17,11 @@ FOUNDATION="init person-add card-add issue-cert issue-certs revoke crl audit"
 # The command names, from carecard-ca --help.
 commands=$("$CA" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
 n=$(echo $commands | wc -w)
-tap_plan $((n + 4))
+tap_plan $((n + 7))
 
-# The options (without the common --state and --help), one line, sorted.
-norm() { sed 's/\\-/-/g' | grep -oE -- '--[a-z][a-z-]*' | grep -vxE -- '--(state|help)' |
+# The options (without the common --state, --verbose and --help, documented
+# once in carecard-ca(1)), one line, sorted.
+norm() { sed 's/\\-/-/g' | grep -oE -- '--[a-z][a-z-]*' | grep -vxE -- '--(state|verbose|help)' |
 	sort -u | tr '\n' ' '; }
 help_opts() { "$CA" "$1" --help | norm; }
 # The tags of an option list: the line after each .TP in the section that
@@ -43,6 +46,20 @@ for c in $commands; do
 	tap_is "$where = $c --help" "$(page_opts "$page" "$section")" "$(help_opts "$c")"
 done
 
+# carecard-ca(1) COMMAND LIST: ".TP" ".B name" "summary" for each command.
+listed=$(awk '/^\.SH / { in_s = ($0 == ".SH COMMAND LIST") }
+	in_s && p2 ~ /^\.TP/ && p1 ~ /^\.B / { n = p1; sub(/^\.B /, "", n); print n "|" $0 }
+	{ p2 = p1; p1 = $0 }' "$MAN/carecard-ca.1" | sed 's/\\-/-/g; s/\\e/\\/g')
+tap_is "carecard-ca(1) lists every command with its --help summary, and no other" "$listed" \
+	"$("$CA" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\) *\(.*\)/\1|\2/p')"
+common=$(awk '/^\.S[HS] / { in_s = ($0 == ".SS Common options") }
+	in_s && (prev == ".TP" || prev == ".TQ") { print } { prev = $0 }' "$MAN/carecard-ca.1" |
+	sed 's/\\-/-/g' | grep -oE -- '--[a-z-]+' | sort | tr '\n' ' ')
+tap_is "carecard-ca(1) documents the options every command takes" "$common" \
+	"--help --state --verbose "
+tap_is "every command's --help offers them" \
+	"$(for c in $commands; do "$CA" "$c" --help | head -n 1 |
+		grep -q -- "^usage: carecard-ca $c \[--state DIR\] \[--verbose\]" || echo "$c"; done)" ""
 tap_is "every page is a command's (or carecard-ca(1))" \
 	"$(cd "$MAN" && for f in carecard-ca-*.1; do c=${f#carecard-ca-}; c=${c%.1}
 		echo " $commands " | tr '\n' ' ' | grep -q " $c " || echo "$f"; done)" ""

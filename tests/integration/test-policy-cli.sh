@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 TAP_LOG="$work/log"
 
 nbad=$(ls "$src"/tests/policy/bad/*.yaml | wc -l)
-tap_plan $((nbad + 25))
+tap_plan $((nbad + 28))
 
 # status CMD...: run CMD, print its exit status (output to $work/out, $work/err)
 status() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
@@ -96,4 +96,13 @@ tap_is "explain: bad date is a usage error (2)" "$(explain --cert-expires 2026-0
 tap_is "explain: bad role is a usage error (2)" "$(explain --actor-role wizard)" 2
 tap_is "explain with an invalid policy exits 1" \
 	"$(explain --policy "$src/tests/policy/bad/05-out-of-range.yaml")" 1
+
+# $CARECARD_POLICY: the policy show and explain try out when no file is named
+tap_like "show honours \$CARECARD_POLICY" \
+	"$(CARECARD_POLICY=$alt "$bin" show 2>&1 | head -n 1)" "effective settings from .*renew-3-then-new-card.yaml"
+explain() { CARECARD_POLICY=$alt status "$bin" explain --at "$at" $card "$@"; }
+explain --cert-expires +30d --self-renewals 2 --renewals 2 >/dev/null
+tap_like "explain honours \$CARECARD_POLICY" "$(cat "$work/out")" '^self-renew +allow .*3 of 3'
+tap_is "an invalid \$CARECARD_POLICY is an invalid policy (1)" \
+	"$(CARECARD_POLICY=$src/tests/policy/bad/05-out-of-range.yaml status "$bin" show)" 1
 tap_done

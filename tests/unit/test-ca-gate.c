@@ -299,6 +299,147 @@ test_recover_is_the_system_accounts(void **state)
 	assert_false(rep.checkpoint);
 }
 
+/* Requests: its own sponsor withdraws one, another sponsor may not reject
+ * it, an RA agent may; a closed request is refused naming its state. */
+static void
+test_request_reject(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_register_req rq = { "300000000061", "Kim Starter", NULL, NULL, "dispenser",
+				      "FA123", NULL };
+	struct ca_result res;
+	int64_t a = 0, b = 0;
+	char last[128];
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR | POL_ROLE_RA_AGENT, "FA123", false);
+	assert_int_equal(ca_op_register(fx->s, &rq, &a, &res), CA_OK);
+	rq.uuid = "300000000062";
+	rq.name = "Lee Starter";
+	assert_int_equal(ca_op_register(fx->s, &rq, &b, &res), CA_OK);
+	assert_int_equal(ca_op_request_reject(fx->s, a, "", &res), CA_ERR_INPUT);
+	/* Lou sponsors too, but not this request, and is no RA agent. */
+	act_as(fx, CA_ACTOR_OPERATOR, LOU, POL_ROLE_SPONSOR, "LOC01", true);
+	assert_int_equal(ca_op_request_reject(fx->s, a, "not ours", &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.operations.issue");
+	last_audit(fx, last, sizeof(last));
+	assert_string_equal(last, LOU " request-reject-refused");
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR, "FA123", false);
+	assert_int_equal(ca_op_request_reject(fx->s, a, "did not start", &res), CA_OK);
+	assert_non_null(strstr(res.done, "withdrawn by its sponsor"));
+	act_as(fx, CA_ACTOR_OPERATOR, ANN, POL_ROLE_RA_AGENT, "", false);
+	assert_int_equal(ca_op_request_reject(fx->s, b, "no documents", &res), CA_OK);
+	assert_int_equal(ca_op_request_reject(fx->s, b, "again", &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "requests.state");
+	assert_non_null(strstr(res.text, "is rejected (by " ANN ")"));
+	assert_int_equal(ca_op_verify_identity(fx->s, a, DOCS, &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "requests.state");
+	assert_int_equal(ca_op_request_reject(fx->s, 999, "none", &res), CA_ERR_NOT_FOUND);
+	assert_non_null(strstr(res.text, "no request 999: see the open requests"));
+}
+
+/* RA roles: the RA manager's; never the last RA manager; ra-manager only
+ * to someone who holds a card. */
+static void
+test_ra_roles(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_result res;
+	unsigned roles = 0;
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, ANN, POL_ROLE_RA_AGENT, "", false);
+	assert_int_equal(ca_op_ra_role_grant(fx->s, HAL, "lsa", &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.operations.grant-role");
+	act_as(fx, CA_ACTOR_OPERATOR, ALICE, POL_ROLE_RA_MANAGER, "", false);
+	assert_int_equal(ca_op_ra_role_grant(fx->s, HAL, "pharmacist", &res), CA_ERR_INPUT);
+	assert_int_equal(ca_op_ra_role_grant(fx->s, HAL, "lsa", &res), CA_OK);
+	assert_int_equal(ca_op_ra_role_grant(fx->s, HAL, "lsa", &res), CA_ERR_EXISTS);
+	assert_string_equal(res.rule, "registry.ra_roles");
+	assert_int_equal(ca_reg_person_roles(fx->s->ctx->reg, HAL, &roles), CA_OK);
+	assert_int_equal(roles, POL_ROLE_LSA);
+	assert_int_equal(ca_op_ra_role_revoke(fx->s, HAL, "lsa", &res), CA_OK);
+	assert_int_equal(ca_op_ra_role_revoke(fx->s, HAL, "lsa", &res), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_op_ra_role_grant(fx->s, HAL, "ra-manager", &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "ra.ra-manager-card");
+	/* Alice is the only RA manager: whoever asks, the CA keeps her. */
+	assert_int_equal(ca_op_ra_role_revoke(fx->s, ALICE, "ra-manager", &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "ra.last-ra-manager");
+	assert_int_equal(ca_reg_person_roles(fx->s->ctx->reg, ALICE, &roles), CA_OK);
+	assert_int_equal(roles, POL_ROLE_RA_MANAGER);
+}
+
+/* person update: an RA agent's, the name with its reason, the audit log
+ * keeping no contact details. */
+static void
+test_person_update(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person_update_req rq = { HAL, NULL, "hal@example.nhs.uk", "+447700900123",
+					   NULL };
+	struct ca_person p = { 0 };
+	struct ca_result res;
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, LOU, POL_ROLE_SPONSOR, "LOC01", true);
+	assert_int_equal(ca_op_person_update(fx->s, &rq, &res), CA_ERR_DENIED);
+	act_as(fx, CA_ACTOR_OPERATOR, ANN, POL_ROLE_RA_AGENT, "", false);
+	assert_int_equal(ca_op_person_update(fx->s, &rq, &res), CA_OK);
+	assert_string_equal(res.done, "person " HAL " (Hal Holder) updated: email added mobile added");
+	assert_int_equal(ca_op_person_update(fx->s, &rq, &res), CA_ERR_STATE);
+	rq.name = "Hal Newname";
+	rq.email = "";
+	rq.mobile = NULL;
+	assert_int_equal(ca_op_person_update(fx->s, &rq, &res), CA_ERR_INPUT);
+	rq.reason = "marriage";
+	assert_int_equal(ca_op_person_update(fx->s, &rq, &res), CA_OK);
+	assert_int_equal(ca_reg_person_get(fx->s->ctx->reg, HAL, &p), CA_OK);
+	assert_string_equal(p.name, "Hal Newname");
+	assert_null(p.email);
+	assert_string_equal(p.mobile, "+447700900123");
+	ca_person_clear(&p);
+	rq.uuid = "999999999999";
+	assert_int_equal(ca_op_person_update(fx->s, &rq, &res), CA_ERR_NOT_FOUND);
+	assert_string_equal(res.rule, "registry.people");
+}
+
+/* Reading: the lookup roles or the system account, never a holder. */
+static void
+test_lookup(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person_query q = { "holder", NULL, NULL, NULL, NULL, NULL, 0 };
+	struct ca_person_record pr;
+	struct ca_result res;
+	struct ca_table t;
+
+	memset(&res, 0, sizeof(res));
+	memset(&t, 0, sizeof(t));
+	act_as(fx, CA_ACTOR_OPERATOR, HAL, 0, "FA123", false);
+	assert_int_equal(ca_op_person_search(fx->s, &q, &t, &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.operations.lookup");
+	act_as(fx, CA_ACTOR_SYSTEM, "", 0, "", false);
+	q.name = "Hal";
+	assert_int_equal(ca_op_person_search(fx->s, &q, &t, &res), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 0), HAL);
+	ca_table_clear(&t);
+	q.name = NULL;
+	assert_int_equal(ca_op_person_search(fx->s, &q, &t, &res), CA_ERR_INPUT);
+	q.uuid = "1000000000";
+	q.role = "ra-agent";
+	assert_int_equal(ca_op_person_search(fx->s, &q, &t, &res), CA_OK);
+	assert_int_equal(t.nrows, 2);	/* Sam and Ann */
+	ca_table_clear(&t);
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR, "FA123", false);
+	assert_int_equal(ca_op_person_show(fx->s, HAL, 2, &pr, &res), CA_OK);
+	assert_int_equal(pr.person.nrows, 1);
+	assert_int_equal(pr.positions.nrows, 2);
+	assert_int_equal(pr.history.nrows, 2);
+	ca_person_record_clear(&pr);
+	assert_int_equal(ca_op_person_show(fx->s, "123", 0, &pr, &res), CA_ERR_INPUT);
+}
+
 int
 main(void)
 {
@@ -309,6 +450,10 @@ main(void)
 		cmocka_unit_test_teardown(test_batch_is_the_ra_managers, teardown),
 		cmocka_unit_test_teardown(test_recover_is_the_system_accounts, teardown),
 		cmocka_unit_test_teardown(test_nobody_and_the_system_account_may_not, teardown),
+		cmocka_unit_test_teardown(test_request_reject, teardown),
+		cmocka_unit_test_teardown(test_ra_roles, teardown),
+		cmocka_unit_test_teardown(test_person_update, teardown),
+		cmocka_unit_test_teardown(test_lookup, teardown),
 	};
 
 	if (access(hsm_module(), R_OK) != 0) {

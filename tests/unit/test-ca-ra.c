@@ -630,14 +630,16 @@ test_batch_check_and_apply(void **state)
 		"300000000002,C2,pharmacist,FA123,+447700900000\n"
 		"300000000002,C,dispenser,FA123,+447700900000\n"
 		"300000000003,D,dispenser,FA123,call me\n", &b, &errs), 6);
+	/* In line order, each saying what to do about it. */
 	assert_string_equal(errs,
 		"line 2: uuid '12345' is not 12 digits\n"
 		"line 3: organisation NOPE is not registered: org-add it first\n"
-		"line 4: uuid 200000000001 is registered as 'Bob Holder'\n"
-		"line 8: mobile: a mobile number is '+' and 8 to 15 digits (E.164, no spaces; "
-		"e.g. +447700900123)\n"
+		"line 4: uuid 200000000001 is registered as 'Bob Holder': to rename them, use "
+		"action update with a reason\n"
 		"line 6: uuid 300000000002 has a different name, email or mobile on line 5\n"
-		"line 7: repeats the position on line 5\n");
+		"line 7: repeats the position on line 5\n"
+		"line 8: mobile: a mobile number is '+' and 8 to 15 digits (E.164, no spaces; "
+		"e.g. +447700900123)\n");
 	ca_batch_clear(&b);
 	free(errs);
 	errs = NULL;
@@ -675,6 +677,102 @@ test_batch_check_and_apply(void **state)
 	}
 }
 
+/* The changes a checked batch lists, as text. */
+static char *
+changes_of(const struct ca_batch *b)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	assert_int_equal(ca_batch_changes(b, fp), CA_OK);
+	fclose(fp);
+	return out;
+}
+
+/* Updates and removals: checked against the registry and each other, listed
+ * exactly, applied all or nothing. */
+static void
+test_batch_update_remove(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_batch b = { 0, NULL, NULL };
+	struct ca_batch_stats st;
+	struct ca_person p = { 0 };
+	char *errs = NULL, *ch;
+	int64_t audit = 0;
+
+	assert_int_equal(ca_reg_position_add(fx->reg, "200000000001", "pharmacist", "FA123"), 0);
+	person(fx->reg, "200000000002", "Carol Holder");
+	/* Mistakes: a rename without a reason, a removal of a position not held,
+	 * an update of nobody, a contact change on an add row, a bad action. */
+	assert_int_equal(batch_check(fx,
+		"uuid,name,role,ods,mobile,action,reason\n"
+		"200000000001,Robert Holder,,,,update,\n"
+		"200000000001,Robert Holder,dispenser,FA123,,remove,\n"
+		"300000000009,Nobody,,,,update,x\n"
+		"200000000002,Carol Holder,pharmacist,FA123,+447700900001,,\n"
+		"200000000002,Carol Holder,dispenser,FA123,+447700900001,swap,\n", &b, &errs), 5);
+	assert_string_equal(errs,
+		"line 2: renaming 200000000001 from 'Bob Holder' needs the reason (a reason column: "
+		"marriage, deed poll, correction)\n"
+		"line 3: uuid 200000000001 does not hold dispenser@FA123: nothing to remove\n"
+		"line 4: uuid 300000000009 is not registered: a new person comes in with action "
+		"add\n"
+		"line 5: uuid 200000000002 has another mobile in the registry: to change it, use "
+		"action update\n"
+		"line 6: action is add, update or remove (empty: add)\n");
+	ca_batch_clear(&b);
+	free(errs);
+	errs = NULL;
+
+	assert_int_equal(batch_check(fx,
+		"uuid,name,role,ods,mobile,action,reason\n"
+		"200000000001,Robert Holder,,,+447700900123,update,deed poll\n"
+		"200000000001,Robert Holder,pharmacist,FA123,+447700900123,remove,\n"
+		"200000000001,Robert Holder,dispenser,LOCUM1,+447700900123,add,\n"
+		"300000000005,Eve New,dispenser,FA123,,,\n", &b, &errs), 0);
+	ch = changes_of(&b);
+	assert_string_equal(ch,
+		"line 2: update 200000000001: name 'Bob Holder' -> 'Robert Holder' (deed poll); "
+		"mobile (none) -> +447700900123;\n"
+		"line 3: remove position pharmacist@FA123 from 200000000001\n"
+		"line 4: add position dispenser@LOCUM1 to 200000000001\n"
+		"line 5: add person 300000000005 (Eve New)\n"
+		"line 5: add position dispenser@FA123 to 300000000005\n");
+	free(ch);
+	ca_batch_stats(&b, &st);
+	assert_int_equal(st.people, 1);
+	assert_int_equal(st.updated, 1);
+	assert_int_equal(st.removed, 1);
+	assert_int_equal(st.positions, 2);
+	assert_int_equal(batch_apply(fx, &b, 1000), CA_OK);
+	assert_int_equal(ca_reg_person_get(fx->reg, "200000000001", &p), CA_OK);
+	assert_string_equal(p.name, "Robert Holder");
+	assert_string_equal(p.mobile, "+447700900123");
+	ca_person_clear(&p);
+	assert_int_equal(ca_reg_position_has(fx->reg, "200000000001", "pharmacist", "FA123"),
+			 CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_position_has(fx->reg, "200000000001", "dispenser", "LOCUM1"),
+			 CA_OK);
+	/* update, remove, add position, add person, add position, summary */
+	assert_int_equal(ca_reg_count(fx->reg, "audit", &audit), CA_OK);
+	assert_int_equal(audit, 6);
+	{
+		struct ca_audit_report rep;
+
+		assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
+	}
+	/* Again: the removal fails half way (no longer held): nothing lands. */
+	assert_int_equal(batch_apply(fx, &b, 1001), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_count(fx->reg, "audit", &audit), CA_OK);
+	assert_int_equal(audit, 6);
+	assert_int_equal(ca_reg_position_has(fx->reg, "200000000001", "dispenser", "LOCUM1"),
+			 CA_OK);
+	ca_batch_clear(&b);
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -694,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_batch_bom),
 		cmocka_unit_test(test_batch_header),
 		cmocka_unit_test_setup_teardown(test_batch_check_and_apply, setup_people, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_update_remove, setup_people, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ca-ra", tests, NULL, NULL);

@@ -21,8 +21,10 @@
 
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
+#include "ca/registry/registry-hold.h"
 #include "ca/registry/registry.h"
 #include "ca/registry/registry-cards.h"
+#include "common/log.h"
 
 struct fixture {
 	char dir[64];
@@ -356,6 +358,28 @@ test_people_constraints(void **state)
 	assert_int_equal(ca_reg_ra_role_has(fx->reg, "123456789012", "lsa"), CA_ERR_NOT_FOUND);
 }
 
+/* A constraint is said as a sentence for a person, never in SQLite's words
+ * (those stay in the log). */
+static void
+test_constraints_as_sentences(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	util_log_error_clear();
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_ERR_EXISTS);
+	assert_string_equal(util_log_last_error(), "the registry refused it: a person with that "
+			    "UUID is registered already: see person show UUID");
+	assert_int_equal(ca_reg_ra_role_add(fx->reg, "999999999999", "lsa"), CA_ERR_NOT_FOUND);
+	assert_non_null(strstr(util_log_last_error(), "names a person, organisation, card or "
+			       "certificate the registry does not have"));
+	assert_int_equal(ca_reg_ra_role_add(fx->reg, "123456789012", "king"), CA_ERR_USAGE);
+	assert_string_equal(util_log_last_error(), "the registry refused it: an RA role is "
+			    "ra-manager, ra-agent, sponsor or lsa");
+	assert_null(strstr(util_log_last_error(), "constraint"));
+}
+
 static void
 test_cards(void **state)
 {
@@ -443,6 +467,78 @@ test_certificates_and_revocation(void **state)
 	assert_int_equal(ca_reg_revoked_foreach(fx->reg, "authentication", 1501, count_cb, &n),
 			 CA_OK);
 	assert_int_equal(n, 0);
+}
+
+static int
+entry_cb(void *arg, const char *serial, int64_t at, int reason)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 64, "%s@%lld/%d ", serial, (long long)at, reason);
+	return 0;
+}
+
+/* certificateHold: held is revoked with reason 6 and may be released; a
+ * release after the base CRL is a removeFromCRL (8) entry of the delta. */
+static void
+test_hold_and_release(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	struct ca_cert_rec got = { 0 };
+	char *held = NULL, list[256] = "";
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	add_cert(fx, "AA01", "authentication");
+	add_cert(fx, "AA02", "authentication");
+	assert_int_equal(ca_reg_cert_release(fx->reg, "AA01", 1100), CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_hold(fx->reg, "AA01", 1100), CA_OK);
+	assert_int_equal(ca_reg_cert_hold(fx->reg, "AA01", 1100), CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_HELD);
+	assert_int_equal(got.revoked_at, 1100);
+	ca_cert_rec_clear(&got);
+	/* CRLs list the hold like any revocation, with its reason. */
+	assert_int_equal(ca_reg_revoked_foreach(fx->reg, "authentication", 0, entry_cb, list),
+			 CA_OK);
+	assert_string_equal(list, "AA01@1100/6 ");
+	/* Released after a base CRL of 1200 that listed it. */
+	assert_int_equal(ca_reg_cert_release(fx->reg, "AA01", 1300), CA_OK);
+	assert_int_equal(ca_reg_cert_release(fx->reg, "AA01", 1300), CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_VALID);
+	ca_cert_rec_clear(&got);
+	list[0] = '\0';
+	assert_int_equal(ca_reg_revoked_foreach(fx->reg, "authentication", 0, entry_cb, list),
+			 CA_OK);
+	assert_string_equal(list, "");
+	assert_int_equal(ca_reg_released_foreach(fx->reg, "authentication", 1200, entry_cb, list),
+			 CA_OK);
+	assert_string_equal(list, "AA01@1300/8 ");
+	/* Not against a base made after the release, nor one before the hold. */
+	list[0] = '\0';
+	assert_int_equal(ca_reg_released_foreach(fx->reg, "authentication", 1400, entry_cb, list),
+			 CA_OK);
+	assert_int_equal(ca_reg_released_foreach(fx->reg, "authentication", 1000, entry_cb, list),
+			 CA_OK);
+	assert_int_equal(ca_reg_released_foreach(fx->reg, "signing", 1200, entry_cb, list), CA_OK);
+	assert_string_equal(list, "");
+	/* Held again: the delta lists the hold, not the earlier release. */
+	assert_int_equal(ca_reg_cert_hold(fx->reg, "AA01", 1500), CA_OK);
+	assert_int_equal(ca_reg_released_foreach(fx->reg, "authentication", 1200, entry_cb, list),
+			 CA_OK);
+	assert_string_equal(list, "");
+	/* A hold ends for good in a revocation, with the new reason and time. */
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "AA01", 1, 1600), CA_OK);
+	assert_int_equal(ca_reg_cert_get(fx->reg, "AA01", &got), CA_OK);
+	assert_int_equal(got.status, CA_CERT_REVOKED);
+	assert_int_equal(got.reason, 1);
+	assert_int_equal(got.revoked_at, 1600);
+	ca_cert_rec_clear(&got);
+	assert_int_equal(ca_reg_cert_release(fx->reg, "AA01", 1700), CA_ERR_STATE);
+	assert_int_equal(ca_reg_cert_release(fx->reg, "FFFF", 1700), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_card_held(fx->reg, "0401", &held), CA_ERR_NOT_FOUND);
+	assert_null(held);
 }
 
 /* Unknown holders cannot get certificates (foreign key). */
@@ -631,8 +727,10 @@ main(void)
 		T(test_pending_rows),
 		T(test_config_roundtrip),
 		T(test_people_constraints),
+		T(test_constraints_as_sentences),
 		T(test_cards),
 		T(test_certificates_and_revocation),
+		T(test_hold_and_release),
 		T(test_certificate_needs_holder),
 		T(test_sponsor_is_not_ra_agent),
 		T(test_audit_chain_verifies),

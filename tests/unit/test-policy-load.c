@@ -107,6 +107,9 @@ test_builtin_values(void **state)
 	assert_string_equal(p->card.retired_series.item[2], "03");
 	assert_false(p->unlock.locum_may_unlock);
 	assert_true(p->duties.sponsor_not_ra_agent);
+	assert_int_equal(p->duties.lookup, POL_ROLE_RA_AGENT | POL_ROLE_RA_MANAGER |
+			 POL_ROLE_SPONSOR | POL_ROLE_LSA);
+	assert_int_equal(p->duties.grant_role, POL_ROLE_RA_MANAGER);
 
 	pol_passcode_rules(p, &rules);
 	assert_int_equal(rules.min_len, 4);

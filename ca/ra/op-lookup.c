@@ -1,0 +1,200 @@
+/*
+ * ca/ra/op-lookup.c: person search, person show, request list and request
+ * show — the RA desk's read-only questions, behind the gate like every
+ * operation (separation-of-duties.operations.lookup, or the CA's own
+ * system account). See ops.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/core/error.h"
+#include "ca/core/validate.h"
+#include "ca/core/x509util.h"
+#include "ca/ra/ops.h"
+#include "ca/ra/ra-int.h"
+#include "ca/registry/registry-lookup.h"
+#include "ca/registry/registry-ra.h"
+
+/* Each criterion by its rule; *norm receives a certificate serial's
+ * normal form and *name a name fragment's (both freed by the caller). */
+static int
+query_check(const struct ca_person_query *q, char **norm, char **name, struct ca_result *res)
+{
+	char msg[256];
+
+	if (q->name == NULL && q->uuid == NULL && q->card == NULL && q->cert == NULL &&
+	    q->ods == NULL && q->role == NULL)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "say what to look for: --name, "
+				      "--uuid, --card, --cert, --ods or --role");
+	if (q->name != NULL &&
+	    ca_check_name("--name", q->name, strlen(q->name), name, msg, sizeof(msg)) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s", msg);
+	if (q->uuid != NULL && (*q->uuid == '\0' || strlen(q->uuid) > 12 ||
+				strspn(q->uuid, "0123456789") != strlen(q->uuid)))
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "--uuid: a UUID or its first "
+				      "digits (1-12 digits)");
+	if (q->card != NULL && (*q->card == '\0' || strlen(q->card) > 32 ||
+				strspn(q->card, "0123456789") != strlen(q->card)))
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "--card: a card serial is digits");
+	if (q->cert != NULL && ca_serial_normalize(q->cert, norm) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "--cert: a certificate serial is "
+				      "hexadecimal");
+	if (q->ods != NULL && ca_check_ods("--ods", q->ods, msg, sizeof(msg)) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s", msg);
+	if (q->role != NULL && ca_role_check(q->role) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "--role: lower-case letters, "
+				      "digits and '-'");
+	return CA_OK;
+}
+
+int
+ca_op_person_search(struct ca_session *s, const struct ca_person_query *q, struct ca_table *out,
+		    struct ca_result *res)
+{
+	struct ca_person_query nq = *q;
+	char *norm = NULL, *name = NULL;
+	int r;
+
+	if ((r = ca_gate_who(s, CA_OP_PERSON_SEARCH, NULL, res)) != CA_OK ||
+	    (r = query_check(q, &norm, &name, res)) != CA_OK ||
+	    (r = ca_gate(s, CA_OP_PERSON_SEARCH, NULL, res, NULL)) != CA_OK)
+		goto out;
+	if (norm != NULL)
+		nq.cert = norm;
+	if (name != NULL)
+		nq.name = name;
+	r = ca_reg_person_search(s->ctx->reg, &nq, out);
+out:
+	free(norm);
+	free(name);
+	return r;
+}
+
+void
+ca_person_record_clear(struct ca_person_record *r)
+{
+	if (r == NULL)
+		return;
+	ca_table_clear(&r->person);
+	ca_table_clear(&r->positions);
+	ca_table_clear(&r->roles);
+	ca_table_clear(&r->cards);
+	ca_table_clear(&r->certs);
+	ca_table_clear(&r->requests);
+	ca_table_clear(&r->history);
+}
+
+/* "2026-11-05T10:00:00Z" (UTC), or NULL for 0. */
+static const char *
+iso_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		return NULL;
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static int
+person_row(const struct ca_person *p, struct ca_table *t)
+{
+	static const struct ca_table_col cols[] = {
+		{ "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "email", CA_COL_TEXT },
+		{ "mobile", CA_COL_TEXT }, { "checked_by", CA_COL_TEXT },
+		{ "checked_at", CA_COL_TEXT },
+	};
+	char when[32];
+	const char *v[6] = { p->uuid, p->name, p->email, p->mobile, p->checked_by,
+			     iso_time(p->checked_at, when, sizeof(when)) };
+	int r;
+
+	if ((r = ca_table_init(t, cols, 6)) != CA_OK)
+		return r;
+	return ca_table_add(t, v);
+}
+
+int
+ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
+		  struct ca_person_record *out, struct ca_result *res)
+{
+	struct ca_reg *reg = s->ctx->reg;
+	struct ca_target t = { NULL };
+	struct ca_person p = { 0 };
+	char msg[128];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = ca_gate_who(s, CA_OP_PERSON_SHOW, uuid, res)) != CA_OK)
+		return r;
+	if (ca_check_uuid("UUID", uuid, msg, sizeof(msg)) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s", msg);
+	t.holder = uuid;
+	t.subject = uuid;
+	if ((r = ca_gate(s, CA_OP_PERSON_SHOW, &t, res, NULL)) != CA_OK)
+		return r;
+	if ((r = ca_reg_person_get(reg, uuid, &p)) == CA_ERR_NOT_FOUND)
+		return RA_REFUSE(s, CA_OP_PERSON_SHOW, res, CA_RF_PERSON_UNKNOWN, uuid);
+	if (r != CA_OK ||
+	    (r = person_row(&p, &out->person)) != CA_OK ||
+	    (r = ca_reg_person_positions(reg, uuid, &out->positions)) != CA_OK ||
+	    (r = ca_reg_person_ra_roles(reg, uuid, &out->roles)) != CA_OK ||
+	    (r = ca_reg_person_cards(reg, uuid, &out->cards)) != CA_OK ||
+	    (r = ca_reg_person_certs(reg, uuid, ca_ctx_now(s->ctx), &out->certs)) != CA_OK ||
+	    (r = ca_reg_person_requests(reg, uuid, &out->requests)) != CA_OK ||
+	    (r = ca_reg_person_history(reg, uuid, limit, &out->history)) != CA_OK)
+		ca_person_record_clear(out);
+	ca_person_clear(&p);
+	return r;
+}
+
+static const char *const request_states[] = { "sponsored", "verified", "rejected" };
+
+int
+ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,
+		   struct ca_result *res)
+{
+	size_t i;
+	int r;
+
+	if ((r = ca_gate_who(s, CA_OP_REQUEST_LIST, NULL, res)) != CA_OK)
+		return r;
+	for (i = 0; state != NULL && i < sizeof(request_states) / sizeof(request_states[0]); i++)
+		if (strcmp(state, request_states[i]) == 0)
+			break;
+	if (state != NULL && i == sizeof(request_states) / sizeof(request_states[0]))
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "--status is sponsored (awaiting "
+				      "the identity check), verified, rejected or all, not '%s'",
+				      state);
+	if ((r = ca_gate(s, CA_OP_REQUEST_LIST, NULL, res, NULL)) != CA_OK)
+		return r;
+	return ca_reg_request_table(s->ctx->reg, state, 0, out);
+}
+
+int
+ca_op_request_show(struct ca_session *s, int64_t id, struct ca_table *out, struct ca_result *res)
+{
+	struct ca_target t = { NULL };
+	char idbuf[24];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	if ((r = ca_gate_who(s, CA_OP_REQUEST_LIST, idbuf, res)) != CA_OK)
+		return r;
+	t.subject = idbuf;
+	if ((r = ca_gate(s, CA_OP_REQUEST_LIST, &t, res, NULL)) != CA_OK)
+		return r;
+	if (id <= 0 || (r = ca_reg_request_table(s->ctx->reg, NULL, id, out)) != CA_OK ||
+	    out->nrows == 0) {
+		ca_table_clear(out);
+		if (id <= 0 || r == CA_OK)
+			r = RA_REFUSE(s, CA_OP_REQUEST_LIST, res, CA_RF_REQUEST_UNKNOWN, idbuf);
+	}
+	return r;
+}
