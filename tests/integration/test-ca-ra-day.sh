@@ -156,7 +156,7 @@ import json, sys
 h = json.load(sys.stdin)["history"]
 ids = [e["id"] for e in h]
 print(ids == sorted(ids, reverse=True), [e["action"] for e in h][:1], sorted(set(e["action"] for e in h)))')" \
-	"True ['issue-card'] ['issue-card', 'register', 'verify-identity']"
+	"True ['issue-card'] ['issue-card', 'issue-card-pending', 'register', 'verify-identity']"
 day "person show Bob --limit 1 (table)" "$CA" person show $BOB --limit 1
 tap_is "... the sections, and one history entry" \
 	"$(echo "$OUT" | grep -E '^(person|positions|ra_roles|cards|certificates|requests|history)$' | tr '\n' ' ')/$(echo "$OUT" | sed -n '/^history$/,$p' | grep -c 'issue-card')" \
