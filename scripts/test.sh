@@ -32,6 +32,14 @@ tally() {
 		status=1
 		# Show what failed, so a CI log is enough to start debugging.
 		grep -E '^(FAIL|ERROR|XPASS):' "$log" | head -n 40
+		# ... and each failing test's own diagnostics (its "# " lines).
+		sed -n 's/^\(FAIL\|ERROR\): \([^ ]*\).*/\2/p' "$log" | sort -u | head -n 5 |
+		while read -r t; do
+			tl=$1/${t%.sh}.log
+			[ -f "$tl" ] || continue
+			echo "carecard: --- $t (end of $tl):"
+			grep '^#' "$tl" | tail -n 25
+		done
 	fi
 }
 

@@ -63,6 +63,20 @@ wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
 	return 1
 }
 
+# What the screen showed when a step timed out: the windows' names, a
+# screenshot and the end of Chromium's own log, so a CI log says why.
+browse_failed() {
+	echo "$1 ($_v, card $_card); windows:" >>"$TAP_LOG"
+	xdotool search --name '.' 2>/dev/null | while read -r _w; do
+		echo "  $(xdotool getwindowname "$_w" 2>/dev/null)"
+	done >>"$TAP_LOG"
+	import -window root "$SHOTS/failed-$_v-card$_card.png" 2>>"$TAP_LOG"
+	grep -v 'dbus\|vkCreate\|VulkanError\|CheckVkSuccess' "$CC_WORK/chrome.log" | tail -n 15 >>"$TAP_LOG"
+	kill "$chrome_pid" 2>/dev/null; wait "$chrome_pid" 2>/dev/null; chrome_pid=
+	cc_tls_server_stop
+	rm -f "$POLICY"
+}
+
 browse() {	# browse tls1_2|tls1_3 CARD -> page text in $CC_WORK/page-$1-$2.txt
 	_v=$1 _card=$2
 	cc_tls_server_start "$_v" || return 1
@@ -71,16 +85,20 @@ browse() {	# browse tls1_2|tls1_3 CARD -> page text in $CC_WORK/page-$1-$2.txt
 	# (in production, by its issuing CA; here both share the test CA).
 	printf '{"AutoSelectCertificateForUrls": ["{\\"pattern\\":\\"https://127.0.0.1:%s\\",\\"filter\\":{\\"SUBJECT\\":{\\"OU\\":\\"authentication\\",\\"CN\\":\\"Test Holder %s\\"}}}"]}\n' \
 		"$CC_TLS_PORT" "$_card" >"$POLICY"
+	# Chromium defers a policy directory changed in the last few seconds
+	# (its loader waits for the files to settle) and starts without it: date
+	# the file and the directory a minute back, so it is read at start-up.
+	touch -d "@$(($(date +%s) - 60))" "$POLICY" "$POLICY_DIR"
 	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome-$_v-$_card" --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
-		--disable-gpu --disable-quic --disable-features=Translate --window-position=0,0 \
+		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate --window-position=0,0 \
 		--window-size=1200,850 "https://127.0.0.1:$CC_TLS_PORT/" >>"$CC_WORK/chrome.log" 2>&1 &
 	chrome_pid=$!
-	_dlg=$(wait_window 'Unlock Security Device' 60) || { echo "no passcode dialog" >>"$TAP_LOG"; return 1; }
+	_dlg=$(wait_window 'Unlock Security Device' 60) || { browse_failed "no passcode dialog"; return 1; }
 	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
 	xdotool type --window "$_dlg" --delay 40 "$CC_PIN"
 	xdotool key --window "$_dlg" Return
-	_page=$(wait_window '^127\.0\.0\.1' 30) || { echo "page did not load" >>"$TAP_LOG"; return 1; }
+	_page=$(wait_window '^127\.0\.0\.1' 30) || { browse_failed "page did not load"; return 1; }
 	sleep 1
 	xdotool windowfocus --sync "$_page" 2>>"$TAP_LOG"
 	xdotool key --window "$_page" ctrl+a; sleep 0.3
