@@ -4,3 +4,5 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/registry.c %D%/schema.c %D%/records.c \
 	%D%/registry.h %D%/registry-int.h %D%/registry-ra.h %D%/registry-cards.h \
 	%D%/people.c %D%/positions.c %D%/tac.c %D%/reports.c %D%/cards.c
+# the OCSP responder's records (migration 4)
+ca_libcarecard_ca_la_SOURCES += %D%/ocsp.c %D%/registry-ocsp.h
