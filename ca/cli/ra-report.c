@@ -1,7 +1,8 @@
 /*
  * ca/cli-ra-report.c: "report" (expiring, locked, renewal-limit,
- * users-per-org) and "crl-publish" (both issuing CAs' CRLs into a
- * directory a web server serves, on the policy's crl schedule). Both run
+ * users-per-org) and "crl-publish" (the CAs' CRLs into a directory a web
+ * server serves, on the policy's crl schedule, under the names of the
+ * policy's CRL URLs: ca/core/publish.h). Both run
  * unattended (cron, systemd timers), so neither needs an operator card:
  * they only read the registry, or sign what it already records.
  */
@@ -23,6 +24,7 @@
 #include "ca/core/crl.h"
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
+#include "ca/core/publish.h"
 #include "ca/registry/registry-ra.h"
 #include "ca/ra/report.h"
 #include "common/fileio.h"
@@ -102,15 +104,29 @@ struct publish {
 	struct ca_ctx *ctx;
 	const char *dir;
 	struct pol_crl sched;	/* from the policy */
+	struct ca_pub_names names;	/* from the policy's CRL URLs */
 	int64_t next_update;	/* --next-update in seconds; 0: the policy's */
 	time_t now;
 };
 
-/* DIR/<issuer>.crl or DIR/<issuer>-delta.crl into *path (malloc'ed). */
+/*
+ * DIR/<name> into *path (malloc'ed): the last segment of the CRL's URL in
+ * the policy (profiles.*.crl-url, publication.root-crl-url), "-delta"
+ * before ".crl" for a delta CRL — the names the certificates' CRL
+ * distribution points and carecard-ca serve use.
+ */
 static int
 publish_path(const struct publish *p, const char *issuer, int delta, char **path)
 {
-	if (asprintf(path, "%s/%s%s.crl", p->dir, issuer, delta ? "-delta" : "") < 0) {
+	struct ca_issuer *is = ca_ctx_issuer(p->ctx, issuer);
+	const struct ca_pub_item *it = NULL;
+
+	if (is != NULL)
+		it = ca_pub_find(&p->names, delta ? CA_PUB_DELTA_CRL : CA_PUB_CRL,
+				 (enum ca_issuer_id)(is - p->ctx->issuers));
+	if (it == NULL)
+		return CA_ERR_USAGE;
+	if (asprintf(path, "%s/%s", p->dir, ca_pub_file(it)) < 0) {
 		*path = NULL;
 		return CA_ERR_ALLOC;
 	}
@@ -196,11 +212,11 @@ publish_if_due(const struct publish *p, const char *issuer)
 {
 	char *full = NULL, *delta = NULL;
 	int64_t lf = 0, ld = 0;
-	bool new_full = false;
+	bool new_full = false, root = strcmp(issuer, "root") == 0;
 	int r;
 
 	if ((r = publish_path(p, issuer, 0, &full)) != CA_OK ||
-	    (r = publish_path(p, issuer, 1, &delta)) != CA_OK ||
+	    (!root && (r = publish_path(p, issuer, 1, &delta)) != CA_OK) ||
 	    (r = published_at(full, &lf)) != CA_OK)
 		goto out;
 	if (pol_crl_due(&p->sched, false, lf, p->now)) {
@@ -208,7 +224,8 @@ publish_if_due(const struct publish *p, const char *issuer)
 			goto out;
 		new_full = true;	/* the old delta's base is gone, even within a second */
 	}
-	if (p->sched.delta_interval == 0 || (r = published_at(delta, &ld)) != CA_OK)
+	/* The root's CRL lists only issuing CAs: full CRLs only. */
+	if (root || p->sched.delta_interval == 0 || (r = published_at(delta, &ld)) != CA_OK)
 		goto out;
 	if (new_full || ld < lf || pol_crl_due(&p->sched, true, ld, p->now))
 		r = publish_one(p, issuer, 1);
@@ -221,7 +238,7 @@ out:
 static int
 publish_all(const struct cli_cmd *cmd, const struct publish *p, int delta, bool if_due)
 {
-	static const char *const issuers[] = { "authentication", "signing" };
+	static const char *const issuers[] = { "authentication", "signing", "root" };
 	size_t i;
 	int r = CA_OK;
 
@@ -230,7 +247,9 @@ publish_all(const struct cli_cmd *cmd, const struct publish *p, int delta, bool 
 				 "the policy publishes no delta CRLs (delta-interval: 0): "
 				 "publish full CRLs only, or enable deltas in the policy");
 	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
-		r = if_due ? publish_if_due(p, issuers[i]) : publish_one(p, issuers[i], delta);
+		if (!delta || strcmp(issuers[i], "root") != 0)
+			r = if_due ? publish_if_due(p, issuers[i])
+				   : publish_one(p, issuers[i], delta);
 	return r;
 }
 
@@ -284,10 +303,16 @@ cli_ra_crl_publish(int argc, char **argv, struct cli_env *env)
 		return CA_ERR_IO;
 	}
 	if ((r = ra_open(env, cmd, true, false, &s)) == CA_OK) {
+		char why[256];
+
 		p.ctx = s.ctx;
 		p.now = time(NULL);
 		pol_crl_schedule(s.pol, &p.sched);
-		r = publish_all(cmd, &p, delta, if_due);
+		if ((r = ca_pub_names(s.pol, &p.names, why, sizeof(why))) != CA_OK)
+			fprintf(stderr, "carecard-ca: crl-publish: policy %s: %s\n",
+				s.pol->source, why);
+		else
+			r = publish_all(cmd, &p, delta, if_due);
 	}
 	ra_close(&s);
 	return r;

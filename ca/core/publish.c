@@ -87,7 +87,6 @@ add(struct ca_pub_names *out, enum ca_pub_kind kind, enum ca_issuer_id issuer, c
 	it->kind = kind;
 	it->issuer = issuer;
 	snprintf(it->path, sizeof(it->path), "%s", path);
-	it->file = strrchr(it->path, '/') + 1;
 	return CA_OK;
 }
 
@@ -171,6 +170,12 @@ ca_pub_names(const struct pol_policy *pol, struct ca_pub_names *out, char *err, 
 		return r;
 	*out = n;
 	return CA_OK;
+}
+
+const char *
+ca_pub_file(const struct ca_pub_item *it)
+{
+	return strrchr(it->path, '/') + 1;	/* paths always start with '/' */
 }
 
 const struct ca_pub_item *

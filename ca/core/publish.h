@@ -37,7 +37,6 @@ struct ca_pub_item {
 	enum ca_pub_kind kind;
 	enum ca_issuer_id issuer;	/* whose object (the CRL's or certificate's CA) */
 	char path[POL_TEXT_MAX];	/* URL path: "/crl/authentication-g2.crl" */
-	const char *file;		/* its last segment (points into path) */
 };
 
 struct ca_pub_names {
@@ -58,6 +57,9 @@ int ca_pub_names(const struct pol_policy *pol, struct ca_pub_names *out, char *e
 /* The item of @kind for @issuer, or NULL. */
 const struct ca_pub_item *ca_pub_find(const struct ca_pub_names *names, enum ca_pub_kind kind,
 				      enum ca_issuer_id issuer);
+
+/* The file name of @it: its path's last segment (borrowed from @it). */
+const char *ca_pub_file(const struct ca_pub_item *it);
 
 /* "ocsp", "crl", "delta-crl", "certificate", "chain". */
 const char *ca_pub_kind_name(enum ca_pub_kind kind);
