@@ -103,6 +103,9 @@ static const struct cli_cmd commands[] = {
 	  "       (crl.delta-next-update with --delta)" },
 	{ "audit", cli_audit, "verify or show the hash-chained audit log",
 	  "verify | show [--limit N]" },
+	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
+	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
+	  "       [--no-jobs] [--access-log FILE|-|off]" },
 };
 
 /*

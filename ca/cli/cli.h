@@ -124,5 +124,6 @@ int cli_issue_certs(int argc, char **argv, struct cli_env *env);
 int cli_revoke(int argc, char **argv, struct cli_env *env);
 int cli_crl(int argc, char **argv, struct cli_env *env);
 int cli_audit(int argc, char **argv, struct cli_env *env);
+int cli_serve(int argc, char **argv, struct cli_env *env);	/* ca/service/serve.c */
 
 #endif

@@ -1,0 +1,20 @@
+# ca/service: carecard-ca serve — OCSP, CRLs and CA certificates over HTTP
+# (libevent: evhttp, bufferevent_openssl). All but the command itself is the
+# noinst library libcarecard-service.la, which the fuzz targets link too.
+noinst_LTLIBRARIES += %D%/libcarecard-service.la
+ca_service_libcarecard_service_la_SOURCES = \
+	%D%/svc.h %D%/blob.c %D%/blob.h %D%/store.c %D%/store.h %D%/site.c %D%/site.h \
+	%D%/sitebuild.c %D%/sitebuild.h %D%/ocsp-answer.c %D%/ocsp-answer.h \
+	%D%/settings.c %D%/settings.h %D%/ratelimit.c %D%/ratelimit.h \
+	%D%/accesslog.c %D%/accesslog.h %D%/http.c %D%/http.h %D%/http-int.h %D%/handler.c \
+	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/glue.c %D%/glue.h \
+	%D%/hooks.c %D%/hooks.h
+ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(YAML_CFLAGS)
+ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \
+	$(OPENSSL_LIBS)
+
+ca_carecard_ca_SOURCES += %D%/serve.c
+ca_carecard_ca_LDADD += %D%/libcarecard-service.la $(LIBEVENT_LIBS)
+
+EXTRA_DIST += %D%/README.md
