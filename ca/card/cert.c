@@ -130,11 +130,13 @@ kv_join(char *buf, size_t len, const char *prefix, unsigned bits,
 	return used < len ? CA_OK : CA_ERR_USAGE;
 }
 
+/* @ca_url: where relying parties fetch the issuing CA's certificate
+ * (policy publication.*-certificate-url), the AIA caIssuers; may be "". */
 static int
-extensions(X509 *crt, X509 *issuer, const struct pol_profile *p)
+extensions(X509 *crt, X509 *issuer, const struct pol_profile *p, const char *ca_url)
 {
 	X509V3_CTX v3;
-	char ku[256], eku[256], crl[POL_TEXT_MAX + 8], aia[POL_TEXT_MAX + 16];
+	char ku[256], eku[256], crl[POL_TEXT_MAX + 8], aia[2 * POL_TEXT_MAX + 40];
 	int r;
 
 	X509V3_set_ctx(&v3, issuer, crt, NULL, NULL, 0);
@@ -148,7 +150,8 @@ extensions(X509 *crt, X509 *issuer, const struct pol_profile *p)
 	    (r = ca_ext_add(crt, &v3, NID_authority_key_identifier, "keyid:always")) != CA_OK)
 		return r;
 	snprintf(crl, sizeof(crl), "URI:%s", p->crl_url);
-	snprintf(aia, sizeof(aia), "OCSP;URI:%s", p->ocsp_url);
+	snprintf(aia, sizeof(aia), "OCSP;URI:%s%s%s", p->ocsp_url, ca_url[0] != '\0' ?
+		 ",caIssuers;URI:" : "", ca_url);
 	if (p->crl_url[0] != '\0' &&
 	    (r = ca_ext_add(crt, &v3, NID_crl_distribution_points, crl)) != CA_OK)
 		return r;
@@ -171,6 +174,9 @@ static int
 cert_build(struct ca_card_env *e, const struct pol_profile *p, struct ca_issuer *is,
 	   X509_NAME *subject, const struct ca_csr *csr, struct ca_card_cert *out)
 {
+	const char *ca_url = is == &e->ctx->issuers[CA_ISSUER_SIGN]
+			     ? e->pol->publication.signing_certificate_url
+			     : e->pol->publication.authentication_certificate_url;
 	X509 *crt = NULL;
 	ASN1_INTEGER *serial = NULL;
 	char *hex = NULL;
@@ -188,7 +194,7 @@ cert_build(struct ca_card_env *e, const struct pol_profile *p, struct ca_issuer 
 		goto out;
 	if ((r = validity(crt, out->not_before, out->not_after)) != CA_OK ||
 	    (r = ca_csr_spki_copy(csr, crt)) != CA_OK ||
-	    (r = extensions(crt, is->cert, p)) != CA_OK)
+	    (r = extensions(crt, is->cert, p, ca_url)) != CA_OK)
 		goto out;
 	r = CA_ERR_CRYPTO;
 	if (X509_sign(crt, is->pkey, e->ctx->md) <= 0)
