@@ -9,3 +9,8 @@ TESTS += %D%/unit/test-ca-ocsp
 %C%_unit_test_ca_ocsp_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
+
+SERVICE_TESTS = \
+	%D%/integration/test-service-ocsp.sh
+TESTS += $(SERVICE_TESTS)
+EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh
