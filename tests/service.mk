@@ -11,6 +11,8 @@ TESTS += %D%/unit/test-ca-ocsp
 endif
 
 SERVICE_TESTS = \
-	%D%/integration/test-service-ocsp.sh
+	%D%/integration/test-service-ocsp.sh \
+	%D%/integration/test-service-badinput.sh
 TESTS += $(SERVICE_TESTS)
-EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh
+EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
+	%D%/integration/test-service-rawhttp.py

@@ -404,7 +404,7 @@ http_new(struct svc_worker *w, bool tls)
 	 * the ones an endpoint does not take (evhttp itself would say 501). */
 	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-				   EVHTTP_REQ_PATCH);
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(h, "text/plain; charset=utf-8");
 	evhttp_set_bevcb(h, tls ? bev_tls : bev_plain, w);
 	evhttp_set_gencb(h, svc_handle, w);
