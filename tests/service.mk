@@ -13,7 +13,8 @@ endif
 SERVICE_TESTS = \
 	%D%/integration/test-service-ocsp.sh \
 	%D%/integration/test-service-badinput.sh \
-	%D%/integration/test-service-tls.sh
+	%D%/integration/test-service-tls.sh \
+	%D%/integration/test-service-kill.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py

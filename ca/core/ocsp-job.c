@@ -16,6 +16,7 @@
 #include "common/log.h"
 
 #define CURSOR_KEY "ocsp.cursor"
+#define FEED_READ 4096		/* change-feed entries read per follow */
 #define DAY_SECS (24 * 60 * 60LL)
 
 struct ca_ocsp_job {
@@ -43,6 +44,7 @@ struct batch {
 	int64_t last_change;	/* feed position consumed (follow) */
 	unsigned revoked;	/* issuers with revocations */
 	unsigned changes;
+	size_t max;		/* certificates per batch (follow) */
 };
 
 int
@@ -289,15 +291,18 @@ change_sign(void *arg, const struct ca_ocsp_change *c)
 {
 	struct batch *b = arg;
 	struct ca_issuer *is = ca_ctx_issuer(b->job->ctx, c->issuer);
-	int r;
+	int r = CA_OK;
 
+	if (b->n >= b->max)
+		return CA_STOP;	/* a full batch: the rest next time */
 	b->last_change = c->seq;
 	b->changes++;
 	if (c->revoked && is != NULL)
 		b->revoked |= 1u << (is - b->job->ctx->issuers);
-	if (batch_has(b, c->serial))
-		return CA_OK;
-	r = ca_reg_ocsp_cert_get(b->job->ctx->reg, c->serial, batch_sign, b);
+	/* An expired certificate needs no response (a bulk import of old
+	 * records, say); a CRL still lists it if it was revoked. */
+	if (c->not_after > b->now && !batch_has(b, c->serial))
+		r = ca_reg_ocsp_cert_get(b->job->ctx->reg, c->serial, batch_sign, b);
 	return r == CA_ERR_NOT_FOUND ? CA_OK : r;	/* issued and rolled back? nothing to do */
 }
 
@@ -312,12 +317,17 @@ ca_ocsp_job_follow(struct ca_ocsp_job *j, int64_t now, int limit,
 	memset(&b, 0, sizeof(b));
 	b.job = j;
 	b.now = now;
+	b.max = (size_t)limit;
 	if ((r = ca_ocsp_job_cursor(j, &cursor)) != CA_OK)
 		return r;
 	b.last_change = cursor;
-	if ((r = ca_reg_ocsp_changes(j->ctx->reg, cursor, limit, change_sign, &b)) == CA_OK &&
-	    b.changes > 0)
+	/* Entries are cheap to skip, signatures are not: read far ahead,
+	 * sign at most @limit certificates. */
+	if ((r = ca_reg_ocsp_changes(j->ctx->reg, cursor, FEED_READ, change_sign, &b)) ==
+	    CA_OK && b.changes > 0)
 		r = batch_store(&b, true, res);
+	if (r == CA_OK && (b.changes >= FEED_READ || b.n >= b.max))
+		res->more = true;
 	batch_clear(&b);
 	return r;
 }
@@ -335,6 +345,8 @@ ca_ocsp_job_refresh(struct ca_ocsp_job *j, int64_t now, bool missing, int limit,
 	if ((r = ca_reg_ocsp_due_foreach(j->ctx->reg, now, now - j->pol.refresh_interval, missing,
 					 limit, batch_sign, &b)) == CA_OK && b.n > 0)
 		r = batch_store(&b, false, res);
+	if (r == CA_OK && b.n >= (size_t)limit)
+		res->more = true;
 	batch_clear(&b);
 	return r;
 }

@@ -33,6 +33,7 @@ struct ca_ocsp_job_result {
 	unsigned skipped;	/* signed but overtaken by a revocation */
 	unsigned changes;	/* change-feed entries consumed */
 	unsigned revoked;	/* bit (1 << CA_ISSUER_*) per issuer with a revocation */
+	bool more;		/* stopped early: there is more to do now */
 };
 
 /* A job for @ctx (borrowed; HSM open) under the policy's ocsp settings. */
@@ -57,9 +58,10 @@ void ca_ocsp_job_set_step_hook(struct ca_ocsp_job *j,
 int ca_ocsp_job_responders(struct ca_ocsp_job *j, int64_t now);
 
 /*
- * Consume up to @limit entries of the change feed after the job's cursor:
- * sign the changed certificates' responses and store them together with
- * the new cursor. @res is added to.
+ * Consume the change feed after the job's cursor, up to @limit changed
+ * certificates (expired ones are skipped, not signed): sign their
+ * responses and store them together with the new cursor. @res is added
+ * to; res->changes says how many entries were consumed.
  */
 int ca_ocsp_job_follow(struct ca_ocsp_job *j, int64_t now, int limit,
 		       struct ca_ocsp_job_result *res);

@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ca/core/error.h"
 #include "ca/core/publish.h"
@@ -216,4 +218,28 @@ out:
 	free(dir);
 	free(path);
 	return r;
+}
+
+void
+ca_pub_sweep(const char *root, const struct ca_pub_names *names)
+{
+	char *pattern = NULL;
+	glob_t g;
+	size_t k;
+	unsigned i;
+
+	for (i = 0; i < names->n; i++) {
+		if (names->item[i].kind == CA_PUB_OCSP ||
+		    asprintf(&pattern, "%s%s.tmp.??????", root, names->item[i].path) < 0)
+			continue;
+		memset(&g, 0, sizeof(g));
+		if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0)
+			for (k = 0; k < g.gl_pathc; k++)
+				if (unlink(g.gl_pathv[k]) == 0)
+					util_log(LOG_INFO, "removed %s (a write that was killed)",
+						 g.gl_pathv[k]);
+		globfree(&g);
+		free(pattern);
+		pattern = NULL;
+	}
 }

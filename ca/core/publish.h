@@ -71,4 +71,11 @@ const char *ca_pub_kind_name(enum ca_pub_kind kind);
  */
 int ca_pub_write(const char *root, const struct ca_pub_item *it, const void *data, size_t len);
 
+/*
+ * Remove what a killed ca_pub_write() left beside the published objects of
+ * @names under @root (util_file_write_atomic's "<name>.tmp.XXXXXX" files).
+ * Call only where no other writer is running (the holder of the jobs).
+ */
+void ca_pub_sweep(const char *root, const struct ca_pub_names *names);
+
 #endif

@@ -138,7 +138,7 @@ ca_reg_ocsp_changes(struct ca_reg *reg, int64_t after, int limit, ca_reg_ocsp_ch
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	if ((r = ca_reg_prep(reg, "SELECT seq, issuer, serial, kind FROM ocsp_changes"
+	if ((r = ca_reg_prep(reg, "SELECT seq, issuer, serial, kind, not_after FROM ocsp_changes"
 			     " WHERE seq > ? ORDER BY seq LIMIT ?", &st)) != CA_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, after);
@@ -148,12 +148,13 @@ ca_reg_ocsp_changes(struct ca_reg *reg, int64_t after, int limit, ca_reg_ocsp_ch
 		c.issuer = (const char *)sqlite3_column_text(st, 1);
 		c.serial = (const char *)sqlite3_column_text(st, 2);
 		c.revoked = strcmp((const char *)sqlite3_column_text(st, 3), "revoked") == 0;
+		c.not_after = sqlite3_column_int64(st, 4);
 		r = cb(arg, &c);
 	}
 	if (r == CA_OK && rc != SQLITE_DONE)
 		r = ca_reg_fail(reg, "OCSP change feed");
 	ca_reg_done(st);
-	return r;
+	return r == CA_STOP ? CA_OK : r;
 }
 
 static int

@@ -66,9 +66,16 @@ struct ca_ocsp_change {
 	int64_t seq;
 	const char *issuer, *serial;
 	bool revoked;		/* else: issued */
+	int64_t not_after;	/* the certificate's */
 };
 
+/*
+ * A change-feed callback: CA_OK to go on, CA_STOP to end the walk without
+ * consuming this entry (ca_reg_ocsp_changes then returns CA_OK), or an
+ * error.
+ */
 typedef int (*ca_reg_ocsp_change_cb)(void *arg, const struct ca_ocsp_change *c);
+#define CA_STOP 1
 
 /* Changes with seq > @after in order, at most @limit. */
 int ca_reg_ocsp_changes(struct ca_reg *reg, int64_t after, int limit, ca_reg_ocsp_change_cb cb,

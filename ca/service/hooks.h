@@ -14,6 +14,7 @@
 #define CC_SVC_HOOKS_H
 
 #ifdef CC_TEST_HOOKS
+extern const char svc_test_hooks_marker[];
 void svc_kill_point(const char *job, const char *step);
 #else
 static inline void

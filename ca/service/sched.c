@@ -79,7 +79,8 @@ feed_entry(void *arg, const struct ca_ocsp_change *c)
 	int r = CA_OK;
 
 	s->feed = c->seq;
-	if (id == CA_ISSUER_AUTH || id == CA_ISSUER_SIGN)
+	/* expired certificates are not served (no entry: never good) */
+	if ((id == CA_ISSUER_AUTH || id == CA_ISSUER_SIGN) && c->not_after > svc_now())
 		r = c->revoked ? svc_store_block(s->svc->store, id, c->serial, c->seq)
 			       : svc_store_add(s->svc->store, id, c->serial);
 	return r == CA_ERR_USAGE ? CA_OK : r;	/* a serial we cannot key: never served */
@@ -222,6 +223,11 @@ lease(struct svc_sched *s, int64_t now)
 			 held ? "running" : "no longer running", held ? "" : "; held by ",
 			 held ? "" : who != NULL ? who : "?");
 		if (held) {	/* a fresh start: everything might be stale */
+			struct svc_site *cur = svc_current_get(&s->svc->site);
+
+			if (cur != NULL)
+				ca_pub_sweep(s->pubroot, &cur->names);
+			svc_site_unref(cur);
 			s->missing = true;
 			s->regen_all = true;
 		}
@@ -317,8 +323,7 @@ jobs(struct svc_sched *s, int64_t now, bool *more)
 	    (r = ca_ocsp_job_follow(s->job, now, SIGN_BATCH, &res)) != CA_OK)
 		return r;
 	s->regen |= res.revoked;
-	if (res.changes >= SIGN_BATCH)
-		*more = true;
+	*more |= res.more;
 	if ((r = crls_publish(s, now)) != CA_OK)
 		return r;
 	if (res.changes > 0)
@@ -327,7 +332,7 @@ jobs(struct svc_sched *s, int64_t now, bool *more)
 		memset(&res, 0, sizeof(res));
 		if ((r = ca_ocsp_job_refresh(s->job, now, true, SIGN_BATCH, &res)) != CA_OK)
 			return r;
-		s->missing = res.certs >= SIGN_BATCH;
+		s->missing = res.more;
 		*more |= s->missing;
 		if (!s->missing)
 			s->next_missing = now + MISSING_EVERY;
@@ -336,7 +341,7 @@ jobs(struct svc_sched *s, int64_t now, bool *more)
 	memset(&res, 0, sizeof(res));
 	if ((r = ca_ocsp_job_refresh(s->job, now, false, SIGN_BATCH, &res)) != CA_OK)
 		return r;
-	*more |= res.certs >= SIGN_BATCH;
+	*more |= res.more;
 	if (now >= s->next_prune && (r = ca_ocsp_job_prune(s->job, now)) == CA_OK)
 		s->next_prune = now + PRUNE_EVERY;
 	return r;

@@ -63,7 +63,7 @@ valgrind=
 if [ "${CC_SANITIZERS:-no}" != yes ] && command -v valgrind >/dev/null; then
 	valgrind=yes
 fi
-tap_plan $((ncases * 2 + 11 + ${valgrind:+ncases + 2}))
+tap_plan $((ncases * 2 + 11 + $([ -n "$valgrind" ] && echo $((ncases + 2)) || echo 0)))
 
 "$CA" init --state "$S" --hsm-module "$SOFTHSM_MODULE" --manager-uuid 100000000001 \
 	--manager-name "Alice Manager" --key-type ec --root-key-type ec --durability normal \
