@@ -8,6 +8,13 @@ TESTS += %D%/unit/test-ca-ocsp
 %C%_unit_test_ca_ocsp_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_ocsp_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+check_PROGRAMS += %D%/unit/test-svc-units
+TESTS += %D%/unit/test-svc-units
+%C%_unit_test_svc_units_SOURCES = %D%/unit/test-svc-units.c
+%C%_unit_test_svc_units_CFLAGS = $(CC_TEST_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_unit_test_svc_units_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
+	common/libcarecard-common.la $(CC_TEST_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
+	$(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 
 SERVICE_TESTS = \
@@ -69,3 +76,12 @@ fuzz-service-run: fuzz-service
 		$(top_srcdir)/tests/fuzz/corpus-http
 CLEANFILES += tests/fuzz/fuzz-ocsp-request tests/fuzz/fuzz-http-request
 .PHONY: fuzz-service fuzz-service-run
+
+# The service benchmark: run only by "make bench-service" (never timed in
+# make check). See tests/bench/README-service.md.
+EXTRA_DIST += %D%/bench/run-bench-service.sh %D%/bench/README-service.md
+bench-service: ca/carecard-ca$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-service.sh \
+	$(BENCH_SERVICE_ARGS)
+.PHONY: bench-service
