@@ -12,6 +12,7 @@ check_PROGRAMS += %D%/unit/test-svc-units
 TESTS += %D%/unit/test-svc-units
 %C%_unit_test_svc_units_SOURCES = %D%/unit/test-svc-units.c
 %C%_unit_test_svc_units_CFLAGS = $(CC_TEST_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_unit_test_svc_units_CPPFLAGS = $(AM_CPPFLAGS) -DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
 %C%_unit_test_svc_units_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
 	common/libcarecard-common.la $(CC_TEST_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS)

@@ -105,7 +105,7 @@ static const struct cli_cmd commands[] = {
 	  "verify | show [--limit N]" },
 	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
 	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
-	  "       [--no-jobs] [--access-log FILE|-|off]" },
+	  "       [--no-jobs | --jobs-only] [--access-log FILE|-|off]" },
 };
 
 /*

@@ -18,3 +18,27 @@ ca_carecard_ca_SOURCES += %D%/serve.c
 ca_carecard_ca_LDADD += %D%/libcarecard-service.la $(LIBEVENT_LIBS)
 
 EXTRA_DIST += %D%/README.md
+
+# The man page, the systemd units (hardened; @bindir@ and @sysconfdir@
+# filled in at build time) and the default settings file.
+man1_MANS += ca/cli/man/carecard-ca-serve.1
+EXTRA_DIST += ca/cli/man/carecard-ca-serve.1
+carecardconfdir = $(sysconfdir)/carecard
+dist_carecardconf_DATA += %D%/serve.yaml
+SVC_UNITS_GEN = %D%/systemd/carecard-ca-serve.service %D%/systemd/carecard-ca-jobs.service \
+	%D%/systemd/carecard-ca-crl-publish.service
+systemdsystemunit_DATA += $(SVC_UNITS_GEN) %D%/systemd/carecard-ca-crl-publish.timer
+EXTRA_DIST += %D%/systemd/carecard-ca-serve.service.in %D%/systemd/carecard-ca-jobs.service.in \
+	%D%/systemd/carecard-ca-crl-publish.service.in %D%/systemd/carecard-ca-crl-publish.timer
+CLEANFILES += $(SVC_UNITS_GEN)
+SVC_UNIT_EDIT = $(SED) -e 's|@bindir[@]|$(bindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g'
+%D%/systemd/carecard-ca-serve.service: $(srcdir)/%D%/systemd/carecard-ca-serve.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) %D%/systemd && \
+	$(SVC_UNIT_EDIT) <$(srcdir)/%D%/systemd/carecard-ca-serve.service.in >$@
+%D%/systemd/carecard-ca-jobs.service: $(srcdir)/%D%/systemd/carecard-ca-jobs.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) %D%/systemd && \
+	$(SVC_UNIT_EDIT) <$(srcdir)/%D%/systemd/carecard-ca-jobs.service.in >$@
+%D%/systemd/carecard-ca-crl-publish.service: \
+		$(srcdir)/%D%/systemd/carecard-ca-crl-publish.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) %D%/systemd && \
+	$(SVC_UNIT_EDIT) <$(srcdir)/%D%/systemd/carecard-ca-crl-publish.service.in >$@

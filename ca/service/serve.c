@@ -28,7 +28,7 @@
 #include "ca/service/tls.h"
 #include "common/log.h"
 
-enum { OPT_CONFIG = 1, OPT_HTTP, OPT_HTTPS, OPT_WORKERS, OPT_NO_JOBS, OPT_LOG };
+enum { OPT_CONFIG = 1, OPT_HTTP, OPT_HTTPS, OPT_WORKERS, OPT_NO_JOBS, OPT_JOBS_ONLY, OPT_LOG };
 
 /* What the command line said, applied over the configuration file. */
 struct flags {
@@ -37,6 +37,7 @@ struct flags {
 	unsigned nhttp, nhttps;
 	long workers;		/* -1: not given */
 	bool no_jobs;
+	bool jobs_only;		/* the system jobs and no listener */
 	const char *log;
 };
 
@@ -50,6 +51,7 @@ flags_parse(int argc, char **argv, struct cli_env *env, struct flags *f)
 		{ "https", required_argument, NULL, OPT_HTTPS },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "no-jobs", no_argument, NULL, OPT_NO_JOBS },
+		{ "jobs-only", no_argument, NULL, OPT_JOBS_ONLY },
 		{ "access-log", required_argument, NULL, OPT_LOG },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -87,11 +89,16 @@ flags_parse(int argc, char **argv, struct cli_env *env, struct flags *f)
 		case OPT_NO_JOBS:
 			f->no_jobs = true;
 			break;
+		case OPT_JOBS_ONLY:
+			f->jobs_only = true;
+			break;
 		case OPT_LOG:
 			f->log = optarg;
 			break;
 		}
 	}
+	if (g.r == CA_OK && f->no_jobs && f->jobs_only)
+		return cli_usage(cmd, "--no-jobs and --jobs-only exclude each other");
 	return cli_args_end(&g);
 }
 
@@ -117,6 +124,11 @@ config_build(const struct flags *f, struct svc_config *c)
 		c->workers = (unsigned)f->workers;
 	if (f->no_jobs)
 		c->jobs = false;
+	if (f->jobs_only) {	/* the pre-signing and CRL job alone */
+		c->jobs = true;
+		c->nhttp = c->nhttps = 0;
+		return CA_OK;
+	}
 	if (f->log != NULL)
 		snprintf(c->access_log, sizeof(c->access_log), "%s", f->log);
 	if (c->nhttp + c->nhttps == 0) {
@@ -322,9 +334,13 @@ cli_serve(int argc, char **argv, struct cli_env *env)
 		goto out;
 	ctx = NULL;
 	pol = NULL;
-	if ((r = svc_sched_load(sched)) != CA_OK || (r = workers_start(&svc)) != CA_OK ||
+	if ((r = svc_sched_load(sched)) != CA_OK ||
+	    (!f.jobs_only && (r = workers_start(&svc)) != CA_OK) ||
 	    (r = svc_sched_start(sched)) != CA_OK)
 		goto out;
+	if (f.jobs_only)
+		util_log(LOG_INFO, "running the pre-signing and CRL jobs for %s (no listener)",
+			 env->state);
 	signals_wait(&svc, &f, sched, &set);
 out:
 	if (svc_ready)

@@ -249,6 +249,13 @@ test_config(void **state)
 	assert_string_equal(err, ":2:9: http: 'nohost' is not ADDRESS:PORT");
 	assert_int_equal(config_text("serve: [\n", &c, err, sizeof(err)), CA_ERR_USAGE);
 	assert_int_equal(config_text("serve:\n  jobs: yes\n", &c, err, sizeof(err)), CA_ERR_USAGE);
+	/* the shipped settings file loads */
+	svc_config_defaults(&c);
+	assert_int_equal(svc_config_load(&c, CC_TOP_SRCDIR "/ca/service/serve.yaml", err,
+					 sizeof(err)), CA_OK);
+	assert_int_equal(c.nhttp, 2);
+	assert_int_equal(c.http[0].port, 80);
+	assert_string_equal(c.state, "/var/lib/carecard/ca");
 	svc_config_defaults(&c);
 	assert_int_equal(svc_config_load(&c, "/nonexistent/serve.yaml", err, sizeof(err)),
 			 CA_ERR_IO);
