@@ -9,7 +9,7 @@ for t in pkcs11-tool openssl; do command -v $t >/dev/null || tap_skip_all "$t no
 ls /usr/lib/*/engines-3/pkcs11.so >/dev/null 2>&1 || tap_skip_all "libengine-pkcs11-openssl not installed"
 [ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "the demo's openssl cannot load an ASan-built module"
 
-tap_plan 5
+tap_plan 8
 out=$(sh "$top_srcdir/scripts/demo.sh" "$top_builddir" 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/# /' | tail -n 60 >&2
 tap_is "scripts/demo.sh exits 0" "$rc" 0
@@ -17,3 +17,8 @@ tap_like "the prescription's CMS signature verifies" "$out" '^CMS Verification s
 tap_like "the verified content is the prescription" "$out" '^content matches'
 tap_like "the cancelled card's signing certificate is on the CRL" "$out" "signing certificate [0-9A-F]+ is on the CRL"
 tap_like "the audit log verifies" "$out" '^audit log OK'
+# issue 11: the service on its embedded defaults, a relying party over OCSP
+tap_like "the service starts on its embedded defaults" "$out" '^serving at http://127\.0\.0\.1:'
+tap_like "before the cancellation, OCSP says good (verified)" "$(printf '%s' "$out" | tr '\n' ' ')" \
+	'Response verify OK [^ ]*bob-auth.pem: good'
+tap_like "after it, revoked" "$(printf '%s' "$out" | tr '\n' ' ')" 'Response verify OK [^ ]*bob-auth.pem: revoked'
