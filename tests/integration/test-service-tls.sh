@@ -12,12 +12,24 @@
 for t in curl python3; do command -v $t >/dev/null || tap_skip_all "$t not installed"; done
 ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-[ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "curl's OpenSSL engine cannot load an ASan-built module"
+# The card logins go through curl's OpenSSL engine, which cannot load an
+# ASan-built module: in the sanitizer pass only the service's HTTPS is tested.
+card_skip=
+[ "${CC_SANITIZERS:-no}" = yes ] && card_skip="curl's OpenSSL engine cannot load an ASan-built module"
 
 tap_plan 13
 BOB=200000000002
 
 ca_init || { tap_fail "CA init"; exit 1; }
+cc_test_ca
+if [ -n "$card_skip" ]; then
+	for t in "the CA published its CRLs" "live card logs in (-crl_download)" \
+		"live card logs in (-CRL)" "the CRL lists the cancelled card" \
+		"cancelled card refused (-crl_download)" "...revoked" "...Alice still in" \
+		"cancelled card refused (-CRL)"; do
+		tap_skip "$t" "$card_skip"
+	done
+else	# (the card part, not indented: it holds a here-document)
 svc_start || { tap_fail "service start"; exit 1; }
 svc_policy "$S/policy.yaml"
 export CARECARD_POLICY=$S/policy.yaml
@@ -109,6 +121,7 @@ s_server_start -CRL "$CC_WORK/auth-now.crl" -CRLform DER
 tap_fails "s_server -CRL with the fresh CRL from the service: refused too" login "$B" 5678
 s_server_stop
 svc_stop
+fi
 
 # --- the service's own HTTPS --------------------------------------------------------
 # (the holder-facing endpoints of the next issue live here)
