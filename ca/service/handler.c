@@ -229,7 +229,8 @@ handle_health(struct svc_worker *w, struct evhttp_request *req, int64_t now, str
 	snprintf(body, sizeof(body), "status: %s\ncertificates: %zu\nready: %zu\njobs: %s\n",
 		 ok ? "ok" : atomic_load(&svc->stopping) ? "stopping" : "starting",
 		 atomic_load(&svc->entries), atomic_load(&svc->ready),
-		 atomic_load(&svc->jobs) ? "here" : "elsewhere");
+		 !atomic_load(&svc->jobs) ? "elsewhere" :
+		 atomic_load(&svc->jobs_failing) ? "here, failing (see the log)" : "here");
 	text(rp, ok ? 200 : 503, ok ? "healthy" : "unhealthy", body);
 }
 

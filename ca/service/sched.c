@@ -51,6 +51,7 @@ struct svc_sched {
 	int64_t resp_seq;		/* responses loaded into the store */
 	bool missing;			/* a scan for unsigned certificates is under way */
 	int64_t next_missing, next_prune, next_lease, next_counts;
+	int64_t jobs_retry;		/* after a failed round, jobs wait until then */
 	unsigned regen;			/* issuers whose CRLs must be made now */
 	bool regen_all;			/* every CRL (start of the jobs) */
 	struct svc_filestamp stamp[CA_PUB_MAX];
@@ -387,8 +388,20 @@ pass(struct svc_sched *s, bool *more)
 	s->dv = dv;
 	if (moved || s->holder)
 		r = follow(s, now);
-	if (r == CA_OK && s->holder && (r = jobs(s, now, more)) == CA_OK)
+	if (r == CA_OK && s->holder && now >= s->jobs_retry) {
+		/* A failing HSM or registry: retry in a few seconds, not every
+		 * pass; serving goes on from what is stored meanwhile. */
+		if ((r = jobs(s, now, more)) != CA_OK) {
+			util_log(LOG_ERR, "pre-signing and CRL jobs: %s; retrying in 5 s",
+				 ca_strerror(r));
+			s->jobs_retry = now + 5;
+			atomic_store(&s->svc->jobs_failing, true);
+			*more = false;
+		} else {
+			atomic_store(&s->svc->jobs_failing, false);
+		}
 		r = follow(s, now);	/* our own commits do not move data_version */
+	}
 	if (r == CA_OK && !s->holder)
 		r = crls_refresh(s, false);
 	if (r != CA_OK)

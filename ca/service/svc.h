@@ -46,6 +46,7 @@ struct svc {
 	atomic_llong heartbeat;		/* scheduler's last pass, unix seconds */
 	atomic_bool loaded;		/* first load from the registry done */
 	atomic_bool jobs;		/* this process pre-signs and publishes now */
+	atomic_bool jobs_failing;	/* its last round failed (HSM, registry) */
 	atomic_size_t entries, ready;	/* store counts, refreshed by the scheduler */
 	atomic_ullong requests;		/* served since start */
 };

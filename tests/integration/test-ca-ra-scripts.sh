@@ -82,8 +82,8 @@ tap_is "... having changed nothing" "$(q "SELECT count(*) FROM people WHERE uuid
 # --- nightly -------------------------------------------------------------------------
 tap_ok "nightly: CRLs and the expiring report" sh "$R/nightly.sh" --crl-dir "$CC_WORK/www" \
 	--report "$CC_WORK/expiring.csv" --days 800
-tap_is "nightly: both full CRLs" "$(cd "$CC_WORK/www" && ls | tr '\n' ' ')" \
-	"authentication.crl signing.crl "
+tap_is "nightly: the full CRLs, named as the policy's URLs" "$(cd "$CC_WORK/www" && ls | tr '\n' ' ')" \
+	"authentication-g2.crl root-g2.crl signing-g2.crl "
 tap_like "nightly: the report lists Bob's certificates" "$(cat "$CC_WORK/expiring.csv")" \
 	"^$BOB,Bob Holder,$B,authentication,"
 
