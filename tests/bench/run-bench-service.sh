@@ -40,11 +40,11 @@ done
 ca="$top_builddir/ca/carecard-ca"
 cores=$(nproc)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-service.XXXXXX")
+ossl_pid=
 chmod 755 "$work"		# nginx's workers read the static files
 pids=
 cleanup() {
-	# openssl ocsp -multi leaves its children running when it is killed
-	[ -n "${ossl_pid:-}" ] && pids="$pids $(ps -o pid= --ppid "$ossl_pid" 2>/dev/null || true)"
+	[ -n "${ossl_pid:-}" ] && ossl_stop
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$work"
@@ -138,18 +138,27 @@ awk -v d="$(date -u -d '+2 years' +%y%m%d%H%M%SZ)" '{ printf "V\t%s\t\t%s\tunkno
 echo "unique_subject = no" >"$work/index.txt.attr"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/rkey.pem" -out "$work/rcert.pem" \
 	-subj "/CN=OpenSSL responder" -days 2 2>>"$log"
-OP=$(port)
-openssl ocsp -index "$work/index.txt" -port "$OP" -rsigner "$work/rcert.pem" \
-	-rkey "$work/rkey.pem" -CA "$work/ca/certs/authentication.pem" -multi "$cores" \
-	-nmin 5 >>"$log" 2>&1 &
-ossl_pid=$!
-pids="$pids $!"
-# (a GET of "/" upsets it: one of its children dies and is not replaced)
-i=0
-until curl -s -o /dev/null --data-binary @"$work/req/$first" \
-	-H "Content-Type: application/ocsp-request" "http://127.0.0.1:$OP/"; do
-	i=$((i + 1)); [ $i -gt 300 ] && die "openssl ocsp did not start"; sleep 0.1
-done
+# It does not always survive a wrk run (children stuck or gone, answers
+# stop), so each round gets a fresh one.
+ossl_start() {
+	OP=$(port)
+	openssl ocsp -index "$work/index.txt" -port "$OP" -rsigner "$work/rcert.pem" \
+		-rkey "$work/rkey.pem" -CA "$work/ca/certs/authentication.pem" -multi "$cores" \
+		-nmin 5 >>"$log" 2>&1 &
+	ossl_pid=$!
+	# (a GET of "/" upsets it: one of its children dies and is not replaced)
+	_i=0
+	until curl -s -o /dev/null --data-binary @"$work/req/$first" \
+		-H "Content-Type: application/ocsp-request" "http://127.0.0.1:$OP/"; do
+		_i=$((_i + 1)); [ $_i -gt 300 ] && die "openssl ocsp did not start"; sleep 0.1
+	done
+}
+ossl_stop() {	# it leaves its children running when it is killed
+	_kids=$(ps -o pid= --ppid "$ossl_pid" 2>/dev/null || true)
+	kill "$ossl_pid" $_kids 2>/dev/null || true
+	wait "$ossl_pid" 2>/dev/null || true
+	ossl_pid=
+}
 
 # nginx serving the same response bytes, and later the same CRL, statically.
 NP=$(port)
@@ -184,7 +193,9 @@ r=0
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
 	ours_post="$ours_post $(wrk_rate "http://127.0.0.1:$P/ocsp/authentication-g2" -s "$work/post.lua")"
+	ossl_start
 	ossl="$ossl $(wrk_rate "http://127.0.0.1:$OP/" -s "$work/post.lua")"
+	ossl_stop
 	ngx="$ngx $(wrk_rate "http://127.0.0.1:$NP/ocsp.der")"
 	ours_get="$ours_get $(wrk_rate "http://127.0.0.1:$P/ocsp/authentication-g2/$enc")"
 	echo "  round $r: ours POST $(echo $ours_post | awk '{print $NF}'), openssl $(echo $ossl | awk '{print $NF}'), nginx $(echo $ngx | awk '{print $NF}'), ours GET $(echo $ours_get | awk '{print $NF}') /s"
