@@ -130,8 +130,17 @@ tap_is "four kills during CRL generation: consistent each time, and restart publ
 	"$ok" yes
 tap_is "no temporary file of a killed write is left behind (the restart sweeps them)" \
 	"$(ls -a "$S/public/crl" | grep -c '\.tmp\.')" 0
+# SIGTERM while a slow client downloads the big CRL: its response is finished
+curl -s --limit-rate 2M -D "$CC_WORK/slow.hdr" -o "$CC_WORK/slow.crl" \
+	"$SVC_URL/crl/authentication-g2.crl" &
+curl_pid=$!
+sleep 0.5
 svc_stop
-tap_is "...the last run stops cleanly" "$SVC_RC" 0
+wait "$curl_pid"
+tap_is "SIGTERM during a slow download: the response in flight is finished, then exit 0" \
+	"$SVC_RC $(wc -c <"$CC_WORK/slow.crl" | tr -d ' ') $(openssl crl -inform DER \
+	 -in "$CC_WORK/slow.crl" -noout 2>/dev/null && echo crl)" \
+	"0 $(tr -d '\r' <"$CC_WORK/slow.hdr" | sed -n 's/^Content-Length: //p') crl"
 tap_ok "the audit chain verifies (every CRL number and responder on record)" \
 	"$CA" audit verify
 

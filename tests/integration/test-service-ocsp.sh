@@ -13,7 +13,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 command -v python3 >/dev/null || tap_skip_all "python3 not installed"
 
-tap_plan 50
+tap_plan 53
 BOB=200000000002
 
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -64,6 +64,10 @@ tap_like "the responder is the delegated OCSP signer (by name), not the CA" \
 tap_like "its certificate is in the response, with OCSP Signing and no-check" \
 	"$(tr '\n' ' ' <"$CC_WORK/text")" "OCSP Signing.*OCSP No Check"
 tap_fails "no nonce in the response (RFC 5019, pre-signed)" grep -q "OCSP Nonce" "$CC_WORK/text"
+pa=$(date -u -d "$(sed -n 's/^ *Produced At: //p' "$CC_WORK/text")" +%s)
+tu=$(date -u -d "$(sed -n 's/^[[:space:]]*This Update: //p' "$CC_WORK/text" | head -n 1)" +%s)
+tap_ok "producedAt is when it was signed: with thisUpdate, in the past" \
+	test $((pa - tu)) -ge 0 -a $((pa - tu)) -le 5 -a "$pa" -le "$(date +%s)"
 serial=$(openssl rand -hex 16 | tr a-f A-F)
 out=$(openssl ocsp -issuer "$S/certs/authentication.pem" -serial "0x$serial" -no_nonce \
 	-url "$SVC_URL/ocsp/authentication-g2" -CAfile "$S/certs/root.pem" 2>&1)
@@ -123,6 +127,11 @@ curl -s -D "$CC_WORK/chain.hdr" -o "$CC_WORK/served-chain.pem" \
 	"$SVC_URL/certs/authentication-g2-chain.pem"
 tap_ok "the chain (PEM) verifies Bob's certificate" openssl verify -CAfile \
 	"$CC_WORK/served-chain.pem" "$CC_WORK/bob-auth.pem"
+crl_lm=$(hdr "$CC_WORK/crl.hdr" Last-Modified)
+tap_like "CRL: If-Modified-Since its Last-Modified gets 304" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "If-Modified-Since: $crl_lm" "$dp")" "^304$"
+tap_like "CRL: If-None-Match its ETag gets 304" "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H "If-None-Match: $(hdr "$CC_WORK/crl.hdr" ETag)" "$dp")" "^304$"
 tap_is "HEAD: the length without the body" \
 	"$(curl -s -I "$dp" | tr -d '\r' | sed -n 's/^Content-Length: //p')" \
 	"$(wc -c <"$CC_WORK/auth-before.crl" | tr -d ' ')"
