@@ -26,3 +26,4 @@ include %D%/registry/local.mk
 include %D%/card/local.mk
 include %D%/ra/local.mk
 include %D%/cli/local.mk
+include %D%/service/local.mk

@@ -35,7 +35,6 @@ EXTRA_DIST += %D%/carecard.module %D%/README.md
 # account (sysusers.d), its state directory (tmpfiles.d), the module
 # configuration of the mode and the holders' p11-kit client module file.
 carecardstatedir = $(localstatedir)/lib/carecard
-carecardconfdir = $(sysconfdir)/carecard
 cc_card_user = carecard
 cc_holders_group = carecard-holders
 cc_rundir = /run/carecard

@@ -211,6 +211,28 @@ struct pol_integrity {
 	int64_t checkpoint_interval;	/* seconds between signed audit checkpoints */
 };
 
+/*
+ * The OCSP responder's pre-signed responses (RFC 6960, RFC 5019 profile;
+ * carecard-ca serve). Every issued certificate's response is signed ahead
+ * of time and re-signed after refresh_interval, and at once after a
+ * revocation.
+ */
+struct pol_ocsp {
+	int64_t response_validity;	/* nextUpdate - thisUpdate, seconds */
+	int64_t refresh_interval;	/* re-signed this long after thisUpdate */
+	int64_t revocation_latency;	/* HTTP Cache-Control max-age never exceeds it; 0 = no-cache */
+	int64_t signer_lifetime;	/* delegated responder certificate validity */
+};
+
+/* Where relying parties fetch the CA certificates and the root's CRL (the
+ * issuing CAs' CRLs are named by each profile's crl-url). */
+struct pol_publication {
+	char root_certificate_url[POL_TEXT_MAX];
+	char root_crl_url[POL_TEXT_MAX];
+	char authentication_certificate_url[POL_TEXT_MAX];
+	char signing_certificate_url[POL_TEXT_MAX];
+};
+
 /* Where a setting came from, for messages about contradictions. */
 struct pol_origin {
 	size_t offset;			/* offsetof(struct pol_policy, field) */
@@ -230,6 +252,8 @@ struct pol_policy {
 	struct pol_duties duties;	/* "separation-of-duties" */
 	struct pol_crl crl;
 	struct pol_integrity integrity;
+	struct pol_ocsp ocsp;
+	struct pol_publication publication;
 
 	char source[POL_PATH_MAX];	/* file loaded, or "(built-in)" */
 	unsigned norigins;

@@ -252,6 +252,34 @@ static const struct pol_key integrity_keys[] = {
 	{ NULL },
 };
 
+#define OCSP(field)	offsetof(struct pol_ocsp, field)
+static const struct pol_key ocsp_keys[] = {
+	{ "response-validity", POL_T_DURATION, OCSP(response_validity), 0, 0, 60, 10 * DAY, NULL,
+	  NULL, "nextUpdate of a pre-signed OCSP response, after its thisUpdate" },
+	{ "refresh-interval", POL_T_DURATION, OCSP(refresh_interval), 0, 0, 30, 5 * DAY, NULL,
+	  NULL, "each response is signed again this long after its thisUpdate" },
+	{ "revocation-latency", POL_T_DURATION, OCSP(revocation_latency), 0, 0, 0, DAY, NULL,
+	  NULL, "relying parties may cache OCSP responses and CRLs this long (max-age)" },
+	{ "signer-lifetime", POL_T_DURATION, OCSP(signer_lifetime), 0, 0, 2 * 60, YEAR, NULL,
+	  NULL, "validity of the delegated OCSP signing certificates (rotated automatically)" },
+	{ NULL },
+};
+
+#define PUB(field)	offsetof(struct pol_publication, field)
+static const struct pol_key publication_keys[] = {
+	{ "root-certificate-url", POL_T_STRING, PUB(root_certificate_url), POL_TEXT_MAX,
+	  POL_KF_URL, 0, 0, NULL, NULL, "the root CA certificate (DER)" },
+	{ "root-crl-url", POL_T_STRING, PUB(root_crl_url), POL_TEXT_MAX, POL_KF_URL, 0, 0, NULL,
+	  NULL, "the root's CRL of the issuing CAs" },
+	{ "authentication-certificate-url", POL_T_STRING, PUB(authentication_certificate_url),
+	  POL_TEXT_MAX, POL_KF_URL, 0, 0, NULL, NULL,
+	  "the Authentication CA certificate (DER; caIssuers of its certificates)" },
+	{ "signing-certificate-url", POL_T_STRING, PUB(signing_certificate_url), POL_TEXT_MAX,
+	  POL_KF_URL, 0, 0, NULL, NULL,
+	  "the Signing CA certificate (DER; caIssuers of its certificates)" },
+	{ NULL },
+};
+
 const struct pol_key pol_root_keys[] = {
 	{ "version", POL_T_UINT, POL(version), 0, POL_KF_REQUIRED, 1, 1, NULL, NULL,
 	  "policy format version" },
@@ -272,6 +300,10 @@ const struct pol_key pol_root_keys[] = {
 	  "when the CA publishes CRLs (carecard-ca crl-publish --if-due)" },
 	{ "integrity", POL_T_SECTION, POL(integrity), 0, 0, 0, 0, NULL, integrity_keys,
 	  "pending certificates and audit checkpoints (carecard-ca recover)" },
+	{ "ocsp", POL_T_SECTION, POL(ocsp), 0, 0, 0, 0, NULL, ocsp_keys,
+	  "the OCSP responder's pre-signed responses (carecard-ca serve)" },
+	{ "publication", POL_T_SECTION, POL(publication), 0, 0, 0, 0, NULL, publication_keys,
+	  "where relying parties fetch the CA certificates and the root's CRL" },
 	{ NULL },
 };
 
@@ -366,6 +398,19 @@ static const struct pol_policy pol_nhs_default = {
 	.integrity = {
 		.pending_lease = HOUR,
 		.checkpoint_interval = DAY,
+	},
+	.ocsp = {
+		.response_validity = 4 * DAY,
+		.refresh_interval = DAY,
+		.revocation_latency = 5 * 60,
+		.signer_lifetime = 30 * DAY,
+	},
+	.publication = {
+		.root_certificate_url = "http://pki.carecard.invalid/certs/root-g2.crt",
+		.root_crl_url = "http://pki.carecard.invalid/crl/root-g2.crl",
+		.authentication_certificate_url =
+			"http://pki.carecard.invalid/certs/authentication-g2.crt",
+		.signing_certificate_url = "http://pki.carecard.invalid/certs/signing-g2.crt",
 	},
 	.source = "(built-in)",
 };

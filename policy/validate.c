@@ -437,6 +437,35 @@ check_crl(const struct pol_policy *pol, struct pol_error *err)
 	return POL_OK;
 }
 
+/*
+ * Pre-signed OCSP responses must be replaced long before they expire
+ * (CA/Browser Forum BR 4.9.10: at least half the validity ahead), relying
+ * parties may not cache longer than a response is valid, and a delegated
+ * signer must outlive every response it signs, with a refresh to spare for
+ * its rotation.
+ */
+static int
+check_ocsp(const struct pol_policy *pol, struct pol_error *err)
+{
+	const struct pol_ocsp *o = &pol->ocsp;
+
+	if (o->refresh_interval * 2 > o->response_validity)
+		return bad(pol, err, POL(ocsp.refresh_interval), "ocsp.refresh-interval",
+			   POL(ocsp.response_validity), "ocsp.response-validity",
+			   "refresh-interval must be at most half of response-validity, so a "
+			   "missed refresh never leaves relying parties without a valid response");
+	if (o->revocation_latency > o->response_validity)
+		return bad(pol, err, POL(ocsp.revocation_latency), "ocsp.revocation-latency",
+			   POL(ocsp.response_validity), "ocsp.response-validity",
+			   "revocation-latency cannot exceed response-validity");
+	if (o->signer_lifetime <= o->response_validity + o->refresh_interval)
+		return bad(pol, err, POL(ocsp.signer_lifetime), "ocsp.signer-lifetime",
+			   POL(ocsp.response_validity), "ocsp.response-validity",
+			   "signer-lifetime must be longer than response-validity plus "
+			   "refresh-interval: a signer must outlive the responses it signs");
+	return POL_OK;
+}
+
 int
 pol_policy_validate(const struct pol_policy *pol, struct pol_error *err)
 {
@@ -457,7 +486,7 @@ pol_policy_validate(const struct pol_policy *pol, struct pol_error *err)
 			   "max-renewals (%u) is below self-renewals-before-ra (%u): those self-renewals could never happen",
 			   rn->max_renewals, rn->self_renewals_before_ra);
 	if ((r = check_passcode(pol, err)) != POL_OK ||
-	    (r = check_crl(pol, err)) != POL_OK)
+	    (r = check_crl(pol, err)) != POL_OK || (r = check_ocsp(pol, err)) != POL_OK)
 		return r;
 	return check_roles(pol, err);
 }

@@ -127,8 +127,61 @@ run openssl cms -verify -inform DER -in "$demo/prescription.p7s" -purpose any \
 	-CAfile "$CARECARD_CA_STATE/certs/root.pem" -out "$demo/prescription.verified"
 cmp "$demo/prescription.txt" "$demo/prescription.verified" && echo "content matches"
 
+# --- issue 11: the CA as a network service (carecard-ca serve) --------- begin
+step "8b. The CA's service on its embedded defaults: OCSP, CRLs and CA certificates over HTTP"
+printf '$ %s\n' "$CA serve &"
+"$CA" serve >"$demo/serve.out" 2>"$demo/serve.log" &
+svc_pid=$!
+trap 'kill "$svc_pid" 2>/dev/null || true' EXIT
+svc_wait() {	# until the service prints where it listens (or gives up)
+	_i=0
+	while ! grep -q '^listening http://' "$demo/serve.out" && kill -0 "$svc_pid" 2>/dev/null &&
+	      [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+	grep -q '^listening http://' "$demo/serve.out"
+}
+if ! svc_wait; then	# 127.0.0.1:8080 taken on this machine: any free port will do
+	"$CA" serve --http 127.0.0.1:0 >"$demo/serve.out" 2>"$demo/serve.log" &
+	svc_pid=$!
+	svc_wait || { cat "$demo/serve.log" >&2; exit 1; }
+fi
+svc=$(sed -n 's|^listening http://||p' "$demo/serve.out" | head -n 1)
+echo "serving at http://$svc"
+_i=0
+until curl -s "http://$svc/healthz" | awk '/^certificates:/ { c = $2 } /^ready:/ { r = $2 }
+	END { exit !(c > 0 && c == r) }'; do
+	_i=$((_i + 1)); [ $_i -lt 300 ] || { cat "$demo/serve.log" >&2; exit 1; }; sleep 0.2
+done
+curl -s "http://$svc/healthz"
+pkcs11-tool --module "$MODULE" --slot-index 1 --read-object --type cert --id 01 \
+	-o "$demo/bob-auth.der" >/dev/null 2>&1
+openssl x509 -inform DER -in "$demo/bob-auth.der" -out "$demo/bob-auth.pem"
+ocsp_url=$(openssl x509 -in "$demo/bob-auth.pem" -noout -ocsp_uri)
+# A relying party asks at the URL in the certificate; this demo host has no
+# DNS name for it, so the request goes through the service as an HTTP proxy.
+ocsp_check() {
+	openssl ocsp -issuer "$CARECARD_CA_STATE/certs/authentication.pem" \
+		-cert "$demo/bob-auth.pem" -CAfile "$CARECARD_CA_STATE/certs/root.pem" \
+		-url "$ocsp_url" -proxy "$svc" -no_nonce 2>&1
+}
+echo "A relying party checks Bob's authentication certificate at $ocsp_url:"
+ocsp_check
+# --- issue 11 ------------------------------------------------------------ end
+
 step "9. Bob leaves: Rita cancels his card (certificates revoked, reason affiliationChanged)"
 as rita - "$CA" cancel-card --card "$B" --reason leaver --operator-reader 1
+
+# --- issue 11: the same relying party after the cancellation ---------- begin
+step "9b. The relying party asks again: revoked, within seconds, no CRL copied by hand"
+t0=$(date +%s%N)
+until ocsp_check | grep -q ': revoked'; do
+	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 30000 ] || { echo "still not revoked" >&2; exit 1; }
+	sleep 0.2
+done
+ocsp_check
+echo "revoked over OCSP $(( ($(date +%s%N) - t0) / 1000000 )) ms after cancel-card returned"
+kill -TERM "$svc_pid" && wait "$svc_pid" || true
+trap - EXIT
+# --- issue 11 ------------------------------------------------------------ end
 
 step "10. The Signing CA's CRL now lists Bob's signing certificate (the CA's own account, no card)"
 run "$CA" crl --issuer signing --out "$demo/signing.crl"

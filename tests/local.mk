@@ -12,5 +12,6 @@ include %D%/ca.mk
 include %D%/ca-card.mk
 include %D%/ca-ra.mk
 include %D%/integration.mk
+include %D%/service.mk
 
 TESTS += $(CC_INTEGRATION_TESTS)

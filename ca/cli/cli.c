@@ -121,6 +121,9 @@ static const struct cli_cmd commands[] = {
 	  "\n"
 	  "       revokes certificates pending longer than the policy's integrity.pending-lease;\n"
 	  "       signs the audit log's head when integrity.checkpoint-interval has passed" },
+	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
+	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
+	  "       [--no-jobs | --jobs-only] [--access-log FILE|-|off]" },
 };
 
 /*

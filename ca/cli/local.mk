@@ -17,7 +17,7 @@ CA_MANS = %D%/man/carecard-ca.1 \
 	%D%/man/carecard-ca-position-remove.1 %D%/man/carecard-ca-ods-change.1 \
 	%D%/man/carecard-ca-tac-add.1 %D%/man/carecard-ca-tac-list.1 %D%/man/carecard-ca-tac-use.1 \
 	%D%/man/carecard-ca-report.1 %D%/man/carecard-ca-batch.1 %D%/man/carecard-ca-crl-publish.1 \
-	%D%/man/carecard-ca-policy-install.1 %D%/man/carecard-ca-recover.1 \
+	%D%/man/carecard-ca-policy-install.1 %D%/man/carecard-ca-recover.1 %D%/man/carecard-ca-serve.1 \
 	%D%/man/carecard-ca-person.1 %D%/man/carecard-ca-request.1 %D%/man/carecard-ca-ra-role.1 \
 	%D%/man/carecard-ca-hold.1 %D%/man/carecard-ca-release.1 \
 	%D%/man/carecard-ca-passcode-reset.1

@@ -40,7 +40,7 @@ const struct cli_cmd cli_ra_commands[] = {
 	  "       --days: default the policy's renewal.window (NHS: 90)\n"
 	  "       without an operator card: the CA's own account (timers)" },
 	{ "crl-publish", cli_ra_crl_publish,
-	  "write both issuing CAs' CRLs into a web server's directory (for a timer)",
+	  "write the CAs' CRLs into a web server's directory (for a timer)",
 	  "--dir DIR [--if-due | --delta] [--next-update DAYS]\n"
 	  "       nextUpdate and the schedule (--if-due) come from the policy's crl section" },
 	{ "policy-install", cli_policy_install,

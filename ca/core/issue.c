@@ -137,7 +137,7 @@ static const struct {
 
 /* Extensions in the order certificates always had them: BC, KU, EKU, SKI, AKI, CDP, AIA. */
 static int
-ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, struct ee_tmpl *t)
+ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, const char *ca_url, struct ee_tmpl *t)
 {
 	const char *oids[32];
 	X509_EXTENSION *ext = NULL;
@@ -171,7 +171,7 @@ ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, struct ee_tmpl *t)
 	r = ca_ext_crl_url(pp->crl_url, &ext);
 	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
 		return r;
-	r = ca_ext_ocsp_url(pp->ocsp_url, &ext);
+	r = ca_ext_aia(pp->ocsp_url, ca_url, &ext);
 	return ext_take(t->exts, r, ext);
 }
 
@@ -228,6 +228,17 @@ ca_cert_profiles_check(struct ca_ctx *ctx, const struct pol_policy *pol)
 }
 
 /* Build @t for @pp (the policy has validated the template and the URLs). */
+/* Where relying parties fetch @is's certificate (policy publication.*), or "". */
+static const char *
+ca_issuers_url(const struct ca_ctx *ctx, const struct ca_issuer *is)
+{
+	if (is == &ctx->issuers[CA_ISSUER_SIGN])
+		return ctx->pol->publication.signing_certificate_url;
+	if (is == &ctx->issuers[CA_ISSUER_AUTH])
+		return ctx->pol->publication.authentication_certificate_url;
+	return "";
+}
+
 static int
 ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile *pp,
 	      struct ee_tmpl *t)
@@ -240,7 +251,7 @@ ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile 
 		goto out;
 	r = CA_ERR_STATE;
 	if ((t->is = profile_issuer(ctx, profile, pp)) == NULL ||
-	    (r = ee_tmpl_exts(pp, t->is->cert, t)) != CA_OK)
+	    (r = ee_tmpl_exts(pp, t->is->cert, ca_issuers_url(ctx, t->is), t)) != CA_OK)
 		goto out;
 	t->pp = *pp;
 	t->ready = true;

@@ -16,3 +16,6 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/issue.c %D%/issue-many.c %D%/issue.h %D%/issue-int.h %D%/pending.c \
 	%D%/checkpoint.c %D%/checkpoint.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
+# the OCSP responder's and the service's library half (carecard-ca serve)
+ca_libcarecard_ca_la_SOURCES += \
+	%D%/publish.c %D%/publish.h %D%/ocsp.c %D%/ocsp.h %D%/ocsp-job.c %D%/ocsp-job.h

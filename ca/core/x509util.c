@@ -254,28 +254,53 @@ aia_free(void *p)
 	AUTHORITY_INFO_ACCESS_free(p);
 }
 
-int
-ca_ext_ocsp_url(const char *url, X509_EXTENSION **out)
+/* One access description of @nid (id-ad-ocsp, id-ad-caIssuers) onto @aia. */
+static int
+aia_push(AUTHORITY_INFO_ACCESS *aia, int nid, const char *url)
 {
-	AUTHORITY_INFO_ACCESS *aia = AUTHORITY_INFO_ACCESS_new();
 	ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
 	GENERAL_NAME *gn = uri_name(url);
 
-	if (aia == NULL || ad == NULL || gn == NULL)
+	if (ad == NULL || gn == NULL)
 		goto fail;
 	ASN1_OBJECT_free(ad->method);
-	ad->method = OBJ_nid2obj(NID_ad_OCSP);
+	ad->method = OBJ_nid2obj(nid);
 	GENERAL_NAME_free(ad->location);
 	ad->location = gn;
 	gn = NULL;
 	if (!sk_ACCESS_DESCRIPTION_push(aia, ad))
 		goto fail;
-	return ext_make(NID_info_access, 0, aia, aia_free, out);
+	return CA_OK;
 fail:
 	GENERAL_NAME_free(gn);
 	ACCESS_DESCRIPTION_free(ad);
-	AUTHORITY_INFO_ACCESS_free(aia);
 	return CA_ERR_ALLOC;
+}
+
+static void
+null_free(void *p)
+{
+	ASN1_NULL_free(p);
+}
+
+int
+ca_ext_ocsp_nocheck(X509_EXTENSION **out)
+{
+	return ext_make(NID_id_pkix_OCSP_noCheck, 0, ASN1_NULL_new(), null_free, out);
+}
+
+int
+ca_ext_aia(const char *ocsp_url, const char *ca_issuers_url, X509_EXTENSION **out)
+{
+	AUTHORITY_INFO_ACCESS *aia = AUTHORITY_INFO_ACCESS_new();
+
+	if (aia == NULL || aia_push(aia, NID_ad_OCSP, ocsp_url) != CA_OK ||
+	    (ca_issuers_url != NULL && ca_issuers_url[0] != '\0' &&
+	     aia_push(aia, NID_ad_ca_issuers, ca_issuers_url) != CA_OK)) {
+		AUTHORITY_INFO_ACCESS_free(aia);
+		return CA_ERR_ALLOC;
+	}
+	return ext_make(NID_info_access, 0, aia, aia_free, out);
 }
 
 int

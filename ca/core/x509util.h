@@ -54,8 +54,13 @@ int ca_ext_authority_key_id(const X509 *issuer, X509_EXTENSION **out);
 /* cRLDistributionPoints: one distribution point, full name the URI @url. */
 int ca_ext_crl_url(const char *url, X509_EXTENSION **out);
 
-/* authorityInfoAccess: one OCSP access description, the URI @url. */
-int ca_ext_ocsp_url(const char *url, X509_EXTENSION **out);
+/* authorityInfoAccess: the OCSP responder @ocsp_url, and where the issuing
+ * CA's certificate is (caIssuers, RFC 5280 4.2.2.1) when @ca_issuers_url is
+ * neither NULL nor "". */
+int ca_ext_aia(const char *ocsp_url, const char *ca_issuers_url, X509_EXTENSION **out);
+
+/* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): a responder's own status is not checked. */
+int ca_ext_ocsp_nocheck(X509_EXTENSION **out);
 
 /*
  * Append subjectKeyIdentifier to @crt (public key already set): the @sha1

@@ -114,6 +114,8 @@ static const struct gate_rule {
 	[CA_OP_REPORT] = { "report", K_OPERATOR | K_SYSTEM, BY_SYSTEM, DUTY(reports),
 			   "separation-of-duties.operations.reports", "run reports" },
 	[CA_OP_CRL] = { "crl", K_SYSTEM, BY_SYSTEM, NONE, NULL, "publish CRLs" },
+	[CA_OP_OCSP_SIGN] = { "ocsp-sign", K_SYSTEM, BY_SYSTEM, NONE, NULL,
+			      "sign OCSP responses and the delegated responder certificates" },
 	[CA_OP_AUDIT] = { "audit", K_SYSTEM, BY_SYSTEM, NONE, NULL, "check the audit log" },
 	[CA_OP_RECOVER] = { "recover", K_SYSTEM, BY_SYSTEM, NONE, NULL,
 			    "revoke the certificates of interrupted operations" },

@@ -48,6 +48,7 @@ enum ca_op {
 	CA_OP_POLICY_INSTALL,
 	CA_OP_REPORT,			/* reports and listings */
 	CA_OP_CRL,			/* CRL generation and publication */
+	CA_OP_OCSP_SIGN,		/* pre-signed OCSP responses, delegated responder certificates */
 	CA_OP_AUDIT,			/* audit verify and show */
 	CA_OP_RECOVER,			/* revoke abandoned pending certificates */
 	CA_OP_PERSON_SEARCH,		/* find people */

@@ -17,6 +17,7 @@
 
 #include "ca/core/checkpoint.h"
 #include "ca/core/error.h"
+#include "ca/core/publish.h"
 #include "ca/core/x509util.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
@@ -209,6 +210,7 @@ struct publish {
 	struct ca_result *res;
 	struct pol_crl sched;
 	struct pol_integrity integrity;
+	struct ca_pub_names names;	/* from the policy's CRL URLs (ca/core/publish.h) */
 	int64_t now;
 	size_t used;			/* of res->done */
 };
@@ -262,11 +264,26 @@ out:
 	return r;
 }
 
-/* DIR/<issuer>.crl or DIR/<issuer>-delta.crl into *path (malloc'ed). */
+/*
+ * DIR/<name> into *path (malloc'ed): the last segment of the CRL's URL in
+ * the policy (profiles.*.crl-url, publication.root-crl-url), "-delta"
+ * before ".crl" for a delta CRL: the names the certificates' CRL
+ * distribution points and carecard-ca serve use.
+ */
 static int
 publish_path(const struct publish *p, const char *issuer, bool delta, char **path)
 {
-	if (asprintf(path, "%s/%s%s.crl", p->rq->dir, issuer, delta ? "-delta" : "") < 0) {
+	struct ca_issuer *is = ca_ctx_issuer(p->s->ctx, issuer);
+	const struct ca_pub_item *it = NULL;
+
+	*path = NULL;
+	if (is != NULL)
+		it = ca_pub_find(&p->names, delta ? CA_PUB_DELTA_CRL : CA_PUB_CRL,
+				 (enum ca_issuer_id)(is - p->s->ctx->issuers));
+	if (it == NULL)
+		return ca_result_fail(p->res, CA_ERR_USAGE, NULL, "the policy names no %s CRL "
+				      "of the %s CA", delta ? "delta" : "full", issuer);
+	if (asprintf(path, "%s/%s", p->rq->dir, ca_pub_file(it)) < 0) {
 		*path = NULL;
 		return CA_ERR_ALLOC;
 	}
@@ -339,11 +356,11 @@ publish_if_due(struct publish *p, const char *issuer)
 {
 	char *full = NULL, *delta = NULL;
 	int64_t lf = 0, ld = 0;
-	bool new_full = false;
+	bool new_full = false, root = strcmp(issuer, "root") == 0;
 	int r;
 
 	if ((r = publish_path(p, issuer, false, &full)) != CA_OK ||
-	    (r = publish_path(p, issuer, true, &delta)) != CA_OK ||
+	    (!root && (r = publish_path(p, issuer, true, &delta)) != CA_OK) ||
 	    (r = published_at(p, full, &lf)) != CA_OK)
 		goto out;
 	if (pol_crl_due(&p->sched, false, lf, p->now)) {
@@ -351,7 +368,8 @@ publish_if_due(struct publish *p, const char *issuer)
 			goto out;
 		new_full = true;	/* the old delta's base is gone, even within a second */
 	}
-	if (p->sched.delta_interval == 0 || (r = published_at(p, delta, &ld)) != CA_OK)
+	/* The root's CRL lists only issuing CAs: full CRLs only. */
+	if (root || p->sched.delta_interval == 0 || (r = published_at(p, delta, &ld)) != CA_OK)
 		goto out;
 	if (new_full || ld < lf || pol_crl_due(&p->sched, true, ld, p->now))
 		r = publish_one(p, issuer, true);
@@ -364,8 +382,9 @@ out:
 int
 ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct ca_result *res)
 {
-	static const char *const issuers[] = { "authentication", "signing" };
-	struct publish p = { s, rq, res, { 0 }, { 0 }, ca_ctx_now(s->ctx), 0 };
+	static const char *const issuers[] = { "authentication", "signing", "root" };
+	struct publish p = { s, rq, res, { 0 }, { 0 }, { 0 }, ca_ctx_now(s->ctx), 0 };
+	char why[256];
 	struct ca_checkpoint cp;
 	bool made = false;
 	size_t i;
@@ -377,6 +396,9 @@ ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct 
 	pol_integrity_get(s->ctx->pol, &p.integrity);
 	if (rq->delta && p.sched.delta_interval == 0)
 		return RA_REFUSE(s, CA_OP_CRL, res, CA_RF_CRL_NO_DELTA, "this CA");
+	if (ca_pub_names(s->ctx->pol, &p.names, why, sizeof(why)) != CA_OK)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "policy %s: %s",
+				      s->ctx->pol->source, why);
 	if ((e = util_mkdir_p(rq->dir, 0755)) != 0)
 		return ca_result_fail(res, CA_ERR_IO, NULL, "%s: %s", rq->dir, strerror(-e));
 	if ((r = ra_recover(s, &n, res)) != CA_OK || (r = publish_dir_record(&p)) != CA_OK)
@@ -384,8 +406,9 @@ ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct 
 	if (n > 0)
 		publish_say(&p, "%d abandoned pending certificate(s) revoked", n);
 	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
-		r = rq->if_due ? publish_if_due(&p, issuers[i]) : publish_one(&p, issuers[i],
-									      rq->delta);
+		if (!rq->delta || strcmp(issuers[i], "root") != 0)
+			r = rq->if_due ? publish_if_due(&p, issuers[i])
+				       : publish_one(&p, issuers[i], rq->delta);
 	/* Nothing was due: the log's head is signed on its own when it is time. */
 	if (r == CA_OK && (r = ca_checkpoint_if_due(s->ctx, p.integrity.checkpoint_interval,
 						     "interval", &made, &cp)) == CA_OK && made)

@@ -230,6 +230,59 @@ static const char *const ca_migrations[] = {
 	"ALTER TABLE requests ADD COLUMN closed INTEGER;"
 	"CREATE INDEX audit_subject ON audit (subject);"
 	"CREATE INDEX cards_holder ON cards (holder);",
+
+	/* 8: the OCSP responder and CRL service (registry/ocsp.c). ocsp_changes
+	 * is a feed of every issuance and revocation, written by triggers so
+	 * no writer (CLI, service, another host) can forget it; the service
+	 * follows it to re-sign at once and to stop serving a superseded
+	 * "good". ocsp_responses holds the pre-signed responses (seq orders
+	 * them for followers, basis is the feed position their status was
+	 * read at), ocsp_signers the delegated responder certificates, leases
+	 * which process runs the system jobs. */
+	"CREATE TABLE ocsp_changes ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  issuer TEXT NOT NULL,"
+	"  serial TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('issued', 'revoked')),"
+	"  not_after INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL);"
+	"CREATE TRIGGER certificates_ocsp_issued AFTER INSERT ON certificates BEGIN"
+	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
+	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"
+	"          CAST(strftime('%s', 'now') AS INTEGER));"
+	"END;"
+	"CREATE TRIGGER certificates_ocsp_revoked AFTER UPDATE OF status ON certificates"
+	"  WHEN new.status = 'revoked' AND old.status <> 'revoked' BEGIN"
+	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
+	"  VALUES (new.issuer, new.serial, 'revoked', new.not_after,"
+	"          CAST(strftime('%s', 'now') AS INTEGER));"
+	"END;"
+	"CREATE TABLE ocsp_responses ("
+	"  issuer TEXT NOT NULL,"
+	"  serial TEXT NOT NULL,"
+	"  hash TEXT NOT NULL CHECK (hash IN ('sha1', 'sha256')),"
+	"  status TEXT NOT NULL CHECK (status IN ('good', 'revoked')),"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
+	"  signer TEXT NOT NULL,"
+	"  basis INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  PRIMARY KEY (issuer, serial, hash));"
+	"CREATE INDEX ocsp_responses_seq ON ocsp_responses (seq);"
+	"CREATE INDEX ocsp_responses_due ON ocsp_responses (this_update);"
+	"CREATE TABLE ocsp_signers ("
+	"  serial TEXT PRIMARY KEY,"
+	"  issuer TEXT NOT NULL,"
+	"  key_label TEXT NOT NULL UNIQUE,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"
+	"  der BLOB NOT NULL);"
+	"CREATE INDEX ocsp_signers_issuer ON ocsp_signers (issuer, not_after);"
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL);",
 };
 
 const char *const *

@@ -46,17 +46,17 @@ tap_like "init made the audit key in the HSM (P-256, never extractable)" "$objs"
 for i in 1 2 3 4 5; do issue x$i >/dev/null; done
 c1=$(issue c1)
 tap_ok "crl-publish as the system account" "$CA" crl-publish --dir "$W"
-txt=$(openssl crl -inform DER -in "$W/authentication.crl" -noout -text 2>&1)
+txt=$(openssl crl -inform DER -in "$W/authentication-g2.crl" -noout -text 2>&1)
 tap_like "the CRL carries the checkpoint extension, not critical" "$txt" \
 	"2\.25\.301360311646202744364852753495070073838: *
 "
-tap_ok "openssl still verifies the CRL" openssl crl -inform DER -in "$W/authentication.crl" \
+tap_ok "openssl still verifies the CRL" openssl crl -inform DER -in "$W/authentication-g2.crl" \
 	-CAfile "$S/certs/authentication.pem" -noout
 tap_is "the registry holds the checkpoints, the newest at the last entry" \
 	"$(sql "SELECT count(*), max(seq) = (SELECT max(id) FROM audit), min(reason) FROM audit_checkpoints")" \
-	"2|1|crl"
+	"3|1|crl"
 tap_like "verify: OK, and says what it checked" "$(verify)" \
-	"^0\|audit log OK: [0-9]+ entries anchor $W/signing.crl \(entry $(last), signed .*\); checkpoint: entry $(last) .*; 8 certificate\(s\) against the chain"
+	"^0\|audit log OK: [0-9]+ entries anchor $W/root-g2.crl \(entry $(last), signed .*\); checkpoint: entry $(last) .*; 8 certificate\(s\) against the chain"
 snapshot
 n=$(last)
 
@@ -64,32 +64,33 @@ n=$(last)
 cut 1
 tap_like "the last entry cut (sequence edited, checkpoints deleted): exit 6, where, from the anchor" \
 	"$(verify)" \
-	"^6\|audit log BROKEN at entry $n: the log ends at entry $((n - 1)) but the anchor $W/signing.crl signed on [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z covers up to entry $n: entries $n\.\.$n were cut$"
+	"^6\|audit log BROKEN at entry $n: the log ends at entry $((n - 1)) but the anchor $W/root-g2.crl signed on [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z covers up to entry $n: entries $n\.\.$n were cut$"
 restore
 cut 10
 tap_like "the last 10 entries cut: exit 6, entries $((n - 9))..$n" "$(verify)" \
-	"^6\|audit log BROKEN at entry $((n - 9)): the log ends at entry $((n - 10)) but the anchor $W/signing.crl signed on .* covers up to entry $n: entries $((n - 9))\.\.$n were cut"
+	"^6\|audit log BROKEN at entry $((n - 9)): the log ends at entry $((n - 10)) but the anchor $W/root-g2.crl signed on .* covers up to entry $n: entries $((n - 9))\.\.$n were cut"
 restore
 cut all
 tap_like "every entry cut: exit 6, entries 1..$n" "$(verify)" \
-	"^6\|audit log BROKEN at entry 1: the log is empty but the anchor $W/signing.crl signed on .* covers up to entry $n: entries 1\.\.$n were cut"
+	"^6\|audit log BROKEN at entry 1: the log is empty but the anchor $W/root-g2.crl signed on .* covers up to entry $n: entries 1\.\.$n were cut"
 tap_like "audit show has nothing to show" "$("$CA" audit show 2>>"$TAP_LOG")" "^$"
 restore
 
 # --- the published copy is the anchor, even when the CA's own are gone ----------------------
-cp "$W/signing.crl" "$CC_WORK/kept.crl"
+# (the root's CRL is published last: its checkpoint covers the newest entry)
+cp "$W/root-g2.crl" "$CC_WORK/kept.crl"
 rm -f "$W"/*.crl "$S"/crl/*
 sql "DELETE FROM config WHERE key = 'crl-publish-dir'"
-cut 3
+cut 4
 tap_like "anchors deleted too: the certificate rows still show where" "$(verify)" \
-	"^6\|audit log BROKEN at entry $((n - 2)): the log ends at entry $((n - 3)) but certificate $c1 was recorded by entry $((n - 2)) \(1 certificate\(s\) past the end\): entries $((n - 2))\.\.$((n - 2)) were cut"
+	"^6\|audit log BROKEN at entry $((n - 3)): the log ends at entry $((n - 4)) but certificate $c1 was recorded by entry $((n - 3)) \(1 certificate\(s\) past the end\): entries $((n - 3))\.\.$((n - 3)) were cut"
 restore
-cut 2
+cut 3
 tap_like "... but not a cut that took no certificate's entry: that needs the anchor" \
-	"$(verify)" "^0\|audit log OK: $((n - 2)) entries no anchor found \(give --anchor FILE.crl\); no checkpoint in the registry"
+	"$(verify)" "^0\|audit log OK: $((n - 3)) entries no anchor found \(give --anchor FILE.crl\); no checkpoint in the registry"
 tap_like "--anchor with the published CRL: exit 6, where" \
 	"$(verify --anchor "$CC_WORK/kept.crl")" \
-	"^6\|audit log BROKEN at entry $((n - 1)): the log ends at entry $((n - 2)) but the anchor $CC_WORK/kept.crl signed on .* covers up to entry $n: entries $((n - 1))\.\.$n were cut"
+	"^6\|audit log BROKEN at entry $((n - 2)): the log ends at entry $((n - 3)) but the anchor $CC_WORK/kept.crl signed on .* covers up to entry $n: entries $((n - 2))\.\.$n were cut"
 openssl crl -inform DER -in "$CC_WORK/kept.crl" -out "$CC_WORK/kept.pem"
 tap_like "--anchor takes PEM too" "$(verify --anchor "$CC_WORK/kept.pem")" "^6\|.*were cut"
 restore

@@ -334,10 +334,10 @@ tap_ok "crl-publish writes full CRLs" "$CA" crl-publish --dir "$www"
 op rita revoke --serial "$bobserial" --reason lost >>"$TAP_LOG" 2>&1
 tap_ok "crl-publish --delta writes delta CRLs" "$CA" crl-publish --dir "$www" --delta
 tap_is "stable names" "$(cd "$www" && ls | tr '\n' ' ')" \
-	"authentication-delta.crl authentication.crl signing-delta.crl signing.crl "
+	"authentication-g2-delta.crl authentication-g2.crl root-g2.crl signing-g2-delta.crl signing-g2.crl "
 tap_ok "openssl verifies the full CRL against the Authentication CA" \
-	openssl crl -inform DER -in "$www/authentication.crl" -CAfile "$S/certs/authentication.pem" -noout
-dtext=$(openssl crl -inform DER -in "$www/authentication-delta.crl" -noout -text)
+	openssl crl -inform DER -in "$www/authentication-g2.crl" -CAfile "$S/certs/authentication.pem" -noout
+dtext=$(openssl crl -inform DER -in "$www/authentication-g2-delta.crl" -noout -text)
 tap_like "the delta CRL is a delta CRL" "$dtext" "Delta CRL Indicator: critical"
 tap_like "the delta CRL lists the revocation" "$dtext" "Serial Number: 0*$bobserial"
 audit_ok "CRLs"
@@ -356,9 +356,9 @@ crl_number() {
 	printf '%d' "$(openssl crl -inform DER -in "$1" -noout -crlnumber | sed 's/^crlNumber=//')"
 }
 tap_is "full CRL: nextUpdate = thisUpdate + crl.next-update (NHS 7d)" \
-	"$(crl_span "$www/authentication.crl")" 604800
+	"$(crl_span "$www/authentication-g2.crl")" 604800
 tap_is "delta CRL: nextUpdate = thisUpdate + crl.delta-next-update (NHS 4h)" \
-	"$(crl_span "$www/signing-delta.crl")" 14400
+	"$(crl_span "$www/signing-g2-delta.crl")" 14400
 # The on-demand "crl" command follows the same schedule as crl-publish.
 "$CA" crl --issuer signing --der --out "$CC_WORK/od-full.crl" >>"$TAP_LOG" 2>&1
 tap_is "crl: nextUpdate = crl.next-update (NHS 7d)" "$(crl_span "$CC_WORK/od-full.crl")" 604800
@@ -371,16 +371,16 @@ tap_is "crl-publish --policy is no option: the CA's policy is the installed one 
 	"$("$CA" crl-publish --dir "$www" --policy "$CC_WORK/crl-2d.yaml" >/dev/null 2>&1; echo $?)" 2
 CARECARD_POLICY=$CC_WORK/crl-2d.yaml "$CA" crl-publish --dir "$www" >>"$TAP_LOG" 2>&1
 tap_is "\$CARECARD_POLICY does not change the CA's schedule (still 7d)" \
-	"$(crl_span "$www/signing.crl")" 604800
+	"$(crl_span "$www/signing-g2.crl")" 604800
 tap_ok "the RA manager installs a policy with a 2-day CRL schedule" \
 	op alice policy-install "$CC_WORK/crl-2d.yaml"
 "$CA" crl-publish --dir "$www" >>"$TAP_LOG" 2>&1
-tap_is "crl-publish: nextUpdate follows the installed policy (2d)" "$(crl_span "$www/signing.crl")" 172800
+tap_is "crl-publish: nextUpdate follows the installed policy (2d)" "$(crl_span "$www/signing-g2.crl")" 172800
 "$CA" crl-publish --dir "$www" --delta >>"$TAP_LOG" 2>&1
 tap_is "crl-publish --delta: the delta's nextUpdate follows it (3h)" \
-	"$(crl_span "$www/authentication-delta.crl")" 10800
+	"$(crl_span "$www/authentication-g2-delta.crl")" 10800
 "$CA" crl-publish --dir "$www" --next-update 3 >>"$TAP_LOG" 2>&1
-tap_is "--next-update 3 overrides the policy" "$(crl_span "$www/authentication.crl")" 259200
+tap_is "--next-update 3 overrides the policy" "$(crl_span "$www/authentication-g2.crl")" 259200
 "$CA" crl --issuer signing --der --out "$CC_WORK/od-2d.crl" >>"$TAP_LOG" 2>&1
 tap_is "crl: nextUpdate follows the installed policy (2d)" "$(crl_span "$CC_WORK/od-2d.crl")" 172800
 "$CA" crl --issuer signing --delta --der --out "$CC_WORK/od-3h.crl" >>"$TAP_LOG" 2>&1
@@ -395,40 +395,40 @@ op alice policy-install "$top_srcdir/policy/nhs.yaml" >>"$TAP_LOG" 2>&1
 sched=$CC_WORK/www-sched
 out=$("$CA" crl-publish --dir "$sched" --if-due 2>>"$TAP_LOG")
 tap_like "--if-due (NHS again), nothing published yet: full then delta, both CAs" "$(echo $out)" \
-	"^authentication full CRL [0-9]+ -> .* authentication delta CRL [0-9]+ -> .* signing full CRL [0-9]+ -> .* signing delta CRL [0-9]+ -> "
+	"^authentication full CRL [0-9]+ -> .* authentication delta CRL [0-9]+ -> .* signing full CRL [0-9]+ -> .* signing delta CRL [0-9]+ -> .* root full CRL [0-9]+ -> "
 tap_is "the new delta names the full CRL just published as its base" \
-	"$(openssl crl -inform DER -in "$sched/authentication-delta.crl" -noout -text |
-	   sed -n '/Delta CRL Indicator/{n;s/ //gp}')" "$(crl_number "$sched/authentication.crl")"
-cp "$sched/authentication.crl" "$CC_WORK/auth-before.crl"
-cp "$sched/signing-delta.crl" "$CC_WORK/sdelta-before.crl"
+	"$(openssl crl -inform DER -in "$sched/authentication-g2-delta.crl" -noout -text |
+	   sed -n '/Delta CRL Indicator/{n;s/ //gp}')" "$(crl_number "$sched/authentication-g2.crl")"
+cp "$sched/authentication-g2.crl" "$CC_WORK/auth-before.crl"
+cp "$sched/signing-g2-delta.crl" "$CC_WORK/sdelta-before.crl"
 number_before=$(q "SELECT value FROM config WHERE key = 'crl.authentication.number'")
 out=$("$CA" crl-publish --dir "$sched" --if-due 2>&1); rc=$?
 tap_is "--if-due again at once: exit 0, publishes nothing" "$rc|$out" "0|"
-tap_ok "the full CRL on disk is unchanged" cmp "$sched/authentication.crl" "$CC_WORK/auth-before.crl"
-tap_ok "the delta CRL on disk is unchanged" cmp "$sched/signing-delta.crl" "$CC_WORK/sdelta-before.crl"
+tap_ok "the full CRL on disk is unchanged" cmp "$sched/authentication-g2.crl" "$CC_WORK/auth-before.crl"
+tap_ok "the delta CRL on disk is unchanged" cmp "$sched/signing-g2-delta.crl" "$CC_WORK/sdelta-before.crl"
 tap_is "no CRL number was used" \
 	"$(q "SELECT value FROM config WHERE key = 'crl.authentication.number'")" "$number_before"
-rm -f "$sched/authentication-delta.crl"
+rm -f "$sched/authentication-g2-delta.crl"
 tap_is "--if-due with one delta missing publishes only that one" \
 	"$("$CA" crl-publish --dir "$sched" --if-due 2>>"$TAP_LOG" | sed 's/ [0-9]* -> .*//')" \
 	"authentication delta CRL"
-echo "not a CRL" >"$sched/signing.crl"
+echo "not a CRL" >"$sched/signing-g2.crl"
 tap_like "--if-due replaces a broken full CRL, then its delta" \
 	"$("$CA" crl-publish --dir "$sched" --if-due 2>>"$TAP_LOG" | tr '\n' ' ')" \
 	"^signing full CRL [0-9]+ -> .* signing delta CRL [0-9]+ -> "
 tap_ok "... with a CRL openssl reads" \
-	openssl crl -inform DER -in "$sched/signing.crl" -CAfile "$S/certs/signing.pem" -noout
+	openssl crl -inform DER -in "$sched/signing-g2.crl" -CAfile "$S/certs/signing.pem" -noout
 
 printf 'version: 1\ncrl:\n  delta-interval: 0\n' >"$CC_WORK/no-delta.yaml"
 op alice policy-install "$CC_WORK/no-delta.yaml" >>"$TAP_LOG" 2>&1
 nodelta=$CC_WORK/www-nodelta
 "$CA" crl-publish --dir "$nodelta" --if-due >>"$TAP_LOG" 2>&1
 tap_is "delta-interval 0: --if-due publishes the full CRLs and no delta" \
-	"$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication.crl signing.crl "
+	"$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication-g2.crl root-g2.crl signing-g2.crl "
 out=$(refused "$CA" crl-publish --dir "$nodelta" --delta)
 tap_like "delta-interval 0: --delta is refused by the policy (8)" "$out" \
 	"^8\|.*refused by crl.delta-interval: the policy publishes no delta CRLs"
-tap_is "...and writes nothing" "$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication.crl signing.crl "
+tap_is "...and writes nothing" "$(cd "$nodelta" && ls | tr '\n' ' ')" "authentication-g2.crl root-g2.crl signing-g2.crl "
 out=$(refused "$CA" crl --issuer signing --delta --out "$CC_WORK/never.crl")
 tap_like "delta-interval 0: crl --delta is refused by the policy (8)" "$out" \
 	"^8\|.*refused by crl.delta-interval: the policy publishes no delta CRLs"

@@ -83,7 +83,7 @@ drive() {
 	wait "$_pid"
 }
 
-tap_plan 98
+tap_plan 99
 
 # --- before the office opens: the CA, its RA manager, an RA agent and a sponsor ------
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -250,19 +250,19 @@ refused "holding it again: its state and the way forward" 8 \
 crl_text() { openssl crl -inform DER -in "$W/$1" -noout -text 2>>"$TAP_LOG"; }
 entry() { crl_text "$1" | grep -A4 "Serial Number: $A\$" | grep -E 'Hold|Remove From CRL' | sed 's/^ *//'; }
 day "crl-publish --delta" "$CA" crl-publish --dir "$W" --delta
-tap_like "... the delta CRL lists the hold" "$(entry authentication-delta.crl)" "Certificate Hold"
+tap_like "... the delta CRL lists the hold" "$(entry authentication-g2-delta.crl)" "Certificate Hold"
 day "crl-publish (full): the new base lists it too" "$CA" crl-publish --dir "$W"
-tap_like "... with reason certificateHold" "$(entry authentication.crl)" "Certificate Hold"
+tap_like "... with reason certificateHold" "$(entry authentication-g2.crl)" "Certificate Hold"
 day "release it" as_op rita release --serial "$A" --note "found in the car"
 tap_like "... valid again" "$OUT" "^certificate $A of $BOB released from hold: valid again"
 tap_is "... in the registry" "$(q "SELECT status || '/' || coalesce(revocation_reason, '-') FROM certificates WHERE serial = '$A'")" "valid/-"
 day "crl-publish --delta after the release" "$CA" crl-publish --dir "$W" --delta
 tap_like "the next delta CRL lists it with removeFromCRL (RFC 5280 5.3.1)" \
-	"$(entry authentication-delta.crl)" "Remove From CRL"
+	"$(entry authentication-g2-delta.crl)" "Remove From CRL"
 tap_ok "... and openssl checks the delta CRL's signature" openssl crl -inform DER \
-	-in "$W/authentication-delta.crl" -noout -CAfile "$S/certs/authentication.pem"
+	-in "$W/authentication-g2-delta.crl" -noout -CAfile "$S/certs/authentication.pem"
 day "crl-publish (full) after the release" "$CA" crl-publish --dir "$W"
-tap_is "the next full CRL leaves it out" "$(crl_text authentication.crl | grep -c "Serial Number: $A\$")" 0
+tap_is "the next full CRL leaves it out" "$(crl_text authentication-g2.crl | grep -c "Serial Number: $A\$")" 0
 refused "renewal is no longer held back by the hold (the window decides now)" 8 \
 	"refused by renewal.window: " as rita bob2 "$CA" renew --reader 2 --operator-reader 1
 refused "releasing it again: its state" 8 \
@@ -341,6 +341,10 @@ tap_like "nightly.sh: the policy's renewal window by default" "$(cat "$CC_WORK/d
 	"^== certificates expiring within the policy's renewal window -> "
 tap_is "... the report is CSV with its header" "$(head -n 1 "$CC_WORK/expiring.csv" | tr -d '\r')" \
 	"uuid,name,card,profile,serial,not_after,days_left"
+tap_is "... the full CRLs under the names of the policy's CRL URLs" \
+	"$(for f in authentication-g2.crl signing-g2.crl root-g2.crl; do
+		openssl crl -inform DER -in "$W/$f" -noout >/dev/null 2>&1 && printf '%s ' $f; done)" \
+	"authentication-g2.crl signing-g2.crl root-g2.crl "
 
 # --- the day on record ------------------------------------------------------------------------
 day "audit verify" "$CA" audit verify

@@ -98,7 +98,7 @@ test_extensions_typed(void **state)
 			 CA_ERR_USAGE);	/* OIDs in dotted form only, never names */
 	assert_int_equal(ca_ext_crl_url("http://crl.example/a.crl", &ext), CA_OK);
 	assert_ext_as_conf(ext, NID_crl_distribution_points, "URI:http://crl.example/a.crl");
-	assert_int_equal(ca_ext_ocsp_url("http://ocsp.example/", &ext), CA_OK);
+	assert_int_equal(ca_ext_aia("http://ocsp.example/", NULL, &ext), CA_OK);
 	assert_ext_as_conf(ext, NID_info_access, "OCSP;URI:http://ocsp.example/");
 
 	/* No injection: one distribution point, one URI, the whole string. */
@@ -115,7 +115,7 @@ test_extensions_typed(void **state)
 			    strlen(evil));
 	CRL_DIST_POINTS_free(cdp);
 	X509_EXTENSION_free(ext);
-	assert_int_equal(ca_ext_ocsp_url(evil, &ext), CA_OK);
+	assert_int_equal(ca_ext_aia(evil, NULL, &ext), CA_OK);
 	assert_non_null(aia = X509V3_EXT_d2i(ext));
 	assert_int_equal(sk_ACCESS_DESCRIPTION_num(aia), 1);
 	assert_int_equal(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 0)->method), NID_ad_OCSP);

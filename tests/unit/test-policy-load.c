@@ -240,6 +240,9 @@ static const char *const bad_files[] = {
 	"31-crl-expires-before-next", "32-delta-after-full", "33-delta-expires-first",
 	"34-crl-interval-range", "35-crl-delta-none", "36-crl-unknown-key",
 	"37-url-without-host", "38-subject-second-cn",
+	/* ocsp and publication (carecard-ca serve) */
+	"60-ocsp-refresh-too-late", "61-ocsp-cache-outlives-response", "62-ocsp-signer-too-short",
+	"63-ocsp-validity-range", "64-publication-bad-url", "65-ocsp-unknown-key",
 };
 
 static void
@@ -404,6 +407,41 @@ test_subject_expand(void **state)
 	assert_string_equal(buf, "O={x}, CN=1");
 }
 
+/* The ocsp and publication sections: NHS values (CA/Browser Forum range,
+ * five-minute revocation latency), overrides, 0 = no caching, and the
+ * untouched sections keep their NHS values. */
+static void
+test_ocsp_publication(void **state)
+{
+	static const char y[] = "version: 1\nocsp:\n  response-validity: 2m\n"
+				"  refresh-interval: 1m\n  revocation-latency: 0\n"
+				"  signer-lifetime: 4m\npublication:\n"
+				"  root-crl-url: http://127.0.0.1:8080/crl/root.crl\n";
+	const struct pol_policy *b = pol_policy_builtin();
+	struct pol_policy *pol = NULL;
+	struct pol_error err;
+
+	assert_int_equal(b->ocsp.response_validity, 4 * DAY);
+	assert_int_equal(b->ocsp.refresh_interval, DAY);
+	assert_int_equal(b->ocsp.revocation_latency, 300);
+	assert_int_equal(b->ocsp.signer_lifetime, 30 * DAY);
+	assert_string_equal(b->publication.root_crl_url,
+			    "http://pki.carecard.invalid/crl/root-g2.crl");
+	assert_string_equal(b->publication.authentication_certificate_url,
+			    "http://pki.carecard.invalid/certs/authentication-g2.crt");
+	assert_int_equal(pol_policy_parse("p.yaml", y, sizeof(y) - 1, &pol, &err), POL_OK);
+	assert_int_equal(pol_policy_validate(pol, &err), POL_OK);
+	assert_int_equal(pol->ocsp.response_validity, 120);
+	assert_int_equal(pol->ocsp.refresh_interval, 60);
+	assert_int_equal(pol->ocsp.revocation_latency, 0);
+	assert_int_equal(pol->ocsp.signer_lifetime, 240);
+	assert_string_equal(pol->publication.root_crl_url, "http://127.0.0.1:8080/crl/root.crl");
+	assert_string_equal(pol->publication.signing_certificate_url,
+			    b->publication.signing_certificate_url);
+	assert_int_equal(pol->crl.full_interval, DAY);
+	pol_policy_free(pol);
+}
+
 int
 main(void)
 {
@@ -419,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_subject_expand),
 		cmocka_unit_test(test_crl_schedule),
 		cmocka_unit_test(test_integrity),
+		cmocka_unit_test(test_ocsp_publication),
 	};
 
 	return cmocka_run_group_tests_name("policy-load", tests, NULL, NULL);

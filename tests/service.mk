@@ -1,0 +1,88 @@
+# tests for carecard-ca serve (issue 11): the OCSP responder's library half
+# with a real HSM, the service's own units, integration scripts with real
+# clients (openssl ocsp, curl, openssl s_server), fuzz replays, benchmark.
+if HAVE_CMOCKA
+check_PROGRAMS += %D%/unit/test-ca-ocsp
+TESTS += %D%/unit/test-ca-ocsp
+%C%_unit_test_ca_ocsp_SOURCES = %D%/unit/test-ca-ocsp.c
+%C%_unit_test_ca_ocsp_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_ca_ocsp_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+check_PROGRAMS += %D%/unit/test-svc-units
+TESTS += %D%/unit/test-svc-units
+%C%_unit_test_svc_units_SOURCES = %D%/unit/test-svc-units.c
+%C%_unit_test_svc_units_CFLAGS = $(CC_TEST_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_unit_test_svc_units_CPPFLAGS = $(AM_CPPFLAGS) -DCC_TOP_SRCDIR='"$(abs_top_srcdir)"'
+%C%_unit_test_svc_units_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
+	common/libcarecard-common.la $(CC_TEST_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
+	$(OPENSSL_LIBS) $(P11KIT_LIBS)
+endif
+
+SERVICE_TESTS = \
+	%D%/integration/test-service-ocsp.sh \
+	%D%/integration/test-service-badinput.sh \
+	%D%/integration/test-service-tls.sh \
+	%D%/integration/test-service-kill.sh
+TESTS += $(SERVICE_TESTS)
+EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
+	%D%/integration/test-service-rawhttp.py
+
+# The service's fuzz targets in replay mode: every seed through the
+# libFuzzer entry point, as TAP (so they run under ASan and valgrind with
+# "make check" and "make memcheck").
+SVC_FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -DSVC_FUZZ_REPLAY -DCC_TOP_SRCDIR='"$(abs_top_srcdir)"' \
+	-I$(top_srcdir)/tests/fuzz
+SVC_FUZZ_LIBS = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
+	common/libcarecard-common.la $(LIBEVENT_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+check_PROGRAMS += %D%/fuzz/fuzz-ocsp-request-replay %D%/fuzz/fuzz-http-request-replay
+TESTS += %D%/fuzz/fuzz-ocsp-request-replay %D%/fuzz/fuzz-http-request-replay
+%C%_fuzz_fuzz_ocsp_request_replay_SOURCES = %D%/fuzz/fuzz-ocsp-request.c \
+	%D%/fuzz/fuzz-http-fixture.c %D%/fuzz/fuzz-http-fixture.h
+%C%_fuzz_fuzz_ocsp_request_replay_CPPFLAGS = $(SVC_FUZZ_CPPFLAGS)
+%C%_fuzz_fuzz_ocsp_request_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_fuzz_fuzz_ocsp_request_replay_LDADD = $(SVC_FUZZ_LIBS)
+%C%_fuzz_fuzz_http_request_replay_SOURCES = %D%/fuzz/fuzz-http-request.c \
+	%D%/fuzz/fuzz-http-fixture.c %D%/fuzz/fuzz-http-fixture.h
+%C%_fuzz_fuzz_http_request_replay_CPPFLAGS = $(SVC_FUZZ_CPPFLAGS)
+%C%_fuzz_fuzz_http_request_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_fuzz_fuzz_http_request_replay_LDADD = $(SVC_FUZZ_LIBS)
+EXTRA_DIST += %D%/fuzz/corpus-ocsp %D%/fuzz/corpus-http %D%/fuzz/fuzz-ocsp-issuer.pem
+
+# libFuzzer builds, outside the default build (clang): "make fuzz-service"
+# builds tests/fuzz/fuzz-ocsp-request and tests/fuzz/fuzz-http-request;
+# "make fuzz-service-run FUZZ_SECONDS=60" runs each, new inputs going to
+# tests/fuzz/corpus-*-new in the build tree, crashes to tests/fuzz/crash-*.
+SVC_FUZZ_ALL = $(ca_service_libcarecard_service_la_SOURCES) $(ca_libcarecard_ca_la_SOURCES) \
+	$(common_libcarecard_common_la_SOURCES) $(policy_lib_c) tests/fuzz/fuzz-http-fixture.c
+SVC_FUZZ_BUILD = $(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) -DOPENSSL_API_COMPAT=30000 \
+	-DOPENSSL_NO_DEPRECATED -DCC_PKGDATADIR='"$(pkgdatadir)"' \
+	-DCC_TOP_SRCDIR='"$(abs_top_srcdir)"' -I$(abs_top_builddir) -I. -Itests/fuzz \
+	$(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS)
+SVC_FUZZ_LINK = $(LIBEVENT_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) \
+	-lpthread -ldl
+fuzz-service:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && src=`for f in $(SVC_FUZZ_ALL); do \
+		case $$f in *.c) echo $$f ;; esac; done` && \
+	for t in ocsp-request http-request; do \
+		$(SVC_FUZZ_BUILD) -o $(abs_top_builddir)/tests/fuzz/fuzz-$$t tests/fuzz/fuzz-$$t.c \
+			$$src $(SVC_FUZZ_LINK) || exit 1; done
+fuzz-service-run: fuzz-service
+	@mkdir -p tests/fuzz/corpus-ocsp-new tests/fuzz/corpus-http-new
+	top_srcdir='$(abs_top_srcdir)' tests/fuzz/fuzz-ocsp-request -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=4096 -artifact_prefix=tests/fuzz/ tests/fuzz/corpus-ocsp-new \
+		$(top_srcdir)/tests/fuzz/corpus-ocsp
+	top_srcdir='$(abs_top_srcdir)' tests/fuzz/fuzz-http-request -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=16384 -artifact_prefix=tests/fuzz/ tests/fuzz/corpus-http-new \
+		$(top_srcdir)/tests/fuzz/corpus-http
+CLEANFILES += tests/fuzz/fuzz-ocsp-request tests/fuzz/fuzz-http-request
+.PHONY: fuzz-service fuzz-service-run
+
+# The service benchmark: run only by "make bench-service" (never timed in
+# make check). See tests/bench/README-service.md.
+EXTRA_DIST += %D%/bench/run-bench-service.sh %D%/bench/README-service.md
+bench-service: ca/carecard-ca$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-service.sh \
+	$(BENCH_SERVICE_ARGS)
+.PHONY: bench-service
