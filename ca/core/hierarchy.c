@@ -32,15 +32,6 @@ ca_name(const char *cn, X509_NAME **out)
 	return CA_OK;
 }
 
-static int
-ext_push(X509 *crt, int r, X509_EXTENSION *ext)
-{
-	if (r == CA_OK && X509_add_ext(crt, ext, -1) != 1)
-		r = CA_ERR_CRYPTO;
-	X509_EXTENSION_free(ext);
-	return r;
-}
-
 /* RFC 5280 4.2.1.9/4.2.1.3: basicConstraints and keyUsage critical. */
 static int
 ca_extensions(X509 *crt, X509 *issuer, int is_root, const EVP_MD *sha1)
@@ -49,16 +40,16 @@ ca_extensions(X509 *crt, X509 *issuer, int is_root, const EVP_MD *sha1)
 	int r;
 
 	r = ca_ext_basic_constraints(1, is_root ? -1 : 0, &ext);
-	if ((r = ext_push(crt, r, ext)) != CA_OK)
+	if ((r = ca_ext_push(crt, r, ext)) != CA_OK)
 		return r;
 	ext = NULL;
 	r = ca_ext_key_usage(1u << 5 | 1u << 6, &ext);		/* keyCertSign, cRLSign */
-	if ((r = ext_push(crt, r, ext)) != CA_OK ||
+	if ((r = ca_ext_push(crt, r, ext)) != CA_OK ||
 	    (r = ca_ext_subject_key_id_add(crt, sha1)) != CA_OK || is_root)
 		return r;
 	ext = NULL;
 	r = ca_ext_authority_key_id(issuer, &ext);
-	return ext_push(crt, r, ext);
+	return ca_ext_push(crt, r, ext);
 }
 
 /* Certificate of CA @is named @cn, signed by @parent's token key (@is's own: root). */

@@ -107,16 +107,6 @@ out:
 	return e;
 }
 
-/* @r, then @ext onto @crt (freed either way). */
-static int
-ext_push(X509 *crt, int r, X509_EXTENSION *ext)
-{
-	if (r == CA_OK && X509_add_ext(crt, ext, -1) != 1)
-		r = CA_ERR_CRYPTO;
-	X509_EXTENSION_free(ext);
-	return r;
-}
-
 /* RFC 6960 4.2.2.2: basicConstraints CA:FALSE, keyUsage digitalSignature,
  * extendedKeyUsage id-kp-OCSPSigning, id-pkix-ocsp-nocheck, SKI, AKI. */
 static int
@@ -127,24 +117,24 @@ responder_exts(X509 *crt, X509 *issuer, const EVP_MD *sha1)
 	int r;
 
 	r = ca_ext_basic_constraints(0, -1, &ext);
-	if ((r = ext_push(crt, r, ext)) != CA_OK)
+	if ((r = ca_ext_push(crt, r, ext)) != CA_OK)
 		return r;
 	ext = NULL;
 	r = ca_ext_key_usage(1u << 0, &ext);			/* digitalSignature */
-	if ((r = ext_push(crt, r, ext)) != CA_OK)
+	if ((r = ca_ext_push(crt, r, ext)) != CA_OK)
 		return r;
 	ext = NULL;
 	r = ca_ext_ext_key_usage(ocsp_signing, 1, &ext);
-	if ((r = ext_push(crt, r, ext)) != CA_OK)
+	if ((r = ca_ext_push(crt, r, ext)) != CA_OK)
 		return r;
 	ext = NULL;
 	r = ca_ext_ocsp_nocheck(&ext);
-	if ((r = ext_push(crt, r, ext)) != CA_OK ||
+	if ((r = ca_ext_push(crt, r, ext)) != CA_OK ||
 	    (r = ca_ext_subject_key_id_add(crt, sha1)) != CA_OK)
 		return r;
 	ext = NULL;
 	r = ca_ext_authority_key_id(issuer, &ext);
-	return ext_push(crt, r, ext);
+	return ca_ext_push(crt, r, ext);
 }
 
 /* "<issuing CA's CN> OCSP Responder <n>", C=GB, O=Carecard. */

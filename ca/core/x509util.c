@@ -277,6 +277,15 @@ fail:
 	return CA_ERR_ALLOC;
 }
 
+int
+ca_ext_push(X509 *crt, int r, X509_EXTENSION *ext)
+{
+	if (r == CA_OK && X509_add_ext(crt, ext, -1) != 1)
+		r = CA_ERR_CRYPTO;
+	X509_EXTENSION_free(ext);
+	return r;
+}
+
 static void
 null_free(void *p)
 {

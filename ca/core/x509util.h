@@ -59,6 +59,10 @@ int ca_ext_crl_url(const char *url, X509_EXTENSION **out);
  * neither NULL nor "". */
 int ca_ext_aia(const char *ocsp_url, const char *ca_issuers_url, X509_EXTENSION **out);
 
+/* After building @ext with result @r: add it to @crt when @r is CA_OK
+ * (CA_ERR_CRYPTO if that fails); @ext is freed either way. */
+int ca_ext_push(X509 *crt, int r, X509_EXTENSION *ext);
+
 /* id-pkix-ocsp-nocheck (RFC 6960 4.2.2.2.1): a responder's own status is not checked. */
 int ca_ext_ocsp_nocheck(X509_EXTENSION **out);
 

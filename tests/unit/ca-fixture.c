@@ -229,9 +229,13 @@ ca_fx_ext_uri(X509 *x, int nid)
 					   0);
 	} else {
 		assert_non_null(aia = X509_get_ext_d2i(x, nid, NULL, NULL));
-		assert_int_equal(sk_ACCESS_DESCRIPTION_num(aia), 1);
+		/* the OCSP responder first; then caIssuers (the policy's publication URL) */
+		assert_in_range(sk_ACCESS_DESCRIPTION_num(aia), 1, 2);
 		assert_int_equal(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 0)->method),
 				 NID_ad_OCSP);
+		if (sk_ACCESS_DESCRIPTION_num(aia) == 2)
+			assert_int_equal(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 1)->method),
+					 NID_ad_ca_issuers);
 		gn = sk_ACCESS_DESCRIPTION_value(aia, 0)->location;
 	}
 	assert_int_equal(gn->type, GEN_URI);
