@@ -192,9 +192,9 @@ crl_left() {
 	grep -q "^2 abandoned pending certificate(s) revoked" "$CC_WORK/publish.out" ||
 		{ echo "publish said: $(cat "$CC_WORK/publish.out")"; return 1; }
 	[ "$(status_of "$left"):$(count pending)" = revoked:0 ] || { echo "$left is $(status_of "$left")"; return 1; }
-	openssl crl -inform DER -in "$CC_WORK/www/authentication.crl" -noout -text | tr -d ' \n' |
+	openssl crl -inform DER -in "$CC_WORK/www/authentication-g2.crl" -noout -text | tr -d ' \n' |
 		grep -q "SerialNumber:0*$left" || { echo "$left not on the CRL"; return 1; }
-	openssl crl -inform DER -in "$CC_WORK/www/authentication.crl" -out "$CC_WORK/www.pem"
+	openssl crl -inform DER -in "$CC_WORK/www/authentication-g2.crl" -out "$CC_WORK/www.pem"
 	! verify "$CC_WORK/left-auth.pem" authentication -crl_check -CRLfile "$CC_WORK/www.pem" \
 		-attime $((later + 60)) || { echo "openssl accepts $left"; return 1; }
 	grep -q "certificate revoked" "$TAP_LOG" || { echo "openssl said no 'certificate revoked'"; return 1; }

@@ -103,7 +103,7 @@ tap_is "... none pending, one revoke entry each by the system, cessationOfOperat
 	"$(count pending)|$(sql "SELECT count(*) FROM audit WHERE action = 'revoke' AND actor = 'system' AND details LIKE '%cessationOfOperation%abandoned%'")" \
 	"0|$((pend - 1))"
 on_crl() {
-	openssl crl -inform DER -in "$CC_WORK/www/$1.crl" -noout -text | tr -d ' ' |
+	openssl crl -inform DER -in "$CC_WORK/www/$1-g2.crl" -noout -text | tr -d ' ' |
 		sed -n 's/^SerialNumber:0*//p' | sort | tr '\n' ' '
 }
 tap_is "the CRLs list every certificate of an interrupted run" "$(on_crl authentication)$(on_crl signing)" \
