@@ -33,7 +33,7 @@ tally() {
 		# Show what failed, so a CI log is enough to start debugging.
 		grep -E '^(FAIL|ERROR|XPASS):' "$log" | head -n 40
 		# ... and each failing test's own diagnostics (its "# " lines).
-		sed -n 's/^\(FAIL\|ERROR\): \([^ ]*\).*/\2/p' "$log" | sort -u | head -n 5 |
+		sed -n 's/^\(FAIL\|ERROR\): \([^ ]*\).*/\2/p' "$log" | sed 's/\.sh$//' | sort -u | head -n 5 |
 		while read -r t; do
 			tl=$1/${t%.sh}.log
 			[ -f "$tl" ] || continue

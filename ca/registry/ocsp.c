@@ -87,8 +87,10 @@ ca_reg_ocsp_certs_foreach(struct ca_reg *reg, int64_t live_after, ca_reg_ocsp_ce
 	sqlite3_stmt *st = NULL;
 	int r;
 
+	/* A pending row (recorded before signing, migration 5) is not issued:
+	 * never known, never answered "good". */
 	if ((r = ca_reg_prep(reg, "SELECT " CERT_COLUMNS " FROM certificates c"
-			     " WHERE c.not_after > ?", &st)) != CA_OK)
+			     " WHERE c.not_after > ? AND c.status <> 'pending'", &st)) != CA_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, live_after);
 	r = certs_walk(reg, st, cb, arg, "certificates");
@@ -109,7 +111,8 @@ ca_reg_ocsp_due_foreach(struct ca_reg *reg, int64_t now, int64_t stale_before, b
 	 * covers the rest. Stale: through the this_update index. */
 	if (missing)
 		r = ca_reg_prep(reg, "SELECT " CERT_COLUMNS " FROM certificates c"
-				" WHERE c.not_after > ?1 AND (SELECT count(*) FROM ocsp_responses r"
+				" WHERE c.not_after > ?1 AND c.status <> 'pending'"
+				" AND (SELECT count(*) FROM ocsp_responses r"
 				"  WHERE r.issuer = c.issuer AND r.serial = c.serial AND r.status ="
 				"  CASE c.status WHEN 'revoked' THEN 'revoked' ELSE 'good' END) < 2"
 				" LIMIT ?3", &st);
@@ -117,6 +120,7 @@ ca_reg_ocsp_due_foreach(struct ca_reg *reg, int64_t now, int64_t stale_before, b
 		r = ca_reg_prep(reg, "SELECT " CERT_COLUMNS " FROM ocsp_responses r"
 				" JOIN certificates c ON c.serial = r.serial AND c.issuer = r.issuer"
 				" WHERE r.this_update <= ?2 AND c.not_after > ?1"
+				" AND c.status <> 'pending'"
 				" GROUP BY c.issuer, c.serial ORDER BY min(r.this_update) LIMIT ?3",
 				&st);
 	if (r != CA_OK)

@@ -246,7 +246,17 @@ static const char *const ca_migrations[] = {
 	"  kind TEXT NOT NULL CHECK (kind IN ('issued', 'revoked')),"
 	"  not_after INTEGER NOT NULL,"
 	"  time INTEGER NOT NULL);"
-	"CREATE TRIGGER certificates_ocsp_issued AFTER INSERT ON certificates BEGIN"
+	/* "issued" when a row becomes valid: inserted valid, made valid after
+	 * being recorded pending (migration 5), or released from a hold
+	 * (migration 7); a pending row is never answered "good". */
+	"CREATE TRIGGER certificates_ocsp_issued AFTER INSERT ON certificates"
+	"  WHEN new.status = 'valid' BEGIN"
+	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
+	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"
+	"          CAST(strftime('%s', 'now') AS INTEGER));"
+	"END;"
+	"CREATE TRIGGER certificates_ocsp_valid AFTER UPDATE OF status ON certificates"
+	"  WHEN new.status = 'valid' AND old.status <> 'valid' BEGIN"
 	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
 	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"
 	"          CAST(strftime('%s', 'now') AS INTEGER));"
