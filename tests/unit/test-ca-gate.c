@@ -24,6 +24,7 @@
 
 #include "ca/core/error.h"
 #include "ca/core/init.h"
+#include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-ra.h"
@@ -299,6 +300,26 @@ test_recover_is_the_system_accounts(void **state)
 	assert_false(rep.checkpoint);
 }
 
+/* The service's jobs (OCSP pre-signing, its CRLs) are the system account's:
+ * an RA manager with her card is refused, and the refusal audited. */
+static void
+test_service_jobs_are_the_system_accounts(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_result res;
+	char last[128];
+
+	memset(&res, 0, sizeof(res));
+	act_as(fx, CA_ACTOR_OPERATOR, ALICE, POL_ROLE_RA_MANAGER, "", false);
+	assert_int_equal(ca_gate(fx->s, CA_OP_OCSP_SIGN, NULL, &res, NULL), CA_ERR_AUTH);
+	last_audit(fx, last, sizeof(last));
+	assert_string_equal(last, ALICE " ocsp-sign-refused");
+	assert_int_equal(ca_gate(fx->s, CA_OP_CRL, NULL, &res, NULL), CA_ERR_AUTH);
+	act_as(fx, CA_ACTOR_SYSTEM, "", 0, "", false);
+	assert_int_equal(ca_gate(fx->s, CA_OP_OCSP_SIGN, NULL, &res, NULL), CA_OK);
+	assert_int_equal(ca_gate(fx->s, CA_OP_CRL, NULL, &res, NULL), CA_OK);
+}
+
 /* Requests: its own sponsor withdraws one, another sponsor may not reject
  * it, an RA agent may; a closed request is refused naming its state. */
 static void
@@ -450,6 +471,7 @@ main(void)
 		cmocka_unit_test_teardown(test_batch_is_the_ra_managers, teardown),
 		cmocka_unit_test_teardown(test_recover_is_the_system_accounts, teardown),
 		cmocka_unit_test_teardown(test_nobody_and_the_system_account_may_not, teardown),
+		cmocka_unit_test_teardown(test_service_jobs_are_the_system_accounts, teardown),
 		cmocka_unit_test_teardown(test_request_reject, teardown),
 		cmocka_unit_test_teardown(test_ra_roles, teardown),
 		cmocka_unit_test_teardown(test_person_update, teardown),
