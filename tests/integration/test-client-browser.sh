@@ -23,6 +23,14 @@ cc_world
 SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
 mkdir -p "$SHOTS"
 POLICY=$POLICY_DIR/carecard-test-$$.json
+# A run that was killed leaves its policy behind, and Chromium merges every
+# file there: a stale AutoSelectCertificateForUrls (another port) may win and
+# bring up the certificate picker. Remove those whose test is gone.
+for f in "$POLICY_DIR"/carecard-test-*.json; do
+	[ -e "$f" ] || continue
+	p=${f##*/carecard-test-}; p=${p%.json}
+	kill -0 "$p" 2>/dev/null || rm -f "$f"
+done
 tap_plan 12
 
 cleanup_browser() {
