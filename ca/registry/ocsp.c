@@ -34,6 +34,18 @@ hash_parse(const unsigned char *s)
 #define CERT_COLUMNS "c.issuer, c.serial, c.status, c.revocation_reason, c.revocation_time," \
 		     " c.not_after"
 
+/* One row of CERT_COLUMNS (borrowed from @st until its next step). */
+static void
+cert_row(sqlite3_stmt *st, struct ca_ocsp_cert *c)
+{
+	c->issuer = (const char *)sqlite3_column_text(st, 0);
+	c->serial = (const char *)sqlite3_column_text(st, 1);
+	c->revoked = strcmp((const char *)sqlite3_column_text(st, 2), "revoked") == 0;
+	c->reason = sqlite3_column_int(st, 3);
+	c->revoked_at = sqlite3_column_int64(st, 4);
+	c->not_after = sqlite3_column_int64(st, 5);
+}
+
 /* Walk rows of CERT_COLUMNS into @cb. */
 static int
 certs_walk(struct ca_reg *reg, sqlite3_stmt *st, ca_reg_ocsp_cert_cb cb, void *arg,
@@ -43,12 +55,7 @@ certs_walk(struct ca_reg *reg, sqlite3_stmt *st, ca_reg_ocsp_cert_cb cb, void *a
 	int rc, r = CA_OK;
 
 	while (r == CA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c.issuer = (const char *)sqlite3_column_text(st, 0);
-		c.serial = (const char *)sqlite3_column_text(st, 1);
-		c.revoked = strcmp((const char *)sqlite3_column_text(st, 2), "revoked") == 0;
-		c.reason = sqlite3_column_int(st, 3);
-		c.revoked_at = sqlite3_column_int64(st, 4);
-		c.not_after = sqlite3_column_int64(st, 5);
+		cert_row(st, &c);
 		r = cb(arg, &c);
 	}
 	if (r == CA_OK && rc != SQLITE_DONE)
@@ -68,12 +75,7 @@ ca_reg_ocsp_cert_get(struct ca_reg *reg, const char *serial, ca_reg_ocsp_cert_cb
 		return r;
 	ca_reg_bind_text(st, 1, serial);
 	if ((r = ca_reg_step_row(reg, st, "certificate status")) == CA_OK) {
-		c.issuer = (const char *)sqlite3_column_text(st, 0);
-		c.serial = (const char *)sqlite3_column_text(st, 1);
-		c.revoked = strcmp((const char *)sqlite3_column_text(st, 2), "revoked") == 0;
-		c.reason = sqlite3_column_int(st, 3);
-		c.revoked_at = sqlite3_column_int64(st, 4);
-		c.not_after = sqlite3_column_int64(st, 5);
+		cert_row(st, &c);
 		r = cb(arg, &c);
 	}
 	ca_reg_done(st);
