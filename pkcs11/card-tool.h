@@ -19,6 +19,8 @@ enum {
 	EXIT_CONFIG = 3,	/* configuration could not be loaded */
 	EXIT_READER = 4,	/* reader already holds a card / holds none */
 	EXIT_NOT_CARD = 5,	/* file is not a (valid) card image */
+	EXIT_PASSCODE = 6,	/* passcode wrong, locked or against the policy's rules */
+	EXIT_CHECKS = 7,	/* doctor: at least one check failed */
 };
 
 /* Print "carecard-card: error: ..." to stderr. */
@@ -49,5 +51,38 @@ int tool_show(FILE *out, const char *file, const struct cc_card *card,
  * service of the isolated mode at @path; its exit status.
  */
 int tool_service(const char *path, int argc, char **argv);
+
+/* NAME (exact) or a 1-based NUMBER -> index into conf->readers; an exit status. */
+int tool_find_reader(const struct cc_config *conf, const char *spec, size_t *idx);
+
+/*
+ * The holder's commands as a PKCS#11 application (card-tool-p11.c): the
+ * module at @module (tool_module_path: --module, else
+ * $CARECARD_PKCS11_MODULE, else the installed module), a session with the
+ * card in @reader (the slot whose description is the reader's name).
+ */
+struct tool_p11 {
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	bool initialized;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE session;
+};
+const char *tool_module_path(const char *opt);
+int tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *p);
+void tool_p11_close(struct tool_p11 *p);
+
+/*
+ * A secret from the terminal without echo, after @prompt; when stdin is not
+ * a terminal, one line of stdin (scripts). 0, or -1 on end of input or a
+ * line longer than @len - 1.
+ */
+int tool_read_secret(const char *prompt, char *buf, size_t len);
+
+/* --reader @spec, or (NULL) the first configured reader holding a card. */
+int tool_pick_reader(const struct cc_config *conf, const char *spec, size_t *idx);
+
+/* Holder commands: carecard-card passcode (card-tool-passcode.c). */
+int tool_cmd_passcode(int argc, char **argv, const struct cc_config *conf);
 
 #endif

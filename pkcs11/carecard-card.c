@@ -57,6 +57,8 @@ static const char usage_text[] =
 	"        list the configured readers and the card in each\n"
 	"  show FILE | --reader NAME|NUMBER [--json]\n"
 	"        print a card's public state; no passcode needed\n"
+	"  passcode [--reader NAME|NUMBER] [--module PATH]\n"
+	"        change your card's passcode (current, then new twice)\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
 	"        isolated mode: have the card service run the command on your own\n"
@@ -68,7 +70,8 @@ static const char usage_text[] =
 	"readers under $XDG_DATA_HOME/carecard/readers.\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error or unknown reader,\n"
-	"3 configuration error, 4 reader already full / empty, 5 not a valid card image.\n";
+	"3 configuration error, 4 reader already full / empty, 5 not a valid card image,\n"
+	"6 passcode wrong, locked or against the policy's rules.\n";
 
 void
 tool_error(const char *fmt, ...)
@@ -120,9 +123,9 @@ load_config(struct cc_config **conf)
 	return EXIT_OK;
 }
 
-/* NAME (exact) or a 1-based NUMBER -> index into conf->readers. */
-static int
-find_reader(const struct cc_config *conf, const char *spec, size_t *idx)
+/* See card-tool.h. */
+int
+tool_find_reader(const struct cc_config *conf, const char *spec, size_t *idx)
 {
 	char *end = NULL;
 	unsigned long n;
@@ -354,7 +357,7 @@ cmd_insert(int argc, char **argv, const struct cc_config *conf)
 	if (optind != argc - 1)
 		return usage_error("insert needs exactly one card FILE");
 	file = argv[optind];
-	if ((r = find_reader(conf, reader, &idx)) != EXIT_OK)
+	if ((r = tool_find_reader(conf, reader, &idx)) != EXIT_OK)
 		return r;
 	rd = &conf->readers[idx];
 	if ((rv = cc_card_load(file, &card)) != CKR_OK) {
@@ -405,7 +408,7 @@ cmd_remove(int argc, char **argv, const struct cc_config *conf)
 	}
 	if (optind != argc)
 		return usage_error("remove takes no file argument (use --to)");
-	if ((r = find_reader(conf, reader, &idx)) != EXIT_OK)
+	if ((r = tool_find_reader(conf, reader, &idx)) != EXIT_OK)
 		return r;
 	rd = &conf->readers[idx];
 	if ((r = reader_lock(rd->dir, &rlock)) != EXIT_OK)
@@ -522,7 +525,7 @@ cmd_show(int argc, char **argv, const struct cc_config *conf)
 	if ((reader == NULL) == (optind == argc) || argc - optind > 1)
 		return usage_error("show needs either one card FILE or --reader");
 	if (reader != NULL) {
-		if ((r = find_reader(conf, reader, &idx)) != EXIT_OK)
+		if ((r = tool_find_reader(conf, reader, &idx)) != EXIT_OK)
 			return r;
 		if (cc_card_find_in_reader(conf->readers[idx].dir, path, sizeof(path)) != CKR_OK) {
 			tool_error("reader %zu (%s) is empty", idx + 1, conf->readers[idx].name);
@@ -572,7 +575,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "manufacture") == 0)
 		return cmd_manufacture(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
-	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0)
+	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
+	    strcmp(cmd, "passcode") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	if ((r = load_config(&conf)) != EXIT_OK)
 		return r;
@@ -582,6 +586,8 @@ main(int argc, char **argv)
 		r = cmd_remove(argc - 1, argv + 1, conf);
 	else if (strcmp(cmd, "readers") == 0)
 		r = cmd_readers(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "passcode") == 0)
+		r = tool_cmd_passcode(argc - 1, argv + 1, conf);
 	else
 		r = cmd_show(argc - 1, argv + 1, conf);
 	cc_config_free(conf);
