@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #ifndef CC_MODULE_PATH
 #define CC_MODULE_PATH "carecard-pkcs11.so"
@@ -63,10 +64,9 @@ slot_by_name(CK_FUNCTION_LIST_PTR f, const char *name, CK_SLOT_ID *out)
 }
 
 int
-tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *p)
+tool_p11_load(const char *module, struct tool_p11 *p)
 {
 	CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR);
-	CK_SESSION_INFO info;
 	CK_RV rv;
 
 	memset(p, 0, sizeof(*p));
@@ -87,6 +87,21 @@ tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *
 		goto fail;
 	}
 	p->initialized = true;
+	return EXIT_OK;
+fail:
+	tool_p11_close(p);
+	return EXIT_FAIL;
+}
+
+int
+tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *p)
+{
+	CK_SESSION_INFO info;
+	CK_RV rv;
+	int r;
+
+	if ((r = tool_p11_load(module, p)) != EXIT_OK)
+		return r;
 	if ((rv = slot_by_name(p->f, reader, &p->slot)) != CKR_OK) {
 		tool_error("the module has no reader '%s' (0x%lx)", reader, (unsigned long)rv);
 		goto fail;
@@ -108,6 +123,40 @@ tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *
 fail:
 	tool_p11_close(p);
 	return EXIT_FAIL;
+}
+
+/* See card-tool.h. */
+X509 *
+tool_p11_cert(const struct tool_p11 *p, unsigned char id)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, &id, 1 },
+	};
+	CK_ATTRIBUTE val = { CKA_VALUE, NULL, 0 };
+	CK_OBJECT_HANDLE o;
+	CK_ULONG n = 0;
+	const unsigned char *q;
+	unsigned char *der = NULL;
+	X509 *x = NULL;
+
+	if (p->f->C_FindObjectsInit(p->session, tmpl, 2) != CKR_OK)
+		return NULL;
+	if (p->f->C_FindObjects(p->session, &o, 1, &n) != CKR_OK)
+		n = 0;
+	p->f->C_FindObjectsFinal(p->session);
+	if (n != 1 || p->f->C_GetAttributeValue(p->session, o, &val, 1) != CKR_OK ||
+	    val.ulValueLen == 0 || val.ulValueLen > 64 * 1024 ||
+	    (der = malloc(val.ulValueLen)) == NULL)
+		return NULL;
+	val.pValue = der;
+	if (p->f->C_GetAttributeValue(p->session, o, &val, 1) == CKR_OK) {
+		q = der;
+		x = d2i_X509(NULL, &q, (long)val.ulValueLen);
+	}
+	free(der);
+	return x;
 }
 
 void

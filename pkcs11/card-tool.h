@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <openssl/x509.h>
+
 #include "pkcs11/card-image.h"
 #include "pkcs11/config.h"
 
@@ -69,8 +71,12 @@ struct tool_p11 {
 	CK_SESSION_HANDLE session;
 };
 const char *tool_module_path(const char *opt);
+/* Load and initialise the module only (no session); an exit status, the reason printed. */
+int tool_p11_load(const char *module, struct tool_p11 *p);
 int tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *p);
 void tool_p11_close(struct tool_p11 *p);
+/* The card's certificate with CKA_ID @id (public: no login), or NULL. */
+X509 *tool_p11_cert(const struct tool_p11 *p, unsigned char id);
 
 /*
  * A secret from the terminal without echo, after @prompt; when stdin is not
@@ -78,6 +84,28 @@ void tool_p11_close(struct tool_p11 *p);
  * line longer than @len - 1.
  */
 int tool_read_secret(const char *prompt, char *buf, size_t len);
+
+/* One HTTP(S) GET by the holder tools (card-tool-http.c, libcurl). */
+enum tool_http_result {
+	TOOL_HTTP_OK,		/* an answer (any status) */
+	TOOL_HTTP_UNREACHABLE,	/* name, connection or time-out */
+	TOOL_HTTP_UNTRUSTED,	/* TLS: the server's chain is not trusted */
+	TOOL_HTTP_FAILED,	/* anything else; see error */
+};
+struct tool_http {
+	enum tool_http_result result;
+	int status;		/* HTTP status when TOOL_HTTP_OK */
+	char *body;		/* NUL-terminated */
+	size_t len;
+	char error[256];	/* curl's words when not TOOL_HTTP_OK */
+};
+/* GET @base@path (@cacert: a CA file, NULL = the system's); 0 when answered. */
+int tool_http_get(const char *base, const char *path, const char *cacert, size_t max,
+		  struct tool_http *h);
+void tool_http_clear(struct tool_http *h);
+
+/* Holder commands: doctor (card-tool-doctor.c); exit 0 when every check passed. */
+int tool_cmd_doctor(int argc, char **argv);
 
 /* --reader @spec, or (NULL) the first configured reader holding a card. */
 int tool_pick_reader(const struct cc_config *conf, const char *spec, size_t *idx);

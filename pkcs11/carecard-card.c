@@ -59,6 +59,9 @@ static const char usage_text[] =
 	"        print a card's public state; no passcode needed\n"
 	"  passcode [--reader NAME|NUMBER] [--module PATH]\n"
 	"        change your card's passcode (current, then new twice)\n"
+	"  doctor [--server URL] [--cacert FILE] [--module PATH]\n"
+	"        check this workstation: module, p11-kit, card, browser database,\n"
+	"        the service and its policy; one line per check with the fix\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
 	"        isolated mode: have the card service run the command on your own\n"
@@ -71,7 +74,7 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error or unknown reader,\n"
 	"3 configuration error, 4 reader already full / empty, 5 not a valid card image,\n"
-	"6 passcode wrong, locked or against the policy's rules.\n";
+	"6 passcode wrong, locked or against the policy's rules, 7 doctor: a check failed.\n";
 
 void
 tool_error(const char *fmt, ...)
@@ -574,6 +577,8 @@ main(int argc, char **argv)
 		return tool_service(cmd + 10, argc - 2, argv + 2);
 	if (strcmp(cmd, "manufacture") == 0)
 		return cmd_manufacture(argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0)		/* reports the configuration itself */
+		return tool_cmd_doctor(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "passcode") != 0)
