@@ -214,9 +214,9 @@ check_certificate(struct doctor *d, const char *reader)
 	X509_free(x);
 }
 
-/* Run @argv, its standard output (bounded) in @out; the exit status or -1. */
-static int
-run_capture(char *const argv[], char *out, size_t len)
+/* See card-tool.h. */
+int
+tool_run_capture(char *const argv[], char *out, size_t len)
 {
 	int fd[2], st = -1;
 	size_t n = 0;
@@ -272,7 +272,7 @@ check_nss(struct doctor *d)
 	}
 	if ((out = malloc(CHILD_OUT_MAX)) == NULL)
 		return;
-	st = run_capture(argv, out, CHILD_OUT_MAX);
+	st = tool_run_capture(argv, out, CHILD_OUT_MAX);
 	if (st == 127)
 		report(d, "skip", NULL, "NSS: modutil is not installed (apt install "
 		       "libnss3-tools) so Chromium's database cannot be checked");

@@ -104,13 +104,26 @@ int tool_http_get(const char *base, const char *path, const char *cacert, size_t
 		  struct tool_http *h);
 void tool_http_clear(struct tool_http *h);
 
+/*
+ * Run @argv (no shell), its standard output and error (at most @len - 1
+ * bytes) in @out; its exit status, 127 when it could not be run, or -1.
+ */
+int tool_run_capture(char *const argv[], char *out, size_t len);
+
 /* Holder commands: doctor (card-tool-doctor.c); exit 0 when every check passed. */
 int tool_cmd_doctor(int argc, char **argv);
 
 /* --reader @spec, or (NULL) the first configured reader holding a card. */
 int tool_pick_reader(const struct cc_config *conf, const char *spec, size_t *idx);
 
-/* Holder commands: carecard-card passcode (card-tool-passcode.c). */
+/*
+ * "now" for expiry: the clock; in test builds $CARECARD_NOW (unix seconds)
+ * may move it, as CARECARD_CA_NOW moves the CA's. Release builds ignore it.
+ */
+int64_t tool_now(void);
+
+/* Holder commands: passcode, status (card-tool-passcode.c, card-tool-status.c). */
 int tool_cmd_passcode(int argc, char **argv, const struct cc_config *conf);
+int tool_cmd_status(int argc, char **argv, const struct cc_config *conf);
 
 #endif

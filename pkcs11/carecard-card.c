@@ -59,6 +59,8 @@ static const char usage_text[] =
 	"        print a card's public state; no passcode needed\n"
 	"  passcode [--reader NAME|NUMBER] [--module PATH]\n"
 	"        change your card's passcode (current, then new twice)\n"
+	"  status [--reader NAME|NUMBER] [--module PATH] [--remind]\n"
+	"        when your certificates expire, whether renewal is open, what is due\n"
 	"  doctor [--server URL] [--cacert FILE] [--module PATH]\n"
 	"        check this workstation: module, p11-kit, card, browser database,\n"
 	"        the service and its policy; one line per check with the fix\n"
@@ -464,9 +466,8 @@ cmd_readers(int argc, char **argv, const struct cc_config *conf)
 	return EXIT_OK;
 }
 
-/* "now" for expiry: the clock; in test builds $CARECARD_NOW (unix seconds)
- * may move it, as CARECARD_CA_NOW moves the CA's. Release builds ignore it. */
-static int64_t
+/* See card-tool.h. */
+int64_t
 tool_now(void)
 {
 #ifdef CC_TEST_HOOKS
@@ -581,7 +582,7 @@ main(int argc, char **argv)
 		return tool_cmd_doctor(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
-	    strcmp(cmd, "passcode") != 0)
+	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	if ((r = load_config(&conf)) != EXIT_OK)
 		return r;
@@ -593,6 +594,8 @@ main(int argc, char **argv)
 		r = cmd_readers(argc - 1, argv + 1, conf);
 	else if (strcmp(cmd, "passcode") == 0)
 		r = tool_cmd_passcode(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "status") == 0)
+		r = tool_cmd_status(argc - 1, argv + 1, conf);
 	else
 		r = cmd_show(argc - 1, argv + 1, conf);
 	cc_config_free(conf);

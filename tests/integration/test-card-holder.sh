@@ -4,6 +4,8 @@
 #   passcode: changed with the current one and the new one twice; a new one
 #   against the policy is refused naming the rule, costing no try; wrong
 #   tries are counted and the lock is explained.
+#   status: expiry, the renewal window (closed, open, expired) and what is
+#   due, without a passcode; --remind speaks once, when the window opens.
 . "${top_srcdir:-${srcdir:-.}}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/card.sh"
 
@@ -11,7 +13,8 @@
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built"
 command -v pkcs11-tool >/dev/null || tap_skip_all "pkcs11-tool not installed"
 cc_world
-tap_plan 23
+export XDG_STATE_HOME="$HOME/.local/state"
+tap_plan 36
 
 # holder CMD...: carecard-card with the module of this build.
 holder() { "$CC_CARD_TOOL" "$@" --module "$CC_MODULE"; }
@@ -70,4 +73,35 @@ tap_like "...saying passcodes are typed" "$out" "never given on the command line
 out=$(printf '1\n2\n3\n' | holder passcode --reader 2 2>&1); rc=$?
 tap_is "empty reader: exit 4" "$rc" 4
 tap_like "...with what to do" "$out" "insert your card"
+
+# status: a card from a test CA whose certificates last 30 days, so inside
+# the NHS 90-day renewal window today.
+cc_blank_card 2 && cc_personalise 2 ec
+exp=$(openssl x509 -in "$CC_WORK/pki-2-01/cert.pem" -noout -enddate | sed 's/^notAfter=//')
+exp_day=$(date -u -d "$exp" +%Y-%m-%d)
+exp_s=$(date -u -d "$exp" +%s)
+out=$(holder status --reader 2 2>>"$TAP_LOG"); rc=$?
+printf '%s\n' "$out" >>"$TAP_LOG"
+tap_is "status: exit 0, no passcode asked" "$rc" 0
+tap_like "...the authentication certificate's expiry, as openssl reads it" "$out" \
+	"authentication certificate: Test Holder 2, expires $exp_day \((29|30) days\)"
+tap_like "...the signing certificate's" "$out" "signing certificate: +Test Holder 2, expires $exp_day"
+tap_like "...the window open, and how to renew" "$out" \
+	"renewal: open since $(date -u -d "@$((exp_s - 90 * 86400))" +%Y-%m-%d): renew with 'carecard-card renew --server URL'"
+tap_like "...what is due, in the policy's words" "$out" "^  due: .*renew"
+out=$(CARECARD_NOW=$((exp_s - 100 * 86400)) holder status --reader 2 2>>"$TAP_LOG")
+tap_like "100 days before expiry: the window opens in 10 days" "$out" \
+	"renewal: opens on $(date -u -d "@$((exp_s - 90 * 86400))" +%Y-%m-%d) \(90 days before expiry\)"
+tap_fails "...and nothing is due" sh -c 'printf "%s\n" "$1" | grep -q "due:"' - "$out"
+out=$(CARECARD_NOW=$((exp_s + 86400)) holder status --reader 2 2>>"$TAP_LOG")
+tap_like "after expiry: self-renewal closed" "$out" "the certificates have expired; self-renewal is closed"
+tap_like "...and the repair is due" "$out" "^  due: .*(RA|repair)"
+
+out=$(CARECARD_NOW=$((exp_s - 100 * 86400)) holder status --reader 2 --remind 2>>"$TAP_LOG")
+tap_is "--remind before the window: silent" "$out" ""
+out=$(holder status --reader 2 --remind 2>>"$TAP_LOG")
+tap_like "--remind in the window: tells the holder" "$out" "^Your smartcard [0-9]{16} can be renewed now: its certificates expire on $exp_day"
+tap_is "...once: the next day's run is silent" "$(holder status --reader 2 --remind 2>>"$TAP_LOG")" ""
+tap_ok "...remembered in the holder's state directory, 0600" \
+	test "$(stat -c %a "$XDG_STATE_HOME/carecard/renewal-reminded" 2>/dev/null)" = 600
 tap_done
