@@ -19,7 +19,9 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 tap_plan 19
 doctor() {
-	out=$($as_user "$CC_CARD_TOOL" doctor --module "$CC_MODULE" "$@" 2>>"$TAP_LOG")
+	# cc_client: in the sanitizer build, modutil (which doctor runs, and
+	# which loads the module) needs the sanitizer runtimes preloaded
+	out=$(cc_client $as_user "$CC_CARD_TOOL" doctor --module "$CC_MODULE" "$@" 2>>"$TAP_LOG")
 	rc=$?
 	printf '+ doctor %s\n%s\n' "$*" "$out" >>"$TAP_LOG"
 }
@@ -61,7 +63,7 @@ if command -v modutil >/dev/null; then
 		"^with Chromium closed: modutil -dbdir sql:$HOME/.pki/nssdb -add carecard"
 	mkdir -p "$HOME/.pki/nssdb"
 	certutil -N -d "sql:$HOME/.pki/nssdb" --empty-password >>"$TAP_LOG" 2>&1
-	modutil -dbdir "sql:$HOME/.pki/nssdb" -add carecard -libfile "$CC_MODULE" -force \
+	cc_client modutil -dbdir "sql:$HOME/.pki/nssdb" -add carecard -libfile "$CC_MODULE" -force \
 		>>"$TAP_LOG" 2>&1
 	doctor --server "$SVC_URL"
 	tap_like "...added as the fix says: ok" "$(line NSS)" "^ok +NSS: Chromium's database loads carecard"
