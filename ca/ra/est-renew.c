@@ -438,14 +438,14 @@ ca_op_est_confirm(struct ca_session *se, struct ca_result *res)
 		r = RA_REFUSE(se, CA_OP_SELF_RENEW, res, CA_RF_EST_NONE_OPEN, e.card.serial);
 		goto out;
 	}
-	if (e.ren.new_auth == NULL || e.ren.new_sign == NULL) {
-		r = RA_REFUSE(se, CA_OP_SELF_RENEW, res, CA_RF_EST_INCOMPLETE, e.card.serial,
-			      e.ren.new_auth == NULL ? "authentication" : "signing");
+	if (e.ren.new_auth == NULL || strcmp(se->actor.cert_serial, e.ren.new_auth) != 0) {
+		r = RA_REFUSE(se, CA_OP_SELF_RENEW, res, CA_RF_EST_CONFIRM_OLD, e.card.serial,
+			      e.ren.new_auth != NULL ? e.ren.new_auth : "(not issued yet)");
 		goto out;
 	}
-	if (strcmp(se->actor.cert_serial, e.ren.new_auth) != 0) {
-		r = RA_REFUSE(se, CA_OP_SELF_RENEW, res, CA_RF_EST_CONFIRM_OLD, e.card.serial,
-			      e.ren.new_auth);
+	if (e.ren.new_sign == NULL) {
+		r = RA_REFUSE(se, CA_OP_SELF_RENEW, res, CA_RF_EST_INCOMPLETE, e.card.serial,
+			      "signing");
 		goto out;
 	}
 	if ((r = confirm_commit(&e, &revoked)) != CA_OK)

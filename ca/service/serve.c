@@ -26,6 +26,7 @@
 #include "ca/service/ocsp-answer.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
+#include "ca/service/est.h"
 #include "ca/service/tls.h"
 #include "common/log.h"
 
@@ -147,6 +148,7 @@ svc_clear(struct svc *svc)
 	svc_ratelimit_free(svc->rl);
 	svc_accesslog_free(svc->log);
 	SSL_CTX_free(svc->tls);
+	svc_est_free(svc->est);
 	pthread_mutex_destroy(&svc->mu);
 	svc_ocsp_cleanup();
 }
@@ -189,6 +191,11 @@ reload(struct svc *svc, const struct flags *f, struct svc_sched *sched)
 	}
 	if (c.nhttps > 0 && svc_tls_load(c.tls_cert, c.tls_key, &tls, err, sizeof(err)) != CA_OK)
 		util_log(LOG_ERR, "reload: %s; keeping the TLS certificate", err);
+	if (tls != NULL && svc_est_tls_setup(svc->est, tls) != CA_OK) {
+		util_log(LOG_ERR, "reload: TLS client authentication; keeping the TLS certificate");
+		SSL_CTX_free(tls);
+		tls = NULL;
+	}
 	pthread_mutex_lock(&svc->mu);
 	svc->limits = c.limits;
 	old = tls != NULL ? svc->tls : NULL;
@@ -339,8 +346,15 @@ cli_serve(int argc, char **argv, struct cli_env *env)
 		fprintf(stderr, "carecard-ca: serve: policy: %s\n", err);
 		goto out;
 	}
+	/* EST: its answers made once, TLS asking for the card's certificate. */
+	if ((r = svc_est_new(sess->ctx, pol, &svc.est)) != CA_OK ||
+	    (r = svc_est_tls_setup(svc.est, svc.tls)) != CA_OK) {
+		fprintf(stderr, "carecard-ca: serve: EST: %s\n", ca_strerror(r));
+		goto out;
+	}
 	if ((r = svc_sched_new(&svc, sess, pol, cfg.jobs, &sched)) != CA_OK)
 		goto out;
+	svc.sched = sched;
 	sess = NULL;
 	pol = NULL;
 	if ((r = svc_sched_load(sched)) != CA_OK ||
