@@ -278,6 +278,7 @@ record_pending(struct est *e, struct ca_draft *d)
 	struct ca_pending_req pq = { OP, e->card.serial, e->holder.uuid, e->card.serial, 0 };
 	struct ca_draft *dp = d;
 	struct ca_est_rec open = { 0 };
+	struct ca_pending_sel sel = { 0 };
 	int one = CA_OK, r;
 
 	if ((r = ca_reg_begin(e->se->ctx->reg)) != CA_OK)
@@ -290,6 +291,13 @@ record_pending(struct est *e, struct ca_draft *d)
 		open.opened_at = e->now;
 		r = ca_reg_est_open(e->se->ctx->reg, &open, &e->ren.id);
 	}
+	/* A request of this card killed between its pending row and its commit
+	 * (the holder runs it again): that certificate may exist, and is
+	 * revoked now rather than at the recovery's lease. */
+	sel.card = e->card.serial;
+	if (r == CA_OK)
+		r = ca_cert_abandon_sel(e->se->ctx, &sel, "an interrupted network renewal "
+					"request of the card", NULL);
 	if (r == CA_OK && (r = ca_cert_pending_rows(e->se->ctx, &pq, &dp, 1, &one)) == CA_OK)
 		r = one;
 	if ((r = ca_reg_end(e->se->ctx->reg, r)) != CA_OK) {

@@ -25,7 +25,7 @@ ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 [ "${CC_SANITIZERS:-no}" = yes ] &&
 	tap_skip_all "the PKCS#11 engine cannot load an ASan-built module"
 
-tap_plan 50
+tap_plan 56
 BOB=200000000002 DAVE=400000000004
 D=86400
 
@@ -59,10 +59,11 @@ as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$T
 B=$(card_serial 2)
 tap_ok "Bob's card is issued" test -n "$B"
 
-# svc_at DAY: the service (HTTPS, EST) with the CA's clock at that day
+# svc_at DAY: the service (HTTPS, EST) with the CA's clock at that day (and
+# killed at step $KILL_AT if set)
 svc_at() {
 	svc_stop
-	CARECARD_CA_NOW=$(day "$1") svc_start --config "$CC_WORK/serve.yaml" \
+	CARECARD_CA_NOW=$(day "$1") CARECARD_CA_TEST_KILL_AT=${KILL_AT:-} svc_start --config "$CC_WORK/serve.yaml" \
 		--https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
 	EST=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")/.well-known/est
 }
@@ -210,10 +211,17 @@ svc_at 200
 tap_is "after the RA renewal, Bob self-renews again" "$(renew)" "200 200 200"
 tap_is "...counted" "$(counters)" "4/1"
 
-# --- one renewal, requests repeated (a dropped connection): never counted twice ------
-svc_at 250
+# --- one renewal: the service killed, requests repeated: never counted twice --------
 newkey 11 authentication && csr 11 01 "$CC_WORK/a.b64"
-tap_is "a request" "$(post 01 simplereenroll "$CC_WORK/a.b64")" 200
+KILL_AT=est-renew:signed svc_at 250
+tap_is "the service is killed after signing, before its commit: no answer" \
+	"$(post 01 simplereenroll "$CC_WORK/a.b64")" 000
+killed=$(sql "SELECT serial FROM certificates WHERE card = '$B' AND status = 'pending'")
+tap_ok "...its certificate is in the registry, pending (recorded before it was signed)" \
+	test -n "$killed"
+svc_at 250
+tap_is "the request again" "$(post 01 simplereenroll "$CC_WORK/a.b64")" 200
+tap_is "...the killed request's certificate is revoked" "$(status_of "$killed")" revoked
 first=$(openssl x509 -in "$CC_WORK/new-11.pem" -noout -serial 2>/dev/null)
 base64 -d "$CC_WORK/body" | openssl pkcs7 -inform DER -print_certs -out "$CC_WORK/r1.pem" 2>/dev/null
 r1=$(openssl x509 -in "$CC_WORK/r1.pem" -noout -serial | cut -d= -f2)
@@ -232,7 +240,14 @@ newkey 12 signing && csr 12 02 "$CC_WORK/s.b64"
 tap_is "...the signing request, authenticated by the new key (a re-run)" \
 	"$(post 11 signing/simplereenroll "$CC_WORK/s.b64")" 200
 store 12 signing
-tap_is "...confirmed" "$(post 11 confirm /dev/null)" 200
+KILL_AT=est-renew:before-confirm-commit svc_at 250
+tap_is "the service is killed before the confirmation commits: no answer" \
+	"$(post 11 confirm /dev/null)" 000
+tap_is "...nothing counted, the old certificates valid" \
+	"$(counters) $(sql "SELECT count(*) FROM certificates WHERE card = '$B' AND status = 'valid'")" \
+	"4/1 4"
+svc_at 250
+tap_is "...confirmed when the client runs it again" "$(post 11 confirm /dev/null)" 200
 swap
 tap_is "...one renewal counted" "$(counters)" "5/2"
 tap_is "...the card has exactly two valid certificates, its own" \
