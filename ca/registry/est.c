@@ -158,3 +158,25 @@ ca_reg_est_stale(struct ca_reg *reg, int64_t before, int64_t *ids, size_t max, s
 	ca_reg_done(st);
 	return r;
 }
+
+int
+ca_reg_service_cert_add(struct ca_reg *reg, const char *serial, const char *issuer,
+			const char *names, int64_t not_before, int64_t not_after,
+			const unsigned char *der, size_t derlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = ca_reg_prep(reg, "INSERT INTO service_certs (serial, issuer, names, not_before,"
+			     " not_after, der) VALUES (?, ?, ?, ?, ?, ?)", &st)) != CA_OK)
+		return r;
+	ca_reg_bind_text(st, 1, serial);
+	ca_reg_bind_text(st, 2, issuer);
+	ca_reg_bind_text(st, 3, names);
+	sqlite3_bind_int64(st, 4, not_before);
+	sqlite3_bind_int64(st, 5, not_after);
+	sqlite3_bind_blob(st, 6, der, (int)derlen, SQLITE_STATIC);
+	r = ca_reg_step_done(reg, st, "service certificate");
+	ca_reg_done(st);
+	return r;
+}

@@ -41,4 +41,9 @@ int ca_reg_est_stale(struct ca_reg *reg, int64_t before, int64_t *ids, size_t ma
 /* The renewal @id (open or not); CA_ERR_NOT_FOUND. */
 int ca_reg_est_get(struct ca_reg *reg, int64_t id, struct ca_est_rec *out);
 
+/* Record the service's TLS server certificate @serial (service_certs). */
+int ca_reg_service_cert_add(struct ca_reg *reg, const char *serial, const char *issuer,
+			    const char *names, int64_t not_before, int64_t not_after,
+			    const unsigned char *der, size_t derlen);
+
 #endif

@@ -311,7 +311,17 @@ static const char *const ca_migrations[] = {
 	"  opened_at INTEGER NOT NULL,"
 	"  closed_at INTEGER,"
 	"  CHECK ((state = 'open') = (closed_at IS NULL)));"
-	"CREATE UNIQUE INDEX est_renewals_open ON est_renewals (card) WHERE state = 'open';",
+	"CREATE UNIQUE INDEX est_renewals_open ON est_renewals (card) WHERE state = 'open';"
+	/* The service's own TLS server certificates (carecard-ca serve on
+	 * embedded defaults), issued by the Authentication CA: no holder, so
+	 * not in certificates, but every one recorded. */
+	"CREATE TABLE service_certs ("
+	"  serial TEXT PRIMARY KEY,"
+	"  issuer TEXT NOT NULL,"
+	"  names TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"
+	"  der BLOB NOT NULL);",
 };
 
 const char *const *

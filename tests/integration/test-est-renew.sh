@@ -25,7 +25,7 @@ ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 [ "${CC_SANITIZERS:-no}" = yes ] &&
 	tap_skip_all "the PKCS#11 engine cannot load an ASan-built module"
 
-tap_plan 56
+tap_plan 59
 BOB=200000000002 DAVE=400000000004
 D=86400
 
@@ -41,10 +41,6 @@ sed 's#lifetime: 5y#lifetime: 100d#' "$CC_WORK/ops.yaml" >"$CC_WORK/short.yaml"
 printf 'renewal: { window: 60d, self-renewals-before-ra: 2, confirm-timeout: 60s }\n' \
 	>>"$CC_WORK/short.yaml"
 CARD_POLICY=$CC_WORK/ops.yaml ca_init || { tap_fail "CA init"; exit 1; }
-cc_test_ca
-cc_server_cert
-printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n' "$CC_CA_DIR/server.pem" \
-	"$CC_CA_DIR/server.key" >"$CC_WORK/serve.yaml"
 T0=$(date +%s)
 day() { echo $((T0 + $1 * D)); }
 ca_bootstrap 1
@@ -63,11 +59,23 @@ tap_ok "Bob's card is issued" test -n "$B"
 # killed at step $KILL_AT if set)
 svc_at() {
 	svc_stop
-	CARECARD_CA_NOW=$(day "$1") CARECARD_CA_TEST_KILL_AT=${KILL_AT:-} svc_start --config "$CC_WORK/serve.yaml" \
-		--https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
+	CARECARD_CA_NOW=$(day "$1") CARECARD_CA_TEST_KILL_AT=${KILL_AT:-} \
+		svc_start ${SVC_CONF:+--config "$SVC_CONF"} --https 127.0.0.1:0 ||
+		{ tap_fail "service start"; exit 1; }
 	EST=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")/.well-known/est
 }
+CACERT=$S/certs/root.pem
 svc_at 0
+# No TLS configuration at all: the CA issued the service its own certificate.
+tls_serial() { _hp=${EST#https://}; echo | openssl s_client -connect "${_hp%%/*}" 2>/dev/null |
+	sed -n '/^-----BEGIN CERT/,/^-----END CERT/p' | openssl x509 -noout -serial |
+	sed 's/^serial=0*//'; }
+first_tls=$(tls_serial)
+tap_is "HTTPS on embedded defaults: the service's certificate is the CA's, recorded" \
+	"$(sql "SELECT issuer FROM service_certs WHERE serial = '$first_tls'")" authentication
+tap_is "...its key is 0600" "$(stat -c %a "$S/tls/service.key")" 600
+tap_like "...and curl trusts it through the root alone" \
+	"$(curl -s --cacert "$CACERT" "${EST%/.well-known/est}/healthz")" "^status: ok"
 
 # --- the holder's side: only the module's configuration and the URL -----------------
 cat >"$CC_WORK/openssl.cnf" <<CNF
@@ -97,7 +105,7 @@ post() {
 	shift 3
 	holder curl -sS --max-time 30 --engine pkcs11 --cert-type ENG \
 		--cert "pkcs11:serial=$B;id=%$_id;type=cert" --key-type ENG --key "$(key "$_id")" \
-		--cacert "$CC_CA_DIR/ca.pem" -H "Content-Type: ${CT:-application/pkcs10}" \
+		--cacert "$CACERT" -H "Content-Type: ${CT:-application/pkcs10}" \
 		--data-binary "@$_file" -o "$CC_WORK/body" -w '%{http_code}' "$@" \
 		"$EST/$_path" 2>>"$TAP_LOG"
 }
@@ -159,17 +167,27 @@ valid() { sql "SELECT group_concat(serial) FROM (SELECT serial FROM certificates
 ncerts() { sql "SELECT count(*) FROM certificates WHERE card = '$B'"; }
 
 # --- the public endpoints ------------------------------------------------------------
-curl -s --cacert "$CC_CA_DIR/ca.pem" "$EST/cacerts" | base64 -d |
+curl -s --cacert "$CACERT" "$EST/cacerts" | base64 -d |
 	openssl pkcs7 -inform DER -print_certs -out "$CC_WORK/cacerts.pem" 2>>"$TAP_LOG"
 tap_is "cacerts: the root and both issuing CAs (PKCS#7 certs-only)" \
 	"$(grep -c 'BEGIN CERTIFICATE' "$CC_WORK/cacerts.pem")" 3
 tap_like "csrattrs: P-256 and ECDSA with SHA-256, from the policy" \
-	"$(curl -s --cacert "$CC_CA_DIR/ca.pem" "$EST/csrattrs" | base64 -d |
+	"$(curl -s --cacert "$CACERT" "$EST/csrattrs" | base64 -d |
 		openssl asn1parse -inform DER 2>&1 | tr '\n' ' ')" \
 	"ecdsa-with-SHA256.*id-ecPublicKey.*prime256v1"
 
 # --- two self-renewals, then the RA ------------------------------------------------
 old=$(valid)
+svc_at 0
+tap_is "...a restart keeps it" "$(tls_serial)" "$first_tls"
+# From here the CA's clock moves by months, which a certificate the service
+# got on "day 350" would not survive in curl's eyes (real time): a configured
+# one from a test CA.
+cc_test_ca
+cc_server_cert
+printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n' "$CC_CA_DIR/server.pem" \
+	"$CC_CA_DIR/server.key" >"$CC_WORK/serve.yaml"
+SVC_CONF=$CC_WORK/serve.yaml CACERT=$CC_CA_DIR/ca.pem
 svc_at 50
 tap_is "self-renewal 1: reenroll (authentication, signing), confirm" "$(renew)" "200 200 200"
 tap_is "...counted once" "$(counters)" "1/1"
@@ -277,9 +295,9 @@ tap_like "...saying so" "$(cat "$CC_WORK/body")" "subject differs"
 csr 01 01 "$CC_WORK/same.b64"
 tap_is "a request with the current key: 400" "$(post 01 simplereenroll "$CC_WORK/same.b64")" 400
 tap_is "no client certificate: 401" "$(holder curl -sS --max-time 30 --cacert \
-	"$CC_CA_DIR/ca.pem" -H 'Content-Type: application/pkcs10' --data-binary "@$CC_WORK/a.b64" \
+	"$CACERT" -H 'Content-Type: application/pkcs10' --data-binary "@$CC_WORK/a.b64" \
 	-o /dev/null -w '%{http_code}' "$EST/simplereenroll" 2>>"$TAP_LOG")" 401
-tap_is "GET on simplereenroll: 405" "$(curl -s --cacert "$CC_CA_DIR/ca.pem" -o /dev/null \
+tap_is "GET on simplereenroll: 405" "$(curl -s --cacert "$CACERT" -o /dev/null \
 	-w '%{http_code}' "$EST/simplereenroll")" 405
 tap_is "...nothing issued, nothing counted" "$(ncerts) $(counters)" "$n0 $c0"
 
