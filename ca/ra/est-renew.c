@@ -221,9 +221,8 @@ csr_check(struct est *e, int k, const unsigned char *der, size_t len)
 	int i, r;
 
 	if (e->old[k].der == NULL)
-		return ca_result_fail(e->res, CA_ERR_STATE, "card.state", "card %s has no %s "
-				      "certificate to renew: ask your RA to repair the card",
-				      e->card.serial, k == 0 ? "authentication" : "signing");
+		return RA_REFUSE(e->se, CA_OP_SELF_RENEW, e->res, CA_RF_EST_NO_CERT, e->card.serial,
+				 k == 0 ? "authentication" : "signing");
 	r = CA_ERR_BAD_REQUEST;
 	if ((req = X509_REQ_new_ex(e->se->ctx->libctx, NULL)) == NULL) {
 		r = CA_ERR_ALLOC;

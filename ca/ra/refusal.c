@@ -214,6 +214,9 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	E(CA_RF_EST_CONFIRM_OLD, "est-confirm-old-cert", CA_ERR_AUTH, "authentication",
 	  "card %s: the renewal is confirmed with its new authentication certificate %s",
 	  "store the new certificates on the card and confirm with the new authentication key"),
+	E(CA_RF_EST_NO_CERT, "est-no-cert", CA_ERR_STATE, "card.state",
+	  "card %s has no valid %s certificate to renew",
+	  "ask your RA to repair the card"),
 };
 
 const struct ca_refusal *
