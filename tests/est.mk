@@ -43,3 +43,14 @@ TESTS += %D%/unit/test-est-parse
 	common/libcarecard-common.la $(CC_TEST_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
+
+# The EST benchmark: run only by "make bench-est" (never timed in make
+# check). See tests/bench/README-service.md.
+EXTRA_DIST += %D%/bench/run-bench-est.sh
+bench-est: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) \
+		$(bin_PROGRAMS)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-est.sh \
+	$(BENCH_EST_ARGS)
+.PHONY: bench-est
