@@ -307,6 +307,10 @@ svc_est_handle(struct svc *svc, struct evhttp_request *req, const char *path, in
 
 	(void)now;
 	memset(out, 0, sizeof(*out));
+	if (svc->est == NULL || svc->sched == NULL) {	/* a service without the CA's EST half */
+		say(out, 404, "not-found", "not found\n");
+		return;
+	}
 	if (strcmp(op, "cacerts") == 0 || strcmp(op, "confirm") == 0)
 		slash = NULL;
 	else if (slash != NULL) {	/* /.well-known/est/LABEL/OP */
