@@ -23,7 +23,7 @@ ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 # test-service-tls.sh); the service's EST request parsing is covered under
 # the sanitizers by tests/fuzz/fuzz-est-request-replay.
 
-tap_plan 59
+tap_plan 62
 BOB=200000000002 DAVE=400000000004
 D=86400
 
@@ -328,6 +328,20 @@ as alice - "$CA" cancel-card --card "$B" --reason stolen --operator-reader 1 >>"
 unset CARECARD_CA_NOW
 tap_is "a cancelled card is refused (403)" "$(post 01 simplereenroll "$CC_WORK/a.b64")" 403
 tap_is "...and nothing was issued" "$(ncerts)" "$n0"
+
+# --- a card of a retired series: the same rule as the RA's -------------------------
+"$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/bob-cancelled.card" >>"$TAP_LOG" 2>&1
+cc_blank_card 2 03
+export CARECARD_CA_NOW="$(day 350)"
+as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
+unset CARECARD_CA_NOW
+B=$(card_serial 2) n0=$(ncerts)
+newkey 11 authentication && csr 11 01 "$CC_WORK/a.b64"
+tap_is "Bob's new card of series 03 is refused (403)" \
+	"$(post 01 simplereenroll "$CC_WORK/a.b64")" 403
+tap_like "...naming the rule" "$(cat "$CC_WORK/body")" "series 03 can be neither renewed"
+tap_is "...and nothing was issued or opened" \
+	"$(ncerts) $(sql "SELECT count(*) FROM est_renewals WHERE card = '$B'")" "$n0 0"
 svc_stop
 tap_is "the service stops cleanly" "$SVC_RC" 0
 tap_ok "the audit log verifies" audit_ok
