@@ -116,6 +116,7 @@ struct pol_renewal {
 	unsigned self_renewals_before_ra;	/* consecutive self-renewals allowed */
 	unsigned max_renewals;		/* per card; 0 = no limit ("none") */
 	bool self_renew_after_expiry;	/* false: expired cards need an RA repair */
+	int64_t confirm_timeout;	/* EST renewal left unconfirmed: abandoned after */
 };
 
 struct pol_card {

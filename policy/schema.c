@@ -109,6 +109,9 @@ static const struct pol_key renewal_keys[] = {
 	  "renewals per card before a new card is needed; none = no limit" },
 	{ "self-renew-after-expiry", POL_T_BOOL, RENEWAL(self_renew_after_expiry), 0, 0, 0, 0,
 	  NULL, NULL, "false: an expired card must be repaired by the RA" },
+	{ "confirm-timeout", POL_T_DURATION, RENEWAL(confirm_timeout), 0, 0, 60, 31 * DAY, NULL,
+	  NULL, "a network (EST) self-renewal not confirmed by the card within this long is "
+	  "abandoned and its new certificates revoked" },
 	{ NULL },
 };
 
@@ -337,6 +340,7 @@ static const struct pol_policy pol_nhs_default = {
 		.self_renewals_before_ra = 2,
 		.max_renewals = 0,
 		.self_renew_after_expiry = false,
+		.confirm_timeout = DAY,
 	},
 	.card = {
 		.retired_series = { 3, { "01", "02", "03" } },

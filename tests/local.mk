@@ -13,5 +13,6 @@ include %D%/ca-card.mk
 include %D%/ca-ra.mk
 include %D%/integration.mk
 include %D%/service.mk
+include %D%/est.mk
 
 TESTS += $(CC_INTEGRATION_TESTS)

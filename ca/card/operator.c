@@ -193,7 +193,15 @@ registry_check(struct attempt *a, struct ca_card_who *op)
 	}
 	snprintf(op->uuid, sizeof(op->uuid), "%s", p.uuid);
 	snprintf(op->name, sizeof(op->name), "%s", p.name);
-	snprintf(op->card, sizeof(op->card), "%s", a->card->serial);
+	if (a->card != NULL)
+		snprintf(op->card, sizeof(op->card), "%s", a->card->serial);
+	else if (rec.card != NULL)	/* a TLS client certificate: the registry's card */
+		snprintf(op->card, sizeof(op->card), "%s", rec.card);
+	else {
+		a->why = "certificate not on a card";
+		r = CA_ERR_AUTH;
+		goto out;
+	}
 	r = CA_OK;
 out:
 	ca_person_clear(&p);
@@ -220,5 +228,22 @@ out:
 		*why = r == CA_OK ? NULL : a.why != NULL ? a.why : ca_strerror(r);
 	X509_free(a.cert);
 	ca_p11card_close(a.card);
+	return r;
+}
+
+int
+ca_card_cert_authenticate(struct ca_ctx *ctx, X509 *cert, struct ca_card_who *out,
+			  const char **why)
+{
+	static const struct ca_card_login holder = { .holder = true };
+	struct attempt a = { ctx, &holder, NULL, cert, NULL };
+	struct ca_card_who who;
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	if ((r = chain_verify(&a)) == CA_OK && (r = registry_check(&a, &who)) == CA_OK)
+		*out = who;
+	if (why != NULL)
+		*why = r == CA_OK ? NULL : a.why != NULL ? a.why : ca_strerror(r);
 	return r;
 }

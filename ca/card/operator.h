@@ -20,6 +20,8 @@
 
 #include <stdbool.h>
 
+#include <openssl/x509.h>
+
 struct ca_ctx;
 struct ca_signer;
 
@@ -50,5 +52,16 @@ struct ca_card_who {
  */
 int ca_card_authenticate(struct ca_ctx *ctx, const struct ca_card_login *l,
 			 struct ca_card_who *out, const char **why);
+
+/*
+ * The holder of the card whose authentication certificate @cert (borrowed)
+ * is, already proven by a TLS handshake with that key (the service's
+ * client authentication): the same chain and registry checks as
+ * ca_card_authenticate() (notAfter not checked: the policy decides), and
+ * *out->card is the card the registry has the certificate on. CA_ERR_AUTH
+ * with *why, or a registry error.
+ */
+int ca_card_cert_authenticate(struct ca_ctx *ctx, X509 *cert, struct ca_card_who *out,
+			      const char **why);
 
 #endif

@@ -201,6 +201,22 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	E(CA_RF_WRONG_ACTOR, "wrong-actor", CA_ERR_AUTH, "authentication",
 	  "%s is not for %s: only %s may %s",
 	  "run it as one of them"),
+	/* --- network self-renewal (EST) ------------------------------------ */
+	E(CA_RF_EST_NOT_CURRENT, "est-cert-not-current", CA_ERR_AUTH, "authentication",
+	  "certificate %s is not the current authentication certificate of card %s",
+	  "connect with the card's current authentication key (carecard-card renew does)"),
+	E(CA_RF_EST_NONE_OPEN, "est-none-open", CA_ERR_STATE, "renewal.confirm-timeout",
+	  "card %s has no open network renewal to confirm",
+	  "renew again (carecard-card renew): a renewal not confirmed in time is abandoned"),
+	E(CA_RF_EST_INCOMPLETE, "est-incomplete", CA_ERR_STATE, "renewal.confirm-timeout",
+	  "card %s: the open renewal has no new %s certificate yet",
+	  "request it (simplereenroll) before confirming"),
+	E(CA_RF_EST_CONFIRM_OLD, "est-confirm-old-cert", CA_ERR_AUTH, "authentication",
+	  "card %s: the renewal is confirmed with its new authentication certificate %s",
+	  "store the new certificates on the card and confirm with the new authentication key"),
+	E(CA_RF_EST_NO_CERT, "est-no-cert", CA_ERR_STATE, "card.state",
+	  "card %s has no valid %s certificate to renew",
+	  "ask your RA to repair the card"),
 };
 
 const struct ca_refusal *

@@ -85,6 +85,12 @@ enum ca_refusal_id {
 	/* who may ask at all */
 	CA_RF_NOT_AUTHENTICATED,
 	CA_RF_WRONG_ACTOR,
+	/* network self-renewal (EST) */
+	CA_RF_EST_NOT_CURRENT,
+	CA_RF_EST_NONE_OPEN,
+	CA_RF_EST_INCOMPLETE,
+	CA_RF_EST_CONFIRM_OLD,
+	CA_RF_EST_NO_CERT,
 	CA_RF_COUNT
 };
 

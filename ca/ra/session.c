@@ -108,10 +108,36 @@ ca_session_close(struct ca_session *s)
 {
 	if (s == NULL)
 		return;
+	if (s->parent != NULL) {	/* borrowed: the CA goes back to its actor */
+		s->ctx->actor = s->parent_actor;
+		s->ctx->actor_card = s->parent_card;
+		free(s);
+		return;
+	}
 	ca_ctx_free(s->ctx);	/* its EVP_PKEYs first: none refer to the card module */
 	ca_signer_free(s->mod);
 	free(s->card_module);
 	free(s);
+}
+
+int
+ca_session_borrow(struct ca_session *parent, struct ca_session **out)
+{
+	struct ca_session *s;
+
+	if (parent == NULL || parent->parent != NULL)
+		return CA_ERR_USAGE;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return CA_ERR_ALLOC;
+	s->ctx = parent->ctx;
+	s->front = parent->front;
+	s->parent = parent;
+	s->parent_actor = parent->ctx->actor;
+	s->parent_card = parent->ctx->actor_card;
+	s->ctx->actor = NULL;		/* no actor until one authenticates */
+	s->ctx->actor_card = NULL;
+	*out = s;
+	return CA_OK;
 }
 
 int
@@ -269,6 +295,41 @@ int
 ca_session_holder(struct ca_session *s, unsigned reader, struct ca_result *res)
 {
 	return card_login(s, CA_ACTOR_HOLDER, reader, NULL, res);
+}
+
+int
+ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res)
+{
+	struct ca_card_who who;
+	const char *why = NULL;
+	int r;
+
+	memset(&who, 0, sizeof(who));
+	if (s->actor.kind != CA_ACTOR_NONE)
+		return ca_result_fail(res, CA_ERR_INTERNAL, NULL, "a session has one actor");
+	if (cert == NULL) {
+		why = "no client certificate";
+		r = CA_ERR_AUTH;
+	} else {
+		r = ca_card_cert_authenticate(s->ctx, cert, &who, &why);
+	}
+	if (r != CA_OK) {
+		login_audit(s, "holder-login", 0, &who, why != NULL ? why : ca_strerror(r), r);
+		util_log(LOG_NOTICE, "client certificate refused: %s",
+			 why != NULL ? why : ca_strerror(r));
+		return ca_result_fail(res, r, "authentication", "the card's certificate could not "
+				      "be authenticated: %s: use the card's current "
+				      "authentication certificate, or ask your RA",
+				      why != NULL ? why : ca_strerror(r));
+	}
+	s->actor.kind = CA_ACTOR_HOLDER;
+	snprintf(s->actor.uuid, sizeof(s->actor.uuid), "%s", who.uuid);
+	snprintf(s->actor.name, sizeof(s->actor.name), "%s", who.name);
+	snprintf(s->actor.card, sizeof(s->actor.card), "%s", who.card);
+	snprintf(s->actor.cert_serial, sizeof(s->actor.cert_serial), "%s", who.cert_serial);
+	s->ctx->actor = s->actor.uuid;
+	s->ctx->actor_card = s->actor.card;
+	return CA_OK;
 }
 
 int

@@ -113,6 +113,8 @@ struct ca_session {
 	struct ca_actor actor;
 	struct ca_signer *mod;		/* the card module, once loaded */
 	char *card_module;		/* its path, from the registry's configuration */
+	struct ca_session *parent;	/* ca_session_borrow: the session whose CA this is */
+	const char *parent_actor, *parent_card;	/* ctx->actor/actor_card to give back */
 };
 
 /*
@@ -141,6 +143,27 @@ int ca_session_operator(struct ca_session *s, unsigned reader, const char *org,
  * holder's own operations (self-renew). The certificate may be expired.
  */
 int ca_session_holder(struct ca_session *s, unsigned reader, struct ca_result *res);
+
+/*
+ * The holder of the card whose authentication certificate @cert (borrowed)
+ * is, proven by a TLS handshake with the card's key (the service's client
+ * authentication; the front end must have checked the handshake, not the
+ * certificate): chain to the Authentication CA and the root, known to the
+ * registry, valid (not revoked, not pending), on a card that is not
+ * cancelled, of a registered person. notAfter is not checked (the policy
+ * decides what an expired card may do). CA_ERR_AUTH with @res filled and
+ * the attempt audited ("holder-login" refused).
+ */
+int ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res);
+
+/*
+ * A session with no actor over @parent's opened CA (its registry, HSM and
+ * policy), for a front end that serves several actors one at a time from
+ * one opened CA (the service). Only one of the two may be used at a time
+ * (the caller serialises them); ca_session_close() of the borrowed one
+ * gives the CA back to @parent's actor.
+ */
+int ca_session_borrow(struct ca_session *parent, struct ca_session **out);
 
 /*
  * The first RA manager (@holder, named at init) issues their own card

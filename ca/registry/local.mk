@@ -7,5 +7,7 @@ ca_libcarecard_ca_la_SOURCES += \
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/registry-lookup.h %D%/lookup.c %D%/registry-update.h %D%/update.c \
 	%D%/registry-hold.h %D%/holds.c
+# network self-renewals (issue 12)
+ca_libcarecard_ca_la_SOURCES += %D%/est.c %D%/registry-est.h
 # the OCSP responder's records (migration 8)
 ca_libcarecard_ca_la_SOURCES += %D%/ocsp.c %D%/registry-ocsp.h

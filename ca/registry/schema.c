@@ -293,6 +293,35 @@ static const char *const ca_migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  holder TEXT NOT NULL,"
 	"  expires INTEGER NOT NULL);",
+
+	/* Issue 12: network (EST) self-renewals, one open per card. The new
+	 * certificates are handed out before the card confirms, so the record
+	 * says which they are: confirmed, the old ones are superseded; never
+	 * confirmed (abandoned), the new ones are revoked. */
+	"CREATE TABLE est_renewals ("
+	"  id INTEGER PRIMARY KEY,"
+	"  card TEXT NOT NULL REFERENCES cards(serial),"
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"
+	"  old_auth TEXT NOT NULL REFERENCES certificates(serial),"
+	"  old_sign TEXT REFERENCES certificates(serial),"
+	"  new_auth TEXT REFERENCES certificates(serial),"
+	"  new_sign TEXT REFERENCES certificates(serial),"
+	"  state TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (state IN ('open', 'confirmed', 'abandoned')),"
+	"  opened_at INTEGER NOT NULL,"
+	"  closed_at INTEGER,"
+	"  CHECK ((state = 'open') = (closed_at IS NULL)));"
+	"CREATE UNIQUE INDEX est_renewals_open ON est_renewals (card) WHERE state = 'open';"
+	/* The service's own TLS server certificates (carecard-ca serve on
+	 * embedded defaults), issued by the Authentication CA: no holder, so
+	 * not in certificates, but every one recorded. */
+	"CREATE TABLE service_certs ("
+	"  serial TEXT PRIMARY KEY,"
+	"  issuer TEXT NOT NULL,"
+	"  names TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"
+	"  der BLOB NOT NULL);",
 };
 
 const char *const *

@@ -28,6 +28,7 @@
 #include <event2/util.h>
 
 #include "ca/service/accesslog.h"
+#include "ca/service/est.h"
 #include "ca/service/http-int.h"
 #include "ca/service/ocsp-answer.h"
 
@@ -266,6 +267,16 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 	plen = strlen(path);
 	if (strcmp(path, "/healthz") == 0) {
 		handle_health(w, req, now, rp);
+		return;
+	}
+	if (svc_est_path(path)) {	/* EST: est.c */
+		struct svc_est_reply er;
+
+		svc_est_handle(w->svc, req, path, now, &er);
+		text(rp, er.status, er.outcome, er.text);
+		rp->blob = er.blob;
+		rp->type = er.type;
+		rp->allow = er.allow;
 		return;
 	}
 	if (w->site == NULL) {

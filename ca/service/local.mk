@@ -7,7 +7,8 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/sitebuild.c %D%/sitebuild.h %D%/ocsp-answer.c %D%/ocsp-answer.h \
 	%D%/settings.c %D%/settings.h %D%/ratelimit.c %D%/ratelimit.h \
 	%D%/accesslog.c %D%/accesslog.h %D%/http.c %D%/http.h %D%/http-int.h %D%/handler.c \
-	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/glue.c %D%/glue.h
+	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/glue.c %D%/glue.h \
+	%D%/est.c %D%/est.h %D%/est-parse.c %D%/est-parse.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \

@@ -17,6 +17,7 @@
 #include "ca/core/error.h"
 #include "ca/core/ocsp-job.h"
 #include "ca/core/publish.h"
+#include "ca/ra/est-renew.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-ocsp.h"
@@ -32,6 +33,7 @@
 #define LEASE_EVERY 3
 #define MISSING_EVERY 600	/* full scan for unsigned certificates */
 #define PRUNE_EVERY 3600
+#define EST_ABANDON_EVERY 60	/* seconds between looks for unconfirmed EST renewals */
 
 struct svc_sched {
 	struct svc *svc;
@@ -47,6 +49,8 @@ struct svc_sched {
 	bool started, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_mutex_t ca_mu;		/* the CA (sess): a pass, or one svc_sched_ca call */
+	int64_t next_est;		/* next look for abandoned EST renewals */
 
 	int64_t dv;			/* registry data_version last seen */
 	int64_t feed;			/* change feed consumed by the follower */
@@ -392,6 +396,21 @@ policy_apply(struct svc_sched *s)
 	}
 }
 
+/* EST renewals left unconfirmed past renewal.confirm-timeout: revoked, closed. */
+static void
+est_abandon(struct svc_sched *s)
+{
+	struct ca_result res;
+	int n = 0, r;
+
+	memset(&res, 0, sizeof(res));
+	if ((r = ca_op_est_abandon(s->sess, &n, &res)) != CA_OK)
+		util_log(LOG_ERR, "abandoning unconfirmed EST renewals: %s %s", ca_strerror(r),
+			 res.text);
+	else if (n > 0)
+		util_log(LOG_NOTICE, "%s", res.done);
+}
+
 /* One pass; *more when there is work left for an immediate next pass. */
 static void
 pass(struct svc_sched *s, bool *more)
@@ -421,6 +440,10 @@ pass(struct svc_sched *s, bool *more)
 		}
 		r = follow(s, now);	/* our own commits do not move data_version */
 	}
+	if (r == CA_OK && s->holder && now >= s->next_est) {
+		est_abandon(s);
+		s->next_est = now + EST_ABANDON_EVERY;
+	}
 	if (r == CA_OK && !s->holder)
 		r = crls_refresh(s, false);
 	if (r != CA_OK)
@@ -445,7 +468,9 @@ sched_main(void *arg)
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
 		more = false;
+		pthread_mutex_lock(&s->ca_mu);
 		pass(s, &more);
+		pthread_mutex_unlock(&s->ca_mu);
 		pthread_mutex_lock(&s->mu);
 		if (s->stop || more)
 			continue;
@@ -479,6 +504,7 @@ svc_sched_new(struct svc *svc, struct ca_session *sess, struct pol_policy *pol,
 	s->want_jobs = jobs_wanted;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->ca_mu, NULL);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(s->holder_id, sizeof(s->holder_id), "%s/%ld/%lld", host, (long)getpid(),
 		 (long long)svc_now());
@@ -540,6 +566,17 @@ svc_sched_policy(struct svc_sched *s, struct pol_policy *pol)
 	pthread_mutex_unlock(&s->mu);
 }
 
+int
+svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg)
+{
+	int r;
+
+	pthread_mutex_lock(&s->ca_mu);
+	r = fn(s->sess, arg);
+	pthread_mutex_unlock(&s->ca_mu);
+	return r;
+}
+
 void
 svc_sched_free(struct svc_sched *s)
 {
@@ -561,5 +598,6 @@ svc_sched_free(struct svc_sched *s)
 	free(s->pubroot);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->ca_mu);
 	free(s);
 }

@@ -43,6 +43,13 @@ int svc_sched_start(struct svc_sched *s);
 /* A new policy (taken over), applied at the next pass (any thread). */
 void svc_sched_policy(struct svc_sched *s, struct pol_policy *pol);
 
+/*
+ * Run @fn on the scheduler's opened CA (its session, with the registry and
+ * the HSM) from another thread, between passes: the CA is used by one
+ * thread at a time. Returns what @fn returns. (EST, est.c.)
+ */
+int svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg);
+
 /* Stop the thread, release the lease, free everything. Accepts NULL. */
 void svc_sched_free(struct svc_sched *s);
 

@@ -20,13 +20,16 @@
 #include "ca/cli/cli.h"
 #include "ca/cli/test-hooks.h"
 #include "ca/core/error.h"
+#include "ca/ra/service-cert.h"
 #include "ca/service/accesslog.h"
 #include "ca/service/glue.h"
 #include "ca/service/http.h"
 #include "ca/service/ocsp-answer.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
+#include "ca/service/est.h"
 #include "ca/service/tls.h"
+#include "common/fileio.h"
 #include "common/log.h"
 
 enum { OPT_CONFIG = 1, OPT_HTTP, OPT_HTTPS, OPT_WORKERS, OPT_NO_JOBS, OPT_JOBS_ONLY, OPT_LOG };
@@ -147,12 +150,81 @@ svc_clear(struct svc *svc)
 	svc_ratelimit_free(svc->rl);
 	svc_accesslog_free(svc->log);
 	SSL_CTX_free(svc->tls);
+	svc_est_free(svc->est);
 	pthread_mutex_destroy(&svc->mu);
 	svc_ocsp_cleanup();
 }
 
+/*
+ * HTTPS without a configured certificate: the CA's own, in STATE/tls/
+ * (ca/ra/service-cert.h). Fills @c's paths; true when it did.
+ */
+static bool
+tls_auto(struct svc_config *c, const char *state)
+{
+	if (c->nhttps == 0 || c->tls_cert[0] != '\0' || c->tls_key[0] != '\0')
+		return false;
+	if (strlen(state) + sizeof("/tls/service.pem") > sizeof(c->tls_cert))
+		return false;	/* svc_tls_load then says what is missing */
+	memcpy(c->tls_cert, state, strlen(state));
+	strcpy(c->tls_cert + strlen(state), "/tls/service.pem");
+	memcpy(c->tls_key, c->tls_cert, strlen(c->tls_cert) + 1);
+	strcpy(c->tls_key + strlen(state), "/tls/service.key");
+	return true;
+}
+
+/* The names the service answers HTTPS by: its listen addresses (not the
+ * wildcards), localhost, 127.0.0.1 and this host's name. */
+static size_t
+tls_names(const struct svc_config *c, char store[][64], const char **names, size_t max)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < c->nhttps && n + 3 < max; i++)
+		if (strcmp(c->https[i].host, "0.0.0.0") != 0 && strcmp(c->https[i].host, "::") != 0 &&
+		    strcmp(c->https[i].host, "127.0.0.1") != 0 && c->https[i].host[0] != '\0')
+			names[n++] = c->https[i].host;
+	names[n++] = "localhost";
+	names[n++] = "127.0.0.1";
+	if (gethostname(store[0], 63) == 0 && store[0][0] != '\0' &&
+	    strcmp(store[0], "localhost") != 0) {
+		store[0][63] = '\0';
+		names[n++] = store[0];
+	}
+	return n;
+}
+
+/* The CA's own TLS certificate, issued now if missing or running out. */
 static int
-svc_init(struct svc *svc, const struct svc_config *c, const char *state)
+tls_auto_issue(struct svc *svc, struct ca_session *sess)
+{
+	const char *names[SVC_LISTEN_MAX + 3];
+	char host[1][64], dir[SVC_PATH_MAX + 8], err[512];
+	struct ca_result res;
+	size_t n = tls_names(&svc->cfg, host, names, SVC_LISTEN_MAX + 3);
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	snprintf(dir, sizeof(dir), "%s/tls", svc->state);
+	if (util_mkdir_p(dir, 0700) != 0) {
+		fprintf(stderr, "carecard-ca: serve: cannot make %s\n", dir);
+		return CA_ERR_IO;
+	}
+	if ((r = ca_op_service_cert(sess, svc->cfg.tls_cert, svc->cfg.tls_key, names, n, NULL,
+				    &res)) != CA_OK) {
+		ca_result_complete(&res, r);
+		fprintf(stderr, "carecard-ca: serve: the TLS certificate: %s\n",
+			res.text[0] != '\0' ? res.text : ca_strerror(r));
+		return r;
+	}
+	if ((r = svc_tls_load(svc->cfg.tls_cert, svc->cfg.tls_key, &svc->tls, err,
+			      sizeof(err))) != CA_OK)
+		fprintf(stderr, "carecard-ca: serve: %s\n", err);
+	return r;
+}
+
+static int
+svc_init(struct svc *svc, const struct svc_config *c, const char *state, bool autotls)
 {
 	char err[512];
 	int r;
@@ -167,7 +239,7 @@ svc_init(struct svc *svc, const struct svc_config *c, const char *state)
 	    (r = svc_ratelimit_new(c->limits.rate, c->limits.burst, &svc->rl)) != CA_OK ||
 	    (r = svc_accesslog_open(c->access_log, &svc->log)) != CA_OK)
 		return r;
-	if (c->nhttps > 0 && (r = svc_tls_load(c->tls_cert, c->tls_key, &svc->tls, err,
+	if (c->nhttps > 0 && !autotls && (r = svc_tls_load(c->tls_cert, c->tls_key, &svc->tls, err,
 					       sizeof(err))) != CA_OK)
 		fprintf(stderr, "carecard-ca: serve: %s\n", err);
 	return r;
@@ -187,8 +259,14 @@ reload(struct svc *svc, const struct flags *f, struct svc_sched *sched)
 		util_log(LOG_ERR, "reload: configuration unchanged");
 		return;
 	}
+	tls_auto(&c, svc->state);
 	if (c.nhttps > 0 && svc_tls_load(c.tls_cert, c.tls_key, &tls, err, sizeof(err)) != CA_OK)
 		util_log(LOG_ERR, "reload: %s; keeping the TLS certificate", err);
+	if (tls != NULL && svc_est_tls_setup(svc->est, tls) != CA_OK) {
+		util_log(LOG_ERR, "reload: TLS client authentication; keeping the TLS certificate");
+		SSL_CTX_free(tls);
+		tls = NULL;
+	}
 	pthread_mutex_lock(&svc->mu);
 	svc->limits = c.limits;
 	old = tls != NULL ? svc->tls : NULL;
@@ -300,7 +378,7 @@ cli_serve(int argc, char **argv, struct cli_env *env)
 	struct pol_policy *pol = NULL;
 	sigset_t set;
 	char err[512];
-	bool svc_ready = false;
+	bool svc_ready = false, autotls;
 	int r;
 
 	if ((r = flags_parse(argc, argv, env, &f)) != CA_OK || (r = config_build(&f, &cfg)) != CA_OK)
@@ -324,7 +402,8 @@ cli_serve(int argc, char **argv, struct cli_env *env)
 		goto out;
 	}
 	svc_ready = true;	/* svc_clear copes with a partial svc_init */
-	if ((r = svc_init(&svc, &cfg, env->state)) != CA_OK)
+	autotls = tls_auto(&cfg, env->state);
+	if ((r = svc_init(&svc, &cfg, env->state, autotls)) != CA_OK)
 		goto out;
 	memset(&front, 0, sizeof(front));
 	front.state = env->state;
@@ -339,8 +418,17 @@ cli_serve(int argc, char **argv, struct cli_env *env)
 		fprintf(stderr, "carecard-ca: serve: policy: %s\n", err);
 		goto out;
 	}
+	if (autotls && (r = tls_auto_issue(&svc, sess)) != CA_OK)
+		goto out;
+	/* EST: its answers made once, TLS asking for the card's certificate. */
+	if ((r = svc_est_new(sess->ctx, pol, &svc.est)) != CA_OK ||
+	    (r = svc_est_tls_setup(svc.est, svc.tls)) != CA_OK) {
+		fprintf(stderr, "carecard-ca: serve: EST: %s\n", ca_strerror(r));
+		goto out;
+	}
 	if ((r = svc_sched_new(&svc, sess, pol, cfg.jobs, &sched)) != CA_OK)
 		goto out;
+	svc.sched = sched;
 	sess = NULL;
 	pol = NULL;
 	if ((r = svc_sched_load(sched)) != CA_OK ||

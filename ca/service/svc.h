@@ -25,6 +25,8 @@
 
 struct svc_worker;
 struct svc_accesslog;
+struct svc_sched;
+struct svc_est;
 
 struct svc {
 	struct svc_config cfg;		/* as started; reloads update limits, TLS, log */
@@ -41,6 +43,9 @@ struct svc {
 
 	struct svc_worker **workers;
 	unsigned nworkers;
+
+	struct svc_sched *sched;	/* set before the workers start (EST runs on its CA) */
+	struct svc_est *est;		/* EST's prebuilt answers (est.c) */
 
 	atomic_bool stopping;
 	atomic_llong heartbeat;		/* scheduler's last pass, unix seconds */

@@ -1,0 +1,56 @@
+# tests for network self-renewal (EST, issue 12): real cards and real clients
+# (curl and openssl through the PKCS#11 engine), and the EST request parsing
+# fuzz target in replay mode.
+EST_TESTS = %D%/integration/test-est-renew.sh
+TESTS += $(EST_TESTS)
+EXTRA_DIST += $(EST_TESTS)
+
+# The EST request parsing fuzz target in replay mode (every seed of
+# tests/fuzz/corpus-est through the libFuzzer entry point, as TAP; so it runs
+# under ASan and valgrind with "make check" and "make memcheck").
+check_PROGRAMS += %D%/fuzz/fuzz-est-request-replay
+TESTS += %D%/fuzz/fuzz-est-request-replay
+%C%_fuzz_fuzz_est_request_replay_SOURCES = %D%/fuzz/fuzz-est-request.c \
+	%D%/fuzz/fuzz-http-fixture.c %D%/fuzz/fuzz-http-fixture.h
+%C%_fuzz_fuzz_est_request_replay_CPPFLAGS = $(SVC_FUZZ_CPPFLAGS)
+%C%_fuzz_fuzz_est_request_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_fuzz_fuzz_est_request_replay_LDADD = $(SVC_FUZZ_LIBS)
+EXTRA_DIST += %D%/fuzz/corpus-est
+
+# libFuzzer build (clang), outside the default build: "make fuzz-est-run
+# FUZZ_SECONDS=60" writes new inputs to tests/fuzz/corpus-est-new in the
+# build tree, crashes to tests/fuzz/crash-*.
+fuzz-est:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && src=`for f in $(SVC_FUZZ_ALL); do \
+		case $$f in *.c) echo $$f ;; esac; done` && \
+	$(SVC_FUZZ_BUILD) -o $(abs_top_builddir)/tests/fuzz/fuzz-est-request \
+		tests/fuzz/fuzz-est-request.c $$src $(SVC_FUZZ_LINK)
+fuzz-est-run: fuzz-est
+	@mkdir -p tests/fuzz/corpus-est-new
+	top_srcdir='$(abs_top_srcdir)' tests/fuzz/fuzz-est-request -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=32768 -artifact_prefix=tests/fuzz/ tests/fuzz/corpus-est-new \
+		$(top_srcdir)/tests/fuzz/corpus-est
+CLEANFILES += tests/fuzz/fuzz-est-request
+.PHONY: fuzz-est fuzz-est-run
+
+if HAVE_CMOCKA
+check_PROGRAMS += %D%/unit/test-est-parse
+TESTS += %D%/unit/test-est-parse
+%C%_unit_test_est_parse_SOURCES = %D%/unit/test-est-parse.c
+%C%_unit_test_est_parse_CFLAGS = $(CC_TEST_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_unit_test_est_parse_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
+	common/libcarecard-common.la $(CC_TEST_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
+	$(OPENSSL_LIBS) $(P11KIT_LIBS)
+endif
+
+# The EST benchmark: run only by "make bench-est" (never timed in make
+# check). See tests/bench/README-service.md.
+EXTRA_DIST += %D%/bench/run-bench-est.sh
+bench-est: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) \
+		$(bin_PROGRAMS)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-est.sh \
+	$(BENCH_EST_ARGS)
+.PHONY: bench-est
