@@ -15,3 +15,4 @@ include %D%/integration.mk
 include %D%/service.mk
 
 TESTS += $(CC_INTEGRATION_TESTS)
+include %D%/unlock.mk

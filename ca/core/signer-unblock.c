@@ -228,3 +228,20 @@ out:
 	s->fl->C_DestroyObject(s->session, wrapping);
 	return r;
 }
+
+int
+ca_signer_unblock_code_mac(struct ca_signer *s, const char *label, const void *data, size_t len,
+			   unsigned char mac[32])
+{
+	CK_OBJECT_HANDLE h;
+	int r;
+
+	if (!s->logged_in)
+		return CA_ERR_STATE;
+	/* Made on first use: a CA initialised before self-service unlock has none yet. */
+	if ((r = ca_signer_find(s, CKO_SECRET_KEY, label, &h)) == CA_ERR_NOT_FOUND)
+		r = ca_signer_secret_generate(s, label);
+	if (r != CA_OK)
+		return r;
+	return ca_signer_hmac(s, label, data, len, mac);
+}

@@ -38,4 +38,13 @@ int ca_signer_unblock_respond(struct ca_signer *s, const char *label, const char
 			      const unsigned char *sealed, size_t slen, EVP_PKEY *eph,
 			      unsigned char **out, size_t *outlen);
 
+/*
+ * HMAC-SHA256 with the token secret @label (the one-time codes' key; made
+ * on first use, sensitive, non-extractable, HMAC only) over @data.
+ */
+int ca_signer_unblock_code_mac(struct ca_signer *s, const char *label, const void *data,
+			       size_t len, unsigned char mac[32]);
+
+#define CA_LABEL_UNLOCK_CODES "carecard-unlock-codes"
+
 #endif

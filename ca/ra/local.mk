@@ -14,3 +14,5 @@ ca_libcarecard_ca_la_SOURCES += \
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/refusal.c %D%/refusal.h %D%/op-lookup.c %D%/op-person.c %D%/op-hold.c \
 	%D%/card-passcode.c
+# self-service unlock by a one-time code (issue 12)
+ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/unlock.h

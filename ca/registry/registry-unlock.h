@@ -37,7 +37,7 @@ struct ca_unlock_code {
 	int64_t created, expires;
 	int tries_left;
 };
-int ca_reg_unlock_code_add(struct ca_reg *reg, const struct ca_unlock_code *c);
+int ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c);	/* sets c->id */
 
 /* The newest open code of @card; CA_ERR_NOT_FOUND if none. */
 int ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, struct ca_unlock_code *out);

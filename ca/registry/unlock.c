@@ -91,7 +91,7 @@ ca_reg_unlock_sends(struct ca_reg *reg, const char *card, const char *address, i
 }
 
 int
-ca_reg_unlock_code_add(struct ca_reg *reg, const struct ca_unlock_code *c)
+ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
@@ -115,7 +115,8 @@ ca_reg_unlock_code_add(struct ca_reg *reg, const struct ca_unlock_code *c)
 	sqlite3_bind_int64(st, 5, c->created);
 	sqlite3_bind_int64(st, 6, c->expires);
 	sqlite3_bind_int(st, 7, c->tries_left);
-	r = ca_reg_step_done(reg, st, "record unlock code");
+	if ((r = ca_reg_step_done(reg, st, "record unlock code")) == CA_OK)
+		c->id = sqlite3_last_insert_rowid(reg->db);
 	ca_reg_done(st);
 	return r;
 }

@@ -1,0 +1,111 @@
+#!/bin/sh
+# Integration: self-service unlock end to end on real components, without the
+# network front ends: a CA (SoftHSM2, registry) issues Bob's card, which
+# seals its key to the HSM's unblock key; the card is locked by three wrong
+# passcodes; unlock-driver asks the CA library for a code (delivered to a
+# mailbox file), and completes the unlock with the module on the card (an
+# ephemeral key on the card, the HSM's response through C_Login(CKU_SO),
+# C_InitPIN). Wrong codes, replays, expiry, limits and refusals; no secret in
+# any log or in the registry.
+. "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
+
+D=$top_builddir/tests/integration/unlock-driver
+[ -x "$D" ] || tap_skip_all "unlock-driver not built"
+tap_plan 31
+BOB=200000000002 CAROL=300000000003
+MBOX=$CC_WORK/mailbox
+drv() { cc_client "$D" "$@" 2>>"$TAP_LOG"; }
+# code N: the code of the Nth code mail in the mailbox
+code() { sed -n 's/.*unlock code for card [0-9]* is \([0-9]*\)\..*/\1/p' "$MBOX" | sed -n "${1}p"; }
+lock() {
+	for p in 0000 0001 0002; do cc_p11 --slot-index 1 --login --pin $p -O >/dev/null 2>&1; done
+	card_json 2 | grep -q '"locked":true'
+}
+NOW=$(date +%s)
+
+tap_ok "CA init" ca_init
+pin bob 5678; pin carol 2468
+tap_ok "RA manager's card" ca_bootstrap 1
+person $BOB "Bob Holder" --email bob@example.nhs.uk
+person $CAROL "Carol Holder"
+cc_blank_card 2
+B=$(card_serial 2)
+tap_ok "Bob's card issued" as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1
+tap_is "the card key is sealed to the unblock key in the registry" \
+	"$(sql "SELECT length(sealed) FROM card_unblock WHERE serial = '$B'")" 256
+tap_like "the card holds the unblock key" "$(cc_p11 --slot-index 1 -O 2>/dev/null)" \
+	"label: *carecard-unblock"
+tap_ok "three wrong passcodes lock the card" lock
+
+# --- a code, five wrong tries, then nothing ------------------------------------------
+tap_ok "a code is sent" drv request "$B" "$MBOX"
+tap_like "to Bob's registered address" "$(sed -n 's/^To: //p' "$MBOX")" "^bob@example.nhs.uk$"
+C1=$(code 1)
+tap_like "the code has six digits" "$C1" '^[0-9]{6}$'
+n=$(echo "$C1" | sed 's/^0*//')
+W=$(printf '%06d' $(( (${n:-0} + 1) % 1000000 )))
+printf '%s\n' "$W" >"$CC_WORK/wrong.code"; chmod 600 "$CC_WORK/wrong.code"
+printf '%s\n' "$C1" >"$CC_WORK/c1.code"; chmod 600 "$CC_WORK/c1.code"
+NEWPIN=Zq7x9k2w
+pin new $NEWPIN
+out=""
+for i in 1 2 3 4 5; do
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/wrong.code" "$CC_WORK/new.pin" \
+		"$CC_WORK/resp" "$MBOX"
+	out="$out$?"
+done
+tap_is "five wrong codes are refused" "$out" 88888
+tap_like "the fifth one says the code is spent" "$(tail -n 1 "$TAP_LOG")" "last try"
+tap_fails "the right code is refused after five wrong ones" \
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c1.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+tap_like "the card is still locked" "$(card_json 2)" '"locked":true'
+
+# --- a fresh code works once --------------------------------------------------------------
+tap_ok "a fresh code is sent" drv request "$B" "$MBOX"
+printf '%s\n' "$(code 2)" >"$CC_WORK/c2.code"
+tap_ok "the fresh code unlocks the card with the new passcode" \
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c2.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+# (not through tap_ok: it would write the passcode into the test's log)
+cc_p11 --slot-index 1 --login --pin "$NEWPIN" -O >/dev/null 2>&1
+tap_is "the new passcode logs in" "$?" 0
+tap_like "the holder was told of the unlock" "$(grep -c '^Subject: Your carecard was unlocked' "$MBOX")" '^1$'
+drv replay "$CC_MODULE" 2 "$CC_WORK/resp" >"$CC_WORK/replay.out"
+tap_is "the same response replayed on the card is refused" "$?:$(cat "$CC_WORK/replay.out")" \
+	"3:C_Login: 0xa0"
+tap_fails "the used code is refused" \
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c2.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+
+# --- expiry and the send limit --------------------------------------------------------------
+tap_ok "locked again" lock
+tap_ok "a third code within the hour" drv request "$B" "$MBOX"
+printf '%s\n' "$(code 3)" >"$CC_WORK/c3.code"
+CARECARD_CA_NOW=$((NOW + 16 * 60)) drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c3.code" \
+	"$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+tap_is "a code 16 minutes old is refused as expired" "$?" 8
+tap_like "saying so" "$(tail -n 1 "$TAP_LOG")" "expired"
+drv request "$B" "$MBOX"
+tap_is "a fourth code within the hour is refused (unlock.sends-per-card)" "$?" 8
+tap_like "naming the rule" "$(sql "SELECT details FROM audit WHERE action = 'self-unlock-request-refused' ORDER BY id DESC LIMIT 1")" \
+	"unlock.sends-per-card"
+tap_ok "an hour later a code is sent again" env CARECARD_CA_NOW=$((NOW + 3700)) "$D" request "$B" "$MBOX"
+
+# --- refusals for other cards ------------------------------------------------------------------
+cc_blank_card 3
+C=$(card_serial 3)
+as alice carol "$CA" issue-card --holder $CAROL --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
+drv request "$C" "$MBOX"
+tap_is "a holder without a registered contact is refused" "$?" 8
+drv request 0499999999999999 "$MBOX"
+tap_is "an unknown card is refused" "$?" 8
+
+# --- audit and secrets ---------------------------------------------------------------------------
+tap_ok "the audit chain verifies" audit_ok
+tap_is "every step audited" "$(sql "SELECT group_concat(action, ' ') FROM (SELECT DISTINCT action FROM audit WHERE action LIKE 'self-unlock%' ORDER BY action)")" \
+	"self-unlock self-unlock-code-sent self-unlock-code-wrong self-unlock-refused self-unlock-request-refused"
+sqlite3 "$S/registry.db" .dump >"$CC_WORK/dump.sql"
+leak=""
+for secret in "$C1" "$(code 2)" "$(code 3)" "$NEWPIN"; do
+	grep -lw -- "$secret" "$TAP_LOG" "$CARECARD_LOG_FILE" "$CC_WORK/dump.sql" >/dev/null 2>&1 &&
+		leak="$leak $secret"
+done
+tap_is "no code or passcode in the logs or the registry" "$leak" ""
