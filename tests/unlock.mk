@@ -6,12 +6,12 @@ check_PROGRAMS += %D%/integration/unlock-driver
 %C%_integration_unlock_driver_SOURCES = %D%/integration/unlock-driver.c
 %C%_integration_unlock_driver_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
 	$(YAML_CFLAGS)
-%C%_integration_unlock_driver_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
-	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+%C%_integration_unlock_driver_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
+	common/libcarecard-common.la $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(CURL_LIBS)
 
 UNLOCK_TESTS = %D%/integration/test-unlock-library.sh
 TESTS += $(UNLOCK_TESTS)
-EXTRA_DIST += $(UNLOCK_TESTS)
+EXTRA_DIST += $(UNLOCK_TESTS) %D%/lib/smtp-sink.py
 
 # The unlock response parser (what C_Login(CKU_SO) gets from the network):
 # standalone replay in `make check`, libFuzzer with `make fuzz-unlock-response`.

@@ -7,11 +7,12 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/sitebuild.c %D%/sitebuild.h %D%/ocsp-answer.c %D%/ocsp-answer.h \
 	%D%/settings.c %D%/settings.h %D%/ratelimit.c %D%/ratelimit.h \
 	%D%/accesslog.c %D%/accesslog.h %D%/http.c %D%/http.h %D%/http-int.h %D%/handler.c \
-	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/glue.c %D%/glue.h
+	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/glue.c %D%/glue.h \
+	%D%/mail.c %D%/mail.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(YAML_CFLAGS)
+	$(YAML_CFLAGS) $(CURL_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \
-	$(OPENSSL_LIBS)
+	$(OPENSSL_LIBS) $(CURL_LIBS)
 
 # serve is a command of the command line (and of its release variant, tests/ca.mk)
 CA_CLI_SOURCES += %D%/serve.c

@@ -1,19 +1,42 @@
 #!/bin/sh
 # Integration: self-service unlock end to end on real components, without the
-# network front ends: a CA (SoftHSM2, registry) issues Bob's card, which
-# seals its key to the HSM's unblock key; the card is locked by three wrong
-# passcodes; unlock-driver asks the CA library for a code (delivered to a
-# mailbox file), and completes the unlock with the module on the card (an
-# ephemeral key on the card, the HSM's response through C_Login(CKU_SO),
-# C_InitPIN). Wrong codes, replays, expiry, limits and refusals; no secret in
+# HTTP front ends: a CA (SoftHSM2, registry) issues Bob's card, which seals
+# its key to the HSM's unblock key; the card is locked by three wrong
+# passcodes; unlock-driver asks the CA library for a code, mailed through the
+# service's mailer (libcurl, STARTTLS required) to a local aiosmtpd sink, and
+# completes the unlock with the module on the card (an ephemeral key on the
+# card, the HSM's response through C_Login(CKU_SO), C_InitPIN). Wrong codes,
+# replays, expiry, limits, a relay without STARTTLS, refusals; no secret in
 # any log or in the registry.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 
 D=$top_builddir/tests/integration/unlock-driver
 [ -x "$D" ] || tap_skip_all "unlock-driver not built"
-tap_plan 31
+PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd (scripts/install-deps.sh test)
+$PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
+tap_plan 34
 BOB=200000000002 CAROL=300000000003
-MBOX=$CC_WORK/mailbox
+
+# sink NAME [--tls]: an SMTP sink writing to $CC_WORK/NAME.mbox; sets PORT
+sink() {
+	_n=$1
+	shift
+	$PY "$top_srcdir/tests/lib/smtp-sink.py" "$CC_WORK/$_n.mbox" "$CC_WORK/$_n.port" "$@" \
+		>>"$TAP_LOG" 2>&1 &
+	echo $! >>"$CC_WORK/sinks"
+	for _i in $(seq 50); do [ -s "$CC_WORK/$_n.port" ] && break; sleep 0.1; done
+	PORT=$(cat "$CC_WORK/$_n.port")
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-keyout "$CC_WORK/sink.key" -out "$CC_WORK/sink.pem" -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost >>"$TAP_LOG" 2>&1
+export UNLOCK_SMTP_CAFILE=$CC_WORK/sink.pem
+trap 'kill $(cat "$CC_WORK/sinks" 2>/dev/null) 2>/dev/null; cc_cleanup' EXIT
+sink mail --tls "$CC_WORK/sink.pem" "$CC_WORK/sink.key"
+RELAY=smtp://localhost:$PORT
+MBOX=$CC_WORK/mail.mbox
+sink plain
+PLAIN=smtp://localhost:$PORT
 drv() { cc_client "$D" "$@" 2>>"$TAP_LOG"; }
 # code N: the code of the Nth code mail in the mailbox
 code() { sed -n 's/.*unlock code for card [0-9]* is \([0-9]*\)\..*/\1/p' "$MBOX" | sed -n "${1}p"; }
@@ -38,8 +61,9 @@ tap_like "the card holds the unblock key" "$(cc_p11 --slot-index 1 -O 2>/dev/nul
 tap_ok "three wrong passcodes lock the card" lock
 
 # --- a code, five wrong tries, then nothing ------------------------------------------
-tap_ok "a code is sent" drv request "$B" "$MBOX"
-tap_like "to Bob's registered address" "$(sed -n 's/^To: //p' "$MBOX")" "^bob@example.nhs.uk$"
+tap_ok "a code is sent" drv request "$B" "$RELAY"
+tap_is "by mail to Bob's registered address, over STARTTLS" \
+	"$(sed -n 's/^X-Sink-Rcpt: //p; s/^X-Sink-TLS: //p' "$MBOX" | tr '\n' ' ')" "yes bob@example.nhs.uk "
 C1=$(code 1)
 tap_like "the code has six digits" "$C1" '^[0-9]{6}$'
 n=$(echo "$C1" | sed 's/^0*//')
@@ -51,20 +75,20 @@ pin new $NEWPIN
 out=""
 for i in 1 2 3 4 5; do
 	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/wrong.code" "$CC_WORK/new.pin" \
-		"$CC_WORK/resp" "$MBOX"
+		"$CC_WORK/resp" "$RELAY"
 	out="$out$?"
 done
 tap_is "five wrong codes are refused" "$out" 88888
 tap_like "the fifth one says the code is spent" "$(tail -n 1 "$TAP_LOG")" "last try"
 tap_fails "the right code is refused after five wrong ones" \
-	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c1.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c1.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$RELAY"
 tap_like "the card is still locked" "$(card_json 2)" '"locked":true'
 
 # --- a fresh code works once --------------------------------------------------------------
-tap_ok "a fresh code is sent" drv request "$B" "$MBOX"
+tap_ok "a fresh code is sent" drv request "$B" "$RELAY"
 printf '%s\n' "$(code 2)" >"$CC_WORK/c2.code"
 tap_ok "the fresh code unlocks the card with the new passcode" \
-	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c2.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c2.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$RELAY"
 # (not through tap_ok: it would write the passcode into the test's log)
 cc_p11 --slot-index 1 --login --pin "$NEWPIN" -O >/dev/null 2>&1
 tap_is "the new passcode logs in" "$?" 0
@@ -73,29 +97,35 @@ drv replay "$CC_MODULE" 2 "$CC_WORK/resp" >"$CC_WORK/replay.out"
 tap_is "the same response replayed on the card is refused" "$?:$(cat "$CC_WORK/replay.out")" \
 	"3:C_Login: 0xa0"
 tap_fails "the used code is refused" \
-	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c2.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+	drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c2.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$RELAY"
 
 # --- expiry and the send limit --------------------------------------------------------------
 tap_ok "locked again" lock
-tap_ok "a third code within the hour" drv request "$B" "$MBOX"
+tap_ok "a third code within the hour" drv request "$B" "$RELAY"
 printf '%s\n' "$(code 3)" >"$CC_WORK/c3.code"
 CARECARD_CA_NOW=$((NOW + 16 * 60)) drv complete "$B" "$CC_MODULE" 2 "$CC_WORK/c3.code" \
-	"$CC_WORK/new.pin" "$CC_WORK/resp" "$MBOX"
+	"$CC_WORK/new.pin" "$CC_WORK/resp" "$RELAY"
 tap_is "a code 16 minutes old is refused as expired" "$?" 8
 tap_like "saying so" "$(tail -n 1 "$TAP_LOG")" "expired"
-drv request "$B" "$MBOX"
+drv request "$B" "$RELAY"
 tap_is "a fourth code within the hour is refused (unlock.sends-per-card)" "$?" 8
 tap_like "naming the rule" "$(sql "SELECT details FROM audit WHERE action = 'self-unlock-request-refused' ORDER BY id DESC LIMIT 1")" \
 	"unlock.sends-per-card"
-tap_ok "an hour later a code is sent again" env CARECARD_CA_NOW=$((NOW + 3700)) "$D" request "$B" "$MBOX"
+tap_ok "an hour later a code is sent again" env CARECARD_CA_NOW=$((NOW + 3700)) "$D" request "$B" "$RELAY"
+
+CARECARD_CA_NOW=$((NOW + 3700)) drv request "$B" "$PLAIN"
+tap_is "a relay that does not offer STARTTLS gets nothing" "$?:$(cat "$CC_WORK/plain.mbox" 2>/dev/null)" "1:"
+tap_is "and that code can never be used" \
+	"$(sql "SELECT state FROM unlock_codes WHERE card = '$B' ORDER BY id DESC LIMIT 1")" spent
+tap_like "the failure is logged without the message" "$(tail -n 3 "$TAP_LOG")" "mail to the holder's address through smtp://localhost:[0-9]+ failed"
 
 # --- refusals for other cards ------------------------------------------------------------------
 cc_blank_card 3
 C=$(card_serial 3)
 as alice carol "$CA" issue-card --holder $CAROL --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
-drv request "$C" "$MBOX"
+drv request "$C" "$RELAY"
 tap_is "a holder without a registered contact is refused" "$?" 8
-drv request 0499999999999999 "$MBOX"
+drv request 0499999999999999 "$RELAY"
 tap_is "an unknown card is refused" "$?" 8
 
 # --- audit and secrets ---------------------------------------------------------------------------

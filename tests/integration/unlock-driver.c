@@ -6,13 +6,14 @@
  * client drives it. Codes, passcodes and responses travel through 0600
  * files, never argv or the environment.
  *
- *   unlock-driver request  SERIAL MAILBOX
- *   unlock-driver complete SERIAL MODULE READER CODEFILE PINFILE RESPOUT MAILBOX
+ *   unlock-driver request  SERIAL DELIVERY
+ *   unlock-driver complete SERIAL MODULE READER CODEFILE PINFILE RESPOUT DELIVERY
  *   unlock-driver replay   MODULE READER RESPFILE
  *
  * The CA state directory is $CARECARD_CA_STATE; $CARECARD_CA_NOW moves the
- * CA's clock (this is a test program). The sender appends each message to
- * MAILBOX as "To: / Subject: / text" (the service's SMTP sink stands in).
+ * CA's clock (this is a test program). DELIVERY is an SMTP relay URL
+ * ("smtp://host:port", the service's mailer: STARTTLS required, trust
+ * anchors from $UNLOCK_SMTP_CAFILE) or a file the messages are appended to.
  * Exit: 0 done, 8 refused, 9 not authenticated, 3 the card refused the
  * response (replay: CKR_PIN_INCORRECT), 1 anything else.
  */
@@ -33,6 +34,7 @@
 #include "ca/core/error.h"
 #include "ca/ra/session.h"
 #include "ca/ra/unlock.h"
+#include "ca/service/mail.h"
 
 static int64_t
 now_hook(void *arg)
@@ -46,9 +48,13 @@ now_hook(void *arg)
 static int
 mail(void *arg, const char *channel, const char *address, const char *subject, const char *text)
 {
+	struct svc_mail_conf mc = { arg, "carecard-ca@localhost", getenv("UNLOCK_SMTP_CAFILE"), 20 };
 	FILE *f;
 	int fd;
 
+	if (strncmp(arg, "smtp://", 7) == 0)
+		return strcmp(channel, "email") == 0 ? svc_mail_send(&mc, address, subject, text)
+						     : CA_ERR_IO;	/* no SMS gateway here */
 	if ((fd = open(arg, O_WRONLY | O_APPEND | O_CREAT, 0600)) < 0 ||
 	    (f = fdopen(fd, "a")) == NULL)
 		return CA_ERR_IO;
