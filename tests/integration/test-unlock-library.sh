@@ -14,7 +14,7 @@ D=$top_builddir/tests/integration/unlock-driver
 [ -x "$D" ] || tap_skip_all "unlock-driver not built"
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd (scripts/install-deps.sh test)
 $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
-tap_plan 34
+tap_plan 38
 BOB=200000000002 CAROL=300000000003
 
 # sink NAME [--tls]: an SMTP sink writing to $CC_WORK/NAME.mbox; sets PORT
@@ -127,6 +127,18 @@ drv request "$C" "$RELAY"
 tap_is "a holder without a registered contact is refused" "$?" 8
 drv request 0499999999999999 "$RELAY"
 tap_is "an unknown card is refused" "$?" 8
+op cancel-card --card "$C" --reason lost >>"$TAP_LOG" 2>&1
+drv request "$C" "$RELAY"
+tap_is "a cancelled card is refused" "$?:$(tail -n 1 "$TAP_LOG" | grep -c 'card is cancelled')" 8:1
+"$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK" >>"$TAP_LOG" 2>&1
+DAVE=400000000004
+person $DAVE "Dave Holder" --email dave@example.nhs.uk
+cc_blank_card 3 01
+O=$(card_serial 3)
+pin dave 1357
+as alice dave "$CA" issue-card --holder $DAVE --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
+drv request "$O" "$RELAY"
+tap_is "a card of series 01 is refused" "$?:$(tail -n 1 "$TAP_LOG" | grep -c 'series 01')" 8:1
 
 # --- audit and secrets ---------------------------------------------------------------------------
 tap_ok "the audit chain verifies" audit_ok
@@ -139,3 +151,12 @@ for secret in "$C1" "$(code 2)" "$(code 3)" "$NEWPIN"; do
 		leak="$leak $secret"
 done
 tap_is "no code or passcode in the logs or the registry" "$leak" ""
+
+# --- last, as they move the clock or edit the registry behind the CA's back ----------
+CARECARD_CA_NOW=$((NOW + 3 * 365 * 86400)) drv request "$B" "$RELAY"
+tap_is "an expired card is refused, pointing to a repair" \
+	"$?:$(tail -n 1 "$TAP_LOG" | grep -c 'expired.*repair')" 8:1
+sql "DELETE FROM card_unblock WHERE serial = '$B'"
+CARECARD_CA_NOW=$((NOW + 7200)) drv request "$B" "$RELAY"
+tap_is "a card personalised before self-service unlock is refused" \
+	"$?:$(tail -n 1 "$TAP_LOG" | grep -c 'personalised before')" 8:1
