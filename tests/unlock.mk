@@ -11,7 +11,7 @@ check_PROGRAMS += %D%/integration/unlock-driver
 
 UNLOCK_TESTS = %D%/integration/test-unlock-library.sh
 TESTS += $(UNLOCK_TESTS)
-EXTRA_DIST += $(UNLOCK_TESTS) %D%/lib/smtp-sink.py
+EXTRA_DIST += $(UNLOCK_TESTS) %D%/lib/smtp-sink.py %D%/lib/http-sink.py
 
 # The unlock response parser (what C_Login(CKU_SO) gets from the network):
 # standalone replay in `make check`, libFuzzer with `make fuzz-unlock-response`.

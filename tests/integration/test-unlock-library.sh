@@ -14,7 +14,7 @@ D=$top_builddir/tests/integration/unlock-driver
 [ -x "$D" ] || tap_skip_all "unlock-driver not built"
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd (scripts/install-deps.sh test)
 $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
-tap_plan 38
+tap_plan 43
 BOB=200000000002 CAROL=300000000003
 
 # sink NAME [--tls]: an SMTP sink writing to $CC_WORK/NAME.mbox; sets PORT
@@ -140,13 +140,37 @@ as alice dave "$CA" issue-card --holder $DAVE --reader 3 --operator-reader 1 >>"
 drv request "$O" "$RELAY"
 tap_is "a card of series 01 is refused" "$?:$(tail -n 1 "$TAP_LOG" | grep -c 'series 01')" 8:1
 
+# --- a holder with only a mobile: the code by SMS through the HTTPS gateway ------------------
+$PY "$top_srcdir/tests/lib/http-sink.py" "$CC_WORK/sms.box" "$CC_WORK/sms.port" \
+	"$CC_WORK/sink.pem" "$CC_WORK/sink.key" >>"$TAP_LOG" 2>&1 &
+echo $! >>"$CC_WORK/sinks"
+for _i in $(seq 50); do [ -s "$CC_WORK/sms.port" ] && break; sleep 0.1; done
+export UNLOCK_SMS_GATEWAY=https://localhost:$(cat "$CC_WORK/sms.port")/send
+export UNLOCK_SMS_CAFILE=$CC_WORK/sink.pem
+"$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK" >>"$TAP_LOG" 2>&1
+ERIN=500000000005
+person $ERIN "Erin Holder" --mobile +447700900123
+cc_blank_card 3
+E=$(card_serial 3)
+pin erin 1470
+as alice erin "$CA" issue-card --holder $ERIN --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
+for p in 0000 0001 0002; do cc_p11 --slot-index 2 --login --pin $p -O >/dev/null 2>&1; done
+tap_ok "a code for a holder with only a mobile" drv request "$E" "$RELAY"
+tap_is "goes by SMS to the mobile" "$(sed -n 's/^to: //p' "$CC_WORK/sms.box")" "+447700900123"
+sed -n 's/.*unlock code for card [0-9]* is \([0-9]*\)\..*/\1/p' "$CC_WORK/sms.box" >"$CC_WORK/sms.code"
+tap_ok "the SMS code unlocks Erin's card" \
+	drv complete "$E" "$CC_MODULE" 3 "$CC_WORK/sms.code" "$CC_WORK/new.pin" "$CC_WORK/resp" "$RELAY"
+cc_p11 --slot-index 2 --login --pin "$NEWPIN" -O >/dev/null 2>&1
+tap_is "and the new passcode logs in" "$?" 0
+tap_like "the unlock notice goes by SMS too" "$(grep -c 'was unlocked' "$CC_WORK/sms.box")" '^1$'
+
 # --- audit and secrets ---------------------------------------------------------------------------
 tap_ok "the audit chain verifies" audit_ok
 tap_is "every step audited" "$(sql "SELECT group_concat(action, ' ') FROM (SELECT DISTINCT action FROM audit WHERE action LIKE 'self-unlock%' ORDER BY action)")" \
 	"self-unlock self-unlock-code-sent self-unlock-code-wrong self-unlock-refused self-unlock-request-refused"
 sqlite3 "$S/registry.db" .dump >"$CC_WORK/dump.sql"
 leak=""
-for secret in "$C1" "$(code 2)" "$(code 3)" "$NEWPIN"; do
+for secret in "$C1" "$(code 2)" "$(code 3)" "$(cat "$CC_WORK/sms.code")" "$NEWPIN"; do
 	grep -lw -- "$secret" "$TAP_LOG" "$CARECARD_LOG_FILE" "$CC_WORK/dump.sql" >/dev/null 2>&1 &&
 		leak="$leak $secret"
 done

@@ -13,7 +13,9 @@
  * The CA state directory is $CARECARD_CA_STATE; $CARECARD_CA_NOW moves the
  * CA's clock (this is a test program). DELIVERY is an SMTP relay URL
  * ("smtp://host:port", the service's mailer: STARTTLS required, trust
- * anchors from $UNLOCK_SMTP_CAFILE) or a file the messages are appended to.
+ * anchors from $UNLOCK_SMTP_CAFILE) or a file the messages are appended to;
+ * SMS go to the gateway $UNLOCK_SMS_GATEWAY (the service's SMS sender,
+ * anchors from $UNLOCK_SMS_CAFILE).
  * Exit: 0 done, 8 refused, 9 not authenticated, 3 the card refused the
  * response (replay: CKR_PIN_INCORRECT), 1 anything else.
  */
@@ -35,6 +37,7 @@
 #include "ca/ra/session.h"
 #include "ca/ra/unlock.h"
 #include "ca/service/mail.h"
+#include "ca/service/sms.h"
 
 static int64_t
 now_hook(void *arg)
@@ -49,12 +52,16 @@ static int
 mail(void *arg, const char *channel, const char *address, const char *subject, const char *text)
 {
 	struct svc_mail_conf mc = { arg, "carecard-ca@localhost", getenv("UNLOCK_SMTP_CAFILE"), 20 };
+	struct svc_sms_conf sc = { getenv("UNLOCK_SMS_GATEWAY"), getenv("UNLOCK_SMS_CAFILE"), NULL,
+				   NULL, 20 };
 	FILE *f;
 	int fd;
 
+	if (strcmp(channel, "sms") == 0 && sc.url != NULL)
+		return svc_sms_send(&sc, address, text);
 	if (strncmp(arg, "smtp://", 7) == 0)
 		return strcmp(channel, "email") == 0 ? svc_mail_send(&mc, address, subject, text)
-						     : CA_ERR_IO;	/* no SMS gateway here */
+						     : CA_ERR_IO;
 	if ((fd = open(arg, O_WRONLY | O_APPEND | O_CREAT, 0600)) < 0 ||
 	    (f = fdopen(fd, "a")) == NULL)
 		return CA_ERR_IO;
