@@ -14,7 +14,7 @@ D=$top_builddir/tests/integration/unlock-driver
 [ -x "$D" ] || tap_skip_all "unlock-driver not built"
 PY=/usr/bin/python3	# Debian's, with python3-aiosmtpd (scripts/install-deps.sh test)
 $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
-tap_plan 43
+tap_plan 44
 BOB=200000000002 CAROL=300000000003
 
 # sink NAME [--tls]: an SMTP sink writing to $CC_WORK/NAME.mbox; sets PORT
@@ -139,6 +139,21 @@ pin dave 1357
 as alice dave "$CA" issue-card --holder $DAVE --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
 drv request "$O" "$RELAY"
 tap_is "a card of series 01 is refused" "$?:$(tail -n 1 "$TAP_LOG" | grep -c 'series 01')" 8:1
+
+# --- the per-address limit: a second holder sharing Bob's address ---------------------------
+"$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK" >>"$TAP_LOG" 2>&1
+FRED=600000000006
+person $FRED "Fred Holder" --email bob@example.nhs.uk
+cc_blank_card 3
+F=$(card_serial 3)
+pin fred 9630
+as alice fred "$CA" issue-card --holder $FRED --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
+# Five codes went to Bob's address (three now, two on the clock an hour on, which
+# is still within the last hour for the CA's clock now): a sixth, for another card
+# that is well within its own limit, is refused.
+drv request "$F" "$RELAY"
+tap_is "the sixth code to one address within the hour is refused (unlock.sends-per-address)" \
+	"$?:$(tail -n 1 "$TAP_LOG" | grep -c 'sent to this address')" "8:1"
 
 # --- a holder with only a mobile: the code by SMS through the HTTPS gateway ------------------
 $PY "$top_srcdir/tests/lib/http-sink.py" "$CC_WORK/sms.box" "$CC_WORK/sms.port" \
