@@ -50,4 +50,10 @@ int tool_show(FILE *out, const char *file, const struct cc_card *card,
  */
 int tool_service(const char *path, int argc, char **argv);
 
+/*
+ * carecard-card unlock --server URL [--reader N] [--cacert FILE] [--module
+ * PATH]: self-service unlock with a code (card-tool-unlock.c).
+ */
+int tool_unlock(int argc, char **argv);
+
 #endif

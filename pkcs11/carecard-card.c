@@ -6,6 +6,7 @@
  *   remove --reader NAME|NUMBER [--to FILE|DIR]
  *   readers
  *   show FILE | --reader NAME|NUMBER [--json]
+ *   unlock --server URL ...          (self-service unlock: card-tool-unlock.c)
  *   --service[=SOCKET] COMMAND ...   (isolated mode: card-tool-service.c)
  *
  * Readers come from the module configuration (cc_config_load, so
@@ -57,6 +58,8 @@ static const char usage_text[] =
 	"        list the configured readers and the card in each\n"
 	"  show FILE | --reader NAME|NUMBER [--json]\n"
 	"        print a card's public state; no passcode needed\n"
+	"  unlock --server URL [--reader N] [--cacert FILE] [--module PATH]\n"
+	"        unlock your locked card with a code sent to your registered contact\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
 	"        isolated mode: have the card service run the command on your own\n"
@@ -571,6 +574,8 @@ main(int argc, char **argv)
 		return tool_service(cmd + 10, argc - 2, argv + 2);
 	if (strcmp(cmd, "manufacture") == 0)
 		return cmd_manufacture(argc - 1, argv + 1);
+	if (strcmp(cmd, "unlock") == 0)
+		return tool_unlock(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0)
 		return usage_error("unknown command '%s'", cmd);

@@ -16,8 +16,9 @@ noinst_LTLIBRARIES += %D%/libcarecard-store.la
 
 bin_PROGRAMS += %D%/carecard-card
 %C%_carecard_card_SOURCES = %D%/carecard-card.c %D%/card-tool-show.c %D%/card-tool.h \
-	%D%/card-tool-service.c %D%/card-service.c %D%/card-service.h
-%C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
-%C%_carecard_card_LDADD = %D%/libcarecard-store.la $(OPENSSL_LIBS)
+	%D%/card-tool-service.c %D%/card-service.c %D%/card-service.h \
+	%D%/card-tool-unlock.c
+%C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(CURL_CFLAGS)
+%C%_carecard_card_LDADD = %D%/libcarecard-store.la $(OPENSSL_LIBS) $(CURL_LIBS)
 man1_MANS += %D%/carecard-card.1
 EXTRA_DIST += %D%/carecard-card.1 %D%/CARD-FORMAT.md
