@@ -53,7 +53,7 @@ unlock() {
 	_before=$(grep -c '^Subject: Your carecard unlock code' "$MBOX" 2>/dev/null)
 	rm -f "$CC_WORK/in"
 	mkfifo "$CC_WORK/in"
-	cc_client "$CC_CARD_TOOL" unlock --server "$SERVER" --reader 2 --cacert "$CC_WORK/tls.pem" \
+	cc_client ${UNLOCK_TEST_WRAP:-} "$CC_CARD_TOOL" unlock --server "$SERVER" --reader 2 --cacert "$CC_WORK/tls.pem" \
 		--module "$CC_MODULE" <"$CC_WORK/in" >"$CC_WORK/out" 2>&1 &
 	_pid=$!
 	exec 3>"$CC_WORK/in"
