@@ -15,6 +15,7 @@
 #include "pkcs11/slot.h"
 #include "pkcs11/state.h"
 #include "pkcs11/token-objects.h"
+#include "pkcs11/token-unlock.h"
 
 CK_RV
 cc_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PTR pub,
@@ -38,8 +39,17 @@ cc_C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_ATTRIBUTE_PT
 	st = cc_state_get();
 	if ((rv = cc_keygen_parse(mech, pub, npub, priv, npriv, &req)) != CKR_OK)
 		goto out;
-	if (slot->login != CC_LOGIN_USER) {
-		rv = CKR_USER_NOT_LOGGED_IN;	/* the private key is a private object */
+	if (cc_unlock_reserved(&req.pub) || cc_unlock_reserved(&req.priv)) {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;	/* the CA's unblock key is not made here */
+		goto out;
+	}
+	/*
+	 * The private key is a private object, so a login is needed; the one
+	 * exception is a self-service unlock request's ephemeral session pair,
+	 * which a locked card must be able to make (token-unlock.c).
+	 */
+	if (slot->login != CC_LOGIN_USER && !cc_unlock_is_ephemeral_req(&req)) {
+		rv = CKR_USER_NOT_LOGGED_IN;
 		goto out;
 	}
 	if (req.token && !(s->flags & CKF_RW_SESSION)) {

@@ -15,6 +15,7 @@
 #include "pkcs11/slot.h"
 #include "pkcs11/state.h"
 #include "pkcs11/token-objects.h"
+#include "pkcs11/token-unlock.h"
 
 /* A visible object of @slot; private objects do not exist before login. */
 static CK_RV
@@ -55,12 +56,19 @@ cc_C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJ
 	st = cc_state_get();
 	if ((rv = cc_create_attrs(st->libctx, tmpl, n, &attrs)) != CKR_OK)
 		goto out;
-	if (cc_attrs_bool(&attrs, CKA_PRIVATE, false) && slot->login != CC_LOGIN_USER) {
-		rv = CKR_USER_NOT_LOGGED_IN;
-		goto out;
+	if (cc_unlock_reserved(&attrs)) {
+		/* The CA's unblock key: the SO's alone, with the card key sealed to it. */
+		if ((rv = cc_unlock_prepare_create_locked(st, s, slot, &attrs)) != CKR_OK)
+			goto out;
+	} else {
+		if (cc_attrs_bool(&attrs, CKA_PRIVATE, false) && slot->login != CC_LOGIN_USER) {
+			rv = CKR_USER_NOT_LOGGED_IN;
+			goto out;
+		}
+		if (cc_attrs_bool(&attrs, CKA_TOKEN, false) &&
+		    (rv = token_write_allowed(s, slot)) != CKR_OK)
+			goto out;
 	}
-	if (cc_attrs_bool(&attrs, CKA_TOKEN, false) && (rv = token_write_allowed(s, slot)) != CKR_OK)
-		goto out;
 	rv = cc_token_object_create_locked(st, slot, h, &attrs, out);
 out:
 	cc_attrs_clear(&attrs);
@@ -80,7 +88,8 @@ cc_C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 		return rv;
 	if ((rv = object_get(slot, obj, &o)) != CKR_OK)
 		goto out;
-	if (o->builtin) {
+	/* The unblock key goes only with C_InitToken (pkcs11/CARD-FORMAT.md). */
+	if (o->builtin || (o->owner == 0 && cc_unlock_reserved(&o->attrs))) {
 		rv = CKR_ACTION_PROHIBITED;
 		goto out;
 	}
@@ -151,6 +160,10 @@ cc_C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_P
 		goto out;
 	if ((rv = cc_schema_check_template(o->klass, tmpl, n, CC_ATTR_SETTABLE)) != CKR_OK)
 		goto out;
+	if (cc_unlock_tmpl_reserved(tmpl, n)) {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;	/* no object becomes the unblock key */
+		goto out;
+	}
 	if (!cc_attrs_bool(&o->attrs, CKA_MODIFIABLE, true)) {
 		rv = CKR_ATTRIBUTE_READ_ONLY;
 		goto out;

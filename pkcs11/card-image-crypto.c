@@ -293,6 +293,14 @@ verify_content(const struct cc_card *card, const struct cc_card_key *key)
 	return CKR_OK;
 }
 
+CK_RV
+cc_card_key_check(const struct cc_card *card, const struct cc_card_key *key)
+{
+	if (!card->initialized)
+		return CKR_USER_PIN_NOT_INITIALIZED;
+	return verify_content(card, key);
+}
+
 static CK_RV
 unwrap_role(const struct cc_card *card, char role, const unsigned char *pin, size_t len,
 	    struct cc_card_key *key)

@@ -259,6 +259,12 @@ CK_RV cc_card_init_token(struct cc_card *card, const unsigned char *so_pin, size
  * Does not touch counters. The MAC checked is the one over the content as
  * loaded (or as last set by init_token), not over uncommitted edits.
  */
+/*
+ * Is @key this card's key? The content MAC must verify under it (the check
+ * after every unwrap; also how a self-service unlock response is proven).
+ * CKR_DEVICE_ERROR (logged) when it does not.
+ */
+CK_RV cc_card_key_check(const struct cc_card *card, const struct cc_card_key *key);
 CK_RV cc_card_unwrap_user(const struct cc_card *card, const unsigned char *pin, size_t len,
 			  struct cc_card_key *key);
 CK_RV cc_card_unwrap_so(const struct cc_card *card, const unsigned char *pin, size_t len,

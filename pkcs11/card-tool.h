@@ -126,4 +126,10 @@ int64_t tool_now(void);
 int tool_cmd_passcode(int argc, char **argv, const struct cc_config *conf);
 int tool_cmd_status(int argc, char **argv, const struct cc_config *conf);
 
+/*
+ * carecard-card unlock --server URL [--reader N] [--cacert FILE] [--module
+ * PATH]: self-service unlock with a code (card-tool-unlock.c).
+ */
+int tool_unlock(int argc, char **argv);
+
 #endif

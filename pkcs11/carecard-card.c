@@ -6,6 +6,7 @@
  *   remove --reader NAME|NUMBER [--to FILE|DIR]
  *   readers
  *   show FILE | --reader NAME|NUMBER [--json]
+ *   unlock --server URL ...          (self-service unlock: card-tool-unlock.c)
  *   --service[=SOCKET] COMMAND ...   (isolated mode: card-tool-service.c)
  *
  * Readers come from the module configuration (cc_config_load, so
@@ -64,6 +65,8 @@ static const char usage_text[] =
 	"  doctor [--server URL] [--cacert FILE] [--module PATH]\n"
 	"        check this workstation: module, p11-kit, card, browser database,\n"
 	"        the service and its policy; one line per check with the fix\n"
+	"  unlock --server URL [--reader N] [--cacert FILE] [--module PATH]\n"
+	"        unlock your locked card with a code sent to your registered contact\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
 	"        isolated mode: have the card service run the command on your own\n"
@@ -76,7 +79,8 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error or unknown reader,\n"
 	"3 configuration error, 4 reader already full / empty, 5 not a valid card image,\n"
-	"6 passcode wrong, locked or against the policy's rules, 7 doctor: a check failed.\n";
+	"6 passcode wrong, locked or against the policy's rules, 7 doctor: a check failed,\n"
+	"8 unlock: the CA refused, 9 unlock: the card refused the CA's response.\n";
 
 void
 tool_error(const char *fmt, ...)
@@ -580,6 +584,8 @@ main(int argc, char **argv)
 		return cmd_manufacture(argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0)		/* reports the configuration itself */
 		return tool_cmd_doctor(argc - 1, argv + 1);
+	if (strcmp(cmd, "unlock") == 0)
+		return tool_unlock(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0)

@@ -12,7 +12,8 @@ noinst_LTLIBRARIES += %D%/libcarecard-p11.la
 	%D%/session.c %D%/session.h %D%/object.c %D%/object.h \
 	%D%/schema.c %D%/schema.h %D%/attrs.c %D%/attrs.h %D%/pad.c %D%/pad.h \
 	%D%/mech.c %D%/mech.h %D%/pkey.c %D%/pkey.h %D%/create.c %D%/create.h \
-	%D%/keygen.c %D%/keygen.h %D%/audit.c %D%/audit.h
+	%D%/keygen.c %D%/keygen.h %D%/audit.c %D%/audit.h \
+	%D%/unlock.c %D%/unlock.h %D%/token-unlock.c %D%/token-unlock.h
 %C%_libcarecard_p11_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
 # (common/libcarecard-common.la comes in through the store library; naming
 # it twice puts its objects twice into this convenience archive.)

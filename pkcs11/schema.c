@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "pkcs11/schema.h"
+#include "pkcs11/unlock.h"
 
 #define CC_CKA_END ((CK_ATTRIBUTE_TYPE)-1)	/* table terminator */
 
@@ -82,6 +83,8 @@ static const struct cc_attr_spec public_key_attrs[] = {
 	{ CKA_PUBLIC_EXPONENT, C | G, NULL },
 	{ CKA_EC_PARAMS,       C | G, NULL },
 	{ CKA_EC_POINT,        C,     NULL },
+	/* Made by the module on the unblock key (pkcs11/unlock.h); never from a template. */
+	{ CKA_CC_SEALED_CARD_KEY, 0, NULL },
 	{ CC_CKA_END, 0, NULL },
 };
 

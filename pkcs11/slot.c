@@ -72,6 +72,7 @@ cc_slot_logout_locked(struct cc_slot *slot)
 	struct cc_object *o;
 
 	slot->login = CC_LOGIN_NONE;
+	slot->so_by_unlock = false;
 	cc_card_key_clear(&slot->key);
 	/* Sessions' prepared signing contexts hold key references too. */
 	cc_session_drop_sign_caches_locked(cc_state_get(), slot->id);

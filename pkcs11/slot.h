@@ -34,6 +34,7 @@ struct cc_slot {
 	uint64_t instance;			/* token instance; 0 when empty */
 	enum cc_login login;
 	struct cc_card_key key;			/* unwrapped card key while logged in */
+	bool so_by_unlock;			/* the SO login was an unlock response */
 	struct cc_object *objects;		/* token objects, the profile, session objects */
 	bool event;				/* C_WaitForSlotEvent: a change not yet reported */
 	bool pin_busy;				/* a passcode check of this process is in flight */

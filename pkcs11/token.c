@@ -13,6 +13,8 @@
 #include "pkcs11/state.h"
 #include "pkcs11/token.h"
 #include "pkcs11/token-pin.h"
+#include "pkcs11/token-unlock.h"
+#include "pkcs11/unlock.h"
 
 CK_FLAGS
 cc_token_flags(const struct cc_card *card, const struct cc_passcode_rules *rules, int64_t now)
@@ -280,6 +282,8 @@ cc_token_login_locked(struct cc_state *st, struct cc_session *s, CK_USER_TYPE wh
 		return rv;
 	if (who == CKU_CONTEXT_SPECIFIC)
 		rv = login_context(st, s, slot, pin, len);
+	else if (who == CKU_SO && cc_unlock_is_response(pin, len))
+		rv = cc_unlock_login_locked(st, s, slot, pin, len);	/* self-service unlock */
 	else
 		rv = login_role(st, slot, who, pin, len);
 	cc_pin_gate_leave(st, id);

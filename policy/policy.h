@@ -161,6 +161,13 @@ struct pol_unlock {
 	bool locum_may_unlock;		/* may an actor acting in a locum position unlock? */
 	bool self_service;		/* may a holder unlock their own card? */
 	unsigned self_service_requires;	/* POL_CONTACT_*: any one registered suffices */
+	/* The one-time code of a self-service unlock (ca/README.md). */
+	unsigned code_digits;		/* decimal digits, 6 .. 10 */
+	int64_t code_valid;		/* seconds a code is valid */
+	unsigned code_max_tries;	/* wrong entries before the code is spent */
+	unsigned sends_per_card;	/* codes per card per hour */
+	unsigned sends_per_address;	/* codes per email address / mobile per hour */
+	unsigned sends_total;		/* codes per hour, all cards (the service's budget) */
 };
 
 struct pol_tac {

@@ -16,3 +16,4 @@ include %D%/service.mk
 include %D%/est.mk
 
 TESTS += $(CC_INTEGRATION_TESTS)
+include %D%/unlock.mk

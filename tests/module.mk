@@ -17,6 +17,7 @@ cc_module_tests = \
 	%D%/module/test-oplife \
 	%D%/module/test-data \
 	%D%/module/test-interface \
+	%D%/module/test-unlock \
 	%D%/unit/test-attrs \
 	%D%/unit/test-mech
 
@@ -26,6 +27,10 @@ TESTS += $(cc_module_tests)
 %C%_module_test_init_SOURCES = %D%/module/test-init.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_init_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_module_test_init_LDADD = $(cc_module_test_ldadd)
+
+%C%_module_test_unlock_SOURCES = %D%/module/test-unlock.c %D%/module/fixture.c %D%/module/fixture.h
+%C%_module_test_unlock_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_module_test_unlock_LDADD = $(cc_module_test_ldadd)
 
 %C%_module_test_pin_SOURCES = %D%/module/test-pin.c %D%/module/fixture.c %D%/module/fixture.h
 %C%_module_test_pin_CFLAGS = $(CC_TEST_CFLAGS)

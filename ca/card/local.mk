@@ -5,4 +5,5 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/operator.c %D%/operator.h \
 	%D%/p11card.c %D%/p11card-obj.c %D%/p11card.h %D%/signer-attach.c \
 	%D%/cert.c %D%/cert.h \
-	%D%/perso.c %D%/perso.h
+	%D%/perso.c %D%/perso.h \
+	%D%/unblock.c %D%/unblock.h

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "ca/card/perso.h"
+#include "ca/card/unblock.h"
 #include "ca/core/error.h"
 #include "ca/core/secret.h"
 #include "ca/registry/registry-cards.h"
@@ -110,7 +111,9 @@ perso_start(struct ca_ctx *ctx, struct ca_p11card *c, char *temp)
 {
 	int r;
 
+	/* The unblock key right after the wipe: a new card key is sealed to it. */
 	if ((r = ca_card_wipe(ctx, c)) != CA_OK ||
+	    (r = ca_card_unblock_install(ctx, c)) != CA_OK ||
 	    (r = ca_secret_random_text(temp, TEMP_PIN_LEN)) != CA_OK ||
 	    (r = ca_card_set_passcode(ctx, c, temp)) != CA_OK)
 		return r;

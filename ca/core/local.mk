@@ -3,6 +3,7 @@
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/error.c %D%/error.h \
 	%D%/signer.c %D%/signer-keys.c %D%/signer.h %D%/signer-int.h \
+	%D%/signer-unblock.c %D%/signer-unblock.h \
 	%D%/hsm-provider.c %D%/hsm-provider.h \
 	%D%/audit.c %D%/audit-verify.c %D%/audit.h \
 	%D%/secret.c %D%/secret.h \

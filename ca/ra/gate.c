@@ -42,6 +42,7 @@ enum how {
 	BY_SYSTEM,		/* the system account; operators by a role list */
 	BY_REJECT,		/* the request's own sponsor (withdrawing it), or a role list */
 	BY_PASSCODE_RESET,	/* pol_decide_unlock, whether the card is locked or not */
+	BY_SELF_UNLOCK,		/* pol_decide_self_unlock (the code is the holder's proof) */
 };
 
 #define DUTY(f) offsetof(struct pol_policy, duties.f)
@@ -143,6 +144,15 @@ static const struct gate_rule {
 	[CA_OP_RELEASE] = { "release", K_OPERATOR, BY_ROLES, DUTY(revoke),
 			    "separation-of-duties.operations.revoke",
 			    "release a certificate from hold" },
+	/*
+	 * A locked card cannot authenticate anyone: the service asks on the
+	 * holder's behalf as the system account, and the one-time code sent to
+	 * the registered contact is the holder's proof (ca/README.md).
+	 */
+	[CA_OP_SELF_UNLOCK_REQUEST] = { "self-unlock-request", K_SYSTEM, BY_SELF_UNLOCK, NONE,
+					NULL, "send a self-service unlock code" },
+	[CA_OP_SELF_UNLOCK_COMPLETE] = { "self-unlock", K_SYSTEM, BY_SELF_UNLOCK, NONE, NULL,
+					 "unlock a card by a one-time code" },
 };
 
 const char *
@@ -253,6 +263,9 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		break;
 	case BY_UNLOCK:
 		pol_decide_unlock(pol, card, &a, d);
+		break;
+	case BY_SELF_UNLOCK:
+		pol_decide_self_unlock(pol, card, d);
 		break;
 	case BY_PASSCODE_RESET:
 		/* A holder who forgot their passcode is helped exactly as one

@@ -60,6 +60,8 @@ enum ca_op {
 	CA_OP_PASSCODE_RESET,		/* a new passcode for a holder who forgot it */
 	CA_OP_HOLD,			/* certificateHold */
 	CA_OP_RELEASE,			/* release from hold */
+	CA_OP_SELF_UNLOCK_REQUEST,	/* send a holder a one-time unlock code (ra/unlock.c) */
+	CA_OP_SELF_UNLOCK_COMPLETE,	/* the code and the card's ephemeral key: a response */
 	CA_OP_COUNT
 };
 

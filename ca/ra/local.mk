@@ -16,3 +16,5 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/card-passcode.c
 # network self-renewal (EST, issue 12)
 ca_libcarecard_ca_la_SOURCES += %D%/est-renew.c %D%/est-renew.h %D%/service-cert.c %D%/service-cert.h
+# self-service unlock by a one-time code (issue 12)
+ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/unlock.h

@@ -11,3 +11,5 @@ ca_libcarecard_ca_la_SOURCES += \
 ca_libcarecard_ca_la_SOURCES += %D%/est.c %D%/registry-est.h
 # the OCSP responder's records (migration 8)
 ca_libcarecard_ca_la_SOURCES += %D%/ocsp.c %D%/registry-ocsp.h
+# self-service unlock: sealed card keys and one-time codes
+ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/registry-unlock.h

@@ -322,6 +322,28 @@ static const char *const ca_migrations[] = {
 	"  not_before INTEGER NOT NULL,"
 	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"
 	"  der BLOB NOT NULL);",
+
+	/* Self-service unlock (issue 12): each card's key sealed to the HSM's
+	 * unblock key at personalisation, and the one-time codes (only their
+	 * HMAC under an HSM key), which are also the send log for the limits. */
+	"CREATE TABLE card_unblock ("
+	"  serial TEXT PRIMARY KEY REFERENCES cards(serial),"
+	"  sealed BLOB NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE unlock_codes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  card TEXT NOT NULL REFERENCES cards(serial),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
+	"  address TEXT NOT NULL,"
+	"  code_mac BLOB NOT NULL CHECK (length(code_mac) = 32),"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL CHECK (expires > created),"
+	"  tries_left INTEGER NOT NULL CHECK (tries_left >= 0),"
+	"  state TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (state IN ('open', 'used', 'spent', 'superseded')));"
+	"CREATE INDEX unlock_codes_card ON unlock_codes (card, created);"
+	"CREATE INDEX unlock_codes_address ON unlock_codes (address, created);"
+	"CREATE INDEX unlock_codes_created ON unlock_codes (created);",
 };
 
 const char *const *

@@ -1,0 +1,409 @@
+/*
+ * ca/ra/unlock.c: self-service unlock by a one-time code. See unlock.h and
+ * ca/README.md, "Self-service unlock".
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "ca/core/audit.h"
+#include "ca/core/error.h"
+#include "ca/core/signer-unblock.h"
+#include "ca/ra/card-view.h"
+#include "ca/ra/gate.h"
+#include "ca/ra/unlock.h"
+#include "ca/registry/registry-cards.h"
+#include "ca/registry/registry-unlock.h"
+#include "common/log.h"
+
+#define HOUR 3600
+#define CODE_MAX 10
+#define MAC_INFO "carecard unlock code v1"
+
+/* Refuse @op on @serial with the policy-style @rule and sentence (audited). */
+static int __attribute__((format(printf, 6, 7)))
+refuse(struct ca_session *s, enum ca_op op, const char *serial, struct ca_result *res,
+       const char *rule, const char *fmt, ...)
+{
+	struct pol_decision d;
+	char sentence[POL_SENTENCE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sentence, sizeof(sentence), fmt, ap);
+	va_end(ap);
+	memset(&d, 0, sizeof(d));
+	pol_say(&d, false, rule, "%s", sentence);
+	return ca_gate_refuse(s, op, serial, &d, res);
+}
+
+static bool
+digits_only(const char *p, size_t min, size_t max)
+{
+	size_t n = 0;
+
+	for (; p[n] != '\0'; n++)
+		if (p[n] < '0' || p[n] > '9' || n >= max)
+			return false;
+	return n >= min;
+}
+
+/* "h****@nhs.net", "+44*******123": enough for the holder to recognise, no more. */
+static void
+mask(const char *addr, char *out, size_t size)
+{
+	const char *at = strchr(addr, '@');
+	size_t n = strlen(addr), keep_end = at != NULL ? n - (size_t)(at - addr) : 3, i;
+
+	snprintf(out, size, "%s", addr);
+	for (i = at != NULL ? 1 : 3; i + keep_end < n && i + 1 < size; i++)
+		out[i] = '*';
+}
+
+/*
+ * The card as the policy sees it, and the common refusals: unknown, not
+ * issued or cancelled, the policy's (series, self-service, contacts), expired.
+ */
+static int
+card_check(struct ca_session *s, enum ca_op op, const char *serial, struct ca_card_rec *rec,
+	   struct ca_result *res)
+{
+	struct ca_card_view v;
+	struct ca_target t = { NULL };
+	int r;
+
+	if (!digits_only(serial, 16, 16))
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "card: 16 digits expected");
+	if ((r = ca_reg_card_get(s->ctx->reg, serial, rec)) == CA_ERR_NOT_FOUND)
+		return refuse(s, op, serial, res, "unlock.self-service",
+			      "card %s is not one of this CA's cards", serial);
+	if (r != CA_OK)
+		return r;
+	if (rec->holder == NULL || strcmp(rec->state, "issued") != 0)
+		return refuse(s, op, serial, res, "unlock.self-service",
+			      "the card is %s: self-service unlock is only for issued cards; "
+			      "ask your RA", rec->state);
+	if ((r = ca_card_view_fill(s, rec, &v)) != CA_OK)
+		return r;
+	v.st.locked = true;	/* the holder says so; an unlocked card is unchanged by it */
+	t.card = &v.st;
+	t.subject = serial;
+	if ((r = ca_gate(s, op, &t, res, NULL)) != CA_OK)
+		return r;
+	if (v.st.cert_not_after != 0 && v.st.cert_not_after <= ca_ctx_now(s->ctx))
+		return refuse(s, op, serial, res, "unlock.self-service",
+			      "the card's certificates have expired: it cannot be unlocked "
+			      "by yourself; ask your RA to %s the card", "repair");
+	return CA_OK;
+}
+
+static int
+code_mac(struct ca_session *s, const char *serial, const char *code, unsigned char mac[32])
+{
+	char buf[64];
+	int n, r;
+
+	n = snprintf(buf, sizeof(buf), "%s|%s|%s", MAC_INFO, serial, code);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return CA_ERR_INTERNAL;
+	r = ca_signer_unblock_code_mac(s->ctx->signer, CA_LABEL_UNLOCK_CODES, buf, (size_t)n, mac);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return r;
+}
+
+/* @n uniform decimal digits from the DRBG (bytes >= 250 redrawn). */
+static int
+code_new(unsigned n, char *out)
+{
+	unsigned char b;
+	unsigned i = 0;
+
+	while (i < n) {
+		if (RAND_priv_bytes(&b, 1) != 1) {
+			util_log_ossl_errors(__func__);
+			return CA_ERR_CRYPTO;
+		}
+		if (b < 250)
+			out[i++] = (char)('0' + b % 10);
+	}
+	out[n] = '\0';
+	b = 0;
+	return CA_OK;
+}
+
+/* Is another code allowed now? CA_OK, or the refusal. */
+static int
+limits(struct ca_session *s, const char *serial, const char *address, struct ca_result *res)
+{
+	const struct pol_unlock *u = &s->ctx->pol->unlock;
+	struct ca_unlock_sends n;
+	int r;
+
+	if ((r = ca_reg_unlock_sends(s->ctx->reg, serial, address, ca_ctx_now(s->ctx) - HOUR,
+				     &n)) != CA_OK)
+		return r;
+	if (n.card >= u->sends_per_card)
+		return refuse(s, CA_OP_SELF_UNLOCK_REQUEST, serial, res, "unlock.sends-per-card",
+			      "%s codes were sent for this card in the last hour: use the last "
+			      "one, or try again later", "too many");
+	if (n.address >= u->sends_per_address)
+		return refuse(s, CA_OP_SELF_UNLOCK_REQUEST, serial, res, "unlock.sends-per-address",
+			      "%s codes were sent to this address in the last hour: try again "
+			      "later", "too many");
+	if (n.all >= u->sends_total)
+		return refuse(s, CA_OP_SELF_UNLOCK_REQUEST, serial, res, "unlock.sends-total",
+			      "the service has sent %s codes in the last hour: try again later, "
+			      "or ask your RA", "too many");
+	return CA_OK;
+}
+
+/* Record the code (its HMAC) and the audit entry in one transaction. */
+static int
+record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_code *c)
+{
+	char shown[256];
+	int r;
+
+	mask(c->address, shown, sizeof(shown));
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	if ((r = ca_reg_unlock_code_add(s->ctx->reg, c)) == CA_OK) {
+		const char *kv[] = { "holder", rec->holder, "channel", c->channel, "to", shown,
+				     NULL };
+
+		r = ca_ctx_audit(s->ctx, "self-unlock-code-sent", rec->serial, kv);
+	}
+	return ca_reg_end(s->ctx->reg, r);
+}
+
+int
+ca_op_unlock_request(struct ca_session *s, const char *serial, ca_unlock_send_fn send,
+		     void *arg, struct ca_result *res)
+{
+	const enum ca_op op = CA_OP_SELF_UNLOCK_REQUEST;
+	const struct pol_unlock *u;
+	struct ca_card_rec rec = { 0 };
+	struct ca_person p = { 0 };
+	struct ca_unlock_code c;
+	unsigned char *sealed = NULL;
+	size_t slen = 0;
+	char code[CODE_MAX + 1] = "", text[256];
+	const char *addr;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	if ((r = ca_gate_who(s, op, serial, res)) != CA_OK)
+		return r;
+	if (serial == NULL || send == NULL)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "card serial and a sender needed");
+	u = &s->ctx->pol->unlock;
+	if ((r = card_check(s, op, serial, &rec, res)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_unblock_get(s->ctx->reg, serial, &sealed, &slen)) == CA_ERR_NOT_FOUND) {
+		r = refuse(s, op, serial, res, "unlock.self-service",
+			   "the card was personalised before self-service unlock existed: ask "
+			   "your RA to %s it (or to repair it, which makes self-service possible)",
+			   "unlock");
+		goto out;
+	}
+	if (r != CA_OK || (r = ca_reg_person_get(s->ctx->reg, rec.holder, &p)) != CA_OK)
+		goto out;
+	/* Email first (what the holder is likeliest to read at a workstation). */
+	addr = p.email != NULL && *p.email ? p.email : p.mobile;
+	if (addr == NULL || *addr == '\0' || strlen(addr) >= sizeof(c.address)) {
+		r = refuse(s, op, serial, res, "unlock.self-service-requires",
+			   "no email address or mobile number is registered for the holder: "
+			   "%s", "ask your RA to register one, or to unlock the card");
+		goto out;
+	}
+	c.channel = addr == p.email ? "email" : "sms";
+	if ((r = limits(s, serial, addr, res)) != CA_OK ||
+	    (r = code_new(u->code_digits, code)) != CA_OK ||
+	    (r = code_mac(s, serial, code, c.mac)) != CA_OK)
+		goto out;
+	snprintf(c.card, sizeof(c.card), "%s", serial);
+	snprintf(c.address, sizeof(c.address), "%s", addr);
+	c.created = ca_ctx_now(s->ctx);
+	c.expires = c.created + u->code_valid;
+	c.tries_left = (int)u->code_max_tries;
+	if ((r = record(s, &rec, &c)) != CA_OK)
+		goto out;
+	snprintf(text, sizeof(text), "Your carecard unlock code for card %s is %s. It is valid "
+		 "for %lld minutes. If you did not ask for it, tell your RA.", serial, code,
+		 (long long)(u->code_valid / 60));
+	r = send(arg, c.channel, addr, "Your carecard unlock code", text);
+	OPENSSL_cleanse(text, sizeof(text));
+	if (r != CA_OK) {
+		util_log(LOG_ERR, "card %s: the unlock code could not be sent (%s)", serial,
+			 c.channel);
+		ca_reg_unlock_code_settle(s->ctx->reg, c.id, "spent", 0);	/* never usable */
+		r = ca_result_fail(res, CA_ERR_IO, NULL, "the code could not be sent: try again "
+				   "later");
+		goto out;
+	}
+	ca_result_done(res, "self-unlock: a code for card %s was sent by %s", serial,
+		       c.channel);
+	r = CA_OK;
+out:
+	OPENSSL_cleanse(code, sizeof(code));
+	OPENSSL_cleanse(c.mac, sizeof(c.mac));
+	free(sealed);
+	ca_person_clear(&p);
+	ca_card_rec_clear(&rec);
+	return r;
+}
+
+/* The card's ephemeral key: an RSA SubjectPublicKeyInfo, 2048-4096 bits, nothing after it. */
+static int
+read_spki(struct ca_session *s, const unsigned char *spki, size_t len, EVP_PKEY **out)
+{
+	const unsigned char *p = spki;
+	EVP_PKEY *pk;
+
+	if (spki == NULL || len == 0 || len > 4096)
+		return CA_ERR_INPUT;
+	pk = d2i_PUBKEY_ex(NULL, &p, (long)len, s->ctx->libctx, NULL);
+	ERR_clear_error();	/* bad input is the caller's, not ours */
+	if (pk == NULL || p != spki + len || !EVP_PKEY_is_a(pk, "RSA") ||
+	    EVP_PKEY_get_bits(pk) < 2048 || EVP_PKEY_get_bits(pk) > 4096) {
+		EVP_PKEY_free(pk);
+		return CA_ERR_INPUT;
+	}
+	*out = pk;
+	return CA_OK;
+}
+
+/* A wrong code: one try less (spent at none), committed, then the refusal. */
+static int
+wrong_code(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_unlock_code *c,
+	   struct ca_result *res)
+{
+	int left = c->tries_left > 0 ? c->tries_left - 1 : 0;
+	char n[16];
+	int r;
+
+	snprintf(n, sizeof(n), "%d", left);
+	if ((r = ca_reg_unlock_code_settle(s->ctx->reg, c->id, left > 0 ? "open" : "spent",
+					   left)) == CA_OK) {
+		const char *kv[] = { "holder", rec->holder, "tries-left", n, NULL };
+
+		r = ca_ctx_audit(s->ctx, "self-unlock-code-wrong", rec->serial, kv);
+	}
+	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
+		return r;
+	if (left > 0)
+		return refuse(s, CA_OP_SELF_UNLOCK_COMPLETE, rec->serial, res, "unlock.code-max-tries",
+			      "wrong code: %s more tries with this code", n);
+	return refuse(s, CA_OP_SELF_UNLOCK_COMPLETE, rec->serial, res, "unlock.code-max-tries",
+		      "wrong code, and that was its last try: %s", "ask for a new code");
+}
+
+/* The right code: the response from the HSM, the code used, all in one transaction. */
+static int
+answer(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_unlock_code *c,
+       EVP_PKEY *eph, unsigned char **resp, size_t *resplen)
+{
+	unsigned char *sealed = NULL;
+	size_t slen = 0;
+	int r;
+
+	if ((r = ca_reg_unblock_get(s->ctx->reg, rec->serial, &sealed, &slen)) != CA_OK ||
+	    (r = ca_reg_unlock_code_settle(s->ctx->reg, c->id, "used", c->tries_left)) != CA_OK ||
+	    (r = ca_signer_unblock_respond(s->ctx->signer, CA_LABEL_UNBLOCK, rec->serial, sealed,
+					   slen, eph, resp, resplen)) != CA_OK)
+		goto out;
+	{
+		const char *kv[] = { "holder", rec->holder, "channel", c->channel, NULL };
+
+		r = ca_ctx_audit(s->ctx, "self-unlock", rec->serial, kv);
+	}
+out:
+	free(sealed);
+	r = ca_reg_end(s->ctx->reg, r);
+	if (r != CA_OK && *resp != NULL) {
+		free(*resp);	/* not committed: the code stays open, no response leaves */
+		*resp = NULL;
+	}
+	return r;
+}
+
+int
+ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code,
+		      const unsigned char *spki, size_t spkilen, ca_unlock_send_fn send,
+		      void *arg, unsigned char **resp, size_t *resplen, struct ca_result *res)
+{
+	const enum ca_op op = CA_OP_SELF_UNLOCK_COMPLETE;
+	struct ca_card_rec rec = { 0 };
+	struct ca_unlock_code c;
+	unsigned char mac[32];
+	unsigned char *out = NULL;
+	size_t outlen = 0;
+	EVP_PKEY *eph = NULL;
+	char text[256];
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	if ((r = ca_gate_who(s, op, serial, res)) != CA_OK)
+		return r;
+	if (serial == NULL || code == NULL || resp == NULL || resplen == NULL)
+		return ca_result_fail(res, CA_ERR_USAGE, NULL, "card, code and key needed");
+	if (!digits_only(code, s->ctx->pol->unlock.code_digits, s->ctx->pol->unlock.code_digits))
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "code: %u digits expected",
+				      s->ctx->pol->unlock.code_digits);
+	if (read_spki(s, spki, spkilen, &eph) != CA_OK)
+		return ca_result_fail(res, CA_ERR_INPUT, NULL, "key: an RSA public key "
+				      "(SubjectPublicKeyInfo, 2048-4096 bits) expected");
+	if ((r = card_check(s, op, serial, &rec, res)) != CA_OK ||
+	    (r = code_mac(s, serial, code, mac)) != CA_OK ||
+	    (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_unlock_code_open(s->ctx->reg, serial, &c)) == CA_ERR_NOT_FOUND) {
+		r = refuse(s, op, serial, res, "unlock.code-valid", "no code is waiting for this card "
+			   "(used, spent or replaced by a newer one): %s", "ask for a new code");
+		goto out;
+	}
+	if (r != CA_OK)
+		goto out;
+	if (ca_ctx_now(s->ctx) >= c.expires) {
+		r = ca_reg_end(s->ctx->reg, ca_reg_unlock_code_settle(s->ctx->reg, c.id, "spent",
+								       c.tries_left));
+		if (r == CA_OK)
+			r = refuse(s, op, serial, res, "unlock.code-valid",
+				   "the code has expired: %s", "ask for a new code");
+		goto out;
+	}
+	if (CRYPTO_memcmp(mac, c.mac, sizeof(mac)) != 0) {
+		r = wrong_code(s, &rec, &c, res);
+		goto out;
+	}
+	if ((r = answer(s, &rec, &c, eph, &out, &outlen)) != CA_OK)
+		goto out;
+	/* The contact learns of every unlock (someone else may have had the code). */
+	snprintf(text, sizeof(text), "Card %s was unlocked with a code sent to this address, "
+		 "and a new passcode was set. If this was not you, tell your RA at once.",
+		 serial);
+	if (send != NULL && send(arg, c.channel, c.address, "Your carecard was unlocked",
+				 text) != CA_OK)
+		util_log(LOG_WARNING, "card %s: the unlock notice could not be sent", serial);
+	*resp = out;
+	*resplen = outlen;
+	out = NULL;
+	ca_result_done(res, "self-unlock: card %s answered", serial);
+	r = CA_OK;
+out:
+	ca_reg_rollback(s->ctx->reg);	/* whatever a failure left open */
+	OPENSSL_cleanse(mac, sizeof(mac));
+	OPENSSL_cleanse(c.mac, sizeof(c.mac));
+	free(out);
+	EVP_PKEY_free(eph);
+	ca_card_rec_clear(&rec);
+	return r;
+}
