@@ -36,10 +36,13 @@
 
 static const char status_usage[] =
 	"Usage: carecard-card status [--reader NAME|NUMBER] [--module PATH] [--remind]\n"
+	"                            [--server URL [--cacert FILE]]\n"
 	"\n"
 	"Show when your card's certificates expire, whether renewal is open and what\n"
-	"else is due. No passcode needed. --remind prints only when the renewal\n"
-	"window has opened, once per certificate (for the daily user timer).\n";
+	"else is due. No passcode needed. With --server, also the CA's own count: how\n"
+	"many self-renewals are left before an RA visit and whether it would renew\n"
+	"now. --remind prints only when the renewal window has opened, once per\n"
+	"certificate (for the daily user timer).\n";
 
 struct cert_info {
 	char subject[128];
@@ -122,6 +125,57 @@ notify(const char *msg)
 		(void)tool_run_capture(argv, out, sizeof(out));
 }
 
+/* The value of "key: value" line @key in @text, into @out; false if absent. */
+static bool
+field(const char *text, const char *key, char *out, size_t len)
+{
+	size_t k = strlen(key);
+	const char *p = text, *e;
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, '\n');
+		if (strncmp(p, key, k) == 0 && p[k] == ':' && p[k + 1] == ' ') {
+			p += k + 2;
+			snprintf(out, len, "%.*s", (int)(e != NULL ? (size_t)(e - p) : strlen(p)), p);
+			return true;
+		}
+		p = e != NULL ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* The CA's view through the service (GET /holder/status/SERIAL); an exit status. */
+static int
+ask_server(const char *url, const char *cacert, const char *serial)
+{
+	struct tool_http h;
+	char path[64], left[16], now[8], reason[512], state[32];
+	int r = EXIT_FAIL;
+
+	snprintf(path, sizeof(path), "/holder/status/%s", serial);
+	tool_http_get(url, path, cacert, 8192, &h);
+	if (h.result != TOOL_HTTP_OK) {
+		tool_error("the service at %s could not be asked: %s ('carecard-card doctor "
+			   "--server %s' checks why)", url, h.error, url);
+	} else if (h.status == 404) {
+		tool_error("the CA at %s does not know card %s", url, serial);
+	} else if (h.status != 200 || !field(h.body, "self-renewals-left", left, sizeof(left)) ||
+		   !field(h.body, "self-renew-now", now, sizeof(now))) {
+		tool_error("the service at %s answered HTTP %d: %s", url, h.status,
+			   h.body != NULL ? h.body : "");
+	} else {
+		if (field(h.body, "state", state, sizeof(state)) && strcmp(state, "issued") != 0)
+			printf("  the CA: the card is %s\n", state);
+		printf("  the CA: %s self-renewal(s) left before an RA visit; a self-renewal now "
+		       "would be %s\n", left, strcmp(now, "yes") == 0 ? "allowed" : "refused");
+		if (strcmp(now, "yes") != 0 && field(h.body, "reason", reason, sizeof(reason)))
+			printf("  the CA says: %s\n", reason);
+		r = EXIT_OK;
+	}
+	tool_http_clear(&h);
+	return r;
+}
+
 int
 tool_cmd_status(int argc, char **argv, const struct cc_config *conf)
 {
@@ -129,10 +183,12 @@ tool_cmd_status(int argc, char **argv, const struct cc_config *conf)
 		{ "reader", required_argument, NULL, 'r' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "remind", no_argument, NULL, 'R' },
+		{ "server", required_argument, NULL, 's' },
+		{ "cacert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *reader = NULL, *module = NULL;
+	const char *reader = NULL, *module = NULL, *server = NULL, *cacert = NULL;
 	struct cert_info auth, sign;
 	struct pol_policy *pol = NULL;
 	struct pol_card_state st = { 0 };
@@ -147,8 +203,10 @@ tool_cmd_status(int argc, char **argv, const struct cc_config *conf)
 	unsigned i;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "r:m:Rh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:m:Rs:c:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 's': server = optarg; break;
+		case 'c': cacert = optarg; break;
 		case 'r': reader = optarg; break;
 		case 'm': module = optarg; break;
 		case 'R': remind = true; break;
@@ -220,11 +278,14 @@ tool_cmd_status(int argc, char **argv, const struct cc_config *conf)
 	else
 		printf("  renewal: opens on %s (%lld days before expiry)\n", d2,
 		       (long long)(pol->renewal.window / DAY));
-	printf("  self-renewals before an RA visit: %u in a row (policy "
-	       "renewal.self-renewals-before-ra); the CA counts them and a renewal it refuses "
-	       "says so\n", pol->renewal.self_renewals_before_ra);
+	if (server == NULL)
+		printf("  self-renewals before an RA visit: %u in a row (policy "
+		       "renewal.self-renewals-before-ra); the CA counts them: add --server URL "
+		       "to ask it\n", pol->renewal.self_renewals_before_ra);
 	for (i = 0; i < due.n; i++)
 		printf("  due: %s\n", due.item[i].sentence);
+	if (server != NULL)
+		r = ask_server(server, cacert, serial);
 out:
 	tool_p11_close(&p);
 	pol_policy_free(pol);

@@ -153,6 +153,10 @@ static const struct gate_rule {
 					NULL, "send a self-service unlock code" },
 	[CA_OP_SELF_UNLOCK_COMPLETE] = { "self-unlock", K_SYSTEM, BY_SELF_UNLOCK, NONE, NULL,
 					 "unlock a card by a one-time code" },
+	/* Public facts of a card for its holder's workstation (no passcode:
+	 * no authentication), answered by the service as the system account. */
+	[CA_OP_CARD_STATUS] = { "card-status", K_SYSTEM, BY_SYSTEM, NONE, NULL,
+				"read a card's renewal status" },
 };
 
 const char *

@@ -62,6 +62,7 @@ enum ca_op {
 	CA_OP_RELEASE,			/* release from hold */
 	CA_OP_SELF_UNLOCK_REQUEST,	/* send a holder a one-time unlock code (ra/unlock.c) */
 	CA_OP_SELF_UNLOCK_COMPLETE,	/* the code and the card's ephemeral key: a response */
+	CA_OP_CARD_STATUS,		/* a card's renewal status, for its holder's workstation */
 	CA_OP_COUNT
 };
 

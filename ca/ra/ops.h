@@ -130,6 +130,27 @@ int ca_op_batch(struct ca_session *s, const struct ca_batch_req *rq, struct ca_r
 int ca_op_person_search(struct ca_session *s, const struct ca_person_query *q,
 			struct ca_table *out, struct ca_result *res);
 
+/*
+ * A card's renewal status (carecard-card status --server; the service's
+ * GET /holder/status/SERIAL): public facts about the card, asked by the
+ * system account; read-only.
+ */
+struct ca_card_status {
+	char state[16];			/* "issued", "cancelled", "blank", ... */
+	int64_t not_after;		/* newest valid certificate's expiry; 0: none */
+	int64_t window_opens;		/* not_after - renewal.window */
+	unsigned renewals;		/* of this card, self and assisted */
+	unsigned self_renewals;		/* self-renewals since the last RA renewal */
+	unsigned self_left;		/* renewal.self-renewals-before-ra minus that */
+	bool renew_now;			/* a self-renewal would be allowed now */
+	const char *rule;		/* the deciding policy key (static) */
+	char sentence[POL_SENTENCE_MAX];	/* the policy's words */
+};
+
+/* @serial's status into @out; CA_ERR_NOT_FOUND for a card the CA does not know. */
+int ca_op_card_status(struct ca_session *s, const char *serial, struct ca_card_status *out,
+		      struct ca_result *res);
+
 /* One person's record, table by table (ca_person_record_clear frees). */
 struct ca_person_record {
 	struct ca_table person;		/* one row: uuid, name, email, mobile, checked_by, checked_at */

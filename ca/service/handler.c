@@ -29,6 +29,7 @@
 
 #include "ca/service/accesslog.h"
 #include "ca/service/est.h"
+#include "ca/service/holder.h"
 #include "ca/service/http-int.h"
 #include "ca/service/ocsp-answer.h"
 
@@ -269,10 +270,13 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 		handle_health(w, req, now, rp);
 		return;
 	}
-	if (svc_est_path(path)) {	/* EST: est.c */
+	if (svc_est_path(path) || svc_holder_path(path)) {	/* est.c, holder.c */
 		struct svc_est_reply er;
 
-		svc_est_handle(w->svc, req, path, now, &er);
+		if (svc_est_path(path))
+			svc_est_handle(w->svc, req, path, now, &er);
+		else
+			svc_holder_handle(w->svc, req, path, &er);
 		text(rp, er.status, er.outcome, er.text);
 		rp->blob = er.blob;
 		rp->type = er.type;

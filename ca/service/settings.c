@@ -101,17 +101,46 @@ scalar(const yaml_node_t *n)
 	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-enum ktype { K_PATH, K_LISTEN, K_UINT, K_BOOL, K_DURATION, K_SIZE, K_LIMITS };
+enum ktype { K_PATH, K_TEXT, K_LISTEN, K_UINT, K_BOOL, K_DURATION, K_SIZE, K_SECTION };
 
 struct key {
 	const char *name;
 	enum ktype type;
 	size_t offset;
-	long long min, max;
+	long long min, max;		/* numbers; K_TEXT: max = the field's size */
+	const struct key *sub;		/* K_SECTION: its keys */
+	const char *prefix;		/* K_SECTION: "limits." for messages */
 };
 
 #define C(f) offsetof(struct svc_config, f)
 #define L(f) offsetof(struct svc_config, limits.f)
+#define M(f) offsetof(struct svc_config, mail.f)
+#define S(f) offsetof(struct svc_config, sms.f)
+static const struct key limit_keys[] = {
+	{ "max-header-size", K_SIZE, L(max_header_size), 512, 1024 * 1024 },
+	{ "max-body-size", K_SIZE, L(max_body_size), 256, 64 * 1024 * 1024 },
+	{ "request-timeout", K_DURATION, L(request_timeout), 1, 3600 },
+	{ "max-connections", K_UINT, L(max_connections), 1, 1000000 },
+	{ "rate", K_UINT, L(rate), 0, 1000000 },
+	{ "burst", K_UINT, L(burst), 1, 10000000 },
+	{ NULL, 0, 0, 0, 0 },
+};
+static const struct key mail_keys[] = {
+	{ "relay", K_PATH, M(relay), 0, 0 },
+	{ "from", K_TEXT, M(from), 0, sizeof(((struct svc_mail_settings *)0)->from) },
+	{ "ca-file", K_PATH, M(cafile), 0, 0 },
+	{ "timeout", K_DURATION, M(timeout), 1, 600 },
+	{ NULL, 0, 0, 0, 0 },
+};
+static const struct key sms_keys[] = {
+	{ "gateway", K_PATH, S(gateway), 0, 0 },
+	{ "ca-file", K_PATH, S(cafile), 0, 0 },
+	{ "to-field", K_TEXT, S(to_field), 0, sizeof(((struct svc_sms_settings *)0)->to_field) },
+	{ "text-field", K_TEXT, S(text_field), 0,
+	  sizeof(((struct svc_sms_settings *)0)->text_field) },
+	{ "timeout", K_DURATION, S(timeout), 1, 600 },
+	{ NULL, 0, 0, 0, 0 },
+};
 static const struct key keys[] = {
 	{ "state", K_PATH, C(state), 0, 0 },
 	{ "http", K_LISTEN, C(http), 0, 0 },
@@ -121,16 +150,9 @@ static const struct key keys[] = {
 	{ "workers", K_UINT, C(workers), 0, 256 },
 	{ "jobs", K_BOOL, C(jobs), 0, 0 },
 	{ "access-log", K_PATH, C(access_log), 0, 0 },
-	{ "limits", K_LIMITS, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0 },
-};
-static const struct key limit_keys[] = {
-	{ "max-header-size", K_SIZE, L(max_header_size), 512, 1024 * 1024 },
-	{ "max-body-size", K_SIZE, L(max_body_size), 256, 64 * 1024 * 1024 },
-	{ "request-timeout", K_DURATION, L(request_timeout), 1, 3600 },
-	{ "max-connections", K_UINT, L(max_connections), 1, 1000000 },
-	{ "rate", K_UINT, L(rate), 0, 1000000 },
-	{ "burst", K_UINT, L(burst), 1, 10000000 },
+	{ "limits", K_SECTION, 0, 0, 0, limit_keys, "limits." },
+	{ "mail", K_SECTION, 0, 0, 0, mail_keys, "mail." },
+	{ "sms", K_SECTION, 0, 0, 0, sms_keys, "sms." },
 	{ NULL, 0, 0, 0, 0 },
 };
 
@@ -164,8 +186,8 @@ value(struct load *ld, yaml_node_t *n, const struct key *k, struct svc_config *c
 	int r;
 
 	switch (k->type) {
-	case K_LIMITS:
-		return map(ld, n, limit_keys, c, "limits.");
+	case K_SECTION:
+		return map(ld, n, k->sub, c, k->prefix);
 	case K_LISTEN:
 		cnt = k->offset == C(http) ? &c->nhttp : &c->nhttps;
 		*cnt = 0;
@@ -186,6 +208,12 @@ value(struct load *ld, yaml_node_t *n, const struct key *k, struct svc_config *c
 		if (*s == '\0' || strlen(s) >= SVC_PATH_MAX)
 			return fail(ld, n, k->name, "expected a path");
 		snprintf(field, SVC_PATH_MAX, "%s", s);
+		return CA_OK;
+	case K_TEXT:
+		if (*s == '\0' || strlen(s) >= (size_t)k->max || strpbrk(s, "\r\n") != NULL)
+			return fail(ld, n, k->name, "expected one line of at most %lld characters",
+				    k->max - 1);
+		snprintf(field, (size_t)k->max, "%s", s);
 		return CA_OK;
 	case K_BOOL:
 		if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)

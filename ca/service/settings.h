@@ -20,6 +20,17 @@
  *       max-connections: 1024       # per worker
  *       rate: 200                   # requests per second per client address; 0 = off
  *       burst: 400
+ *     mail:                         # holders' unlock codes and notices (SMTP relay)
+ *       relay: smtp://mail.example.nhs.uk:587   # STARTTLS required; or smtps://
+ *       from: carecard-ca@example.nhs.uk
+ *       ca-file: /etc/ssl/certs/relay-ca.pem   # default: the system's trust store
+ *       timeout: 30s
+ *     sms:                          # the same by text message (an HTTPS gateway)
+ *       gateway: https://sms.example.nhs.uk/send
+ *       ca-file: /etc/ssl/certs/gateway-ca.pem
+ *       to-field: to                # the form fields the gateway takes
+ *       text-field: text
+ *       timeout: 30s
  */
 #ifndef CC_SVC_CONFIG_H
 #define CC_SVC_CONFIG_H
@@ -45,6 +56,21 @@ struct svc_limits {
 	unsigned burst;
 };
 
+/* Delivery to holders; "" = not configured. */
+struct svc_mail_settings {
+	char relay[SVC_PATH_MAX];
+	char from[256];
+	char cafile[SVC_PATH_MAX];
+	int64_t timeout;		/* seconds */
+};
+
+struct svc_sms_settings {
+	char gateway[SVC_PATH_MAX];
+	char cafile[SVC_PATH_MAX];
+	char to_field[64], text_field[64];
+	int64_t timeout;		/* seconds */
+};
+
 struct svc_config {
 	char state[SVC_PATH_MAX];	/* "" = the CLI's default */
 	struct svc_listen http[SVC_LISTEN_MAX];
@@ -56,6 +82,8 @@ struct svc_config {
 	bool jobs;
 	char access_log[SVC_PATH_MAX];	/* "-", "off" or a path */
 	struct svc_limits limits;
+	struct svc_mail_settings mail;
+	struct svc_sms_settings sms;
 	char source[SVC_PATH_MAX];	/* the file read, or "(defaults)" */
 };
 

@@ -17,7 +17,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		tap_skip_all "running as root, where p11-kit ignores user config, and unshare --user is not permitted"
 	as_user="unshare --user --map-user=1000 --map-group=1000"
 fi
-tap_plan 19
+tap_plan 32
 doctor() {
 	# cc_client: in the sanitizer build, modutil (which doctor runs, and
 	# which loads the module) needs the sanitizer runtimes preloaded
@@ -85,5 +85,47 @@ doctor --server "$SVC_URL"
 tap_like "another policy on the workstation: FAIL" "$(line policy)" \
 	"^FAIL +policy: this workstation's \($CC_WORK/other.yaml\) differs from the CA's"
 tap_like "...with the fix: fetch the CA's" "$(fix_after policy)" "curl -o policy.yaml $SVC_URL/policy.yaml"
+sed -i '/^policy: /d' "$CARECARD_CONF"
+
+# Over HTTPS (the service's own certificate from the CA): trusted with the
+# CA's root, not without. And the holder endpoints that need no card login.
+svc_stop
+svc_start --https 127.0.0.1:0
+HTTPS=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
+ROOT=$S/certs/root.pem
+doctor --server "$HTTPS" --cacert "$ROOT"
+tap_like "HTTPS with the CA's root: the chain is trusted" "$(line service)" \
+	"^ok +service: $HTTPS answers, its TLS chain trusted"
+doctor --server "$HTTPS"
+tap_like "HTTPS without it: not trusted, FAIL" "$(line service)" \
+	"^FAIL +service: $HTTPS answers but its certificate is not trusted"
+tap_like "...with the fix" "$(fix_after service)" "install the CA's root certificate"
+
+# status --server: the CA's own count, for a card it issued (Alice's, reader 2)
+ca_bootstrap 2
+A=$(card_serial 2)
+out=$("$CC_CARD_TOOL" status --reader 2 --module "$CC_MODULE" --server "$HTTPS" \
+	--cacert "$ROOT" 2>>"$TAP_LOG"); rc=$?
+printf '%s\n' "$out" >>"$TAP_LOG"
+tap_is "status --server: exit 0" "$rc" 0
+tap_like "...the CA's count of self-renewals left" "$out" \
+	"the CA: 2 self-renewal\(s\) left before an RA visit; a self-renewal now would be refused"
+tap_like "...and the policy's reason (the window is not open)" "$out" "the CA says: renewal opens on "
+body=$(curl -s --cacert "$ROOT" "$HTTPS/holder/status/$A")
+tap_like "GET /holder/status/SERIAL: the card's facts" "$body" "^card: $A"
+tap_like "...issued, nothing renewed yet" "$body" "state: issued"
+tap_is "an unknown card: 404" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ROOT" \
+	"$HTTPS/holder/status/0499999999999999")" 404
+tap_is "not a serial: 400" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ROOT" \
+	"$HTTPS/holder/status/abc")" 400
+# unlock: HTTPS only, a form, and a service that can deliver codes
+tap_is "unlock request over plain HTTP: 403" "$(curl -s -o /dev/null -w '%{http_code}' \
+	-d "card=$A" "$SVC_URL/holder/unlock/request")" 403
+tap_is "...a JSON body: 415" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ROOT" \
+	-H 'Content-Type: application/json' -d '{}' "$HTTPS/holder/unlock/request")" 415
+tap_like "...no mail or SMS configured: 503, and what to do instead" \
+	"$(curl -s -w ' %{http_code}' --cacert "$ROOT" -d "card=$A" "$HTTPS/holder/unlock/request" |
+		tr -d '\n')" \
+	"ask your RA to unlock the card.* 503$"
 svc_stop
 tap_done

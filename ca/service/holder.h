@@ -1,0 +1,37 @@
+/*
+ * ca/service/holder: the holder's endpoints that need no card login —
+ *
+ *   POST /holder/unlock/request    card=SERIAL                 202: a code was sent
+ *   POST /holder/unlock/complete   card=SERIAL&code=CODE&key=BASE64(SPKI)
+ *                                  200: base64 of the unlock response
+ *   GET  /holder/status/SERIAL     the card's renewal status (text, "key: value")
+ *
+ * Bodies are application/x-www-form-urlencoded (libevent's parser). Unlock
+ * is HTTPS only (the code travels in it); a locked card cannot authenticate
+ * TLS, so the code is the holder's proof and the CA library's limits
+ * (per card, per address, in all) bound what an anonymous caller can do.
+ * Codes and notices go out by mail (serve.mail) or SMS (serve.sms). The
+ * library calls run on the scheduler's opened CA (svc_sched_ca), as EST's
+ * do. Status codes: 202/200, 400 malformed, 403 refused by a rule (the body
+ * says which and what to do) or not HTTPS, 404 unknown card, 405, 415, 503
+ * no HSM here or no way to deliver codes.
+ */
+#ifndef CC_SVC_HOLDER_H
+#define CC_SVC_HOLDER_H
+
+#include <stdbool.h>
+
+#include <event2/http.h>
+
+#include "ca/service/est.h"
+
+struct svc;
+
+/* Is @path one of ours (under /holder/)? */
+bool svc_holder_path(const char *path);
+
+/* Answer @req for @path; the reply as EST's (struct svc_est_reply). */
+void svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,
+		       struct svc_est_reply *out);
+
+#endif
