@@ -60,7 +60,7 @@ static const char usage_text[] =
 	"        print a card's public state; no passcode needed\n"
 	"  passcode [--reader NAME|NUMBER] [--module PATH]\n"
 	"        change your card's passcode (current, then new twice)\n"
-	"  status [--reader NAME|NUMBER] [--module PATH] [--remind]\n"
+	"  status [--reader NAME|NUMBER] [--module PATH] [--remind] [--server URL]\n"
 	"        when your certificates expire, whether renewal is open, what is due\n"
 	"  doctor [--server URL] [--cacert FILE] [--module PATH]\n"
 	"        check this workstation: module, p11-kit, card, browser database,\n"

@@ -249,6 +249,23 @@ test_config(void **state)
 	assert_string_equal(err, ":2:9: http: 'nohost' is not ADDRESS:PORT");
 	assert_int_equal(config_text("serve: [\n", &c, err, sizeof(err)), CA_ERR_USAGE);
 	assert_int_equal(config_text("serve:\n  jobs: yes\n", &c, err, sizeof(err)), CA_ERR_USAGE);
+	/* delivery to holders: mail and sms sections, one-line values */
+	svc_config_defaults(&c);
+	assert_int_equal(config_text("serve:\n  mail:\n    relay: smtp://relay:587\n"
+				     "    from: ca@example.nhs.uk\n    timeout: 5s\n"
+				     "  sms:\n    gateway: https://gw/send\n    to-field: msisdn\n",
+				     &c, err, sizeof(err)), CA_OK);
+	assert_string_equal(c.mail.relay, "smtp://relay:587");
+	assert_string_equal(c.mail.from, "ca@example.nhs.uk");
+	assert_int_equal(c.mail.timeout, 5);
+	assert_string_equal(c.sms.gateway, "https://gw/send");
+	assert_string_equal(c.sms.to_field, "msisdn");
+	assert_string_equal(c.sms.text_field, "");
+	assert_int_equal(config_text("serve:\n  mail:\n    sender: x\n", &c, err, sizeof(err)),
+			 CA_ERR_USAGE);
+	assert_string_equal(err, ":3:5: unknown key 'mail.sender'");
+	assert_int_equal(config_text("serve:\n  mail:\n    timeout: 1h\n", &c, err, sizeof(err)),
+			 CA_ERR_USAGE);
 	/* the shipped settings file loads */
 	svc_config_defaults(&c);
 	assert_int_equal(svc_config_load(&c, CC_TOP_SRCDIR "/ca/service/serve.yaml", err,
