@@ -23,7 +23,7 @@ ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 # test-service-tls.sh); the service's EST request parsing is covered under
 # the sanitizers by tests/fuzz/fuzz-est-request-replay.
 
-tap_plan 62
+tap_plan 63
 BOB=200000000002 DAVE=400000000004
 D=86400
 
@@ -327,6 +327,8 @@ export CARECARD_CA_NOW="$(day 350)"
 as alice - "$CA" cancel-card --card "$B" --reason stolen --operator-reader 1 >>"$TAP_LOG" 2>&1
 unset CARECARD_CA_NOW
 tap_is "a cancelled card is refused (403)" "$(post 01 simplereenroll "$CC_WORK/a.b64")" 403
+tap_like "...its revoked certificate named as the reason" "$(cat "$CC_WORK/body")" \
+	"could not be authenticated: certificate revoked"
 tap_is "...and nothing was issued" "$(ncerts)" "$n0"
 
 # --- a card of a retired series: the same rule as the RA's -------------------------
