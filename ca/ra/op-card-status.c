@@ -15,6 +15,7 @@
 #include "ca/ra/card-view.h"
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
+#include "ca/ra/refusal.h"
 #include "ca/registry/registry-cards.h"
 
 static bool
@@ -44,8 +45,8 @@ ca_op_card_status(struct ca_session *s, const char *serial, struct ca_card_statu
 	if ((r = ca_gate(s, CA_OP_CARD_STATUS, &t, res, NULL)) != CA_OK)
 		return r;
 	if ((r = ca_reg_card_get(s->ctx->reg, serial, &rec)) != CA_OK) {
-		if (r == CA_ERR_NOT_FOUND)
-			ca_result_fail(res, r, NULL, "no card %s in the registry", serial);
+		if (r == CA_ERR_NOT_FOUND)	/* not audited: NOT_FOUND refusals are not */
+			r = RA_REFUSE(s, CA_OP_CARD_STATUS, res, CA_RF_CARD_UNKNOWN, serial);
 		return r;
 	}
 	snprintf(out->state, sizeof(out->state), "%s", rec.state);
