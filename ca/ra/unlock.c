@@ -165,9 +165,14 @@ limits(struct ca_session *s, const char *serial, const char *address, struct ca_
 	return CA_OK;
 }
 
-/* Record the code (its HMAC) and the audit entry in one transaction. */
+/*
+ * In one transaction: the limits (BEGIN IMMEDIATE: two requests cannot both
+ * take the last send), a new code, its HMAC recorded, the audit entry.
+ * @code gets the code in clear for the caller to send.
+ */
 static int
-record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_code *c)
+record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_code *c,
+       char *code, struct ca_result *res)
 {
 	char shown[256];
 	int r;
@@ -175,6 +180,11 @@ record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_cod
 	mask(c->address, shown, sizeof(shown));
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
+	if ((r = limits(s, rec->serial, c->address, res)) != CA_OK)
+		return r;	/* refused: the refusal rolled back and audited */
+	if ((r = code_new(s->ctx->pol->unlock.code_digits, code)) != CA_OK ||
+	    (r = code_mac(s, rec->serial, code, c->mac)) != CA_OK)
+		return ca_reg_end(s->ctx->reg, r);
 	if ((r = ca_reg_unlock_code_add(s->ctx->reg, c)) == CA_OK) {
 		const char *kv[] = { "holder", rec->holder, "channel", c->channel, "to", shown,
 				     NULL };
@@ -225,16 +235,12 @@ ca_op_unlock_request(struct ca_session *s, const char *serial, ca_unlock_send_fn
 		goto out;
 	}
 	c.channel = addr == p.email ? "email" : "sms";
-	if ((r = limits(s, serial, addr, res)) != CA_OK ||
-	    (r = code_new(u->code_digits, code)) != CA_OK ||
-	    (r = code_mac(s, serial, code, c.mac)) != CA_OK)
-		goto out;
 	snprintf(c.card, sizeof(c.card), "%s", serial);
 	snprintf(c.address, sizeof(c.address), "%s", addr);
 	c.created = ca_ctx_now(s->ctx);
 	c.expires = c.created + u->code_valid;
 	c.tries_left = (int)u->code_max_tries;
-	if ((r = record(s, &rec, &c)) != CA_OK)
+	if ((r = record(s, &rec, &c, code, res)) != CA_OK)
 		goto out;
 	snprintf(text, sizeof(text), "Your carecard unlock code for card %s is %s. It is valid "
 		 "for %lld minutes. If you did not ask for it, tell your RA.", serial, code,
