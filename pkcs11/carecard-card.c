@@ -58,7 +58,14 @@ static const char usage_text[] =
 	"        list the configured readers and the card in each\n"
 	"  show FILE | --reader NAME|NUMBER [--json]\n"
 	"        print a card's public state; no passcode needed\n"
-	"  unlock --server URL [--reader N] [--cacert FILE] [--module PATH]\n"
+	"  passcode [--reader NAME|NUMBER] [--module PATH]\n"
+	"        change your card's passcode (current, then new twice)\n"
+	"  status [--reader NAME|NUMBER] [--module PATH] [--remind]\n"
+	"        when your certificates expire, whether renewal is open, what is due\n"
+	"  doctor [--server URL] [--cacert FILE] [--module PATH]\n"
+	"        check this workstation: module, p11-kit, card, browser database,\n"
+	"        the service and its policy; one line per check with the fix\n"
+	"  unlock --server URL [--reader NAME|NUMBER] [--cacert FILE] [--module PATH]\n"
 	"        unlock your locked card with a code sent to your registered contact\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
@@ -71,7 +78,8 @@ static const char usage_text[] =
 	"readers under $XDG_DATA_HOME/carecard/readers.\n"
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 usage error or unknown reader,\n"
-	"3 configuration error, 4 reader already full / empty, 5 not a valid card image.\n";
+	"3 configuration error, 4 reader already full / empty, 5 not a valid card image,\n"
+	"6 passcode wrong, locked or against the policy's rules, 7 doctor: a check failed.\n";
 
 void
 tool_error(const char *fmt, ...)
@@ -123,9 +131,9 @@ load_config(struct cc_config **conf)
 	return EXIT_OK;
 }
 
-/* NAME (exact) or a 1-based NUMBER -> index into conf->readers. */
-static int
-find_reader(const struct cc_config *conf, const char *spec, size_t *idx)
+/* See card-tool.h. */
+int
+tool_find_reader(const struct cc_config *conf, const char *spec, size_t *idx)
 {
 	char *end = NULL;
 	unsigned long n;
@@ -357,7 +365,7 @@ cmd_insert(int argc, char **argv, const struct cc_config *conf)
 	if (optind != argc - 1)
 		return usage_error("insert needs exactly one card FILE");
 	file = argv[optind];
-	if ((r = find_reader(conf, reader, &idx)) != EXIT_OK)
+	if ((r = tool_find_reader(conf, reader, &idx)) != EXIT_OK)
 		return r;
 	rd = &conf->readers[idx];
 	if ((rv = cc_card_load(file, &card)) != CKR_OK) {
@@ -408,7 +416,7 @@ cmd_remove(int argc, char **argv, const struct cc_config *conf)
 	}
 	if (optind != argc)
 		return usage_error("remove takes no file argument (use --to)");
-	if ((r = find_reader(conf, reader, &idx)) != EXIT_OK)
+	if ((r = tool_find_reader(conf, reader, &idx)) != EXIT_OK)
 		return r;
 	rd = &conf->readers[idx];
 	if ((r = reader_lock(rd->dir, &rlock)) != EXIT_OK)
@@ -461,9 +469,8 @@ cmd_readers(int argc, char **argv, const struct cc_config *conf)
 	return EXIT_OK;
 }
 
-/* "now" for expiry: the clock; in test builds $CARECARD_NOW (unix seconds)
- * may move it, as CARECARD_CA_NOW moves the CA's. Release builds ignore it. */
-static int64_t
+/* See card-tool.h. */
+int64_t
 tool_now(void)
 {
 #ifdef CC_TEST_HOOKS
@@ -525,7 +532,7 @@ cmd_show(int argc, char **argv, const struct cc_config *conf)
 	if ((reader == NULL) == (optind == argc) || argc - optind > 1)
 		return usage_error("show needs either one card FILE or --reader");
 	if (reader != NULL) {
-		if ((r = find_reader(conf, reader, &idx)) != EXIT_OK)
+		if ((r = tool_find_reader(conf, reader, &idx)) != EXIT_OK)
 			return r;
 		if (cc_card_find_in_reader(conf->readers[idx].dir, path, sizeof(path)) != CKR_OK) {
 			tool_error("reader %zu (%s) is empty", idx + 1, conf->readers[idx].name);
@@ -574,10 +581,12 @@ main(int argc, char **argv)
 		return tool_service(cmd + 10, argc - 2, argv + 2);
 	if (strcmp(cmd, "manufacture") == 0)
 		return cmd_manufacture(argc - 1, argv + 1);
-	if (strcmp(cmd, "unlock") == 0)
-		return tool_unlock(argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0)		/* reports the configuration itself */
+		return tool_cmd_doctor(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
-	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0)
+	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
+	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "unlock") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	if ((r = load_config(&conf)) != EXIT_OK)
 		return r;
@@ -587,6 +596,12 @@ main(int argc, char **argv)
 		r = cmd_remove(argc - 1, argv + 1, conf);
 	else if (strcmp(cmd, "readers") == 0)
 		r = cmd_readers(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "passcode") == 0)
+		r = tool_cmd_passcode(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "status") == 0)
+		r = tool_cmd_status(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "unlock") == 0)
+		r = tool_cmd_unlock(argc - 1, argv + 1, conf);
 	else
 		r = cmd_show(argc - 1, argv + 1, conf);
 	cc_config_free(conf);

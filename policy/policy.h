@@ -424,4 +424,12 @@ int pol_url_check(const char *url, char *why, size_t len);
  */
 int pol_policy_write(const struct pol_policy *pol, FILE *fp);
 
+/*
+ * The same without comments: the effective settings only, in schema order,
+ * so two policies that decide alike write the same bytes whatever file
+ * (or none) they came from. The service publishes it with its SHA-256 and
+ * "carecard-card doctor" compares a workstation's with it.
+ */
+int pol_policy_write_canonical(const struct pol_policy *pol, FILE *fp);
+
 #endif

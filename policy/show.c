@@ -102,24 +102,27 @@ from_file(const struct pol_policy *pol, size_t offset)
 	return false;
 }
 
+/* @notes: each key's help and "(default)" marks; without, the canonical form. */
 static void
 put_section(FILE *fp, const struct pol_policy *pol, const struct pol_key *keys, size_t base,
-	    int indent)
+	    int indent, bool notes)
 {
 	const struct pol_key *k;
 
 	for (k = keys; k->name != NULL; k++) {
 		size_t off = base + k->offset;
 
-		fprintf(fp, "%*s# %s\n%*s%s:", indent, "", k->help, indent, "", k->name);
+		if (notes)
+			fprintf(fp, "%*s# %s\n", indent, "", k->help);
+		fprintf(fp, "%*s%s:", indent, "", k->name);
 		if (k->type == POL_T_SECTION) {
 			fputc('\n', fp);
-			put_section(fp, pol, k->sub, off, indent + 2);
+			put_section(fp, pol, k->sub, off, indent + 2, notes);
 			continue;
 		}
 		fputc(' ', fp);
 		put_value(fp, k, (const char *)pol + off);
-		if (pol->norigins > 0 && !from_file(pol, off))
+		if (notes && pol->norigins > 0 && !from_file(pol, off))
 			fputs("    # (default)", fp);
 		fputc('\n', fp);
 	}
@@ -132,7 +135,18 @@ pol_policy_write(const struct pol_policy *pol, FILE *fp)
 		return POL_ERR_ARG;
 	fprintf(fp, "# carecard lifecycle policy: effective settings from %s\n", pol->source);
 	fputs("# durations: s m h d w y (y = 365 days); none = no limit\n", fp);
-	put_section(fp, pol, pol_root_keys, 0, 0);
+	put_section(fp, pol, pol_root_keys, 0, 0, true);
+	if (fflush(fp) != 0 || ferror(fp))
+		return POL_ERR_IO;
+	return POL_OK;
+}
+
+int
+pol_policy_write_canonical(const struct pol_policy *pol, FILE *fp)
+{
+	if (pol == NULL || fp == NULL)
+		return POL_ERR_ARG;
+	put_section(fp, pol, pol_root_keys, 0, 0, false);
 	if (fflush(fp) != 0 || ferror(fp))
 		return POL_ERR_IO;
 	return POL_OK;

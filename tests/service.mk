@@ -22,7 +22,8 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-ocsp.sh \
 	%D%/integration/test-service-badinput.sh \
 	%D%/integration/test-service-tls.sh \
-	%D%/integration/test-service-kill.sh
+	%D%/integration/test-service-kill.sh \
+	%D%/integration/test-card-doctor.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py

@@ -51,8 +51,8 @@ check_PROGRAMS += %D%/integration/card-fixture
 %C%_integration_card_fixture_SOURCES = %D%/integration/card-fixture.c
 %C%_integration_card_fixture_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
 %C%_integration_card_fixture_LDADD = pkcs11/libcarecard-store.la $(OPENSSL_LIBS)
-TESTS += %D%/integration/test-card-tool.sh
-EXTRA_DIST += %D%/integration/test-card-tool.sh
+TESTS += %D%/integration/test-card-tool.sh %D%/integration/test-card-holder.sh
+EXTRA_DIST += %D%/integration/test-card-tool.sh %D%/integration/test-card-holder.sh
 
 # Fuzz harness, standalone build: `make check` replays seeds the store makes
 # plus deterministic truncations/mutations (a smoke test, not fuzzing).

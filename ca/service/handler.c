@@ -213,6 +213,23 @@ handle_object(struct svc_worker *w, struct evhttp_request *req, int i, int64_t n
 	serve_blob(rp, svc_blob_ref(b), content_types[it->kind], max_age(w->site, b, now));
 }
 
+/* The CA's policy and its hash, for workstations (carecard-card doctor). */
+static void
+handle_policy(struct svc_worker *w, struct evhttp_request *req, bool hash, struct reply *rp)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	struct svc_blob *b = hash ? w->site->policy_sha256 : w->site->policy;
+
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		not_allowed(rp, "GET, HEAD");
+		return;
+	}
+	rp->outcome = "policy";
+	serve_blob(rp, svc_blob_ref(b), hash ? "text/plain; charset=utf-8" :
+		   "application/yaml; charset=utf-8", 0);
+	rp->validators = false;
+}
+
 static void
 handle_health(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct reply *rp)
 {
@@ -253,6 +270,10 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 	}
 	if (w->site == NULL) {
 		text(rp, 503, "starting", "starting\n");
+		return;
+	}
+	if (strcmp(path, SVC_POLICY_PATH) == 0 || strcmp(path, SVC_POLICY_SHA256_PATH) == 0) {
+		handle_policy(w, req, path[sizeof(SVC_POLICY_PATH) - 1] != '\0', rp);
 		return;
 	}
 	if ((i = svc_site_find(w->site, path, plen)) >= 0) {

@@ -30,6 +30,8 @@ svc_site_dup(const struct svc_site *from)
 	atomic_init(&s->ref, 1);
 	for (i = 0; i < CA_PUB_MAX; i++)
 		svc_blob_ref(s->obj[i]);
+	svc_blob_ref(s->policy);
+	svc_blob_ref(s->policy_sha256);
 	return s;
 }
 
@@ -50,6 +52,8 @@ svc_site_unref(struct svc_site *s)
 		return;
 	for (i = 0; i < CA_PUB_MAX; i++)
 		svc_blob_unref(s->obj[i]);
+	svc_blob_unref(s->policy);
+	svc_blob_unref(s->policy_sha256);
 	free(s);
 }
 

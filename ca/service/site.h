@@ -26,7 +26,16 @@ struct svc_site {
 	struct ca_ocsp_issuer_id id[CA_ISSUER_COUNT];
 	struct svc_blob *obj[CA_PUB_MAX];	/* names.item[i]'s content (NULL: none yet) */
 	int64_t max_age;			/* policy ocsp.revocation-latency */
+	/*
+	 * The CA's effective policy (pol_policy_write_canonical) at
+	 * SVC_POLICY_PATH and its SHA-256 ("HEX  policy.yaml\n", sha256sum's
+	 * format) beside it: workstations compare theirs with it.
+	 */
+	struct svc_blob *policy, *policy_sha256;
 };
+
+#define SVC_POLICY_PATH "/policy.yaml"
+#define SVC_POLICY_SHA256_PATH "/policy.yaml.sha256"
 
 /* A new empty snapshot (one reference). */
 struct svc_site *svc_site_new(void);

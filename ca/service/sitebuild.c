@@ -11,6 +11,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -63,6 +64,36 @@ chain_blob(X509 *ca, X509 *root)
 	return b;
 }
 
+/* The effective policy, canonical, and its SHA-256 line (see site.h). */
+static int
+policy_blobs(const struct pol_policy *pol, struct svc_site *s)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char line[2 * SHA256_DIGEST_LENGTH + sizeof("  policy.yaml\n")];
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *fp;
+	int r = CA_ERR_ALLOC;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		return CA_ERR_ALLOC;
+	if (pol_policy_write_canonical(pol, fp) != POL_OK) {
+		fclose(fp);
+		goto out;
+	}
+	if (fclose(fp) != 0 || EVP_Digest(text, len, md, NULL, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(line + 2 * i, 3, "%02x", md[i]);
+	strcpy(line + 2 * sizeof(md), "  policy.yaml\n");
+	if ((s->policy = svc_blob_new(text, len, 0, 0)) != NULL &&
+	    (s->policy_sha256 = svc_blob_new(line, strlen(line), 0, 0)) != NULL)
+		r = CA_OK;
+out:
+	free(text);
+	return r;
+}
+
 int
 svc_sitebuild(struct ca_ctx *ctx, const struct pol_policy *pol, struct svc_site **out,
 	      char *err, size_t errlen)
@@ -77,6 +108,8 @@ svc_sitebuild(struct ca_ctx *ctx, const struct pol_policy *pol, struct svc_site 
 	if ((r = ca_pub_names(pol, &s->names, err, errlen)) != CA_OK)
 		goto out;
 	s->max_age = pol->ocsp.revocation_latency;
+	if ((r = policy_blobs(pol, s)) != CA_OK)
+		goto out;
 	for (i = CA_ISSUER_AUTH; i <= CA_ISSUER_SIGN; i++) {
 		if ((r = ca_ocsp_issuer_id(ctx->libctx, ctx->issuers[i].cert, &s->id[i])) != CA_OK)
 			goto out;

@@ -156,6 +156,49 @@ test_show_round_trip(void **state)
 	round_trip("policy/examples/renew-3-then-new-card.yaml");
 }
 
+static char *
+canonical(const struct pol_policy *pol)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(pol_policy_write_canonical(pol, fp), POL_OK);
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * The canonical form (what the service publishes and doctor compares): the
+ * same bytes for nhs.yaml and the built-in rules whatever their source, no
+ * comments, loads back to the same form; a policy that differs in one
+ * setting gives other bytes.
+ */
+static void
+test_canonical_form(void **state)
+{
+	struct pol_policy *file = load_ok("policy/nhs.yaml"), *again = NULL;
+	struct pol_policy *other = load_ok("policy/examples/renew-3-then-new-card.yaml");
+	struct pol_error err;
+	char *a = canonical(file), *b = canonical(pol_policy_builtin()), *c;
+
+	assert_string_equal(a, b);
+	assert_null(strchr(a, '#'));
+	assert_int_equal(pol_policy_parse("canonical", a, strlen(a), &again, &err), POL_OK);
+	c = canonical(again);
+	assert_string_equal(a, c);
+	free(c);
+	c = canonical(other);
+	assert_string_not_equal(a, c);
+	free(a);
+	free(b);
+	free(c);
+	pol_policy_free(file);
+	pol_policy_free(again);
+	pol_policy_free(other);
+}
+
 static void
 test_example_overrides_defaults(void **state)
 {
@@ -449,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_nhs_yaml_equals_builtin),
 		cmocka_unit_test(test_builtin_values),
 		cmocka_unit_test(test_show_round_trip),
+		cmocka_unit_test(test_canonical_form),
 		cmocka_unit_test(test_example_overrides_defaults),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_malformed_files),
