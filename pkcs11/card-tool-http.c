@@ -1,5 +1,6 @@
 /*
- * pkcs11/card-tool-http.c: the holder tools' HTTP(S) GET, on libcurl.
+ * pkcs11/card-tool-http.c: the holder tools' HTTP(S) GET and (HTTPS only) form
+ * POST, on libcurl.
  *
  * Certificates are verified the way every HTTPS client does it (the
  * system's trust store, or the CA file the holder names); a body larger
@@ -37,9 +38,10 @@ on_data(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-int
-tool_http_get(const char *base, const char *path, const char *cacert, size_t max,
-	      struct tool_http *h)
+/* GET, or with @form a POST of it (then HTTPS only: it carries secrets). */
+static int
+request(const char *base, const char *path, const char *cacert, const char *form, size_t max,
+	struct tool_http *h)
 {
 	struct sink k = { h, max };
 	char *url = NULL;
@@ -54,7 +56,9 @@ tool_http_get(const char *base, const char *path, const char *cacert, size_t max
 		goto out;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, form != NULL ? "https" : "http,https");
+	if (form != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
@@ -92,6 +96,20 @@ out:
 	curl_easy_cleanup(c);
 	free(url);
 	return h->result == TOOL_HTTP_OK ? 0 : -1;
+}
+
+int
+tool_http_get(const char *base, const char *path, const char *cacert, size_t max,
+	      struct tool_http *h)
+{
+	return request(base, path, cacert, NULL, max, h);
+}
+
+int
+tool_http_post(const char *base, const char *path, const char *cacert, const char *form,
+	       size_t max, struct tool_http *h)
+{
+	return request(base, path, cacert, form, max, h);
 }
 
 void

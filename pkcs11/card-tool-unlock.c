@@ -12,195 +12,61 @@
  *
  * (application/x-www-form-urlencoded). The code and the new passcode are
  * read from the terminal (or standard input when there is none), never
- * from the command line or the environment, and wiped after use.
+ * from the command line or the environment, and wiped after use. Module,
+ * reader, secrets and HTTPS are the holder tools' shared helpers
+ * (card-tool-p11.c, card-tool-http.c).
  */
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
-#include <dlfcn.h>
+#include "pkcs11/card-tool.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <p11-kit/pkcs11.h>
 
-#include "pkcs11/card-tool.h"
-
-#define BODY_MAX 16384
-#define EXIT_REFUSED 8		/* the CA refused (carecard-card.1) */
-#define EXIT_CARD 9		/* the card refused the CA's response */
-
-struct http_body {
-	char buf[BODY_MAX + 1];
-	size_t len;
-};
-
-static size_t
-collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct http_body *b = arg;
-	size_t len = size * n;
-
-	if (b->len + len > BODY_MAX)
-		return 0;	/* too big: curl fails the transfer */
-	memcpy(b->buf + b->len, p, len);
-	b->len += len;
-	b->buf[b->len] = '\0';
-	return len;
-}
-
-/* POST @form to @url (HTTPS only); the status into *status, the body into @b. */
-static int
-post(const char *url, const char *cacert, const char *form, long *status, struct http_body *b)
-{
-	char err[CURL_ERROR_SIZE] = "";
-	CURL *h = curl_easy_init();
-	CURLcode rc;
-
-	if (h == NULL)
-		return -1;
-	b->len = 0;
-	b->buf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (cacert != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, cacert);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	else
-		tool_error("%s: %s", url, err[0] != '\0' ? err : curl_easy_strerror(rc));
-	curl_easy_cleanup(h);
-	return rc == CURLE_OK ? 0 : -1;
-}
+#define ANSWER_MAX 16384
+#define SECRET_MAX 64
 
 /* The server's refusal, printable characters only. */
 static void
-say_refusal(long status, const struct http_body *b)
+say_refusal(const struct tool_http *h)
 {
 	char text[512];
 	size_t i, n = 0;
 
-	for (i = 0; i < b->len && n + 1 < sizeof(text); i++)
-		if ((unsigned char)b->buf[i] >= ' ' || b->buf[i] == '\n')
-			text[n++] = b->buf[i];
-	while (n > 0 && text[n - 1] == '\n')
+	for (i = 0; i < h->len && n + 1 < sizeof(text); i++)
+		if ((unsigned char)h->body[i] >= ' ' || h->body[i] == '\n')
+			text[n++] = h->body[i] == '\n' ? ' ' : h->body[i];
+	while (n > 0 && text[n - 1] == ' ')
 		n--;
 	text[n] = '\0';
-	tool_error("the CA refused (HTTP %ld): %s", status, n > 0 ? text : "no reason given");
+	tool_error("the CA refused (HTTP %d): %s", h->status, n > 0 ? text : "no reason given");
 }
 
-/* One line from the terminal (echo off when @secret), else from standard input. */
+/* POST @form to @server@path; EXIT_OK with a 2xx answer in @h, else the status. */
 static int
-ask(const char *prompt, bool secret, char *out, size_t size)
+post(const char *server, const char *path, const char *cacert, const char *form,
+     struct tool_http *h)
 {
-	FILE *in = fopen("/dev/tty", "r+");
-	struct termios old, raw;
-	bool noecho = false;
-	int r = -1;
-
-	if (in != NULL) {
-		fputs(prompt, in);
-		fflush(in);
-		if (secret && tcgetattr(fileno(in), &old) == 0) {
-			raw = old;
-			raw.c_lflag &= ~(tcflag_t)ECHO;
-			noecho = tcsetattr(fileno(in), TCSAFLUSH, &raw) == 0;
-		}
-	} else {
-		fputs(prompt, stderr);
-	}
-	if (fgets(out, (int)size, in != NULL ? in : stdin) != NULL) {
-		out[strcspn(out, "\r\n")] = '\0';
-		r = 0;
-	}
-	if (noecho) {
-		tcsetattr(fileno(in), TCSAFLUSH, &old);
-		fputc('\n', in);
-	}
-	if (in != NULL)
-		fclose(in);
-	else
-		fputc('\n', stderr);
-	return r;
-}
-
-struct card {
-	void *dl;
-	CK_FUNCTION_LIST *fl;
-	CK_SESSION_HANDLE h;
-	char serial[17];
-	CK_FLAGS flags;
-	CK_ULONG min_pin, max_pin;
-};
-
-static int
-card_open(const char *module, unsigned long reader, struct card *c)
-{
-	CK_C_GetFunctionList get;
-	CK_SLOT_ID slots[16];
-	CK_ULONG n = 16;
-	CK_TOKEN_INFO ti;
-	CK_RV rv;
-
-	if ((c->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL)) == NULL ||
-	    (get = (CK_C_GetFunctionList)dlsym(c->dl, "C_GetFunctionList")) == NULL ||
-	    get(&c->fl) != CKR_OK) {
-		tool_error("cannot load the card module %s", module);
+	if (tool_http_post(server, path, cacert, form, ANSWER_MAX, h) != 0) {
+		tool_error("%s%s: %s", server, path, h->error);
 		return EXIT_FAIL;
 	}
-	if ((rv = c->fl->C_Initialize(NULL)) != CKR_OK) {
-		tool_error("the card module does not start (0x%lx)", (unsigned long)rv);
-		c->fl = NULL;
-		return EXIT_FAIL;
-	}
-	if (c->fl->C_GetSlotList(CK_FALSE, slots, &n) != CKR_OK || reader < 1 || reader > n) {
-		tool_error("no reader %lu", reader);
-		return EXIT_USAGE;
-	}
-	if ((rv = c->fl->C_GetTokenInfo(slots[reader - 1], &ti)) != CKR_OK) {
-		tool_error("no card in reader %lu", reader);
-		return EXIT_READER;
-	}
-	memcpy(c->serial, ti.serialNumber, 16);
-	c->serial[16] = '\0';
-	c->flags = ti.flags;
-	c->min_pin = ti.ulMinPinLen;
-	c->max_pin = ti.ulMaxPinLen;
-	if ((rv = c->fl->C_OpenSession(slots[reader - 1], CKF_SERIAL_SESSION | CKF_RW_SESSION,
-				       NULL, NULL, &c->h)) != CKR_OK) {
-		tool_error("cannot open the card (0x%lx)", (unsigned long)rv);
-		return EXIT_FAIL;
+	if (h->status / 100 != 2) {
+		say_refusal(h);
+		return h->status == 403 ? EXIT_REFUSED : EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
 
-static void
-card_close(struct card *c)
-{
-	if (c->fl != NULL)
-		c->fl->C_Finalize(NULL);
-	if (c->dl != NULL)
-		dlclose(c->dl);
-}
-
 /* The request's ephemeral key pair on the card; base64 of its SubjectPublicKeyInfo. */
 static int
-ephemeral_b64(struct card *c, char *out, size_t size)
+ephemeral_b64(const struct tool_p11 *p, char *out, size_t size)
 {
 	CK_MECHANISM m = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_BBOOL no = CK_FALSE;
@@ -220,17 +86,17 @@ ephemeral_b64(struct card *c, char *out, size_t size)
 	CK_OBJECT_HANDLE hpub, hpriv;
 	CK_RV rv;
 
-	if ((rv = c->fl->C_GenerateKeyPair(c->h, &m, pub, 3, priv, 2, &hpub, &hpriv)) != CKR_OK ||
-	    (rv = c->fl->C_GetAttributeValue(c->h, hpub, &a, 1)) != CKR_OK ||
+	if ((rv = p->f->C_GenerateKeyPair(p->session, &m, pub, 3, priv, 2, &hpub, &hpriv)) !=
+	    CKR_OK || (rv = p->f->C_GetAttributeValue(p->session, hpub, &a, 1)) != CKR_OK ||
 	    size < 4 * ((a.ulValueLen + 2) / 3) + 1) {
 		tool_error("the card could not make the request's key (0x%lx)", (unsigned long)rv);
-		return -1;
+		return EXIT_FAIL;
 	}
 	EVP_EncodeBlock((unsigned char *)out, spki, (int)a.ulValueLen);
-	return 0;
+	return EXIT_OK;
 }
 
-/* Base64 body -> bytes; false unless it is clean base64 of at most @size bytes. */
+/* Base64 answer -> bytes; false unless it is clean base64 of at most @size bytes. */
 static bool
 unbase64(const char *text, size_t len, unsigned char *out, size_t size, size_t *outlen)
 {
@@ -238,7 +104,7 @@ unbase64(const char *text, size_t len, unsigned char *out, size_t size, size_t *
 
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
-	if (len == 0 || len % 4 != 0 || len / 4 * 3 > size)
+	if (len < 4 || len % 4 != 0 || len / 4 * 3 > size)
 		return false;
 	if ((n = EVP_DecodeBlock(out, (const unsigned char *)text, (int)len)) < 0)
 		return false;
@@ -246,93 +112,102 @@ unbase64(const char *text, size_t len, unsigned char *out, size_t size, size_t *
 	return true;
 }
 
+/* The code and the new passcode twice, checked before anything is spent. */
 static int
-step_request(const char *server, const char *cacert, const struct card *c)
+ask(const struct cc_config *conf, char *code, size_t clen, char *pin, size_t plen)
 {
-	struct http_body b;
-	char url[2048], form[64];
-	long status = 0;
+	char again[SECRET_MAX];
+	size_t n;
+	int r = EXIT_USAGE;
 
-	snprintf(url, sizeof(url), "%s/holder/unlock/request", server);
-	snprintf(form, sizeof(form), "card=%s", c->serial);
-	if (post(url, cacert, form, &status, &b) != 0)
-		return EXIT_FAIL;
-	if (status != 202 && status != 200) {
-		say_refusal(status, &b);
-		return status == 403 ? EXIT_REFUSED : EXIT_FAIL;
+	if (tool_read_secret("Code from the message: ", code, clen) != 0 ||
+	    tool_read_secret("New passcode: ", pin, plen) != 0 ||
+	    tool_read_secret("New passcode again: ", again, sizeof(again)) != 0) {
+		tool_error("no input: nothing was changed");
+		goto out;
 	}
-	printf("A one-time code was sent to your registered email address or mobile.\n");
-	fflush(stdout);
+	n = strlen(pin);
+	if (code[0] == '\0' || strspn(code, "0123456789") != strlen(code))
+		tool_error("the code is the digits of the message: nothing was changed");
+	else if (strcmp(pin, again) != 0)
+		tool_error("the two new passcodes differ: nothing was changed");
+	/* The card would refuse it after the code is spent: say so now. */
+	else if (n < conf->passcode.min_len || n > conf->passcode.max_len)
+		tool_error("a passcode has %u to %u characters (policy rules passcode.min-length "
+			   "and passcode.max-length, from %s): nothing was changed",
+			   conf->passcode.min_len, conf->passcode.max_len,
+			   conf->policy_source != NULL ? conf->policy_source : "the built-in policy");
+	else
+		r = EXIT_OK;
+out:
+	OPENSSL_cleanse(again, sizeof(again));
+	return r;
+}
+
+/* The serial of the card in session, and whether it is locked. */
+static int
+card_state(const struct tool_p11 *p, char serial[17], bool *locked)
+{
+	CK_TOKEN_INFO ti;
+
+	if (p->f->C_GetTokenInfo(p->slot, &ti) != CKR_OK)
+		return EXIT_READER;
+	memcpy(serial, ti.serialNumber, 16);
+	serial[16] = '\0';
+	*locked = (ti.flags & CKF_USER_PIN_LOCKED) != 0;
 	return EXIT_OK;
 }
 
-/* Ask the code and the new passcode (twice); post; the response into @resp. */
+/* Both HTTPS steps; the response (base64-decoded) into @resp. */
 static int
-step_complete(const char *server, const char *cacert, struct card *c, char *pin, size_t pinsize,
-	      unsigned char *resp, size_t *resplen)
+exchange(const char *server, const char *cacert, const struct tool_p11 *p, const char *serial,
+	 const struct cc_config *conf, char *pin, size_t plen, unsigned char *resp,
+	 size_t *resplen)
 {
-	static struct http_body b;
-	char code[32] = "", again[128] = "", key[2048], url[2048], form[4096];
+	struct tool_http h = { 0 };
+	char code[SECRET_MAX] = "", key[2048], form[4096];
 	char *ekey = NULL;
-	long status = 0;
-	int r = EXIT_FAIL;
+	int r;
 
-	if (ask("Code from the message: ", false, code, sizeof(code)) != 0 ||
-	    ask("New passcode: ", true, pin, pinsize) != 0 ||
-	    ask("New passcode again: ", true, again, sizeof(again)) != 0) {
-		tool_error("no input");
+	snprintf(form, sizeof(form), "card=%s", serial);
+	if ((r = post(server, "/holder/unlock/request", cacert, form, &h)) != EXIT_OK)
 		goto out;
-	}
-	if (strcmp(pin, again) != 0 || pin[0] == '\0') {
-		tool_error("the two passcodes differ (or are empty): nothing was changed");
-		r = EXIT_USAGE;
+	printf("A one-time code was sent to your registered email address or mobile.\n");
+	fflush(stdout);
+	if ((r = ask(conf, code, sizeof(code), pin, plen)) != EXIT_OK ||
+	    (r = ephemeral_b64(p, key, sizeof(key))) != EXIT_OK)
 		goto out;
-	}
-	/* Checked before the code is spent: the card would refuse it after. */
-	if (strlen(pin) < c->min_pin || strlen(pin) > c->max_pin) {
-		tool_error("a passcode has %lu to %lu characters: nothing was changed",
-			   (unsigned long)c->min_pin, (unsigned long)c->max_pin);
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (strspn(code, "0123456789") != strlen(code) || code[0] == '\0') {
-		tool_error("the code is digits only");
-		r = EXIT_USAGE;
-		goto out;
-	}
-	if (ephemeral_b64(c, key, sizeof(key)) != 0 || (ekey = curl_escape(key, 0)) == NULL)
-		goto out;
-	snprintf(url, sizeof(url), "%s/holder/unlock/complete", server);
-	if (snprintf(form, sizeof(form), "card=%s&code=%s&key=%s", c->serial, code, ekey) >=
+	r = EXIT_FAIL;
+	if ((ekey = curl_escape(key, 0)) == NULL ||
+	    snprintf(form, sizeof(form), "card=%s&code=%s&key=%s", serial, code, ekey) >=
 	    (int)sizeof(form))
 		goto out;
-	if (post(url, cacert, form, &status, &b) != 0)
+	tool_http_clear(&h);
+	if ((r = post(server, "/holder/unlock/complete", cacert, form, &h)) != EXIT_OK)
 		goto out;
-	if (status != 200) {
-		say_refusal(status, &b);
-		r = status == 403 ? EXIT_REFUSED : EXIT_FAIL;
-		goto out;
+	if (!unbase64(h.body, h.len, resp, 4096, resplen)) {
+		tool_error("the CA's answer is not an unlock response");
+		r = EXIT_FAIL;
 	}
-	if (!unbase64(b.buf, b.len, resp, 4096, resplen)) {
-		tool_error("the CA's answer is not a response");
-		goto out;
-	}
-	r = EXIT_OK;
 out:
 	OPENSSL_cleanse(code, sizeof(code));
-	OPENSSL_cleanse(again, sizeof(again));
 	OPENSSL_cleanse(form, sizeof(form));
 	curl_free(ekey);
+	tool_http_clear(&h);
 	return r;
 }
 
 static const char unlock_usage[] =
-	"Usage: carecard-card unlock --server URL [--reader N] [--cacert FILE] [--module PATH]\n"
+	"Usage: carecard-card unlock --server URL [--reader NAME|NUMBER] [--cacert FILE]\n"
+	"                            [--module PATH]\n"
+	"\n"
 	"Unlock your locked card with a one-time code sent to your registered email\n"
-	"address or mobile; you then choose a new passcode.\n";
+	"address or mobile; you then choose a new passcode (typed twice). Without a\n"
+	"terminal the code and the two passcodes are read as lines of stdin.\n"
+	"--reader defaults to the first reader holding a card.\n";
 
 int
-tool_unlock(int argc, char **argv)
+tool_cmd_unlock(int argc, char **argv, const struct cc_config *conf)
 {
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
@@ -342,20 +217,21 @@ tool_unlock(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *server = NULL, *cacert = NULL, *module = CC_P11MODULEDIR "/carecard-pkcs11.so";
-	unsigned long reader = 1;
-	struct card c = { NULL, NULL, 0, "", 0, 0, 0 };
+	const char *server = NULL, *cacert = NULL, *module = NULL, *reader = NULL;
+	struct tool_p11 p;
 	unsigned char resp[4096];
-	size_t resplen = 0;
-	char pin[128] = "";
+	size_t resplen = 0, idx = 0;
+	char pin[SECRET_MAX] = "", serial[17];
+	bool locked = false;
 	CK_RV rv;
 	int o, r;
 
+	memset(&p, 0, sizeof(p));
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': server = optarg; break;
-		case 'r': reader = strtoul(optarg, NULL, 10); break;
+		case 'r': reader = optarg; break;
 		case 'c': cacert = optarg; break;
 		case 'm': module = optarg; break;
 		case 'h': fputs(unlock_usage, stdout); return EXIT_OK;
@@ -363,41 +239,39 @@ tool_unlock(int argc, char **argv)
 		}
 	}
 	if (server == NULL || optind != argc || strncmp(server, "https://", 8) != 0) {
-		tool_error("unlock needs --server https://...");
+		tool_error("unlock needs --server https://... (the CA's service)");
 		return EXIT_USAGE;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return EXIT_FAIL;
-	if ((r = card_open(module, reader, &c)) != EXIT_OK)
+	if ((r = tool_pick_reader(conf, reader, &idx)) != EXIT_OK ||
+	    (r = tool_p11_open(tool_module_path(module), conf->readers[idx].name, true, &p)) !=
+	    EXIT_OK)
+		return r;
+	if ((r = card_state(&p, serial, &locked)) != EXIT_OK)
 		goto out;
-	if (!(c.flags & CKF_USER_PIN_LOCKED)) {
-		tool_error("card %s is not locked: log in with your passcode (or change it with "
-			   "your RA)", c.serial);
+	if (!locked) {
+		tool_error("card %s is not locked: log in with your passcode, or change it with "
+			   "'carecard-card passcode'", serial);
 		r = EXIT_FAIL;
 		goto out;
 	}
-	if ((r = step_request(server, cacert, &c)) != EXIT_OK ||
-	    (r = step_complete(server, cacert, &c, pin, sizeof(pin), resp, &resplen)) != EXIT_OK)
+	if ((r = exchange(server, cacert, &p, serial, conf, pin, sizeof(pin), resp, &resplen)) !=
+	    EXIT_OK)
 		goto out;
-	rv = c.fl->C_Login(c.h, CKU_SO, resp, (CK_ULONG)resplen);
+	rv = p.f->C_Login(p.session, CKU_SO, resp, (CK_ULONG)resplen);
 	if (rv == CKR_OK)
-		rv = c.fl->C_InitPIN(c.h, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
-	if (rv == CKR_PIN_LEN_RANGE)
-		tool_error("the new passcode's length is outside the policy's; ask for a new code "
-			   "and choose another");
-	else if (rv != CKR_OK)
-		tool_error("the card refused the CA's response (0x%lx)", (unsigned long)rv);
+		rv = p.f->C_InitPIN(p.session, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
 	if (rv != CKR_OK) {
-		r = EXIT_CARD;
+		tool_error("the card refused the CA's response (0x%lx): ask for a new code",
+			   (unsigned long)rv);
+		r = EXIT_CARD_REFUSED;
 		goto out;
 	}
-	c.fl->C_Logout(c.h);
-	printf("Card %s is unlocked: log in with your new passcode.\n", c.serial);
+	p.f->C_Logout(p.session);
+	printf("Card %s is unlocked: log in with your new passcode.\n", serial);
 	r = EXIT_OK;
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	OPENSSL_cleanse(resp, sizeof(resp));
-	card_close(&c);
-	curl_global_cleanup();
+	tool_p11_close(&p);
 	return r;
 }

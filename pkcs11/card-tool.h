@@ -23,6 +23,8 @@ enum {
 	EXIT_NOT_CARD = 5,	/* file is not a (valid) card image */
 	EXIT_PASSCODE = 6,	/* passcode wrong, locked or against the policy's rules */
 	EXIT_CHECKS = 7,	/* doctor: at least one check failed */
+	EXIT_REFUSED = 8,	/* unlock: the CA refused */
+	EXIT_CARD_REFUSED = 9,	/* unlock: the card refused the CA's response */
 };
 
 /* Print "carecard-card: error: ..." to stderr. */
@@ -102,6 +104,9 @@ struct tool_http {
 /* GET @base@path (@cacert: a CA file, NULL = the system's); 0 when answered. */
 int tool_http_get(const char *base, const char *path, const char *cacert, size_t max,
 		  struct tool_http *h);
+/* The same as a POST of @form (application/x-www-form-urlencoded), HTTPS only. */
+int tool_http_post(const char *base, const char *path, const char *cacert, const char *form,
+		   size_t max, struct tool_http *h);
 void tool_http_clear(struct tool_http *h);
 
 /*
@@ -127,9 +132,9 @@ int tool_cmd_passcode(int argc, char **argv, const struct cc_config *conf);
 int tool_cmd_status(int argc, char **argv, const struct cc_config *conf);
 
 /*
- * carecard-card unlock --server URL [--reader N] [--cacert FILE] [--module
- * PATH]: self-service unlock with a code (card-tool-unlock.c).
+ * carecard-card unlock --server URL [--reader NAME|NUMBER] [--cacert FILE]
+ * [--module PATH]: self-service unlock with a code (card-tool-unlock.c).
  */
-int tool_unlock(int argc, char **argv);
+int tool_cmd_unlock(int argc, char **argv, const struct cc_config *conf);
 
 #endif

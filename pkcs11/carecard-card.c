@@ -65,7 +65,7 @@ static const char usage_text[] =
 	"  doctor [--server URL] [--cacert FILE] [--module PATH]\n"
 	"        check this workstation: module, p11-kit, card, browser database,\n"
 	"        the service and its policy; one line per check with the fix\n"
-	"  unlock --server URL [--reader N] [--cacert FILE] [--module PATH]\n"
+	"  unlock --server URL [--reader NAME|NUMBER] [--cacert FILE] [--module PATH]\n"
 	"        unlock your locked card with a code sent to your registered contact\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
@@ -584,11 +584,10 @@ main(int argc, char **argv)
 		return cmd_manufacture(argc - 1, argv + 1);
 	if (strcmp(cmd, "doctor") == 0)		/* reports the configuration itself */
 		return tool_cmd_doctor(argc - 1, argv + 1);
-	if (strcmp(cmd, "unlock") == 0)
-		return tool_unlock(argc - 1, argv + 1);
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
-	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0)
+	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "unlock") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	if ((r = load_config(&conf)) != EXIT_OK)
 		return r;
@@ -602,6 +601,8 @@ main(int argc, char **argv)
 		r = tool_cmd_passcode(argc - 1, argv + 1, conf);
 	else if (strcmp(cmd, "status") == 0)
 		r = tool_cmd_status(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "unlock") == 0)
+		r = tool_cmd_unlock(argc - 1, argv + 1, conf);
 	else
 		r = cmd_show(argc - 1, argv + 1, conf);
 	cc_config_free(conf);

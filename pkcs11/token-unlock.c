@@ -158,6 +158,7 @@ cc_unlock_login_locked(struct cc_state *st, struct cc_session *s, struct cc_slot
 		       const unsigned char *resp, CK_ULONG len)
 {
 	CK_SESSION_HANDLE h = s->handle;
+	struct cc_session *o;
 	struct cc_object *ubo;
 	EVP_PKEY *eph = NULL, *ub = NULL;
 	struct cc_card_key key;
@@ -170,6 +171,10 @@ cc_unlock_login_locked(struct cc_state *st, struct cc_session *s, struct cc_slot
 		return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 	if (!(s->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
+	/* As for any SO login (v2.40 C_Login): no read-only session on the token. */
+	for (o = st->sessions; o != NULL; o = o->next)
+		if (o->slot == slot->id && !o->removed && !(o->flags & CKF_RW_SESSION))
+			return CKR_SESSION_READ_ONLY_EXISTS;
 	/* Whatever follows, this request's key is gone: one response, one try. */
 	eph = take_ephemeral(st, slot, h);
 	if (eph == NULL) {

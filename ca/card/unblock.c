@@ -26,6 +26,7 @@ create_and_read(struct ca_p11card *c, EVP_PKEY *pk, unsigned char **sealed, size
 {
 	CK_OBJECT_CLASS klass = CKO_PUBLIC_KEY;
 	CK_KEY_TYPE kt = CKK_RSA;
+	CK_BYTE id = CA_CARD_ID_UNBLOCK;
 	CK_OBJECT_HANDLE h;
 	BIGNUM *n = NULL, *e = NULL;
 	unsigned char nb[512], eb[16], *buf = NULL;
@@ -46,12 +47,13 @@ create_and_read(struct ca_p11card *c, EVP_PKEY *pk, unsigned char **sealed, size
 			{ CKA_TOKEN, &ck_true, sizeof(ck_true) },
 			{ CKA_PRIVATE, &ck_false, sizeof(ck_false) },
 			{ CKA_LABEL, (void *)CA_CARD_LABEL_UNBLOCK, strlen(CA_CARD_LABEL_UNBLOCK) },
+			{ CKA_ID, &id, 1 },
 			{ CKA_MODULUS, nb, (CK_ULONG)nl },
 			{ CKA_PUBLIC_EXPONENT, eb, (CK_ULONG)el },
 		};
 
 		r = CA_ERR_HSM;
-		if ((rv = c->fl->C_CreateObject(c->session, t, 7, &h)) != CKR_OK) {
+		if ((rv = c->fl->C_CreateObject(c->session, t, 8, &h)) != CKR_OK) {
 			util_log(LOG_ERR, "card %s: C_CreateObject(unblock key) failed: 0x%lx",
 				 c->serial, (unsigned long)rv);
 			goto out;

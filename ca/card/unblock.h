@@ -15,6 +15,7 @@
  */
 #define CA_CKA_CC_SEALED_CARD_KEY (CKA_VENDOR_DEFINED | 0x43430001UL)
 #define CA_CARD_LABEL_UNBLOCK "carecard-unblock"
+#define CA_CARD_ID_UNBLOCK 0x55		/* 'U'; the pairs are 01 and 02 (cert.h) */
 
 /*
  * As the card's SO (logged in here with the derived SO secret, logged out

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "ca/core/signer-unblock.h"
 #include "ca/ra/card-view.h"
 #include "ca/ra/gate.h"
+#include "ca/ra/refusal.h"
 #include "ca/ra/unlock.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry-unlock.h"
@@ -27,23 +27,6 @@
 #define HOUR 3600
 #define CODE_MAX 10
 #define MAC_INFO "carecard unlock code v1"
-
-/* Refuse @op on @serial with the policy-style @rule and sentence (audited). */
-static int __attribute__((format(printf, 6, 7)))
-refuse(struct ca_session *s, enum ca_op op, const char *serial, struct ca_result *res,
-       const char *rule, const char *fmt, ...)
-{
-	struct pol_decision d;
-	char sentence[POL_SENTENCE_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sentence, sizeof(sentence), fmt, ap);
-	va_end(ap);
-	memset(&d, 0, sizeof(d));
-	pol_say(&d, false, rule, "%s", sentence);
-	return ca_gate_refuse(s, op, serial, &d, res);
-}
 
 static bool
 digits_only(const char *p, size_t min, size_t max)
@@ -83,14 +66,11 @@ card_check(struct ca_session *s, enum ca_op op, const char *serial, struct ca_ca
 	if (!digits_only(serial, 16, 16))
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "card: 16 digits expected");
 	if ((r = ca_reg_card_get(s->ctx->reg, serial, rec)) == CA_ERR_NOT_FOUND)
-		return refuse(s, op, serial, res, "unlock.self-service",
-			      "card %s is not one of this CA's cards", serial);
+		return RA_REFUSE(s, op, res, CA_RF_UNLOCK_CARD_UNKNOWN, serial);
 	if (r != CA_OK)
 		return r;
 	if (rec->holder == NULL || strcmp(rec->state, "issued") != 0)
-		return refuse(s, op, serial, res, "unlock.self-service",
-			      "the card is %s: self-service unlock is only for issued cards; "
-			      "ask your RA", rec->state);
+		return RA_REFUSE(s, op, res, CA_RF_UNLOCK_NOT_ISSUED, serial, rec->state);
 	if ((r = ca_card_view_fill(s, rec, &v)) != CA_OK)
 		return r;
 	v.st.locked = true;	/* the holder says so; an unlocked card is unchanged by it */
@@ -99,9 +79,7 @@ card_check(struct ca_session *s, enum ca_op op, const char *serial, struct ca_ca
 	if ((r = ca_gate(s, op, &t, res, NULL)) != CA_OK)
 		return r;
 	if (v.st.cert_not_after != 0 && v.st.cert_not_after <= ca_ctx_now(s->ctx))
-		return refuse(s, op, serial, res, "unlock.self-service",
-			      "the card's certificates have expired: it cannot be unlocked "
-			      "by yourself; ask your RA to %s the card", "repair");
+		return RA_REFUSE(s, op, res, CA_RF_UNLOCK_EXPIRED, serial);
 	return CA_OK;
 }
 
@@ -151,23 +129,24 @@ limits(struct ca_session *s, const char *serial, const char *address, struct ca_
 				     &n)) != CA_OK)
 		return r;
 	if (n.card >= u->sends_per_card)
-		return refuse(s, CA_OP_SELF_UNLOCK_REQUEST, serial, res, "unlock.sends-per-card",
-			      "%s codes were sent for this card in the last hour: use the last "
-			      "one, or try again later", "too many");
+		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_REQUEST, res, CA_RF_UNLOCK_SENDS_CARD, serial);
 	if (n.address >= u->sends_per_address)
-		return refuse(s, CA_OP_SELF_UNLOCK_REQUEST, serial, res, "unlock.sends-per-address",
-			      "%s codes were sent to this address in the last hour: try again "
-			      "later", "too many");
+		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_REQUEST, res, CA_RF_UNLOCK_SENDS_ADDRESS,
+				 serial);
 	if (n.all >= u->sends_total)
-		return refuse(s, CA_OP_SELF_UNLOCK_REQUEST, serial, res, "unlock.sends-total",
-			      "the service has sent %s codes in the last hour: try again later, "
-			      "or ask your RA", "too many");
+		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_REQUEST, res, CA_RF_UNLOCK_SENDS_TOTAL,
+				 serial);
 	return CA_OK;
 }
 
-/* Record the code (its HMAC) and the audit entry in one transaction. */
+/*
+ * In one transaction: the limits (BEGIN IMMEDIATE: two requests cannot both
+ * take the last send), a new code, its HMAC recorded, the audit entry.
+ * @code gets the code in clear for the caller to send.
+ */
 static int
-record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_code *c)
+record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_code *c,
+       char *code, struct ca_result *res)
 {
 	char shown[256];
 	int r;
@@ -175,6 +154,11 @@ record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_cod
 	mask(c->address, shown, sizeof(shown));
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
+	if ((r = limits(s, rec->serial, c->address, res)) != CA_OK)
+		return r;	/* refused: the refusal rolled back and audited */
+	if ((r = code_new(s->ctx->pol->unlock.code_digits, code)) != CA_OK ||
+	    (r = code_mac(s, rec->serial, code, c->mac)) != CA_OK)
+		return ca_reg_end(s->ctx->reg, r);
 	if ((r = ca_reg_unlock_code_add(s->ctx->reg, c)) == CA_OK) {
 		const char *kv[] = { "holder", rec->holder, "channel", c->channel, "to", shown,
 				     NULL };
@@ -208,10 +192,7 @@ ca_op_unlock_request(struct ca_session *s, const char *serial, ca_unlock_send_fn
 	if ((r = card_check(s, op, serial, &rec, res)) != CA_OK)
 		goto out;
 	if ((r = ca_reg_unblock_get(s->ctx->reg, serial, &sealed, &slen)) == CA_ERR_NOT_FOUND) {
-		r = refuse(s, op, serial, res, "unlock.self-service",
-			   "the card was personalised before self-service unlock existed: ask "
-			   "your RA to %s it (or to repair it, which makes self-service possible)",
-			   "unlock");
+		r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_SEAL, serial);
 		goto out;
 	}
 	if (r != CA_OK || (r = ca_reg_person_get(s->ctx->reg, rec.holder, &p)) != CA_OK)
@@ -219,22 +200,16 @@ ca_op_unlock_request(struct ca_session *s, const char *serial, ca_unlock_send_fn
 	/* Email first (what the holder is likeliest to read at a workstation). */
 	addr = p.email != NULL && *p.email ? p.email : p.mobile;
 	if (addr == NULL || *addr == '\0' || strlen(addr) >= sizeof(c.address)) {
-		r = refuse(s, op, serial, res, "unlock.self-service-requires",
-			   "no email address or mobile number is registered for the holder: "
-			   "%s", "ask your RA to register one, or to unlock the card");
+		r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_CONTACT, serial);
 		goto out;
 	}
 	c.channel = addr == p.email ? "email" : "sms";
-	if ((r = limits(s, serial, addr, res)) != CA_OK ||
-	    (r = code_new(u->code_digits, code)) != CA_OK ||
-	    (r = code_mac(s, serial, code, c.mac)) != CA_OK)
-		goto out;
 	snprintf(c.card, sizeof(c.card), "%s", serial);
 	snprintf(c.address, sizeof(c.address), "%s", addr);
 	c.created = ca_ctx_now(s->ctx);
 	c.expires = c.created + u->code_valid;
 	c.tries_left = (int)u->code_max_tries;
-	if ((r = record(s, &rec, &c)) != CA_OK)
+	if ((r = record(s, &rec, &c, code, res)) != CA_OK)
 		goto out;
 	snprintf(text, sizeof(text), "Your carecard unlock code for card %s is %s. It is valid "
 		 "for %lld minutes. If you did not ask for it, tell your RA.", serial, code,
@@ -300,10 +275,9 @@ wrong_code(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_
 	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
 		return r;
 	if (left > 0)
-		return refuse(s, CA_OP_SELF_UNLOCK_COMPLETE, rec->serial, res, "unlock.code-max-tries",
-			      "wrong code: %s more tries with this code", n);
-	return refuse(s, CA_OP_SELF_UNLOCK_COMPLETE, rec->serial, res, "unlock.code-max-tries",
-		      "wrong code, and that was its last try: %s", "ask for a new code");
+		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_COMPLETE, res, CA_RF_UNLOCK_CODE_WRONG,
+				 rec->serial, n);
+	return RA_REFUSE(s, CA_OP_SELF_UNLOCK_COMPLETE, res, CA_RF_UNLOCK_CODE_SPENT, rec->serial);
 }
 
 /* The right code: the response from the HSM, the code used, all in one transaction. */
@@ -366,8 +340,7 @@ ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code
 	    (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		goto out;
 	if ((r = ca_reg_unlock_code_open(s->ctx->reg, serial, &c)) == CA_ERR_NOT_FOUND) {
-		r = refuse(s, op, serial, res, "unlock.code-valid", "no code is waiting for this card "
-			   "(used, spent or replaced by a newer one): %s", "ask for a new code");
+		r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_CODE, serial);
 		goto out;
 	}
 	if (r != CA_OK)
@@ -376,8 +349,7 @@ ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code
 		r = ca_reg_end(s->ctx->reg, ca_reg_unlock_code_settle(s->ctx->reg, c.id, "spent",
 								       c.tries_left));
 		if (r == CA_OK)
-			r = refuse(s, op, serial, res, "unlock.code-valid",
-				   "the code has expired: %s", "ask for a new code");
+			r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_CODE_EXPIRED, serial);
 		goto out;
 	}
 	if (CRYPTO_memcmp(mac, c.mac, sizeof(mac)) != 0) {

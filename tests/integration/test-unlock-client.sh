@@ -83,7 +83,7 @@ tap_is "that code is still open" "$(sql "SELECT state FROM unlock_codes ORDER BY
 
 unlock 000000 "$NEWPIN" "$NEWPIN"
 tap_like "a wrong code: the CA's refusal is shown" "$rc:$(tr "\n" " " <"$CC_WORK/out")" \
-	"^8:.*wrong code: [0-9] more tries"
+	"^8:.*wrong code for card [0-9]*: [0-9] more tries"
 tap_like "the card is still locked" "$(card_json 2)" '"locked":true'
 
 unlock - "$NEWPIN" "$NEWPIN"

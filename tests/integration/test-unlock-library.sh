@@ -133,7 +133,7 @@ drv request 0499999999999999 "$RELAY"
 tap_is "an unknown card is refused" "$?" 8
 op cancel-card --card "$C" --reason lost >>"$TAP_LOG" 2>&1
 drv request "$C" "$RELAY"
-tap_is "a cancelled card is refused" "$?:$(tail -n 1 "$TAP_LOG" | grep -c 'card is cancelled')" 8:1
+tap_is "a cancelled card is refused" "$?:$(tail -n 1 "$TAP_LOG" | grep -c 'is cancelled')" 8:1
 "$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK" >>"$TAP_LOG" 2>&1
 DAVE=400000000004
 person $DAVE "Dave Holder" --email dave@example.nhs.uk

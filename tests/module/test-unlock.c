@@ -224,6 +224,10 @@ test_unlock_once(void **state)
 	s = fx_open(fx, 0, false);
 	eph = ephemeral(fx, s, CC_UNLOCK_EPHEMERAL_LABEL, CK_FALSE, CKR_OK);
 	r = response(fx, s, eph, u->unblock, u->k, &rlen);
+	/* As for any SO login, no read-only session may be open; that costs no key. */
+	assert_int_equal(fx->p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s2), CKR_OK);
+	assert_int_equal(fx->p11->C_Login(s, CKU_SO, r, rlen), CKR_SESSION_READ_ONLY_EXISTS);
+	assert_int_equal(fx->p11->C_CloseSession(s2), CKR_OK);
 	assert_int_equal(fx->p11->C_Login(s, CKU_SO, r, rlen), CKR_OK);
 	/* The ephemeral pair is gone with its use. */
 	assert_int_equal(fx->p11->C_GetAttributeValue(s, eph, NULL, 0), CKR_OBJECT_HANDLE_INVALID);
