@@ -13,7 +13,7 @@
 
 PY=/usr/bin/python3
 $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
-tap_plan 17
+tap_plan 20
 BOB=200000000002
 NEWPIN=Kx4m9Tq2
 
@@ -82,15 +82,21 @@ unlock() {
 	out=$(tr '\n' ' ' <"$CC_WORK/out")
 }
 
+unlock - "$NEWPIN" "$NEWPIN"
+tap_like "a card that is not locked is left alone" "$rc:$out" "^1:.*is not locked"
 for p in 0000 0001 0002; do cc_p11 --slot-index 1 --login --pin $p -O >/dev/null 2>&1; done
 tap_like "three wrong passcodes lock Bob's card" "$(card_json 2)" '"locked":true'
+
+unlock - "$NEWPIN" "Other123"
+tap_like "two different new passcodes: refused before anything is spent" "$rc:$out" "^2:.*differ"
+tap_is "...that code is still open" "$(sql "SELECT state FROM unlock_codes ORDER BY id DESC LIMIT 1")" open
 
 unlock 000000 "$NEWPIN" "$NEWPIN"
 tap_is "a code is mailed over STARTTLS to Bob's registered address" \
 	"$(sed -n 's/^X-Sink-\(TLS\|Rcpt\): //p' "$MBOX" | head -n 2 | tr '\n' ' ')" \
 	"yes bob@example.nhs.uk "
 tap_like "a wrong code: the service's refusal (403) is shown, with the tries left" \
-	"$rc:$out" "^8:.*wrong code: [0-9] more tries"
+	"$rc:$out" "^8:.*wrong code for card [0-9]*: [0-9] more tries"
 tap_like "...the card is still locked" "$(card_json 2)" '"locked":true'
 
 unlock - "$NEWPIN" "$NEWPIN"
@@ -109,6 +115,9 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$CC_WORK/eph.
 KEY=$(openssl pkey -in "$CC_WORK/eph.pem" -pubout -outform DER | base64 -w0 |
 	sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')
 post() { curl -s -w ' %{http_code}' --cacert "$ROOT" -d "$2" "$SERVER/holder/unlock/$1" | tr -d '\n'; }
+# (the service's clock an hour on: unlock.sends-per-card, three, were used above)
+T1=$(($(date +%s) + 61 * 60))
+serve $T1
 tap_like "POST /holder/unlock/request: 202" "$(post request "card=$B")" " 202$"
 C=$(last_code)
 for t in 1 2 3 4 5; do last=$(post complete "card=$B&code=99999$t&key=$KEY"); done
@@ -117,13 +126,11 @@ tap_like "...and then the right code is refused too" "$(post complete "card=$B&c
 	" 403$"
 tap_like "...the card stays locked" "$(card_json 2)" '"locked":true'
 
-# A code older than unlock.code-valid (15 minutes): the service's clock moved
-# (past the hour of unlock.sends-per-card, three codes, used above).
-T1=$(($(date +%s) + 61 * 60))
-serve $T1
+# A code older than unlock.code-valid (15 minutes): the service's clock moved.
+serve $((T1 + 61 * 60))
 tap_like "an hour later, a fresh code" "$(post request "card=$B")" " 202$"
 C=$(last_code)
-serve $((T1 + 16 * 60))
+serve $((T1 + 77 * 60))
 tap_like "16 minutes later it is refused as expired (403)" \
 	"$(post complete "card=$B&code=$C&key=$KEY")" "expired.* 403$"
 
