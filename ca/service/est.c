@@ -31,7 +31,6 @@
 
 #define PREFIX "/.well-known/est/"
 #define PKCS7_TYPE "application/pkcs7-mime; smime-type=certs-only"
-#define TEXT_TYPE "text/plain; charset=utf-8"
 
 struct svc_est {
 	struct svc_blob *cacerts;
@@ -126,31 +125,6 @@ svc_est_path(const char *path)
 	return strncmp(path, PREFIX, sizeof(PREFIX) - 1) == 0;
 }
 
-static void
-say(struct svc_est_reply *out, int status, const char *outcome, const char *text)
-{
-	out->status = status;
-	out->outcome = outcome;
-	out->text = text;
-}
-
-/* A dynamic text body (a refusal's words). */
-static void
-say_dup(struct svc_est_reply *out, int status, const char *outcome, const char *text)
-{
-	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "%s\n", text);
-
-	out->status = status;
-	out->outcome = outcome;
-	if ((out->blob = svc_blob_new(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
-				      svc_now(), 0)) == NULL) {
-		out->text = "refused\n";
-		return;
-	}
-	out->type = TEXT_TYPE;
-}
-
 /* One request on the CA: the holder authenticated by the certificate, then the operation. */
 struct job {
 	X509 *cert;
@@ -185,7 +159,7 @@ job_run(struct ca_session *parent, void *arg)
 }
 
 static void
-answer(struct evhttp_request *req, struct job *j, int r, struct svc_est_reply *out)
+answer(struct evhttp_request *req, struct job *j, int r, struct svc_reply *out)
 {
 	const unsigned char *p = j->issued.der;
 	X509 *x = NULL;
@@ -197,28 +171,28 @@ answer(struct evhttp_request *req, struct job *j, int r, struct svc_est_reply *o
 		break;
 	case CA_ERR_BAD_REQUEST:
 	case CA_ERR_USAGE:
-		say_dup(out, 400, "est-bad-request", j->res.text);
+		svc_reply_line(out, 400, "est-bad-request", j->res.text);
 		return;
 	case CA_ERR_AUTH:
-		say_dup(out, 403, j->authenticated ? "est-refused" : "est-cert-refused",
+		svc_reply_line(out, 403, j->authenticated ? "est-refused" : "est-cert-refused",
 			j->res.text);
 		return;
 	case CA_ERR_DENIED:
 	case CA_ERR_STATE:
 	case CA_ERR_NOT_FOUND:
-		say_dup(out, 403, "est-refused", j->res.text);
+		svc_reply_line(out, 403, "est-refused", j->res.text);
 		return;
 	case CA_ERR_HSM:
-		say(out, 503, "est-no-hsm", "this instance cannot issue (no HSM): try another\n");
+		svc_reply_say(out, 503, "est-no-hsm", "this instance cannot issue (no HSM): try another\n");
 		return;
 	default:
 		util_log(LOG_ERR, "EST: %s: %s", ca_strerror(r), j->res.text);
-		say(out, 500, "est-error", "the CA could not complete the request: try again "
+		svc_reply_say(out, 500, "est-error", "the CA could not complete the request: try again "
 		    "later\n");
 		return;
 	}
 	if (j->profile == NULL) {
-		say_dup(out, 200, "est-confirmed", j->res.done);
+		svc_reply_line(out, 200, "est-confirmed", j->res.done);
 		return;
 	}
 	if ((x = d2i_X509(NULL, &p, (long)j->issued.derlen)) == NULL ||
@@ -226,7 +200,7 @@ answer(struct evhttp_request *req, struct job *j, int r, struct svc_est_reply *o
 	    (out->blob = blob_take(text, len)) == NULL) {
 		ERR_clear_error();
 		X509_free(x);
-		say(out, 500, "est-error", "the certificate could not be encoded\n");
+		svc_reply_say(out, 500, "est-error", "the certificate could not be encoded\n");
 		return;
 	}
 	X509_free(x);
@@ -241,9 +215,7 @@ answer(struct evhttp_request *req, struct job *j, int r, struct svc_est_reply *o
 static X509 *
 peer_cert(struct evhttp_request *req, bool *https)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	SSL *ssl = svc_request_ssl(req);
 
 	*https = ssl != NULL;
 	return ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
@@ -251,7 +223,7 @@ peer_cert(struct evhttp_request *req, bool *https)
 
 static void
 handle_post(struct svc *svc, struct evhttp_request *req, const char *profile,
-	    struct svc_est_reply *out)
+	    struct svc_reply *out)
 {
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(body);
@@ -264,7 +236,7 @@ handle_post(struct svc *svc, struct evhttp_request *req, const char *profile,
 	memset(&j, 0, sizeof(j));
 	j.profile = profile;
 	if ((j.cert = peer_cert(req, &https)) == NULL) {
-		say(out, https ? 401 : 403, https ? "est-no-cert" : "est-not-https", https ?
+		svc_reply_say(out, https ? 401 : 403, https ? "est-no-cert" : "est-not-https", https ?
 		    "authenticate with your card's authentication certificate (TLS client "
 		    "certificate)\n" : "EST is served over HTTPS only\n");
 		return;
@@ -275,7 +247,7 @@ handle_post(struct svc *svc, struct evhttp_request *req, const char *profile,
 						evbuffer_pullup(body, -1) : NULL, len, &der,
 						&j.derlen, &why);
 		if (status != 200) {
-			say_dup(out, status, "est-bad-request", why);
+			svc_reply_line(out, status, "est-bad-request", why);
 			return;
 		}
 		j.der = der;
@@ -299,7 +271,7 @@ label_index(const char *s, size_t n)
 
 void
 svc_est_handle(struct svc *svc, struct evhttp_request *req, const char *path, int64_t now,
-	       struct svc_est_reply *out)
+	       struct svc_reply *out)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const char *op = path + sizeof(PREFIX) - 1, *slash = strchr(op, '/');
@@ -308,22 +280,21 @@ svc_est_handle(struct svc *svc, struct evhttp_request *req, const char *path, in
 	(void)now;
 	memset(out, 0, sizeof(*out));
 	if (svc->est == NULL || svc->sched == NULL) {	/* a service without the CA's EST half */
-		say(out, 404, "not-found", "not found\n");
+		svc_reply_say(out, 404, "not-found", "not found\n");
 		return;
 	}
 	if (strcmp(op, "cacerts") == 0 || strcmp(op, "confirm") == 0)
 		slash = NULL;
 	else if (slash != NULL) {	/* /.well-known/est/LABEL/OP */
 		if ((label = label_index(op, (size_t)(slash - op))) < 0) {
-			say(out, 404, "not-found", "unknown EST label: authentication or signing\n");
+			svc_reply_say(out, 404, "not-found", "unknown EST label: authentication or signing\n");
 			return;
 		}
 		op = slash + 1;
 	}
 	if (strcmp(op, "cacerts") == 0 || strcmp(op, "csrattrs") == 0) {
 		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-			say(out, 405, "method-not-allowed", "method not allowed\n");
-			out->allow = "GET, HEAD";
+			svc_reply_method(out, "GET, HEAD");
 			return;
 		}
 		out->status = 200;
@@ -336,13 +307,12 @@ svc_est_handle(struct svc *svc, struct evhttp_request *req, const char *path, in
 		return;
 	}
 	if (strcmp(op, "simplereenroll") != 0 && strcmp(op, "confirm") != 0) {
-		say(out, 404, "not-found", "not found (this CA offers cacerts, csrattrs, "
+		svc_reply_say(out, 404, "not-found", "not found (this CA offers cacerts, csrattrs, "
 		    "simplereenroll and confirm)\n");
 		return;
 	}
 	if (m != EVHTTP_REQ_POST) {
-		say(out, 405, "method-not-allowed", "method not allowed\n");
-		out->allow = "POST";
+		svc_reply_method(out, "POST");
 		return;
 	}
 	handle_post(svc, req, op[0] == 's' ? labels[label] : NULL, out);

@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include "ca/core/ctx.h"
+#include "ca/service/reply.h"
 #include "policy/policy.h"
 
 struct svc;
@@ -44,17 +45,8 @@ int svc_est_tls_setup(const struct svc_est *e, SSL_CTX *ctx);
 /* Is @path one of ours (under /.well-known/est/)? */
 bool svc_est_path(const char *path);
 
-struct svc_est_reply {
-	int status;
-	struct svc_blob *blob;		/* body (a reference), or NULL */
-	const char *type;		/* its Content-Type */
-	const char *outcome;		/* for the access log */
-	const char *allow;		/* 405 */
-	const char *text;		/* static text body when no blob */
-};
-
 /* Answer @req for @path (blocks while the CA issues: see README.md). */
 void svc_est_handle(struct svc *svc, struct evhttp_request *req, const char *path,
-		    int64_t now, struct svc_est_reply *out);
+		    int64_t now, struct svc_reply *out);
 
 #endif

@@ -271,7 +271,7 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 		return;
 	}
 	if (svc_est_path(path) || svc_holder_path(path)) {	/* est.c, holder.c */
-		struct svc_est_reply er;
+		struct svc_reply er;
 
 		if (svc_est_path(path))
 			svc_est_handle(w->svc, req, path, now, &er);

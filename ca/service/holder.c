@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -29,7 +28,6 @@
 #define PREFIX "/holder/"
 #define STATUS_PREFIX "/holder/status/"
 #define FORM_TYPE "application/x-www-form-urlencoded"
-#define TEXT_TYPE "text/plain; charset=utf-8"
 #define FORM_MAX 8192
 #define SPKI_MAX 2048
 
@@ -37,37 +35,6 @@ bool
 svc_holder_path(const char *path)
 {
 	return strncmp(path, PREFIX, sizeof(PREFIX) - 1) == 0;
-}
-
-static void
-say(struct svc_est_reply *out, int status, const char *outcome, const char *text)
-{
-	out->status = status;
-	out->outcome = outcome;
-	out->text = text;
-}
-
-/* A body made here (a refusal's words, a status, a response). */
-static void
-say_blob(struct svc_est_reply *out, int status, const char *outcome, const char *text,
-	 size_t len)
-{
-	out->status = status;
-	out->outcome = outcome;
-	if ((out->blob = svc_blob_new(text, len, svc_now(), 0)) == NULL) {
-		out->text = "out of memory\n";
-		return;
-	}
-	out->type = TEXT_TYPE;
-}
-
-static void
-say_line(struct svc_est_reply *out, int status, const char *outcome, const char *text)
-{
-	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "%s\n", text);
-
-	say_blob(out, status, outcome, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 /* The front end's delivery for the library (ca_unlock_send_fn). */
@@ -141,45 +108,36 @@ job_run(struct ca_session *parent, void *arg)
 
 /* The library's answer as HTTP, for everything but success. */
 static void
-refusal(struct job *j, int r, struct svc_est_reply *out)
+refusal(struct job *j, int r, struct svc_reply *out)
 {
 	switch (r) {
 	case CA_ERR_INPUT:
 	case CA_ERR_BAD_REQUEST:
 	case CA_ERR_USAGE:
-		say_line(out, 400, "holder-bad-request", j->res.text);
+		svc_reply_line(out, 400, "holder-bad-request", j->res.text);
 		break;
 	case CA_ERR_NOT_FOUND:
-		say_line(out, 404, "holder-unknown-card", j->res.text);
+		svc_reply_line(out, 404, "holder-unknown-card", j->res.text);
 		break;
 	case CA_ERR_DENIED:
 	case CA_ERR_AUTH:
 	case CA_ERR_STATE:
-		say_line(out, 403, "holder-refused", j->res.text);
+		svc_reply_line(out, 403, "holder-refused", j->res.text);
 		break;
 	case CA_ERR_HSM:
-		say(out, 503, "holder-no-hsm", "this instance cannot answer (no HSM): try "
+		svc_reply_say(out, 503, "holder-no-hsm", "this instance cannot answer (no HSM): try "
 		    "another\n");
 		break;
 	case CA_ERR_IO:
-		say_line(out, 503, "holder-not-delivered", j->res.text[0] != '\0' ? j->res.text :
+		svc_reply_line(out, 503, "holder-not-delivered", j->res.text[0] != '\0' ? j->res.text :
 			 "the code could not be delivered: try again later");
 		break;
 	default:
 		util_log(LOG_ERR, "holder endpoint: %s: %s", ca_strerror(r), j->res.text);
-		say(out, 500, "holder-error", "the CA could not complete the request: try again "
+		svc_reply_say(out, 500, "holder-error", "the CA could not complete the request: try again "
 		    "later\n");
 		break;
 	}
-}
-
-static bool
-over_https(struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-
-	return bev != NULL && bufferevent_openssl_get_ssl(bev) != NULL;
 }
 
 /* The form's values zeroised (a code is among them), then freed. */
@@ -198,7 +156,7 @@ form_clear(struct evkeyvalq *q)
  * the transport, the type and the size: false with @out filled if not.
  */
 static bool
-form(struct evhttp_request *req, struct evkeyvalq *q, struct svc_est_reply *out)
+form(struct evhttp_request *req, struct evkeyvalq *q, struct svc_reply *out)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *type = evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -207,21 +165,20 @@ form(struct evhttp_request *req, struct evkeyvalq *q, struct svc_est_reply *out)
 	char body[FORM_MAX + 1];
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		say(out, 405, "method-not-allowed", "method not allowed\n");
-		out->allow = "POST";
+		svc_reply_method(out, "POST");
 		return false;
 	}
-	if (!over_https(req)) {
-		say(out, 403, "holder-not-https", "self-service unlock is served over HTTPS only\n");
+	if (svc_request_ssl(req) == NULL) {
+		svc_reply_say(out, 403, "holder-not-https", "self-service unlock is served over HTTPS only\n");
 		return false;
 	}
 	if (type == NULL || strncmp(type, FORM_TYPE, sizeof(FORM_TYPE) - 1) != 0 ||
 	    (type[sizeof(FORM_TYPE) - 1] != '\0' && type[sizeof(FORM_TYPE) - 1] != ';')) {
-		say(out, 415, "holder-bad-type", "send " FORM_TYPE "\n");
+		svc_reply_say(out, 415, "holder-bad-type", "send " FORM_TYPE "\n");
 		return false;
 	}
 	if (len > FORM_MAX) {
-		say(out, 413, "holder-too-large", "request too large\n");
+		svc_reply_say(out, 413, "holder-too-large", "request too large\n");
 		return false;
 	}
 	evbuffer_copyout(in, body, len);
@@ -229,7 +186,7 @@ form(struct evhttp_request *req, struct evkeyvalq *q, struct svc_est_reply *out)
 	if (strlen(body) != len || evhttp_parse_query_str(body, q) != 0) {
 		OPENSSL_cleanse(body, sizeof(body));
 		form_clear(q);
-		say(out, 400, "holder-bad-request", "malformed form\n");
+		svc_reply_say(out, 400, "holder-bad-request", "malformed form\n");
 		return false;
 	}
 	OPENSSL_cleanse(body, sizeof(body));
@@ -237,17 +194,17 @@ form(struct evhttp_request *req, struct evkeyvalq *q, struct svc_est_reply *out)
 }
 
 static bool
-can_deliver(const struct svc_config *c, struct svc_est_reply *out)
+can_deliver(const struct svc_config *c, struct svc_reply *out)
 {
 	if (c->mail.relay[0] != '\0' || c->sms.gateway[0] != '\0')
 		return true;
-	say(out, 503, "holder-no-delivery", "this service sends no codes (neither mail nor sms "
+	svc_reply_say(out, 503, "holder-no-delivery", "this service sends no codes (neither mail nor sms "
 	    "is configured): ask your RA to unlock the card\n");
 	return false;
 }
 
 static void
-unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_est_reply *out)
+unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_reply *out)
 {
 	struct evkeyvalq q;
 	struct job j;
@@ -260,7 +217,7 @@ unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_est_reply
 	j.kind = UNLOCK_REQUEST;
 	j.cfg = &svc->cfg;
 	if ((j.card = evhttp_find_header(&q, "card")) == NULL) {
-		say(out, 400, "holder-bad-request", "say which card: card=SERIAL\n");
+		svc_reply_say(out, 400, "holder-bad-request", "say which card: card=SERIAL\n");
 		goto out;
 	}
 	if (!can_deliver(&svc->cfg, out))
@@ -268,14 +225,14 @@ unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_est_reply
 	if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
 		refusal(&j, r, out);
 	else
-		say(out, 202, "unlock-code-sent", "a code was sent to your registered contact: it "
+		svc_reply_say(out, 202, "unlock-code-sent", "a code was sent to your registered contact: it "
 		    "is valid for a short time and works once\n");
 out:
 	form_clear(&q);
 }
 
 static void
-unlock_complete(struct svc *svc, struct evhttp_request *req, struct svc_est_reply *out)
+unlock_complete(struct svc *svc, struct evhttp_request *req, struct svc_reply *out)
 {
 	struct evkeyvalq q;
 	const char *key;
@@ -296,13 +253,13 @@ unlock_complete(struct svc *svc, struct evhttp_request *req, struct svc_est_repl
 	key = evhttp_find_header(&q, "key");
 	klen = key != NULL ? strlen(key) : 0;
 	if (j.card == NULL || j.code == NULL || key == NULL) {
-		say(out, 400, "holder-bad-request", "send card=SERIAL, code=CODE and "
+		svc_reply_say(out, 400, "holder-bad-request", "send card=SERIAL, code=CODE and "
 		    "key=BASE64(the card's request key)\n");
 		goto out;
 	}
 	if (klen == 0 || klen % 4 != 0 || klen / 4 * 3 > sizeof(spki) ||
 	    (n = EVP_DecodeBlock(spki, (const unsigned char *)key, (int)klen)) <= 0) {
-		say(out, 400, "holder-bad-request", "key: base64 of a SubjectPublicKeyInfo\n");
+		svc_reply_say(out, 400, "holder-bad-request", "key: base64 of a SubjectPublicKeyInfo\n");
 		goto out;
 	}
 	/* EVP_DecodeBlock counts the padding as bytes */
@@ -314,12 +271,12 @@ unlock_complete(struct svc *svc, struct evhttp_request *req, struct svc_est_repl
 		goto out;
 	}
 	if ((text = malloc(4 * ((j.resplen + 2) / 3) + 2)) == NULL) {
-		say(out, 500, "holder-error", "out of memory\n");
+		svc_reply_say(out, 500, "holder-error", "out of memory\n");
 		goto out;
 	}
 	n = EVP_EncodeBlock((unsigned char *)text, j.resp, (int)j.resplen);
 	text[n++] = '\n';
-	say_blob(out, 200, "unlock-response", text, (size_t)n);
+	svc_reply_body(out, 200, "unlock-response", text, (size_t)n);
 out:
 	if (j.resp != NULL)
 		OPENSSL_clear_free(j.resp, j.resplen);
@@ -339,7 +296,7 @@ iso(int64_t t, char *buf, size_t len)
 
 static void
 status(struct svc *svc, struct evhttp_request *req, const char *serial,
-       struct svc_est_reply *out)
+       struct svc_reply *out)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	char body[1024], exp[32], opens[32];
@@ -347,8 +304,7 @@ status(struct svc *svc, struct evhttp_request *req, const char *serial,
 	int r, n;
 
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-		say(out, 405, "method-not-allowed", "method not allowed\n");
-		out->allow = "GET, HEAD";
+		svc_reply_method(out, "GET, HEAD");
 		return;
 	}
 	memset(&j, 0, sizeof(j));
@@ -367,17 +323,17 @@ status(struct svc *svc, struct evhttp_request *req, const char *serial,
 		     j.st.not_after != 0 ? opens : "-", j.st.renewals, j.st.self_renewals,
 		     j.st.self_left, j.st.renew_now ? "yes" : "no",
 		     j.st.rule != NULL ? j.st.rule : "-", j.st.sentence);
-	say_blob(out, 200, "holder-status", body,
+	svc_reply_body(out, 200, "holder-status", body,
 		 (size_t)n < sizeof(body) ? (size_t)n : sizeof(body) - 1);
 }
 
 void
 svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,
-		  struct svc_est_reply *out)
+		  struct svc_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (svc->sched == NULL) {
-		say(out, 404, "not-found", "not found\n");
+		svc_reply_say(out, 404, "not-found", "not found\n");
 		return;
 	}
 	if (strcmp(path, "/holder/unlock/request") == 0)
@@ -387,6 +343,6 @@ svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 	else if (strncmp(path, STATUS_PREFIX, sizeof(STATUS_PREFIX) - 1) == 0)
 		status(svc, req, path + sizeof(STATUS_PREFIX) - 1, out);
 	else
-		say(out, 404, "not-found", "not found (the holder's endpoints: "
+		svc_reply_say(out, 404, "not-found", "not found (the holder's endpoints: "
 		    "/holder/unlock/request, /holder/unlock/complete, /holder/status/SERIAL)\n");
 }

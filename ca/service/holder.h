@@ -23,15 +23,15 @@
 
 #include <event2/http.h>
 
-#include "ca/service/est.h"
+#include "ca/service/reply.h"
 
 struct svc;
 
 /* Is @path one of ours (under /holder/)? */
 bool svc_holder_path(const char *path);
 
-/* Answer @req for @path; the reply as EST's (struct svc_est_reply). */
+/* Answer @req for @path; the reply (reply.h). */
 void svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,
-		       struct svc_est_reply *out);
+		       struct svc_reply *out);
 
 #endif
