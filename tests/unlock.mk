@@ -9,10 +9,10 @@ check_PROGRAMS += %D%/integration/unlock-driver
 %C%_integration_unlock_driver_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
 	common/libcarecard-common.la $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(CURL_LIBS)
 
-UNLOCK_TESTS = %D%/integration/test-unlock-library.sh %D%/integration/test-unlock-client.sh
+# (the holder's client through carecard-ca serve: service.mk, test-service-unlock.sh)
+UNLOCK_TESTS = %D%/integration/test-unlock-library.sh
 TESTS += $(UNLOCK_TESTS)
-EXTRA_DIST += $(UNLOCK_TESTS) %D%/lib/smtp-sink.py %D%/lib/http-sink.py \
-	%D%/lib/unlock-standin.py
+EXTRA_DIST += $(UNLOCK_TESTS) %D%/lib/smtp-sink.py %D%/lib/http-sink.py
 
 # The unlock response parser (what C_Login(CKU_SO) gets from the network):
 # standalone replay in `make check`, libFuzzer with `make fuzz-unlock-response`.

@@ -9,9 +9,6 @@
  *   unlock-driver request  SERIAL DELIVERY
  *   unlock-driver complete SERIAL MODULE READER CODEFILE PINFILE RESPOUT DELIVERY
  *   unlock-driver replay   MODULE READER RESPFILE
- *   unlock-driver respond  SERIAL CODEFILE SPKIFILE RESPOUT DELIVERY
- *        (the CA's half of complete alone: what tests/lib/unlock-standin.py
- *        answers /holder/unlock/complete with)
  *
  * The CA state directory is $CARECARD_CA_STATE; $CARECARD_CA_NOW moves the
  * CA's clock (this is a test program). DELIVERY is an SMTP relay URL
@@ -258,35 +255,6 @@ out:
 	return rc;
 }
 
-static int
-cmd_respond(int argc, char **argv)
-{
-	struct ca_session *s = NULL;
-	struct ca_result res = { 0 };
-	unsigned char spki[4096], *resp = NULL;
-	size_t resplen = 0;
-	ssize_t n = -1;
-	char code[32] = "";
-	int r = CA_ERR_INPUT, fd;
-
-	if (argc != 7 || read_secret(argv[3], code, sizeof(code)) != 0)
-		return 1;
-	if ((fd = open(argv[4], O_RDONLY)) >= 0) {
-		n = read(fd, spki, sizeof(spki));
-		close(fd);
-	}
-	if (n > 0 && (r = open_ca(&s, &res)) == CA_OK)
-		r = ca_op_unlock_complete(s, argv[2], code, spki, (size_t)n, mail, argv[6], &resp,
-					  &resplen, &res);
-	if (r == CA_OK && ((fd = open(argv[5], O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
-			   write(fd, resp, resplen) != (ssize_t)resplen || close(fd) != 0))
-		r = CA_ERR_IO;
-	OPENSSL_cleanse(code, sizeof(code));
-	free(resp);
-	ca_session_close(s);
-	return exit_of(r, &res);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -296,8 +264,6 @@ main(int argc, char **argv)
 		return cmd_complete(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc, argv);
-	if (argc >= 2 && strcmp(argv[1], "respond") == 0)
-		return cmd_respond(argc, argv);
 	fprintf(stderr, "usage: unlock-driver request|complete|replay ...\n");
 	return 1;
 }
