@@ -88,3 +88,27 @@ bench-service: ca/carecard-ca$(EXEEXT)
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-service.sh \
 	$(BENCH_SERVICE_ARGS)
 .PHONY: bench-service
+
+# The holder's unlock request bodies (ca/service/holder-form.c): the replay
+# of tests/fuzz/corpus-holder in make check (and memcheck); "make
+# fuzz-holder-run FUZZ_SECONDS=60" runs libFuzzer on it (libevent's form
+# parser and OpenSSL's base64 only: no CA to link).
+check_PROGRAMS += %D%/fuzz/fuzz-holder-form-replay
+TESTS += %D%/fuzz/fuzz-holder-form-replay
+%C%_fuzz_fuzz_holder_form_replay_SOURCES = %D%/fuzz/fuzz-holder-form.c \
+	%D%/fuzz/fuzz-http-fixture.c %D%/fuzz/fuzz-http-fixture.h
+%C%_fuzz_fuzz_holder_form_replay_CPPFLAGS = $(SVC_FUZZ_CPPFLAGS)
+%C%_fuzz_fuzz_holder_form_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_fuzz_fuzz_holder_form_replay_LDADD = $(SVC_FUZZ_LIBS)
+EXTRA_DIST += %D%/fuzz/fuzz-holder-form.c %D%/fuzz/corpus-holder
+fuzz-holder:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && $(SVC_FUZZ_BUILD) -o $(abs_top_builddir)/tests/fuzz/fuzz-holder-form \
+		tests/fuzz/fuzz-holder-form.c ca/service/holder-form.c $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+fuzz-holder-run: fuzz-holder
+	@mkdir -p tests/fuzz/corpus-holder-new
+	tests/fuzz/fuzz-holder-form -max_total_time=$(FUZZ_SECONDS) -max_len=9000 \
+		-artifact_prefix=tests/fuzz/ tests/fuzz/corpus-holder-new \
+		$(top_srcdir)/tests/fuzz/corpus-holder
+CLEANFILES += tests/fuzz/fuzz-holder-form
+.PHONY: fuzz-holder fuzz-holder-run

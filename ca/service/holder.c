@@ -6,11 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <time.h>
 
 #include <event2/buffer.h>
-#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -18,6 +16,7 @@
 #include "ca/ra/ops.h"
 #include "ca/ra/unlock.h"
 #include "ca/service/blob.h"
+#include "ca/service/holder-form.h"
 #include "ca/service/holder.h"
 #include "ca/service/mail.h"
 #include "ca/service/sched.h"
@@ -27,9 +26,6 @@
 
 #define PREFIX "/holder/"
 #define STATUS_PREFIX "/holder/status/"
-#define FORM_TYPE "application/x-www-form-urlencoded"
-#define FORM_MAX 8192
-#define SPKI_MAX 2048
 
 bool
 svc_holder_path(const char *path)
@@ -140,56 +136,36 @@ refusal(struct job *j, int r, struct svc_reply *out)
 	}
 }
 
-/* The form's values zeroised (a code is among them), then freed. */
-static void
-form_clear(struct evkeyvalq *q)
-{
-	struct evkeyval *kv;
-
-	TAILQ_FOREACH(kv, q, next)
-		OPENSSL_cleanse(kv->value, strlen(kv->value));
-	evhttp_clear_headers(q);
-}
-
 /*
- * The form body of a POST into @q (libevent's parser), after the method,
- * the transport, the type and the size: false with @out filled if not.
+ * The form body of a POST into @f (holder-form.c), after the method and the
+ * transport: false with @out filled if not.
  */
 static bool
-form(struct evhttp_request *req, struct evkeyvalq *q, struct svc_reply *out)
+form(struct evhttp_request *req, struct svc_holder_form *f, struct svc_reply *out)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *type = evhttp_find_header(evhttp_request_get_input_headers(req),
-					      "Content-Type");
 	size_t len = evbuffer_get_length(in);
-	char body[FORM_MAX + 1];
+	const char *why = NULL;
+	int st;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		svc_reply_method(out, "POST");
 		return false;
 	}
 	if (svc_request_ssl(req) == NULL) {
-		svc_reply_say(out, 403, "holder-not-https", "self-service unlock is served over HTTPS only\n");
+		svc_reply_say(out, 403, "holder-not-https",
+			      "self-service unlock is served over HTTPS only\n");
 		return false;
 	}
-	if (type == NULL || strncmp(type, FORM_TYPE, sizeof(FORM_TYPE) - 1) != 0 ||
-	    (type[sizeof(FORM_TYPE) - 1] != '\0' && type[sizeof(FORM_TYPE) - 1] != ';')) {
-		svc_reply_say(out, 415, "holder-bad-type", "send " FORM_TYPE "\n");
+	st = svc_holder_form_parse(evhttp_find_header(evhttp_request_get_input_headers(req),
+						      "Content-Type"),
+				   len > 0 ? evbuffer_pullup(in, -1) : NULL, len, f, &why);
+	if (len > 0)	/* the body held the code: not left in the buffer's memory */
+		OPENSSL_cleanse(evbuffer_pullup(in, -1), len);
+	if (st != 200) {
+		svc_reply_line(out, st, "holder-bad-request", why);
 		return false;
 	}
-	if (len > FORM_MAX) {
-		svc_reply_say(out, 413, "holder-too-large", "request too large\n");
-		return false;
-	}
-	evbuffer_copyout(in, body, len);
-	body[len] = '\0';
-	if (strlen(body) != len || evhttp_parse_query_str(body, q) != 0) {
-		OPENSSL_cleanse(body, sizeof(body));
-		form_clear(q);
-		svc_reply_say(out, 400, "holder-bad-request", "malformed form\n");
-		return false;
-	}
-	OPENSSL_cleanse(body, sizeof(body));
 	return true;
 }
 
@@ -206,66 +182,50 @@ can_deliver(const struct svc_config *c, struct svc_reply *out)
 static void
 unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_reply *out)
 {
-	struct evkeyvalq q;
+	struct svc_holder_form f;
 	struct job j;
 	int r;
 
-	TAILQ_INIT(&q);
-	if (!form(req, &q, out))
+	if (!form(req, &f, out))
 		return;
 	memset(&j, 0, sizeof(j));
 	j.kind = UNLOCK_REQUEST;
 	j.cfg = &svc->cfg;
-	if ((j.card = evhttp_find_header(&q, "card")) == NULL) {
+	j.card = f.card;
+	if (f.card[0] == '\0')
 		svc_reply_say(out, 400, "holder-bad-request", "say which card: card=SERIAL\n");
-		goto out;
-	}
-	if (!can_deliver(&svc->cfg, out))
-		goto out;
-	if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
+	else if (!can_deliver(&svc->cfg, out))
+		;
+	else if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
 		refusal(&j, r, out);
 	else
-		svc_reply_say(out, 202, "unlock-code-sent", "a code was sent to your registered contact: it "
-		    "is valid for a short time and works once\n");
-out:
-	form_clear(&q);
+		svc_reply_say(out, 202, "unlock-code-sent", "a code was sent to your registered "
+			      "contact: it is valid for a short time and works once\n");
+	svc_holder_form_clear(&f);
 }
 
 static void
 unlock_complete(struct svc *svc, struct evhttp_request *req, struct svc_reply *out)
 {
-	struct evkeyvalq q;
-	const char *key;
-	unsigned char spki[SPKI_MAX + 3];
+	struct svc_holder_form f;
 	char *text = NULL;
 	struct job j;
-	size_t klen;
 	int n, r;
 
-	TAILQ_INIT(&q);
-	if (!form(req, &q, out))
+	if (!form(req, &f, out))
 		return;
 	memset(&j, 0, sizeof(j));
 	j.kind = UNLOCK_COMPLETE;
 	j.cfg = &svc->cfg;
-	j.card = evhttp_find_header(&q, "card");
-	j.code = evhttp_find_header(&q, "code");
-	key = evhttp_find_header(&q, "key");
-	klen = key != NULL ? strlen(key) : 0;
-	if (j.card == NULL || j.code == NULL || key == NULL) {
+	j.card = f.card;
+	j.code = f.code;
+	j.spki = f.key;
+	j.spkilen = f.keylen;
+	if (f.card[0] == '\0' || f.code[0] == '\0' || f.keylen == 0) {
 		svc_reply_say(out, 400, "holder-bad-request", "send card=SERIAL, code=CODE and "
-		    "key=BASE64(the card's request key)\n");
+			      "key=BASE64(the card's request key)\n");
 		goto out;
 	}
-	if (klen == 0 || klen % 4 != 0 || klen / 4 * 3 > sizeof(spki) ||
-	    (n = EVP_DecodeBlock(spki, (const unsigned char *)key, (int)klen)) <= 0) {
-		svc_reply_say(out, 400, "holder-bad-request", "key: base64 of a SubjectPublicKeyInfo\n");
-		goto out;
-	}
-	/* EVP_DecodeBlock counts the padding as bytes */
-	n -= (key[klen - 1] == '=') + (key[klen - 2] == '=');
-	j.spki = spki;
-	j.spkilen = (size_t)n;
 	if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK) {
 		refusal(&j, r, out);
 		goto out;
@@ -281,7 +241,7 @@ out:
 	if (j.resp != NULL)
 		OPENSSL_clear_free(j.resp, j.resplen);
 	free(text);
-	form_clear(&q);
+	svc_holder_form_clear(&f);
 }
 
 static void
