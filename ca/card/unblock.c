@@ -28,18 +28,14 @@ create_and_read(struct ca_p11card *c, EVP_PKEY *pk, unsigned char **sealed, size
 	CK_KEY_TYPE kt = CKK_RSA;
 	CK_BYTE id = CA_CARD_ID_UNBLOCK;
 	CK_OBJECT_HANDLE h;
-	BIGNUM *n = NULL, *e = NULL;
-	unsigned char nb[512], eb[16], *buf = NULL;
+	struct ca_rsa_public k;
+	unsigned char *buf = NULL;
 	CK_ATTRIBUTE a = { CA_CKA_CC_SEALED_CARD_KEY, NULL, 0 };
-	int nl, el, r = CA_ERR_CRYPTO;
+	int r;
 	CK_RV rv;
 
-	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
-	    BN_num_bytes(n) > (int)sizeof(nb) || BN_num_bytes(e) > (int)sizeof(eb))
+	if ((r = ca_rsa_public_bytes(pk, &k)) != CA_OK)
 		goto out;
-	nl = BN_bn2bin(n, nb);
-	el = BN_bn2bin(e, eb);
 	{
 		CK_ATTRIBUTE t[] = {
 			{ CKA_CLASS, &klass, sizeof(klass) },
@@ -48,8 +44,8 @@ create_and_read(struct ca_p11card *c, EVP_PKEY *pk, unsigned char **sealed, size
 			{ CKA_PRIVATE, &ck_false, sizeof(ck_false) },
 			{ CKA_LABEL, (void *)CA_CARD_LABEL_UNBLOCK, strlen(CA_CARD_LABEL_UNBLOCK) },
 			{ CKA_ID, &id, 1 },
-			{ CKA_MODULUS, nb, (CK_ULONG)nl },
-			{ CKA_PUBLIC_EXPONENT, eb, (CK_ULONG)el },
+			{ CKA_MODULUS, k.n, k.nlen },
+			{ CKA_PUBLIC_EXPONENT, k.e, k.elen },
 		};
 
 		r = CA_ERR_HSM;
@@ -76,8 +72,6 @@ out:
 	if (r == CA_ERR_CRYPTO)
 		util_log_ossl_errors(__func__);
 	free(buf);
-	BN_free(n);
-	BN_free(e);
 	return r;
 }
 

@@ -79,46 +79,51 @@ ca_signer_unblock_public(struct ca_signer *s, const char *label, EVP_PKEY **out)
 	return ca_signer_read_public(s, label, CA_KEY_RSA2048, out);
 }
 
+int
+ca_rsa_public_bytes(EVP_PKEY *pk, struct ca_rsa_public *out)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	int r = CA_ERR_CRYPTO;
+
+	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+	    BN_num_bytes(n) > (int)sizeof(out->n) || BN_num_bytes(e) > (int)sizeof(out->e))
+		goto out;
+	out->nlen = (unsigned long)BN_bn2bin(n, out->n);
+	out->elen = (unsigned long)BN_bn2bin(e, out->e);
+	r = CA_OK;
+out:
+	BN_free(n);
+	BN_free(e);
+	return r;
+}
+
 /* A session public key object of RSA key @pk, usable to wrap. */
 static int
 import_wrapping_key(struct ca_signer *s, EVP_PKEY *pk, CK_OBJECT_HANDLE *out)
 {
 	CK_OBJECT_CLASS klass = CKO_PUBLIC_KEY;
 	CK_KEY_TYPE kt = CKK_RSA;
-	BIGNUM *n = NULL, *e = NULL;
-	unsigned char nb[512], eb[16];
-	int nl, el, r = CA_ERR_INPUT;
+	struct ca_rsa_public k;
 	CK_RV rv;
 
 	if (!EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_get_bits(pk) < 2048 ||
-	    EVP_PKEY_get_bits(pk) > 4096)
+	    EVP_PKEY_get_bits(pk) > 4096 || ca_rsa_public_bytes(pk, &k) != CA_OK)
 		return CA_ERR_INPUT;
-	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
-	    BN_num_bytes(n) > (int)sizeof(nb) || BN_num_bytes(e) > (int)sizeof(eb))
-		goto out;
-	nl = BN_bn2bin(n, nb);
-	el = BN_bn2bin(e, eb);
 	{
 		CK_ATTRIBUTE t[] = {
 			{ CKA_CLASS, &klass, sizeof(klass) },
 			{ CKA_KEY_TYPE, &kt, sizeof(kt) },
 			{ CKA_TOKEN, &ck_false, sizeof(ck_false) },
 			{ CKA_WRAP, &ck_true, sizeof(ck_true) },
-			{ CKA_MODULUS, nb, (CK_ULONG)nl },
-			{ CKA_PUBLIC_EXPONENT, eb, (CK_ULONG)el },
+			{ CKA_MODULUS, k.n, k.nlen },
+			{ CKA_PUBLIC_EXPONENT, k.e, k.elen },
 		};
 
-		if ((rv = s->fl->C_CreateObject(s->session, t, 6, out)) != CKR_OK) {
-			r = ca_signer_ck_fail("C_CreateObject(ephemeral key)", rv);
-			goto out;
-		}
+		if ((rv = s->fl->C_CreateObject(s->session, t, 6, out)) != CKR_OK)
+			return ca_signer_ck_fail("C_CreateObject(ephemeral key)", rv);
 	}
-	r = CA_OK;
-out:
-	BN_free(n);
-	BN_free(e);
-	return r;
+	return CA_OK;
 }
 
 /* Unwrap @sealed with the unblock key into a session secret, and wrap it to @wrapping. */

@@ -47,4 +47,15 @@ int ca_signer_unblock_code_mac(struct ca_signer *s, const char *label, const voi
 
 #define CA_LABEL_UNLOCK_CODES "carecard-unlock-codes"
 
+/*
+ * RSA public key @pk as the bytes of CKA_MODULUS and CKA_PUBLIC_EXPONENT
+ * (for C_CreateObject: the HSM's wrapping key, the card's unblock key).
+ * CA_OK, or CA_ERR_CRYPTO for a key that is not RSA or larger than 4096 bits.
+ */
+struct ca_rsa_public {
+	unsigned char n[512], e[16];
+	unsigned long nlen, elen;
+};
+int ca_rsa_public_bytes(EVP_PKEY *pk, struct ca_rsa_public *out);
+
 #endif

@@ -169,15 +169,6 @@ form(struct evhttp_request *req, struct svc_holder_form *f, struct svc_reply *ou
 	return true;
 }
 
-static bool
-can_deliver(const struct svc_config *c, struct svc_reply *out)
-{
-	if (c->mail.relay[0] != '\0' || c->sms.gateway[0] != '\0')
-		return true;
-	svc_reply_say(out, 503, "holder-no-delivery", "this service sends no codes (neither mail nor sms "
-	    "is configured): ask your RA to unlock the card\n");
-	return false;
-}
 
 static void
 unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_reply *out)
@@ -194,8 +185,9 @@ unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_reply *ou
 	j.card = f.card;
 	if (f.card[0] == '\0')
 		svc_reply_say(out, 400, "holder-bad-request", "say which card: card=SERIAL\n");
-	else if (!can_deliver(&svc->cfg, out))
-		;
+	else if (svc->cfg.mail.relay[0] == '\0' && svc->cfg.sms.gateway[0] == '\0')
+		svc_reply_say(out, 503, "holder-no-delivery", "this service sends no codes (neither "
+			      "mail nor sms is configured): ask your RA to unlock the card\n");
 	else if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
 		refusal(&j, r, out);
 	else
