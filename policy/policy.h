@@ -117,6 +117,7 @@ struct pol_renewal {
 	unsigned max_renewals;		/* per card; 0 = no limit ("none") */
 	bool self_renew_after_expiry;	/* false: expired cards need an RA repair */
 	int64_t confirm_timeout;	/* EST renewal left unconfirmed: abandoned after */
+	bool reminder;			/* the service tells the holder when the window opens */
 };
 
 struct pol_card {
@@ -168,6 +169,7 @@ struct pol_unlock {
 	unsigned sends_per_card;	/* codes per card per hour */
 	unsigned sends_per_address;	/* codes per email address / mobile per hour */
 	unsigned sends_total;		/* codes per hour, all cards (the service's budget) */
+	bool self_contact_change;	/* holders change their own email/mobile, by code */
 };
 
 struct pol_tac {

@@ -112,6 +112,9 @@ static const struct pol_key renewal_keys[] = {
 	{ "confirm-timeout", POL_T_DURATION, RENEWAL(confirm_timeout), 0, 0, 60, 31 * DAY, NULL,
 	  NULL, "a network (EST) self-renewal not confirmed by the card within this long is "
 	  "abandoned and its new certificates revoked" },
+	{ "reminder", POL_T_BOOL, RENEWAL(reminder), 0, 0, 0, 0, NULL, NULL,
+	  "the service tells each holder once, by mail (or SMS), when their renewal window "
+	  "opens" },
 	{ NULL },
 };
 
@@ -176,6 +179,9 @@ static const struct pol_key unlock_keys[] = {
 	  "codes sent to one email address or mobile number per hour" },
 	{ "sends-total", POL_T_UINT, UNLOCK(sends_total), 0, 0, 1, 1000000, NULL, NULL,
 	  "codes sent per hour in all (the service's budget against mass requests)" },
+	{ "self-contact-change", POL_T_BOOL, UNLOCK(self_contact_change), 0, 0, 0, 0, NULL, NULL,
+	  "may holders change their own email/mobile through the service with their card "
+	  "(confirmed by a code sent to the new address; the old one is told)?" },
 	{ NULL },
 };
 
@@ -353,6 +359,7 @@ static const struct pol_policy pol_nhs_default = {
 		.max_renewals = 0,
 		.self_renew_after_expiry = false,
 		.confirm_timeout = DAY,
+		.reminder = true,
 	},
 	.card = {
 		.retired_series = { 3, { "01", "02", "03" } },
@@ -379,6 +386,7 @@ static const struct pol_policy pol_nhs_default = {
 		.sends_per_card = 3,
 		.sends_per_address = 5,
 		.sends_total = 1000,
+		.self_contact_change = true,
 	},
 	.tac = {
 		.positions = { 2, { "pharmacist", "dispenser" } },

@@ -43,6 +43,7 @@ enum how {
 	BY_REJECT,		/* the request's own sponsor (withdrawing it), or a role list */
 	BY_PASSCODE_RESET,	/* pol_decide_unlock, whether the card is locked or not */
 	BY_SELF_UNLOCK,		/* pol_decide_self_unlock (the code is the holder's proof) */
+	BY_SELF_CONTACT,	/* the card's holder, unlock.self-contact-change */
 };
 
 #define DUTY(f) offsetof(struct pol_policy, duties.f)
@@ -157,6 +158,14 @@ static const struct gate_rule {
 	 * no authentication), answered by the service as the system account. */
 	[CA_OP_CARD_STATUS] = { "card-status", K_SYSTEM, BY_SYSTEM, NONE, NULL,
 				"read a card's renewal status" },
+	/* A holder, authenticated by their card over TLS, changes their own
+	 * contact; the code sent to the new address confirms it. */
+	[CA_OP_SELF_CONTACT_REQUEST] = { "self-contact-request", K_HOLDER, BY_SELF_CONTACT, NONE,
+					 NULL, "ask to change their own contact details" },
+	[CA_OP_SELF_CONTACT] = { "self-contact-change", K_HOLDER, BY_SELF_CONTACT, NONE, NULL,
+				 "change their own contact details" },
+	[CA_OP_RENEWAL_REMIND] = { "renewal-remind", K_SYSTEM, BY_SYSTEM, NONE, NULL,
+				   "remind holders that their renewal window opened" },
 };
 
 const char *
@@ -270,6 +279,16 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		break;
 	case BY_SELF_UNLOCK:
 		pol_decide_self_unlock(pol, card, d);
+		break;
+	case BY_SELF_CONTACT:
+		if (card->holder_id == NULL || a.person_id == NULL ||
+		    strcmp(card->holder_id, a.person_id) != 0)
+			SAY(d, CA_RF_CONTACT_NOT_HOLDER, card->serial != NULL ? card->serial : "-");
+		else if (!pol->unlock.self_contact_change)
+			SAY(d, CA_RF_CONTACT_OFF, "-");
+		else
+			pol_say(d, true, "unlock.self-contact-change",
+				"%s may change their own contact details", a.person_id);
 		break;
 	case BY_PASSCODE_RESET:
 		/* A holder who forgot their passcode is helped exactly as one

@@ -63,6 +63,9 @@ enum ca_op {
 	CA_OP_SELF_UNLOCK_REQUEST,	/* send a holder a one-time unlock code (ra/unlock.c) */
 	CA_OP_SELF_UNLOCK_COMPLETE,	/* the code and the card's ephemeral key: a response */
 	CA_OP_CARD_STATUS,		/* a card's renewal status, for its holder's workstation */
+	CA_OP_SELF_CONTACT_REQUEST,	/* a holder asks to change their contact (ra/contact.c) */
+	CA_OP_SELF_CONTACT,		/* ...and confirms it with the code sent to it */
+	CA_OP_RENEWAL_REMIND,		/* tell holders their renewal window opened (ra/remind.c) */
 	CA_OP_COUNT
 };
 

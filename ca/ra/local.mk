@@ -17,4 +17,6 @@ ca_libcarecard_ca_la_SOURCES += \
 # network self-renewal (EST, issue 12)
 ca_libcarecard_ca_la_SOURCES += %D%/est-renew.c %D%/est-renew.h %D%/service-cert.c %D%/service-cert.h
 # self-service unlock by a one-time code (issue 12)
-ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/unlock.h
+ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/unlock.h %D%/otp.c %D%/otp.h
+# a holder's own contact details; the renewal reminder (issue 12)
+ca_libcarecard_ca_la_SOURCES += %D%/contact.c %D%/contact.h %D%/remind.c %D%/remind.h

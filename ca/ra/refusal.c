@@ -230,6 +230,16 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	  "ask for a new code"),
 	E(CA_RF_UNLOCK_CODE_EXPIRED, "unlock-code-expired", CA_ERR_DENIED, "unlock.code-valid",
 	  "the code for card %s has expired", "ask for a new code"),
+	/* --- a holder's own contact details --------------------------------- */
+	E(CA_RF_CONTACT_NOT_HOLDER, "self-contact-not-holder", CA_ERR_DENIED,
+	  "unlock.self-contact-change",
+	  "only the holder of card %s may change their contact details with it",
+	  "use your own card, or ask your RA"),
+	E(CA_RF_CONTACT_OFF, "self-contact-off", CA_ERR_DENIED, "unlock.self-contact-change",
+	  "holders cannot change their own contact details here (%s)",
+	  "ask your RA to change them"),
+	E(CA_RF_CONTACT_SAME, "self-contact-same", CA_ERR_DENIED, "unlock.self-contact-change",
+	  "%s is already your registered contact", "nothing to change"),
 	/* --- who may ask at all ------------------------------------------ */
 	E(CA_RF_NOT_AUTHENTICATED, "not-authenticated", CA_ERR_AUTH, "authentication",
 	  "not authenticated: %s needs %s",

@@ -95,6 +95,10 @@ enum ca_refusal_id {
 	CA_RF_UNLOCK_CODE_SPENT,
 	CA_RF_UNLOCK_NO_CODE,
 	CA_RF_UNLOCK_CODE_EXPIRED,
+	/* a holder's own contact details (ra/contact.c) */
+	CA_RF_CONTACT_NOT_HOLDER,
+	CA_RF_CONTACT_OFF,
+	CA_RF_CONTACT_SAME,
 	/* who may ask at all */
 	CA_RF_NOT_AUTHENTICATED,
 	CA_RF_WRONG_ACTOR,

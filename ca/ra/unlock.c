@@ -10,7 +10,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "ca/core/audit.h"
@@ -18,38 +17,14 @@
 #include "ca/core/signer-unblock.h"
 #include "ca/ra/card-view.h"
 #include "ca/ra/gate.h"
+#include "ca/ra/otp.h"
 #include "ca/ra/refusal.h"
 #include "ca/ra/unlock.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry-unlock.h"
 #include "common/log.h"
 
-#define HOUR 3600
-#define CODE_MAX 10
-#define MAC_INFO "carecard unlock code v1"
-
-static bool
-digits_only(const char *p, size_t min, size_t max)
-{
-	size_t n = 0;
-
-	for (; p[n] != '\0'; n++)
-		if (p[n] < '0' || p[n] > '9' || n >= max)
-			return false;
-	return n >= min;
-}
-
-/* "h****@nhs.net", "+44*******123": enough for the holder to recognise, no more. */
-static void
-mask(const char *addr, char *out, size_t size)
-{
-	const char *at = strchr(addr, '@');
-	size_t n = strlen(addr), keep_end = at != NULL ? n - (size_t)(at - addr) : 3, i;
-
-	snprintf(out, size, "%s", addr);
-	for (i = at != NULL ? 1 : 3; i + keep_end < n && i + 1 < size; i++)
-		out[i] = '*';
-}
+#define PURPOSE "unlock"
 
 /*
  * The card as the policy sees it, and the common refusals: unknown, not
@@ -63,7 +38,7 @@ card_check(struct ca_session *s, enum ca_op op, const char *serial, struct ca_ca
 	struct ca_target t = { NULL };
 	int r;
 
-	if (!digits_only(serial, 16, 16))
+	if (!ca_otp_digits(serial, 16, 16))
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "card: 16 digits expected");
 	if ((r = ca_reg_card_get(s->ctx->reg, serial, rec)) == CA_ERR_NOT_FOUND)
 		return RA_REFUSE(s, op, res, CA_RF_UNLOCK_CARD_UNKNOWN, serial);
@@ -83,62 +58,6 @@ card_check(struct ca_session *s, enum ca_op op, const char *serial, struct ca_ca
 	return CA_OK;
 }
 
-static int
-code_mac(struct ca_session *s, const char *serial, const char *code, unsigned char mac[32])
-{
-	char buf[64];
-	int n, r;
-
-	n = snprintf(buf, sizeof(buf), "%s|%s|%s", MAC_INFO, serial, code);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return CA_ERR_INTERNAL;
-	r = ca_signer_unblock_code_mac(s->ctx->signer, CA_LABEL_UNLOCK_CODES, buf, (size_t)n, mac);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return r;
-}
-
-/* @n uniform decimal digits from the DRBG (bytes >= 250 redrawn). */
-static int
-code_new(unsigned n, char *out)
-{
-	unsigned char b;
-	unsigned i = 0;
-
-	while (i < n) {
-		if (RAND_priv_bytes(&b, 1) != 1) {
-			util_log_ossl_errors(__func__);
-			return CA_ERR_CRYPTO;
-		}
-		if (b < 250)
-			out[i++] = (char)('0' + b % 10);
-	}
-	out[n] = '\0';
-	b = 0;
-	return CA_OK;
-}
-
-/* Is another code allowed now? CA_OK, or the refusal. */
-static int
-limits(struct ca_session *s, const char *serial, const char *address, struct ca_result *res)
-{
-	const struct pol_unlock *u = &s->ctx->pol->unlock;
-	struct ca_unlock_sends n;
-	int r;
-
-	if ((r = ca_reg_unlock_sends(s->ctx->reg, serial, address, ca_ctx_now(s->ctx) - HOUR,
-				     &n)) != CA_OK)
-		return r;
-	if (n.card >= u->sends_per_card)
-		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_REQUEST, res, CA_RF_UNLOCK_SENDS_CARD, serial);
-	if (n.address >= u->sends_per_address)
-		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_REQUEST, res, CA_RF_UNLOCK_SENDS_ADDRESS,
-				 serial);
-	if (n.all >= u->sends_total)
-		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_REQUEST, res, CA_RF_UNLOCK_SENDS_TOTAL,
-				 serial);
-	return CA_OK;
-}
-
 /*
  * In one transaction: the limits (BEGIN IMMEDIATE: two requests cannot both
  * take the last send), a new code, its HMAC recorded, the audit entry.
@@ -151,13 +70,13 @@ record(struct ca_session *s, const struct ca_card_rec *rec, struct ca_unlock_cod
 	char shown[256];
 	int r;
 
-	mask(c->address, shown, sizeof(shown));
+	ca_otp_mask(c->address, shown, sizeof(shown));
 	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		return r;
-	if ((r = limits(s, rec->serial, c->address, res)) != CA_OK)
+	if ((r = ca_otp_limits(s, CA_OP_SELF_UNLOCK_REQUEST, rec->serial, c->address, res)) != CA_OK)
 		return r;	/* refused: the refusal rolled back and audited */
-	if ((r = code_new(s->ctx->pol->unlock.code_digits, code)) != CA_OK ||
-	    (r = code_mac(s, rec->serial, code, c->mac)) != CA_OK)
+	if ((r = ca_otp_new(s->ctx->pol->unlock.code_digits, code)) != CA_OK ||
+	    (r = ca_otp_mac(s, PURPOSE, rec->serial, code, c->mac)) != CA_OK)
 		return ca_reg_end(s->ctx->reg, r);
 	if ((r = ca_reg_unlock_code_add(s->ctx->reg, c)) == CA_OK) {
 		const char *kv[] = { "holder", rec->holder, "channel", c->channel, "to", shown,
@@ -179,7 +98,7 @@ ca_op_unlock_request(struct ca_session *s, const char *serial, ca_unlock_send_fn
 	struct ca_unlock_code c;
 	unsigned char *sealed = NULL;
 	size_t slen = 0;
-	char code[CODE_MAX + 1] = "", text[256];
+	char code[CA_OTP_MAX + 1] = "", text[256];
 	const char *addr;
 	int r;
 
@@ -204,6 +123,7 @@ ca_op_unlock_request(struct ca_session *s, const char *serial, ca_unlock_send_fn
 		goto out;
 	}
 	c.channel = addr == p.email ? "email" : "sms";
+	c.purpose = PURPOSE;
 	snprintf(c.card, sizeof(c.card), "%s", serial);
 	snprintf(c.address, sizeof(c.address), "%s", addr);
 	c.created = ca_ctx_now(s->ctx);
@@ -329,17 +249,17 @@ ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code
 		return r;
 	if (serial == NULL || code == NULL || resp == NULL || resplen == NULL)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "card, code and key needed");
-	if (!digits_only(code, s->ctx->pol->unlock.code_digits, s->ctx->pol->unlock.code_digits))
+	if (!ca_otp_digits(code, s->ctx->pol->unlock.code_digits, s->ctx->pol->unlock.code_digits))
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "code: %u digits expected",
 				      s->ctx->pol->unlock.code_digits);
 	if (read_spki(s, spki, spkilen, &eph) != CA_OK)
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "key: an RSA public key "
 				      "(SubjectPublicKeyInfo, 2048-4096 bits) expected");
 	if ((r = card_check(s, op, serial, &rec, res)) != CA_OK ||
-	    (r = code_mac(s, serial, code, mac)) != CA_OK ||
+	    (r = ca_otp_mac(s, PURPOSE, serial, code, mac)) != CA_OK ||
 	    (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
 		goto out;
-	if ((r = ca_reg_unlock_code_open(s->ctx->reg, serial, &c)) == CA_ERR_NOT_FOUND) {
+	if ((r = ca_reg_unlock_code_open(s->ctx->reg, serial, PURPOSE, &c)) == CA_ERR_NOT_FOUND) {
 		r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_CODE, serial);
 		goto out;
 	}

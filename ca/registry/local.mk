@@ -13,3 +13,5 @@ ca_libcarecard_ca_la_SOURCES += %D%/est.c %D%/registry-est.h
 ca_libcarecard_ca_la_SOURCES += %D%/ocsp.c %D%/registry-ocsp.h
 # self-service unlock: sealed card keys and one-time codes
 ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/registry-unlock.h
+# renewal reminders (migration 11)
+ca_libcarecard_ca_la_SOURCES += %D%/remind.c %D%/registry-remind.h

@@ -27,10 +27,14 @@ struct ca_unlock_sends {
 int ca_reg_unlock_sends(struct ca_reg *reg, const char *card, const char *address,
 			int64_t since, struct ca_unlock_sends *out);
 
-/* A new open code for @card (older open ones of the card become 'superseded'). */
+/*
+ * A new open code for @card (older open ones of the card for the same
+ * purpose become 'superseded').
+ */
 struct ca_unlock_code {
 	int64_t id;
 	char card[17];
+	const char *purpose;		/* "unlock" or "contact" (static) */
 	const char *channel;		/* "email" or "sms" (static) */
 	char address[256];
 	unsigned char mac[32];
@@ -39,8 +43,9 @@ struct ca_unlock_code {
 };
 int ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c);	/* sets c->id */
 
-/* The newest open code of @card; CA_ERR_NOT_FOUND if none. */
-int ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, struct ca_unlock_code *out);
+/* The newest open code of @card for @purpose; CA_ERR_NOT_FOUND if none. */
+int ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, const char *purpose,
+			    struct ca_unlock_code *out);
 
 /* Settle code @id: @state "open" (a wrong try, @tries_left left), "used" or "spent". */
 int ca_reg_unlock_code_settle(struct ca_reg *reg, int64_t id, const char *state, int tries_left);

@@ -344,6 +344,18 @@ static const char *const ca_migrations[] = {
 	"CREATE INDEX unlock_codes_card ON unlock_codes (card, created);"
 	"CREATE INDEX unlock_codes_address ON unlock_codes (address, created);"
 	"CREATE INDEX unlock_codes_created ON unlock_codes (created);",
+
+	/* A holder's change of contact address through the service is confirmed
+	 * by a code sent to the new address (issue 12): the same send log and
+	 * limits, one more purpose. The renewal reminder goes once per
+	 * authentication certificate, when its renewal window opens. */
+	"ALTER TABLE unlock_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'unlock'"
+	"  CHECK (purpose IN ('unlock', 'contact'));"
+	"CREATE TABLE renewal_reminders ("
+	"  certificate TEXT PRIMARY KEY REFERENCES certificates(serial),"
+	"  card TEXT NOT NULL REFERENCES cards(serial),"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
+	"  sent INTEGER NOT NULL);",
 };
 
 const char *const *

@@ -97,15 +97,16 @@ ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c)
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE unlock_codes SET state = 'superseded'"
-			     " WHERE card = ? AND state = 'open'", &st)) != CA_OK)
+			     " WHERE card = ? AND purpose = ? AND state = 'open'", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, c->card);
+	ca_reg_bind_text(st, 2, c->purpose);
 	r = ca_reg_step_done(reg, st, "supersede unlock codes");
 	ca_reg_done(st);
 	if (r != CA_OK)
 		return r;
 	if ((r = ca_reg_prep(reg, "INSERT INTO unlock_codes (card, channel, address, code_mac,"
-			     " created, expires, tries_left) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			     " created, expires, tries_left, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, c->card);
@@ -115,6 +116,7 @@ ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c)
 	sqlite3_bind_int64(st, 5, c->created);
 	sqlite3_bind_int64(st, 6, c->expires);
 	sqlite3_bind_int(st, 7, c->tries_left);
+	ca_reg_bind_text(st, 8, c->purpose);
 	if ((r = ca_reg_step_done(reg, st, "record unlock code")) == CA_OK)
 		c->id = sqlite3_last_insert_rowid(reg->db);
 	ca_reg_done(st);
@@ -122,17 +124,19 @@ ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c)
 }
 
 int
-ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, struct ca_unlock_code *out)
+ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, const char *purpose,
+			struct ca_unlock_code *out)
 {
 	sqlite3_stmt *st = NULL;
 	const char *addr;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, channel, address, code_mac, created, expires,"
-			     " tries_left FROM unlock_codes WHERE card = ? AND state = 'open'"
-			     " ORDER BY id DESC LIMIT 1", &st)) != CA_OK)
+			     " tries_left FROM unlock_codes WHERE card = ? AND purpose = ?"
+			     " AND state = 'open' ORDER BY id DESC LIMIT 1", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, card);
+	ca_reg_bind_text(st, 2, purpose);
 	if ((r = ca_reg_step_row(reg, st, "open unlock code")) != CA_OK)
 		goto out;
 	addr = (const char *)sqlite3_column_text(st, 2);
@@ -144,6 +148,7 @@ ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, struct ca_unlock_c
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(st, 0);
 	snprintf(out->card, sizeof(out->card), "%s", card);
+	out->purpose = strcmp(purpose, "contact") == 0 ? "contact" : "unlock";
 	out->channel = strcmp((const char *)sqlite3_column_text(st, 1), "sms") == 0 ? "sms"
 										   : "email";
 	snprintf(out->address, sizeof(out->address), "%s", addr);

@@ -107,6 +107,12 @@ svc_holder_form_parse(const char *ctype, const unsigned char *body, size_t len,
 		goto out;
 	if ((v = evhttp_find_header(&q, "code")) != NULL && !copy(out->code, sizeof(out->code), v))
 		goto out;
+	if ((v = evhttp_find_header(&q, "email")) != NULL &&
+	    !copy(out->email, sizeof(out->email), v))
+		goto out;
+	if ((v = evhttp_find_header(&q, "mobile")) != NULL &&
+	    !copy(out->mobile, sizeof(out->mobile), v))
+		goto out;
 	*why = "key: base64 of the card's request key (SubjectPublicKeyInfo)";
 	if ((v = evhttp_find_header(&q, "key")) != NULL &&
 	    !key_decode(v, out->key, &out->keylen))

@@ -1,5 +1,5 @@
 /*
- * ca/service/holder-form: the bodies of the holder's unlock requests —
+ * ca/service/holder-form: the bodies of the holder's requests (unlock, contact) —
  * application/x-www-form-urlencoded, parsed by libevent
  * (evhttp_parse_query_str), the card's request key base64 (OpenSSL).
  * Separate from holder.c so it can be fuzzed without a service
@@ -17,6 +17,7 @@
 struct svc_holder_form {
 	char card[40];			/* "" when absent */
 	char code[40];			/* "" when absent; zeroised by _clear */
+	char email[256], mobile[40];	/* a new contact address; "" when absent */
 	unsigned char key[SVC_HOLDER_KEY_MAX];
 	size_t keylen;			/* 0 when absent */
 };

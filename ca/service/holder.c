@@ -13,7 +13,9 @@
 #include <openssl/evp.h>
 
 #include "ca/core/error.h"
+#include "ca/ra/contact.h"
 #include "ca/ra/ops.h"
+#include "ca/ra/remind.h"
 #include "ca/ra/unlock.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder-form.h"
@@ -26,6 +28,7 @@
 
 #define PREFIX "/holder/"
 #define STATUS_PREFIX "/holder/status/"
+#define REMIND_MAX 200		/* reminders per look (a minute): a relay's pace */
 
 bool
 svc_holder_path(const char *path)
@@ -56,12 +59,17 @@ deliver(void *arg, const char *channel, const char *address, const char *subject
 	return CA_ERR_IO;
 }
 
-/* One library call on the scheduler's CA, as the system account. */
-enum kind { UNLOCK_REQUEST, UNLOCK_COMPLETE, STATUS };
+/*
+ * One library call on the scheduler's CA: as the system account, or (a
+ * contact change) as the holder the TLS client certificate names.
+ */
+enum kind { UNLOCK_REQUEST, UNLOCK_COMPLETE, STATUS, CONTACT_REQUEST, CONTACT_CONFIRM };
 
 struct job {
 	enum kind kind;
 	const struct svc_config *cfg;
+	X509 *cert;			/* CONTACT_*: the client's certificate */
+	const char *channel, *address;	/* CONTACT_REQUEST */
 	const char *card, *code;
 	const unsigned char *spki;
 	size_t spkilen;
@@ -82,7 +90,9 @@ job_run(struct ca_session *parent, void *arg)
 		return CA_ERR_HSM;
 	if ((r = ca_session_borrow(parent, &s)) != CA_OK)
 		return r;
-	if ((r = ca_session_system(s, &j->res)) == CA_OK) {
+	r = j->cert != NULL ? ca_session_holder_cert(s, j->cert, &j->res)
+			    : ca_session_system(s, &j->res);
+	if (r == CA_OK) {
 		switch (j->kind) {
 		case UNLOCK_REQUEST:
 			r = ca_op_unlock_request(s, j->card, deliver, (void *)j->cfg, &j->res);
@@ -94,6 +104,13 @@ job_run(struct ca_session *parent, void *arg)
 			break;
 		case STATUS:
 			r = ca_op_card_status(s, j->card, &j->st, &j->res);
+			break;
+		case CONTACT_REQUEST:
+			r = ca_op_contact_request(s, j->channel, j->address, deliver,
+						  (void *)j->cfg, &j->res);
+			break;
+		case CONTACT_CONFIRM:
+			r = ca_op_contact_confirm(s, j->code, deliver, (void *)j->cfg, &j->res);
 			break;
 		}
 	}
@@ -154,7 +171,7 @@ form(struct evhttp_request *req, struct svc_holder_form *f, struct svc_reply *ou
 	}
 	if (svc_request_ssl(req) == NULL) {
 		svc_reply_say(out, 403, "holder-not-https",
-			      "self-service unlock is served over HTTPS only\n");
+			      "the holder's requests are served over HTTPS only\n");
 		return false;
 	}
 	st = svc_holder_form_parse(evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -236,6 +253,61 @@ out:
 	svc_holder_form_clear(&f);
 }
 
+/*
+ * A contact change: the holder is whoever the TLS client certificate
+ * names (the library checks it is a card's current one); false with @out
+ * filled when there is none.
+ */
+static bool
+holder_cert(struct evhttp_request *req, struct job *j, struct svc_reply *out)
+{
+	SSL *ssl = svc_request_ssl(req);
+
+	if ((j->cert = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL) != NULL)
+		return true;
+	svc_reply_say(out, 401, "holder-no-cert", "authenticate with your card's authentication "
+		      "certificate (TLS client certificate)\n");
+	return false;
+}
+
+/* The library's sentence as the reply's body: 202 (a code went out) or 200. */
+static void
+contact(struct svc *svc, struct evhttp_request *req, enum kind kind, struct svc_reply *out)
+{
+	struct svc_holder_form f;
+	struct job j;
+	int r;
+
+	if (!form(req, &f, out))
+		return;
+	memset(&j, 0, sizeof(j));
+	j.kind = kind;
+	j.cfg = &svc->cfg;
+	j.code = f.code;
+	j.channel = f.email[0] != '\0' ? "email" : "sms";
+	j.address = f.email[0] != '\0' ? f.email : f.mobile;
+	if (!holder_cert(req, &j, out))
+		goto out;
+	if (kind == CONTACT_REQUEST && (f.email[0] == '\0') == (f.mobile[0] == '\0'))
+		svc_reply_say(out, 400, "holder-bad-request", "send one of email=ADDRESS or "
+			      "mobile=NUMBER\n");
+	else if (kind == CONTACT_CONFIRM && f.code[0] == '\0')
+		svc_reply_say(out, 400, "holder-bad-request", "send code=CODE (from the message "
+			      "sent to the new address)\n");
+	else if (kind == CONTACT_REQUEST && svc->cfg.mail.relay[0] == '\0' &&
+		 svc->cfg.sms.gateway[0] == '\0')
+		svc_reply_say(out, 503, "holder-no-delivery", "this service sends no codes (neither "
+			      "mail nor sms is configured): ask your RA to change your contact "
+			      "details\n");
+	else if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
+		refusal(&j, r, out);
+	else
+		svc_reply_line(out, kind == CONTACT_REQUEST ? 202 : 200, kind == CONTACT_REQUEST ?
+			       "contact-code-sent" : "contact-changed", j.res.done);
+out:
+	svc_holder_form_clear(&f);
+}
+
 static void
 iso(int64_t t, char *buf, size_t len)
 {
@@ -280,6 +352,27 @@ status(struct svc *svc, struct evhttp_request *req, const char *serial,
 }
 
 void
+svc_holder_remind(struct svc *svc, struct ca_session *sess)
+{
+	const struct svc_config *c = &svc->cfg;
+	struct ca_result res;
+	char how[SVC_PATH_MAX + 64];
+	unsigned sent = 0;
+	int r;
+
+	if (c->mail.relay[0] == '\0' && c->sms.gateway[0] == '\0')
+		return;		/* nothing to send with (serve(1) says so) */
+	memset(&res, 0, sizeof(res));
+	snprintf(how, sizeof(how), "carecard-card renew --server %s",
+		 c->public_url[0] != '\0' ? c->public_url : "<your CA's address>");
+	if ((r = ca_op_renewal_reminders(sess, how, REMIND_MAX, deliver, (void *)c, &sent,
+					 &res)) != CA_OK)
+		util_log(LOG_ERR, "renewal reminders: %s %s", ca_strerror(r), res.text);
+	else if (sent > 0)
+		util_log(LOG_NOTICE, "%s", res.done);
+}
+
+void
 svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 		  struct svc_reply *out)
 {
@@ -292,9 +385,14 @@ svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 		unlock_request(svc, req, out);
 	else if (strcmp(path, "/holder/unlock/complete") == 0)
 		unlock_complete(svc, req, out);
+	else if (strcmp(path, "/holder/contact/request") == 0)
+		contact(svc, req, CONTACT_REQUEST, out);
+	else if (strcmp(path, "/holder/contact/confirm") == 0)
+		contact(svc, req, CONTACT_CONFIRM, out);
 	else if (strncmp(path, STATUS_PREFIX, sizeof(STATUS_PREFIX) - 1) == 0)
 		status(svc, req, path + sizeof(STATUS_PREFIX) - 1, out);
 	else
 		svc_reply_say(out, 404, "not-found", "not found (the holder's endpoints: "
-		    "/holder/unlock/request, /holder/unlock/complete, /holder/status/SERIAL)\n");
+		    "/holder/unlock/request, /holder/unlock/complete, /holder/contact/request, "
+		    "/holder/contact/confirm, /holder/status/SERIAL)\n");
 }

@@ -5,9 +5,12 @@
  *   POST /holder/unlock/complete   card=SERIAL&code=CODE&key=BASE64(SPKI)
  *                                  200: base64 of the unlock response
  *   GET  /holder/status/SERIAL     the card's renewal status (text, "key: value")
+ *   POST /holder/contact/request   email=ADDRESS or mobile=NUMBER (TLS client certificate:
+ *                                  the card's) 202: a code was sent to the new address
+ *   POST /holder/contact/confirm   code=CODE (the same card) 200: the contact changed
  *
  * Bodies are application/x-www-form-urlencoded (libevent's parser). Unlock
- * is HTTPS only (the code travels in it); a locked card cannot authenticate
+ * and contact changes are HTTPS only (the code travels in it); a locked card cannot authenticate
  * TLS, so the code is the holder's proof and the CA library's limits
  * (per card, per address, in all) bound what an anonymous caller can do.
  * Codes and notices go out by mail (serve.mail) or SMS (serve.sms). The
@@ -29,6 +32,14 @@ struct svc;
 
 /* Is @path one of ours (under /holder/)? */
 bool svc_holder_path(const char *path);
+
+/*
+ * The renewal reminders due now (ca_op_renewal_reminders), sent by this
+ * service's mail or SMS settings, on @sess (the scheduler's, as the system
+ * account). Logs what happened; nothing when no delivery is configured.
+ */
+struct ca_session;
+void svc_holder_remind(struct svc *svc, struct ca_session *sess);
 
 /* Answer @req for @path; the reply (reply.h). */
 void svc_holder_handle(struct svc *svc, struct evhttp_request *req, const char *path,

@@ -21,6 +21,7 @@
 #include "ca/ra/gate.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-ocsp.h"
+#include "ca/service/holder.h"
 #include "ca/service/sched.h"
 #include "ca/service/sitebuild.h"
 #include "common/log.h"
@@ -442,6 +443,7 @@ pass(struct svc_sched *s, bool *more)
 	}
 	if (r == CA_OK && s->holder && now >= s->next_est) {
 		est_abandon(s);
+		svc_holder_remind(s->svc, s->sess);
 		s->next_est = now + EST_ABANDON_EVERY;
 	}
 	if (r == CA_OK && !s->holder)

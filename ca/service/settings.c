@@ -153,6 +153,7 @@ static const struct key keys[] = {
 	{ "limits", K_SECTION, 0, 0, 0, limit_keys, "limits." },
 	{ "mail", K_SECTION, 0, 0, 0, mail_keys, "mail." },
 	{ "sms", K_SECTION, 0, 0, 0, sms_keys, "sms." },
+	{ "public-url", K_PATH, C(public_url), 0, 0 },
 	{ NULL, 0, 0, 0, 0 },
 };
 

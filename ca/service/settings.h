@@ -84,6 +84,7 @@ struct svc_config {
 	struct svc_limits limits;
 	struct svc_mail_settings mail;
 	struct svc_sms_settings sms;
+	char public_url[SVC_PATH_MAX];	/* how holders reach us ("" = not said) */
 	char source[SVC_PATH_MAX];	/* the file read, or "(defaults)" */
 };
 
