@@ -13,7 +13,7 @@
 
 PY=/usr/bin/python3
 $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
-tap_plan 20
+tap_plan 22
 BOB=200000000002
 NEWPIN=Kx4m9Tq2
 
@@ -63,7 +63,7 @@ unlock() {
 	rm -f "$CC_WORK/in"
 	mkfifo "$CC_WORK/in"
 	cc_client "$CC_CARD_TOOL" unlock --server "$SERVER" --reader 2 --cacert "$ROOT" \
-		--module "$CC_MODULE" <"$CC_WORK/in" >"$CC_WORK/out" 2>&1 &
+		--module "${UNLOCK_MODULE:-$CC_MODULE}" <"$CC_WORK/in" >"$CC_WORK/out" 2>&1 &
 	_pid=$!
 	exec 3>"$CC_WORK/in"
 	for _i in $(seq 150); do
@@ -134,10 +134,32 @@ serve $((T1 + 77 * 60))
 tap_like "16 minutes later it is refused as expired (403)" \
 	"$(post complete "card=$B&code=$C&key=$KEY")" "expired.* 403$"
 
+# The same through p11-kit server (the card in a reader of another machine,
+# e.g. a remote desktop): the client loads p11-kit's client module, so only
+# standard PKCS#11 calls cross (C_GenerateKeyPair, C_Login(CKU_SO), C_InitPIN).
+CLIENT_MODULE=$(ls /usr/lib/*/pkcs11/p11-kit-client.so 2>/dev/null | head -n 1)
+if [ -z "$CLIENT_MODULE" ] || [ "${CC_SANITIZERS:-no}" = yes ]; then
+	_why="${CLIENT_MODULE:+an ASan-built module cannot run inside the p11-kit server}"
+	tap_skip "unlock through p11-kit server" "${_why:-no p11-kit-client.so}"
+	tap_skip "...the new passcode logs in" "${_why:-no p11-kit-client.so}"
+else
+	for p in 0000 0001 0002; do cc_p11 --slot-index 1 --login --pin $p -O >/dev/null 2>&1; done
+	serve $((T1 + 200 * 60))
+	eval "$(p11-kit server --sh --provider "$CC_MODULE" --name "$CC_WORK/p11.sock" "pkcs11:" 2>>"$TAP_LOG")"
+	P11_KIT_SERVER_ADDRESS=${P11_KIT_SERVER_ADDRESS:-} UNLOCK_MODULE=$CLIENT_MODULE
+	export P11_KIT_SERVER_ADDRESS
+	unlock - "Pq7r2Wz9" "Pq7r2Wz9"
+	unset P11_KIT_SERVER_ADDRESS UNLOCK_MODULE
+	kill "${P11_KIT_SERVER_PID:-0}" 2>/dev/null
+	tap_like "through p11-kit server: the code unlocks the card" "$rc:$out" "^0:.*is unlocked"
+	cc_p11 --slot-index 1 --login --pin Pq7r2Wz9 -O >/dev/null 2>&1
+	tap_is "...the new passcode logs in" "$?" 0
+fi
+
 leak=
 sqlite3 "$S/registry.db" .dump >"$CC_WORK/dump.sql"
 svc_stop
-for secret in $(sed -n 's/.*unlock code for card [0-9]* is \([0-9]*\)\..*/\1/p' "$MBOX") "$NEWPIN"; do
+for secret in $(sed -n 's/.*unlock code for card [0-9]* is \([0-9]*\)\..*/\1/p' "$MBOX") "$NEWPIN" Pq7r2Wz9; do
 	grep -lw -- "$secret" "$TAP_LOG" "$CARECARD_LOG_FILE" "$CC_WORK/dump.sql" "$CC_WORK"/serve-*.err \
 		"$CC_WORK"/serve-*.out "$CC_WORK"/access-*.log >/dev/null 2>&1 && leak="$leak $secret"
 done
