@@ -131,30 +131,6 @@ out:
 	return r;
 }
 
-/* A wrong code: one try less (spent at none), committed, then the refusal. */
-static int
-wrong_code(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_unlock_code *c,
-	   struct ca_result *res)
-{
-	int left = c->tries_left > 0 ? c->tries_left - 1 : 0;
-	char n[16];
-	int r;
-
-	snprintf(n, sizeof(n), "%d", left);
-	if ((r = ca_reg_unlock_code_settle(s->ctx->reg, c->id, left > 0 ? "open" : "spent",
-					   left)) == CA_OK) {
-		const char *kv[] = { "holder", rec->holder, "tries-left", n, NULL };
-
-		r = ca_ctx_audit(s->ctx, "self-contact-code-wrong", rec->serial, kv);
-	}
-	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
-		return r;
-	if (left > 0)
-		return RA_REFUSE(s, CA_OP_SELF_CONTACT, res, CA_RF_UNLOCK_CODE_WRONG, rec->serial,
-				 n);
-	return RA_REFUSE(s, CA_OP_SELF_CONTACT, res, CA_RF_UNLOCK_CODE_SPENT, rec->serial);
-}
-
 /* The right code: the person's contact changed, the code used, audited; one transaction. */
 static int
 apply(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_unlock_code *c,
@@ -189,7 +165,6 @@ ca_op_contact_confirm(struct ca_session *s, const char *code, ca_unlock_send_fn 
 	struct ca_card_rec rec = { 0 };
 	struct ca_person p = { 0 };
 	struct ca_unlock_code c;
-	unsigned char mac[32];
 	char text[512], shown[256], *old = NULL;
 	int r;
 
@@ -200,27 +175,9 @@ ca_op_contact_confirm(struct ca_session *s, const char *code, ca_unlock_send_fn 
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "code: %u digits expected",
 				      s->ctx->pol->unlock.code_digits);
 	if ((r = holder_check(s, op, &rec, &p, res)) != CA_OK ||
-	    (r = ca_otp_mac(s, PURPOSE, rec.serial, code, mac)) != CA_OK ||
-	    (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+	    (r = ca_otp_take(s, op, PURPOSE, rec.serial, rec.holder, code,
+			     "self-contact-code-wrong", &c, res)) != CA_OK)
 		goto out;
-	if ((r = ca_reg_unlock_code_open(s->ctx->reg, rec.serial, PURPOSE, &c)) ==
-	    CA_ERR_NOT_FOUND) {
-		r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_CODE, rec.serial);
-		goto out;
-	}
-	if (r != CA_OK)
-		goto out;
-	if (ca_ctx_now(s->ctx) >= c.expires) {
-		r = ca_reg_end(s->ctx->reg, ca_reg_unlock_code_settle(s->ctx->reg, c.id, "spent",
-								       c.tries_left));
-		if (r == CA_OK)
-			r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_CODE_EXPIRED, rec.serial);
-		goto out;
-	}
-	if (CRYPTO_memcmp(mac, c.mac, sizeof(mac)) != 0) {
-		r = wrong_code(s, &rec, &c, res);
-		goto out;
-	}
 	if ((old = strdup(strcmp(c.channel, "email") == 0 ? (p.email ? p.email : "")
 							  : (p.mobile ? p.mobile : ""))) == NULL) {
 		r = CA_ERR_ALLOC;
@@ -245,7 +202,6 @@ ca_op_contact_confirm(struct ca_session *s, const char *code, ca_unlock_send_fn 
 	r = CA_OK;
 out:
 	ca_reg_rollback(s->ctx->reg);	/* whatever a failure left open */
-	OPENSSL_cleanse(mac, sizeof(mac));
 	OPENSSL_cleanse(c.mac, sizeof(c.mac));
 	free(old);
 	ca_person_clear(&p);

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/core/signer-unblock.h"
 #include "ca/ra/otp.h"
@@ -72,6 +73,53 @@ ca_otp_mac(struct ca_session *s, const char *purpose, const char *serial, const 
 		return CA_ERR_INTERNAL;
 	r = ca_signer_unblock_code_mac(s->ctx->signer, CA_LABEL_UNLOCK_CODES, buf, (size_t)n, mac);
 	OPENSSL_cleanse(buf, sizeof(buf));
+	return r;
+}
+
+int
+ca_otp_take(struct ca_session *s, enum ca_op op, const char *purpose, const char *serial,
+	    const char *holder, const char *code, const char *wrong_action,
+	    struct ca_unlock_code *c, struct ca_result *res)
+{
+	unsigned char mac[32];
+	char n[16];
+	int left, r;
+
+	if ((r = ca_otp_mac(s, purpose, serial, code, mac)) != CA_OK ||
+	    (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		goto out;
+	if ((r = ca_reg_unlock_code_open(s->ctx->reg, serial, purpose, c)) != CA_OK) {
+		if (r == CA_ERR_NOT_FOUND)
+			r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_CODE, serial);
+		goto out;
+	}
+	if (ca_ctx_now(s->ctx) >= c->expires) {
+		r = ca_reg_end(s->ctx->reg, ca_reg_unlock_code_settle(s->ctx->reg, c->id, "spent",
+								       c->tries_left));
+		if (r == CA_OK)
+			r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_CODE_EXPIRED, serial);
+		goto out;
+	}
+	if (CRYPTO_memcmp(mac, c->mac, sizeof(mac)) == 0) {
+		r = CA_OK;	/* the transaction stays open for the caller */
+		goto out;
+	}
+	/* A wrong code: one try less (spent at none), committed, then the refusal. */
+	left = c->tries_left > 0 ? c->tries_left - 1 : 0;
+	snprintf(n, sizeof(n), "%d", left);
+	if ((r = ca_reg_unlock_code_settle(s->ctx->reg, c->id, left > 0 ? "open" : "spent",
+					   left)) == CA_OK) {
+		const char *kv[] = { "holder", holder, "tries-left", n, NULL };
+
+		r = ca_ctx_audit(s->ctx, wrong_action, serial, kv);
+	}
+	if ((r = ca_reg_end(s->ctx->reg, r)) == CA_OK)
+		r = left > 0 ? RA_REFUSE(s, op, res, CA_RF_UNLOCK_CODE_WRONG, serial, n)
+			     : RA_REFUSE(s, op, res, CA_RF_UNLOCK_CODE_SPENT, serial);
+out:
+	if (r != CA_OK)
+		ca_reg_rollback(s->ctx->reg);	/* whatever a failure left open */
+	OPENSSL_cleanse(mac, sizeof(mac));
 	return r;
 }
 

@@ -40,4 +40,17 @@ int ca_otp_mac(struct ca_session *s, const char *purpose, const char *serial,
 int ca_otp_limits(struct ca_session *s, enum ca_op op, const char *serial,
 		  const char *address, struct ca_result *res);
 
+/*
+ * The holder's @code for card @serial (holder @holder) against the newest
+ * open code of @purpose. CA_OK: it matches, *@c is that code and a registry
+ * transaction is open for the caller to use it and end. Otherwise nothing
+ * is left open and the refusal for @op is in @res: no open code; expired
+ * (the code spent); wrong (one try less, spent at none; audited as
+ * @wrong_action with the tries left).
+ */
+struct ca_unlock_code;
+int ca_otp_take(struct ca_session *s, enum ca_op op, const char *purpose, const char *serial,
+		const char *holder, const char *code, const char *wrong_action,
+		struct ca_unlock_code *c, struct ca_result *res);
+
 #endif

@@ -176,30 +176,6 @@ read_spki(struct ca_session *s, const unsigned char *spki, size_t len, EVP_PKEY 
 	return CA_OK;
 }
 
-/* A wrong code: one try less (spent at none), committed, then the refusal. */
-static int
-wrong_code(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_unlock_code *c,
-	   struct ca_result *res)
-{
-	int left = c->tries_left > 0 ? c->tries_left - 1 : 0;
-	char n[16];
-	int r;
-
-	snprintf(n, sizeof(n), "%d", left);
-	if ((r = ca_reg_unlock_code_settle(s->ctx->reg, c->id, left > 0 ? "open" : "spent",
-					   left)) == CA_OK) {
-		const char *kv[] = { "holder", rec->holder, "tries-left", n, NULL };
-
-		r = ca_ctx_audit(s->ctx, "self-unlock-code-wrong", rec->serial, kv);
-	}
-	if ((r = ca_reg_end(s->ctx->reg, r)) != CA_OK)
-		return r;
-	if (left > 0)
-		return RA_REFUSE(s, CA_OP_SELF_UNLOCK_COMPLETE, res, CA_RF_UNLOCK_CODE_WRONG,
-				 rec->serial, n);
-	return RA_REFUSE(s, CA_OP_SELF_UNLOCK_COMPLETE, res, CA_RF_UNLOCK_CODE_SPENT, rec->serial);
-}
-
 /* The right code: the response from the HSM, the code used, all in one transaction. */
 static int
 answer(struct ca_session *s, const struct ca_card_rec *rec, const struct ca_unlock_code *c,
@@ -237,7 +213,6 @@ ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code
 	const enum ca_op op = CA_OP_SELF_UNLOCK_COMPLETE;
 	struct ca_card_rec rec = { 0 };
 	struct ca_unlock_code c;
-	unsigned char mac[32];
 	unsigned char *out = NULL;
 	size_t outlen = 0;
 	EVP_PKEY *eph = NULL;
@@ -256,26 +231,9 @@ ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "key: an RSA public key "
 				      "(SubjectPublicKeyInfo, 2048-4096 bits) expected");
 	if ((r = card_check(s, op, serial, &rec, res)) != CA_OK ||
-	    (r = ca_otp_mac(s, PURPOSE, serial, code, mac)) != CA_OK ||
-	    (r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+	    (r = ca_otp_take(s, op, PURPOSE, serial, rec.holder, code, "self-unlock-code-wrong",
+			     &c, res)) != CA_OK)
 		goto out;
-	if ((r = ca_reg_unlock_code_open(s->ctx->reg, serial, PURPOSE, &c)) == CA_ERR_NOT_FOUND) {
-		r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_NO_CODE, serial);
-		goto out;
-	}
-	if (r != CA_OK)
-		goto out;
-	if (ca_ctx_now(s->ctx) >= c.expires) {
-		r = ca_reg_end(s->ctx->reg, ca_reg_unlock_code_settle(s->ctx->reg, c.id, "spent",
-								       c.tries_left));
-		if (r == CA_OK)
-			r = RA_REFUSE(s, op, res, CA_RF_UNLOCK_CODE_EXPIRED, serial);
-		goto out;
-	}
-	if (CRYPTO_memcmp(mac, c.mac, sizeof(mac)) != 0) {
-		r = wrong_code(s, &rec, &c, res);
-		goto out;
-	}
 	if ((r = answer(s, &rec, &c, eph, &out, &outlen)) != CA_OK)
 		goto out;
 	/* The contact learns of every unlock (someone else may have had the code). */
@@ -292,7 +250,6 @@ ca_op_unlock_complete(struct ca_session *s, const char *serial, const char *code
 	r = CA_OK;
 out:
 	ca_reg_rollback(s->ctx->reg);	/* whatever a failure left open */
-	OPENSSL_cleanse(mac, sizeof(mac));
 	OPENSSL_cleanse(c.mac, sizeof(c.mac));
 	free(out);
 	EVP_PKEY_free(eph);

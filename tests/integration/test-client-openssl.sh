@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/card.sh"
 
 command -v pkcs11-tool >/dev/null || tap_skip_all "pkcs11-tool (opensc) not installed"
-ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
+ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 
@@ -17,17 +17,8 @@ tap_plan 10
 cc_blank_card 1 && cc_blank_card 2 && cc_personalise 1 rsa && cc_personalise 2 ec
 tap_is "an RSA card and an EC card personalised" "$?" 0
 
-cat >"$CC_WORK/openssl.cnf" <<CNF
-openssl_conf = conf
-[conf]
-engines = engines
-[engines]
-pkcs11 = pkcs11
-[pkcs11]
-dynamic_path = $ENGINE
-MODULE_PATH = $CC_MODULE
-PIN = $CC_PIN
-init = 0
+cc_engine_conf "$CC_WORK/openssl.cnf" $CC_PIN
+cat >>"$CC_WORK/openssl.cnf" <<CNF
 [req]
 distinguished_name = dn
 [dn]

@@ -53,22 +53,11 @@ tap_ok "gnutls-cli, RSA card, tls1_3 with only RSA-PSS client signatures allowed
 CC_TLS_SIGALGS=
 
 # curl through the libp11 engine (module named in a private OpenSSL config).
-ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
+ENGINE=$CC_ENGINE
 curl_login() {	# curl_login VERSION [CARD]
 	_card=${2:-1}
 	cc_tls_server_start "$1" || return 1
-	cat >"$CC_WORK/openssl.cnf" <<CNF
-openssl_conf = conf
-[conf]
-engines = engines
-[engines]
-pkcs11 = pkcs11
-[pkcs11]
-dynamic_path = $ENGINE
-MODULE_PATH = $CC_MODULE
-PIN = $CC_PIN
-init = 0
-CNF
+	cc_engine_conf "$CC_WORK/openssl.cnf" $CC_PIN
 	rm -f "$CC_WORK/page"
 	OPENSSL_CONF=$CC_WORK/openssl.cnf cc_client curl -sS --engine pkcs11 \
 		--cert-type ENG --cert "pkcs11:token=Test%20Holder%20$_card;id=%01;type=cert" \

@@ -17,7 +17,7 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/integration/test-service-lib.sh"
 for t in curl python3; do command -v $t >/dev/null || tap_skip_all "$t not installed"; done
-ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
+ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
 # curl's and openssl's PKCS#11 engine cannot load an ASan-built module (see
 # test-service-tls.sh); the service's EST request parsing is covered under
@@ -76,18 +76,7 @@ tap_like "...and curl trusts it through the root alone" \
 	"$(curl -s --cacert "$CACERT" "${EST%/.well-known/est}/healthz")" "^status: ok"
 
 # --- the holder's side: only the module's configuration and the URL -----------------
-cat >"$CC_WORK/openssl.cnf" <<CNF
-openssl_conf = conf
-[conf]
-engines = engines
-[engines]
-pkcs11 = pkcs11
-[pkcs11]
-dynamic_path = $ENGINE
-MODULE_PATH = $CC_MODULE
-PIN = 5678
-init = 0
-CNF
+cc_engine_conf "$CC_WORK/openssl.cnf" 5678
 # holder CMD...: a process that knows the card module and nothing of the CA
 # (cc_client: with the sanitizers' runtimes when the module carries them)
 holder() {

@@ -17,7 +17,7 @@
 PY=/usr/bin/python3
 $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
 command -v curl >/dev/null || tap_skip_all "curl not installed"
-ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
+ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
 tap_plan 26
 BOB=200000000002
@@ -25,21 +25,8 @@ D=86400
 
 trap 'kill $SINK 2>/dev/null; svc_stop; cc_cleanup' EXIT
 trap '' PIPE
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-keyout "$CC_WORK/smtp.key" -out "$CC_WORK/smtp.pem" -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost >>"$TAP_LOG" 2>&1
-MBOX=$CC_WORK/mail.mbox
-$PY "$top_srcdir/tests/lib/smtp-sink.py" "$MBOX" "$CC_WORK/smtp.port" \
-	--tls "$CC_WORK/smtp.pem" "$CC_WORK/smtp.key" >>"$TAP_LOG" 2>&1 &
-SINK=$!
-for _i in $(seq 50); do [ -s "$CC_WORK/smtp.port" ] && break; sleep 0.1; done
-cat >"$CC_WORK/serve.yaml" <<YAML
-serve:
+svc_mail_sink <<YAML || { tap_fail "the SMTP sink"; exit 1; }
   public-url: https://ca.test.invalid:8443
-  mail:
-    relay: smtp://localhost:$(cat "$CC_WORK/smtp.port")
-    from: carecard-ca@localhost
-    ca-file: $CC_WORK/smtp.pem
 YAML
 
 ca_init
@@ -61,18 +48,7 @@ serve() {
 ROOT=$S/certs/root.pem
 serve
 
-cat >"$CC_WORK/openssl.cnf" <<CNF
-openssl_conf = conf
-[conf]
-engines = engines
-[engines]
-pkcs11 = pkcs11
-[pkcs11]
-dynamic_path = $ENGINE
-MODULE_PATH = $CC_MODULE
-PIN = 5678
-init = 0
-CNF
+cc_engine_conf "$CC_WORK/openssl.cnf" 5678
 # post PATH BODY [no-cert]: curl POSTs the form with the card's
 # authentication key and certificate (CKA_ID 01) through the engine; prints
 # "BODY STATUS" on one line

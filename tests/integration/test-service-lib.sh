@@ -144,3 +144,24 @@ ocsp_get() {
 
 # The value of header $2 in curl's header dump $1.
 hdr() { sed -n "s/^$2: *\\(.*\\)\\r\$/\\1/Ip" "$1" | head -n 1; }
+
+# svc_mail_sink: a local SMTP sink requiring STARTTLS (tests/lib/smtp-sink.py,
+# python3-aiosmtpd), its messages in $MBOX, its pid in $SINK; writes
+# $CC_WORK/serve.yaml with the service's serve.mail pointing at it (and any
+# further "serve:" keys given as lines on stdin).
+svc_mail_sink() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$CC_WORK/smtp.key" -out "$CC_WORK/smtp.pem" -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost >>"$TAP_LOG" 2>&1 || return 1
+	MBOX=$CC_WORK/mail.mbox
+	/usr/bin/python3 "$top_srcdir/tests/lib/smtp-sink.py" "$MBOX" "$CC_WORK/smtp.port" \
+		--tls "$CC_WORK/smtp.pem" "$CC_WORK/smtp.key" >>"$TAP_LOG" 2>&1 &
+	SINK=$!
+	for _i in $(seq 50); do [ -s "$CC_WORK/smtp.port" ] && break; sleep 0.1; done
+	{
+		printf 'serve:\n  mail:\n    relay: smtp://localhost:%s\n' "$(cat "$CC_WORK/smtp.port")"
+		printf '    from: carecard-ca@localhost\n    ca-file: %s\n' "$CC_WORK/smtp.pem"
+		[ -t 0 ] || cat
+	} >"$CC_WORK/serve.yaml"
+	[ -s "$CC_WORK/smtp.port" ]
+}

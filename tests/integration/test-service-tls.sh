@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/tls.sh"
 . "$top_srcdir/tests/integration/test-service-lib.sh"
 for t in curl python3; do command -v $t >/dev/null || tap_skip_all "$t not installed"; done
-ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
+ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
 # The card logins go through curl's OpenSSL engine, which cannot load an
 # ASan-built module: in the sanitizer pass only the service's HTTPS is tested.
@@ -73,18 +73,7 @@ s_server_stop() { kill "$TLS_PID" 2>/dev/null; wait "$TLS_PID" 2>/dev/null; cat 
 # login CARD-SERIAL: curl through the libp11 engine with the card's
 # authentication key; succeeds only if the server accepted the certificate.
 login() {
-	cat >"$CC_WORK/openssl.cnf" <<CNF
-openssl_conf = conf
-[conf]
-engines = engines
-[engines]
-pkcs11 = pkcs11
-[pkcs11]
-dynamic_path = $ENGINE
-MODULE_PATH = $CC_MODULE
-PIN = $2
-init = 0
-CNF
+	cc_engine_conf "$CC_WORK/openssl.cnf" $2
 	rm -f "$CC_WORK/page"
 	OPENSSL_CONF=$CC_WORK/openssl.cnf cc_client curl -sS --max-time 30 --engine pkcs11 \
 		--cert-type ENG --cert "pkcs11:serial=$1;id=%01;type=cert" \

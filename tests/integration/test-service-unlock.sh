@@ -19,21 +19,7 @@ NEWPIN=Kx4m9Tq2
 
 trap 'kill $SINK 2>/dev/null; svc_stop; cc_cleanup' EXIT
 trap '' PIPE	# a client that stopped early closes its input: not this script's death
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-	-keyout "$CC_WORK/smtp.key" -out "$CC_WORK/smtp.pem" -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost >>"$TAP_LOG" 2>&1
-MBOX=$CC_WORK/mail.mbox
-$PY "$top_srcdir/tests/lib/smtp-sink.py" "$MBOX" "$CC_WORK/smtp.port" \
-	--tls "$CC_WORK/smtp.pem" "$CC_WORK/smtp.key" >>"$TAP_LOG" 2>&1 &
-SINK=$!
-for _i in $(seq 50); do [ -s "$CC_WORK/smtp.port" ] && break; sleep 0.1; done
-cat >"$CC_WORK/serve.yaml" <<YAML
-serve:
-  mail:
-    relay: smtp://localhost:$(cat "$CC_WORK/smtp.port")
-    from: carecard-ca@localhost
-    ca-file: $CC_WORK/smtp.pem
-YAML
+svc_mail_sink </dev/null || { tap_fail "the SMTP sink"; exit 1; }
 
 ca_init
 pin bob 5678

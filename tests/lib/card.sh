@@ -68,6 +68,26 @@ cc_client() {
 
 cc_p11() { cc_client pkcs11-tool --module "$CC_MODULE" "$@"; }
 
+# cc_engine_conf FILE PIN: an OpenSSL configuration loading libp11's PKCS#11
+# engine on the carecard module, logging in with PIN (for curl and openssl,
+# clients the project did not write). $CC_ENGINE: the engine, "" when
+# libengine-pkcs11-openssl is not installed.
+CC_ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
+cc_engine_conf() {
+	cat >"$1" <<CNF
+openssl_conf = conf
+[conf]
+engines = engines
+[engines]
+pkcs11 = pkcs11
+[pkcs11]
+dynamic_path = $CC_ENGINE
+MODULE_PATH = $CC_MODULE
+PIN = $2
+init = 0
+CNF
+}
+
 cc_blank_card() {
 	_img="$CC_WORK/blank-$1.card"
 	rm -f "$_img"
