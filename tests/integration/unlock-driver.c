@@ -38,6 +38,7 @@
 #include "ca/ra/unlock.h"
 #include "ca/service/mail.h"
 #include "ca/service/sms.h"
+#include "pkcs11/unlock.h"
 
 static int64_t
 now_hook(void *arg)
@@ -143,7 +144,7 @@ ephemeral(struct holder *hd, unsigned char *spki, CK_ULONG *len)
 	CK_MECHANISM m = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_BBOOL no = CK_FALSE;
 	CK_ULONG bits = 2048;
-	const char *label = "carecard-unlock";
+	const char *label = CC_UNLOCK_EPHEMERAL_LABEL;
 	CK_ATTRIBUTE pub[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_LABEL, (void *)label, strlen(label) },
