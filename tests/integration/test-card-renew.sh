@@ -21,7 +21,8 @@ ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2>/dev/null | head -n 1)
 # the cross-check of the new signing key through OpenSSL's PKCS#11 engine
 # cannot load an ASan-built module (see test-service-tls.sh).
 cms_skip=
-[ "${CC_SANITIZERS:-no}" = yes ] && cms_skip="OpenSSL's PKCS#11 engine cannot load an ASan-built module"
+[ "${CC_SANITIZERS:-no}" = yes ] &&
+	cms_skip="OpenSSL's PKCS#11 engine cannot load an ASan-built module"
 [ -n "$ENGINE" ] || cms_skip="libengine-pkcs11-openssl not installed"
 
 tap_plan 63
@@ -73,7 +74,8 @@ svc_at() {
 # runtimes when the module carries them)
 holder() {
 	env -i PATH="$PATH" HOME="$CC_WORK/home" CARECARD_CONF="$CARECARD_CONF" \
-		CARECARD_LOG_FILE="$CARECARD_LOG_FILE" CC_SANITIZERS="${CC_SANITIZERS:-no}" top_builddir="$top_builddir" \
+		CARECARD_LOG_FILE="$CARECARD_LOG_FILE" CC_SANITIZERS="${CC_SANITIZERS:-no}" \
+		top_builddir="$top_builddir" \
 		top_srcdir="$top_srcdir" CC_COMPILER="${CC_COMPILER:-}" \
 		sh -c '. "$top_srcdir/tests/lib/card.sh"; cc_client "$@"' holder "$@"
 }
@@ -162,7 +164,9 @@ tap_like "the card before: two pairs" "$TWO" \
 	"^cert:01 cert:02 priv:01 priv:02 pub:01 pub:02 "
 tap_is "renewal 1: exit 0" "$(renew)" 0
 tap_like "...telling the holder each step" "$(tr '\n' ' ' <"$CC_WORK/out")" \
-	"generating the new authentication key on the card.*authentication certificate received.*signing certificate received.*renewal confirmed; old keys removed"
+	"generating the new authentication key on the card.*generating the new signing key.*\
+authentication certificate received.*signing certificate received.*\
+renewal confirmed; old keys removed"
 renewed "renewal 1" 60
 tap_is "...counted once" "$(counters)" "1/1"
 if [ -n "$cms_skip" ]; then
@@ -199,7 +203,8 @@ tap_like "...the card keeps its old pairs and has the new keys, no new certifica
 	"$(objects)" "^cert:01 cert:02 priv:01 priv:02 priv:11 priv:12 pub:01 pub:02 pub:11 pub:12 "
 tap_is "...nothing counted yet" "$(counters)" "3/0"
 tap_is "running it again: exit 0" "$(renew)" 0
-tap_like "...reusing the keys on the card" "$(cat "$CC_WORK/out")" "using the new authentication key already"
+tap_like "...reusing the keys on the card" "$(cat "$CC_WORK/out")" \
+	"using the new authentication key already"
 renewed "after the kill" 210
 tap_is "...exactly one renewal in the registry" "$(counters)" "4/1"
 tap_is "...the card has exactly two valid certificates" \
