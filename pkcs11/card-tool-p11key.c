@@ -75,9 +75,8 @@ card_sign(const struct cardkey *k, CK_MECHANISM_TYPE mech, const unsigned char *
 	if (k->always && (rv = f->C_Login(k->p->session, CKU_CONTEXT_SPECIFIC,
 					  (CK_UTF8CHAR_PTR)k->pin, (CK_ULONG)strlen(k->pin))) !=
 	    CKR_OK) {
-		CK_ULONG n = 0;
-
-		f->C_Sign(k->p->session, NULL, 0, NULL, &n);	/* ends the operation */
+		/* End the operation: a C_Sign that fails does (a size query would not). */
+		f->C_Sign(k->p->session, (CK_BYTE_PTR)in, (CK_ULONG)inlen, out, outlen);
 		return rv;
 	}
 	return f->C_Sign(k->p->session, (CK_BYTE_PTR)in, (CK_ULONG)inlen, out, outlen);
