@@ -374,6 +374,11 @@ store(const struct tool_p11 *p, X509 *x, unsigned char id, const char *label)
 static int
 not_ok(const struct renew *r, const char *path, const struct tool_http *h, int ok)
 {
+	if (ok != 0 && h->result == TOOL_HTTP_UNTRUSTED) {
+		tool_error("%s: the service's certificate is not trusted (%s): name its CA with "
+			   "--cacert FILE", r->server, h->error);
+		return EXIT_FAIL;
+	}
 	if (ok != 0) {
 		tool_error("%s%s: %s (nothing is lost: run 'carecard-card renew' again)",
 			   r->server, path, h->error);
@@ -609,6 +614,7 @@ static int
 renew(struct renew *r)
 {
 	CK_OBJECT_HANDLE priv = find(&r->p, CKO_PRIVATE_KEY, old_id[0]);
+	struct tool_http h = { 0 };
 	int ret, k;
 
 	for (k = 0; k < 2; k++) {
@@ -623,6 +629,17 @@ renew(struct renew *r)
 		tool_error("cannot use the card's authentication key");
 		return EXIT_FAIL;
 	}
+	/* The service reachable and trusted before anything is made on the card. */
+	ret = tool_http_get(r->server, EST "/cacerts", r->cacert, ANSWER_MAX, &h);
+	if (ret != 0 || h.status != 200) {
+		ret = ret != 0 ? not_ok(r, EST "/cacerts", &h, ret) : EXIT_FAIL;
+		if (ret == EXIT_FAIL && h.result == TOOL_HTTP_OK)
+			tool_error("%s is not the CA's EST service (HTTP %d for cacerts)",
+				   r->server, h.status);
+		tool_http_clear(&h);
+		return ret;
+	}
+	tool_http_clear(&h);
 	for (k = 0; k < 2; k++)
 		if ((ret = new_pair(r, k)) != EXIT_OK)
 			return ret;

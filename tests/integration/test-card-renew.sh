@@ -25,7 +25,7 @@ cms_skip=
 	cms_skip="OpenSSL's PKCS#11 engine cannot load an ASan-built module"
 [ -n "$ENGINE" ] || cms_skip="libengine-pkcs11-openssl not installed"
 
-tap_plan 63
+tap_plan 66
 BOB=200000000002 DAVE=400000000004
 D=86400
 
@@ -176,6 +176,11 @@ else
 		cms_sign 60
 fi
 tap_is "a wrong passcode: exit 6, nothing done" "$(renew 0000) $(counters)" "6 1/1"
+good=$CACERT CACERT=$S/certs/root.pem	# not the service's TLS CA
+tap_is "the service's certificate not trusted: exit 1" "$(renew)" 1
+tap_like "...saying how to trust it" "$(cat "$CC_WORK/out")" "not trusted.*--cacert"
+tap_is "...before anything was made on the card" "$(objects) $(counters)" "$TWO 1/1"
+CACERT=$good
 
 svc_at 100
 was=$(serials)
