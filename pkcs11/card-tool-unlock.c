@@ -32,22 +32,6 @@
 #define ANSWER_MAX 16384
 #define SECRET_MAX 64
 
-/* The server's refusal, printable characters only. */
-static void
-say_refusal(const struct tool_http *h)
-{
-	char text[512];
-	size_t i, n = 0;
-
-	for (i = 0; i < h->len && n + 1 < sizeof(text); i++)
-		if ((unsigned char)h->body[i] >= ' ' || h->body[i] == '\n')
-			text[n++] = h->body[i] == '\n' ? ' ' : h->body[i];
-	while (n > 0 && text[n - 1] == ' ')
-		n--;
-	text[n] = '\0';
-	tool_error("the CA refused (HTTP %d): %s", h->status, n > 0 ? text : "no reason given");
-}
-
 /* POST @form to @server@path; EXIT_OK with a 2xx answer in @h, else the status. */
 static int
 post(const char *server, const char *path, const char *cacert, const char *form,
@@ -58,7 +42,7 @@ post(const char *server, const char *path, const char *cacert, const char *form,
 		return EXIT_FAIL;
 	}
 	if (h->status / 100 != 2) {
-		say_refusal(h);
+		tool_http_refusal(h);
 		return h->status == 403 ? EXIT_REFUSED : EXIT_FAIL;
 	}
 	return EXIT_OK;

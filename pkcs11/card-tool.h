@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "pkcs11/card-image.h"
@@ -23,7 +24,7 @@ enum {
 	EXIT_NOT_CARD = 5,	/* file is not a (valid) card image */
 	EXIT_PASSCODE = 6,	/* passcode wrong, locked or against the policy's rules */
 	EXIT_CHECKS = 7,	/* doctor: at least one check failed */
-	EXIT_REFUSED = 8,	/* unlock: the CA refused */
+	EXIT_REFUSED = 8,	/* unlock, renew: the CA refused */
 	EXIT_CARD_REFUSED = 9,	/* unlock: the card refused the CA's response */
 };
 
@@ -107,7 +108,30 @@ int tool_http_get(const char *base, const char *path, const char *cacert, size_t
 /* The same as a POST of @form (application/x-www-form-urlencoded), HTTPS only. */
 int tool_http_post(const char *base, const char *path, const char *cacert, const char *form,
 		   size_t max, struct tool_http *h);
+/*
+ * A POST of @body (@len bytes, as @ctype) over HTTPS with TLS client
+ * authentication by @cert and @key (tool_p11_pkey: the key on the card).
+ */
+int tool_http_post_as(const char *base, const char *path, const char *cacert, const char *ctype,
+		      const void *body, size_t len, X509 *cert, EVP_PKEY *key, size_t max,
+		      struct tool_http *h);
 void tool_http_clear(struct tool_http *h);
+/* "the CA refused (HTTP N): ..." with the answer's text (printable characters only). */
+void tool_http_refusal(const struct tool_http *h);
+
+/*
+ * An EVP_PKEY for the card's private key @priv (card-tool-p11key.c): the
+ * public key is @pub's, every private operation is C_Sign in @p's session
+ * (after a context login with @pin when the key has
+ * CKA_ALWAYS_AUTHENTICATE; @pin must outlive the key). EC and RSA; NULL on
+ * failure.
+ */
+EVP_PKEY *tool_p11_pkey(const struct tool_p11 *p, CK_OBJECT_HANDLE priv, const EVP_PKEY *pub,
+			const char *pin);
+/* @cert and its card key @key as a TLS client's identity in @ctx (an RSA key: TLS 1.2). */
+int tool_p11_pkey_tls(SSL_CTX *ctx, X509 *cert, EVP_PKEY *key);
+/* Free the method tables once every such key is freed. */
+void tool_p11_pkey_cleanup(void);
 
 /*
  * Run @argv (no shell), its standard output and error (at most @len - 1
@@ -136,5 +160,11 @@ int tool_cmd_status(int argc, char **argv, const struct cc_config *conf);
  * [--module PATH]: self-service unlock with a code (card-tool-unlock.c).
  */
 int tool_cmd_unlock(int argc, char **argv, const struct cc_config *conf);
+
+/*
+ * carecard-card renew --server URL [--reader NAME|NUMBER] [--cacert FILE]
+ * [--module PATH]: network self-renewal over EST (card-tool-renew.c).
+ */
+int tool_cmd_renew(int argc, char **argv, const struct cc_config *conf);
 
 #endif

@@ -7,6 +7,7 @@
  *   readers
  *   show FILE | --reader NAME|NUMBER [--json]
  *   unlock --server URL ...          (self-service unlock: card-tool-unlock.c)
+ *   renew --server URL ...           (network self-renewal: card-tool-renew.c)
  *   --service[=SOCKET] COMMAND ...   (isolated mode: card-tool-service.c)
  *
  * Readers come from the module configuration (cc_config_load, so
@@ -67,6 +68,9 @@ static const char usage_text[] =
 	"        the service and its policy; one line per check with the fix\n"
 	"  unlock --server URL [--reader NAME|NUMBER] [--cacert FILE] [--module PATH]\n"
 	"        unlock your locked card with a code sent to your registered contact\n"
+	"  renew --server URL [--reader NAME|NUMBER] [--cacert FILE] [--module PATH]\n"
+	"        renew your card's certificates with the CA's service (new keys made\n"
+	"        on the card; run it again to finish an interrupted renewal)\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
 	"        isolated mode: have the card service run the command on your own\n"
@@ -80,7 +84,8 @@ static const char usage_text[] =
 	"Exit status: 0 success, 1 failure, 2 usage error or unknown reader,\n"
 	"3 configuration error, 4 reader already full / empty, 5 not a valid card image,\n"
 	"6 passcode wrong, locked or against the policy's rules, 7 doctor: a check failed,\n"
-	"8 unlock: the CA refused, 9 unlock: the card refused the CA's response.\n";
+	"8 unlock, renew: the CA refused (the card is unchanged), 9 unlock: the card\n"
+	"refused the CA's response.\n";
 
 void
 tool_error(const char *fmt, ...)
@@ -587,7 +592,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0 &&
-	    strcmp(cmd, "unlock") != 0)
+	    strcmp(cmd, "unlock") != 0 && strcmp(cmd, "renew") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	if ((r = load_config(&conf)) != EXIT_OK)
 		return r;
@@ -603,6 +608,8 @@ main(int argc, char **argv)
 		r = tool_cmd_status(argc - 1, argv + 1, conf);
 	else if (strcmp(cmd, "unlock") == 0)
 		r = tool_cmd_unlock(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "renew") == 0)
+		r = tool_cmd_renew(argc - 1, argv + 1, conf);
 	else
 		r = cmd_show(argc - 1, argv + 1, conf);
 	cc_config_free(conf);

@@ -18,11 +18,14 @@ bin_PROGRAMS += %D%/carecard-card
 %C%_carecard_card_SOURCES = %D%/carecard-card.c %D%/card-tool-show.c %D%/card-tool.h \
 	%D%/card-tool-service.c %D%/card-service.c %D%/card-service.h \
 	%D%/card-tool-p11.c %D%/card-tool-passcode.c %D%/card-tool-http.c \
-	%D%/card-tool-doctor.c %D%/card-tool-status.c %D%/card-tool-unlock.c
+	%D%/card-tool-doctor.c %D%/card-tool-status.c %D%/card-tool-unlock.c \
+	%D%/card-tool-renew.c %D%/card-tool-p11key.c
 %C%_carecard_card_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCC_MODULE_PATH='"$(p11moduledir)/carecard-pkcs11.so"'
-%C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(CURL_CFLAGS)
-%C%_carecard_card_LDADD = %D%/libcarecard-store.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(CURL_LIBS)
+%C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSSL_CFLAGS) $(P11KIT_CFLAGS) \
+	$(CURL_CFLAGS)
+%C%_carecard_card_LDADD = %D%/libcarecard-store.la $(OPENSSL_LIBS) $(LIBSSL_LIBS) $(P11KIT_LIBS) \
+	$(CURL_LIBS)
 man1_MANS += %D%/carecard-card.1
 
 # The holder's optional daily renewal check: a systemd user timer.

@@ -1,7 +1,7 @@
 # tests for network self-renewal (EST, issue 12): real cards and real clients
 # (curl and openssl through the PKCS#11 engine), and the EST request parsing
 # fuzz target in replay mode.
-EST_TESTS = %D%/integration/test-est-renew.sh
+EST_TESTS = %D%/integration/test-est-renew.sh %D%/integration/test-card-renew.sh
 TESTS += $(EST_TESTS)
 EXTRA_DIST += $(EST_TESTS)
 
@@ -41,6 +41,15 @@ TESTS += %D%/unit/test-est-parse
 %C%_unit_test_est_parse_LDADD = ca/service/libcarecard-service.la ca/libcarecard-ca.la \
 	common/libcarecard-common.la $(CC_TEST_LIBS) $(LIBEVENT_LIBS) $(SQLITE_LIBS) \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS)
+
+# carecard-card renew's on-card OpenSSL key against the real module in-process
+# (so it runs under valgrind too).
+check_PROGRAMS += %D%/unit/test-card-p11key
+TESTS += %D%/unit/test-card-p11key
+%C%_unit_test_card_p11key_SOURCES = %D%/unit/test-card-p11key.c pkcs11/card-tool-p11key.c \
+	%D%/module/fixture.c %D%/module/fixture.h
+%C%_unit_test_card_p11key_CFLAGS = $(CC_TEST_CFLAGS) $(LIBSSL_CFLAGS)
+%C%_unit_test_card_p11key_LDADD = $(cc_module_test_ldadd) $(LIBSSL_LIBS)
 endif
 
 # The EST benchmark: run only by "make bench-est" (never timed in make
