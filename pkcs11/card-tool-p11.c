@@ -221,3 +221,54 @@ tool_read_secret(const char *prompt, char *buf, size_t len)
 	fclose(tty);
 	return r;
 }
+
+/* The first object of @cls with CKA_ID @id, or CK_INVALID_HANDLE. */
+CK_OBJECT_HANDLE
+tool_p11_find(const struct tool_p11 *p, CK_OBJECT_CLASS cls, unsigned char id)
+{
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, &id, 1 },
+	};
+	CK_OBJECT_HANDLE o = CK_INVALID_HANDLE;
+	CK_ULONG n = 0;
+
+	if (p->f->C_FindObjectsInit(p->session, t, 2) != CKR_OK)
+		return CK_INVALID_HANDLE;
+	if (p->f->C_FindObjects(p->session, &o, 1, &n) != CKR_OK || n != 1)
+		o = CK_INVALID_HANDLE;
+	p->f->C_FindObjectsFinal(p->session);
+	return o;
+}
+
+int
+tool_p11_login(struct tool_p11 *p, char serial[17], char *pin, size_t pinlen)
+{
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+
+	if (p->f->C_GetTokenInfo(p->slot, &ti) != CKR_OK)
+		return EXIT_READER;
+	memcpy(serial, ti.serialNumber, 16);
+	serial[16] = '\0';
+	if (tool_read_secret("Passcode: ", pin, pinlen) != 0) {
+		tool_error("no passcode: nothing was changed");
+		return EXIT_USAGE;
+	}
+	rv = p->f->C_Login(p->session, CKU_USER, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin));
+	switch (rv) {
+	case CKR_OK:
+		return EXIT_OK;
+	case CKR_PIN_INCORRECT:
+		tool_error("the passcode is wrong: nothing was changed");
+		return EXIT_PASSCODE;
+	case CKR_PIN_LOCKED:
+		tool_error("the card is locked: unlock it first ('carecard-card unlock --server "
+			   "URL' or at your RA office)");
+		return EXIT_PASSCODE;
+	default:
+		tool_error("the card refused the passcode (0x%lx): nothing was changed",
+			   (unsigned long)rv);
+		return rv == CKR_PIN_LEN_RANGE ? EXIT_PASSCODE : EXIT_FAIL;
+	}
+}

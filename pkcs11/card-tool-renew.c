@@ -94,25 +94,6 @@ struct renew {
 	X509 *cert[2];		/* the new certificates */
 };
 
-/* The first object of @cls with CKA_ID @id, or CK_INVALID_HANDLE. */
-static CK_OBJECT_HANDLE
-find(const struct tool_p11 *p, CK_OBJECT_CLASS cls, unsigned char id)
-{
-	CK_ATTRIBUTE t[] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_ID, &id, 1 },
-	};
-	CK_OBJECT_HANDLE o = CK_INVALID_HANDLE;
-	CK_ULONG n = 0;
-
-	if (p->f->C_FindObjectsInit(p->session, t, 2) != CKR_OK)
-		return CK_INVALID_HANDLE;
-	if (p->f->C_FindObjects(p->session, &o, 1, &n) != CKR_OK || n != 1)
-		o = CK_INVALID_HANDLE;
-	p->f->C_FindObjectsFinal(p->session);
-	return o;
-}
-
 /* Attribute @type of @o, malloc'd (NUL-terminated for labels); NULL when absent. */
 static unsigned char *
 attr(const struct tool_p11 *p, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, CK_ULONG *len)
@@ -168,7 +149,7 @@ remove_new(const struct tool_p11 *p)
 
 	for (c = 0; c < sizeof(order) / sizeof(order[0]); c++)
 		for (k = 1; k >= 0; k--)
-			while ((o = find(p, order[c], new_id[k])) != CK_INVALID_HANDLE)
+			while ((o = tool_p11_find(p, order[c], new_id[k])) != CK_INVALID_HANDLE)
 				if (p->f->C_DestroyObject(p->session, o) != CKR_OK)
 					break;
 }
@@ -178,11 +159,11 @@ static int
 generate(struct renew *r, int k)
 {
 	const struct tool_p11 *p = &r->p;
-	CK_OBJECT_HANDLE oldpub = find(p, CKO_PUBLIC_KEY, old_id[k]), hpub, hpriv;
+	CK_OBJECT_HANDLE oldpub = tool_p11_find(p, CKO_PUBLIC_KEY, old_id[k]), hpub, hpriv;
 	CK_BBOOL yes = CK_TRUE;
 	CK_ULONG bits = (CK_ULONG)EVP_PKEY_get_bits(X509_get0_pubkey(r->cur[k])), plen = 0, n;
 	unsigned char id = new_id[k], *params = NULL, e[] = { 0x01, 0x00, 0x01 };
-	char *label = label_of(p, find(p, CKO_PRIVATE_KEY, old_id[k]), names[k]);
+	char *label = label_of(p, tool_p11_find(p, CKO_PRIVATE_KEY, old_id[k]), names[k]);
 	bool ec = EVP_PKEY_get_base_id(X509_get0_pubkey(r->cur[k])) == EVP_PKEY_EC;
 	CK_MECHANISM m = { ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_ATTRIBUTE pub[7] = {
@@ -237,8 +218,8 @@ static int
 new_pair(struct renew *r, int k)
 {
 	const struct tool_p11 *p = &r->p;
-	CK_OBJECT_HANDLE hpub = find(p, CKO_PUBLIC_KEY, new_id[k]);
-	CK_OBJECT_HANDLE hpriv = find(p, CKO_PRIVATE_KEY, new_id[k]);
+	CK_OBJECT_HANDLE hpub = tool_p11_find(p, CKO_PUBLIC_KEY, new_id[k]);
+	CK_OBJECT_HANDLE hpriv = tool_p11_find(p, CKO_PRIVATE_KEY, new_id[k]);
 	int ret;
 
 	if (hpub != CK_INVALID_HANDLE && hpriv != CK_INVALID_HANDLE) {
@@ -253,8 +234,8 @@ new_pair(struct renew *r, int k)
 		if ((ret = generate(r, k)) != EXIT_OK)
 			return ret;
 		kill_point(k == 0 ? "renew:key-authentication" : "renew:key-signing");
-		hpub = find(p, CKO_PUBLIC_KEY, new_id[k]);
-		hpriv = find(p, CKO_PRIVATE_KEY, new_id[k]);
+		hpub = tool_p11_find(p, CKO_PUBLIC_KEY, new_id[k]);
+		hpriv = tool_p11_find(p, CKO_PRIVATE_KEY, new_id[k]);
 	}
 	if ((r->pub[k] = spki(p, hpub)) == NULL ||
 	    (r->key[k] = tool_p11_pkey(p, hpriv, r->pub[k], r->pin)) == NULL) {
@@ -396,7 +377,7 @@ static int
 new_cert(struct renew *r, int k)
 {
 	const struct tool_p11 *p = &r->p;
-	CK_OBJECT_HANDLE o = find(p, CKO_CERTIFICATE, new_id[k]);
+	CK_OBJECT_HANDLE o = tool_p11_find(p, CKO_CERTIFICATE, new_id[k]);
 	struct tool_http h = { 0 };
 	char *b64 = NULL, *label = NULL, *sn = NULL;
 	int ok, ret = EXIT_FAIL;
@@ -425,7 +406,7 @@ new_cert(struct renew *r, int k)
 		goto out;
 	}
 	kill_point(k == 0 ? "renew:received-authentication" : "renew:received-signing");
-	label = label_of(p, find(p, CKO_CERTIFICATE, old_id[k]), names[k]);
+	label = label_of(p, tool_p11_find(p, CKO_CERTIFICATE, old_id[k]), names[k]);
 	if (label == NULL || (ret = store(p, r->cert[k], new_id[k], label)) != EXIT_OK)
 		goto out;
 	sn = i2s_ASN1_INTEGER(NULL, X509_get_serialNumber(r->cert[k]));
@@ -496,7 +477,7 @@ static int
 move(const struct tool_p11 *p, CK_OBJECT_CLASS cls, unsigned char from, unsigned char to,
      const char *label)
 {
-	CK_OBJECT_HANDLE n = find(p, cls, from), o;
+	CK_OBJECT_HANDLE n = tool_p11_find(p, cls, from), o;
 	CK_ATTRIBUTE t[] = {
 		{ CKA_ID, &to, 1 },
 		{ CKA_LABEL, (void *)label, label != NULL ? strlen(label) : 0 },
@@ -505,7 +486,7 @@ move(const struct tool_p11 *p, CK_OBJECT_CLASS cls, unsigned char from, unsigned
 
 	if (n == CK_INVALID_HANDLE)
 		return EXIT_OK;		/* moved by an earlier run */
-	while (rv == CKR_OK && (o = find(p, cls, to)) != CK_INVALID_HANDLE)
+	while (rv == CKR_OK && (o = tool_p11_find(p, cls, to)) != CK_INVALID_HANDLE)
 		rv = p->f->C_DestroyObject(p->session, o);
 	if (rv == CKR_OK)
 		rv = p->f->C_SetAttributeValue(p->session, n, t, label != NULL ? 2 : 1);
@@ -525,7 +506,7 @@ static int
 swap(const struct tool_p11 *p)
 {
 	static const CK_OBJECT_CLASS keys[] = { CKO_PUBLIC_KEY, CKO_PRIVATE_KEY };
-	CK_OBJECT_HANDLE c = find(p, CKO_CERTIFICATE, new_id[0]);
+	CK_OBJECT_HANDLE c = tool_p11_find(p, CKO_CERTIFICATE, new_id[0]);
 	char *label = label_of(p, c, names[0]), *marked = NULL;
 	const char *plain;
 	int ret = EXIT_FAIL, k;
@@ -569,51 +550,18 @@ out:
 static bool
 swap_pending(const struct tool_p11 *p)
 {
-	char *label = label_of(p, find(p, CKO_CERTIFICATE, new_id[0]), "");
+	char *label = label_of(p, tool_p11_find(p, CKO_CERTIFICATE, new_id[0]), "");
 	bool yes = label != NULL && strncmp(label, CONFIRMED, strlen(CONFIRMED)) == 0;
 
 	free(label);
 	return yes;
 }
 
-static int
-login(struct renew *r)
-{
-	CK_TOKEN_INFO ti;
-	CK_RV rv;
-
-	if (r->p.f->C_GetTokenInfo(r->p.slot, &ti) != CKR_OK)
-		return EXIT_READER;
-	memcpy(r->serial, ti.serialNumber, 16);
-	r->serial[16] = '\0';
-	if (tool_read_secret("Passcode: ", r->pin, sizeof(r->pin)) != 0) {
-		tool_error("no passcode: nothing was changed");
-		return EXIT_USAGE;
-	}
-	rv = r->p.f->C_Login(r->p.session, CKU_USER, (CK_UTF8CHAR_PTR)r->pin,
-			     (CK_ULONG)strlen(r->pin));
-	switch (rv) {
-	case CKR_OK:
-		return EXIT_OK;
-	case CKR_PIN_INCORRECT:
-		tool_error("the passcode is wrong: nothing was changed");
-		return EXIT_PASSCODE;
-	case CKR_PIN_LOCKED:
-		tool_error("the card is locked: unlock it first ('carecard-card unlock --server "
-			   "URL' or at your RA office)");
-		return EXIT_PASSCODE;
-	default:
-		tool_error("the card refused the passcode (0x%lx): nothing was changed",
-			   (unsigned long)rv);
-		return rv == CKR_PIN_LEN_RANGE ? EXIT_PASSCODE : EXIT_FAIL;
-	}
-}
-
 /* Steps 1-4 (see the top); on a refusal the new objects are removed. */
 static int
 renew(struct renew *r)
 {
-	CK_OBJECT_HANDLE priv = find(&r->p, CKO_PRIVATE_KEY, old_id[0]);
+	CK_OBJECT_HANDLE priv = tool_p11_find(&r->p, CKO_PRIVATE_KEY, old_id[0]);
 	struct tool_http h = { 0 };
 	int ret, k;
 
@@ -705,7 +653,7 @@ tool_cmd_renew(int argc, char **argv, const struct cc_config *conf)
 	    (ret = tool_p11_open(tool_module_path(module), conf->readers[idx].name, true, &r.p)) !=
 	    EXIT_OK)
 		return ret;
-	if ((ret = login(&r)) != EXIT_OK)
+	if ((ret = tool_p11_login(&r.p, r.serial, r.pin, sizeof(r.pin))) != EXIT_OK)
 		goto out;
 	if (swap_pending(&r.p))
 		printf("the CA confirmed this renewal earlier: finishing it on the card\n");

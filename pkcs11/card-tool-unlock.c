@@ -29,6 +29,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "pkcs11/unlock.h"
+
 #define ANSWER_MAX 16384
 #define SECRET_MAX 64
 
@@ -55,7 +57,7 @@ ephemeral_b64(const struct tool_p11 *p, char *out, size_t size)
 	CK_MECHANISM m = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_BBOOL no = CK_FALSE;
 	CK_ULONG bits = 2048;
-	const char *label = "carecard-unlock";
+	const char *label = CC_UNLOCK_EPHEMERAL_LABEL;
 	CK_ATTRIBUTE pub[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_LABEL, (void *)label, strlen(label) },

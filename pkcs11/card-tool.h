@@ -78,6 +78,14 @@ const char *tool_module_path(const char *opt);
 int tool_p11_load(const char *module, struct tool_p11 *p);
 int tool_p11_open(const char *module, const char *reader, bool rw, struct tool_p11 *p);
 void tool_p11_close(struct tool_p11 *p);
+/* The first object of @cls with CKA_ID @id, or CK_INVALID_HANDLE. */
+CK_OBJECT_HANDLE tool_p11_find(const struct tool_p11 *p, CK_OBJECT_CLASS cls, unsigned char id);
+/*
+ * The holder's passcode (tool_read_secret) into @pin and C_Login(CKU_USER);
+ * @serial gets the card's serial. An exit status, the reason printed
+ * (wrong, locked: EXIT_PASSCODE).
+ */
+int tool_p11_login(struct tool_p11 *p, char serial[17], char *pin, size_t pinlen);
 /* The card's certificate with CKA_ID @id (public: no login), or NULL. */
 X509 *tool_p11_cert(const struct tool_p11 *p, unsigned char id);
 
@@ -166,5 +174,12 @@ int tool_cmd_unlock(int argc, char **argv, const struct cc_config *conf);
  * [--module PATH]: network self-renewal over EST (card-tool-renew.c).
  */
 int tool_cmd_renew(int argc, char **argv, const struct cc_config *conf);
+
+/*
+ * carecard-card contact --server URL (--email ADDRESS | --mobile NUMBER)
+ * [--reader ...] [--cacert FILE] [--module PATH]: the holder's own contact
+ * details, confirmed by a code sent to the new address (card-tool-contact.c).
+ */
+int tool_cmd_contact(int argc, char **argv, const struct cc_config *conf);
 
 #endif

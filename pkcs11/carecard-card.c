@@ -8,6 +8,7 @@
  *   show FILE | --reader NAME|NUMBER [--json]
  *   unlock --server URL ...          (self-service unlock: card-tool-unlock.c)
  *   renew --server URL ...           (network self-renewal: card-tool-renew.c)
+ *   contact --server URL ...         (the holder's email/mobile: card-tool-contact.c)
  *   --service[=SOCKET] COMMAND ...   (isolated mode: card-tool-service.c)
  *
  * Readers come from the module configuration (cc_config_load, so
@@ -71,6 +72,9 @@ static const char usage_text[] =
 	"  renew --server URL [--reader NAME|NUMBER] [--cacert FILE] [--module PATH]\n"
 	"        renew your card's certificates with the CA's service (new keys made\n"
 	"        on the card; run it again to finish an interrupted renewal)\n"
+	"  contact --server URL (--email ADDRESS | --mobile NUMBER) [--reader ...]\n"
+	"          [--cacert FILE] [--module PATH]\n"
+	"        change your registered email or mobile (confirmed by a code sent to it)\n"
 	"\n"
 	"  --service[=SOCKET] readers | show | insert | remove ...\n"
 	"        isolated mode: have the card service run the command on your own\n"
@@ -84,7 +88,7 @@ static const char usage_text[] =
 	"Exit status: 0 success, 1 failure, 2 usage error or unknown reader,\n"
 	"3 configuration error, 4 reader already full / empty, 5 not a valid card image,\n"
 	"6 passcode wrong, locked or against the policy's rules, 7 doctor: a check failed,\n"
-	"8 unlock, renew: the CA refused (the card is unchanged), 9 unlock: the card\n"
+	"8 unlock, renew, contact: the CA refused (nothing changed), 9 unlock: the card\n"
 	"refused the CA's response.\n";
 
 void
@@ -592,7 +596,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "insert") != 0 && strcmp(cmd, "remove") != 0 &&
 	    strcmp(cmd, "readers") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "passcode") != 0 && strcmp(cmd, "status") != 0 &&
-	    strcmp(cmd, "unlock") != 0 && strcmp(cmd, "renew") != 0)
+	    strcmp(cmd, "unlock") != 0 && strcmp(cmd, "renew") != 0 &&
+	    strcmp(cmd, "contact") != 0)
 		return usage_error("unknown command '%s'", cmd);
 	if ((r = load_config(&conf)) != EXIT_OK)
 		return r;
@@ -610,6 +615,8 @@ main(int argc, char **argv)
 		r = tool_cmd_unlock(argc - 1, argv + 1, conf);
 	else if (strcmp(cmd, "renew") == 0)
 		r = tool_cmd_renew(argc - 1, argv + 1, conf);
+	else if (strcmp(cmd, "contact") == 0)
+		r = tool_cmd_contact(argc - 1, argv + 1, conf);
 	else
 		r = cmd_show(argc - 1, argv + 1, conf);
 	cc_config_free(conf);

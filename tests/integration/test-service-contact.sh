@@ -19,7 +19,7 @@ $PY -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not insta
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 26
+tap_plan 30
 BOB=200000000002
 D=86400
 
@@ -105,6 +105,42 @@ tap_like "...an audit entry with both addresses masked" \
 	'b\*+@example.nhs.uk.*b\*+@nhs.example'
 tap_is "...the addresses in the clear are nowhere in the audit log" \
 	"$(sql "SELECT count(*) FROM audit WHERE details LIKE '%$NEW%' OR details LIKE '%bob@example%'")" 0
+
+# The holder's own client: carecard-card contact, the passcode and then the
+# code (once its mail arrived) on standard input.
+client_change() {
+	rm -f "$CC_WORK/in"
+	mkfifo "$CC_WORK/in"
+	cc_client "$CC_CARD_TOOL" contact --server "$SERVER" --reader 2 --cacert "$ROOT" \
+		--module "$CC_MODULE" "$@" <"$CC_WORK/in" >"$CC_WORK/out" 2>&1 &
+	_pid=$!
+	exec 3>"$CC_WORK/in"
+	printf '5678\n' >&3
+	_before=$(grep -c 'confirmation code is' "$MBOX")
+	for _i in $(seq 150); do
+		[ "$(grep -c 'confirmation code is' "$MBOX")" -gt "$_before" ] && break
+		kill -0 $_pid 2>/dev/null || break
+		sleep 0.1
+	done
+	ps -eo args >"$CC_WORK/ps.txt"
+	printf '%s\n' "$(last_code)" >&3 2>/dev/null
+	exec 3>&-
+	wait $_pid
+	rc=$?
+	cat "$CC_WORK/out" >>"$TAP_LOG"
+	out=$(tr '\n' ' ' <"$CC_WORK/out")
+}
+client_change --email bob.h@nhs.example
+tap_like "carecard-card contact: the code from the new address confirms the change" \
+	"$rc:$out" "^0:.*code was sent to b.*@nhs.example.*email address is now b.*@nhs.example"
+tap_is "...the registry has it, the previous address is told" \
+	"$(email):$(mails_to "$NEW" 'contact details were changed')" "bob.h@nhs.example:1"
+grep -q -e "$(last_code)" -e 5678 "$CC_WORK/ps.txt"
+tap_is "...neither the code nor the passcode was ever in the process list" "$?" 1
+client_change --email bob.h@nhs.example
+tap_like "...asking for the address already registered: refused, exit 8" "$rc:$out" \
+	"^8:.*already your registered contact"
+NEW=bob.h@nhs.example
 
 # A mobile number: the code goes by SMS; with no gateway configured, 503
 # and nothing recorded as sent.
