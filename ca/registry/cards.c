@@ -40,7 +40,7 @@ int
 ca_reg_card_get(struct ca_reg *reg, const char *serial, struct ca_card_rec *out)
 {
 	struct ca_card_rec c = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT serial, state, holder, is_tac, issued_at, renewals,"
@@ -53,10 +53,10 @@ ca_reg_card_get(struct ca_reg *reg, const char *serial, struct ca_card_rec *out)
 	    (r = ca_reg_col_dup(st, 1, &c.state)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 2, &c.holder)) != CA_OK)
 		goto out;
-	c.is_tac = sqlite3_column_int(st, 3);
-	c.issued_at = sqlite3_column_int64(st, 4);
-	c.renewals = sqlite3_column_int(st, 5);
-	c.self_renewals = sqlite3_column_int(st, 6);
+	c.is_tac = db_col_int(st, 3);
+	c.issued_at = db_col_int64(st, 4);
+	c.renewals = db_col_int(st, 5);
+	c.self_renewals = db_col_int(st, 6);
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
@@ -68,7 +68,7 @@ out:
 int
 ca_reg_card_put(struct ca_reg *reg, const struct ca_card_rec *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (c->serial == NULL || strlen(c->serial) < 2 || c->state == NULL)
@@ -82,14 +82,14 @@ ca_reg_card_put(struct ca_reg *reg, const struct ca_card_rec *c)
 		return r;
 	ca_reg_bind_text(st, 1, c->serial);
 	ca_reg_bind_text(st, 2, c->state);
-	sqlite3_bind_int(st, 3, c->is_tac ? 1 : 0);
+	db_bind_int64(st, 3, c->is_tac ? 1 : 0);
 	ca_reg_bind_text(st, 4, c->holder);
 	if (c->issued_at != 0)
-		sqlite3_bind_int64(st, 5, c->issued_at);
+		db_bind_int64(st, 5, c->issued_at);
 	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_int(st, 6, c->renewals);
-	sqlite3_bind_int(st, 7, c->self_renewals);
+		db_bind_null(st, 5);
+	db_bind_int64(st, 6, c->renewals);
+	db_bind_int64(st, 7, c->self_renewals);
 	r = ca_reg_step_done(reg, st, "put card");
 	ca_reg_done(st);
 	return r;
@@ -98,7 +98,7 @@ ca_reg_card_put(struct ca_reg *reg, const struct ca_card_rec *c)
 int
 ca_reg_card_ensure(struct ca_reg *reg, const char *serial)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (serial == NULL || strlen(serial) < 2)
@@ -116,7 +116,7 @@ ca_reg_card_ensure(struct ca_reg *reg, const char *serial)
 int
 ca_reg_cards_any_issued(struct ca_reg *reg, bool *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT EXISTS (SELECT 1 FROM cards WHERE issued_at IS NOT NULL)"
@@ -125,7 +125,7 @@ ca_reg_cards_any_issued(struct ca_reg *reg, bool *out)
 			     &st)) != CA_OK)
 		return r;
 	if ((r = ca_reg_step_row(reg, st, "cards issued")) == CA_OK)
-		*out = sqlite3_column_int(st, 0) != 0;
+		*out = db_col_int(st, 0) != 0;
 	ca_reg_done(st);
 	return r;
 }
@@ -134,7 +134,7 @@ int
 ca_reg_card_certs(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out,
 		  size_t max, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char **serials = NULL;
 	size_t i, k = 0;
 	int r, rc;
@@ -148,7 +148,7 @@ ca_reg_card_certs(struct ca_reg *reg, const char *serial, struct ca_cert_rec *ou
 			     &st)) != CA_OK)
 		goto out;
 	ca_reg_bind_text(st, 1, serial);
-	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (k < max && (rc = db_step(st)) == DB_ROW)
 		if ((r = ca_reg_col_dup(st, 0, &serials[k++])) != CA_OK)
 			goto out;
 	ca_reg_done(st);
@@ -174,7 +174,7 @@ out:
 int
 ca_reg_holder_card(struct ca_reg *reg, const char *holder, char **serial)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT serial FROM cards WHERE holder = ?"
@@ -191,7 +191,7 @@ ca_reg_holder_card(struct ca_reg *reg, const char *holder, char **serial)
 int
 ca_reg_card_last_holder(struct ca_reg *reg, const char *serial, char **holder)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT holder FROM certificates WHERE card = ?"
@@ -208,7 +208,7 @@ int
 ca_reg_card_op_open(struct ca_reg *reg, const char *card, struct ca_card_op *out)
 {
 	struct ca_card_op o = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, card, op, holder, state, details FROM card_ops"
@@ -218,7 +218,7 @@ ca_reg_card_op_open(struct ca_reg *reg, const char *card, struct ca_card_op *out
 	ca_reg_bind_text(st, 1, card);
 	if ((r = ca_reg_step_row(reg, st, "open card operation")) != CA_OK)
 		goto out;
-	o.id = sqlite3_column_int64(st, 0);
+	o.id = db_col_int64(st, 0);
 	if ((r = ca_reg_col_dup(st, 1, &o.card)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 2, &o.op)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 3, &o.holder)) != CA_OK ||
@@ -238,23 +238,22 @@ ca_reg_card_op_start(struct ca_reg *reg, const char *card, const char *op,
 		     const char *holder, const char *operator_uuid, const char *details,
 		     int64_t now, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_begin(reg)) != CA_OK)
 		return r;
 	if ((r = ca_reg_prep(reg, "INSERT INTO card_ops (card, op, holder, operator, started,"
-			     " details) VALUES (?, ?, ?, ?, ?, ?)", &st)) != CA_OK)
+			     " details) VALUES (?, ?, ?, ?, ?, ?) RETURNING id", &st)) != CA_OK)
 		goto out;
 	ca_reg_bind_text(st, 1, card);
 	ca_reg_bind_text(st, 2, op);
 	ca_reg_bind_text(st, 3, holder);
 	ca_reg_bind_text(st, 4, operator_uuid);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_int64(st, 5, now);
 	ca_reg_bind_text(st, 6, details);
-	if ((r = ca_reg_step_done(reg, st, "start card operation")) != CA_OK)
+	if ((r = ca_reg_step_id(reg, st, "start card operation", id)) != CA_OK)
 		goto out;
-	*id = sqlite3_last_insert_rowid(reg->db);
 	r = ca_reg_commit(reg);
 out:
 	ca_reg_done(st);
@@ -266,17 +265,17 @@ out:
 int
 ca_reg_card_op_set(struct ca_reg *reg, int64_t id, const char *state, int64_t now)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE card_ops SET state = ?, finished = ? WHERE id = ?",
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, state);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, id);
 	if ((r = ca_reg_step_done(reg, st, "card operation state")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_NOT_FOUND;
 	ca_reg_done(st);
 	return r;
@@ -286,7 +285,7 @@ int
 ca_reg_operator_position(struct ca_reg *reg, const char *uuid, const char *org,
 		    struct ca_op_position *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT p.role, p.org, o.is_locum FROM positions p"
@@ -297,9 +296,9 @@ ca_reg_operator_position(struct ca_reg *reg, const char *uuid, const char *org,
 	ca_reg_bind_text(st, 1, uuid);
 	ca_reg_bind_text(st, 2, org);
 	if ((r = ca_reg_step_row(reg, st, "position")) == CA_OK) {
-		snprintf(out->role, sizeof(out->role), "%s", sqlite3_column_text(st, 0));
-		snprintf(out->org, sizeof(out->org), "%s", sqlite3_column_text(st, 1));
-		out->locum = sqlite3_column_int(st, 2) != 0;
+		snprintf(out->role, sizeof(out->role), "%s", db_col_text(st, 0));
+		snprintf(out->org, sizeof(out->org), "%s", db_col_text(st, 1));
+		out->locum = db_col_int(st, 2) != 0;
 	}
 	ca_reg_done(st);
 	return r;
@@ -309,7 +308,7 @@ int
 ca_reg_holder_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[16], size_t max,
 		   size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t k = 0;
 	int r, rc;
 
@@ -317,9 +316,9 @@ ca_reg_holder_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[16], size_
 			     " ORDER BY org", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < max)
-		snprintf(orgs[k++], 16, "%s", sqlite3_column_text(st, 0));
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW && k < max)
+		snprintf(orgs[k++], 16, "%s", db_col_text(st, 0));
+	if (rc != DB_DONE && rc != DB_ROW)
 		r = ca_reg_fail(reg, "person organisations");
 	else
 		*n = k;
@@ -331,7 +330,7 @@ int
 ca_reg_card_request(struct ca_reg *reg, const char *holder, char **sponsor, char **ra_agent,
 		    bool *verified)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char *sp = NULL, *ag = NULL;
 	int r;
 
@@ -344,7 +343,7 @@ ca_reg_card_request(struct ca_reg *reg, const char *holder, char **sponsor, char
 	if ((r = ca_reg_step_row(reg, st, "request")) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 0, &sp)) != CA_OK || (r = ca_reg_col_dup(st, 1, &ag)) != CA_OK)
 		goto out;
-	*verified = sqlite3_column_int(st, 2) != 0;
+	*verified = db_col_int(st, 2) != 0;
 	*sponsor = sp;
 	*ra_agent = ag;
 	sp = ag = NULL;
@@ -358,14 +357,14 @@ out:
 int
 ca_reg_card_tac_org(struct ca_reg *reg, const char *serial, char org[16])
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT org FROM tac_pool WHERE serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
 	if ((r = ca_reg_step_row(reg, st, "TAC pool")) == CA_OK)
-		snprintf(org, 16, "%s", sqlite3_column_text(st, 0));
+		snprintf(org, 16, "%s", db_col_text(st, 0));
 	ca_reg_done(st);
 	return r;
 }

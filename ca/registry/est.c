@@ -27,12 +27,12 @@ ca_est_rec_clear(struct ca_est_rec *e)
 }
 
 static int
-row_read(sqlite3_stmt *st, struct ca_est_rec *out)
+row_read(struct db_stmt *st, struct ca_est_rec *out)
 {
 	struct ca_est_rec e = { 0 };
 	int r;
 
-	e.id = sqlite3_column_int64(st, 0);
+	e.id = db_col_int64(st, 0);
 	if ((r = ca_reg_col_dup(st, 1, &e.card)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 2, &e.holder)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 3, &e.old_auth)) != CA_OK ||
@@ -42,7 +42,7 @@ row_read(sqlite3_stmt *st, struct ca_est_rec *out)
 		ca_est_rec_clear(&e);
 		return r;
 	}
-	e.opened_at = sqlite3_column_int64(st, 7);
+	e.opened_at = db_col_int64(st, 7);
 	*out = e;
 	return CA_OK;
 }
@@ -50,7 +50,7 @@ row_read(sqlite3_stmt *st, struct ca_est_rec *out)
 int
 ca_reg_est_open_get(struct ca_reg *reg, const char *card, struct ca_est_rec *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT " EST_COLS " FROM est_renewals"
@@ -66,13 +66,13 @@ ca_reg_est_open_get(struct ca_reg *reg, const char *card, struct ca_est_rec *out
 int
 ca_reg_est_get(struct ca_reg *reg, int64_t id, struct ca_est_rec *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT " EST_COLS " FROM est_renewals WHERE id = ?",
 			     &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if ((r = ca_reg_step_row(reg, st, "renewal")) == CA_OK)
 		r = row_read(st, out);
 	ca_reg_done(st);
@@ -82,19 +82,18 @@ ca_reg_est_get(struct ca_reg *reg, int64_t id, struct ca_est_rec *out)
 int
 ca_reg_est_open(struct ca_reg *reg, const struct ca_est_rec *e, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO est_renewals (card, holder, old_auth, old_sign,"
-			     " opened_at) VALUES (?, ?, ?, ?, ?)", &st)) != CA_OK)
+			     " opened_at) VALUES (?, ?, ?, ?, ?) RETURNING id", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, e->card);
 	ca_reg_bind_text(st, 2, e->holder);
 	ca_reg_bind_text(st, 3, e->old_auth);
 	ca_reg_bind_text(st, 4, e->old_sign);
-	sqlite3_bind_int64(st, 5, e->opened_at);
-	if ((r = ca_reg_step_done(reg, st, "open renewal")) == CA_OK)
-		*id = sqlite3_last_insert_rowid(reg->db);
+	db_bind_int64(st, 5, e->opened_at);
+	r = ca_reg_step_id(reg, st, "open renewal", id);
 	ca_reg_done(st);
 	return r;
 }
@@ -102,7 +101,7 @@ ca_reg_est_open(struct ca_reg *reg, const struct ca_est_rec *e, int64_t *id)
 int
 ca_reg_est_set_new(struct ca_reg *reg, int64_t id, const char *profile, const char *serial)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	bool auth = strcmp(profile, "authentication") == 0;
 	int r;
 
@@ -112,9 +111,9 @@ ca_reg_est_set_new(struct ca_reg *reg, int64_t id, const char *profile, const ch
 	if (r != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 2, id);
 	if ((r = ca_reg_step_done(reg, st, "renewal certificate")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_STATE;
 	ca_reg_done(st);
 	return r;
@@ -123,17 +122,17 @@ ca_reg_est_set_new(struct ca_reg *reg, int64_t id, const char *profile, const ch
 int
 ca_reg_est_close(struct ca_reg *reg, int64_t id, const char *state, int64_t when)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE est_renewals SET state = ?, closed_at = ?"
 			     " WHERE id = ? AND state = 'open'", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, state);
-	sqlite3_bind_int64(st, 2, when);
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_int64(st, 2, when);
+	db_bind_int64(st, 3, id);
 	if ((r = ca_reg_step_done(reg, st, "close renewal")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_STATE;
 	ca_reg_done(st);
 	return r;
@@ -142,18 +141,18 @@ ca_reg_est_close(struct ca_reg *reg, int64_t id, const char *state, int64_t when
 int
 ca_reg_est_stale(struct ca_reg *reg, int64_t before, int64_t *ids, size_t max, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r, s;
 
 	*n = 0;
 	if ((r = ca_reg_prep(reg, "SELECT id FROM est_renewals WHERE state = 'open'"
 			     " AND opened_at < ? ORDER BY id LIMIT ?", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, before);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		ids[(*n)++] = sqlite3_column_int64(st, 0);
-	if (s != SQLITE_DONE)
+	db_bind_int64(st, 1, before);
+	db_bind_int64(st, 2, (int64_t)max);
+	while ((s = db_step(st)) == DB_ROW)
+		ids[(*n)++] = db_col_int64(st, 0);
+	if (s != DB_DONE)
 		r = ca_reg_fail(reg, "stale renewals");
 	ca_reg_done(st);
 	return r;
@@ -164,7 +163,7 @@ ca_reg_service_cert_add(struct ca_reg *reg, const char *serial, const char *issu
 			const char *names, int64_t not_before, int64_t not_after,
 			const unsigned char *der, size_t derlen)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO service_certs (serial, issuer, names, not_before,"
@@ -173,9 +172,9 @@ ca_reg_service_cert_add(struct ca_reg *reg, const char *serial, const char *issu
 	ca_reg_bind_text(st, 1, serial);
 	ca_reg_bind_text(st, 2, issuer);
 	ca_reg_bind_text(st, 3, names);
-	sqlite3_bind_int64(st, 4, not_before);
-	sqlite3_bind_int64(st, 5, not_after);
-	sqlite3_bind_blob(st, 6, der, (int)derlen, SQLITE_STATIC);
+	db_bind_int64(st, 4, not_before);
+	db_bind_int64(st, 5, not_after);
+	db_bind_blob(st, 6, der, derlen);
 	r = ca_reg_step_done(reg, st, "service certificate");
 	ca_reg_done(st);
 	return r;

@@ -23,7 +23,7 @@ int
 ca_reg_cert_release(struct ca_reg *reg, const char *serial, int64_t when)
 {
 	struct ca_cert_rec c = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_cert_get(reg, serial, &c)) != CA_OK)
@@ -37,8 +37,8 @@ ca_reg_cert_release(struct ca_reg *reg, const char *serial, int64_t when)
 		goto out;
 	ca_reg_bind_text(st, 1, c.serial);
 	ca_reg_bind_text(st, 2, c.issuer);
-	sqlite3_bind_int64(st, 3, c.revoked_at);
-	sqlite3_bind_int64(st, 4, when);
+	db_bind_int64(st, 3, c.revoked_at);
+	db_bind_int64(st, 4, when);
 	r = ca_reg_step_done(reg, st, "record release");
 	ca_reg_done(st);
 	st = NULL;
@@ -50,7 +50,7 @@ ca_reg_cert_release(struct ca_reg *reg, const char *serial, int64_t when)
 			     &st)) != CA_OK)
 		goto out;
 	ca_reg_bind_text(st, 1, c.serial);
-	if ((r = ca_reg_step_done(reg, st, "release")) == CA_OK && sqlite3_changes(reg->db) != 1)
+	if ((r = ca_reg_step_done(reg, st, "release")) == CA_OK && db_changes(reg->db) != 1)
 		r = CA_ERR_STATE;
 out:
 	ca_reg_done(st);
@@ -62,7 +62,7 @@ int
 ca_reg_released_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
 			ca_reg_revoked_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r;
 
 	/* One entry per certificate (the latest release), only if it is valid
@@ -73,14 +73,14 @@ ca_reg_released_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
 			     " AND c.status = 'valid' GROUP BY x.serial", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, issuer);
-	sqlite3_bind_int64(st, 2, since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		       sqlite3_column_int64(st, 1), REASON_REMOVE_FROM_CRL);
+	db_bind_int64(st, 2, since);
+	while ((rc = db_step(st)) == DB_ROW) {
+		r = cb(arg, (const char *)db_col_text(st, 0),
+		       db_col_int64(st, 1), REASON_REMOVE_FROM_CRL);
 		if (r != 0)
 			goto out;
 	}
-	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "released certificates");
+	r = rc == DB_DONE ? CA_OK : ca_reg_fail(reg, "released certificates");
 out:
 	ca_reg_done(st);
 	return r;
@@ -89,7 +89,7 @@ out:
 int
 ca_reg_card_held(struct ca_reg *reg, const char *card, char **serial)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT serial FROM certificates WHERE card = ?"
@@ -106,7 +106,7 @@ ca_reg_card_held(struct ca_reg *reg, const char *card, char **serial)
 int
 ca_reg_cert_superseded(struct ca_reg *reg, const char *serial, bool *newer)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT EXISTS (SELECT 1 FROM certificates n"
@@ -117,7 +117,7 @@ ca_reg_cert_superseded(struct ca_reg *reg, const char *serial, bool *newer)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
 	if ((r = ca_reg_step_row(reg, st, "superseded")) == CA_OK)
-		*newer = sqlite3_column_int(st, 0) != 0;
+		*newer = db_col_int(st, 0) != 0;
 	ca_reg_done(st);
 	return r;
 }

@@ -17,7 +17,7 @@
 int
 ca_reg_cert_pending_add(struct ca_reg *reg, const struct ca_cert_pending *p)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO certificates (serial, card, holder, profile,"
@@ -30,13 +30,13 @@ ca_reg_cert_pending_add(struct ca_reg *reg, const struct ca_cert_pending *p)
 	ca_reg_bind_text(st, 3, p->holder);
 	ca_reg_bind_text(st, 4, p->profile);
 	ca_reg_bind_text(st, 5, p->issuer);
-	sqlite3_bind_int64(st, 6, p->not_before);
-	sqlite3_bind_int64(st, 7, p->not_after);
+	db_bind_int64(st, 6, p->not_before);
+	db_bind_int64(st, 7, p->not_after);
 	if (p->card_op > 0)
-		sqlite3_bind_int64(st, 8, p->card_op);
-	sqlite3_bind_int64(st, 9, p->since);
+		db_bind_int64(st, 8, p->card_op);
+	db_bind_int64(st, 9, p->since);
 	if (p->audit_seq > 0)
-		sqlite3_bind_int64(st, 10, p->audit_seq);
+		db_bind_int64(st, 10, p->audit_seq);
 	r = ca_reg_step_done(reg, st, "record pending certificate");
 	ca_reg_done(st);
 	return r;
@@ -47,7 +47,7 @@ ca_reg_cert_activate(struct ca_reg *reg, const char *serial, const unsigned char
 		     size_t derlen, int renewal_count, int self_renewals, int64_t audit_seq)
 {
 	struct ca_cert_rec c = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (der == NULL || derlen == 0 || derlen > INT32_MAX)
@@ -56,15 +56,15 @@ ca_reg_cert_activate(struct ca_reg *reg, const char *serial, const unsigned char
 			     " renewal_count = ?, self_renewals = ?, audit_seq = ?"
 			     " WHERE serial = ? AND status = 'pending'", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_blob(st, 1, der, (int)derlen, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, renewal_count);
-	sqlite3_bind_int(st, 3, self_renewals);
+	db_bind_blob(st, 1, der, derlen);
+	db_bind_int64(st, 2, renewal_count);
+	db_bind_int64(st, 3, self_renewals);
 	if (audit_seq > 0)
-		sqlite3_bind_int64(st, 4, audit_seq);
+		db_bind_int64(st, 4, audit_seq);
 	ca_reg_bind_text(st, 5, serial);
 	r = ca_reg_step_done(reg, st, "activate certificate");
 	ca_reg_done(st);
-	if (r != CA_OK || sqlite3_changes(reg->db) == 1)
+	if (r != CA_OK || db_changes(reg->db) == 1)
 		return r;
 	/* Not pending: unknown, or abandoned (revoked) while it was being signed. */
 	if ((r = ca_reg_cert_get(reg, serial, &c)) == CA_OK) {
@@ -92,7 +92,7 @@ int
 ca_reg_cert_pending_list(struct ca_reg *reg, const struct ca_pending_sel *sel, char ***serials,
 			 size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char **v = NULL, **nv;
 	size_t k = 0, cap = 0;
 	int rc, r;
@@ -105,13 +105,13 @@ ca_reg_cert_pending_list(struct ca_reg *reg, const struct ca_pending_sel *sel, c
 			     " ORDER BY pending_since, serial", &st)) != CA_OK)
 		return r;
 	if (sel->card_op > 0)
-		sqlite3_bind_int64(st, 1, sel->card_op);
+		db_bind_int64(st, 1, sel->card_op);
 	ca_reg_bind_text(st, 2, sel->card);
 	if (sel->except_op > 0)
-		sqlite3_bind_int64(st, 3, sel->except_op);
+		db_bind_int64(st, 3, sel->except_op);
 	if (sel->before > 0)
-		sqlite3_bind_int64(st, 4, sel->before);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_int64(st, 4, sel->before);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (k == cap) {
 			cap = cap ? 2 * cap : 8;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
@@ -124,7 +124,7 @@ ca_reg_cert_pending_list(struct ca_reg *reg, const struct ca_pending_sel *sel, c
 			goto out;
 		k++;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		r = ca_reg_fail(reg, "pending certificates");
 		goto out;
 	}
@@ -141,34 +141,34 @@ out:
 
 /* NULL columns read as "". */
 static const char *
-text_or_empty(sqlite3_stmt *st, int i)
+text_or_empty(struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = db_col_text(st, i);
 
-	return t != NULL ? (const char *)t : "";
+	return t != NULL ? t : "";
 }
 
 int
 ca_reg_cert_audit_foreach(struct ca_reg *reg, ca_reg_cert_audit_cb cb, void *arg)
 {
 	struct ca_cert_audit_row row;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = ca_reg_prep(reg, "SELECT c.serial, c.audit_seq, a.id, a.subject, a.details"
 			     " FROM certificates c LEFT JOIN audit a ON a.id = c.audit_seq",
 			     &st)) != CA_OK)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		row.serial = text_or_empty(st, 0);
-		row.audit_seq = sqlite3_column_int64(st, 1);
-		row.have_entry = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		row.audit_seq = db_col_int64(st, 1);
+		row.have_entry = !db_col_null(st, 2);
 		row.subject = text_or_empty(st, 3);
 		row.details = text_or_empty(st, 4);
 		if ((r = cb(arg, &row)) != 0)
 			goto out;
 	}
-	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "certificates and their entries");
+	r = rc == DB_DONE ? CA_OK : ca_reg_fail(reg, "certificates and their entries");
 out:
 	ca_reg_done(st);
 	return r;
@@ -177,16 +177,16 @@ out:
 int
 ca_reg_audit_hash_at(struct ca_reg *reg, int64_t id, char hash[65])
 {
-	sqlite3_stmt *st = NULL;
-	const unsigned char *h;
+	struct db_stmt *st = NULL;
+	const char *h;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT hash FROM audit WHERE id = ?", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if ((r = ca_reg_step_row(reg, st, "audit entry")) == CA_OK) {
-		h = sqlite3_column_text(st, 0);
-		if (h == NULL || strlen((const char *)h) != 64)
+		h = db_col_text(st, 0);
+		if (h == NULL || strlen(h) != 64)
 			r = CA_ERR_AUDIT;
 		else
 			memcpy(hash, h, 65);
@@ -207,7 +207,7 @@ ca_checkpoint_row_clear(struct ca_checkpoint_row *c)
 int
 ca_reg_checkpoint_add(struct ca_reg *reg, const struct ca_checkpoint_row *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (c->derlen == 0 || c->derlen > INT32_MAX)
@@ -215,11 +215,11 @@ ca_reg_checkpoint_add(struct ca_reg *reg, const struct ca_checkpoint_row *c)
 	if ((r = ca_reg_prep(reg, "INSERT INTO audit_checkpoints (seq, hash, time, reason, signed)"
 			     " VALUES (?, ?, ?, ?, ?)", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, c->seq);
+	db_bind_int64(st, 1, c->seq);
 	ca_reg_bind_text(st, 2, c->hash);
-	sqlite3_bind_int64(st, 3, c->time);
+	db_bind_int64(st, 3, c->time);
 	ca_reg_bind_text(st, 4, c->reason);
-	sqlite3_bind_blob(st, 5, c->der, (int)c->derlen, SQLITE_STATIC);
+	db_bind_blob(st, 5, c->der, c->derlen);
 	r = ca_reg_step_done(reg, st, "audit checkpoint");
 	ca_reg_done(st);
 	return r;
@@ -229,7 +229,7 @@ int
 ca_reg_checkpoint_newest(struct ca_reg *reg, struct ca_checkpoint_row *out)
 {
 	struct ca_checkpoint_row c;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const void *der;
 	int r;
 
@@ -239,12 +239,12 @@ ca_reg_checkpoint_newest(struct ca_reg *reg, struct ca_checkpoint_row *out)
 		return r;
 	if ((r = ca_reg_step_row(reg, st, "newest audit checkpoint")) != CA_OK)
 		goto out;
-	c.seq = sqlite3_column_int64(st, 0);
+	c.seq = db_col_int64(st, 0);
 	snprintf(c.hash, sizeof(c.hash), "%s", text_or_empty(st, 1));
-	c.time = sqlite3_column_int64(st, 2);
+	c.time = db_col_int64(st, 2);
 	snprintf(c.reason, sizeof(c.reason), "%s", text_or_empty(st, 3));
-	der = sqlite3_column_blob(st, 4);
-	c.derlen = (size_t)sqlite3_column_bytes(st, 4);
+	der = db_col_blob(st, 4);
+	c.derlen = (size_t)db_col_bytes(st, 4);
 	if (der == NULL || c.derlen == 0) {
 		r = CA_ERR_AUDIT;
 		goto out;

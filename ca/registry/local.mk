@@ -1,5 +1,5 @@
 # ca/registry: the registry interface (registry.h, registry-*.h) and its
-# SQLite backend. No SQL anywhere else.
+# backends behind the statement layer (db.h). No SQL anywhere else.
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/registry.c %D%/schema.c %D%/records.c %D%/integrity.c \
 	%D%/registry.h %D%/registry-int.h %D%/registry-ra.h %D%/registry-cards.h \
@@ -15,3 +15,5 @@ ca_libcarecard_ca_la_SOURCES += %D%/ocsp.c %D%/registry-ocsp.h
 ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/registry-unlock.h
 # renewal reminders (migration 11)
 ca_libcarecard_ca_la_SOURCES += %D%/remind.c %D%/registry-remind.h
+# the statement layer and its SQLite backend
+ca_libcarecard_ca_la_SOURCES += %D%/db.h %D%/db-int.h %D%/db.c %D%/db-sqlite.c

@@ -27,28 +27,28 @@ static int
 query(struct ca_reg *reg, const char *sql, const struct qp *p, int n, struct ca_table *t)
 {
 	const char *v[CA_TABLE_COLS_MAX];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	unsigned c;
 	int i, rc, r = CA_OK;
 
-	if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db_prep_once(reg->db, sql, &st) != CA_OK)
 		return ca_reg_fail(reg, "prepare lookup");
 	for (i = 0; i < n; i++) {
 		if (p[i].is_int)
-			sqlite3_bind_int64(st, i + 1, p[i].i);
+			db_bind_int64(st, i + 1, p[i].i);
 		else
 			ca_reg_bind_text(st, i + 1, p[i].s);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		for (c = 0; c < t->ncols; c++)
-			v[c] = (const char *)sqlite3_column_text(st, (int)c);
+			v[c] = db_col_text(st, (int)c);
 		if ((r = ca_table_add(t, v)) != CA_OK)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = ca_reg_fail(reg, "lookup");
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return r;
 }
 

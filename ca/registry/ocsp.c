@@ -21,12 +21,12 @@ ca_ocsp_hash_name(int hash)
 }
 
 static int
-hash_parse(const unsigned char *s)
+hash_parse(const char *s)
 {
 	int i;
 
 	for (i = 0; s != NULL && i < CA_OCSP_NHASH; i++)
-		if (strcmp((const char *)s, hash_names[i]) == 0)
+		if (strcmp(s, hash_names[i]) == 0)
 			return i;
 	return -1;
 }
@@ -36,29 +36,29 @@ hash_parse(const unsigned char *s)
 
 /* One row of CERT_COLUMNS (borrowed from @st until its next step). */
 static void
-cert_row(sqlite3_stmt *st, struct ca_ocsp_cert *c)
+cert_row(struct db_stmt *st, struct ca_ocsp_cert *c)
 {
-	c->issuer = (const char *)sqlite3_column_text(st, 0);
-	c->serial = (const char *)sqlite3_column_text(st, 1);
-	c->revoked = strcmp((const char *)sqlite3_column_text(st, 2), "revoked") == 0;
-	c->reason = sqlite3_column_int(st, 3);
-	c->revoked_at = sqlite3_column_int64(st, 4);
-	c->not_after = sqlite3_column_int64(st, 5);
+	c->issuer = db_col_text(st, 0);
+	c->serial = db_col_text(st, 1);
+	c->revoked = strcmp(db_col_text(st, 2), "revoked") == 0;
+	c->reason = db_col_int(st, 3);
+	c->revoked_at = db_col_int64(st, 4);
+	c->not_after = db_col_int64(st, 5);
 }
 
 /* Walk rows of CERT_COLUMNS into @cb. */
 static int
-certs_walk(struct ca_reg *reg, sqlite3_stmt *st, ca_reg_ocsp_cert_cb cb, void *arg,
+certs_walk(struct ca_reg *reg, struct db_stmt *st, ca_reg_ocsp_cert_cb cb, void *arg,
 	   const char *what)
 {
 	struct ca_ocsp_cert c;
 	int rc, r = CA_OK;
 
-	while (r == CA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (r == CA_OK && (rc = db_step(st)) == DB_ROW) {
 		cert_row(st, &c);
 		r = cb(arg, &c);
 	}
-	if (r == CA_OK && rc != SQLITE_DONE)
+	if (r == CA_OK && rc != DB_DONE)
 		r = ca_reg_fail(reg, what);
 	return r;
 }
@@ -67,7 +67,7 @@ int
 ca_reg_ocsp_cert_get(struct ca_reg *reg, const char *serial, ca_reg_ocsp_cert_cb cb, void *arg)
 {
 	struct ca_ocsp_cert c;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT " CERT_COLUMNS " FROM certificates c WHERE serial = ?",
@@ -86,7 +86,7 @@ int
 ca_reg_ocsp_certs_foreach(struct ca_reg *reg, int64_t live_after, ca_reg_ocsp_cert_cb cb,
 			  void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	/* A pending row (recorded before signing, migration 5) is not issued:
@@ -94,7 +94,7 @@ ca_reg_ocsp_certs_foreach(struct ca_reg *reg, int64_t live_after, ca_reg_ocsp_ce
 	if ((r = ca_reg_prep(reg, "SELECT " CERT_COLUMNS " FROM certificates c"
 			     " WHERE c.not_after > ? AND c.status <> 'pending'", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, live_after);
+	db_bind_int64(st, 1, live_after);
 	r = certs_walk(reg, st, cb, arg, "certificates");
 	ca_reg_done(st);
 	return r;
@@ -104,7 +104,7 @@ int
 ca_reg_ocsp_due_foreach(struct ca_reg *reg, int64_t now, int64_t stale_before, bool missing,
 			int limit, ca_reg_ocsp_cert_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	/* Missing: fewer than one response per hash agreeing with the status
@@ -127,10 +127,10 @@ ca_reg_ocsp_due_foreach(struct ca_reg *reg, int64_t now, int64_t stale_before, b
 				&st);
 	if (r != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, now);
+	db_bind_int64(st, 1, now);
 	if (!missing)
-		sqlite3_bind_int64(st, 2, stale_before);
-	sqlite3_bind_int(st, 3, limit);
+		db_bind_int64(st, 2, stale_before);
+	db_bind_int64(st, 3, limit);
 	r = certs_walk(reg, st, cb, arg, "certificates due for OCSP signing");
 	ca_reg_done(st);
 	return r;
@@ -141,23 +141,23 @@ ca_reg_ocsp_changes(struct ca_reg *reg, int64_t after, int limit, ca_reg_ocsp_ch
 		    void *arg)
 {
 	struct ca_ocsp_change c;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = ca_reg_prep(reg, "SELECT seq, issuer, serial, kind, not_after FROM ocsp_changes"
 			     " WHERE seq > ? ORDER BY seq LIMIT ?", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, limit);
-	while (r == CA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c.seq = sqlite3_column_int64(st, 0);
-		c.issuer = (const char *)sqlite3_column_text(st, 1);
-		c.serial = (const char *)sqlite3_column_text(st, 2);
-		c.revoked = strcmp((const char *)sqlite3_column_text(st, 3), "revoked") == 0;
-		c.not_after = sqlite3_column_int64(st, 4);
+	db_bind_int64(st, 1, after);
+	db_bind_int64(st, 2, limit);
+	while (r == CA_OK && (rc = db_step(st)) == DB_ROW) {
+		c.seq = db_col_int64(st, 0);
+		c.issuer = db_col_text(st, 1);
+		c.serial = db_col_text(st, 2);
+		c.revoked = strcmp(db_col_text(st, 3), "revoked") == 0;
+		c.not_after = db_col_int64(st, 4);
 		r = cb(arg, &c);
 	}
-	if (r == CA_OK && rc != SQLITE_DONE)
+	if (r == CA_OK && rc != DB_DONE)
 		r = ca_reg_fail(reg, "OCSP change feed");
 	ca_reg_done(st);
 	return r == CA_STOP ? CA_OK : r;
@@ -166,13 +166,13 @@ ca_reg_ocsp_changes(struct ca_reg *reg, int64_t after, int limit, ca_reg_ocsp_ch
 static int
 one_int64(struct ca_reg *reg, const char *sql, int64_t *out, const char *what)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, sql, &st)) != CA_OK)
 		return r;
 	if ((r = ca_reg_step_row(reg, st, what)) == CA_OK)
-		*out = sqlite3_column_int64(st, 0);
+		*out = db_col_int64(st, 0);
 	ca_reg_done(st);
 	return r;
 }
@@ -187,14 +187,14 @@ ca_reg_ocsp_change_last(struct ca_reg *reg, int64_t *out)
 int
 ca_reg_ocsp_changes_prune(struct ca_reg *reg, int64_t upto, int64_t before)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "DELETE FROM ocsp_changes WHERE seq <= ? AND time < ?",
 			     &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, upto);
-	sqlite3_bind_int64(st, 2, before);
+	db_bind_int64(st, 1, upto);
+	db_bind_int64(st, 2, before);
 	r = ca_reg_step_done(reg, st, "prune OCSP change feed");
 	ca_reg_done(st);
 	return r;
@@ -211,7 +211,7 @@ int
 ca_reg_ocsp_resp_put(struct ca_reg *reg, const struct ca_ocsp_resp *r, int64_t *next_seq,
 		     bool *stored)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
 	if (ca_ocsp_hash_name(r->hash) == NULL || r->der == NULL || r->len == 0)
@@ -234,15 +234,15 @@ ca_reg_ocsp_resp_put(struct ca_reg *reg, const struct ca_ocsp_resp *r, int64_t *
 	ca_reg_bind_text(st, 2, r->serial);
 	ca_reg_bind_text(st, 3, ca_ocsp_hash_name(r->hash));
 	ca_reg_bind_text(st, 4, r->revoked ? "revoked" : "good");
-	sqlite3_bind_int64(st, 5, r->this_update);
-	sqlite3_bind_int64(st, 6, r->next_update);
+	db_bind_int64(st, 5, r->this_update);
+	db_bind_int64(st, 6, r->next_update);
 	ca_reg_bind_text(st, 7, r->signer);
-	sqlite3_bind_int64(st, 8, r->basis);
-	sqlite3_bind_int64(st, 9, *next_seq);
-	sqlite3_bind_blob(st, 10, r->der, (int)r->len, SQLITE_STATIC);
+	db_bind_int64(st, 8, r->basis);
+	db_bind_int64(st, 9, *next_seq);
+	db_bind_blob(st, 10, r->der, r->len);
 	ca_reg_bind_text(st, 11, r->revoked ? "revoked" : "valid");
 	if ((e = ca_reg_step_done(reg, st, "store OCSP response")) == CA_OK) {
-		*stored = sqlite3_changes(reg->db) > 0;
+		*stored = db_changes(reg->db) > 0;
 		if (*stored)
 			(*next_seq)++;
 	}
@@ -255,31 +255,31 @@ ca_reg_ocsp_resps_since(struct ca_reg *reg, int64_t after, int64_t now, ca_reg_o
 			void *arg)
 {
 	struct ca_ocsp_resp r;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, e;
 
 	if ((e = ca_reg_prep(reg, "SELECT issuer, serial, hash, status, this_update, next_update,"
 			     " signer, basis, seq, der FROM ocsp_responses"
 			     " WHERE seq > ? AND next_update > ? ORDER BY seq", &st)) != CA_OK)
 		return e;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, now);
-	while (e == CA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.issuer = (const char *)sqlite3_column_text(st, 0);
-		r.serial = (const char *)sqlite3_column_text(st, 1);
-		r.hash = hash_parse(sqlite3_column_text(st, 2));
-		r.revoked = strcmp((const char *)sqlite3_column_text(st, 3), "revoked") == 0;
-		r.this_update = sqlite3_column_int64(st, 4);
-		r.next_update = sqlite3_column_int64(st, 5);
-		r.signer = (const char *)sqlite3_column_text(st, 6);
-		r.basis = sqlite3_column_int64(st, 7);
-		r.seq = sqlite3_column_int64(st, 8);
-		r.der = sqlite3_column_blob(st, 9);
-		r.len = (size_t)sqlite3_column_bytes(st, 9);
+	db_bind_int64(st, 1, after);
+	db_bind_int64(st, 2, now);
+	while (e == CA_OK && (rc = db_step(st)) == DB_ROW) {
+		r.issuer = db_col_text(st, 0);
+		r.serial = db_col_text(st, 1);
+		r.hash = hash_parse(db_col_text(st, 2));
+		r.revoked = strcmp(db_col_text(st, 3), "revoked") == 0;
+		r.this_update = db_col_int64(st, 4);
+		r.next_update = db_col_int64(st, 5);
+		r.signer = db_col_text(st, 6);
+		r.basis = db_col_int64(st, 7);
+		r.seq = db_col_int64(st, 8);
+		r.der = db_col_blob(st, 9);
+		r.len = (size_t)db_col_bytes(st, 9);
 		if (r.hash >= 0 && r.der != NULL)
 			e = cb(arg, &r);
 	}
-	if (e == CA_OK && rc != SQLITE_DONE)
+	if (e == CA_OK && rc != DB_DONE)
 		e = ca_reg_fail(reg, "OCSP responses");
 	ca_reg_done(st);
 	return e;
@@ -288,13 +288,13 @@ ca_reg_ocsp_resps_since(struct ca_reg *reg, int64_t after, int64_t now, ca_reg_o
 int
 ca_reg_ocsp_resps_prune(struct ca_reg *reg, int64_t now)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "DELETE FROM ocsp_responses WHERE next_update <= ?",
 			     &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, now);
+	db_bind_int64(st, 1, now);
 	r = ca_reg_step_done(reg, st, "prune OCSP responses");
 	ca_reg_done(st);
 	return r;
@@ -315,7 +315,7 @@ ca_ocsp_signer_rec_clear(struct ca_ocsp_signer_rec *s)
 int
 ca_reg_ocsp_signer_add(struct ca_reg *reg, const struct ca_ocsp_signer_rec *s)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO ocsp_signers (serial, issuer, key_label,"
@@ -325,9 +325,9 @@ ca_reg_ocsp_signer_add(struct ca_reg *reg, const struct ca_ocsp_signer_rec *s)
 	ca_reg_bind_text(st, 1, s->serial);
 	ca_reg_bind_text(st, 2, s->issuer);
 	ca_reg_bind_text(st, 3, s->key_label);
-	sqlite3_bind_int64(st, 4, s->not_before);
-	sqlite3_bind_int64(st, 5, s->not_after);
-	sqlite3_bind_blob(st, 6, s->der, (int)s->derlen, SQLITE_STATIC);
+	db_bind_int64(st, 4, s->not_before);
+	db_bind_int64(st, 5, s->not_after);
+	db_bind_blob(st, 6, s->der, s->derlen);
 	r = ca_reg_step_done(reg, st, "add OCSP signer");
 	ca_reg_done(st);
 	return r;
@@ -338,7 +338,7 @@ ca_reg_ocsp_signer_current(struct ca_reg *reg, const char *issuer, int64_t now,
 			   struct ca_ocsp_signer_rec *out)
 {
 	struct ca_ocsp_signer_rec s;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const void *der;
 	int r;
 
@@ -348,17 +348,17 @@ ca_reg_ocsp_signer_current(struct ca_reg *reg, const char *issuer, int64_t now,
 			     " AND not_after > ?2 ORDER BY not_after DESC LIMIT 1", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, issuer);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 2, now);
 	if ((r = ca_reg_step_row(reg, st, "OCSP signer")) != CA_OK)
 		goto out;
 	if ((r = ca_reg_col_dup(st, 0, &s.serial)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 1, &s.issuer)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 2, &s.key_label)) != CA_OK)
 		goto out;
-	s.not_before = sqlite3_column_int64(st, 3);
-	s.not_after = sqlite3_column_int64(st, 4);
-	der = sqlite3_column_blob(st, 5);
-	s.derlen = (size_t)sqlite3_column_bytes(st, 5);
+	s.not_before = db_col_int64(st, 3);
+	s.not_after = db_col_int64(st, 4);
+	der = db_col_blob(st, 5);
+	s.derlen = (size_t)db_col_bytes(st, 5);
 	r = CA_ERR_ALLOC;
 	if (der == NULL || s.derlen == 0 || (s.der = malloc(s.derlen)) == NULL)
 		goto out;
@@ -375,7 +375,7 @@ out:
 int
 ca_reg_ocsp_signer_count(struct ca_reg *reg, const char *issuer, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT count(*) FROM ocsp_signers WHERE issuer = ?",
@@ -383,7 +383,7 @@ ca_reg_ocsp_signer_count(struct ca_reg *reg, const char *issuer, int64_t *out)
 		return r;
 	ca_reg_bind_text(st, 1, issuer);
 	if ((r = ca_reg_step_row(reg, st, "OCSP signers")) == CA_OK)
-		*out = sqlite3_column_int64(st, 0);
+		*out = db_col_int64(st, 0);
 	ca_reg_done(st);
 	return r;
 }
@@ -392,7 +392,7 @@ int
 ca_reg_lease_take(struct ca_reg *reg, const char *name, const char *holder,
 		  const char *steal_from, int64_t now, int64_t ttl, bool *held, char **current)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char *who = NULL;
 	int r;
 
@@ -404,9 +404,9 @@ ca_reg_lease_take(struct ca_reg *reg, const char *name, const char *holder,
 		goto out;
 	ca_reg_bind_text(st, 1, name);
 	ca_reg_bind_text(st, 2, holder);
-	sqlite3_bind_int64(st, 3, now + ttl);
+	db_bind_int64(st, 3, now + ttl);
 	ca_reg_bind_text(st, 4, steal_from);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_int64(st, 5, now);
 	r = ca_reg_step_done(reg, st, "take lease");
 	ca_reg_done(st);
 	if (r != CA_OK)
@@ -434,7 +434,7 @@ out:
 int
 ca_reg_lease_release(struct ca_reg *reg, const char *name, const char *holder)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "DELETE FROM leases WHERE name = ? AND holder = ?",

@@ -81,31 +81,30 @@ ca_request_clear(struct ca_request *rq)
 int
 ca_reg_request_add(struct ca_reg *reg, const struct ca_request *rq, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO requests (sponsor, subject, kind, state, created,"
-			     " role, org) VALUES (?, ?, 'new-card', 'sponsored', ?, ?, ?)",
+			     " role, org) VALUES (?, ?, 'new-card', 'sponsored', ?, ?, ?) RETURNING id",
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, rq->sponsor);
 	ca_reg_bind_text(st, 2, rq->subject);
-	sqlite3_bind_int64(st, 3, rq->created);
+	db_bind_int64(st, 3, rq->created);
 	ca_reg_bind_text(st, 4, rq->role);
 	ca_reg_bind_text(st, 5, rq->org);
-	if ((r = ca_reg_step_done(reg, st, "add request")) == CA_OK)
-		*id = sqlite3_last_insert_rowid(reg->db);
+	r = ca_reg_step_id(reg, st, "add request", id);
 	ca_reg_done(st);
 	return r;
 }
 
 static int
-request_row(sqlite3_stmt *st, struct ca_request *rq)
+request_row(struct db_stmt *st, struct ca_request *rq)
 {
-	const unsigned char *state;
+	const char *state;
 	int r;
 
-	rq->id = sqlite3_column_int64(st, 0);
+	rq->id = db_col_int64(st, 0);
 	if ((r = ca_reg_col_dup(st, 1, &rq->sponsor)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 2, &rq->ra_agent)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 3, &rq->subject)) != CA_OK ||
@@ -113,17 +112,17 @@ request_row(sqlite3_stmt *st, struct ca_request *rq)
 	    (r = ca_reg_col_dup(st, 5, &rq->org)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 6, &rq->documents)) != CA_OK)
 		return r;
-	state = sqlite3_column_text(st, 7);
-	rq->state = state != NULL && strcmp((const char *)state, "verified") == 0
+	state = db_col_text(st, 7);
+	rq->state = state != NULL && strcmp(state, "verified") == 0
 		? CA_REQ_VERIFIED : CA_REQ_SPONSORED;
-	if (state != NULL && strcmp((const char *)state, "rejected") == 0)
+	if (state != NULL && strcmp(state, "rejected") == 0)
 		rq->state = CA_REQ_REJECTED;
-	rq->created = sqlite3_column_int64(st, 8);
-	rq->verified = sqlite3_column_int64(st, 9);
+	rq->created = db_col_int64(st, 8);
+	rq->verified = db_col_int64(st, 9);
 	if ((r = ca_reg_col_dup(st, 10, &rq->closed_by)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 11, &rq->closed_reason)) != CA_OK)
 		return r;
-	rq->closed = sqlite3_column_int64(st, 12);
+	rq->closed = db_col_int64(st, 12);
 	return CA_OK;
 }
 
@@ -131,7 +130,7 @@ int
 ca_reg_request_get(struct ca_reg *reg, int64_t id, struct ca_request *out)
 {
 	struct ca_request rq = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, sponsor, ra_agent, subject, role, org, documents,"
@@ -139,7 +138,7 @@ ca_reg_request_get(struct ca_reg *reg, int64_t id, struct ca_request *out)
 			     " coalesce(closed, 0) FROM requests"
 			     " WHERE id = ? AND kind = 'new-card'", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if ((r = ca_reg_step_row(reg, st, "get request")) == CA_OK &&
 	    (r = request_row(st, &rq)) == CA_OK) {
 		*out = rq;
@@ -154,7 +153,7 @@ int
 ca_reg_request_verify(struct ca_reg *reg, int64_t id, const char *ra_agent,
 		      const char *documents, int64_t when)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE requests SET ra_agent = ?, documents = ?,"
@@ -164,11 +163,11 @@ ca_reg_request_verify(struct ca_reg *reg, int64_t id, const char *ra_agent,
 		return r;
 	ca_reg_bind_text(st, 1, ra_agent);
 	ca_reg_bind_text(st, 2, documents);
-	sqlite3_bind_int64(st, 3, when);
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_int64(st, 3, when);
+	db_bind_int64(st, 4, id);
 	r = ca_reg_step_done(reg, st, "verify request");
 	ca_reg_done(st);
-	if (r == CA_OK && sqlite3_changes(reg->db) != 1) {
+	if (r == CA_OK && db_changes(reg->db) != 1) {
 		struct ca_request rq = { 0 };
 
 		/* Tell "no such request" from "already verified". */
@@ -183,8 +182,8 @@ ca_reg_request_verify(struct ca_reg *reg, int64_t id, const char *ra_agent,
 int
 ca_reg_person_roles(struct ca_reg *reg, const char *uuid, unsigned *roles)
 {
-	sqlite3_stmt *st = NULL;
-	const unsigned char *name;
+	struct db_stmt *st = NULL;
+	const char *name;
 	unsigned bits = 0;
 	int rc, r;
 
@@ -192,10 +191,10 @@ ca_reg_person_roles(struct ca_reg *reg, const char *uuid, unsigned *roles)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
 	/* The role names are the policy's (the table's CHECK allows RA roles only). */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if ((name = sqlite3_column_text(st, 0)) != NULL)
-			bits |= pol_role_parse((const char *)name);
-	if (rc != SQLITE_DONE)
+	while ((rc = db_step(st)) == DB_ROW)
+		if ((name = db_col_text(st, 0)) != NULL)
+			bits |= pol_role_parse(name);
+	if (rc != DB_DONE)
 		r = ca_reg_fail(reg, "RA roles");
 	else
 		*roles = bits;

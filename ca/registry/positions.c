@@ -14,7 +14,7 @@
 int
 ca_reg_org_add(struct ca_reg *reg, const char *ods, const char *name, int locum)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (ca_ods_check(ods) != CA_OK || name == NULL || *name == '\0')
@@ -24,7 +24,7 @@ ca_reg_org_add(struct ca_reg *reg, const char *ods, const char *name, int locum)
 		return r;
 	ca_reg_bind_text(st, 1, ods);
 	ca_reg_bind_text(st, 2, name);
-	sqlite3_bind_int(st, 3, locum ? 1 : 0);
+	db_bind_int64(st, 3, locum ? 1 : 0);
 	r = ca_reg_step_done(reg, st, "add organisation");
 	ca_reg_done(st);
 	return r;
@@ -33,7 +33,7 @@ ca_reg_org_add(struct ca_reg *reg, const char *ods, const char *name, int locum)
 int
 ca_reg_org_get(struct ca_reg *reg, const char *ods, char **name, int *locum)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char *n = NULL;
 	int r;
 
@@ -41,16 +41,16 @@ ca_reg_org_get(struct ca_reg *reg, const char *ods, char **name, int *locum)
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, ods);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	switch (db_step(st)) {
+	case DB_ROW:
 		if (name != NULL && (r = ca_reg_col_dup(st, 0, &n)) != CA_OK)
 			break;
 		if (locum != NULL)
-			*locum = sqlite3_column_int(st, 1);
+			*locum = db_col_int(st, 1);
 		if (name != NULL)
 			*name = n;
 		break;
-	case SQLITE_DONE:
+	case DB_DONE:
 		r = CA_ERR_NOT_FOUND;
 		break;
 	default:
@@ -63,7 +63,7 @@ ca_reg_org_get(struct ca_reg *reg, const char *ods, char **name, int *locum)
 int
 ca_reg_position_add(struct ca_reg *reg, const char *uuid, const char *role, const char *ods)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (ca_role_check(role) != CA_OK)
@@ -83,7 +83,7 @@ int
 ca_reg_position_remove(struct ca_reg *reg, const char *uuid, const char *role,
 		       const char *ods)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "DELETE FROM positions WHERE person = ? AND role = ?"
@@ -94,7 +94,7 @@ ca_reg_position_remove(struct ca_reg *reg, const char *uuid, const char *role,
 	ca_reg_bind_text(st, 3, ods);
 	r = ca_reg_step_done(reg, st, "remove position");
 	ca_reg_done(st);
-	if (r == CA_OK && sqlite3_changes(reg->db) != 1)
+	if (r == CA_OK && db_changes(reg->db) != 1)
 		r = CA_ERR_NOT_FOUND;
 	return r;
 }
@@ -102,7 +102,7 @@ ca_reg_position_remove(struct ca_reg *reg, const char *uuid, const char *role,
 int
 ca_reg_position_has(struct ca_reg *reg, const char *uuid, const char *role, const char *ods)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT 1 FROM positions WHERE person = ?1"
@@ -121,8 +121,8 @@ int
 ca_reg_person_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[CA_ODS_MAX + 1],
 		   unsigned max, unsigned *n)
 {
-	sqlite3_stmt *st = NULL;
-	const unsigned char *o;
+	struct db_stmt *st = NULL;
+	const char *o;
 	unsigned k = 0;
 	int rc, r;
 
@@ -130,12 +130,12 @@ ca_reg_person_orgs(struct ca_reg *reg, const char *uuid, char (*orgs)[CA_ODS_MAX
 			     " ORDER BY id", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = sqlite3_column_text(st, 0);
-		if (k < max && o != NULL && strlen((const char *)o) <= CA_ODS_MAX)
-			strcpy(orgs[k++], (const char *)o);
+	while ((rc = db_step(st)) == DB_ROW) {
+		o = db_col_text(st, 0);
+		if (k < max && o != NULL && strlen(o) <= CA_ODS_MAX)
+			strcpy(orgs[k++], o);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = ca_reg_fail(reg, "positions of a person");
 	else
 		*n = k;
@@ -151,7 +151,7 @@ struct moved {
 static int
 positions_at(struct ca_reg *reg, const char *from, struct moved **out, unsigned *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct moved *v = NULL, *nv;
 	unsigned k = 0;
 	int rc, r;
@@ -160,7 +160,7 @@ positions_at(struct ca_reg *reg, const char *from, struct moved **out, unsigned 
 			     " ORDER BY person, role", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, from);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if ((nv = reallocarray(v, k + 1, sizeof(*v))) == NULL) {
 			r = CA_ERR_ALLOC;
 			goto out;
@@ -172,7 +172,7 @@ positions_at(struct ca_reg *reg, const char *from, struct moved **out, unsigned 
 		    (r = ca_reg_col_dup(st, 1, &v[k - 1].role)) != CA_OK)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		r = ca_reg_fail(reg, "positions at an organisation");
 		goto out;
 	}
@@ -199,7 +199,7 @@ move_others(struct ca_reg *reg, const char *from, const char *to)
 		"UPDATE tac_positions SET org = ?2 WHERE org = ?1",
 		"UPDATE requests SET org = ?2 WHERE org = ?1 AND state = 'sponsored'",
 	};
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t i;
 	int r = CA_OK;
 

@@ -28,7 +28,7 @@ ca_cert_rec_clear(struct ca_cert_rec *c)
 int
 ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO certificates (serial, card, holder, profile,"
@@ -41,22 +41,22 @@ ca_reg_cert_add(struct ca_reg *reg, const struct ca_cert_rec *c)
 	ca_reg_bind_text(st, 3, c->holder);
 	ca_reg_bind_text(st, 4, c->profile);
 	ca_reg_bind_text(st, 5, c->issuer);
-	sqlite3_bind_int64(st, 6, c->not_before);
-	sqlite3_bind_int64(st, 7, c->not_after);
-	sqlite3_bind_int(st, 8, c->renewal_count);
-	sqlite3_bind_int(st, 9, c->self_renewals);
-	sqlite3_bind_blob(st, 10, c->der, (int)c->derlen, SQLITE_STATIC);
+	db_bind_int64(st, 6, c->not_before);
+	db_bind_int64(st, 7, c->not_after);
+	db_bind_int64(st, 8, c->renewal_count);
+	db_bind_int64(st, 9, c->self_renewals);
+	db_bind_blob(st, 10, c->der, c->derlen);
 	if (c->card_op > 0)
-		sqlite3_bind_int64(st, 11, c->card_op);
+		db_bind_int64(st, 11, c->card_op);
 	if (c->audit_seq > 0)
-		sqlite3_bind_int64(st, 12, c->audit_seq);
+		db_bind_int64(st, 12, c->audit_seq);
 	r = ca_reg_step_done(reg, st, "add certificate");
 	ca_reg_done(st);
 	return r;
 }
 
 static int
-cert_row(sqlite3_stmt *st, struct ca_cert_rec *c)
+cert_row(struct db_stmt *st, struct ca_cert_rec *c)
 {
 	const char *status;
 	const void *der;
@@ -68,24 +68,24 @@ cert_row(sqlite3_stmt *st, struct ca_cert_rec *c)
 	    (r = ca_reg_col_dup(st, 3, &c->profile)) != CA_OK ||
 	    (r = ca_reg_col_dup(st, 4, &c->issuer)) != CA_OK)
 		return r;
-	c->not_before = sqlite3_column_int64(st, 5);
-	c->not_after = sqlite3_column_int64(st, 6);
-	c->renewal_count = sqlite3_column_int(st, 7);
-	c->self_renewals = sqlite3_column_int(st, 8);
-	status = (const char *)sqlite3_column_text(st, 9);
+	c->not_before = db_col_int64(st, 5);
+	c->not_after = db_col_int64(st, 6);
+	c->renewal_count = db_col_int(st, 7);
+	c->self_renewals = db_col_int(st, 8);
+	status = db_col_text(st, 9);
 	/* Only 'valid' is valid: anything else never counts as issued. */
 	c->status = status != NULL && strcmp(status, "valid") == 0 ? CA_CERT_VALID
 		: status != NULL && strcmp(status, "revoked") == 0 ? CA_CERT_REVOKED
 		: CA_CERT_PENDING;
-	c->reason = sqlite3_column_int(st, 10);
+	c->reason = db_col_int(st, 10);
 	if (c->status == CA_CERT_REVOKED && c->reason == CA_REG_REASON_HOLD)
 		c->status = CA_CERT_HELD;
-	c->revoked_at = sqlite3_column_int64(st, 11);
-	c->card_op = sqlite3_column_int64(st, 13);
-	c->pending_since = sqlite3_column_int64(st, 14);
-	c->audit_seq = sqlite3_column_int64(st, 15);
-	der = sqlite3_column_blob(st, 12);
-	c->derlen = (size_t)sqlite3_column_bytes(st, 12);
+	c->revoked_at = db_col_int64(st, 11);
+	c->card_op = db_col_int64(st, 13);
+	c->pending_since = db_col_int64(st, 14);
+	c->audit_seq = db_col_int64(st, 15);
+	der = db_col_blob(st, 12);
+	c->derlen = (size_t)db_col_bytes(st, 12);
 	if (der != NULL && c->derlen > 0) {
 		if ((c->der = malloc(c->derlen)) == NULL)
 			return CA_ERR_ALLOC;
@@ -98,7 +98,7 @@ int
 ca_reg_cert_get(struct ca_reg *reg, const char *serial, struct ca_cert_rec *out)
 {
 	struct ca_cert_rec c = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT serial, card, holder, profile, issuer, not_before,"
@@ -121,7 +121,7 @@ int
 ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t when)
 {
 	struct ca_cert_rec c = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_cert_get(reg, serial, &c)) != CA_OK)
@@ -137,10 +137,10 @@ ca_reg_cert_revoke(struct ca_reg *reg, const char *serial, int reason, int64_t w
 			     " WHERE serial = ? AND (status IN ('valid', 'pending') OR"
 			     " (status = 'revoked' AND revocation_reason = 6))", &st)) != CA_OK)
 		goto out;
-	sqlite3_bind_int(st, 1, reason);
-	sqlite3_bind_int64(st, 2, when);
+	db_bind_int64(st, 1, reason);
+	db_bind_int64(st, 2, when);
 	ca_reg_bind_text(st, 3, serial);
-	if ((r = ca_reg_step_done(reg, st, "revoke")) == CA_OK && sqlite3_changes(reg->db) != 1)
+	if ((r = ca_reg_step_done(reg, st, "revoke")) == CA_OK && db_changes(reg->db) != 1)
 		r = CA_ERR_STATE;
 out:
 	ca_reg_done(st);
@@ -152,7 +152,7 @@ int
 ca_reg_revoked_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
 		       ca_reg_revoked_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r;
 
 	/* Served by the partial index certificates_revoked. */
@@ -161,14 +161,14 @@ ca_reg_revoked_foreach(struct ca_reg *reg, const char *issuer, int64_t since,
 			     " AND revocation_time >= ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, issuer);
-	sqlite3_bind_int64(st, 2, since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		       sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
+	db_bind_int64(st, 2, since);
+	while ((rc = db_step(st)) == DB_ROW) {
+		r = cb(arg, db_col_text(st, 0),
+		       db_col_int64(st, 1), db_col_int(st, 2));
 		if (r != 0)
 			goto out;
 	}
-	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "revoked certificates");
+	r = rc == DB_DONE ? CA_OK : ca_reg_fail(reg, "revoked certificates");
 out:
 	ca_reg_done(st);
 	return r;
@@ -177,31 +177,31 @@ out:
 int
 ca_reg_audit_tail(struct ca_reg *reg, int64_t *id, char hash[65], char time[32])
 {
-	sqlite3_stmt *st = NULL;
-	const unsigned char *h, *t;
+	struct db_stmt *st = NULL;
+	const char *h, *t;
 	int rc, r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, hash, time FROM audit ORDER BY id DESC LIMIT 1",
 			     &st)) != CA_OK)
 		return r;
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	*id = 0;
 	hash[0] = '\0';
 	if (time != NULL)
 		time[0] = '\0';
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		h = sqlite3_column_text(st, 1);
-		t = sqlite3_column_text(st, 2);
-		if (h == NULL || strlen((const char *)h) != 64 || t == NULL ||
-		    strlen((const char *)t) >= 32)
+	if (rc == DB_ROW) {
+		*id = db_col_int64(st, 0);
+		h = db_col_text(st, 1);
+		t = db_col_text(st, 2);
+		if (h == NULL || strlen(h) != 64 || t == NULL ||
+		    strlen(t) >= 32)
 			r = CA_ERR_AUDIT;
 		else {
 			memcpy(hash, h, 65);
 			if (time != NULL)
-				strcpy(time, (const char *)t);
+				strcpy(time, t);
 		}
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != DB_DONE) {
 		r = ca_reg_fail(reg, "last audit entry");
 	}
 	ca_reg_done(st);
@@ -217,14 +217,14 @@ ca_reg_audit_last(struct ca_reg *reg, int64_t *id, char hash[65])
 int
 ca_reg_audit_insert(struct ca_reg *reg, const struct ca_audit_row *a)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO audit (id, time, actor, action, subject,"
 			     " details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			     &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, a->id);
+	db_bind_int64(st, 1, a->id);
 	ca_reg_bind_text(st, 2, a->time);
 	ca_reg_bind_text(st, 3, a->actor);
 	ca_reg_bind_text(st, 4, a->action);
@@ -239,25 +239,25 @@ ca_reg_audit_insert(struct ca_reg *reg, const struct ca_audit_row *a)
 
 /* NULL columns (only possible by tampering) read as "" and fail the hash. */
 static const char *
-col_text(sqlite3_stmt *st, int i)
+col_text(struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = db_col_text(st, i);
 
-	return t != NULL ? (const char *)t : "";
+	return t != NULL ? t : "";
 }
 
 int
 ca_reg_audit_foreach(struct ca_reg *reg, ca_reg_audit_cb cb, void *arg)
 {
 	struct ca_audit_row a;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = ca_reg_prep(reg, "SELECT id, time, actor, action, subject, details,"
 			     " prev_hash, hash FROM audit ORDER BY id", &st)) != CA_OK)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		a.id = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		a.id = db_col_int64(st, 0);
 		a.time = col_text(st, 1);
 		a.actor = col_text(st, 2);
 		a.action = col_text(st, 3);
@@ -268,7 +268,7 @@ ca_reg_audit_foreach(struct ca_reg *reg, ca_reg_audit_cb cb, void *arg)
 		if ((r = cb(arg, &a)) != 0)
 			goto out;
 	}
-	r = rc == SQLITE_DONE ? CA_OK : ca_reg_fail(reg, "audit entries");
+	r = rc == DB_DONE ? CA_OK : ca_reg_fail(reg, "audit entries");
 out:
 	ca_reg_done(st);
 	return r;
@@ -277,15 +277,15 @@ out:
 int
 ca_reg_audit_max_issued(struct ca_reg *reg, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r;
 
 	if ((r = ca_reg_prep(reg, "SELECT seq FROM sqlite_sequence WHERE name = 'audit'",
 			     &st)) != CA_OK)
 		return r;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rc = db_step(st);
+	*out = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+	if (rc != DB_ROW && rc != DB_DONE)
 		r = ca_reg_fail(reg, "audit sequence");
 	ca_reg_done(st);
 	return r;

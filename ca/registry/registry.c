@@ -42,9 +42,9 @@ static const struct {
 };
 
 static void
-constraint_say(struct ca_reg *reg, int ext)
+constraint_say(struct ca_reg *reg, enum db_errclass cls)
 {
-	const char *msg = sqlite3_errmsg(reg->db);
+	const char *msg = db_errmsg(reg->db);
 	size_t i;
 
 	for (i = 0; i < sizeof(constraint_words) / sizeof(constraint_words[0]); i++)
@@ -53,7 +53,7 @@ constraint_say(struct ca_reg *reg, int ext)
 					   constraint_words[i].sentence);
 			return;
 		}
-	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (cls == DB_E_FOREIGN)
 		util_log_error_set("the registry refused it: it names a person, organisation, "
 				   "card or certificate the registry does not have: check the "
 				   "identifiers (person search, tac-list, report users-per-org)");
@@ -65,82 +65,84 @@ constraint_say(struct ca_reg *reg, int ext)
 int
 ca_reg_fail(struct ca_reg *reg, const char *what)
 {
-	int ext = sqlite3_extended_errcode(reg->db);
+	enum db_errclass cls = db_errclass(reg->db);
 
-	util_log(LOG_ERR, "registry: %s: %s", what, sqlite3_errmsg(reg->db));
-	if ((ext & 0xff) == SQLITE_CONSTRAINT)
-		constraint_say(reg, ext);
-	else if ((ext & 0xff) == SQLITE_BUSY)
+	util_log(LOG_ERR, "registry: %s: %s", what, db_errmsg(reg->db));
+	switch (cls) {
+	case DB_E_UNIQUE:
+	case DB_E_FOREIGN:
+	case DB_E_CHECK:
+	case DB_E_CONSTRAINT:
+		constraint_say(reg, cls);
+		break;
+	case DB_E_BUSY:
 		util_log_error_set("the registry is busy (another carecard-ca holds it): "
 				   "run it again in a moment");
-	if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
+		break;
+	default:
+		break;
+	}
+	if (cls == DB_E_UNIQUE)
 		return CA_ERR_EXISTS;
-	if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (cls == DB_E_FOREIGN)
 		return CA_ERR_NOT_FOUND;
-	if (ext == SQLITE_CONSTRAINT_CHECK)
+	if (cls == DB_E_CHECK)
 		return CA_ERR_USAGE;
 	return CA_ERR_DB;
 }
 
 int
-ca_reg_prep(struct ca_reg *reg, const char *sql, sqlite3_stmt **out)
+ca_reg_prep(struct ca_reg *reg, const char *sql, struct db_stmt **out)
 {
-	int i;
+	int r = db_prep(reg->db, sql, out);
 
-	for (i = 0; i < CA_REG_STMT_CACHE && reg->cache[i].sql != NULL; i++) {
-		if (reg->cache[i].sql == sql) {
-			*out = reg->cache[i].st;
-			return CA_OK;
-		}
-	}
-	if (sqlite3_prepare_v3(reg->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK)
-		return ca_reg_fail(reg, "prepare");
-	if (i < CA_REG_STMT_CACHE) {
-		reg->cache[i].sql = sql;
-		reg->cache[i].st = *out;
-	} else {
+	if (r == CA_ERR_INTERNAL)
 		util_log(LOG_ERR, "registry: statement cache full");	/* a bug: grow it */
-		sqlite3_finalize(*out);
-		return CA_ERR_INTERNAL;
-	}
-	return CA_OK;
+	else if (r != CA_OK)
+		r = ca_reg_fail(reg, "prepare");
+	return r;
 }
 
 void
-ca_reg_done(sqlite3_stmt *st)
+ca_reg_done(struct db_stmt *st)
 {
-	if (st == NULL)
-		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
 }
 
 int
-ca_reg_bind_text(sqlite3_stmt *st, int i, const char *s)
+ca_reg_bind_text(struct db_stmt *st, int i, const char *s)
 {
-	int rc = s == NULL ? sqlite3_bind_null(st, i)
-			   : sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-
-	return rc == SQLITE_OK ? CA_OK : CA_ERR_DB;
+	return db_bind_text(st, i, s) == 0 ? CA_OK : CA_ERR_DB;
 }
 
 int
-ca_reg_col_dup(sqlite3_stmt *st, int i, char **out)
+ca_reg_col_dup(struct db_stmt *st, int i, char **out)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = db_col_text(st, i);
 
 	*out = NULL;
 	if (t == NULL)
 		return CA_OK;
-	if ((*out = strdup((const char *)t)) == NULL)
+	if ((*out = strdup(t)) == NULL)
 		return CA_ERR_ALLOC;
 	return CA_OK;
 }
 
 int
-ca_reg_step_done(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
+ca_reg_step_done(struct ca_reg *reg, struct db_stmt *st, const char *what)
 {
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step(st) != DB_DONE)
+		return ca_reg_fail(reg, what);
+	return CA_OK;
+}
+
+int
+ca_reg_step_id(struct ca_reg *reg, struct db_stmt *st, const char *what, int64_t *id)
+{
+	if (db_step(st) != DB_ROW)
+		return ca_reg_fail(reg, what);
+	*id = db_col_int64(st, 0);
+	if (db_step(st) != DB_DONE)
 		return ca_reg_fail(reg, what);
 	return CA_OK;
 }
@@ -148,7 +150,7 @@ ca_reg_step_done(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
 static int
 exec(struct ca_reg *reg, const char *sql, const char *what)
 {
-	if (sqlite3_exec(reg->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(reg->db, sql) != 0)
 		return ca_reg_fail(reg, what);
 	return CA_OK;
 }
@@ -181,13 +183,11 @@ ca_reg_open_unmigrated(const char *path, int create, struct ca_reg **out)
 		return r;
 	if ((reg = calloc(1, sizeof(*reg))) == NULL)
 		return CA_ERR_ALLOC;
-	r = CA_ERR_DB;
-	if (sqlite3_open_v2(path, &reg->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if ((r = db_open_sqlite(path, &reg->db)) != CA_OK) {
 		util_log(LOG_ERR, "registry: cannot open %s: %s", path,
-			 reg->db != NULL ? sqlite3_errmsg(reg->db) : "out of memory");
+			 reg->db != NULL ? db_errmsg(reg->db) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(reg->db, 5000);
 	/* WAL: readers never block the writer. synchronous=FULL: a committed
 	 * issuance survives power loss (an issued certificate must be on
 	 * record). foreign_keys is per connection, so set it every time. */
@@ -205,21 +205,17 @@ out:
 void
 ca_reg_close(struct ca_reg *reg)
 {
-	int i;
-
 	if (reg == NULL)
 		return;
 	ca_reg_rollback(reg);
-	for (i = 0; i < CA_REG_STMT_CACHE; i++)
-		sqlite3_finalize(reg->cache[i].st);
-	sqlite3_close_v2(reg->db);
+	db_close(reg->db);
 	free(reg);
 }
 
 static int
 run_cached(struct ca_reg *reg, const char *sql, const char *what)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, sql, &st)) != CA_OK)
@@ -244,8 +240,8 @@ ca_reg_commit(struct ca_reg *reg)
 void
 ca_reg_rollback(struct ca_reg *reg)
 {
-	if (reg->db != NULL && !sqlite3_get_autocommit(reg->db))
-		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+	if (reg->db != NULL && db_in_txn(reg->db))
+		db_exec(reg->db, "ROLLBACK");
 }
 
 int
@@ -261,14 +257,14 @@ ca_reg_end(struct ca_reg *reg, int r)
 static int
 version_read(struct ca_reg *reg, int *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT coalesce(max(version), 0) FROM schema_version",
 			     &st)) != CA_OK)
 		return r;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = sqlite3_column_int(st, 0);
+	if (db_step(st) == DB_ROW) {
+		*out = db_col_int(st, 0);
 		r = CA_OK;
 	} else {
 		r = ca_reg_fail(reg, "schema version");
@@ -286,13 +282,13 @@ ca_reg_schema_version(struct ca_reg *reg, int *out)
 static int
 version_record(struct ca_reg *reg, int v)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO schema_version (version, applied)"
 			     " VALUES (?, strftime('%s', 'now'))", &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int(st, 1, v);
+	db_bind_int64(st, 1, v);
 	r = ca_reg_step_done(reg, st, "record schema version");
 	ca_reg_done(st);
 	return r;
@@ -388,12 +384,12 @@ ca_reg_rollback_to(struct ca_reg *reg)
 }
 
 int
-ca_reg_step_row(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
+ca_reg_step_row(struct ca_reg *reg, struct db_stmt *st, const char *what)
 {
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	switch (db_step(st)) {
+	case DB_ROW:
 		return CA_OK;
-	case SQLITE_DONE:
+	case DB_DONE:
 		return CA_ERR_NOT_FOUND;
 	default:
 		return ca_reg_fail(reg, what);
@@ -403,7 +399,7 @@ ca_reg_step_row(struct ca_reg *reg, sqlite3_stmt *st, const char *what)
 int
 ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT value FROM config WHERE key = ?", &st)) != CA_OK)
@@ -418,7 +414,7 @@ ca_reg_config_get(struct ca_reg *reg, const char *key, char **out)
 int
 ca_reg_config_set(struct ca_reg *reg, const char *key, const char *value)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO config (key, value) VALUES (?, ?)"
@@ -448,7 +444,7 @@ ca_person_clear(struct ca_person *p)
 int
 ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO people (uuid, name, email, mobile, checked_by,"
@@ -460,7 +456,7 @@ ca_reg_person_add(struct ca_reg *reg, const struct ca_person *p)
 	ca_reg_bind_text(st, 4, p->mobile);
 	ca_reg_bind_text(st, 5, p->checked_by);
 	if (p->checked_by != NULL)
-		sqlite3_bind_int64(st, 6, p->checked_at);
+		db_bind_int64(st, 6, p->checked_at);
 	r = ca_reg_step_done(reg, st, "add person");
 	ca_reg_done(st);
 	return r;
@@ -470,26 +466,26 @@ int
 ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
 {
 	struct ca_person p = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT uuid, name, email, mobile, checked_by, checked_at"
 			     " FROM people WHERE uuid = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
+	switch (db_step(st)) {
+	case DB_ROW:
 		if ((r = ca_reg_col_dup(st, 0, &p.uuid)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 1, &p.name)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 2, &p.email)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 3, &p.mobile)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 4, &p.checked_by)) != CA_OK)
 			break;
-		p.checked_at = sqlite3_column_int64(st, 5);
+		p.checked_at = db_col_int64(st, 5);
 		*out = p;
 		memset(&p, 0, sizeof(p));
 		break;
-	case SQLITE_DONE:
+	case DB_DONE:
 		r = CA_ERR_NOT_FOUND;
 		break;
 	default:
@@ -503,17 +499,17 @@ ca_reg_person_get(struct ca_reg *reg, const char *uuid, struct ca_person *out)
 int
 ca_reg_person_checked(struct ca_reg *reg, const char *uuid, const char *by, int64_t at)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE people SET checked_by = ?, checked_at = ?"
 			     " WHERE uuid = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, by);
-	sqlite3_bind_int64(st, 2, at);
+	db_bind_int64(st, 2, at);
 	ca_reg_bind_text(st, 3, uuid);
 	if ((r = ca_reg_step_done(reg, st, "identity checked")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_NOT_FOUND;
 	ca_reg_done(st);
 	return r;
@@ -522,7 +518,7 @@ ca_reg_person_checked(struct ca_reg *reg, const char *uuid, const char *by, int6
 int
 ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO ra_roles (person, role) VALUES (?, ?)",
@@ -538,7 +534,7 @@ ca_reg_ra_role_add(struct ca_reg *reg, const char *uuid, const char *role)
 int
 ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const char *holder)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (serial == NULL || strlen(serial) < 2)
@@ -548,7 +544,7 @@ ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const char *
 		return r;
 	ca_reg_bind_text(st, 1, serial);
 	ca_reg_bind_text(st, 2, holder != NULL ? "issued" : "blank");
-	sqlite3_bind_int(st, 3, is_tac ? 1 : 0);
+	db_bind_int64(st, 3, is_tac ? 1 : 0);
 	ca_reg_bind_text(st, 4, holder);
 	r = ca_reg_step_done(reg, st, "add card");
 	ca_reg_done(st);
@@ -558,7 +554,7 @@ ca_reg_card_add(struct ca_reg *reg, const char *serial, int is_tac, const char *
 int
 ca_reg_ra_role_has(struct ca_reg *reg, const char *uuid, const char *role)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT 1 FROM ra_roles WHERE person = ? AND role = ?",

@@ -24,9 +24,9 @@ ca_reminders_free(struct ca_reminder *r, size_t n)
 }
 
 static void
-copy(char *dst, size_t len, const unsigned char *src)
+copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src != NULL ? (const char *)src : "");
+	snprintf(dst, len, "%s", src != NULL ? src : "");
 }
 
 int
@@ -34,7 +34,7 @@ ca_reg_reminders_due(struct ca_reg *reg, int64_t now, int64_t window, size_t max
 		     struct ca_reminder **out, size_t *n)
 {
 	struct ca_reminder *v = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t k = 0;
 	int rc, r = CA_OK;
 
@@ -55,14 +55,14 @@ ca_reg_reminders_due(struct ca_reg *reg, int64_t now, int64_t window, size_t max
 			     "   WHERE m.certificate = c.serial)"
 			     " ORDER BY c.not_after LIMIT ?3", &st)) != CA_OK)
 		goto out;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, window);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		copy(v[k].cert, sizeof(v[k].cert), sqlite3_column_text(st, 0));
-		copy(v[k].card, sizeof(v[k].card), sqlite3_column_text(st, 1));
-		copy(v[k].holder, sizeof(v[k].holder), sqlite3_column_text(st, 2));
-		v[k].not_after = sqlite3_column_int64(st, 5);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, window);
+	db_bind_int64(st, 3, (int64_t)max);
+	while (k < max && (rc = db_step(st)) == DB_ROW) {
+		copy(v[k].cert, sizeof(v[k].cert), db_col_text(st, 0));
+		copy(v[k].card, sizeof(v[k].card), db_col_text(st, 1));
+		copy(v[k].holder, sizeof(v[k].holder), db_col_text(st, 2));
+		v[k].not_after = db_col_int64(st, 5);
 		if ((r = ca_reg_col_dup(st, 3, &v[k].email)) != CA_OK ||
 		    (r = ca_reg_col_dup(st, 4, &v[k].mobile)) != CA_OK) {
 			k++;
@@ -70,7 +70,7 @@ ca_reg_reminders_due(struct ca_reg *reg, int64_t now, int64_t window, size_t max
 		}
 		k++;
 	}
-	if (k < max && rc != SQLITE_DONE)
+	if (k < max && rc != DB_DONE)
 		r = ca_reg_fail(reg, "renewal reminders");
 out:
 	ca_reg_done(st);
@@ -87,16 +87,16 @@ int
 ca_reg_reminder_sent(struct ca_reg *reg, const char *cert, const char *card, const char *channel,
 		     int64_t when)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "INSERT OR IGNORE INTO renewal_reminders (certificate, card,"
-			     " channel, sent) VALUES (?, ?, ?, ?)", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, "INSERT INTO renewal_reminders (certificate, card,"
+			     " channel, sent) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, cert);
 	ca_reg_bind_text(st, 2, card);
 	ca_reg_bind_text(st, 3, channel);
-	sqlite3_bind_int64(st, 4, when);
+	db_bind_int64(st, 4, when);
 	r = ca_reg_step_done(reg, st, "record renewal reminder");
 	ca_reg_done(st);
 	return r;

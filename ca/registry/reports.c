@@ -21,24 +21,24 @@ query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int npar
 	    struct ca_table *t)
 {
 	const char *v[CA_TABLE_COLS_MAX];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	unsigned c;
 	int i, rc, r = CA_OK;
 
-	if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db_prep_once(reg->db, sql, &st) != CA_OK)
 		return ca_reg_fail(reg, "prepare report");
 	for (i = 0; i < nparams; i++)
-		sqlite3_bind_int64(st, i + 1, params[i]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_int64(st, i + 1, params[i]);
+	while ((rc = db_step(st)) == DB_ROW) {
 		for (c = 0; c < t->ncols; c++)
-			v[c] = (const char *)sqlite3_column_text(st, (int)c);
+			v[c] = db_col_text(st, (int)c);
 		if ((r = ca_table_add(t, v)) != CA_OK)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = ca_reg_fail(reg, "report");
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return r;
 }
 
@@ -150,7 +150,7 @@ ca_reg_count(struct ca_reg *reg, const char *table, int64_t *out)
 {
 	static const char *const ok[] = { "people", "organisations", "positions", "requests",
 					  "cards", "tac_pool", "tac_uses", "audit" };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char sql[64];
 	size_t i;
 	int r = CA_ERR_USAGE;
@@ -162,14 +162,14 @@ ca_reg_count(struct ca_reg *reg, const char *table, int64_t *out)
 	if (i == sizeof(ok) / sizeof(ok[0]))
 		return CA_ERR_USAGE;
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", ok[i]);
-	if (sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (db_prep_once(reg->db, sql, &st) != CA_OK)
 		return ca_reg_fail(reg, "prepare count");
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW) {
+		*out = db_col_int64(st, 0);
 		r = CA_OK;
 	} else {
 		r = ca_reg_fail(reg, "count");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return r;
 }

@@ -33,22 +33,22 @@ ca_tac_clear(struct ca_tac *t)
 static int
 tac_card(struct ca_reg *reg, const char *serial)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r, rc;
 
 	if ((r = ca_reg_prep(reg, "SELECT is_tac, state, holder IS NULL FROM cards"
 			     " WHERE serial = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		r = sqlite3_column_int(st, 0) == 1 && sqlite3_column_int(st, 2) == 1 &&
-			strcmp((const char *)sqlite3_column_text(st, 1), "blank") == 0
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		r = db_col_int(st, 0) == 1 && db_col_int(st, 2) == 1 &&
+			strcmp(db_col_text(st, 1), "blank") == 0
 			? CA_OK : CA_ERR_STATE;
-	else if (rc != SQLITE_DONE)
+	else if (rc != DB_DONE)
 		r = ca_reg_fail(reg, "TAC card");
 	ca_reg_done(st);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		r = ca_reg_card_add(reg, serial, 1, NULL);
 	return r;
 }
@@ -57,7 +57,7 @@ int
 ca_reg_tac_add(struct ca_reg *reg, const char *serial, const char *org,
 	       const char *custodian, const char *const *roles, unsigned n, int64_t when)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	unsigned i;
 	int r;
 
@@ -70,7 +70,7 @@ ca_reg_tac_add(struct ca_reg *reg, const char *serial, const char *org,
 	ca_reg_bind_text(st, 1, serial);
 	ca_reg_bind_text(st, 2, org);
 	ca_reg_bind_text(st, 3, custodian);
-	sqlite3_bind_int64(st, 4, when);
+	db_bind_int64(st, 4, when);
 	r = ca_reg_step_done(reg, st, "add TAC");
 	ca_reg_done(st);
 	for (i = 0; i < n && r == CA_OK; i++) {
@@ -98,7 +98,7 @@ ca_reg_tac_add(struct ca_reg *reg, const char *serial, const char *org,
 	" FROM tac_pool t JOIN cards c ON c.serial = t.serial"
 
 static int
-tac_row(sqlite3_stmt *st, struct ca_tac *t)
+tac_row(struct db_stmt *st, struct ca_tac *t)
 {
 	int r;
 
@@ -116,7 +116,7 @@ int
 ca_reg_tac_get(struct ca_reg *reg, const char *serial, struct ca_tac *out)
 {
 	struct ca_tac t = { 0 };
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, TAC_SELECT " WHERE t.serial = ?", &st)) != CA_OK)
@@ -141,19 +141,19 @@ ca_reg_tac_table(struct ca_reg *reg, struct ca_table *t)
 		{ "state", CA_COL_TEXT }, { "holder", CA_COL_TEXT }, { "uses", CA_COL_NUM },
 	};
 	const char *v[7];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc, r, i;
 
 	if ((r = ca_table_init(t, cols, 7)) != CA_OK ||
 	    (r = ca_reg_prep(reg, TAC_SELECT " ORDER BY t.org, t.serial", &st)) != CA_OK)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		for (i = 0; i < 7; i++)
-			v[i] = (const char *)sqlite3_column_text(st, i);
+			v[i] = db_col_text(st, i);
 		if ((r = ca_table_add(t, v)) != CA_OK)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		r = ca_reg_fail(reg, "TAC pool");
 out:
 	ca_reg_done(st);
@@ -164,7 +164,7 @@ int
 ca_reg_tac_use_add(struct ca_reg *reg, const char *serial, const char *holder,
 		   const char *custodian, const char *note, int64_t when)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "INSERT INTO tac_uses (serial, holder, custodian, time, note)"
@@ -173,7 +173,7 @@ ca_reg_tac_use_add(struct ca_reg *reg, const char *serial, const char *holder,
 	ca_reg_bind_text(st, 1, serial);
 	ca_reg_bind_text(st, 2, holder);
 	ca_reg_bind_text(st, 3, custodian);
-	sqlite3_bind_int64(st, 4, when);
+	db_bind_int64(st, 4, when);
 	ca_reg_bind_text(st, 5, note);
 	r = ca_reg_step_done(reg, st, "record TAC use");
 	ca_reg_done(st);

@@ -15,15 +15,16 @@ int
 ca_reg_unblock_put(struct ca_reg *reg, const char *serial, const unsigned char *sealed,
 		   size_t len, int64_t now)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "INSERT OR REPLACE INTO card_unblock (serial, sealed, created)"
-			     " VALUES (?, ?, ?)", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, "INSERT INTO card_unblock (serial, sealed, created)"
+			     " VALUES (?, ?, ?) ON CONFLICT (serial) DO UPDATE"
+			     " SET sealed = excluded.sealed, created = excluded.created", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, serial);
-	sqlite3_bind_blob(st, 2, sealed, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_blob(st, 2, sealed, len);
+	db_bind_int64(st, 3, now);
 	r = ca_reg_step_done(reg, st, "record sealed card key");
 	ca_reg_done(st);
 	return r;
@@ -32,7 +33,7 @@ ca_reg_unblock_put(struct ca_reg *reg, const char *serial, const unsigned char *
 int
 ca_reg_unblock_get(struct ca_reg *reg, const char *serial, unsigned char **sealed, size_t *len)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	unsigned char *buf;
 	int r, n;
 
@@ -41,12 +42,12 @@ ca_reg_unblock_get(struct ca_reg *reg, const char *serial, unsigned char **seale
 	ca_reg_bind_text(st, 1, serial);
 	if ((r = ca_reg_step_row(reg, st, "sealed card key")) != CA_OK)
 		goto out;
-	n = sqlite3_column_bytes(st, 0);
+	n = db_col_bytes(st, 0);
 	if (n <= 0 || (buf = malloc((size_t)n)) == NULL) {
 		r = n <= 0 ? CA_ERR_NOT_FOUND : CA_ERR_ALLOC;
 		goto out;
 	}
-	memcpy(buf, sqlite3_column_blob(st, 0), (size_t)n);
+	memcpy(buf, db_col_blob(st, 0), (size_t)n);
 	*sealed = buf;
 	*len = (size_t)n;
 out:
@@ -58,16 +59,16 @@ out:
 static int
 count(struct ca_reg *reg, const char *sql, const char *text, int64_t since, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, sql, &st)) != CA_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, since);
+	db_bind_int64(st, 1, since);
 	if (text != NULL)
 		ca_reg_bind_text(st, 2, text);
 	if ((r = ca_reg_step_row(reg, st, "count unlock codes")) == CA_OK)
-		*out = sqlite3_column_int64(st, 0);
+		*out = db_col_int64(st, 0);
 	ca_reg_done(st);
 	return r;
 }
@@ -93,7 +94,7 @@ ca_reg_unlock_sends(struct ca_reg *reg, const char *card, const char *address, i
 int
 ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE unlock_codes SET state = 'superseded'"
@@ -106,19 +107,19 @@ ca_reg_unlock_code_add(struct ca_reg *reg, struct ca_unlock_code *c)
 	if (r != CA_OK)
 		return r;
 	if ((r = ca_reg_prep(reg, "INSERT INTO unlock_codes (card, channel, address, code_mac,"
-			     " created, expires, tries_left, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			     " created, expires, tries_left, purpose) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			     " RETURNING id",
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, c->card);
 	ca_reg_bind_text(st, 2, c->channel);
 	ca_reg_bind_text(st, 3, c->address);
-	sqlite3_bind_blob(st, 4, c->mac, sizeof(c->mac), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, c->created);
-	sqlite3_bind_int64(st, 6, c->expires);
-	sqlite3_bind_int(st, 7, c->tries_left);
+	db_bind_blob(st, 4, c->mac, sizeof(c->mac));
+	db_bind_int64(st, 5, c->created);
+	db_bind_int64(st, 6, c->expires);
+	db_bind_int64(st, 7, c->tries_left);
 	ca_reg_bind_text(st, 8, c->purpose);
-	if ((r = ca_reg_step_done(reg, st, "record unlock code")) == CA_OK)
-		c->id = sqlite3_last_insert_rowid(reg->db);
+	r = ca_reg_step_id(reg, st, "record unlock code", &c->id);
 	ca_reg_done(st);
 	return r;
 }
@@ -127,7 +128,7 @@ int
 ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, const char *purpose,
 			struct ca_unlock_code *out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const char *addr;
 	int r;
 
@@ -139,23 +140,23 @@ ca_reg_unlock_code_open(struct ca_reg *reg, const char *card, const char *purpos
 	ca_reg_bind_text(st, 2, purpose);
 	if ((r = ca_reg_step_row(reg, st, "open unlock code")) != CA_OK)
 		goto out;
-	addr = (const char *)sqlite3_column_text(st, 2);
-	if (sqlite3_column_bytes(st, 3) != (int)sizeof(out->mac) || addr == NULL ||
+	addr = (const char *)db_col_text(st, 2);
+	if (db_col_bytes(st, 3) != (int)sizeof(out->mac) || addr == NULL ||
 	    strlen(addr) >= sizeof(out->address) || strlen(card) >= sizeof(out->card)) {
 		r = CA_ERR_DB;
 		goto out;
 	}
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_col_int64(st, 0);
 	snprintf(out->card, sizeof(out->card), "%s", card);
 	out->purpose = strcmp(purpose, "contact") == 0 ? "contact" : "unlock";
-	out->channel = strcmp((const char *)sqlite3_column_text(st, 1), "sms") == 0 ? "sms"
+	out->channel = strcmp((const char *)db_col_text(st, 1), "sms") == 0 ? "sms"
 										   : "email";
 	snprintf(out->address, sizeof(out->address), "%s", addr);
-	memcpy(out->mac, sqlite3_column_blob(st, 3), sizeof(out->mac));
-	out->created = sqlite3_column_int64(st, 4);
-	out->expires = sqlite3_column_int64(st, 5);
-	out->tries_left = sqlite3_column_int(st, 6);
+	memcpy(out->mac, db_col_blob(st, 3), sizeof(out->mac));
+	out->created = db_col_int64(st, 4);
+	out->expires = db_col_int64(st, 5);
+	out->tries_left = db_col_int(st, 6);
 out:
 	ca_reg_done(st);
 	return r;
@@ -164,17 +165,17 @@ out:
 int
 ca_reg_unlock_code_settle(struct ca_reg *reg, int64_t id, const char *state, int tries_left)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE unlock_codes SET state = ?, tries_left = ?"
 			     " WHERE id = ? AND state = 'open'", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, state);
-	sqlite3_bind_int(st, 2, tries_left);
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_int64(st, 2, tries_left);
+	db_bind_int64(st, 3, id);
 	if ((r = ca_reg_step_done(reg, st, "settle unlock code")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_STATE;	/* settled meanwhile by another request */
 	ca_reg_done(st);
 	return r;

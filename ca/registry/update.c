@@ -12,10 +12,10 @@
 
 /* Bind a change: NULL keeps (?n IS NULL), "" clears. */
 static void
-bind_change(sqlite3_stmt *st, int i, const char *v)
+bind_change(struct db_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
 		ca_reg_bind_text(st, i, v);
 }
@@ -23,7 +23,7 @@ bind_change(sqlite3_stmt *st, int i, const char *v)
 int
 ca_reg_person_update(struct ca_reg *reg, const char *uuid, const struct ca_person_change *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE people SET name = coalesce(?2, name),"
@@ -36,7 +36,7 @@ ca_reg_person_update(struct ca_reg *reg, const char *uuid, const struct ca_perso
 	bind_change(st, 3, c->email);
 	bind_change(st, 4, c->mobile);
 	if ((r = ca_reg_step_done(reg, st, "update person")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_NOT_FOUND;
 	ca_reg_done(st);
 	return r;
@@ -45,7 +45,7 @@ ca_reg_person_update(struct ca_reg *reg, const char *uuid, const struct ca_perso
 int
 ca_reg_ra_role_remove(struct ca_reg *reg, const char *uuid, const char *role)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "DELETE FROM ra_roles WHERE person = ? AND role = ?",
@@ -54,7 +54,7 @@ ca_reg_ra_role_remove(struct ca_reg *reg, const char *uuid, const char *role)
 	ca_reg_bind_text(st, 1, uuid);
 	ca_reg_bind_text(st, 2, role);
 	if ((r = ca_reg_step_done(reg, st, "remove RA role")) == CA_OK &&
-	    sqlite3_changes(reg->db) != 1)
+	    db_changes(reg->db) != 1)
 		r = CA_ERR_NOT_FOUND;
 	ca_reg_done(st);
 	return r;
@@ -63,14 +63,14 @@ ca_reg_ra_role_remove(struct ca_reg *reg, const char *uuid, const char *role)
 int
 ca_reg_ra_role_count(struct ca_reg *reg, const char *role, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT count(*) FROM ra_roles WHERE role = ?", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, role);
 	if ((r = ca_reg_step_row(reg, st, "count RA role")) == CA_OK)
-		*n = sqlite3_column_int64(st, 0);
+		*n = db_col_int64(st, 0);
 	ca_reg_done(st);
 	return r;
 }
@@ -78,7 +78,7 @@ ca_reg_ra_role_count(struct ca_reg *reg, const char *role, int64_t *n)
 int
 ca_reg_person_has_card(struct ca_reg *reg, const char *uuid, bool *yes)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT EXISTS (SELECT 1 FROM cards WHERE holder = ?"
@@ -87,7 +87,7 @@ ca_reg_person_has_card(struct ca_reg *reg, const char *uuid, bool *yes)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
 	if ((r = ca_reg_step_row(reg, st, "has card")) == CA_OK)
-		*yes = sqlite3_column_int(st, 0) != 0;
+		*yes = db_col_int(st, 0) != 0;
 	ca_reg_done(st);
 	return r;
 }
@@ -96,7 +96,7 @@ int
 ca_reg_request_reject(struct ca_reg *reg, int64_t id, const char *by, const char *reason,
 		      int64_t when)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE requests SET state = 'rejected', closed_by = ?,"
@@ -106,11 +106,11 @@ ca_reg_request_reject(struct ca_reg *reg, int64_t id, const char *by, const char
 		return r;
 	ca_reg_bind_text(st, 1, by);
 	ca_reg_bind_text(st, 2, reason);
-	sqlite3_bind_int64(st, 3, when);
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_int64(st, 3, when);
+	db_bind_int64(st, 4, id);
 	r = ca_reg_step_done(reg, st, "reject request");
 	ca_reg_done(st);
-	if (r == CA_OK && sqlite3_changes(reg->db) != 1) {
+	if (r == CA_OK && db_changes(reg->db) != 1) {
 		struct ca_request rq = { 0 };
 
 		r = ca_reg_request_get(reg, id, &rq);
