@@ -8,16 +8,16 @@
 # line, the service and the tests link; the HSM is dlopen'ed at run time.
 noinst_LTLIBRARIES += %D%/libcarecard-ca.la
 ca_libcarecard_ca_la_SOURCES =
-ca_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS) \
+ca_libcarecard_ca_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS) \
 	$(YAML_CFLAGS)
 ca_libcarecard_ca_la_LIBADD = common/libcarecard-common.la policy/libcarecard-policy.la \
-	$(YAML_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(UNISTRING_LIBS)
+	$(YAML_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(UNISTRING_LIBS)
 
 bin_PROGRAMS += %D%/carecard-ca
 ca_carecard_ca_SOURCES =
 ca_carecard_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(YAML_CFLAGS)
 ca_carecard_ca_LDADD = %D%/libcarecard-ca.la common/libcarecard-common.la \
-	$(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+	$(SQLITE_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 
 EXTRA_DIST += %D%/README.md
 

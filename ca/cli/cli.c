@@ -82,7 +82,7 @@ exit_report(const struct cli_env *env, const struct cli_cmd *cmd, int err)
 static const struct cli_cmd commands[] = {
 	{ "init", cli_init, "create a CA: state directory, HSM token, hierarchy, registry, policy",
 	  "--manager-uuid UUID --manager-name NAME [--manager-email EMAIL]\n"
-	  "       [--policy FILE] [--card-module PATH] [--registry sqlite:PATH]\n"
+	  "       [--policy FILE] [--card-module PATH] [--registry sqlite:PATH|postgresql://...]\n"
 	  "       [--hsm-module PATH] [--token-uri URI|LABEL] [--key-type rsa|ec]\n"
 	  "       [--root-key-type rsa3072|rsa2048|ec]\n"
 	  "       [--durability full|normal]\n"

@@ -134,6 +134,8 @@ registry_uri(struct ca_ctx *ctx, const struct ca_init_opts *o, char **uri)
 
 	if (o->registry == NULL)
 		return ca_ctx_registry_uri(ctx, uri);
+	if ((e = ca_reg_uri_check(o->registry)) != CA_OK)
+		return e;
 	if ((*uri = strdup(o->registry)) == NULL || (path = ca_ctx_path(ctx,
 								CA_REGISTRY_URI_FILE)) == NULL)
 		return CA_ERR_ALLOC;

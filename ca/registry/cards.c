@@ -290,7 +290,7 @@ ca_reg_operator_position(struct ca_reg *reg, const char *uuid, const char *org,
 
 	if ((r = ca_reg_prep(reg, "SELECT p.role, p.org, o.is_locum FROM positions p"
 			     " JOIN organisations o ON o.ods = p.org"
-			     " WHERE p.person = ?1 AND (?2 IS NULL OR p.org = ?2)"
+			     " WHERE p.person = ?1 AND (CAST(?2 AS TEXT) IS NULL OR p.org = ?2)"
 			     " ORDER BY p.id LIMIT 1", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);

@@ -99,9 +99,10 @@ ca_reg_cert_pending_list(struct ca_reg *reg, const struct ca_pending_sel *sel, c
 
 	/* Served by the partial index certificates_pending: pending rows are few. */
 	if ((r = ca_reg_prep(reg, "SELECT serial FROM certificates WHERE status = 'pending'"
-			     " AND (?1 IS NULL OR card_op = ?1) AND (?2 IS NULL OR card = ?2)"
-			     " AND (?3 IS NULL OR card_op IS NULL OR card_op <> ?3)"
-			     " AND (?4 IS NULL OR pending_since < ?4)"
+			     " AND (CAST(?1 AS BIGINT) IS NULL OR card_op = ?1)"
+			     " AND (CAST(?2 AS TEXT) IS NULL OR card = ?2)"
+			     " AND (CAST(?3 AS BIGINT) IS NULL OR card_op IS NULL OR card_op <> ?3)"
+			     " AND (CAST(?4 AS BIGINT) IS NULL OR pending_since < ?4)"
 			     " ORDER BY pending_since, serial", &st)) != CA_OK)
 		return r;
 	if (sel->card_op > 0)

@@ -52,16 +52,18 @@ out:
 	return r;
 }
 
-/* "%frag%" for LIKE, with the wildcards of @frag escaped. */
+/* "%frag%" (or with @prefix, "frag%") for LIKE ... ESCAPE '\', with the
+ * wildcards of @frag escaped. */
 static char *
-like_pattern(const char *frag)
+like_pattern(const char *frag, bool prefix)
 {
 	size_t n = strlen(frag), i, k = 0;
 	char *p = malloc(2 * n + 3);
 
 	if (p == NULL)
 		return NULL;
-	p[k++] = '%';
+	if (!prefix)
+		p[k++] = '%';
 	for (i = 0; i < n; i++) {
 		if (frag[i] == '%' || frag[i] == '_' || frag[i] == '\\')
 			p[k++] = '\\';
@@ -86,8 +88,8 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 
 	if ((r = ca_table_init(t, cols, 7)) != CA_OK)
 		return r;
-	if ((q->name != NULL && (like = like_pattern(q->name)) == NULL) ||
-	    (q->uuid != NULL && asprintf(&prefix, "%s*", q->uuid) < 0)) {
+	if ((q->name != NULL && (like = like_pattern(q->name, false)) == NULL) ||
+	    (q->uuid != NULL && (prefix = like_pattern(q->uuid, true)) == NULL)) {
 		prefix = NULL;
 		r = CA_ERR_ALLOC;
 		goto out;
@@ -99,9 +101,9 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 	p[3].s = q->cert;
 	p[4].s = q->ods;
 	p[5].s = q->role;
-	p[6].i = q->limit > 0 ? q->limit : -1;
+	p[6].i = q->limit > 0 ? q->limit : INT64_MAX;
 	p[6].is_int = true;
-	/* UUIDs are digits (a CHECK), so GLOB on a digit prefix is exact. */
+	/* UUIDs are digits (a CHECK), so LIKE on a digit prefix is exact. */
 	r = query(reg,
 		"SELECT p.uuid, p.name, p.email, p.mobile,"
 		" (SELECT group_concat(role || '@' || org, ',') FROM (SELECT role, org FROM"
@@ -111,13 +113,13 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 		" (SELECT group_concat(serial || ':' || state, ',') FROM (SELECT serial, state"
 		"   FROM cards WHERE holder = p.uuid ORDER BY coalesce(issued_at, 0) DESC))"
 		" FROM people p"
-		" WHERE (?1 IS NULL OR p.name LIKE ?1 ESCAPE '\\')"
-		" AND (?2 IS NULL OR p.uuid GLOB ?2)"
-		" AND (?3 IS NULL OR p.uuid IN (SELECT holder FROM cards WHERE serial = ?3"
+		" WHERE (CAST(?1 AS TEXT) IS NULL OR p.name LIKE ?1 ESCAPE '\\')"
+		" AND (CAST(?2 AS TEXT) IS NULL OR p.uuid LIKE ?2 ESCAPE '\\')"
+		" AND (CAST(?3 AS TEXT) IS NULL OR p.uuid IN (SELECT holder FROM cards WHERE serial = ?3"
 		"   UNION SELECT holder FROM certificates WHERE card = ?3))"
-		" AND (?4 IS NULL OR p.uuid IN (SELECT holder FROM certificates WHERE serial = ?4))"
-		" AND (?5 IS NULL OR p.uuid IN (SELECT person FROM positions WHERE org = ?5))"
-		" AND (?6 IS NULL OR p.uuid IN (SELECT person FROM positions WHERE role = ?6"
+		" AND (CAST(?4 AS TEXT) IS NULL OR p.uuid IN (SELECT holder FROM certificates WHERE serial = ?4))"
+		" AND (CAST(?5 AS TEXT) IS NULL OR p.uuid IN (SELECT person FROM positions WHERE org = ?5))"
+		" AND (CAST(?6 AS TEXT) IS NULL OR p.uuid IN (SELECT person FROM positions WHERE role = ?6"
 		"   UNION SELECT person FROM ra_roles WHERE role = ?6))"
 		" ORDER BY p.name, p.uuid LIMIT ?7", p, 7, t);
 out:
@@ -253,6 +255,6 @@ ca_reg_request_table(struct ca_reg *reg, const char *state, int64_t id, struct c
 	return query(reg, "SELECT r.id, r.state, r.subject, p.name, r.role || '@' || r.org,"
 		     " r.sponsor, " TIME("r.created") ", coalesce(r.ra_agent, r.closed_by),"
 		     " r.closed_reason FROM requests r LEFT JOIN people p ON p.uuid = r.subject"
-		     " WHERE r.kind = 'new-card' AND (?1 IS NULL OR r.state = ?1)"
+		     " WHERE r.kind = 'new-card' AND (CAST(?1 AS TEXT) IS NULL OR r.state = ?1)"
 		     " AND (?2 = 0 OR r.id = ?2) ORDER BY r.id", p, 2, t);
 }

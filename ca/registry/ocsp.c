@@ -450,5 +450,7 @@ ca_reg_lease_release(struct ca_reg *reg, const char *name, const char *holder)
 int
 ca_reg_data_version(struct ca_reg *reg, int64_t *out)
 {
-	return one_int64(reg, "PRAGMA data_version", out, "data version");
+	return one_int64(reg, ca_reg_sql(reg, "PRAGMA data_version",
+					 "SELECT n FROM registry_version WHERE id = 1"),
+			 out, "data version");
 }

@@ -106,7 +106,7 @@ ca_reg_position_has(struct ca_reg *reg, const char *uuid, const char *role, cons
 	int r;
 
 	if ((r = ca_reg_prep(reg, "SELECT 1 FROM positions WHERE person = ?1"
-			     " AND (?2 IS NULL OR role = ?2) AND (?3 IS NULL OR org = ?3)",
+			     " AND (CAST(?2 AS TEXT) IS NULL OR role = ?2) AND (CAST(?3 AS TEXT) IS NULL OR org = ?3)",
 			     &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);

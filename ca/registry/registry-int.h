@@ -48,6 +48,22 @@ int ca_reg_durability_apply(struct ca_reg *reg);
 /* Step a statement that returns no rows; CA_OK or ca_reg_fail(). */
 int ca_reg_step_done(struct ca_reg *reg, struct db_stmt *st, const char *what);
 
+/* The advisory lock key of the registry's write transactions on PostgreSQL
+ * ("carecard" in ASCII, so it does not meet another application's). */
+#define CA_REG_PG_LOCK "7161130662280393316"
+
+/* @sqlite or @pg, by the connection's dialect: the one place a statement's
+ * two texts meet when SQLite and PostgreSQL truly differ. */
+const char *ca_reg_sql(const struct ca_reg *reg, const char *sqlite, const char *pg);
+
+/* ca_reg_migrate() with PostgreSQL texts: @pg[i] for version i+1 (or where
+ * @pg or @pg[i] is NULL, @sql[i]), through ca_reg_pg_ddl(). */
+int ca_reg_migrate_pg(struct ca_reg *reg, const char *const *sql, const char *const *pg, int n);
+
+/* A migration written for SQLite in PostgreSQL's types (INTEGER is 64-bit:
+ * BIGINT; INTEGER PRIMARY KEY: an identity; BLOB: BYTEA). malloc'ed. */
+char *ca_reg_pg_ddl(const char *sql);
+
 /* Step an INSERT ... RETURNING id: *@id, CA_OK, or ca_reg_fail(@what). */
 int ca_reg_step_id(struct ca_reg *reg, struct db_stmt *st, const char *what, int64_t *id);
 

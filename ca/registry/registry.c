@@ -39,6 +39,13 @@ static const struct {
 	{ "name <> ''", "a name may not be empty" },
 	{ "note <> ''", "a note may not be empty" },
 	{ "role IN", "an RA role is ra-manager, ra-agent, sponsor or lsa" },
+	/* PostgreSQL names the CHECK constraint instead of its expression. */
+	{ "\"requests_check\"",
+	  "the sponsor of a request may not also check the identity: ask another RA agent" },
+	{ "\"people_uuid_check\"", "a UUID is 12 digits" },
+	{ "\"people_name_check\"", "a name may not be empty" },
+	{ "\"tac_uses_note_check\"", "a note may not be empty" },
+	{ "\"ra_roles_role_check\"", "an RA role is ra-manager, ra-agent, sponsor or lsa" },
 };
 
 static void
@@ -225,15 +232,44 @@ run_cached(struct ca_reg *reg, const char *sql, const char *what)
 	return r;
 }
 
+const char *
+ca_reg_sql(const struct ca_reg *reg, const char *sqlite, const char *pg)
+{
+	return db_dialect(reg->db) == DB_PG ? pg : sqlite;
+}
+
+/*
+ * SQLite: BEGIN IMMEDIATE takes the database's write lock now. PostgreSQL:
+ * every write transaction takes one transaction-scoped advisory lock first,
+ * the same single-writer order across every instance sharing the database
+ * (no duplicate serial, no double-counted renewal, no forked audit chain).
+ */
 int
 ca_reg_begin(struct ca_reg *reg)
 {
-	return run_cached(reg, "BEGIN IMMEDIATE", "begin");
+	int r;
+
+	if (db_dialect(reg->db) != DB_PG)
+		return run_cached(reg, "BEGIN IMMEDIATE", "begin");
+	if ((r = run_cached(reg, "BEGIN", "begin")) != CA_OK)
+		return r;
+	if ((r = exec(reg, "SELECT pg_advisory_xact_lock(" CA_REG_PG_LOCK ")",
+		      "take the registry's write lock")) != CA_OK)
+		ca_reg_rollback(reg);
+	return r;
 }
 
+/* PostgreSQL: each commit bumps registry_version, ca_reg_data_version()'s
+ * counter (SQLite's PRAGMA data_version does this itself). */
 int
 ca_reg_commit(struct ca_reg *reg)
 {
+	int r;
+
+	if (db_dialect(reg->db) == DB_PG &&
+	    (r = run_cached(reg, "UPDATE registry_version SET n = n + 1 WHERE id = 1",
+			    "count the commit")) != CA_OK)
+		return r;
 	return run_cached(reg, "COMMIT", "commit");
 }
 
@@ -285,8 +321,11 @@ version_record(struct ca_reg *reg, int v)
 	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = ca_reg_prep(reg, "INSERT INTO schema_version (version, applied)"
-			     " VALUES (?, strftime('%s', 'now'))", &st)) != CA_OK)
+	if ((r = ca_reg_prep(reg, ca_reg_sql(reg,
+			     "INSERT INTO schema_version (version, applied)"
+			     " VALUES (?, strftime('%s', 'now'))",
+			     "INSERT INTO schema_version (version, applied)"
+			     " VALUES (?, extract(epoch FROM now())::bigint)"), &st)) != CA_OK)
 		return r;
 	db_bind_int64(st, 1, v);
 	r = ca_reg_step_done(reg, st, "record schema version");
@@ -297,12 +336,25 @@ version_record(struct ca_reg *reg, int v)
 int
 ca_reg_migrate(struct ca_reg *reg, const char *const *sql, int n)
 {
+	return ca_reg_migrate_pg(reg, sql, NULL, n);
+}
+
+int
+ca_reg_migrate_pg(struct ca_reg *reg, const char *const *sql, const char *const *pg, int n)
+{
+	char *text = NULL;
 	int cur = 0, v, r;
 
 	if ((r = ca_reg_begin(reg)) != CA_OK)
 		return r;
-	if ((r = exec(reg, "CREATE TABLE IF NOT EXISTS schema_version ("
-		      " version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)",
+	if ((r = exec(reg, ca_reg_sql(reg, "CREATE TABLE IF NOT EXISTS schema_version ("
+				      " version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)",
+				      "CREATE TABLE IF NOT EXISTS schema_version ("
+				      " version BIGINT PRIMARY KEY, applied BIGINT NOT NULL);"
+				      "CREATE TABLE IF NOT EXISTS registry_version ("
+				      " id BIGINT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);"
+				      "INSERT INTO registry_version VALUES (1, 0)"
+				      " ON CONFLICT DO NOTHING"),
 		      "create schema_version")) != CA_OK ||
 	    (r = version_read(reg, &cur)) != CA_OK)
 		goto out;
@@ -312,7 +364,16 @@ ca_reg_migrate(struct ca_reg *reg, const char *const *sql, int n)
 		goto out;
 	}
 	for (v = cur + 1; v <= n; v++) {
-		if ((r = exec(reg, sql[v - 1], "migration")) != CA_OK ||
+		if (db_dialect(reg->db) == DB_PG) {
+			free(text);
+			text = ca_reg_pg_ddl(pg != NULL && pg[v - 1] != NULL ? pg[v - 1]
+									   : sql[v - 1]);
+			if (text == NULL) {
+				r = CA_ERR_ALLOC;
+				goto out;
+			}
+		}
+		if ((r = exec(reg, text != NULL ? text : sql[v - 1], "migration")) != CA_OK ||
 		    (r = version_record(reg, v)) != CA_OK) {
 			util_log(LOG_ERR, "registry migration %d failed; nothing applied", v);
 			goto out;
@@ -320,6 +381,7 @@ ca_reg_migrate(struct ca_reg *reg, const char *const *sql, int n)
 	}
 	r = ca_reg_commit(reg);
 out:
+	free(text);
 	if (r != CA_OK)
 		ca_reg_rollback(reg);
 	return r;
@@ -336,9 +398,11 @@ int
 ca_reg_durability_apply(struct ca_reg *reg)
 {
 	char *v = NULL;
-	int r = ca_reg_config_get(reg, "durability", &v);
+	int r;
 
-	if (r == CA_ERR_NOT_FOUND)
+	if (db_dialect(reg->db) == DB_PG)	/* the server's synchronous_commit */
+		return CA_OK;
+	if ((r = ca_reg_config_get(reg, "durability", &v)) == CA_ERR_NOT_FOUND)
 		return CA_OK;
 	if (r != CA_OK)
 		return r;
@@ -354,9 +418,11 @@ int
 ca_reg_durability_set(struct ca_reg *reg, const char *mode)
 {
 	if (strcmp(mode, "full") == 0)
-		return exec(reg, "PRAGMA synchronous=FULL", "durability");
+		return exec(reg, ca_reg_sql(reg, "PRAGMA synchronous=FULL",
+					    "SET synchronous_commit = on"), "durability");
 	if (strcmp(mode, "normal") == 0)
-		return exec(reg, "PRAGMA synchronous=NORMAL", "durability");
+		return exec(reg, ca_reg_sql(reg, "PRAGMA synchronous=NORMAL",
+					    "SET synchronous_commit = off"), "durability");
 	return CA_ERR_USAGE;
 }
 

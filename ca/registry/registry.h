@@ -33,12 +33,18 @@ int ca_reg_schema_latest(void);
 int ca_reg_open(const char *path, int create, struct ca_reg **out);
 
 /*
- * The registry named by @uri: "sqlite:PATH" (the embedded default). The
+ * The registry named by @uri: "sqlite:PATH" (the embedded default) or a
+ * libpq URI "postgresql://..." / "postgres://..." (no password). The
  * seam where another backend plugs in: the operations only ever see
  * struct ca_reg and the ca_reg_* calls. CA_ERR_USAGE for a scheme this
  * build does not support.
  */
 int ca_reg_open_uri(const char *uri, int create, struct ca_reg **out);
+
+/* CA_OK if @uri names a registry this build opens (sqlite:PATH,
+ * postgresql://..., postgres://...) and carries no password (it is stored
+ * in the state directory); else logs why and returns CA_ERR_USAGE. */
+int ca_reg_uri_check(const char *uri);
 
 /* Close; rolls back an open transaction. Accepts NULL. */
 void ca_reg_close(struct ca_reg *reg);

@@ -4,90 +4,262 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ca/core/error.h"
 #include "ca/registry/registry-int.h"
 #include "common/log.h"
 
+#define M1 \
+	"CREATE TABLE config ("\
+	"  key TEXT PRIMARY KEY,"\
+	"  value TEXT NOT NULL);"\
+\
+	"CREATE TABLE people ("\
+	"  uuid TEXT PRIMARY KEY"\
+	"    CHECK (length(uuid) = 12 AND uuid NOT GLOB '*[^0-9]*'),"\
+	"  name TEXT NOT NULL CHECK (name <> ''),"\
+	"  email TEXT,"\
+	"  mobile TEXT);"\
+\
+	"CREATE TABLE organisations ("\
+	"  ods TEXT PRIMARY KEY CHECK (ods <> ''),"\
+	"  name TEXT NOT NULL,"\
+	"  is_locum INTEGER NOT NULL DEFAULT 0 CHECK (is_locum IN (0, 1)));"\
+\
+	"CREATE TABLE positions ("\
+	"  id INTEGER PRIMARY KEY,"\
+	"  person TEXT NOT NULL REFERENCES people(uuid),"\
+	"  role TEXT NOT NULL,"\
+	"  org TEXT NOT NULL REFERENCES organisations(ods),"\
+	"  UNIQUE (person, role, org));"\
+\
+	"CREATE TABLE ra_roles ("\
+	"  person TEXT NOT NULL REFERENCES people(uuid),"\
+	"  role TEXT NOT NULL"\
+	"    CHECK (role IN ('ra-manager', 'ra-agent', 'sponsor', 'lsa')),"\
+	"  PRIMARY KEY (person, role));"\
+\
+	"CREATE TABLE cards ("\
+	"  serial TEXT PRIMARY KEY,"\
+	"  series TEXT,"\
+	"  state TEXT NOT NULL DEFAULT 'blank',"\
+	"  is_tac INTEGER NOT NULL DEFAULT 0 CHECK (is_tac IN (0, 1)),"\
+	"  holder TEXT REFERENCES people(uuid));"\
+\
+	"CREATE TABLE certificates ("\
+	"  serial TEXT PRIMARY KEY,"\
+	"  card TEXT REFERENCES cards(serial),"\
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"\
+	"  profile TEXT NOT NULL,"\
+	"  issuer TEXT NOT NULL,"\
+	"  not_before INTEGER NOT NULL,"\
+	"  not_after INTEGER NOT NULL,"\
+	"  renewal_count INTEGER NOT NULL DEFAULT 0,"\
+	"  self_renewals INTEGER NOT NULL DEFAULT 0,"\
+	"  status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),"\
+	"  revocation_reason INTEGER,"\
+	"  revocation_time INTEGER,"\
+	"  der BLOB NOT NULL,"\
+	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)));"\
+	/* CRL generation reads only revoked rows of one issuer. */\
+	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"\
+	"  WHERE status = 'revoked';"\
+	"CREATE INDEX certificates_holder ON certificates (holder);"\
+\
+	/* Domain rule: nobody is both Sponsor and RA agent for one request. */\
+	"CREATE TABLE requests ("\
+	"  id INTEGER PRIMARY KEY,"\
+	"  sponsor TEXT REFERENCES people(uuid),"\
+	"  ra_agent TEXT REFERENCES people(uuid),"\
+	"  subject TEXT REFERENCES people(uuid),"\
+	"  kind TEXT NOT NULL,"\
+	"  state TEXT NOT NULL,"\
+	"  created INTEGER NOT NULL,"\
+	"  CHECK (sponsor IS NULL OR ra_agent IS NULL OR sponsor <> ra_agent));"\
+\
+	"CREATE TABLE audit ("\
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"\
+	"  time TEXT NOT NULL,"\
+	"  actor TEXT NOT NULL,"\
+	"  action TEXT NOT NULL,"\
+	"  subject TEXT NOT NULL,"\
+	"  details TEXT NOT NULL,"\
+	"  prev_hash TEXT NOT NULL,"\
+	"  hash TEXT NOT NULL);"
+
+#define M5 \
+	"CREATE TABLE certificates_v5 ("\
+	"  serial TEXT PRIMARY KEY,"\
+	"  card TEXT REFERENCES cards(serial),"\
+	"  holder TEXT NOT NULL REFERENCES people(uuid),"\
+	"  profile TEXT NOT NULL,"\
+	"  issuer TEXT NOT NULL,"\
+	"  not_before INTEGER NOT NULL,"\
+	"  not_after INTEGER NOT NULL,"\
+	"  renewal_count INTEGER NOT NULL DEFAULT 0,"\
+	"  self_renewals INTEGER NOT NULL DEFAULT 0,"\
+	"  status TEXT NOT NULL DEFAULT 'valid'"\
+	"    CHECK (status IN ('pending', 'valid', 'revoked')),"\
+	"  revocation_reason INTEGER,"\
+	"  revocation_time INTEGER,"\
+	"  der BLOB,"\
+	"  card_op INTEGER REFERENCES card_ops(id),"\
+	"  pending_since INTEGER,"\
+	"  audit_seq INTEGER,"\
+	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)),"\
+	"  CHECK (status <> 'valid' OR der IS NOT NULL),"\
+	"  CHECK (status <> 'pending' OR (der IS NULL AND pending_since IS NOT NULL)));"\
+	"INSERT INTO certificates_v5 (serial, card, holder, profile, issuer, not_before,"\
+	"  not_after, renewal_count, self_renewals, status, revocation_reason,"\
+	"  revocation_time, der)"\
+	"  SELECT serial, card, holder, profile, issuer, not_before, not_after,"\
+	"  renewal_count, self_renewals, status, revocation_reason, revocation_time, der"\
+	"  FROM certificates;"\
+	"DROP TABLE certificates;"\
+	"ALTER TABLE certificates_v5 RENAME TO certificates;"\
+	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"\
+	"  WHERE status = 'revoked';"\
+	"CREATE INDEX certificates_holder ON certificates (holder);"\
+	/* The recovery and the card operations look up pending rows only. */\
+	"CREATE INDEX certificates_pending ON certificates (pending_since)"\
+	"  WHERE status = 'pending';"\
+	/* Each existing row's issuance entry: issue-cert names the serial as\
+	 * its subject, a card operation names the card and the serial in its\
+	 * details. The index only serves this look-up. */\
+	"CREATE INDEX audit_subject_v5 ON audit (subject);"\
+	"UPDATE certificates SET audit_seq = (SELECT min(a.id) FROM audit a"\
+	"  WHERE a.subject = certificates.serial AND a.action = 'issue-cert');"\
+	"UPDATE certificates SET audit_seq = (SELECT min(a.id) FROM audit a"\
+	"  WHERE a.subject = certificates.card"\
+	"  AND a.action IN ('issue-card', 'repair', 'tac-activate', 'renew', 'self-renew')"\
+	"  AND instr(a.details, '\"' || certificates.serial || '\"') > 0)"\
+	"  WHERE audit_seq IS NULL AND card IS NOT NULL;"\
+	"DROP INDEX audit_subject_v5;"
+
+/*
+ * PostgreSQL before migration 1: what the registry's queries use from
+ * SQLite, defined once so every query is written once: group_concat(),
+ * strftime() of a Unix time, json_extract() of a top-level member.
+ */
+#define PG_COMPAT \
+	"CREATE FUNCTION cc_concat(acc text, v text, sep text) RETURNS text" \
+	"  LANGUAGE sql IMMUTABLE AS $$SELECT CASE WHEN v IS NULL THEN acc" \
+	"  WHEN acc IS NULL THEN v ELSE acc || sep || v END$$;" \
+	"CREATE AGGREGATE group_concat(text, text) (SFUNC = cc_concat, STYPE = text);" \
+	"CREATE FUNCTION strftime(fmt text, t bigint, mod text) RETURNS text" \
+	"  LANGUAGE sql IMMUTABLE AS $$SELECT CASE fmt" \
+	"  WHEN '%Y-%m-%dT%H:%M:%SZ' THEN" \
+	"    to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" \
+	"  WHEN '%s' THEN t::text END$$;" \
+	"CREATE FUNCTION json_extract(doc text, path text) RETURNS text" \
+	"  LANGUAGE sql IMMUTABLE AS $$SELECT doc::jsonb ->> substr(path, 3)$$;"
+
+/* SQLite's AUTOINCREMENT keeps the highest audit id ever used in
+ * sqlite_sequence (a deleted tail stays detectable); PostgreSQL keeps it in
+ * a table of the same name and shape, by trigger. */
+#define PG_AUDIT_HIGH \
+	"CREATE TABLE sqlite_sequence (name TEXT PRIMARY KEY, seq BIGINT NOT NULL);" \
+	"CREATE FUNCTION audit_high() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	"  INSERT INTO sqlite_sequence VALUES ('audit', new.id) ON CONFLICT (name)" \
+	"  DO UPDATE SET seq = greatest(sqlite_sequence.seq, excluded.seq);" \
+	"  RETURN NULL; END $$;" \
+	"CREATE TRIGGER audit_high AFTER INSERT ON audit" \
+	"  FOR EACH ROW EXECUTE FUNCTION audit_high();"
+
+/* PostgreSQL has no rowid: certificates get one, in insertion order, for
+ * the queries that order by it. */
+#define PG_ROWID \
+	"ALTER TABLE certificates ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;"
+
+/*
+ * Migration 8 (below) in both dialects: the tables once, the triggers that
+ * feed ocsp_changes per dialect (PostgreSQL triggers call a function).
+ */
+#define M8_TRIGGERS_SQLITE \
+	"CREATE TRIGGER certificates_ocsp_issued AFTER INSERT ON certificates"\
+	"  WHEN new.status = 'valid' BEGIN"\
+	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"\
+	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"\
+	"          CAST(strftime('%s', 'now') AS INTEGER));"\
+	"END;"\
+	"CREATE TRIGGER certificates_ocsp_valid AFTER UPDATE OF status ON certificates"\
+	"  WHEN new.status = 'valid' AND old.status <> 'valid' BEGIN"\
+	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"\
+	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"\
+	"          CAST(strftime('%s', 'now') AS INTEGER));"\
+	"END;"\
+	"CREATE TRIGGER certificates_ocsp_revoked AFTER UPDATE OF status ON certificates"\
+	"  WHEN new.status = 'revoked' AND old.status <> 'revoked' BEGIN"\
+	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"\
+	"  VALUES (new.issuer, new.serial, 'revoked', new.not_after,"\
+	"          CAST(strftime('%s', 'now') AS INTEGER));"\
+	"END;"
+
+#define M8_TRIGGERS_PG \
+	"CREATE FUNCTION certificates_ocsp_feed() RETURNS trigger LANGUAGE plpgsql AS $$" \
+	"BEGIN" \
+	"  IF new.status = 'valid' AND (TG_OP = 'INSERT' OR old.status <> 'valid') THEN" \
+	"    INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)" \
+	"    VALUES (new.issuer, new.serial, 'issued', new.not_after," \
+	"            extract(epoch FROM now())::bigint);" \
+	"  ELSIF TG_OP = 'UPDATE' AND new.status = 'revoked' AND old.status <> 'revoked' THEN" \
+	"    INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)" \
+	"    VALUES (new.issuer, new.serial, 'revoked', new.not_after," \
+	"            extract(epoch FROM now())::bigint);" \
+	"  END IF;" \
+	"  RETURN NULL;" \
+	"END $$;" \
+	"CREATE TRIGGER certificates_ocsp_issued AFTER INSERT ON certificates" \
+	"  FOR EACH ROW EXECUTE FUNCTION certificates_ocsp_feed();" \
+	"CREATE TRIGGER certificates_ocsp_status AFTER UPDATE OF status ON certificates" \
+	"  FOR EACH ROW EXECUTE FUNCTION certificates_ocsp_feed();"
+
+#define M8(triggers) \
+	"CREATE TABLE ocsp_changes ("\
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"\
+	"  issuer TEXT NOT NULL,"\
+	"  serial TEXT NOT NULL,"\
+	"  kind TEXT NOT NULL CHECK (kind IN ('issued', 'revoked')),"\
+	"  not_after INTEGER NOT NULL,"\
+	"  time INTEGER NOT NULL);"\
+	/* "issued" when a row becomes valid: inserted valid, made valid after\
+	 * being recorded pending (migration 5), or released from a hold\
+	 * (migration 7); a pending row is never answered "good". */\
+	triggers \
+	"CREATE TABLE ocsp_responses ("\
+	"  issuer TEXT NOT NULL,"\
+	"  serial TEXT NOT NULL,"\
+	"  hash TEXT NOT NULL CHECK (hash IN ('sha1', 'sha256')),"\
+	"  status TEXT NOT NULL CHECK (status IN ('good', 'revoked')),"\
+	"  this_update INTEGER NOT NULL,"\
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"\
+	"  signer TEXT NOT NULL,"\
+	"  basis INTEGER NOT NULL,"\
+	"  seq INTEGER NOT NULL,"\
+	"  der BLOB NOT NULL,"\
+	"  PRIMARY KEY (issuer, serial, hash));"\
+	"CREATE INDEX ocsp_responses_seq ON ocsp_responses (seq);"\
+	"CREATE INDEX ocsp_responses_due ON ocsp_responses (this_update);"\
+	"CREATE TABLE ocsp_signers ("\
+	"  serial TEXT PRIMARY KEY,"\
+	"  issuer TEXT NOT NULL,"\
+	"  key_label TEXT NOT NULL UNIQUE,"\
+	"  not_before INTEGER NOT NULL,"\
+	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"\
+	"  der BLOB NOT NULL);"\
+	"CREATE INDEX ocsp_signers_issuer ON ocsp_signers (issuer, not_after);"\
+	"CREATE TABLE leases ("\
+	"  name TEXT PRIMARY KEY,"\
+	"  holder TEXT NOT NULL,"\
+	"  expires INTEGER NOT NULL);"
+
 static const char *const ca_migrations[] = {
 	/* 1: the initial schema. */
-	"CREATE TABLE config ("
-	"  key TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL);"
-
-	"CREATE TABLE people ("
-	"  uuid TEXT PRIMARY KEY"
-	"    CHECK (length(uuid) = 12 AND uuid NOT GLOB '*[^0-9]*'),"
-	"  name TEXT NOT NULL CHECK (name <> ''),"
-	"  email TEXT,"
-	"  mobile TEXT);"
-
-	"CREATE TABLE organisations ("
-	"  ods TEXT PRIMARY KEY CHECK (ods <> ''),"
-	"  name TEXT NOT NULL,"
-	"  is_locum INTEGER NOT NULL DEFAULT 0 CHECK (is_locum IN (0, 1)));"
-
-	"CREATE TABLE positions ("
-	"  id INTEGER PRIMARY KEY,"
-	"  person TEXT NOT NULL REFERENCES people(uuid),"
-	"  role TEXT NOT NULL,"
-	"  org TEXT NOT NULL REFERENCES organisations(ods),"
-	"  UNIQUE (person, role, org));"
-
-	"CREATE TABLE ra_roles ("
-	"  person TEXT NOT NULL REFERENCES people(uuid),"
-	"  role TEXT NOT NULL"
-	"    CHECK (role IN ('ra-manager', 'ra-agent', 'sponsor', 'lsa')),"
-	"  PRIMARY KEY (person, role));"
-
-	"CREATE TABLE cards ("
-	"  serial TEXT PRIMARY KEY,"
-	"  series TEXT,"
-	"  state TEXT NOT NULL DEFAULT 'blank',"
-	"  is_tac INTEGER NOT NULL DEFAULT 0 CHECK (is_tac IN (0, 1)),"
-	"  holder TEXT REFERENCES people(uuid));"
-
-	"CREATE TABLE certificates ("
-	"  serial TEXT PRIMARY KEY,"
-	"  card TEXT REFERENCES cards(serial),"
-	"  holder TEXT NOT NULL REFERENCES people(uuid),"
-	"  profile TEXT NOT NULL,"
-	"  issuer TEXT NOT NULL,"
-	"  not_before INTEGER NOT NULL,"
-	"  not_after INTEGER NOT NULL,"
-	"  renewal_count INTEGER NOT NULL DEFAULT 0,"
-	"  self_renewals INTEGER NOT NULL DEFAULT 0,"
-	"  status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'revoked')),"
-	"  revocation_reason INTEGER,"
-	"  revocation_time INTEGER,"
-	"  der BLOB NOT NULL,"
-	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)));"
-	/* CRL generation reads only revoked rows of one issuer. */
-	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"
-	"  WHERE status = 'revoked';"
-	"CREATE INDEX certificates_holder ON certificates (holder);"
-
-	/* Domain rule: nobody is both Sponsor and RA agent for one request. */
-	"CREATE TABLE requests ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sponsor TEXT REFERENCES people(uuid),"
-	"  ra_agent TEXT REFERENCES people(uuid),"
-	"  subject TEXT REFERENCES people(uuid),"
-	"  kind TEXT NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  CHECK (sponsor IS NULL OR ra_agent IS NULL OR sponsor <> ra_agent));"
-
-	"CREATE TABLE audit ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  time TEXT NOT NULL,"
-	"  actor TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  subject TEXT NOT NULL,"
-	"  details TEXT NOT NULL,"
-	"  prev_hash TEXT NOT NULL,"
-	"  hash TEXT NOT NULL);",
+	M1,
 
 	/* 2: card operations (registry-cards.c). card_ops journals each card
 	 * operation (pending -> committed -> done, or abandoned) so a killed
@@ -152,53 +324,7 @@ static const char *const ca_migrations[] = {
 	 * (its issuance; while pending, the pending record), filled in for
 	 * existing rows from the log, so audit verify can check the
 	 * certificates against the chain. */
-	"CREATE TABLE certificates_v5 ("
-	"  serial TEXT PRIMARY KEY,"
-	"  card TEXT REFERENCES cards(serial),"
-	"  holder TEXT NOT NULL REFERENCES people(uuid),"
-	"  profile TEXT NOT NULL,"
-	"  issuer TEXT NOT NULL,"
-	"  not_before INTEGER NOT NULL,"
-	"  not_after INTEGER NOT NULL,"
-	"  renewal_count INTEGER NOT NULL DEFAULT 0,"
-	"  self_renewals INTEGER NOT NULL DEFAULT 0,"
-	"  status TEXT NOT NULL DEFAULT 'valid'"
-	"    CHECK (status IN ('pending', 'valid', 'revoked')),"
-	"  revocation_reason INTEGER,"
-	"  revocation_time INTEGER,"
-	"  der BLOB,"
-	"  card_op INTEGER REFERENCES card_ops(id),"
-	"  pending_since INTEGER,"
-	"  audit_seq INTEGER,"
-	"  CHECK ((status = 'revoked') = (revocation_time IS NOT NULL)),"
-	"  CHECK (status <> 'valid' OR der IS NOT NULL),"
-	"  CHECK (status <> 'pending' OR (der IS NULL AND pending_since IS NOT NULL)));"
-	"INSERT INTO certificates_v5 (serial, card, holder, profile, issuer, not_before,"
-	"  not_after, renewal_count, self_renewals, status, revocation_reason,"
-	"  revocation_time, der)"
-	"  SELECT serial, card, holder, profile, issuer, not_before, not_after,"
-	"  renewal_count, self_renewals, status, revocation_reason, revocation_time, der"
-	"  FROM certificates;"
-	"DROP TABLE certificates;"
-	"ALTER TABLE certificates_v5 RENAME TO certificates;"
-	"CREATE INDEX certificates_revoked ON certificates (issuer, revocation_time)"
-	"  WHERE status = 'revoked';"
-	"CREATE INDEX certificates_holder ON certificates (holder);"
-	/* The recovery and the card operations look up pending rows only. */
-	"CREATE INDEX certificates_pending ON certificates (pending_since)"
-	"  WHERE status = 'pending';"
-	/* Each existing row's issuance entry: issue-cert names the serial as
-	 * its subject, a card operation names the card and the serial in its
-	 * details. The index only serves this look-up. */
-	"CREATE INDEX audit_subject_v5 ON audit (subject);"
-	"UPDATE certificates SET audit_seq = (SELECT min(a.id) FROM audit a"
-	"  WHERE a.subject = certificates.serial AND a.action = 'issue-cert');"
-	"UPDATE certificates SET audit_seq = (SELECT min(a.id) FROM audit a"
-	"  WHERE a.subject = certificates.card"
-	"  AND a.action IN ('issue-card', 'repair', 'tac-activate', 'renew', 'self-renew')"
-	"  AND instr(a.details, '\"' || certificates.serial || '\"') > 0)"
-	"  WHERE audit_seq IS NULL AND card IS NOT NULL;"
-	"DROP INDEX audit_subject_v5;",
+	M5,
 
 	/* 6: signed audit checkpoints (issue 16): the chain's head (the newest
 	 * entry's id and hash), signed with the CA's audit key in the HSM at
@@ -239,60 +365,7 @@ static const char *const ca_migrations[] = {
 	 * them for followers, basis is the feed position their status was
 	 * read at), ocsp_signers the delegated responder certificates, leases
 	 * which process runs the system jobs. */
-	"CREATE TABLE ocsp_changes ("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  issuer TEXT NOT NULL,"
-	"  serial TEXT NOT NULL,"
-	"  kind TEXT NOT NULL CHECK (kind IN ('issued', 'revoked')),"
-	"  not_after INTEGER NOT NULL,"
-	"  time INTEGER NOT NULL);"
-	/* "issued" when a row becomes valid: inserted valid, made valid after
-	 * being recorded pending (migration 5), or released from a hold
-	 * (migration 7); a pending row is never answered "good". */
-	"CREATE TRIGGER certificates_ocsp_issued AFTER INSERT ON certificates"
-	"  WHEN new.status = 'valid' BEGIN"
-	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
-	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"
-	"          CAST(strftime('%s', 'now') AS INTEGER));"
-	"END;"
-	"CREATE TRIGGER certificates_ocsp_valid AFTER UPDATE OF status ON certificates"
-	"  WHEN new.status = 'valid' AND old.status <> 'valid' BEGIN"
-	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
-	"  VALUES (new.issuer, new.serial, 'issued', new.not_after,"
-	"          CAST(strftime('%s', 'now') AS INTEGER));"
-	"END;"
-	"CREATE TRIGGER certificates_ocsp_revoked AFTER UPDATE OF status ON certificates"
-	"  WHEN new.status = 'revoked' AND old.status <> 'revoked' BEGIN"
-	"  INSERT INTO ocsp_changes (issuer, serial, kind, not_after, time)"
-	"  VALUES (new.issuer, new.serial, 'revoked', new.not_after,"
-	"          CAST(strftime('%s', 'now') AS INTEGER));"
-	"END;"
-	"CREATE TABLE ocsp_responses ("
-	"  issuer TEXT NOT NULL,"
-	"  serial TEXT NOT NULL,"
-	"  hash TEXT NOT NULL CHECK (hash IN ('sha1', 'sha256')),"
-	"  status TEXT NOT NULL CHECK (status IN ('good', 'revoked')),"
-	"  this_update INTEGER NOT NULL,"
-	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
-	"  signer TEXT NOT NULL,"
-	"  basis INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  der BLOB NOT NULL,"
-	"  PRIMARY KEY (issuer, serial, hash));"
-	"CREATE INDEX ocsp_responses_seq ON ocsp_responses (seq);"
-	"CREATE INDEX ocsp_responses_due ON ocsp_responses (this_update);"
-	"CREATE TABLE ocsp_signers ("
-	"  serial TEXT PRIMARY KEY,"
-	"  issuer TEXT NOT NULL,"
-	"  key_label TEXT NOT NULL UNIQUE,"
-	"  not_before INTEGER NOT NULL,"
-	"  not_after INTEGER NOT NULL CHECK (not_after > not_before),"
-	"  der BLOB NOT NULL);"
-	"CREATE INDEX ocsp_signers_issuer ON ocsp_signers (issuer, not_after);"
-	"CREATE TABLE leases ("
-	"  name TEXT PRIMARY KEY,"
-	"  holder TEXT NOT NULL,"
-	"  expires INTEGER NOT NULL);",
+	M8(M8_TRIGGERS_SQLITE),
 
 	/* Issue 12: network (EST) self-renewals, one open per card. The new
 	 * certificates are handed out before the card confirms, so the record
@@ -358,6 +431,71 @@ static const char *const ca_migrations[] = {
 	"  sent INTEGER NOT NULL);",
 };
 
+/* PostgreSQL's texts where the type mapping of ca_reg_pg_ddl() is not
+ * enough; NULL: the SQLite text. */
+static const char *const ca_migrations_pg[sizeof(ca_migrations) / sizeof(ca_migrations[0])] = {
+	[0] = PG_COMPAT M1 PG_AUDIT_HIGH,
+	[4] = M5 PG_ROWID,
+	[7] = M8(M8_TRIGGERS_PG),
+};
+
+/*
+ * SQLite's DDL words -> PostgreSQL's, whole words only, in order. SQLite's
+ * INTEGER is 64-bit, so BIGINT; INTEGER PRIMARY KEY is the rowid, so an
+ * identity; GLOB and instr() have equivalents.
+ */
+static const struct {
+	const char *from, *to;
+} pg_words[] = {
+	{ "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" },
+	{ "INTEGER PRIMARY KEY", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" },
+	{ "INTEGER", "BIGINT" },
+	{ "BLOB", "BYTEA" },
+	{ "uuid NOT GLOB '*[^0-9]*'", "uuid !~ '[^0-9]'" },
+	{ "instr(", "strpos(" },
+};
+
+static int
+word_at(const char *p, const char *start, const char *w)
+{
+	size_t n = strlen(w);
+	char e = w[n - 1];
+
+	if (strncmp(p, w, n) != 0)
+		return 0;
+	if (p > start && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+		return 0;
+	if ((isalnum((unsigned char)e) || e == '_') &&
+	    (isalnum((unsigned char)p[n]) || p[n] == '_'))
+		return 0;
+	return 1;
+}
+
+char *
+ca_reg_pg_ddl(const char *sql)
+{
+	size_t n = strlen(sql), k = 0, i;
+	char *out = malloc(n * 3 + 1);
+	const char *p = sql;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		for (i = 0; i < sizeof(pg_words) / sizeof(pg_words[0]); i++)
+			if (word_at(p, sql, pg_words[i].from))
+				break;
+		if (i < sizeof(pg_words) / sizeof(pg_words[0])) {
+			strcpy(out + k, pg_words[i].to);
+			k += strlen(pg_words[i].to);
+			p += strlen(pg_words[i].from);
+		} else {
+			out[k++] = *p++;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
 const char *const *
 ca_reg_schema_migrations(void)
 {
@@ -378,7 +516,8 @@ ca_reg_open(const char *path, int create, struct ca_reg **out)
 
 	if ((r = ca_reg_open_unmigrated(path, create, &reg)) != 0)
 		return r;
-	if ((r = ca_reg_migrate(reg, ca_migrations, ca_reg_schema_latest())) != 0 ||
+	if ((r = ca_reg_migrate_pg(reg, ca_migrations, ca_migrations_pg,
+				   ca_reg_schema_latest())) != 0 ||
 	    (r = ca_reg_durability_apply(reg)) != 0) {
 		ca_reg_close(reg);
 		return r;
@@ -387,12 +526,103 @@ ca_reg_open(const char *path, int create, struct ca_reg **out)
 	return 0;
 }
 
+/* "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db":
+ * a URI in a message never carries a password. */
+static void
+uri_redact(const char *uri, char *buf, size_t len)
+{
+	const char *s = strstr(uri, "://"), *at, *colon;
+
+	snprintf(buf, len, "%s", uri);
+	if (s == NULL)
+		return;
+	s += 3;
+	at = strchr(s, '@');
+	colon = strchr(s, ':');
+	if (at != NULL && colon != NULL && colon < at)
+		snprintf(buf, len, "%.*s:***%s", (int)(colon - uri), uri, at);
+	if (strstr(buf, "password=") != NULL)	/* a password=... parameter */
+		snprintf(buf, len, "%.*s (with a password parameter)", (int)(s - uri), uri);
+}
+
+int
+ca_reg_uri_check(const char *uri)
+{
+	const char *s, *at, *colon, *q;
+
+	if (uri == NULL)
+		return CA_ERR_USAGE;
+	if (strncmp(uri, "sqlite:", 7) == 0)
+		return uri[7] != '\0' ? CA_OK : CA_ERR_USAGE;
+	if (strncmp(uri, "postgresql://", 13) != 0 && strncmp(uri, "postgres://", 11) != 0)
+		return CA_ERR_USAGE;
+	s = strstr(uri, "://") + 3;
+	q = strchr(s, '?');
+	at = strchr(s, '@');
+	colon = strchr(s, ':');
+	if ((at != NULL && colon != NULL && colon < at && (q == NULL || at < q)) ||
+	    (q != NULL && strstr(q, "password=") != NULL)) {
+		util_log(LOG_ERR, "a registry URI never carries a password: use a password file "
+			 "(~/.pgpass) or peer authentication on a Unix socket");
+		util_log_error_set("a registry URI never carries a password: use a password file "
+				   "(~/.pgpass) or peer authentication on a Unix socket");
+		return CA_ERR_USAGE;
+	}
+	return CA_OK;
+}
+
+/*
+ * PostgreSQL: the database must exist (createdb); @create applies the
+ * migrations to an empty one, !@create refuses a database without the
+ * registry's schema rather than creating it by accident.
+ */
+static int
+open_pg(const char *uri, int create, struct ca_reg **out)
+{
+	struct ca_reg *reg = calloc(1, sizeof(*reg));
+	char shown[256];
+	int v = 0, r;
+
+	uri_redact(uri, shown, sizeof(shown));
+	if (reg == NULL)
+		return CA_ERR_ALLOC;
+	if ((r = ca_reg_uri_check(uri)) != CA_OK)
+		goto out;
+	if ((r = db_open_pg(uri, &reg->db)) != CA_OK) {
+		util_log(LOG_ERR, "registry %s: cannot connect: %s", shown,
+			 reg->db != NULL ? db_errmsg(reg->db) : "out of memory");
+		util_log_error_set("cannot open the registry %s: check that PostgreSQL runs and "
+				   "the database exists", shown);
+		goto out;
+	}
+	if (!create && (db_exec(reg->db, "SELECT 1 FROM schema_version LIMIT 1") != 0 ||
+			(r = ca_reg_schema_version(reg, &v)) != CA_OK || v == 0)) {
+		util_log(LOG_ERR, "registry %s has no carecard schema: run init", shown);
+		r = CA_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((r = ca_reg_migrate_pg(reg, ca_migrations, ca_migrations_pg,
+				   ca_reg_schema_latest())) != CA_OK)
+		goto out;
+	*out = reg;
+	reg = NULL;
+out:
+	ca_reg_close(reg);
+	return r;
+}
+
 int
 ca_reg_open_uri(const char *uri, int create, struct ca_reg **out)
 {
+	char shown[256];
+
 	if (uri != NULL && strncmp(uri, "sqlite:", 7) == 0 && uri[7] != '\0')
 		return ca_reg_open(uri + 7, create, out);
-	util_log(LOG_ERR, "registry '%s': only sqlite:PATH is supported by this build",
-		 uri != NULL ? uri : "");
+	if (uri != NULL && (strncmp(uri, "postgresql://", 13) == 0 ||
+			    strncmp(uri, "postgres://", 11) == 0))
+		return open_pg(uri, create, out);
+	uri_redact(uri != NULL ? uri : "", shown, sizeof(shown));
+	util_log(LOG_ERR, "registry '%s': not sqlite:PATH, postgresql://... or postgres://...",
+		 shown);
 	return CA_ERR_USAGE;
 }

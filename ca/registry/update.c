@@ -27,8 +27,8 @@ ca_reg_person_update(struct ca_reg *reg, const char *uuid, const struct ca_perso
 	int r;
 
 	if ((r = ca_reg_prep(reg, "UPDATE people SET name = coalesce(?2, name),"
-			     " email = CASE WHEN ?3 IS NULL THEN email ELSE nullif(?3, '') END,"
-			     " mobile = CASE WHEN ?4 IS NULL THEN mobile ELSE nullif(?4, '') END"
+			     " email = CASE WHEN CAST(?3 AS TEXT) IS NULL THEN email ELSE nullif(?3, '') END,"
+			     " mobile = CASE WHEN CAST(?4 AS TEXT) IS NULL THEN mobile ELSE nullif(?4, '') END"
 			     " WHERE uuid = ?1", &st)) != CA_OK)
 		return r;
 	ca_reg_bind_text(st, 1, uuid);
