@@ -9,9 +9,9 @@ TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-iss
 %C%_unit_test_ca_gate_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(UNISTRING_LIBS)
 %C%_unit_test_ca_registry_SOURCES = %D%/unit/test-ca-registry.c
-%C%_unit_test_ca_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
+%C%_unit_test_ca_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS)
 %C%_unit_test_ca_registry_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
-	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 %C%_unit_test_ca_profile_SOURCES = %D%/unit/test-ca-profile.c
 %C%_unit_test_ca_profile_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_profile_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
@@ -97,3 +97,6 @@ fuzz-ca-validate-run: fuzz-ca-validate
 		$(top_srcdir)/tests/fuzz/corpus-ca-validate
 CLEANFILES += tests/fuzz/fuzz-ca-validate
 .PHONY: fuzz-ca-validate fuzz-ca-validate-run
+# the registry on PostgreSQL (issue 14): tests/lib/pg.sh starts the server
+TESTS += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh
+EXTRA_DIST += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh %D%/lib/pg.sh

@@ -36,7 +36,8 @@ ca_init() {
 	"$CA" init --hsm-module "$SOFTHSM_MODULE" --manager-uuid $ALICE \
 		--manager-name "Alice Manager" --root-key-type ec --key-type ec \
 		--durability normal --card-module "$CC_MODULE" \
-		--policy "${CARD_POLICY:-$top_srcdir/policy/nhs.yaml}" "$@" >>"$TAP_LOG" 2>&1
+		--policy "${CARD_POLICY:-$top_srcdir/policy/nhs.yaml}" \
+		${CC_TEST_PG_URI:+--registry "$CC_TEST_PG_URI"} "$@" >>"$TAP_LOG" 2>&1
 }
 
 # ca_bootstrap READER: Alice's own card (passcode 1234) in READER: the only
@@ -75,7 +76,14 @@ as() {
 	CARECARD_HOLDER_PIN_FILE=$([ "$_h" = - ] || echo "$CC_WORK/$_h.pin") "$@"
 }
 
-sql() { sqlite3 "$S/registry.db" "$1"; }
+# The registry's SQL: on PostgreSQL when the test runs there (test-ca-pg.sh).
+sql() {
+	if [ -n "${CC_TEST_PG_URI:-}" ]; then
+		psql -XAtq -v ON_ERROR_STOP=1 "$CC_TEST_PG_URI" -c "$1"
+	else
+		sqlite3 "$S/registry.db" "$1"
+	fi
+}
 
 card_json() { "$CC_CARD_TOOL" show --reader "$1" --json 2>>"$TAP_LOG"; }
 card_serial() { card_json "$1" | sed -n 's/.*"serial":"\([0-9]*\)".*/\1/p'; }
