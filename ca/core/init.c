@@ -274,6 +274,9 @@ ca_init(const struct ca_init_opts *o)
 	if (o->durability != NULL && strcmp(o->durability, "full") != 0 &&
 	    strcmp(o->durability, "normal") != 0)
 		return CA_ERR_USAGE;
+	/* Before any key or file: a URI is recorded, so never a password. */
+	if (o->registry != NULL && (r = ca_reg_uri_check(o->registry)) != CA_OK)
+		return r;
 	if ((r = init_input_check(o, &in)) != CA_OK)
 		goto out;
 	if ((r = ca_ctx_new(o->dir, &ctx)) != CA_OK)
