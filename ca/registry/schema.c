@@ -150,6 +150,9 @@
 	"  LANGUAGE sql IMMUTABLE AS $$SELECT CASE WHEN v IS NULL THEN acc" \
 	"  WHEN acc IS NULL THEN v ELSE acc || sep || v END$$;" \
 	"CREATE AGGREGATE group_concat(text, text) (SFUNC = cc_concat, STYPE = text);" \
+	"CREATE FUNCTION cc_concat(acc text, v text) RETURNS text" \
+	"  LANGUAGE sql IMMUTABLE AS $$SELECT cc_concat(acc, v, ',')$$;" \
+	"CREATE AGGREGATE group_concat(text) (SFUNC = cc_concat, STYPE = text);" \
 	"CREATE FUNCTION strftime(fmt text, t bigint, mod text) RETURNS text" \
 	"  LANGUAGE sql IMMUTABLE AS $$SELECT CASE fmt" \
 	"  WHEN '%Y-%m-%dT%H:%M:%SZ' THEN" \
