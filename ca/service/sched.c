@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 #define MISSING_EVERY 600	/* full scan for unsigned certificates */
 #define PRUNE_EVERY 3600
 #define EST_ABANDON_EVERY 60	/* seconds between looks for unconfirmed EST renewals */
+#define CRL_BURST_MS 1000	/* revocations in a burst: one CRL per issuer per second */
+#define TURN_MS 100		/* longest wait for the requests between two steps of a pass */
 
 struct svc_sched {
 	struct svc *svc;
@@ -49,7 +52,9 @@ struct svc_sched {
 	bool started, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_mutex_t ca_mu;		/* the CA (sess): a pass, or one svc_sched_ca call */
+	pthread_mutex_t ca_mu;		/* the CA (sess): a step of a pass, or one svc_sched_ca call */
+	pthread_cond_t idle;		/* under mu: no request waits for the CA */
+	atomic_uint waiting;		/* requests in svc_sched_ca */
 	int64_t next_est;		/* next look for abandoned EST renewals */
 
 	int64_t dv;			/* registry data_version last seen */
@@ -58,7 +63,8 @@ struct svc_sched {
 	bool missing;			/* a scan for unsigned certificates is under way */
 	int64_t next_missing, next_prune, next_lease, next_counts;
 	int64_t jobs_retry;		/* after a failed round, jobs wait until then */
-	unsigned regen;			/* issuers whose CRLs must be made now */
+	unsigned regen;			/* issuers whose CRLs must be made (a revocation) */
+	int64_t regen_ms[CA_ISSUER_COUNT];	/* when each was last made for one (monotonic) */
 	bool regen_all;			/* every CRL (start of the jobs) */
 	struct svc_filestamp stamp[CA_PUB_MAX];
 };
@@ -67,6 +73,50 @@ int64_t
 svc_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void
+deadline(struct timespec *until, long ms)
+{
+	clock_gettime(CLOCK_REALTIME, until);
+	until->tv_sec += ms / 1000;
+	until->tv_nsec += (ms % 1000) * 1000000L;
+	if (until->tv_nsec >= 1000000000L) {
+		until->tv_sec++;
+		until->tv_nsec -= 1000000000L;
+	}
+}
+
+/*
+ * Between two steps of a pass: the CA goes to the requests waiting for it
+ * (an EST renewal waits for one step, never for a whole pass of CRLs and
+ * signatures), for at most TURN_MS so a steady stream of requests cannot
+ * hold the jobs off.
+ */
+static void
+ca_turn(struct svc_sched *s)
+{
+	struct timespec until;
+
+	pthread_mutex_unlock(&s->ca_mu);
+	if (atomic_load(&s->waiting) > 0) {
+		deadline(&until, TURN_MS);
+		pthread_mutex_lock(&s->mu);
+		while (atomic_load(&s->waiting) > 0 && !s->stop &&
+		       pthread_cond_timedwait(&s->idle, &s->mu, &until) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&s->mu);
+	}
+	pthread_mutex_lock(&s->ca_mu);
 }
 
 static void
@@ -311,25 +361,37 @@ static int
 crls_publish(struct svc_sched *s, int64_t now)
 {
 	struct pol_crl sched;
-	bool full, delta;
-	int64_t lf, ld;
+	bool full, delta, asked;
+	int64_t lf, ld, ms;
 	int id, r;
 
 	pol_crl_schedule(s->pol, &sched);
 	for (id = CA_ISSUER_ROOT; id < CA_ISSUER_COUNT; id++) {
+		/* The first revocation after a quiet spell at once; those that
+		 * follow it within CRL_BURST_MS share the next CRL, made when
+		 * the interval is over (a later pass: the bit stays set). */
+		ms = mono_ms();
+		asked = (s->regen & (1u << id)) && ms - s->regen_ms[id] >= CRL_BURST_MS;
 		lf = crl_age(s, CA_PUB_CRL, (enum ca_issuer_id)id);
-		full = s->regen_all || (s->regen & (1u << id)) || pol_crl_due(&sched, false, lf, now);
-		if (full && (r = crl_make(s, (enum ca_issuer_id)id, false, now)) != CA_OK)
-			return r;
+		full = s->regen_all || asked || pol_crl_due(&sched, false, lf, now);
+		if (full) {
+			if ((r = crl_make(s, (enum ca_issuer_id)id, false, now)) != CA_OK)
+				return r;
+			s->regen &= ~(1u << id);	/* it lists every revocation so far */
+			s->regen_ms[id] = ms;
+			ca_turn(s);
+		}
 		if (id == CA_ISSUER_ROOT || sched.delta_interval == 0)
 			continue;
 		ld = crl_age(s, CA_PUB_DELTA_CRL, (enum ca_issuer_id)id);
 		/* a new full CRL is always followed by a delta naming it as base */
 		delta = full || ld < lf || pol_crl_due(&sched, true, ld, now);
-		if (delta && (r = crl_make(s, (enum ca_issuer_id)id, true, now)) != CA_OK)
-			return r;
+		if (delta) {
+			if ((r = crl_make(s, (enum ca_issuer_id)id, true, now)) != CA_OK)
+				return r;
+			ca_turn(s);
+		}
 	}
-	s->regen = 0;
 	s->regen_all = false;
 	return crls_refresh(s, false);
 }
@@ -348,6 +410,7 @@ jobs(struct svc_sched *s, int64_t now, bool *more)
 		return r;
 	s->regen |= res.revoked;
 	*more |= res.more;
+	ca_turn(s);
 	if ((r = crls_publish(s, now)) != CA_OK)
 		return r;
 	if (res.changes > 0)
@@ -427,6 +490,7 @@ pass(struct svc_sched *s, bool *more)
 	if (moved || s->holder)
 		r = follow(s, now);
 	if (r == CA_OK && s->holder && now >= s->jobs_retry) {
+		ca_turn(s);
 		/* A failing HSM or registry: retry in a few seconds, not every
 		 * pass; serving goes on from what is stored meanwhile. */
 		if ((r = jobs(s, now, more)) != CA_OK) {
@@ -438,6 +502,7 @@ pass(struct svc_sched *s, bool *more)
 		} else {
 			atomic_store(&s->svc->jobs_failing, false);
 		}
+		ca_turn(s);
 		r = follow(s, now);	/* our own commits do not move data_version */
 	}
 	if (r == CA_OK && s->holder && now >= s->next_est) {
@@ -474,12 +539,7 @@ sched_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 		if (s->stop || more)
 			continue;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += PASS_MS * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		deadline(&until, PASS_MS);
 		pthread_cond_timedwait(&s->cv, &s->mu, &until);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -505,6 +565,7 @@ svc_sched_new(struct svc *svc, struct ca_session *sess, struct pol_policy *pol,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->ca_mu, NULL);
+	pthread_cond_init(&s->idle, NULL);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(s->holder_id, sizeof(s->holder_id), "%s/%ld/%lld", host, (long)getpid(),
 		 (long long)svc_now());
@@ -571,9 +632,15 @@ svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
 {
 	int r;
 
+	atomic_fetch_add(&s->waiting, 1);
 	pthread_mutex_lock(&s->ca_mu);
 	r = fn(s->sess, arg);
 	pthread_mutex_unlock(&s->ca_mu);
+	if (atomic_fetch_sub(&s->waiting, 1) == 1) {	/* the scheduler's turn */
+		pthread_mutex_lock(&s->mu);
+		pthread_cond_broadcast(&s->idle);
+		pthread_mutex_unlock(&s->mu);
+	}
 	return r;
 }
 
@@ -599,5 +666,6 @@ svc_sched_free(struct svc_sched *s)
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->ca_mu);
+	pthread_cond_destroy(&s->idle);
 	free(s);
 }
