@@ -37,6 +37,8 @@
 #define EST_ABANDON_EVERY 60	/* seconds between looks for unconfirmed EST renewals */
 #define CRL_BURST_MS 1000	/* revocations in a burst: one CRL per issuer per second */
 #define TURN_MS 100		/* longest wait for the requests between two steps of a pass */
+#define GROUP_WAIT_MS 200	/* a request waiting for its group's commit takes the CA after */
+#define GROUP_RING 64		/* results of the last group commits */
 
 struct svc_sched {
 	struct svc *svc;
@@ -55,6 +57,15 @@ struct svc_sched {
 	pthread_mutex_t ca_mu;		/* the CA (sess): a step of a pass, or one svc_sched_ca call */
 	pthread_cond_t idle;		/* under mu: no request waits for the CA */
 	atomic_uint waiting;		/* requests in svc_sched_ca */
+	atomic_uint lockers;		/* threads waiting for ca_mu */
+
+	/* Group commit (svc_sched_ca_group): under ca_mu, but gdone and the
+	 * ring also under mu, where the requests wait for their group. */
+	bool gopen;			/* a group transaction is open */
+	uint64_t gseq;			/* the open (or last) group's number */
+	uint64_t gdone;			/* every group up to this one ended */
+	struct { uint64_t seq; int r; } gres[GROUP_RING];
+	pthread_cond_t gcv;		/* under mu: gdone moved */
 	int64_t next_est;		/* next look for abandoned EST renewals */
 
 	int64_t dv;			/* registry data_version last seen */
@@ -96,6 +107,79 @@ deadline(struct timespec *until, long ms)
 	}
 }
 
+/* --- the CA lock and group commit ------------------------------------ */
+
+static void
+ca_take(struct svc_sched *s)
+{
+	atomic_fetch_add(&s->lockers, 1);
+	pthread_mutex_lock(&s->ca_mu);
+	atomic_fetch_sub(&s->lockers, 1);
+}
+
+/* Commit the open group (under ca_mu) and tell its requests how it went. */
+static int
+group_end(struct svc_sched *s)
+{
+	struct ca_reg *reg = s->ctx->reg;
+	int r;
+
+	if (!s->gopen)
+		return CA_OK;
+	s->gopen = false;
+	if ((r = ca_reg_group(reg, false)) == CA_OK)
+		r = ca_reg_commit(reg);
+	if (r != CA_OK) {
+		util_log(LOG_ERR, "the group commit of EST requests failed: %s", ca_strerror(r));
+		ca_reg_rollback(reg);
+	}
+	pthread_mutex_lock(&s->mu);
+	s->gres[s->gseq % GROUP_RING].seq = s->gseq;
+	s->gres[s->gseq % GROUP_RING].r = r;
+	s->gdone = s->gseq;
+	pthread_cond_broadcast(&s->gcv);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+/* Open a group (under ca_mu) unless one is. */
+static int
+group_open(struct svc_sched *s)
+{
+	int r;
+
+	if (s->gopen)
+		return CA_OK;
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	if ((r = ca_reg_group(s->ctx->reg, true)) != CA_OK) {
+		ca_reg_rollback(s->ctx->reg);
+		return r;
+	}
+	s->gopen = true;
+	s->gseq++;
+	return CA_OK;
+}
+
+/* How group @seq ended (under mu); a result no longer known counts as failed. */
+static int
+group_result(struct svc_sched *s, uint64_t seq)
+{
+	return s->gres[seq % GROUP_RING].seq == seq ? s->gres[seq % GROUP_RING].r : CA_ERR_DB;
+}
+
+/* ca_ctx_sync in a request: what it committed durable now, and a new group. */
+static int
+group_sync(void *arg)
+{
+	struct svc_sched *s = arg;
+	int r;
+
+	if ((r = group_end(s)) != CA_OK)
+		return r;
+	return group_open(s);
+}
+
 /*
  * Between two steps of a pass: the CA goes to the requests waiting for it
  * (an EST renewal waits for one step, never for a whole pass of CRLs and
@@ -116,7 +200,8 @@ ca_turn(struct svc_sched *s)
 			;
 		pthread_mutex_unlock(&s->mu);
 	}
-	pthread_mutex_lock(&s->ca_mu);
+	ca_take(s);
+	group_end(s);	/* the requests' group, before the jobs use the registry */
 }
 
 static void
@@ -533,7 +618,8 @@ sched_main(void *arg)
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
 		more = false;
-		pthread_mutex_lock(&s->ca_mu);
+		ca_take(s);
+		group_end(s);
 		pass(s, &more);
 		pthread_mutex_unlock(&s->ca_mu);
 		pthread_mutex_lock(&s->mu);
@@ -566,6 +652,7 @@ svc_sched_new(struct svc *svc, struct ca_session *sess, struct pol_policy *pol,
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->ca_mu, NULL);
 	pthread_cond_init(&s->idle, NULL);
+	pthread_cond_init(&s->gcv, NULL);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(s->holder_id, sizeof(s->holder_id), "%s/%ld/%lld", host, (long)getpid(),
 		 (long long)svc_now());
@@ -627,21 +714,79 @@ svc_sched_policy(struct svc_sched *s, struct pol_policy *pol)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* A request is done with the CA: the scheduler's turn when it was the last. */
+static void
+turn_done(struct svc_sched *s)
+{
+	if (atomic_fetch_sub(&s->waiting, 1) == 1) {
+		pthread_mutex_lock(&s->mu);
+		pthread_cond_broadcast(&s->idle);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
 int
 svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg)
 {
 	int r;
 
 	atomic_fetch_add(&s->waiting, 1);
-	pthread_mutex_lock(&s->ca_mu);
+	ca_take(s);
+	group_end(s);	/* plain commits from here (its requests hear how it went) */
 	r = fn(s->sess, arg);
 	pthread_mutex_unlock(&s->ca_mu);
-	if (atomic_fetch_sub(&s->waiting, 1) == 1) {	/* the scheduler's turn */
+	turn_done(s);
+	return r;
+}
+
+int
+svc_sched_ca_group(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
+		   void *arg)
+{
+	struct timespec until;
+	uint64_t mine;
+	bool late;
+	int r, g;
+
+	atomic_fetch_add(&s->waiting, 1);
+	ca_take(s);
+	if ((r = group_open(s)) != CA_OK) {
+		pthread_mutex_unlock(&s->ca_mu);
+		turn_done(s);
+		return r;
+	}
+	s->ctx->sync = group_sync;
+	s->ctx->sync_arg = s;
+	r = fn(s->sess, arg);
+	s->ctx->sync = NULL;
+	s->ctx->sync_arg = NULL;
+	mine = s->gseq;
+	if (atomic_load(&s->lockers) == 0) {	/* nobody to share the commit with */
+		g = group_end(s);
+		pthread_mutex_unlock(&s->ca_mu);
+	} else {
+		/* The next holder of the CA commits it: another request
+		 * (when none waits after it), or the scheduler. */
+		pthread_mutex_unlock(&s->ca_mu);
+		deadline(&until, GROUP_WAIT_MS);
 		pthread_mutex_lock(&s->mu);
-		pthread_cond_broadcast(&s->idle);
+		while (s->gdone < mine &&
+		       pthread_cond_timedwait(&s->gcv, &s->mu, &until) != ETIMEDOUT)
+			;
+		late = s->gdone < mine;
+		pthread_mutex_unlock(&s->mu);
+		if (late) {	/* nobody did: we do */
+			ca_take(s);
+			if (s->gopen && s->gseq == mine)
+				group_end(s);
+			pthread_mutex_unlock(&s->ca_mu);
+		}
+		pthread_mutex_lock(&s->mu);
+		g = s->gdone >= mine ? group_result(s, mine) : CA_ERR_INTERNAL;
 		pthread_mutex_unlock(&s->mu);
 	}
-	return r;
+	turn_done(s);
+	return r != CA_OK ? r : g;
 }
 
 void
@@ -656,6 +801,11 @@ svc_sched_free(struct svc_sched *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
+	if (s->ctx != NULL) {	/* requests gone: their last group, if open */
+		pthread_mutex_lock(&s->ca_mu);
+		group_end(s);
+		pthread_mutex_unlock(&s->ca_mu);
+	}
 	if (s->holder && s->ctx != NULL)
 		ca_reg_lease_release(s->ctx->reg, LEASE_NAME, s->holder_id);
 	ca_ocsp_job_free(s->job);
@@ -667,5 +817,6 @@ svc_sched_free(struct svc_sched *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->ca_mu);
 	pthread_cond_destroy(&s->idle);
+	pthread_cond_destroy(&s->gcv);
 	free(s);
 }

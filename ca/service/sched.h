@@ -50,6 +50,18 @@ void svc_sched_policy(struct svc_sched *s, struct pol_policy *pol);
  */
 int svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg);
 
+/*
+ * svc_sched_ca with group commit: @fn's transactions are savepoints of one
+ * open transaction (ca_reg_group) that the requests running one after the
+ * other share, committed — one WAL fsync — when no other request waits for
+ * the CA, when @fn calls ca_ctx_sync (record-before-sign), or when anything
+ * else takes the CA. Returns once what @fn committed is durable: @fn's
+ * result, or the group commit's error. Each @fn still runs alone and
+ * whole on the CA. (EST, est.c.)
+ */
+int svc_sched_ca_group(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
+		       void *arg);
+
 /* Stop the thread, release the lease, free everything. Accepts NULL. */
 void svc_sched_free(struct svc_sched *s);
 
