@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "ca/ra/gate.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-ocsp.h"
+#include "ca/service/calock.h"
 #include "ca/service/sched.h"
 #include "ca/service/sitebuild.h"
 #include "common/log.h"
@@ -36,9 +36,6 @@
 #define PRUNE_EVERY 3600
 #define EST_ABANDON_EVERY 60	/* seconds between looks for unconfirmed EST renewals */
 #define CRL_BURST_MS 1000	/* revocations in a burst: one CRL per issuer per second */
-#define TURN_MS 100		/* longest wait for the requests between two steps of a pass */
-#define GROUP_WAIT_MS 200	/* a request waiting for its group's commit takes the CA after */
-#define GROUP_RING 64		/* results of the last group commits */
 
 struct svc_sched {
 	struct svc *svc;
@@ -54,18 +51,7 @@ struct svc_sched {
 	bool started, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_mutex_t ca_mu;		/* the CA (sess): a step of a pass, or one svc_sched_ca call */
-	pthread_cond_t idle;		/* under mu: no request waits for the CA */
-	atomic_uint waiting;		/* requests in svc_sched_ca */
-	atomic_uint lockers;		/* threads waiting for ca_mu */
-
-	/* Group commit (svc_sched_ca_group): under ca_mu, but gdone and the
-	 * ring also under mu, where the requests wait for their group. */
-	bool gopen;			/* a group transaction is open */
-	uint64_t gseq;			/* the open (or last) group's number */
-	uint64_t gdone;			/* every group up to this one ended */
-	struct { uint64_t seq; int r; } gres[GROUP_RING];
-	pthread_cond_t gcv;		/* under mu: gdone moved */
+	struct svc_calock *lock;	/* the CA (sess): a step of a pass, or one request */
 	int64_t next_est;		/* next look for abandoned EST renewals */
 
 	int64_t dv;			/* registry data_version last seen */
@@ -93,115 +79,6 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void
-deadline(struct timespec *until, long ms)
-{
-	clock_gettime(CLOCK_REALTIME, until);
-	until->tv_sec += ms / 1000;
-	until->tv_nsec += (ms % 1000) * 1000000L;
-	if (until->tv_nsec >= 1000000000L) {
-		until->tv_sec++;
-		until->tv_nsec -= 1000000000L;
-	}
-}
-
-/* --- the CA lock and group commit ------------------------------------ */
-
-static void
-ca_take(struct svc_sched *s)
-{
-	atomic_fetch_add(&s->lockers, 1);
-	pthread_mutex_lock(&s->ca_mu);
-	atomic_fetch_sub(&s->lockers, 1);
-}
-
-/* Commit the open group (under ca_mu) and tell its requests how it went. */
-static int
-group_end(struct svc_sched *s)
-{
-	struct ca_reg *reg = s->ctx->reg;
-	int r;
-
-	if (!s->gopen)
-		return CA_OK;
-	s->gopen = false;
-	if ((r = ca_reg_group(reg, false)) == CA_OK)
-		r = ca_reg_commit(reg);
-	if (r != CA_OK) {
-		util_log(LOG_ERR, "the group commit of EST requests failed: %s", ca_strerror(r));
-		ca_reg_rollback(reg);
-	}
-	pthread_mutex_lock(&s->mu);
-	s->gres[s->gseq % GROUP_RING].seq = s->gseq;
-	s->gres[s->gseq % GROUP_RING].r = r;
-	s->gdone = s->gseq;
-	pthread_cond_broadcast(&s->gcv);
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
-/* Open a group (under ca_mu) unless one is. */
-static int
-group_open(struct svc_sched *s)
-{
-	int r;
-
-	if (s->gopen)
-		return CA_OK;
-	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
-		return r;
-	if ((r = ca_reg_group(s->ctx->reg, true)) != CA_OK) {
-		ca_reg_rollback(s->ctx->reg);
-		return r;
-	}
-	s->gopen = true;
-	s->gseq++;
-	return CA_OK;
-}
-
-/* How group @seq ended (under mu); a result no longer known counts as failed. */
-static int
-group_result(struct svc_sched *s, uint64_t seq)
-{
-	return s->gres[seq % GROUP_RING].seq == seq ? s->gres[seq % GROUP_RING].r : CA_ERR_DB;
-}
-
-/* ca_ctx_sync in a request: what it committed durable now, and a new group. */
-static int
-group_sync(void *arg)
-{
-	struct svc_sched *s = arg;
-	int r;
-
-	if ((r = group_end(s)) != CA_OK)
-		return r;
-	return group_open(s);
-}
-
-/*
- * Between two steps of a pass: the CA goes to the requests waiting for it
- * (an EST renewal waits for one step, never for a whole pass of CRLs and
- * signatures), for at most TURN_MS so a steady stream of requests cannot
- * hold the jobs off.
- */
-static void
-ca_turn(struct svc_sched *s)
-{
-	struct timespec until;
-
-	pthread_mutex_unlock(&s->ca_mu);
-	if (atomic_load(&s->waiting) > 0) {
-		deadline(&until, TURN_MS);
-		pthread_mutex_lock(&s->mu);
-		while (atomic_load(&s->waiting) > 0 && !s->stop &&
-		       pthread_cond_timedwait(&s->idle, &s->mu, &until) != ETIMEDOUT)
-			;
-		pthread_mutex_unlock(&s->mu);
-	}
-	ca_take(s);
-	group_end(s);	/* the requests' group, before the jobs use the registry */
 }
 
 static void
@@ -464,7 +341,7 @@ crls_publish(struct svc_sched *s, int64_t now)
 				return r;
 			s->regen &= ~(1u << id);	/* it lists every revocation so far */
 			s->regen_ms[id] = ms;
-			ca_turn(s);
+			svc_calock_turn(s->lock);
 		}
 		if (id == CA_ISSUER_ROOT || sched.delta_interval == 0)
 			continue;
@@ -474,7 +351,7 @@ crls_publish(struct svc_sched *s, int64_t now)
 		if (delta) {
 			if ((r = crl_make(s, (enum ca_issuer_id)id, true, now)) != CA_OK)
 				return r;
-			ca_turn(s);
+			svc_calock_turn(s->lock);
 		}
 	}
 	s->regen_all = false;
@@ -495,7 +372,7 @@ jobs(struct svc_sched *s, int64_t now, bool *more)
 		return r;
 	s->regen |= res.revoked;
 	*more |= res.more;
-	ca_turn(s);
+	svc_calock_turn(s->lock);
 	if ((r = crls_publish(s, now)) != CA_OK)
 		return r;
 	if (res.changes > 0)
@@ -575,7 +452,7 @@ pass(struct svc_sched *s, bool *more)
 	if (moved || s->holder)
 		r = follow(s, now);
 	if (r == CA_OK && s->holder && now >= s->jobs_retry) {
-		ca_turn(s);
+		svc_calock_turn(s->lock);
 		/* A failing HSM or registry: retry in a few seconds, not every
 		 * pass; serving goes on from what is stored meanwhile. */
 		if ((r = jobs(s, now, more)) != CA_OK) {
@@ -587,7 +464,7 @@ pass(struct svc_sched *s, bool *more)
 		} else {
 			atomic_store(&s->svc->jobs_failing, false);
 		}
-		ca_turn(s);
+		svc_calock_turn(s->lock);
 		r = follow(s, now);	/* our own commits do not move data_version */
 	}
 	if (r == CA_OK && s->holder && now >= s->next_est) {
@@ -618,14 +495,18 @@ sched_main(void *arg)
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
 		more = false;
-		ca_take(s);
-		group_end(s);
+		svc_calock_take(s->lock);
 		pass(s, &more);
-		pthread_mutex_unlock(&s->ca_mu);
+		svc_calock_give(s->lock);
 		pthread_mutex_lock(&s->mu);
 		if (s->stop || more)
 			continue;
-		deadline(&until, PASS_MS);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += PASS_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&s->cv, &s->mu, &until);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -650,13 +531,11 @@ svc_sched_new(struct svc *svc, struct ca_session *sess, struct pol_policy *pol,
 	s->want_jobs = jobs_wanted;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	pthread_mutex_init(&s->ca_mu, NULL);
-	pthread_cond_init(&s->idle, NULL);
-	pthread_cond_init(&s->gcv, NULL);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(s->holder_id, sizeof(s->holder_id), "%s/%ld/%lld", host, (long)getpid(),
 		 (long long)svc_now());
-	if ((s->pubroot = ca_ctx_path(ctx, "public")) == NULL)
+	if ((s->pubroot = ca_ctx_path(ctx, "public")) == NULL ||
+	    (r = svc_calock_new(ctx, &s->lock)) != CA_OK)
 		goto out;
 	if (jobs_wanted) {
 		if ((r = ca_ocsp_job_new(ctx, &pol->ocsp, &s->job)) != CA_OK)
@@ -714,79 +593,17 @@ svc_sched_policy(struct svc_sched *s, struct pol_policy *pol)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* A request is done with the CA: the scheduler's turn when it was the last. */
-static void
-turn_done(struct svc_sched *s)
-{
-	if (atomic_fetch_sub(&s->waiting, 1) == 1) {
-		pthread_mutex_lock(&s->mu);
-		pthread_cond_broadcast(&s->idle);
-		pthread_mutex_unlock(&s->mu);
-	}
-}
-
 int
 svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg)
 {
-	int r;
-
-	atomic_fetch_add(&s->waiting, 1);
-	ca_take(s);
-	group_end(s);	/* plain commits from here (its requests hear how it went) */
-	r = fn(s->sess, arg);
-	pthread_mutex_unlock(&s->ca_mu);
-	turn_done(s);
-	return r;
+	return svc_calock_run(s->lock, s->sess, fn, arg);
 }
 
 int
 svc_sched_ca_group(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
 		   void *arg)
 {
-	struct timespec until;
-	uint64_t mine;
-	bool late;
-	int r, g;
-
-	atomic_fetch_add(&s->waiting, 1);
-	ca_take(s);
-	if ((r = group_open(s)) != CA_OK) {
-		pthread_mutex_unlock(&s->ca_mu);
-		turn_done(s);
-		return r;
-	}
-	s->ctx->sync = group_sync;
-	s->ctx->sync_arg = s;
-	r = fn(s->sess, arg);
-	s->ctx->sync = NULL;
-	s->ctx->sync_arg = NULL;
-	mine = s->gseq;
-	if (atomic_load(&s->lockers) == 0) {	/* nobody to share the commit with */
-		g = group_end(s);
-		pthread_mutex_unlock(&s->ca_mu);
-	} else {
-		/* The next holder of the CA commits it: another request
-		 * (when none waits after it), or the scheduler. */
-		pthread_mutex_unlock(&s->ca_mu);
-		deadline(&until, GROUP_WAIT_MS);
-		pthread_mutex_lock(&s->mu);
-		while (s->gdone < mine &&
-		       pthread_cond_timedwait(&s->gcv, &s->mu, &until) != ETIMEDOUT)
-			;
-		late = s->gdone < mine;
-		pthread_mutex_unlock(&s->mu);
-		if (late) {	/* nobody did: we do */
-			ca_take(s);
-			if (s->gopen && s->gseq == mine)
-				group_end(s);
-			pthread_mutex_unlock(&s->ca_mu);
-		}
-		pthread_mutex_lock(&s->mu);
-		g = s->gdone >= mine ? group_result(s, mine) : CA_ERR_INTERNAL;
-		pthread_mutex_unlock(&s->mu);
-	}
-	turn_done(s);
-	return r != CA_OK ? r : g;
+	return svc_calock_run_group(s->lock, s->sess, fn, arg);
 }
 
 void
@@ -801,11 +618,7 @@ svc_sched_free(struct svc_sched *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
-	if (s->ctx != NULL) {	/* requests gone: their last group, if open */
-		pthread_mutex_lock(&s->ca_mu);
-		group_end(s);
-		pthread_mutex_unlock(&s->ca_mu);
-	}
+	svc_calock_free(s->lock);	/* requests gone: their last group, if open */
 	if (s->holder && s->ctx != NULL)
 		ca_reg_lease_release(s->ctx->reg, LEASE_NAME, s->holder_id);
 	ca_ocsp_job_free(s->job);
@@ -815,8 +628,5 @@ svc_sched_free(struct svc_sched *s)
 	free(s->pubroot);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	pthread_mutex_destroy(&s->ca_mu);
-	pthread_cond_destroy(&s->idle);
-	pthread_cond_destroy(&s->gcv);
 	free(s);
 }

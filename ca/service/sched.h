@@ -45,19 +45,18 @@ void svc_sched_policy(struct svc_sched *s, struct pol_policy *pol);
 
 /*
  * Run @fn on the scheduler's opened CA (its session, with the registry and
- * the HSM) from another thread, between passes: the CA is used by one
- * thread at a time. Returns what @fn returns. (EST, est.c.)
+ * the HSM) from another thread, between two steps of a pass: the CA is used
+ * by one thread at a time (calock.h). Returns what @fn returns. (The
+ * holder's endpoints, holder.c.)
  */
 int svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg);
 
 /*
- * svc_sched_ca with group commit: @fn's transactions are savepoints of one
- * open transaction (ca_reg_group) that the requests running one after the
- * other share, committed — one WAL fsync — when no other request waits for
- * the CA, when @fn calls ca_ctx_sync (record-before-sign), or when anything
- * else takes the CA. Returns once what @fn committed is durable: @fn's
- * result, or the group commit's error. Each @fn still runs alone and
- * whole on the CA. (EST, est.c.)
+ * svc_sched_ca with group commit (svc_calock_run_group): @fn's
+ * transactions are savepoints of one transaction the requests running one
+ * after the other share. Returns once what @fn committed is durable: @fn's
+ * result, or the group commit's error. Each @fn still runs alone and whole
+ * on the CA. (EST, est.c.)
  */
 int svc_sched_ca_group(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
 		       void *arg);
