@@ -5,6 +5,8 @@
 #ifndef CC_CA_REGISTRY_INT_H
 #define CC_CA_REGISTRY_INT_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "ca/registry/registry.h"
@@ -22,6 +24,10 @@ struct ca_reg {
 		const char *sql;
 		sqlite3_stmt *st;
 	} cache[CA_REG_STMT_CACHE];
+	/* ca_reg_group(): begin/commit/rollback are a savepoint of the open
+	 * transaction; gdepth of them open. */
+	bool grouped;
+	int gdepth;
 };
 
 /* Log the connection's error for @what and return CA_ERR_DB (or

@@ -232,20 +232,57 @@ run_cached(struct ca_reg *reg, const char *sql, const char *what)
 int
 ca_reg_begin(struct ca_reg *reg)
 {
-	return run_cached(reg, "BEGIN IMMEDIATE", "begin");
+	int r;
+
+	if (!reg->grouped)
+		return run_cached(reg, "BEGIN IMMEDIATE", "begin");
+	if ((r = run_cached(reg, "SAVEPOINT grp", "begin (savepoint)")) == CA_OK)
+		reg->gdepth++;
+	return r;
 }
 
 int
 ca_reg_commit(struct ca_reg *reg)
 {
-	return run_cached(reg, "COMMIT", "commit");
+	int r;
+
+	if (!reg->grouped)
+		return run_cached(reg, "COMMIT", "commit");
+	if (reg->gdepth == 0)
+		return CA_ERR_INTERNAL;
+	if ((r = run_cached(reg, "RELEASE grp", "commit (release savepoint)")) == CA_OK)
+		reg->gdepth--;
+	return r;
 }
 
 void
 ca_reg_rollback(struct ca_reg *reg)
 {
+	if (reg->grouped) {	/* this operation's savepoint alone, if open */
+		if (reg->gdepth > 0) {
+			sqlite3_exec(reg->db, "ROLLBACK TO grp; RELEASE grp", NULL, NULL, NULL);
+			reg->gdepth--;
+		}
+		return;
+	}
 	if (reg->db != NULL && !sqlite3_get_autocommit(reg->db))
 		sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+ca_reg_group(struct ca_reg *reg, bool on)
+{
+	bool open = reg->gdepth != 0;
+
+	if (!on) {	/* always ends: an operation's savepoint left open is a bug */
+		reg->grouped = false;
+		reg->gdepth = 0;
+		return open ? CA_ERR_INTERNAL : CA_OK;
+	}
+	if (reg->grouped || sqlite3_get_autocommit(reg->db))
+		return CA_ERR_INTERNAL;
+	reg->grouped = true;
+	return CA_OK;
 }
 
 int
