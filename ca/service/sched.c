@@ -19,6 +19,7 @@
 #include "ca/core/publish.h"
 #include "ca/ra/est-renew.h"
 #include "ca/ra/gate.h"
+#include "ca/ra/ops.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-ocsp.h"
 #include "ca/service/calock.h"
@@ -422,10 +423,17 @@ policy_apply(struct svc_sched *s)
 	}
 }
 
-/* EST renewals left unconfirmed past renewal.confirm-timeout: revoked, closed. */
+/*
+ * EST renewals left unconfirmed past renewal.confirm-timeout: revoked,
+ * closed. Then the recovery: certificates left pending longer than
+ * integrity.pending-lease (their request died between record and sign,
+ * e.g. the service was killed) are revoked, so none stays unaccounted for
+ * when no carecard-ca recover runs beside the service.
+ */
 static void
 est_abandon(struct svc_sched *s)
 {
+	struct ca_recover_report rep;
 	struct ca_result res;
 	int n = 0, r;
 
@@ -434,6 +442,13 @@ est_abandon(struct svc_sched *s)
 		util_log(LOG_ERR, "abandoning unconfirmed EST renewals: %s %s", ca_strerror(r),
 			 res.text);
 	else if (n > 0)
+		util_log(LOG_NOTICE, "%s", res.done);
+	memset(&res, 0, sizeof(res));
+	memset(&rep, 0, sizeof(rep));
+	if ((r = ca_op_recover(s->sess, &rep, &res)) != CA_OK)
+		util_log(LOG_ERR, "recovery of pending certificates: %s %s", ca_strerror(r),
+			 res.text);
+	else if (rep.revoked > 0 || rep.checkpoint)
 		util_log(LOG_NOTICE, "%s", res.done);
 }
 
