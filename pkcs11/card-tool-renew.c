@@ -41,6 +41,7 @@
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-tool.h"
+#include "pkcs11/card-tool-answer.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -281,37 +282,6 @@ out:
 	return ret;
 }
 
-/* The certificate of a base64 certs-only PKCS#7 answer (whitespace allowed). */
-static X509 *
-answer_cert(const struct tool_http *h)
-{
-	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
-	unsigned char *der = malloc(h->len + 1);
-	const unsigned char *q;
-	STACK_OF(X509) *certs = NULL;
-	PKCS7 *p7 = NULL;
-	X509 *x = NULL;
-	int n = 0, m = 0;
-
-	if (ctx == NULL || der == NULL)
-		goto out;
-	EVP_DecodeInit(ctx);
-	if (EVP_DecodeUpdate(ctx, der, &n, (const unsigned char *)h->body, (int)h->len) < 0 ||
-	    EVP_DecodeFinal(ctx, der + n, &m) != 1)
-		goto out;
-	q = der;
-	if ((p7 = d2i_PKCS7(NULL, &q, n + m)) == NULL || !PKCS7_type_is_signed(p7) ||
-	    p7->d.sign == NULL || (certs = p7->d.sign->cert) == NULL || sk_X509_num(certs) < 1)
-		goto out;
-	x = X509_dup(sk_X509_value(certs, 0));
-out:
-	ERR_clear_error();
-	PKCS7_free(p7);
-	free(der);
-	EVP_ENCODE_CTX_free(ctx);
-	return x;
-}
-
 /* @x onto the card under @id with @label. */
 static int
 store(const struct tool_p11 *p, X509 *x, unsigned char id, const char *label)
@@ -400,7 +370,7 @@ new_cert(struct renew *r, int k)
 		ret = not_ok(r, paths[k], &h, ok);
 		goto out;
 	}
-	if ((r->cert[k] = answer_cert(&h)) == NULL ||
+	if ((r->cert[k] = tool_answer_cert(h.body, h.len)) == NULL ||
 	    EVP_PKEY_eq(X509_get0_pubkey(r->cert[k]), r->pub[k]) != 1) {
 		tool_error("the CA's answer is not a certificate for the new %s key", names[k]);
 		goto out;
@@ -428,22 +398,20 @@ static bool
 already_confirmed(const struct renew *r)
 {
 	struct tool_http h = { 0 };
-	char path[64], want[32];
-	const char *line;
+	char path[64], want[32], have[32];
 	struct tm tm;
 	bool yes = false;
 	int k;
 
 	snprintf(path, sizeof(path), "/holder/status/%s", r->serial);
 	if (tool_http_get(r->server, path, r->cacert, 8192, &h) != 0 || h.status != 200 ||
-	    (line = strstr(h.body, "\nexpires: ")) == NULL)
+	    !tool_answer_field(h.body, "expires", have, sizeof(have)))
 		goto out;
-	line += strlen("\nexpires: ");
 	for (k = 0; k < 2 && !yes; k++) {
 		if (ASN1_TIME_to_tm(X509_get0_notAfter(r->cert[k]), &tm) != 1)
 			continue;
 		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		yes = strncmp(line, want, strlen(want)) == 0 && line[strlen(want)] == '\n';
+		yes = strcmp(have, want) == 0;
 	}
 out:
 	tool_http_clear(&h);

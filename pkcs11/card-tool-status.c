@@ -12,6 +12,7 @@
 #include <config.h>	/* autoconf; not pkcs11/config.h */
 
 #include "pkcs11/card-tool.h"
+#include "pkcs11/card-tool-answer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -125,25 +126,6 @@ notify(const char *msg)
 		(void)tool_run_capture(argv, out, sizeof(out));
 }
 
-/* The value of "key: value" line @key in @text, into @out; false if absent. */
-static bool
-field(const char *text, const char *key, char *out, size_t len)
-{
-	size_t k = strlen(key);
-	const char *p = text, *e;
-
-	while (p != NULL && *p != '\0') {
-		e = strchr(p, '\n');
-		if (strncmp(p, key, k) == 0 && p[k] == ':' && p[k + 1] == ' ') {
-			p += k + 2;
-			snprintf(out, len, "%.*s", (int)(e != NULL ? (size_t)(e - p) : strlen(p)), p);
-			return true;
-		}
-		p = e != NULL ? e + 1 : NULL;
-	}
-	return false;
-}
-
 /* The CA's view through the service (GET /holder/status/SERIAL); an exit status. */
 static int
 ask_server(const char *url, const char *cacert, const char *serial)
@@ -159,16 +141,19 @@ ask_server(const char *url, const char *cacert, const char *serial)
 			   "--server %s' checks why)", url, h.error, url);
 	} else if (h.status == 404) {
 		tool_error("the CA at %s does not know card %s", url, serial);
-	} else if (h.status != 200 || !field(h.body, "self-renewals-left", left, sizeof(left)) ||
-		   !field(h.body, "self-renew-now", now, sizeof(now))) {
+	} else if (h.status != 200 ||
+		   !tool_answer_field(h.body, "self-renewals-left", left, sizeof(left)) ||
+		   !tool_answer_field(h.body, "self-renew-now", now, sizeof(now))) {
 		tool_error("the service at %s answered HTTP %d: %s", url, h.status,
 			   h.body != NULL ? h.body : "");
 	} else {
-		if (field(h.body, "state", state, sizeof(state)) && strcmp(state, "issued") != 0)
+		if (tool_answer_field(h.body, "state", state, sizeof(state)) &&
+		    strcmp(state, "issued") != 0)
 			printf("  the CA: the card is %s\n", state);
 		printf("  the CA: %s self-renewal(s) left before an RA visit; a self-renewal now "
 		       "would be %s\n", left, strcmp(now, "yes") == 0 ? "allowed" : "refused");
-		if (strcmp(now, "yes") != 0 && field(h.body, "reason", reason, sizeof(reason)))
+		if (strcmp(now, "yes") != 0 &&
+		    tool_answer_field(h.body, "reason", reason, sizeof(reason)))
 			printf("  the CA says: %s\n", reason);
 		r = EXIT_OK;
 	}

@@ -19,7 +19,8 @@ bin_PROGRAMS += %D%/carecard-card
 	%D%/card-tool-service.c %D%/card-service.c %D%/card-service.h \
 	%D%/card-tool-p11.c %D%/card-tool-passcode.c %D%/card-tool-http.c \
 	%D%/card-tool-doctor.c %D%/card-tool-status.c %D%/card-tool-unlock.c \
-	%D%/card-tool-renew.c %D%/card-tool-contact.c %D%/card-tool-p11key.c
+	%D%/card-tool-renew.c %D%/card-tool-contact.c \
+	%D%/card-tool-answer.c %D%/card-tool-answer.h %D%/card-tool-p11key.c
 %C%_carecard_card_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCC_MODULE_PATH='"$(p11moduledir)/carecard-pkcs11.so"'
 %C%_carecard_card_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBSSL_CFLAGS) $(P11KIT_CFLAGS) \

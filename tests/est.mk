@@ -62,3 +62,26 @@ bench-est: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIB
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-est.sh \
 	$(BENCH_EST_ARGS)
 .PHONY: bench-est
+
+# What the holder tools read from the service (pkcs11/card-tool-answer.c):
+# the replay of tests/fuzz/corpus-card-answer in make check (and memcheck);
+# "make fuzz-card-answer-run FUZZ_SECONDS=60" runs libFuzzer on it.
+check_PROGRAMS += %D%/fuzz/fuzz-card-answer-replay
+TESTS += %D%/fuzz/fuzz-card-answer-replay
+%C%_fuzz_fuzz_card_answer_replay_SOURCES = %D%/fuzz/fuzz-card-answer.c \
+	pkcs11/card-tool-answer.c %D%/fuzz/fuzz-http-fixture.c %D%/fuzz/fuzz-http-fixture.h
+%C%_fuzz_fuzz_card_answer_replay_CPPFLAGS = $(SVC_FUZZ_CPPFLAGS)
+%C%_fuzz_fuzz_card_answer_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_fuzz_fuzz_card_answer_replay_LDADD = $(SVC_FUZZ_LIBS)
+EXTRA_DIST += %D%/fuzz/fuzz-card-answer.c %D%/fuzz/corpus-card-answer
+fuzz-card-answer:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && $(SVC_FUZZ_BUILD) -o $(abs_top_builddir)/tests/fuzz/fuzz-card-answer \
+		tests/fuzz/fuzz-card-answer.c pkcs11/card-tool-answer.c $(OPENSSL_LIBS)
+fuzz-card-answer-run: fuzz-card-answer
+	@mkdir -p tests/fuzz/corpus-card-answer-new
+	tests/fuzz/fuzz-card-answer -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+		-artifact_prefix=tests/fuzz/ tests/fuzz/corpus-card-answer-new \
+		$(top_srcdir)/tests/fuzz/corpus-card-answer
+CLEANFILES += tests/fuzz/fuzz-card-answer
+.PHONY: fuzz-card-answer fuzz-card-answer-run

@@ -114,6 +114,12 @@ ca_ctx_point(const struct ca_ctx *ctx, const char *op, const char *step)
 		ctx->hooks.point(ctx->hooks.arg, op, step);
 }
 
+int
+ca_ctx_sync(struct ca_ctx *ctx)
+{
+	return ctx->sync != NULL ? ctx->sync(ctx->sync_arg) : CA_OK;
+}
+
 struct ca_issuer *
 ca_ctx_issuer(struct ca_ctx *ctx, const char *name)
 {

@@ -69,6 +69,10 @@ struct ca_ctx {
 	struct ca_csr_reader *csr_reader;	/* created on first issuance */
 	struct ca_ee_cache *ee;	/* certificate templates per profile (issue.c), on first use */
 	int64_t audit_id;	/* the id of the last audit entry ca_ctx_audit wrote */
+	/* A front end that groups commits (ca_reg_group): makes what was
+	 * committed so far durable; NULL when every commit already is. */
+	int (*sync)(void *arg);
+	void *sync_arg;
 	struct ca_signer_key *audit_key;	/* the audit key (checkpoint.c), on first use */
 };
 
@@ -81,6 +85,13 @@ int64_t ca_ctx_now(const struct ca_ctx *ctx);
  * Step names are listed in ca/README.md.
  */
 void ca_ctx_point(const struct ca_ctx *ctx, const char *op, const char *step);
+
+/*
+ * What this context committed so far is durable once this returns CA_OK:
+ * record-before-sign calls it between the pending row and the signature.
+ * A no-op unless the front end groups commits (ctx->sync).
+ */
+int ca_ctx_sync(struct ca_ctx *ctx);
 
 /* A context with crypto set up but nothing opened (init uses this). */
 int ca_ctx_new(const char *dir, struct ca_ctx **out);

@@ -11,8 +11,12 @@
 int ca_ee_prepare(struct ca_ctx *ctx, const struct ca_issue_req *req, int64_t now,
 		  struct ca_draft *e);
 
-/* Sign a draft on the token; CA_ERR_STATE if it is not recorded pending. */
+/*
+ * Sign a draft on the token; CA_ERR_STATE if it is not recorded pending.
+ * _with: by @pkey, the issuer's key on another session (a signer lane).
+ */
 int ca_ee_sign(struct ca_ctx *ctx, struct ca_draft *e);
+int ca_ee_sign_with(struct ca_ctx *ctx, struct ca_draft *e, EVP_PKEY *pkey);
 
 /* The signed certificate's DER and facts into @out; the serial moves. */
 int ca_ee_encode(struct ca_draft *e, struct ca_issued *out);

@@ -8,14 +8,19 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
 #include "ca/core/issue-int.h"
+#include "ca/core/hsm-provider.h"
+#include "ca/core/signer.h"
 
 /*
- * Group commit, pipelined on two threads. The signing thread (the caller)
- * only signs, back to back on the token, so the HSM never waits for
+ * Group commit, pipelined. The signing threads — the caller, and on a
+ * machine with more than one core a second one on its own session of the
+ * token (a signer lane, ca_signer_lane_open) — only sign, back to back,
+ * taking the next released request in turn, so the HSM never waits for
  * bookkeeping; a helper thread does the bookkeeping around it, a batch at
  * a time: prepares a batch ahead of the signer (holder, request and its
  * signature check, unsigned certificate) and commits its pending rows —
@@ -35,6 +40,13 @@ struct slot {
 	struct ca_draft e;
 	struct ca_issued c;
 	int res;
+	bool signed_;			/* its signing step is over (under mu) */
+};
+
+/* A second signing thread's own session and the issuers' keys on it. */
+struct lane {
+	struct ca_signer *s;
+	EVP_PKEY *pkey[CA_ISSUER_COUNT];
 };
 
 struct pipe {
@@ -48,6 +60,7 @@ struct pipe {
 	 * recorded moves a batch at a time, released a pending commit at a time
 	 * (pending_end). */
 	size_t prepared, released, signed_, recorded;
+	size_t next_sign;			/* the next request a signer takes */
 	int commit_err;				/* the first failed commit, else CA_OK */
 };
 
@@ -133,13 +146,16 @@ failed:
 	batch_fail(p, first, end, r);
 }
 
+/* Sign request @i: by the issuer's key on @l's session, or (NULL) the signer's own. */
 static void
-slot_sign(struct pipe *p, size_t i)
+slot_sign(struct pipe *p, size_t i, const struct lane *l)
 {
-	if (p->s[i].res == CA_OK)
-		p->s[i].res = ca_ee_sign(p->ctx, &p->s[i].e);
-	if (i + 1 == batch_end(p, i))
-		ca_ctx_point(p->ctx, "issue-certs", "signed");
+	struct ca_draft *e = &p->s[i].e;
+
+	if (p->s[i].res != CA_OK)
+		return;
+	p->s[i].res = l != NULL ? ca_ee_sign_with(p->ctx, e, l->pkey[e->is - p->ctx->issuers])
+				: ca_ee_sign(p->ctx, e);
 }
 
 /*
@@ -252,23 +268,85 @@ pipe_bookkeeper(void *arg)
 	return NULL;
 }
 
-/* The signer, on the caller's thread: only what the helper released. */
+/*
+ * A signer: takes the next released request until none is left. signed_
+ * moves over requests whose signing is over, in order, so the helper
+ * records a batch only when all of it is signed, whichever signer did what.
+ */
 static void
-pipe_sign_all(struct pipe *p)
+pipe_sign_loop(struct pipe *p, const struct lane *l)
+{
+	size_t i, was;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->next_sign < p->n && p->released <= p->next_sign)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->next_sign >= p->n)
+			break;
+		i = p->next_sign++;
+		pthread_mutex_unlock(&p->mu);
+		slot_sign(p, i, l);
+		pthread_mutex_lock(&p->mu);
+		p->s[i].signed_ = true;
+		was = p->signed_;
+		while (p->signed_ < p->n && p->s[p->signed_].signed_)
+			p->signed_++;
+		if (p->signed_ != was) {
+			if (batch_end(p, was) <= p->signed_)
+				ca_ctx_point(p->ctx, "issue-certs", "signed");
+			pthread_cond_broadcast(&p->cv);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *
+pipe_lane_signer(void *arg)
+{
+	struct pipe *p = ((void **)arg)[0];
+	const struct lane *l = ((void **)arg)[1];
+
+	pipe_sign_loop(p, l);
+	return NULL;
+}
+
+static void
+lane_close(struct lane *l)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
-		pthread_mutex_lock(&p->mu);
-		while (p->released <= i)
-			pthread_cond_wait(&p->cv, &p->mu);
-		pthread_mutex_unlock(&p->mu);
-		slot_sign(p, i);
-		pthread_mutex_lock(&p->mu);
-		p->signed_++;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < CA_ISSUER_COUNT; i++)
+		EVP_PKEY_free(l->pkey[i]);
+	ca_signer_lane_free(l->s);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * A second signer's session and keys, worth it only with a second core and
+ * enough requests; false (and nothing open) when not, so the caller signs
+ * alone as before.
+ */
+static bool
+lane_open(struct ca_ctx *ctx, size_t n, struct lane *l)
+{
+	struct ca_signer_key *k;
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	if (n < 2 * PIPE_FIRST || sysconf(_SC_NPROCESSORS_ONLN) < 2 || ctx->signer == NULL ||
+	    ca_signer_lane_open(ctx->signer, &l->s) != CA_OK)
+		return false;
+	for (i = 0; i < CA_ISSUER_COUNT; i++) {
+		if (ctx->issuers[i].pkey == NULL)
+			continue;
+		if (ca_signer_key_get(l->s, ctx->issuers[i].label, &k) != CA_OK ||
+		    ca_hsm_pkey_new(ctx->libctx, k, &l->pkey[i]) != CA_OK) {
+			lane_close(l);
+			return false;
+		}
 	}
+	return true;
 }
 
 /* Per-request results in @s; CA_OK or the first failed commit. */
@@ -277,14 +355,23 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 {
 	/* One time for the call, read here: the clock hook is the caller's. */
 	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch, .now = ca_ctx_now(ctx) };
-	pthread_t helper;
+	struct lane lane;
+	void *lane_arg[2] = { &p, &lane };
+	pthread_t helper, second;
+	bool two;
 	size_t i, first, end;
 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	if (pthread_create(&helper, NULL, pipe_bookkeeper, &p) == 0) {
-		pipe_sign_all(&p);
+		two = lane_open(ctx, n, &lane) &&
+		      pthread_create(&second, NULL, pipe_lane_signer, lane_arg) == 0;
+		pipe_sign_loop(&p, NULL);
+		if (two)
+			pthread_join(second, NULL);
 		pthread_join(helper, NULL);
+		if (lane.s != NULL)
+			lane_close(&lane);
 	} else {
 		for (first = 0; first < n; first = end) {
 			end = batch_end(&p, first);
@@ -292,7 +379,8 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 				slot_prepare(&p, i);
 			pipe_pending(&p, first, end);
 			for (i = first; i < end; i++)
-				slot_sign(&p, i);
+				slot_sign(&p, i, NULL);
+			ca_ctx_point(ctx, "issue-certs", "signed");
 			pipe_record(&p, first, end);
 		}
 	}

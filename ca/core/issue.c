@@ -473,12 +473,18 @@ ee_build(struct ca_ctx *ctx, struct ee_tmpl *t, const struct ca_person *holder,
 int
 ca_ee_sign(struct ca_ctx *ctx, struct ca_draft *e)
 {
+	return ca_ee_sign_with(ctx, e, e->is->pkey);
+}
+
+int
+ca_ee_sign_with(struct ca_ctx *ctx, struct ca_draft *e, EVP_PKEY *pkey)
+{
 	if (!e->recorded) {
 		util_log(LOG_ERR, "certificate %s is not recorded as pending: not signing it",
 			 e->serial != NULL ? e->serial : "?");
 		return CA_ERR_STATE;
 	}
-	if (X509_sign(e->crt, e->is->pkey, ctx->md) <= 0) {
+	if (X509_sign(e->crt, pkey, ctx->md) <= 0) {
 		util_log_ossl_errors(__func__);
 		return CA_ERR_CRYPTO;
 	}

@@ -2,7 +2,7 @@
 # keys) and its OpenSSL provider, issuance, CSR checks, CRLs, audit chain.
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/error.c %D%/error.h \
-	%D%/signer.c %D%/signer-keys.c %D%/signer.h %D%/signer-int.h \
+	%D%/signer.c %D%/signer-keys.c %D%/signer-lane.c %D%/signer.h %D%/signer-int.h \
 	%D%/signer-unblock.c %D%/signer-unblock.h \
 	%D%/hsm-provider.c %D%/hsm-provider.h \
 	%D%/audit.c %D%/audit-verify.c %D%/audit.h \

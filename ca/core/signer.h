@@ -112,6 +112,16 @@ int ca_signer_hmac(struct ca_signer *s, const char *label, const void *data, siz
 		   unsigned char mac[32]);
 
 /*
+ * Lanes (signer-lane.c): another session on @s's open, logged-in token for
+ * another thread, sharing its module and login; its keys are looked up
+ * with ca_signer_key_get(lane, label) as on @s. Free with
+ * ca_signer_lane_free() (closes the session only) before @s.
+ * CA_ERR_STATE when @s has no logged-in session.
+ */
+int ca_signer_lane_open(const struct ca_signer *s, struct ca_signer **out);
+void ca_signer_lane_free(struct ca_signer *lane);
+
+/*
  * Views (signer-attach.c): a struct ca_signer on another token of an
  * already-loaded module, driven by a caller that opens its own session on
  * its own slot and logs in itself (ca/p11card.c: a smartcard in a reader).

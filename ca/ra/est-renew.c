@@ -299,7 +299,10 @@ record_pending(struct est *e, struct ca_draft *d)
 					"request of the card", NULL);
 	if (r == CA_OK && (r = ca_cert_pending_rows(e->se->ctx, &pq, &dp, 1, &one)) == CA_OK)
 		r = one;
-	if ((r = ca_reg_end(e->se->ctx->reg, r)) != CA_OK) {
+	/* durable before anything is signed, also when the service groups
+	 * its requests' commits */
+	if ((r = ca_reg_end(e->se->ctx->reg, r)) != CA_OK ||
+	    (r = ca_ctx_sync(e->se->ctx)) != CA_OK) {
 		e->ren.id = 0;
 		return r;
 	}

@@ -6,6 +6,8 @@
 #ifndef CC_CA_REGISTRY_INT_H
 #define CC_CA_REGISTRY_INT_H
 
+#include <stdbool.h>
+
 #include "ca/registry/db.h"
 
 #include "ca/registry/registry.h"
@@ -15,6 +17,10 @@
 
 struct ca_reg {
 	struct db *db;
+	/* ca_reg_group(): begin/commit/rollback are a savepoint of the open
+	 * transaction; gdepth of them open. */
+	bool grouped;
+	int gdepth;
 };
 
 /* Log the connection's error for @what and return CA_ERR_DB (or

@@ -249,6 +249,11 @@ ca_reg_begin(struct ca_reg *reg)
 {
 	int r;
 
+	if (reg->grouped) {
+		if ((r = run_cached(reg, "SAVEPOINT grp", "begin (savepoint)")) == CA_OK)
+			reg->gdepth++;
+		return r;
+	}
 	if (db_dialect(reg->db) != DB_PG)
 		return run_cached(reg, "BEGIN IMMEDIATE", "begin");
 	if ((r = run_cached(reg, "BEGIN", "begin")) != CA_OK)
@@ -266,6 +271,13 @@ ca_reg_commit(struct ca_reg *reg)
 {
 	int r;
 
+	if (reg->grouped) {
+		if (reg->gdepth == 0)
+			return CA_ERR_INTERNAL;
+		if ((r = run_cached(reg, "RELEASE grp", "commit (release savepoint)")) == CA_OK)
+			reg->gdepth--;
+		return r;
+	}
 	if (db_dialect(reg->db) == DB_PG &&
 	    (r = run_cached(reg, "UPDATE registry_version SET n = n + 1 WHERE id = 1",
 			    "count the commit")) != CA_OK)
@@ -276,8 +288,31 @@ ca_reg_commit(struct ca_reg *reg)
 void
 ca_reg_rollback(struct ca_reg *reg)
 {
+	if (reg->grouped) {	/* this operation's savepoint alone, if open */
+		if (reg->gdepth > 0) {
+			db_exec(reg->db, "ROLLBACK TO SAVEPOINT grp; RELEASE SAVEPOINT grp");
+			reg->gdepth--;
+		}
+		return;
+	}
 	if (reg->db != NULL && db_in_txn(reg->db))
 		db_exec(reg->db, "ROLLBACK");
+}
+
+int
+ca_reg_group(struct ca_reg *reg, bool on)
+{
+	bool open = reg->gdepth != 0;
+
+	if (!on) {	/* always ends: an operation's savepoint left open is a bug */
+		reg->grouped = false;
+		reg->gdepth = 0;
+		return open ? CA_ERR_INTERNAL : CA_OK;
+	}
+	if (reg->grouped || !db_in_txn(reg->db))
+		return CA_ERR_INTERNAL;
+	reg->grouped = true;
+	return CA_OK;
 }
 
 int

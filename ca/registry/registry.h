@@ -84,6 +84,17 @@ int ca_reg_release(struct ca_reg *reg);
 int ca_reg_rollback_to(struct ca_reg *reg);
 
 /*
+ * Group commit across operations that each begin and commit their own
+ * transaction (a service's concurrent requests): with a transaction open
+ * (ca_reg_begin), ca_reg_group(reg, true) makes every later ca_reg_begin,
+ * ca_reg_commit and ca_reg_rollback a savepoint of it — each operation still
+ * atomic alone, none durable until the caller ends grouping
+ * (ca_reg_group(reg, false), no operation's savepoint open) and commits the
+ * transaction: one WAL fsync for all. CA_ERR_INTERNAL when misused.
+ */
+int ca_reg_group(struct ca_reg *reg, bool on);
+
+/*
  * This connection's durability, "full" or "normal" (PRAGMA synchronous),
  * without changing the stored "durability" setting. For benchmarks and
  * tools that compare both; CA_ERR_USAGE for anything else.

@@ -2,11 +2,14 @@
  * ca/service/est.c: see est.h.
  *
  * A renewal request is decided and issued by the CA library on the
- * scheduler's opened CA (svc_sched_ca: one HSM login per process, the
+ * scheduler's opened CA (svc_sched_ca_group: one HSM login per process, the
  * registry connection used by one thread at a time), with a session
- * borrowed for the request's holder. The worker waits for it: a few
- * milliseconds of signing, or the rest of a scheduler pass. The other
- * workers go on serving meanwhile.
+ * borrowed for the request's holder. Requests that follow each other on
+ * the CA share their commits (one WAL fsync for several; the pending row is
+ * still durable before its certificate is signed), and each answer waits
+ * until what its request wrote is durable. The worker waits for it: a few
+ * milliseconds, or one step of a scheduler pass. The other workers go on
+ * serving meanwhile.
  */
 #include "config.h"
 
@@ -252,7 +255,7 @@ handle_post(struct svc *svc, struct evhttp_request *req, const char *profile,
 		}
 		j.der = der;
 	}
-	r = svc_sched_ca(svc->sched, job_run, &j);
+	r = svc_sched_ca_group(svc->sched, job_run, &j);
 	answer(req, &j, r, out);
 	ca_issued_clear(&j.issued);
 	free(der);

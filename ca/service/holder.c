@@ -28,7 +28,7 @@
 
 #define PREFIX "/holder/"
 #define STATUS_PREFIX "/holder/status/"
-#define REMIND_MAX 200		/* reminders per look (a minute): a relay's pace */
+#define REMIND_MAX 20		/* reminders per look (a minute), sent holding the CA */
 
 bool
 svc_holder_path(const char *path)

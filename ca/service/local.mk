@@ -7,7 +7,7 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/sitebuild.c %D%/sitebuild.h %D%/ocsp-answer.c %D%/ocsp-answer.h \
 	%D%/settings.c %D%/settings.h %D%/ratelimit.c %D%/ratelimit.h \
 	%D%/accesslog.c %D%/accesslog.h %D%/http.c %D%/http.h %D%/http-int.h %D%/handler.c \
-	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/glue.c %D%/glue.h \
+	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/calock.c %D%/calock.h %D%/glue.c %D%/glue.h \
 	%D%/est.c %D%/est.h %D%/est-parse.c %D%/est-parse.h \
 	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \

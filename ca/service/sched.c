@@ -19,8 +19,10 @@
 #include "ca/core/publish.h"
 #include "ca/ra/est-renew.h"
 #include "ca/ra/gate.h"
+#include "ca/ra/ops.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-ocsp.h"
+#include "ca/service/calock.h"
 #include "ca/service/holder.h"
 #include "ca/service/sched.h"
 #include "ca/service/sitebuild.h"
@@ -35,6 +37,7 @@
 #define MISSING_EVERY 600	/* full scan for unsigned certificates */
 #define PRUNE_EVERY 3600
 #define EST_ABANDON_EVERY 60	/* seconds between looks for unconfirmed EST renewals */
+#define CRL_BURST_MS 1000	/* revocations in a burst: one CRL per issuer per second */
 
 struct svc_sched {
 	struct svc *svc;
@@ -50,7 +53,7 @@ struct svc_sched {
 	bool started, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_mutex_t ca_mu;		/* the CA (sess): a pass, or one svc_sched_ca call */
+	struct svc_calock *lock;	/* the CA (sess): a step of a pass, or one request */
 	int64_t next_est;		/* next look for abandoned EST renewals */
 
 	int64_t dv;			/* registry data_version last seen */
@@ -59,7 +62,8 @@ struct svc_sched {
 	bool missing;			/* a scan for unsigned certificates is under way */
 	int64_t next_missing, next_prune, next_lease, next_counts;
 	int64_t jobs_retry;		/* after a failed round, jobs wait until then */
-	unsigned regen;			/* issuers whose CRLs must be made now */
+	unsigned regen;			/* issuers whose CRLs must be made (a revocation) */
+	int64_t regen_ms[CA_ISSUER_COUNT];	/* when each was last made for one (monotonic) */
 	bool regen_all;			/* every CRL (start of the jobs) */
 	struct svc_filestamp stamp[CA_PUB_MAX];
 };
@@ -68,6 +72,15 @@ int64_t
 svc_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void
@@ -312,25 +325,37 @@ static int
 crls_publish(struct svc_sched *s, int64_t now)
 {
 	struct pol_crl sched;
-	bool full, delta;
-	int64_t lf, ld;
+	bool full, delta, asked;
+	int64_t lf, ld, ms;
 	int id, r;
 
 	pol_crl_schedule(s->pol, &sched);
 	for (id = CA_ISSUER_ROOT; id < CA_ISSUER_COUNT; id++) {
+		/* The first revocation after a quiet spell at once; those that
+		 * follow it within CRL_BURST_MS share the next CRL, made when
+		 * the interval is over (a later pass: the bit stays set). */
+		ms = mono_ms();
+		asked = (s->regen & (1u << id)) && ms - s->regen_ms[id] >= CRL_BURST_MS;
 		lf = crl_age(s, CA_PUB_CRL, (enum ca_issuer_id)id);
-		full = s->regen_all || (s->regen & (1u << id)) || pol_crl_due(&sched, false, lf, now);
-		if (full && (r = crl_make(s, (enum ca_issuer_id)id, false, now)) != CA_OK)
-			return r;
+		full = s->regen_all || asked || pol_crl_due(&sched, false, lf, now);
+		if (full) {
+			if ((r = crl_make(s, (enum ca_issuer_id)id, false, now)) != CA_OK)
+				return r;
+			s->regen &= ~(1u << id);	/* it lists every revocation so far */
+			s->regen_ms[id] = ms;
+			svc_calock_turn(s->lock);
+		}
 		if (id == CA_ISSUER_ROOT || sched.delta_interval == 0)
 			continue;
 		ld = crl_age(s, CA_PUB_DELTA_CRL, (enum ca_issuer_id)id);
 		/* a new full CRL is always followed by a delta naming it as base */
 		delta = full || ld < lf || pol_crl_due(&sched, true, ld, now);
-		if (delta && (r = crl_make(s, (enum ca_issuer_id)id, true, now)) != CA_OK)
-			return r;
+		if (delta) {
+			if ((r = crl_make(s, (enum ca_issuer_id)id, true, now)) != CA_OK)
+				return r;
+			svc_calock_turn(s->lock);
+		}
 	}
-	s->regen = 0;
 	s->regen_all = false;
 	return crls_refresh(s, false);
 }
@@ -349,6 +374,7 @@ jobs(struct svc_sched *s, int64_t now, bool *more)
 		return r;
 	s->regen |= res.revoked;
 	*more |= res.more;
+	svc_calock_turn(s->lock);
 	if ((r = crls_publish(s, now)) != CA_OK)
 		return r;
 	if (res.changes > 0)
@@ -397,10 +423,17 @@ policy_apply(struct svc_sched *s)
 	}
 }
 
-/* EST renewals left unconfirmed past renewal.confirm-timeout: revoked, closed. */
+/*
+ * EST renewals left unconfirmed past renewal.confirm-timeout: revoked,
+ * closed. Then the recovery: certificates left pending longer than
+ * integrity.pending-lease (their request died between record and sign,
+ * e.g. the service was killed) are revoked, so none stays unaccounted for
+ * when no carecard-ca recover runs beside the service.
+ */
 static void
 est_abandon(struct svc_sched *s)
 {
+	struct ca_recover_report rep;
 	struct ca_result res;
 	int n = 0, r;
 
@@ -409,6 +442,13 @@ est_abandon(struct svc_sched *s)
 		util_log(LOG_ERR, "abandoning unconfirmed EST renewals: %s %s", ca_strerror(r),
 			 res.text);
 	else if (n > 0)
+		util_log(LOG_NOTICE, "%s", res.done);
+	memset(&res, 0, sizeof(res));
+	memset(&rep, 0, sizeof(rep));
+	if ((r = ca_op_recover(s->sess, &rep, &res)) != CA_OK)
+		util_log(LOG_ERR, "recovery of pending certificates: %s %s", ca_strerror(r),
+			 res.text);
+	else if (rep.revoked > 0 || rep.checkpoint)
 		util_log(LOG_NOTICE, "%s", res.done);
 }
 
@@ -428,6 +468,7 @@ pass(struct svc_sched *s, bool *more)
 	if (moved || s->holder)
 		r = follow(s, now);
 	if (r == CA_OK && s->holder && now >= s->jobs_retry) {
+		svc_calock_turn(s->lock);
 		/* A failing HSM or registry: retry in a few seconds, not every
 		 * pass; serving goes on from what is stored meanwhile. */
 		if ((r = jobs(s, now, more)) != CA_OK) {
@@ -439,10 +480,13 @@ pass(struct svc_sched *s, bool *more)
 		} else {
 			atomic_store(&s->svc->jobs_failing, false);
 		}
+		svc_calock_turn(s->lock);
 		r = follow(s, now);	/* our own commits do not move data_version */
 	}
 	if (r == CA_OK && s->holder && now >= s->next_est) {
 		est_abandon(s);
+		/* The reminders wait for the mail relay: requests go first. */
+		svc_calock_turn(s->lock);
 		svc_holder_remind(s->svc, s->sess);
 		s->next_est = now + EST_ABANDON_EVERY;
 	}
@@ -470,9 +514,9 @@ sched_main(void *arg)
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
 		more = false;
-		pthread_mutex_lock(&s->ca_mu);
+		svc_calock_take(s->lock);
 		pass(s, &more);
-		pthread_mutex_unlock(&s->ca_mu);
+		svc_calock_give(s->lock);
 		pthread_mutex_lock(&s->mu);
 		if (s->stop || more)
 			continue;
@@ -506,11 +550,11 @@ svc_sched_new(struct svc *svc, struct ca_session *sess, struct pol_policy *pol,
 	s->want_jobs = jobs_wanted;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	pthread_mutex_init(&s->ca_mu, NULL);
 	gethostname(host, sizeof(host) - 1);
 	snprintf(s->holder_id, sizeof(s->holder_id), "%s/%ld/%lld", host, (long)getpid(),
 		 (long long)svc_now());
-	if ((s->pubroot = ca_ctx_path(ctx, "public")) == NULL)
+	if ((s->pubroot = ca_ctx_path(ctx, "public")) == NULL ||
+	    (r = svc_calock_new(ctx, &s->lock)) != CA_OK)
 		goto out;
 	if (jobs_wanted) {
 		if ((r = ca_ocsp_job_new(ctx, &pol->ocsp, &s->job)) != CA_OK)
@@ -571,12 +615,14 @@ svc_sched_policy(struct svc_sched *s, struct pol_policy *pol)
 int
 svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg)
 {
-	int r;
+	return svc_calock_run(s->lock, s->sess, fn, arg);
+}
 
-	pthread_mutex_lock(&s->ca_mu);
-	r = fn(s->sess, arg);
-	pthread_mutex_unlock(&s->ca_mu);
-	return r;
+int
+svc_sched_ca_group(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
+		   void *arg)
+{
+	return svc_calock_run_group(s->lock, s->sess, fn, arg);
 }
 
 void
@@ -591,6 +637,7 @@ svc_sched_free(struct svc_sched *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
+	svc_calock_free(s->lock);	/* requests gone: their last group, if open */
 	if (s->holder && s->ctx != NULL)
 		ca_reg_lease_release(s->ctx->reg, LEASE_NAME, s->holder_id);
 	ca_ocsp_job_free(s->job);
@@ -600,6 +647,5 @@ svc_sched_free(struct svc_sched *s)
 	free(s->pubroot);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	pthread_mutex_destroy(&s->ca_mu);
 	free(s);
 }

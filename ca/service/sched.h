@@ -45,10 +45,21 @@ void svc_sched_policy(struct svc_sched *s, struct pol_policy *pol);
 
 /*
  * Run @fn on the scheduler's opened CA (its session, with the registry and
- * the HSM) from another thread, between passes: the CA is used by one
- * thread at a time. Returns what @fn returns. (EST, est.c.)
+ * the HSM) from another thread, between two steps of a pass: the CA is used
+ * by one thread at a time (calock.h). Returns what @fn returns. (The
+ * holder's endpoints, holder.c.)
  */
 int svc_sched_ca(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg), void *arg);
+
+/*
+ * svc_sched_ca with group commit (svc_calock_run_group): @fn's
+ * transactions are savepoints of one transaction the requests running one
+ * after the other share. Returns once what @fn committed is durable: @fn's
+ * result, or the group commit's error. Each @fn still runs alone and whole
+ * on the CA. (EST, est.c.)
+ */
+int svc_sched_ca_group(struct svc_sched *s, int (*fn)(struct ca_session *sess, void *arg),
+		       void *arg);
 
 /* Stop the thread, release the lease, free everything. Accepts NULL. */
 void svc_sched_free(struct svc_sched *s);

@@ -18,7 +18,8 @@
  *       ca_cert_issue_many() on 8 x K requests per call, one commit per K
  *       (group commit, synchronous=FULL; the signer goes on with the next
  *       K while the previous batch commits).
- *       (--only M runs mode M alone, 0..3 in that order, for profiling.)
+ *       (--only M runs mode M alone, 0..4 in that order, for profiling;
+ *       4: bare C_Sign on two sessions, two threads — signer lanes.)
  *       The modes alternate in R rounds of S/R seconds each, so load from
  *       other processes hits them alike; rates are totals over the rounds.
  *   bench-ca crl   --state DIR --entries N --index FILE [--markdown FILE]
@@ -33,6 +34,7 @@
 
 #include <dirent.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,7 @@
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
+#include "ca/core/signer.h"
 #include "ca/core/x509util.h"
 
 #define HOLDER "300000000003"
@@ -220,13 +223,14 @@ csrs_free(struct csrset *set)
 	free(set->len);
 }
 
-enum mode { M_BARE, M_NORMAL, M_FULL, M_GROUP, M_COUNT };
+enum mode { M_BARE, M_NORMAL, M_FULL, M_GROUP, M_BARE2, M_COUNT };
 
 static const char *const mode_name[M_COUNT] = {
 	"bare C_Sign, CA key in SoftHSM2 (same signer)",
 	"issuance, commit per certificate, synchronous=NORMAL",
 	"issuance, commit per certificate, synchronous=FULL",
 	"issuance, group commit, synchronous=FULL",
+	"bare C_Sign on two sessions, two threads (a signer lane each)",
 };
 
 struct runner {
@@ -266,6 +270,56 @@ run_bare(struct runner *rn, double until, long *ops)
 		(*ops)++;
 	}
 	return 0;
+}
+
+struct bare_arg {
+	struct ca_signer_key *k;
+	double until;
+	long ops;
+	int rc;
+};
+
+static void *
+bare_thread(void *arg)
+{
+	struct bare_arg *a = arg;
+	unsigned char dig[32], sig[512];
+	size_t siglen;
+
+	memset(dig, 0xa5, sizeof(dig));
+	while (now_s() < a->until) {
+		siglen = sizeof(sig);
+		if (ca_signer_sign_digest(a->k, NID_sha256, dig, sizeof(dig), sig, &siglen) != CA_OK) {
+			a->rc = -1;
+			break;
+		}
+		dig[0]++;
+		a->ops++;
+	}
+	return NULL;
+}
+
+/* The bare rate on two sessions at once: the ceiling for two signing threads. */
+static int
+run_bare2(struct runner *rn, double until, long *ops)
+{
+	struct ca_issuer *is = ca_ctx_issuer(rn->ctx, "authentication");
+	struct bare_arg a[2] = { { is->key, until, 0, 0 }, { NULL, until, 0, 0 } };
+	struct ca_signer *lane = NULL;
+	pthread_t t;
+	int rc = -1;
+
+	if (ca_signer_lane_open(rn->ctx->signer, &lane) != CA_OK ||
+	    ca_signer_key_get(lane, is->label, &a[1].k) != CA_OK ||
+	    pthread_create(&t, NULL, bare_thread, &a[1]) != 0)
+		goto out;
+	bare_thread(&a[0]);
+	pthread_join(t, NULL);
+	*ops += a[0].ops + a[1].ops;
+	rc = a[0].rc == 0 && a[1].rc == 0 ? 0 : -1;
+out:
+	ca_signer_lane_free(lane);
+	return rc;
 }
 
 static int
@@ -316,11 +370,12 @@ run_mode(struct runner *rn, enum mode m, double secs)
 	long ops = 0;
 	int rc;
 
-	if (m != M_BARE &&
+	if (m != M_BARE && m != M_BARE2 &&
 	    ca_reg_durability_set(rn->ctx->reg, m == M_NORMAL ? "normal" : "full") != CA_OK)
 		return -1;
 	switch (m) {
 	case M_BARE: rc = run_bare(rn, until, &ops); break;
+	case M_BARE2: rc = run_bare2(rn, until, &ops); break;
 	case M_GROUP: rc = run_group(rn, until, &ops); break;
 	default: rc = run_single(rn, until, &ops); break;
 	}

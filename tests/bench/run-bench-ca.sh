@@ -80,8 +80,9 @@ echo "bench-ca: in-process issuance, $secs s per mode ..."
 # col KEY [FIELD]: a number from bench-ca's table (3 = per second, 5 = CPU ms each).
 col() { awk -F'|' -v k="$1" -v f="${2:-3}" 'index($2, k) { gsub(/ /, "", $f); print $f }' \
 	"$work/issue.md"; }
-bare=$(col "bare C_Sign")
-bare_cpu=$(col "bare C_Sign" 5)
+bare=$(col "bare C_Sign, CA key")
+bare_cpu=$(col "bare C_Sign, CA key" 5)
+bare2=$(col "bare C_Sign on two sessions")
 grouped_cpu=$(col "group commit" 5)
 normal=$(col "synchronous=NORMAL")
 full=$(col "commit per certificate, synchronous=FULL")
@@ -208,14 +209,15 @@ done
 	echo
 	echo "| measure | carecard | comparison | ratio | target | met |"
 	echo "|---|---|---|---|---|---|"
-	echo "| durable issuance (group commit of $group, synchronous=FULL) ÷ bare C_Sign | $grouped/s | $bare/s | $(ratio "$grouped" "$bare") | ≥ 0.80 | $(met "$(ratio "$grouped" "$bare")" 0.8) |"
+	echo "| durable issuance (group commit of $group, synchronous=FULL; two signing sessions) ÷ bare C_Sign on two sessions at once | $grouped/s | $bare2/s | $(ratio "$grouped" "$bare2") | ≥ 0.80 | $(met "$(ratio "$grouped" "$bare2")" 0.8) |"
+	echo "| durable issuance ÷ bare C_Sign on one session | $grouped/s | $bare/s | $(ratio "$grouped" "$bare") | ≥ 0.80 | $(met "$(ratio "$grouped" "$bare")" 0.8) |"
 	echo "| CPU per bare C_Sign ÷ CPU per durable issuance, all threads (the bookkeeping runs on the second core, beside the signer) | $grouped_cpu ms | $bare_cpu ms | $(ratio "$bare_cpu" "$grouped_cpu") | — | — |"
 	echo "| durable issuance ÷ \`openssl ca\`, one invocation per request | $grouped/s | $ossl_loop/s | $(ratio "$grouped" "$ossl_loop") | ≥ 10 | $(met "$(ratio "$grouped" "$ossl_loop")" 10) |"
 	echo "| durable issuance ÷ \`openssl ca -infiles\` ($loop requests, one process) | $grouped/s | $ossl_batch/s | $(ratio "$grouped" "$ossl_batch") | — | — |"
 	echo "| issuance, commit per certificate, synchronous=FULL ÷ bare C_Sign | $full/s | $bare/s | $(ratio "$full" "$bare") | — | — |"
 	echo "| issuance, commit per certificate, synchronous=NORMAL ÷ bare C_Sign | $normal/s | $bare/s | $(ratio "$normal" "$bare") | — | — |"
 	echo "| \`carecard-ca issue-cert\` (one process and one operator card login per request) ÷ \`openssl ca\` | $cli_loop/s | $ossl_loop/s | $(ratio "$cli_loop" "$ossl_loop") | — | — |"
-	echo "| \`carecard-ca issue-certs\` ($loop requests, one process, group commit, durable) ÷ \`openssl ca -infiles\` (not durable) | $cli_batch/s | $ossl_batch/s | $(ratio "$cli_batch" "$ossl_batch") | — | — |"
+	echo "| \`carecard-ca issue-certs\` ($loop requests, one process, group commit, durable) ÷ \`openssl ca -infiles\` (not durable) | $cli_batch/s | $ossl_batch/s | $(ratio "$cli_batch" "$ossl_batch") | ≥ 1.5 | $(met "$(ratio "$cli_batch" "$ossl_batch")" 1.5) |"
 	echo "$crl_rows" | while read -r n inproc ours theirs speed; do
 		[ -n "$n" ] || continue
 		echo "| CRL, $n entries: \`carecard-ca crl\` vs \`openssl ca -gencrl\` (s, whole process; ratio = speed-up) | ${ours} s (in process ${inproc} s) | ${theirs} s | ${speed}× | $( [ "$n" -eq 100000 ] && echo "≥ 2×" || echo "—") | $( [ "$n" -eq 100000 ] && met "$speed" 2 || echo "—") |"

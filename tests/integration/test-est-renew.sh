@@ -23,7 +23,7 @@ ENGINE=$CC_ENGINE
 # test-service-tls.sh); the service's EST request parsing is covered under
 # the sanitizers by tests/fuzz/fuzz-est-request-replay.
 
-tap_plan 63
+tap_plan 65
 BOB=200000000002 DAVE=400000000004
 D=86400
 
@@ -305,6 +305,19 @@ tap_is "...the service's scheduler revokes its certificate" "$(status_of "$u")" 
 tap_is "...and closes it, uncounted" \
 	"$(sql "SELECT state FROM est_renewals ORDER BY id DESC LIMIT 1") $(counters)" \
 	"abandoned $c0"
+
+# --- a request the service died in: its recovery revokes the pending certificate ----
+KILL_AT=est-renew:signed T0=$((T0 + 120)) svc_at 350
+tap_is "the service is killed after signing a request, before its commit" \
+	"$(post 01 simplereenroll "$CC_WORK/a.b64")" 000
+p=$(sql "SELECT serial FROM certificates WHERE card = '$B' AND status = 'pending'")
+T0=$((T0 + 120 + 7200)) svc_at 350	# two hours on: past integrity.pending-lease (1 h)
+_w=0
+while [ -n "$p" ] && [ "$(status_of "$p")" != revoked ] && [ $_w -lt 100 ]; do
+	sleep 0.1; _w=$((_w + 1))
+done
+tap_is "...the restarted service's recovery revokes that pending certificate" \
+	"$(status_of "${p:-none}")" revoked
 
 # --- expired, then cancelled ---------------------------------------------------------
 svc_at 401	# the certificates of day 300 expired on day 400

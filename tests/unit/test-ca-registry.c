@@ -381,6 +381,76 @@ test_config_roundtrip(void **state)
 	free(v);
 }
 
+/* What another connection sees: committed rows only. */
+static bool
+committed(const struct fixture *fx, const char *key)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	int64_t n;
+	bool found;
+
+	if (fx->pg != NULL) {	/* another connection, as on SQLite */
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM config WHERE key = '%s'", key);
+		pg_raw(fx->pg, sql, &n);
+		return n > 0;
+	}
+	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT 1 FROM config WHERE key = ?", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return found;
+}
+
+/*
+ * Group commit (the service's requests): each operation's begin/commit is a
+ * savepoint — its rollback undoes it alone, a stray rollback undoes nothing —
+ * and nothing is committed until the group is.
+ */
+static void
+test_group_commit(void **state)
+{
+	struct fixture *fx = *state;
+	char *v = NULL;
+
+	assert_int_equal(ca_reg_group(fx->reg, true), CA_ERR_INTERNAL);	/* no transaction */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_group(fx->reg, true), CA_OK);
+	/* one operation commits */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_config_set(fx->reg, "a", "1"), CA_OK);
+	assert_int_equal(ca_reg_end(fx->reg, CA_OK), CA_OK);
+	/* the next fails and is undone alone */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_config_set(fx->reg, "b", "2"), CA_OK);
+	assert_int_equal(ca_reg_end(fx->reg, CA_ERR_DENIED), CA_ERR_DENIED);
+	ca_reg_rollback(fx->reg);	/* none open: leaves the group alone */
+	assert_int_equal(ca_reg_commit(fx->reg), CA_ERR_INTERNAL);
+	assert_int_equal(ca_reg_config_get(fx->reg, "a", &v), CA_OK);
+	free(v);
+	assert_int_equal(ca_reg_config_get(fx->reg, "b", &v), CA_ERR_NOT_FOUND);
+	assert_false(committed(fx, "a"));	/* not yet: the group is open */
+	assert_int_equal(ca_reg_group(fx->reg, false), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	assert_true(committed(fx, "a"));
+	assert_false(committed(fx, "b"));
+
+	/* an operation left open when the group ends: refused, all rolled back */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_group(fx->reg, true), CA_OK);
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_config_set(fx->reg, "c", "3"), CA_OK);
+	assert_int_equal(ca_reg_group(fx->reg, false), CA_ERR_INTERNAL);
+	ca_reg_rollback(fx->reg);
+	assert_int_equal(ca_reg_config_get(fx->reg, "c", &v), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);	/* a plain transaction again */
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+}
+
 static void
 test_people_constraints(void **state)
 {
@@ -781,6 +851,7 @@ main(void)
 		T(test_newer_schema_refused),
 		T(test_pending_rows),
 		T(test_config_roundtrip),
+		T(test_group_commit),
 		T(test_people_constraints),
 		T(test_constraints_as_sentences),
 		T(test_cards),
