@@ -65,9 +65,10 @@ write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-/* Write @data to a new "@path.tmp.XXXXXX" (@mode), fsync'd and closed; its name in @tmp. */
+/* Write @data to a new "@path.tmp.XXXXXX" (@mode), fsync'd when @sync, closed; its name in @tmp. */
 static int
-write_temp(const char *path, const void *data, size_t len, mode_t mode, char tmp[PATH_MAX])
+write_temp_as(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+	      char tmp[PATH_MAX])
 {
 	int fd, r;
 
@@ -76,13 +77,19 @@ write_temp(const char *path, const void *data, size_t len, mode_t mode, char tmp
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return -errno;
 	r = fchmod(fd, mode) < 0 ? -errno : write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+static int
+write_temp(const char *path, const void *data, size_t len, mode_t mode, char tmp[PATH_MAX])
+{
+	return write_temp_as(path, data, len, mode, true, tmp);
 }
 
 /*
@@ -226,4 +233,105 @@ util_mkdir_p(const char *path, mode_t mode)
 		}
 	}
 	return 0;
+}
+
+/* --- many files, one sync ---------------------------------------------- */
+
+struct util_file_batch {
+	char *dir;
+	size_t n, cap;
+	struct {
+		char *tmp, *path;
+	} *f;
+};
+
+int
+util_file_batch_new(const char *dir, struct util_file_batch **out)
+{
+	struct util_file_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->dir = strdup(dir)) == NULL) {
+		free(b);
+		return -ENOMEM;
+	}
+	*out = b;
+	return 0;
+}
+
+int
+util_file_batch_add(struct util_file_batch *b, const char *name, const void *data, size_t len,
+		    mode_t mode)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int r;
+
+	if (strchr(name, '/') != NULL || snprintf(path, sizeof(path), "%s/%s", b->dir, name) >=
+	    (int)sizeof(path))
+		return -EINVAL;
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? 2 * b->cap : 32;
+		void *nf = realloc(b->f, nc * sizeof(*b->f));
+
+		if (nf == NULL)
+			return -ENOMEM;
+		b->f = nf;
+		b->cap = nc;
+	}
+	if ((r = write_temp_as(path, data, len, mode, false, tmp)) < 0)
+		return r;
+	b->f[b->n].tmp = strdup(tmp);
+	b->f[b->n].path = strdup(path);
+	if (b->f[b->n].tmp == NULL || b->f[b->n].path == NULL) {
+		unlink(tmp);
+		free(b->f[b->n].tmp);
+		free(b->f[b->n].path);
+		return -ENOMEM;
+	}
+	b->n++;
+	return 0;
+}
+
+int
+util_file_batch_commit(struct util_file_batch *b)
+{
+	size_t i;
+	int fd, r = 0;
+
+	if (b->n == 0)
+		return 0;
+	if ((fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -errno;
+	/* Every temporary's data on disk before any name points at it. */
+	if (syncfs(fd) < 0)
+		r = -errno;
+	for (i = 0; r == 0 && i < b->n; i++) {
+		if (rename(b->f[i].tmp, b->f[i].path) < 0)
+			r = -errno;
+		else {
+			free(b->f[i].tmp);
+			b->f[i].tmp = NULL;
+		}
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+void
+util_file_batch_free(struct util_file_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (b->f[i].tmp != NULL)
+			unlink(b->f[i].tmp);
+		free(b->f[i].tmp);
+		free(b->f[i].path);
+	}
+	free(b->f);
+	free(b->dir);
+	free(b);
 }

@@ -40,6 +40,23 @@ int util_file_read_all(const char *path, size_t max, unsigned char **out, size_t
  */
 int util_file_remove_stale_temps(const char *path);
 
+/*
+ * Many new files in one directory, each atomic, all durable at once: every
+ * util_file_batch_add() writes a temporary beside DIR/@name (no fsync);
+ * util_file_batch_commit() syncs the filesystem once (syncfs), renames every
+ * temporary over its name and fsyncs the directory once — two syncs for the
+ * lot instead of two per file. A name appears only with its whole, durable
+ * content; a crash before the commit leaves at most ".tmp" files.
+ * util_file_batch_free() removes the temporaries not moved into place.
+ * 0 or -errno.
+ */
+struct util_file_batch;
+int util_file_batch_new(const char *dir, struct util_file_batch **out);
+int util_file_batch_add(struct util_file_batch *b, const char *name, const void *data,
+			size_t len, mode_t mode);
+int util_file_batch_commit(struct util_file_batch *b);
+void util_file_batch_free(struct util_file_batch *b);
+
 /* fsync the directory that contains @path (after a rename or unlink). 0 or -errno. */
 int util_fsync_parent_dir(const char *path);
 

@@ -12,6 +12,11 @@ cc_card_image_test_ldadd = pkcs11/libcarecard-store.la $(CC_TEST_LIBS) $(OPENSSL
 	%D%/unit/test-card-image-fixture.c %D%/unit/test-card-image-fixture.h
 %C%_unit_test_card_image_txn_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_card_image_txn_LDADD = $(cc_card_image_test_ldadd)
+check_PROGRAMS += %D%/unit/test-fileio
+TESTS += %D%/unit/test-fileio
+%C%_unit_test_fileio_SOURCES = %D%/unit/test-fileio.c
+%C%_unit_test_fileio_CFLAGS = $(CC_TEST_CFLAGS)
+%C%_unit_test_fileio_LDADD = common/libcarecard-common.la $(CC_TEST_LIBS)
 endif
 
 if HAVE_CMOCKA

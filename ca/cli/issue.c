@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,23 +208,53 @@ list_read(const char *path, struct req_list *l)
 	return r;
 }
 
-/* The certificate of one issued request into DIR/<serial>.pem; prints a line. */
+/*
+ * The certificates of one chunk of issued requests into DIR/<serial>.pem,
+ * atomic each and durable together (one sync for the chunk, not two per
+ * file); a line on stdout for each once it is on disk. They are recorded
+ * already: a failed write loses only these copies of the files.
+ */
 static int
-batch_output(const char *dir, const struct list_entry *e, const struct ca_issued *c)
+chunk_output(const char *dir, const struct list_entry *e, const struct ca_issued *c,
+	     const int *each, size_t k)
 {
-	char *path = NULL;
-	int r;
+	struct util_file_batch *b = NULL;
+	char name[80], *pem = NULL;
+	bool *staged = NULL;
+	size_t i, n;
+	int r, failed = 0;
 
-	if (asprintf(&path, "%s/%s.pem", dir, c->serial) < 0)
-		return CA_ERR_ALLOC;
-	/* Recorded already: a failed write loses only this copy of the file. */
-	if ((r = ca_pem_write(path, "CERTIFICATE", c->der, c->derlen)) == CA_OK)
-		printf("%u %s %s\n", e->line, c->serial, path);
-	else
+	if ((r = -util_file_batch_new(dir, &b)) != 0 || (staged = calloc(k, sizeof(*staged))) == NULL) {
+		r = CA_ERR_ALLOC;
+		goto out;
+	}
+	for (i = 0; i < k; i++) {
+		if (each[i] != CA_OK)
+			continue;
+		staged[i] = snprintf(name, sizeof(name), "%s.pem", c[i].serial) < (int)sizeof(name) &&
+			    ca_pem_encode("CERTIFICATE", c[i].der, c[i].derlen, &pem, &n) == CA_OK &&
+			    util_file_batch_add(b, name, pem, n, 0644) == 0;
+		free(pem);
+		pem = NULL;
+	}
+	r = util_file_batch_commit(b) == 0 ? CA_OK : CA_ERR_IO;
+	for (i = 0; i < k; i++) {
+		if (each[i] != CA_OK)
+			continue;
+		if (r == CA_OK && staged[i]) {
+			printf("%u %s %s/%s.pem\n", e[i].line, c[i].serial, dir, c[i].serial);
+			continue;
+		}
 		fprintf(stderr, "carecard-ca: issue-certs: line %u: certificate %s is issued and "
-			"recorded, but %s could not be written: export it from the registry\n",
-			e->line, c->serial, path);
-	free(path);
+			"recorded, but %s/%s.pem could not be written: export it from the registry\n",
+			e[i].line, c[i].serial, dir, c[i].serial);
+		failed = 1;
+	}
+	if (r == CA_OK && failed)
+		r = CA_ERR_IO;
+out:
+	util_file_batch_free(b);
+	free(staged);
 	return r;
 }
 
@@ -253,13 +284,12 @@ batch_issue(struct ca_session *s, struct req_list *l, size_t batch, const char *
 		if ((r = ca_op_issue_certs(s, req, k, batch, out, each, res)) == CA_ERR_DENIED ||
 		    r == CA_ERR_AUTH || r == CA_ERR_NOT_FOUND)
 			break;		/* refused before anything was signed */
+		if (chunk_output(dir, &l->e[at], out, each, k) != CA_OK)
+			failed = 1;
 		for (i = 0; i < k; i++) {
 			if (each[i] == CA_OK) {
 				issued++;
-				if (batch_output(dir, &l->e[at + i], &out[i]) != CA_OK)
-					failed = 1;
-				else
-					ca_ctx_point(s->ctx, "issue-certs", "written");
+				ca_ctx_point(s->ctx, "issue-certs", "written");
 			} else {
 				fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: %s\n",
 					list, l->e[at + i].line, ca_strerror(each[i]));

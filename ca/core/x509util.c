@@ -353,12 +353,12 @@ ca_validity_set(X509 *crt, time_t now, int days)
  * copied and cleansed at every doubling of the buffer.
  */
 int
-ca_pem_write(const char *path, const char *label, const unsigned char *der, size_t len)
+ca_pem_encode(const char *label, const unsigned char *der, size_t len, char **out, size_t *outlen)
 {
 	EVP_ENCODE_CTX *ec = NULL;
 	char *pem = NULL;
 	size_t cap, n;
-	int chunk, out, e, r = CA_ERR_ALLOC;
+	int chunk, o, r = CA_ERR_ALLOC;
 
 	if (len > (size_t)INT32_MAX / 2 || strlen(label) > 64)
 		return CA_ERR_USAGE;
@@ -370,21 +370,36 @@ ca_pem_write(const char *path, const char *label, const unsigned char *der, size
 	r = CA_ERR_CRYPTO;
 	for (; len > 0; der += chunk, len -= (size_t)chunk) {
 		chunk = len > 1 << 20 ? 1 << 20 : (int)len;
-		if (EVP_EncodeUpdate(ec, (unsigned char *)pem + n, &out, der, chunk) != 1)
+		if (EVP_EncodeUpdate(ec, (unsigned char *)pem + n, &o, der, chunk) != 1)
 			goto out;
-		n += (size_t)out;
+		n += (size_t)o;
 	}
-	EVP_EncodeFinal(ec, (unsigned char *)pem + n, &out);
-	n += (size_t)out;
+	EVP_EncodeFinal(ec, (unsigned char *)pem + n, &o);
+	n += (size_t)o;
 	n += (size_t)snprintf(pem + n, cap - n, "-----END %s-----\n", label);
-	if ((e = util_file_write_atomic(path, pem, n, 0644)) != 0) {
-		util_log(LOG_ERR, "cannot write %s: %s", path, strerror(-e));
-		r = CA_ERR_IO;
-		goto out;
-	}
+	*out = pem;
+	*outlen = n;
+	pem = NULL;
 	r = CA_OK;
 out:
 	EVP_ENCODE_CTX_free(ec);
+	free(pem);
+	return r;
+}
+
+int
+ca_pem_write(const char *path, const char *label, const unsigned char *der, size_t len)
+{
+	char *pem = NULL;
+	size_t n;
+	int e, r;
+
+	if ((r = ca_pem_encode(label, der, len, &pem, &n)) != CA_OK)
+		return r;
+	if ((e = util_file_write_atomic(path, pem, n, 0644)) != 0) {
+		util_log(LOG_ERR, "cannot write %s: %s", path, strerror(-e));
+		r = CA_ERR_IO;
+	}
 	free(pem);
 	return r;
 }

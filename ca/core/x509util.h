@@ -75,6 +75,10 @@ int ca_ext_subject_key_id_add(X509 *crt, const EVP_MD *sha1);
 /* Set both validity bounds: [now, now + days]. */
 int ca_validity_set(X509 *crt, time_t now, int days);
 
+/* @der as PEM with @label ("CERTIFICATE", "X509 CRL") in a new buffer (*@out, *@outlen). */
+int ca_pem_encode(const char *label, const unsigned char *der, size_t len, char **out,
+		  size_t *outlen);
+
 /* Write @der as PEM with @label ("CERTIFICATE", "X509 CRL") to @path (0644). */
 int ca_pem_write(const char *path, const char *label, const unsigned char *der, size_t len);
 

@@ -76,7 +76,8 @@ for st in $STEPS; do
 		written) [ $_new_v = 3 ] && [ $_new_p = 0 ] ;;
 		esac || { echo "new: $_new_p pending, $_new_v valid"; return 1; }
 		_files=$(ls "$CC_WORK/out-$st" 2>/dev/null | wc -l)
-		case $st in written) [ "$_files" = 1 ] ;; *) [ "$_files" = 0 ] ;; esac ||
+		# The files of a call's requests are written together (one sync), then the lines.
+		case $st in written) [ "$_files" = 3 ] ;; *) [ "$_files" = 0 ] ;; esac ||
 			{ echo "$_files files"; return 1; }
 		files_valid "$CC_WORK/out-$st"/*.pem && audit_ok
 	}
