@@ -58,6 +58,17 @@ bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBR
 	$(BENCH_CA_ARGS)
 .PHONY: bench-ca
 
+# `make bench-scale`: the registry on PostgreSQL against SQLite (never timed
+# in make check). See tests/bench/README-scale.md.
+EXTRA_DIST += %D%/bench/run-bench-scale.sh %D%/bench/README-scale.md
+bench-scale: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) \
+		$(bin_PROGRAMS)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
+	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-scale.sh \
+	$(BENCH_SCALE_ARGS)
+.PHONY: bench-scale
+
 # The command line as a release build has it: the same sources without
 # the test switches (only ca/cli/test-hooks.c differs between the builds),
 # so the suite can show that a release binary ignores them.
