@@ -8,7 +8,7 @@ set -eu
 build_pkgs="build-essential autoconf automake libtool autoconf-archive pkg-config
 libssl-dev openssl libp11-kit-dev p11-kit p11-kit-modules libyaml-dev
 libsqlite3-dev sqlite3 libpq-dev postgresql libunistring-dev libp11-dev libengine-pkcs11-openssl softhsm2 opensc
-libevent-dev curl libcurl4-openssl-dev"
+libevent-dev curl libcurl4-openssl-dev libjansson-dev"
 test_pkgs="python3-aiosmtpd libcmocka-dev gnutls-bin libnss3-tools valgrind clang libclang-rt-14-dev xxd systemd
 curl sudo openjdk-17-jdk-headless wrk nghttp2-client nginx chromium chromium-driver xvfb xdotool
 xclip x11-utils imagemagick python3-cryptography"

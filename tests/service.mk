@@ -25,7 +25,8 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-kill.sh \
 	%D%/integration/test-card-doctor.sh \
 	%D%/integration/test-service-unlock.sh \
-	%D%/integration/test-service-contact.sh
+	%D%/integration/test-service-contact.sh \
+	%D%/integration/test-service-api.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py

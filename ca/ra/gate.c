@@ -44,6 +44,7 @@ enum how {
 	BY_PASSCODE_RESET,	/* pol_decide_unlock, whether the card is locked or not */
 	BY_SELF_UNLOCK,		/* pol_decide_self_unlock (the code is the holder's proof) */
 	BY_SELF_CONTACT,	/* the card's holder, unlock.self-contact-change */
+	BY_SELF,		/* the person the target is, and nobody else */
 };
 
 #define DUTY(f) offsetof(struct pol_policy, duties.f)
@@ -166,6 +167,10 @@ static const struct gate_rule {
 				 "change their own contact details" },
 	[CA_OP_RENEWAL_REMIND] = { "renewal-remind", K_SYSTEM, BY_SYSTEM, NONE, NULL,
 				   "remind holders that their renewal window opened" },
+	/* A holder, authenticated by their card over TLS, reads their own
+	 * record (the portal's profile page): nobody else's. */
+	[CA_OP_SELF_PROFILE] = { "self-profile", K_HOLDER, BY_SELF, NONE, NULL,
+				 "read their own record" },
 };
 
 const char *
@@ -289,6 +294,14 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		else
 			pol_say(d, true, "unlock.self-contact-change",
 				"%s may change their own contact details", a.person_id);
+		break;
+	case BY_SELF:
+		if (card->holder_id == NULL || a.person_id == NULL ||
+		    strcmp(card->holder_id, a.person_id) != 0)
+			SAY(d, CA_RF_NOT_SELF, card->holder_id != NULL ? card->holder_id : "-");
+		else
+			pol_say(d, true, "holder.own-record", "%s may read their own record",
+				a.person_id);
 		break;
 	case BY_PASSCODE_RESET:
 		/* A holder who forgot their passcode is helped exactly as one

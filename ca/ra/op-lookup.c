@@ -119,13 +119,35 @@ person_row(const struct ca_person *p, struct ca_table *t)
 	return ca_table_add(t, v);
 }
 
+/* @uuid's record into @out (cleared on failure). */
+static int
+record_read(struct ca_session *s, const char *uuid, int64_t limit, enum ca_op op,
+	    struct ca_person_record *out, struct ca_result *res)
+{
+	struct ca_reg *reg = s->ctx->reg;
+	struct ca_person p = { 0 };
+	int r;
+
+	if ((r = ca_reg_person_get(reg, uuid, &p)) == CA_ERR_NOT_FOUND)
+		return RA_REFUSE(s, op, res, CA_RF_PERSON_UNKNOWN, uuid);
+	if (r != CA_OK ||
+	    (r = person_row(&p, &out->person)) != CA_OK ||
+	    (r = ca_reg_person_positions(reg, uuid, &out->positions)) != CA_OK ||
+	    (r = ca_reg_person_ra_roles(reg, uuid, &out->roles)) != CA_OK ||
+	    (r = ca_reg_person_cards(reg, uuid, &out->cards)) != CA_OK ||
+	    (r = ca_reg_person_certs(reg, uuid, ca_ctx_now(s->ctx), &out->certs)) != CA_OK ||
+	    (r = ca_reg_person_requests(reg, uuid, &out->requests)) != CA_OK ||
+	    (r = ca_reg_person_history(reg, uuid, limit, &out->history)) != CA_OK)
+		ca_person_record_clear(out);
+	ca_person_clear(&p);
+	return r;
+}
+
 int
 ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 		  struct ca_person_record *out, struct ca_result *res)
 {
-	struct ca_reg *reg = s->ctx->reg;
 	struct ca_target t = { NULL };
-	struct ca_person p = { 0 };
 	char msg[128];
 	int r;
 
@@ -138,19 +160,22 @@ ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 	t.subject = uuid;
 	if ((r = ca_gate(s, CA_OP_PERSON_SHOW, &t, res, NULL)) != CA_OK)
 		return r;
-	if ((r = ca_reg_person_get(reg, uuid, &p)) == CA_ERR_NOT_FOUND)
-		return RA_REFUSE(s, CA_OP_PERSON_SHOW, res, CA_RF_PERSON_UNKNOWN, uuid);
-	if (r != CA_OK ||
-	    (r = person_row(&p, &out->person)) != CA_OK ||
-	    (r = ca_reg_person_positions(reg, uuid, &out->positions)) != CA_OK ||
-	    (r = ca_reg_person_ra_roles(reg, uuid, &out->roles)) != CA_OK ||
-	    (r = ca_reg_person_cards(reg, uuid, &out->cards)) != CA_OK ||
-	    (r = ca_reg_person_certs(reg, uuid, ca_ctx_now(s->ctx), &out->certs)) != CA_OK ||
-	    (r = ca_reg_person_requests(reg, uuid, &out->requests)) != CA_OK ||
-	    (r = ca_reg_person_history(reg, uuid, limit, &out->history)) != CA_OK)
-		ca_person_record_clear(out);
-	ca_person_clear(&p);
-	return r;
+	return record_read(s, uuid, limit, CA_OP_PERSON_SHOW, out, res);
+}
+
+int
+ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_record *out,
+		   struct ca_result *res)
+{
+	struct ca_target t = { NULL };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	t.holder = s->actor.uuid;
+	t.subject = s->actor.uuid;
+	if ((r = ca_gate(s, CA_OP_SELF_PROFILE, &t, res, NULL)) != CA_OK)
+		return r;
+	return record_read(s, s->actor.uuid, limit, CA_OP_SELF_PROFILE, out, res);
 }
 
 static const char *const request_states[] = { "sponsored", "verified", "rejected" };

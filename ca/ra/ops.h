@@ -164,6 +164,14 @@ void ca_person_record_clear(struct ca_person_record *r);
 int ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 		      struct ca_person_record *out, struct ca_result *res);
 
+/*
+ * my profile: the record of the holder the session's actor is (a card's
+ * holder, authenticated by their card) with the newest @limit history
+ * entries (0: all) — the portal's profile page. Nobody else's.
+ */
+int ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_record *out,
+		       struct ca_result *res);
+
 /* request list: requests in @state (sponsored, verified, rejected; NULL: all). */
 int ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,
 		       struct ca_result *res);

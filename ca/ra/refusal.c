@@ -240,6 +240,9 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	  "ask your RA to change them"),
 	E(CA_RF_CONTACT_SAME, "self-contact-same", CA_ERR_DENIED, "unlock.self-contact-change",
 	  "%s is already your registered contact", "nothing to change"),
+	E(CA_RF_NOT_SELF, "self-only", CA_ERR_DENIED, "holder.own-record",
+	  "a holder reads only their own record, not %s's",
+	  "ask an RA agent or sponsor of their organisation"),
 	/* --- who may ask at all ------------------------------------------ */
 	E(CA_RF_NOT_AUTHENTICATED, "not-authenticated", CA_ERR_AUTH, "authentication",
 	  "not authenticated: %s needs %s",

@@ -99,6 +99,7 @@ enum ca_refusal_id {
 	CA_RF_CONTACT_NOT_HOLDER,
 	CA_RF_CONTACT_OFF,
 	CA_RF_CONTACT_SAME,
+	CA_RF_NOT_SELF,
 	/* who may ask at all */
 	CA_RF_NOT_AUTHENTICATED,
 	CA_RF_WRONG_ACTOR,

@@ -29,6 +29,7 @@
 
 #include "ca/service/accesslog.h"
 #include "ca/service/est.h"
+#include "ca/service/api.h"
 #include "ca/service/holder.h"
 #include "ca/service/http-int.h"
 #include "ca/service/ocsp-answer.h"
@@ -270,13 +271,16 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 		handle_health(w, req, now, rp);
 		return;
 	}
-	if (svc_est_path(path) || svc_holder_path(path)) {	/* est.c, holder.c */
-		struct svc_reply er;
+	if (svc_est_path(path) || svc_holder_path(path) || svc_api_path(path)) {
+		struct svc_reply er;	/* est.c, holder.c, api.c */
 
+		memset(&er, 0, sizeof(er));
 		if (svc_est_path(path))
 			svc_est_handle(w->svc, req, path, now, &er);
-		else
+		else if (svc_holder_path(path))
 			svc_holder_handle(w->svc, req, path, &er);
+		else
+			svc_api_handle(w->svc, req, path, &er);
 		text(rp, er.status, er.outcome, er.text);
 		rp->blob = er.blob;
 		rp->type = er.type;

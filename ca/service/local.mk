@@ -9,17 +9,18 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/accesslog.c %D%/accesslog.h %D%/http.c %D%/http.h %D%/http-int.h %D%/handler.c \
 	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/calock.c %D%/calock.h %D%/glue.c %D%/glue.h \
 	%D%/est.c %D%/est.h %D%/est-parse.c %D%/est-parse.h \
-	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h
+	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h \
+	%D%/api.c %D%/api.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
-	$(YAML_CFLAGS) $(CURL_CFLAGS)
+	$(YAML_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \
-	$(OPENSSL_LIBS) $(CURL_LIBS)
+	$(OPENSSL_LIBS) $(CURL_LIBS) $(JANSSON_LIBS)
 
 # serve is a command of the command line (and of its release variant, tests/ca.mk)
 CA_CLI_SOURCES += %D%/serve.c
 ca_carecard_ca_LDADD += %D%/libcarecard-service.la $(LIBEVENT_LIBS)
 
-EXTRA_DIST += %D%/README.md
+EXTRA_DIST += %D%/README.md %D%/api/openapi.yaml
 
 # The man page, the systemd units (hardened; @bindir@ and @sysconfdir@
 # filled in at build time) and the default settings file.

@@ -34,6 +34,7 @@ static const char *const own_rules[] = {
 	"card.state",			/* blank, issued, cancelled */
 	"card.reader",
 	"card.journal",			/* an interrupted card operation */
+	"holder.own-record",		/* ca/ra/gate.c: a holder reads their own record only */
 	NULL,
 };
 

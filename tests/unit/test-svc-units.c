@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "ca/core/error.h"
+#include "ca/service/api.h"
 #include "ca/service/ocsp-answer.h"
 #include "ca/service/ratelimit.h"
 #include "ca/service/settings.h"
@@ -281,10 +282,43 @@ test_config(void **state)
 	assert_int_equal(c.http[0].port, 8080);
 }
 
+/*
+ * The portal API's cross-origin rule (api.c): a state-changing request
+ * needs JSON and the portal's own origin, or a browser's same-origin
+ * Sec-Fetch-Site; forms, text/plain and other origins are refused.
+ */
+static void
+test_api_same_origin(void **state)
+{
+	const char *self = "https://portal.example:8443";
+
+	(void)state;
+	assert_true(svc_api_same_origin(self, "application/json", self, NULL));
+	assert_true(svc_api_same_origin(self, "application/json; charset=utf-8", self, NULL));
+	assert_true(svc_api_same_origin(self, "Application/JSON", NULL, "same-origin"));
+	assert_true(svc_api_same_origin("", "application/json", NULL, "same-origin"));
+	/* what a cross-origin form can send */
+	assert_false(svc_api_same_origin(self, "text/plain", self, NULL));
+	assert_false(svc_api_same_origin(self, "application/x-www-form-urlencoded", self, NULL));
+	assert_false(svc_api_same_origin(self, "multipart/form-data; boundary=x", self, NULL));
+	assert_false(svc_api_same_origin(self, "application/jsonp", self, NULL));
+	assert_false(svc_api_same_origin(self, NULL, self, NULL));
+	/* another origin, or none we can compare with */
+	assert_false(svc_api_same_origin(self, "application/json", "https://evil.example", NULL));
+	assert_false(svc_api_same_origin(self, "application/json", "https://portal.example", NULL));
+	assert_false(svc_api_same_origin(self, "application/json", NULL, NULL));
+	assert_false(svc_api_same_origin("", "application/json", "null", NULL));
+	/* the browser's own word wins over a forged-looking Origin */
+	assert_false(svc_api_same_origin(self, "application/json", self, "cross-site"));
+	assert_false(svc_api_same_origin(self, "application/json", self, "same-site"));
+	assert_false(svc_api_same_origin(self, "application/json", self, "none"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_api_same_origin),
 		cmocka_unit_test(test_store_rule),
 		cmocka_unit_test(test_serial_keys),
 		cmocka_unit_test(test_get_decode),

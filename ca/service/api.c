@@ -1,0 +1,278 @@
+/*
+ * ca/service/api.c: see api.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "ca/core/error.h"
+#include "ca/ra/ops.h"
+#include "ca/service/api.h"
+#include "ca/service/blob.h"
+#include "ca/service/sched.h"
+#include "ca/service/svc.h"
+#include "common/log.h"
+
+#define PREFIX "/api/"
+#define JSON_TYPE "application/json"
+#define HISTORY_MAX 50		/* history entries on the profile */
+
+bool
+svc_api_path(const char *path)
+{
+	return strncmp(path, PREFIX, sizeof(PREFIX) - 1) == 0 || strcmp(path, "/api") == 0;
+}
+
+/* @obj as the body (consumed). */
+static void
+reply_json(struct svc_reply *out, int status, const char *outcome, json_t *obj)
+{
+	/* Compact, "/" escaped so "</script>" never appears in a body. */
+	char *text = obj != NULL ? json_dumps(obj, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
+
+	json_decref(obj);
+	if (text == NULL) {
+		svc_reply_say(out, 500, "api-error", "{\"error\":\"api-error\"}");
+		out->type = JSON_TYPE;
+		return;
+	}
+	svc_reply_body(out, status, outcome, text, strlen(text));
+	out->type = JSON_TYPE;
+	free(text);
+}
+
+/* A string member, or null when @s is NULL or not UTF-8. */
+static json_t *
+str(const char *s)
+{
+	json_t *v = s != NULL ? json_string(s) : NULL;
+
+	return v != NULL ? v : json_null();
+}
+
+static void
+reply_error(struct svc_reply *out, int status, const char *outcome, const char *message,
+	    const char *rule, const char *todo)
+{
+	json_t *o = json_object();
+
+	if (o != NULL) {
+		json_object_set_new(o, "error", str(outcome));
+		json_object_set_new(o, "message", str(message));
+		if (rule != NULL)
+			json_object_set_new(o, "rule", str(rule));
+		if (todo != NULL)
+			json_object_set_new(o, "todo", str(todo));
+	}
+	reply_json(out, status, outcome, o);
+}
+
+/* A table as an array of objects keyed by column name. */
+static json_t *
+table_json(const struct ca_table *t)
+{
+	json_t *a = json_array(), *row;
+	const char *cell;
+	char *end;
+	size_t i;
+	unsigned c;
+
+	for (i = 0; a != NULL && i < t->nrows; i++) {
+		if ((row = json_object()) == NULL || json_array_append_new(a, row) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+		for (c = 0; c < t->ncols; c++) {
+			cell = ca_table_cell(t, i, c);
+			if (cell != NULL && t->cols[c].type == CA_COL_NUM) {
+				long long n = strtoll(cell, &end, 10);
+
+				if (*cell != '\0' && *end == '\0') {
+					json_object_set_new(row, t->cols[c].name, json_integer(n));
+					continue;
+				}
+			}
+			json_object_set_new(row, t->cols[c].name, str(cell));
+		}
+	}
+	return a;
+}
+
+static json_t *
+profile_json(const struct ca_person_record *r)
+{
+	json_t *o = json_object();
+	const struct {
+		const char *name;
+		const struct ca_table *t;
+	} parts[] = {
+		{ "positions", &r->positions }, { "ra_roles", &r->roles }, { "cards", &r->cards },
+		{ "certificates", &r->certs }, { "requests", &r->requests },
+		{ "history", &r->history },
+	};
+	unsigned c;
+	size_t i;
+
+	if (o == NULL)
+		return NULL;
+	for (c = 0; r->person.nrows == 1 && c < r->person.ncols; c++)
+		json_object_set_new(o, r->person.cols[c].name, str(ca_table_cell(&r->person, 0, c)));
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		json_t *a = table_json(parts[i].t);
+
+		if (a == NULL || json_object_set_new(o, parts[i].name, a) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+struct me_job {
+	X509 *cert;
+	struct ca_person_record rec;
+	struct ca_result res;
+};
+
+static int
+me_run(struct ca_session *parent, void *arg)
+{
+	struct me_job *j = arg;
+	struct ca_session *s = NULL;
+	int r;
+
+	if ((r = ca_session_borrow(parent, &s)) != CA_OK)
+		return r;
+	if ((r = ca_session_holder_cert(s, j->cert, &j->res)) == CA_OK)
+		r = ca_op_self_profile(s, HISTORY_MAX, &j->rec, &j->res);
+	ca_result_complete(&j->res, r);
+	ca_session_close(s);
+	return r;
+}
+
+static void
+refusal(const struct ca_result *res, int r, struct svc_reply *out)
+{
+	switch (r) {
+	case CA_ERR_INPUT:
+	case CA_ERR_BAD_REQUEST:
+	case CA_ERR_USAGE:
+		reply_error(out, 400, "bad-request", res->text, NULL, NULL);
+		break;
+	case CA_ERR_NOT_FOUND:
+		reply_error(out, 404, "not-found", res->text, res->rule, NULL);
+		break;
+	case CA_ERR_DENIED:
+	case CA_ERR_AUTH:
+	case CA_ERR_STATE:
+		reply_error(out, 403, "refused", res->text, res->rule != NULL ? res->rule :
+			    "authentication", NULL);
+		break;
+	case CA_ERR_HSM:
+		reply_error(out, 503, "no-hsm", "this instance cannot answer (no HSM)",
+			    NULL, "try another instance");
+		break;
+	default:
+		util_log(LOG_ERR, "api: %s: %s", ca_strerror(r), res->text);
+		reply_error(out, 500, "api-error", "the service failed; the log says why", NULL,
+			    "try again later");
+	}
+}
+
+static void
+me(struct svc *svc, X509 *cert, struct svc_reply *out)
+{
+	struct me_job j;
+	int r;
+
+	memset(&j, 0, sizeof(j));
+	j.cert = cert;
+	if ((r = svc_sched_ca(svc->sched, me_run, &j)) != CA_OK)
+		refusal(&j.res, r, out);
+	else
+		reply_json(out, 200, "api-me", profile_json(&j.rec));
+	ca_person_record_clear(&j.rec);
+}
+
+/* "scheme://host[:port]" of @url into @out ("" if it has none). */
+static void
+origin_of(const char *url, char *out, size_t size)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	n = (size_t)(p + 3 - url) + strcspn(p + 3, "/?#");
+	if (n < size) {
+		memcpy(out, url, n);
+		out[n] = '\0';
+	}
+}
+
+bool
+svc_api_same_origin(const char *self, const char *content_type, const char *origin,
+		    const char *fetch_site)
+{
+	size_t n = strlen(JSON_TYPE);
+
+	/* application/json, parameters allowed; no form or text/plain. */
+	if (content_type == NULL || strncasecmp(content_type, JSON_TYPE, n) != 0 ||
+	    (content_type[n] != '\0' && content_type[n] != ';' && content_type[n] != ' '))
+		return false;
+	if (fetch_site != NULL)		/* the browser says where it came from */
+		return strcmp(fetch_site, "same-origin") == 0;
+	return origin != NULL && self[0] != '\0' && strcmp(origin, self) == 0;
+}
+
+void
+svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
+	       struct svc_reply *out)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	SSL *ssl = svc_request_ssl(req);
+	X509 *cert = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+	char self[SVC_PATH_MAX];
+
+	if (ssl == NULL) {
+		reply_error(out, 403, "not-https", "the API is served over HTTPS only", NULL,
+			    "use the service's https:// address");
+		return;
+	}
+	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+		origin_of(svc->cfg.public_url, self, sizeof(self));
+		if (!svc_api_same_origin(self, evhttp_find_header(in, "Content-Type"),
+					 evhttp_find_header(in, "Origin"),
+					 evhttp_find_header(in, "Sec-Fetch-Site"))) {
+			reply_error(out, 403, "cross-origin", "a request that changes something "
+				    "must come from the portal's own pages as JSON", NULL,
+				    "use the portal, or send Content-Type: application/json "
+				    "with the portal's Origin");
+			return;
+		}
+	}
+	if (cert == NULL) {
+		reply_error(out, 401, "no-client-cert", "authenticate with your card's "
+			    "authentication certificate (TLS client certificate)", "authentication",
+			    "insert your card and log in again");
+		return;
+	}
+	if (strcmp(path, "/api/v1/me") == 0) {
+		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+			reply_error(out, 405, "method-not-allowed", "GET only", NULL, NULL);
+			out->allow = "GET, HEAD";
+			return;
+		}
+		me(svc, cert, out);
+		return;
+	}
+	reply_error(out, 404, "not-found", "no such API endpoint", NULL,
+		    "see the API description (ca/service/api/openapi.yaml)");
+}

@@ -1,0 +1,46 @@
+/*
+ * ca/service/api: the portal's JSON API under /api/v1/ (issue 17), over
+ * HTTPS with the card's authentication certificate as the TLS client
+ * certificate — the actor is that card's holder, from the registry;
+ * nothing else identifies a user. Every answer is JSON (libjansson),
+ * errors included: {"error": OUTCOME, "message": ..., "rule": ..., ...}.
+ *
+ *   GET /api/v1/me     my record: identity, positions (the roles an
+ *                      application shows at login), RA roles, cards,
+ *                      certificates with expiry, requests, history
+ *
+ * A client certificate is ambient authority, like a cookie: a request
+ * other than GET/HEAD is refused (403 "cross-origin") unless it has
+ * Content-Type application/json and an Origin equal to the service's own
+ * (serve.public-url) or Sec-Fetch-Site: same-origin; there is no CORS.
+ * Status codes: 200, 401 no client certificate, 403 refused (the rule and
+ * what to do in the body) or cross-origin or not HTTPS, 404 no such
+ * endpoint, 405, 503 no HSM here.
+ */
+#ifndef CC_SVC_API_H
+#define CC_SVC_API_H
+
+#include <stdbool.h>
+
+#include <event2/http.h>
+
+#include "ca/service/reply.h"
+
+struct svc;
+
+/* Is @path one of ours (under /api/)? */
+bool svc_api_path(const char *path);
+
+/* Answer @req for @path into @out. */
+void svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
+		    struct svc_reply *out);
+
+/*
+ * The cross-origin rule alone (the fuzz target and the unit tests call
+ * it): may a state-changing request with these headers (each may be NULL)
+ * go on, for a service whose own origin is @self ("" if not configured)?
+ */
+bool svc_api_same_origin(const char *self, const char *content_type, const char *origin,
+			 const char *fetch_site);
+
+#endif

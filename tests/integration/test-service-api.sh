@@ -1,0 +1,114 @@
+#!/bin/sh
+# Integration: the portal's JSON API (issue 17, first endpoint) end to end
+# on real components — carecard-ca serve over HTTPS (its own certificate
+# from the CA) and curl authenticating with the card's key through OpenSSL's
+# PKCS#11 engine. GET /api/v1/me answers the card's holder their own record
+# as JSON (parsed by python3's json module): identity, positions, cards,
+# certificates with expiry. Registry data with markup and quotes comes back
+# as the same text, never as "</script>". Without a client certificate:
+# 401; with a revoked one: 403; over plain HTTP: 403; a request that would
+# change something is refused unless it is JSON from the portal's own
+# origin (a cross-origin form, text/plain included); unknown endpoints: 404.
+# Every answer is JSON, errors too.
+. "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
+. "$top_srcdir/tests/integration/test-service-lib.sh"
+
+command -v curl >/dev/null || tap_skip_all "curl not installed"
+ENGINE=$CC_ENGINE
+[ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
+tap_plan 21
+BOB=200000000002
+NAME='Bob <script>alert(1)</script> "Q" Holder'
+
+trap 'svc_stop; cc_cleanup' EXIT
+trap '' PIPE
+printf 'serve:\n  public-url: https://portal.test.invalid:8443/\n' >"$CC_WORK/serve.yaml"
+
+ca_init
+pin bob 5678
+ca_bootstrap 1 >>"$TAP_LOG" 2>&1
+person $BOB "$NAME" --email bob@example.nhs.uk
+cc_blank_card 2
+as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
+B=$(card_serial 2)
+tap_ok "Bob's card issued" test -n "$B"
+
+svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
+SERVER=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
+ROOT=$S/certs/root.pem
+cc_engine_conf "$CC_WORK/openssl.cnf" 5678
+
+# api METHOD PATH [curl options...]: with the card's authentication key and
+# certificate (CKA_ID 01) through the engine; the body to $CC_WORK/body,
+# prints "STATUS CONTENT-TYPE"
+api() {
+	_m=$1 _p=$2
+	shift 2
+	OPENSSL_CONF="$CC_WORK/openssl.cnf" cc_client curl -sS --max-time 30 -X "$_m" \
+		--engine pkcs11 --cert-type ENG --cert "pkcs11:serial=$B;id=%01;type=cert" \
+		--key-type ENG --key "pkcs11:serial=$B;id=%01;type=private" --cacert "$ROOT" \
+		-o "$CC_WORK/body" -w '%{http_code} %{content_type}' "$@" "$SERVER$_p" 2>>"$TAP_LOG"
+}
+# json EXPR: EXPR (python, the body parsed as j) printed; "not-json" if it is not JSON
+json() {
+	/usr/bin/python3 -c 'import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except Exception:
+    print("not-json"); sys.exit(0)
+print(eval(sys.argv[2]))' "$CC_WORK/body" "$1"
+}
+
+tap_is "GET /api/v1/me with the card: 200, JSON" "$(api GET /api/v1/me)" "200 application/json"
+tap_is "... it is Bob, by UUID" "$(json 'j["uuid"]')" "$BOB"
+/usr/bin/python3 - "$CC_WORK/body" "$NAME" >"$CC_WORK/name.chk" <<'PY'
+import json, sys
+print("yes" if json.load(open(sys.argv[1]))["name"] == sys.argv[2] else "no")
+PY
+tap_is "... his name comes back as the registry's text, markup and quotes included" \
+	"$(cat "$CC_WORK/name.chk")" yes
+tap_is "... and the bytes never hold '</script>'" "$(grep -c '</script>' "$CC_WORK/body")" 0
+tap_is "... his card, issued" \
+	"$(json '",".join(c["serial"] + ":" + c["state"] for c in j["cards"])')" "$B:issued"
+tap_is "... his two certificates, valid, with their expiry" \
+	"$(json 'sorted((c["profile"], c["status"], bool(c["not_after"])) for c in j["certificates"]) == [("authentication", "valid", True), ("signing", "valid", True)] and "yes"')" yes
+tap_is "... the authentication certificate's expiry is the registry's" \
+	"$(json '[c["not_after"] for c in j["certificates"] if c["profile"] == "authentication"][0]')" \
+	"$(date -u -d "@$(sql "SELECT not_after FROM certificates WHERE card = '$B' AND
+		profile = 'authentication'")" +%Y-%m-%dT%H:%M:%SZ)"
+tap_is "... his email (his own record)" "$(json 'j["email"]')" "bob@example.nhs.uk"
+# --- refusals, each JSON --------------------------------------------------
+out=$(curl -sS --max-time 30 --cacert "$ROOT" -o "$CC_WORK/body" -w '%{http_code} %{content_type}' \
+	"$SERVER/api/v1/me" 2>>"$TAP_LOG")
+tap_is "without a client certificate: 401, JSON" "$out" "401 application/json"
+tap_is "... as JSON that says what to do" "$(json 'j["error"]')" "no-client-cert"
+HTTP=$(sed -n 's|^listening \(http://.*\)|\1|p' "$SVC_OUT" | head -n 1)
+out=$(curl -sS --max-time 30 -o "$CC_WORK/body" -w '%{http_code}' "$HTTP/api/v1/me" 2>>"$TAP_LOG")
+tap_is "over plain HTTP: 403 not-https" "$out/$(json 'j["error"]')" "403/not-https"
+tap_is "an unknown endpoint: 404 JSON" "$(api GET /api/v1/nothing-here | cut -d' ' -f1)/$(json 'j["error"]')" \
+	"404/not-found"
+tap_is "a cross-origin form POST (text/plain, JSON-shaped): 403" \
+	"$(api POST /api/v1/me -H 'Origin: https://evil.example' -H 'Content-Type: text/plain' \
+		--data '{"email":"x@evil.example"}' | cut -d' ' -f1)/$(json 'j["error"]')" "403/cross-origin"
+tap_is "JSON from another origin: 403" \
+	"$(api POST /api/v1/me -H 'Origin: https://evil.example' -H 'Content-Type: application/json' \
+		--data '{}' | cut -d' ' -f1)/$(json 'j["error"]')" "403/cross-origin"
+tap_is "a browser's cross-site fetch (Sec-Fetch-Site): 403" \
+	"$(api POST /api/v1/me -H 'Sec-Fetch-Site: cross-site' -H 'Origin: https://portal.test.invalid:8443' \
+		-H 'Content-Type: application/json' --data '{}' | cut -d' ' -f1)" 403
+tap_is "JSON from the portal's own origin gets past the check (405: /me is read-only)" \
+	"$(api POST /api/v1/me -H 'Origin: https://portal.test.invalid:8443' \
+		-H 'Content-Type: application/json' --data '{}' | cut -d' ' -f1)/$(json 'j["error"]')" \
+	"405/method-not-allowed"
+tap_is "... and no email changed" "$(sql "SELECT email FROM people WHERE uuid = '$BOB'")" \
+	"bob@example.nhs.uk"
+
+# --- a revoked card -------------------------------------------------------
+as alice - "$CA" cancel-card --card "$B" --reason stolen --operator-reader 1 \
+	>>"$TAP_LOG" 2>&1
+tap_is "Bob's card cancelled (its certificates revoked)" \
+	"$(sql "SELECT count(*) FROM certificates WHERE card = '$B' AND status = 'revoked'")" 2
+out=$(api GET /api/v1/me)
+case $out in 000*) st=tls-refused ;; 403*) st=$(json 'j["error"]') ;; *) st=$out ;; esac
+tap_like "with the revoked card: refused (TLS alert or 403)" "$st" "^(tls-refused|refused)$"
+tap_ok "the service is still up" kill -0 "$SVC_PID"
