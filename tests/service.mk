@@ -61,9 +61,10 @@ SVC_FUZZ_ALL = $(ca_service_libcarecard_service_la_SOURCES) $(ca_libcarecard_ca_
 SVC_FUZZ_BUILD = $(FUZZ_CC) $(FUZZ_FLAGS) $(DEFS) -DOPENSSL_API_COMPAT=30000 \
 	-DOPENSSL_NO_DEPRECATED -DCC_PKGDATADIR='"$(pkgdatadir)"' \
 	-DCC_TOP_SRCDIR='"$(abs_top_srcdir)"' -I$(abs_top_builddir) -I. -Itests/fuzz \
-	$(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS)
+	$(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS) \
+	$(LIBPQ_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 SVC_FUZZ_LINK = $(LIBEVENT_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) \
-	-lpthread -ldl
+	$(LIBPQ_LIBS) $(CURL_LIBS) $(JANSSON_LIBS) $(UNISTRING_LIBS) -lpthread -ldl
 fuzz-service:
 	@mkdir -p tests/fuzz
 	cd $(top_srcdir) && src=`for f in $(SVC_FUZZ_ALL); do \
