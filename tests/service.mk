@@ -51,6 +51,15 @@ TESTS += %D%/fuzz/fuzz-ocsp-request-replay %D%/fuzz/fuzz-http-request-replay
 %C%_fuzz_fuzz_http_request_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
 %C%_fuzz_fuzz_http_request_replay_LDADD = $(SVC_FUZZ_LIBS)
 EXTRA_DIST += %D%/fuzz/corpus-ocsp %D%/fuzz/corpus-http %D%/fuzz/fuzz-ocsp-issuer.pem
+# The portal API's JSON bodies (ca/service/api-body.c), the same way.
+check_PROGRAMS += %D%/fuzz/fuzz-api-body-replay
+TESTS += %D%/fuzz/fuzz-api-body-replay
+%C%_fuzz_fuzz_api_body_replay_SOURCES = %D%/fuzz/fuzz-api-body.c \
+	%D%/fuzz/fuzz-http-fixture.c %D%/fuzz/fuzz-http-fixture.h
+%C%_fuzz_fuzz_api_body_replay_CPPFLAGS = $(SVC_FUZZ_CPPFLAGS)
+%C%_fuzz_fuzz_api_body_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+%C%_fuzz_fuzz_api_body_replay_LDADD = $(SVC_FUZZ_LIBS)
+EXTRA_DIST += %D%/fuzz/corpus-api
 
 # libFuzzer builds, outside the default build (clang): "make fuzz-service"
 # builds tests/fuzz/fuzz-ocsp-request and tests/fuzz/fuzz-http-request;
@@ -82,6 +91,19 @@ fuzz-service-run: fuzz-service
 		$(top_srcdir)/tests/fuzz/corpus-http
 CLEANFILES += tests/fuzz/fuzz-ocsp-request tests/fuzz/fuzz-http-request
 .PHONY: fuzz-service fuzz-service-run
+
+# "make fuzz-api-run FUZZ_SECONDS=60": the API's JSON bodies (jansson).
+fuzz-api:
+	@mkdir -p tests/fuzz
+	cd $(top_srcdir) && $(SVC_FUZZ_BUILD) -o $(abs_top_builddir)/tests/fuzz/fuzz-api-body \
+		tests/fuzz/fuzz-api-body.c ca/service/api-body.c ca/service/holder-form.c \
+		$(JANSSON_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS) -lpthread
+fuzz-api-run: fuzz-api
+	@mkdir -p tests/fuzz/corpus-api-new
+	top_srcdir='$(abs_top_srcdir)' tests/fuzz/fuzz-api-body -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=8192 -artifact_prefix=tests/fuzz/ tests/fuzz/corpus-api-new \
+		$(top_srcdir)/tests/fuzz/corpus-api
+.PHONY: fuzz-api fuzz-api-run
 
 # The service benchmark: run only by "make bench-service" (never timed in
 # make check). See tests/bench/README-service.md.

@@ -8,12 +8,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "ca/core/error.h"
 #include "ca/ra/ops.h"
+#include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/blob.h"
+#include "ca/service/holder.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
 #include "common/log.h"
@@ -33,15 +37,23 @@ static void
 reply_json(struct svc_reply *out, int status, const char *outcome, json_t *obj)
 {
 	/* Compact, "/" escaped so "</script>" never appears in a body. */
-	char *text = obj != NULL ? json_dumps(obj, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
+	const size_t flags = JSON_COMPACT | JSON_ESCAPE_SLASH;
+	size_t n = obj != NULL ? json_dumpb(obj, NULL, 0, flags) : 0;
+	char *text = n > 0 ? malloc(n + 1) : NULL;
 
+	if (text != NULL && json_dumpb(obj, text, n, flags) == n)
+		text[n] = '\0';
+	else {
+		free(text);
+		text = NULL;
+	}
 	json_decref(obj);
 	if (text == NULL) {
 		svc_reply_say(out, 500, "api-error", "{\"error\":\"api-error\"}");
 		out->type = JSON_TYPE;
 		return;
 	}
-	svc_reply_body(out, status, outcome, text, strlen(text));
+	svc_reply_body(out, status, outcome, text, n);
 	out->type = JSON_TYPE;
 	free(text);
 }
@@ -177,6 +189,10 @@ refusal(const struct ca_result *res, int r, struct svc_reply *out)
 		reply_error(out, 503, "no-hsm", "this instance cannot answer (no HSM)",
 			    NULL, "try another instance");
 		break;
+	case CA_ERR_IO:
+		reply_error(out, 503, "not-delivered", res->text[0] != '\0' ? res->text :
+			    "the code could not be delivered", NULL, "try again later");
+		break;
 	default:
 		util_log(LOG_ERR, "api: %s: %s", ca_strerror(r), res->text);
 		reply_error(out, 500, "api-error", "the service failed; the log says why", NULL,
@@ -197,6 +213,65 @@ me(struct svc *svc, X509 *cert, struct svc_reply *out)
 	else
 		reply_json(out, 200, "api-me", profile_json(&j.rec));
 	ca_person_record_clear(&j.rec);
+}
+
+/* A status answer: {"status": @outcome, "message": @text}. */
+static void
+reply_status(struct svc_reply *out, int status, const char *outcome, const char *text)
+{
+	json_t *o = json_object();
+
+	if (o != NULL) {
+		json_object_set_new(o, "status", str(outcome));
+		json_object_set_new(o, "message", str(text));
+	}
+	reply_json(out, status, outcome, o);
+}
+
+/*
+ * POST /api/v1/me/contact {"email": ...} or {"mobile": ...}: a code goes to
+ * the new address (202); POST /api/v1/me/contact/confirm {"code": ...}:
+ * the contact changes (200). The library decides, as for the form
+ * endpoints (holder.c).
+ */
+static void
+contact(struct svc *svc, struct evhttp_request *req, X509 *cert, bool confirm,
+	struct svc_reply *out)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct svc_holder_form f;
+	struct ca_result res;
+	char why[160];
+	int st, r;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		reply_error(out, 405, "method-not-allowed", "POST only", NULL, NULL);
+		out->allow = "POST";
+		return;
+	}
+	st = svc_api_body_parse(len > 0 ? (const char *)evbuffer_pullup(in, -1) : NULL, len, &f,
+				why, sizeof(why));
+	if (len > 0)	/* the body held the code: not left in the buffer's memory */
+		OPENSSL_cleanse(evbuffer_pullup(in, -1), len);
+	memset(&res, 0, sizeof(res));
+	if (st != 200)
+		reply_error(out, st, "bad-request", why, NULL, NULL);
+	else if (!confirm && (f.email[0] == '\0') == (f.mobile[0] == '\0'))
+		reply_error(out, 400, "bad-request", "send one of \"email\" or \"mobile\"", NULL,
+			    NULL);
+	else if (confirm && (f.code[0] == '\0' || f.email[0] != '\0' || f.mobile[0] != '\0'))
+		reply_error(out, 400, "bad-request", "send \"code\" alone (from the message sent "
+			    "to the new address)", NULL, NULL);
+	else if (!confirm && svc->cfg.mail.relay[0] == '\0' && svc->cfg.sms.gateway[0] == '\0')
+		reply_error(out, 503, "no-delivery", "this service sends no codes (neither mail "
+			    "nor sms is configured)", NULL, "ask your RA to change your contact details");
+	else if ((r = svc_holder_contact_run(svc, cert, confirm, &f, &res)) != CA_OK)
+		refusal(&res, r, out);
+	else
+		reply_status(out, confirm ? 200 : 202, confirm ? "contact-changed" :
+			     "contact-code-sent", res.done);
+	svc_holder_form_clear(&f);
 }
 
 /* "scheme://host[:port]" of @url into @out ("" if it has none). */
@@ -241,6 +316,7 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 	X509 *cert = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 	char self[SVC_PATH_MAX];
 
+	svc_api_json_init();
 	if (ssl == NULL) {
 		reply_error(out, 403, "not-https", "the API is served over HTTPS only", NULL,
 			    "use the service's https:// address");
@@ -271,6 +347,10 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 			return;
 		}
 		me(svc, cert, out);
+		return;
+	}
+	if (strcmp(path, "/api/v1/me/contact") == 0 || strcmp(path, "/api/v1/me/contact/confirm") == 0) {
+		contact(svc, req, cert, path[sizeof("/api/v1/me/contact") - 1] != '\0', out);
 		return;
 	}
 	reply_error(out, 404, "not-found", "no such API endpoint", NULL,

@@ -8,14 +8,21 @@
  *   GET /api/v1/me     my record: identity, positions (the roles an
  *                      application shows at login), RA roles, cards,
  *                      certificates with expiry, requests, history
+ *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
+ *                                    code sent to the new address
+ *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed
+ *
+ * Bodies are JSON objects of known string members (api-body.c, jansson);
+ * the contact change is the holder endpoints' (svc_holder_contact_run).
  *
  * A client certificate is ambient authority, like a cookie: a request
  * other than GET/HEAD is refused (403 "cross-origin") unless it has
  * Content-Type application/json and an Origin equal to the service's own
  * (serve.public-url) or Sec-Fetch-Site: same-origin; there is no CORS.
- * Status codes: 200, 401 no client certificate, 403 refused (the rule and
- * what to do in the body) or cross-origin or not HTTPS, 404 no such
- * endpoint, 405, 503 no HSM here.
+ * Status codes: 200/202, 400 malformed body, 401 no client certificate,
+ * 403 refused (the rule and what to do in the body) or cross-origin or not
+ * HTTPS, 404 no such endpoint, 405, 413 body too large, 503 no HSM here or
+ * no way to deliver codes.
  */
 #ifndef CC_SVC_API_H
 #define CC_SVC_API_H

@@ -270,6 +270,25 @@ holder_cert(struct evhttp_request *req, struct job *j, struct svc_reply *out)
 	return false;
 }
 
+int
+svc_holder_contact_run(struct svc *svc, X509 *cert, bool confirm, const struct svc_holder_form *f,
+		       struct ca_result *res)
+{
+	struct job j;
+	int r;
+
+	memset(&j, 0, sizeof(j));
+	j.kind = confirm ? CONTACT_CONFIRM : CONTACT_REQUEST;
+	j.cfg = &svc->cfg;
+	j.cert = cert;
+	j.code = f->code;
+	j.channel = f->email[0] != '\0' ? "email" : "sms";
+	j.address = f->email[0] != '\0' ? f->email : f->mobile;
+	r = svc_sched_ca(svc->sched, job_run, &j);
+	*res = j.res;
+	return r;
+}
+
 /* The library's sentence as the reply's body: 202 (a code went out) or 200. */
 static void
 contact(struct svc *svc, struct evhttp_request *req, enum kind kind, struct svc_reply *out)
@@ -281,11 +300,6 @@ contact(struct svc *svc, struct evhttp_request *req, enum kind kind, struct svc_
 	if (!form(req, &f, out))
 		return;
 	memset(&j, 0, sizeof(j));
-	j.kind = kind;
-	j.cfg = &svc->cfg;
-	j.code = f.code;
-	j.channel = f.email[0] != '\0' ? "email" : "sms";
-	j.address = f.email[0] != '\0' ? f.email : f.mobile;
 	if (!holder_cert(req, &j, out))
 		goto out;
 	if (kind == CONTACT_REQUEST && (f.email[0] == '\0') == (f.mobile[0] == '\0'))
@@ -299,7 +313,8 @@ contact(struct svc *svc, struct evhttp_request *req, enum kind kind, struct svc_
 		svc_reply_say(out, 503, "holder-no-delivery", "this service sends no codes (neither "
 			      "mail nor sms is configured): ask your RA to change your contact "
 			      "details\n");
-	else if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
+	else if ((r = svc_holder_contact_run(svc, j.cert, kind == CONTACT_CONFIRM, &f, &j.res)) !=
+		 CA_OK)
 		refusal(&j, r, out);
 	else
 		svc_reply_line(out, kind == CONTACT_REQUEST ? 202 : 200, kind == CONTACT_REQUEST ?

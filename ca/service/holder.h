@@ -25,10 +25,23 @@
 #include <stdbool.h>
 
 #include <event2/http.h>
+#include <openssl/x509.h>
 
+#include "ca/ra/session.h"
+#include "ca/service/holder-form.h"
 #include "ca/service/reply.h"
 
 struct svc;
+
+/*
+ * A contact change asked (@confirm false: @f's email or mobile, a code
+ * sent to it) or confirmed (@f's code) by the holder of @cert, the TLS
+ * client certificate, on the scheduler's CA: CA_OK or the library's error,
+ * its words in @res. Shared by the form endpoints here and the portal's
+ * JSON API (api.c); the caller checked the fields are there.
+ */
+int svc_holder_contact_run(struct svc *svc, X509 *cert, bool confirm,
+			   const struct svc_holder_form *f, struct ca_result *res);
 
 /* Is @path one of ours (under /holder/)? */
 bool svc_holder_path(const char *path);

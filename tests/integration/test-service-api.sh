@@ -9,20 +9,26 @@
 # 401; with a revoked one: 403; over plain HTTP: 403; a request that would
 # change something is refused unless it is JSON from the portal's own
 # origin (a cross-origin form, text/plain included); unknown endpoints: 404.
-# Every answer is JSON, errors too.
+# A change of email through the API sends a code to the new address (a
+# local SMTP sink that requires STARTTLS, python3-aiosmtpd) and the code
+# confirms it; malformed, oversized or unknown JSON is 400/413 and changes
+# nothing. Every answer is JSON, errors too.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 . "$top_srcdir/tests/integration/test-service-lib.sh"
 
 command -v curl >/dev/null || tap_skip_all "curl not installed"
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 21
+tap_plan 31
 BOB=200000000002
 NAME='Bob <script>alert(1)</script> "Q" Holder'
 
-trap 'svc_stop; cc_cleanup' EXIT
+trap 'kill $SINK 2>/dev/null; svc_stop; cc_cleanup' EXIT
 trap '' PIPE
-printf 'serve:\n  public-url: https://portal.test.invalid:8443/\n' >"$CC_WORK/serve.yaml"
+svc_mail_sink <<YAML || { tap_fail "the SMTP sink"; exit 1; }
+  public-url: https://portal.test.invalid:8443/
+YAML
 
 ca_init
 pin bob 5678
@@ -102,6 +108,40 @@ tap_is "JSON from the portal's own origin gets past the check (405: /me is read-
 	"405/method-not-allowed"
 tap_is "... and no email changed" "$(sql "SELECT email FROM people WHERE uuid = '$BOB'")" \
 	"bob@example.nhs.uk"
+
+# --- a contact change through the API --------------------------------------
+SAME="-H Origin:https://portal.test.invalid:8443 -H Content-Type:application/json"
+NEW=bob.new@nhs.example
+# shellcheck disable=SC2086
+tap_is "malformed JSON: 400, with where it broke" \
+	"$(api POST /api/v1/me/contact $SAME --data '{"email": "x@y.z"' | cut -d' ' -f1)/$(json '"line" in j["message"]')" \
+	"400/True"
+# shellcheck disable=SC2086
+tap_is "an unknown member: 400" \
+	"$(api POST /api/v1/me/contact $SAME --data '{"email":"x@y.z","role":"ra-manager"}' | cut -d' ' -f1)" 400
+head -c 5000 /dev/zero | tr '\0' a | sed 's/.*/{"email":"&"}/' >"$CC_WORK/big.json"
+# shellcheck disable=SC2086
+tap_is "an oversized body: 413" \
+	"$(api POST /api/v1/me/contact $SAME --data-binary "@$CC_WORK/big.json" | cut -d' ' -f1)" 413
+tap_is "... none of them sent anything" "$(grep -c '^X-Sink-Rcpt:' "$MBOX" 2>/dev/null || echo 0)" 0
+# shellcheck disable=SC2086
+tap_is "{\"email\": NEW} from the portal's origin: 202, a code is sent" \
+	"$(api POST /api/v1/me/contact $SAME --data "{\"email\":\"$NEW\"}" | cut -d' ' -f1)/$(json 'j["status"]')" \
+	"202/contact-code-sent"
+for _i in $(seq 50); do grep -q "^X-Sink-Rcpt: $NEW" "$MBOX" 2>/dev/null && break; sleep 0.1; done
+CODE=$(sed -n 's/.*confirmation code is \([0-9]*\)\..*/\1/p' "$MBOX" | tail -n 1)
+WRONG=$(printf '%s' "$CODE" | tr 0123456789 1234567890)	# every digit another
+tap_like "... to the new address" "$(grep '^X-Sink-Rcpt:' "$MBOX" | tail -n 1)" "$NEW"
+# shellcheck disable=SC2086
+tap_is "confirm with a wrong code: 403, unchanged" \
+	"$(api POST /api/v1/me/contact/confirm $SAME --data "{\"code\":\"$WRONG\"}" | cut -d' ' -f1)/$(sql "SELECT email FROM people WHERE uuid = '$BOB'")" \
+	"403/bob@example.nhs.uk"
+# shellcheck disable=SC2086
+tap_is "confirm with the code: 200, the email changed" \
+	"$(api POST /api/v1/me/contact/confirm $SAME --data "{\"code\":\"$CODE\"}" | cut -d' ' -f1)/$(sql "SELECT email FROM people WHERE uuid = '$BOB'")" \
+	"200/$NEW"
+tap_is "/me shows the new address" "$(api GET /api/v1/me >/dev/null; json 'j["email"]')" "$NEW"
+tap_is "the code is in no log" "$(grep -rl -- "$CODE" "$CC_WORK"/serve-*.err "$CC_WORK"/access-*.log 2>/dev/null | wc -l)" 0
 
 # --- a revoked card -------------------------------------------------------
 as alice - "$CA" cancel-card --card "$B" --reason stolen --operator-reader 1 \
