@@ -35,6 +35,19 @@ svc_tls_load(const char *cert, const char *key, SSL_CTX **out, char *err, size_t
 		return CA_ERR_USAGE;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/*
+	 * No resumption: a resumed session would carry a card's client
+	 * certificate past the card's removal (or its revocation) without the
+	 * card signing again. Every connection is a full handshake with the
+	 * key on the card — no session cache, no tickets (TLS 1.2 and 1.3).
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_set_num_tickets(ctx, 0) != 1) {
+		snprintf(err, errlen, "TLS: cannot turn session tickets off");
+		SSL_CTX_free(ctx);
+		return CA_ERR_CRYPTO;
+	}
 	*out = ctx;
 	return CA_OK;
 }

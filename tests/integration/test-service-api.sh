@@ -20,7 +20,7 @@ command -v curl >/dev/null || tap_skip_all "curl not installed"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 31
+tap_plan 33
 BOB=200000000002
 NAME='Bob <script>alert(1)</script> "Q" Holder'
 
@@ -142,6 +142,19 @@ tap_is "confirm with the code: 200, the email changed" \
 	"200/$NEW"
 tap_is "/me shows the new address" "$(api GET /api/v1/me >/dev/null; json 'j["email"]')" "$NEW"
 tap_is "the code is in no log" "$(grep -rl -- "$CODE" "$CC_WORK"/serve-*.err "$CC_WORK"/access-*.log 2>/dev/null | wc -l)" 0
+
+# --- no resumption: every connection needs the card again -----------------
+HP=${SERVER#https://}
+: | openssl s_client -connect "$HP" -CAfile "$ROOT" -tls1_2 -sess_out "$CC_WORK/s12" \
+	>"$CC_WORK/s1.out" 2>&1
+tap_is "TLS 1.2: no session ID, no ticket — nothing a client could resume" \
+	"$(grep -c '^ *Session-ID: [0-9A-F]' "$CC_WORK/s1.out")/$(grep -c 'TLS session ticket:' \
+		"$CC_WORK/s1.out")/$(grep -c '^New, TLSv1.2' "$CC_WORK/s1.out")/$(test -s "$CC_WORK/s12" &&
+		echo saved || echo none)" "0/0/1/none"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' | openssl s_client -connect "$HP" \
+	-CAfile "$ROOT" -tls1_3 -ign_eof >"$CC_WORK/s3.out" 2>&1
+tap_is "TLS 1.3: no session ticket is sent" \
+	"$(grep -c 'New Session Ticket' "$CC_WORK/s3.out")/$(grep -c 'HTTP/1.1 200' "$CC_WORK/s3.out")" "0/1"
 
 # --- a revoked card -------------------------------------------------------
 as alice - "$CA" cancel-card --card "$B" --reason stolen --operator-reader 1 \
