@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ca/card/operator.h"
 #include "ca/card/p11card.h"
@@ -297,14 +298,25 @@ ca_session_holder(struct ca_session *s, unsigned reader, struct ca_result *res)
 	return card_login(s, CA_ACTOR_HOLDER, reader, NULL, res);
 }
 
-int
-ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res)
+/*
+ * The holder of the card whose authentication certificate @cert is, the TLS
+ * handshake having proven the key: as a holder, or (@kind operator) as an
+ * RA operator in their position at @org, whose certificate must also be
+ * within its validity.
+ */
+static int
+cert_login(struct ca_session *s, enum ca_actor_kind kind, X509 *cert, const char *org,
+	   struct ca_result *res)
 {
+	const char *action = kind == CA_ACTOR_HOLDER ? "holder-login" : "operator-login";
 	struct ca_card_who who;
+	struct ca_actor a;
 	const char *why = NULL;
+	time_t now;
 	int r;
 
 	memset(&who, 0, sizeof(who));
+	memset(&a, 0, sizeof(a));
 	if (s->actor.kind != CA_ACTOR_NONE)
 		return ca_result_fail(res, CA_ERR_INTERNAL, NULL, "a session has one actor");
 	if (cert == NULL) {
@@ -313,8 +325,24 @@ ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res)
 	} else {
 		r = ca_card_cert_authenticate(s->ctx, cert, &who, &why);
 	}
+	a.kind = kind;
+	if (r == CA_OK) {
+		snprintf(a.uuid, sizeof(a.uuid), "%s", who.uuid);
+		snprintf(a.name, sizeof(a.name), "%s", who.name);
+		snprintf(a.card, sizeof(a.card), "%s", who.card);
+		snprintf(a.cert_serial, sizeof(a.cert_serial), "%s", who.cert_serial);
+	}
+	if (r == CA_OK && kind == CA_ACTOR_OPERATOR) {
+		now = (time_t)ca_ctx_now(s->ctx);
+		if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
+			why = "the certificate has expired";
+			r = CA_ERR_AUTH;
+		} else {
+			r = operator_roles(s, org, &a, &why);
+		}
+	}
 	if (r != CA_OK) {
-		login_audit(s, "holder-login", 0, &who, why != NULL ? why : ca_strerror(r), r);
+		login_audit(s, action, 0, &who, why != NULL ? why : ca_strerror(r), r);
 		util_log(LOG_NOTICE, "client certificate refused: %s",
 			 why != NULL ? why : ca_strerror(r));
 		return ca_result_fail(res, r, "authentication", "the card's certificate could not "
@@ -322,14 +350,23 @@ ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res)
 				      "authentication certificate, or ask your RA",
 				      why != NULL ? why : ca_strerror(r));
 	}
-	s->actor.kind = CA_ACTOR_HOLDER;
-	snprintf(s->actor.uuid, sizeof(s->actor.uuid), "%s", who.uuid);
-	snprintf(s->actor.name, sizeof(s->actor.name), "%s", who.name);
-	snprintf(s->actor.card, sizeof(s->actor.card), "%s", who.card);
-	snprintf(s->actor.cert_serial, sizeof(s->actor.cert_serial), "%s", who.cert_serial);
+	s->actor = a;
 	s->ctx->actor = s->actor.uuid;
 	s->ctx->actor_card = s->actor.card;
 	return CA_OK;
+}
+
+int
+ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res)
+{
+	return cert_login(s, CA_ACTOR_HOLDER, cert, NULL, res);
+}
+
+int
+ca_session_operator_cert(struct ca_session *s, X509 *cert, const char *org,
+			 struct ca_result *res)
+{
+	return cert_login(s, CA_ACTOR_OPERATOR, cert, org, res);
 }
 
 int

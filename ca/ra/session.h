@@ -157,6 +157,17 @@ int ca_session_holder(struct ca_session *s, unsigned reader, struct ca_result *r
 int ca_session_holder_cert(struct ca_session *s, X509 *cert, struct ca_result *res);
 
 /*
+ * The same card's holder as an RA operator (the portal's staff pages),
+ * acting in their position at @org (NULL: their first), with the RA roles
+ * the registry gives them — as ca_session_operator, with the TLS handshake
+ * in place of the challenge signed at a reader. The certificate must also
+ * be within its validity. CA_ERR_AUTH with @res filled and the attempt
+ * audited ("operator-login" refused).
+ */
+int ca_session_operator_cert(struct ca_session *s, X509 *cert, const char *org,
+			     struct ca_result *res);
+
+/*
  * A session with no actor over @parent's opened CA (its registry, HSM and
  * policy), for a front end that serves several actors one at a time from
  * one opened CA (the service). Only one of the two may be used at a time

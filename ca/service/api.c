@@ -25,6 +25,7 @@
 #define PREFIX "/api/"
 #define JSON_TYPE "application/json"
 #define HISTORY_MAX 50		/* history entries on the profile */
+#define PEOPLE "/api/v1/people/"	/* + UUID: a person's record, for RA staff */
 
 bool
 svc_api_path(const char *path)
@@ -145,23 +146,29 @@ profile_json(const struct ca_person_record *r)
 	return o;
 }
 
-struct me_job {
+/* A person's record: the caller's own (@uuid NULL, as the holder) or, for RA staff, another's. */
+struct record_job {
 	X509 *cert;
+	const char *uuid;
 	struct ca_person_record rec;
 	struct ca_result res;
 };
 
 static int
-me_run(struct ca_session *parent, void *arg)
+record_run(struct ca_session *parent, void *arg)
 {
-	struct me_job *j = arg;
+	struct record_job *j = arg;
 	struct ca_session *s = NULL;
 	int r;
 
 	if ((r = ca_session_borrow(parent, &s)) != CA_OK)
 		return r;
-	if ((r = ca_session_holder_cert(s, j->cert, &j->res)) == CA_OK)
-		r = ca_op_self_profile(s, HISTORY_MAX, &j->rec, &j->res);
+	if (j->uuid == NULL) {
+		if ((r = ca_session_holder_cert(s, j->cert, &j->res)) == CA_OK)
+			r = ca_op_self_profile(s, HISTORY_MAX, &j->rec, &j->res);
+	} else if ((r = ca_session_operator_cert(s, j->cert, NULL, &j->res)) == CA_OK) {
+		r = ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, &j->res);
+	}
 	ca_result_complete(&j->res, r);
 	ca_session_close(s);
 	return r;
@@ -201,17 +208,18 @@ refusal(const struct ca_result *res, int r, struct svc_reply *out)
 }
 
 static void
-me(struct svc *svc, X509 *cert, struct svc_reply *out)
+record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 {
-	struct me_job j;
+	struct record_job j;
 	int r;
 
 	memset(&j, 0, sizeof(j));
 	j.cert = cert;
-	if ((r = svc_sched_ca(svc->sched, me_run, &j)) != CA_OK)
+	j.uuid = uuid;
+	if ((r = svc_sched_ca(svc->sched, record_run, &j)) != CA_OK)
 		refusal(&j.res, r, out);
 	else
-		reply_json(out, 200, "api-me", profile_json(&j.rec));
+		reply_json(out, 200, uuid == NULL ? "api-me" : "api-person", profile_json(&j.rec));
 	ca_person_record_clear(&j.rec);
 }
 
@@ -346,7 +354,16 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 			out->allow = "GET, HEAD";
 			return;
 		}
-		me(svc, cert, out);
+		record(svc, cert, NULL, out);
+		return;
+	}
+	if (strncmp(path, PEOPLE, sizeof(PEOPLE) - 1) == 0) {
+		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+			reply_error(out, 405, "method-not-allowed", "GET only", NULL, NULL);
+			out->allow = "GET, HEAD";
+			return;
+		}
+		record(svc, cert, path + sizeof(PEOPLE) - 1, out);
 		return;
 	}
 	if (strcmp(path, "/api/v1/me/contact") == 0 || strcmp(path, "/api/v1/me/contact/confirm") == 0) {

@@ -8,6 +8,10 @@
  *   GET /api/v1/me     my record: identity, positions (the roles an
  *                      application shows at login), RA roles, cards,
  *                      certificates with expiry, requests, history
+ *   GET /api/v1/people/UUID          a person's record, for RA staff: the
+ *                                    caller acts as an RA operator (their
+ *                                    registry roles, first position), the
+ *                                    gate's person-show rule decides
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed

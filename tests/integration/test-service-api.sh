@@ -20,7 +20,7 @@ command -v curl >/dev/null || tap_skip_all "curl not installed"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 33
+tap_plan 39
 BOB=200000000002
 NAME='Bob <script>alert(1)</script> "Q" Holder'
 
@@ -43,16 +43,20 @@ svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "serv
 SERVER=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
 ROOT=$S/certs/root.pem
 cc_engine_conf "$CC_WORK/openssl.cnf" 5678
+cc_engine_conf "$CC_WORK/openssl-alice.cnf" 1234
+A=$(card_serial 1)
 
 # api METHOD PATH [curl options...]: with the card's authentication key and
 # certificate (CKA_ID 01) through the engine; the body to $CC_WORK/body,
 # prints "STATUS CONTENT-TYPE"
+# (Bob's card; AS=alice for Alice's, the RA manager's)
 api() {
-	_m=$1 _p=$2
+	_m=$1 _p=$2 _c=$B _conf=$CC_WORK/openssl.cnf
+	[ "${AS:-}" = alice ] && _c=$A _conf=$CC_WORK/openssl-alice.cnf
 	shift 2
-	OPENSSL_CONF="$CC_WORK/openssl.cnf" cc_client curl -sS --max-time 30 -X "$_m" \
-		--engine pkcs11 --cert-type ENG --cert "pkcs11:serial=$B;id=%01;type=cert" \
-		--key-type ENG --key "pkcs11:serial=$B;id=%01;type=private" --cacert "$ROOT" \
+	OPENSSL_CONF="$_conf" cc_client curl -sS --max-time 30 -X "$_m" \
+		--engine pkcs11 --cert-type ENG --cert "pkcs11:serial=$_c;id=%01;type=cert" \
+		--key-type ENG --key "pkcs11:serial=$_c;id=%01;type=private" --cacert "$ROOT" \
 		-o "$CC_WORK/body" -w '%{http_code} %{content_type}' "$@" "$SERVER$_p" 2>>"$TAP_LOG"
 }
 # json EXPR: EXPR (python, the body parsed as j) printed; "not-json" if it is not JSON
@@ -108,6 +112,18 @@ tap_is "JSON from the portal's own origin gets past the check (405: /me is read-
 	"405/method-not-allowed"
 tap_is "... and no email changed" "$(sql "SELECT email FROM people WHERE uuid = '$BOB'")" \
 	"bob@example.nhs.uk"
+
+# --- RA staff: another person's record --------------------------------------
+tap_is "Alice (RA manager) reads Bob's record: 200" \
+	"$(AS=alice api GET /api/v1/people/$BOB | cut -d' ' -f1)/$(json 'j["uuid"]')" "200/$BOB"
+tap_is "... with his cards and certificates" \
+	"$(json 'len(j["cards"]), len(j["certificates"])')" "(1, 2)"
+tap_is "Bob (no RA role) reading Alice's: 403, naming the rule" \
+	"$(api GET /api/v1/people/$ALICE | cut -d' ' -f1)/$(json 'j["rule"]')" \
+	"403/separation-of-duties.operations.lookup"
+tap_is "... and her email is not in the answer" "$(grep -c '@' "$CC_WORK/body")" 0
+tap_is "a malformed UUID: 400" "$(AS=alice api GET /api/v1/people/12ab | cut -d' ' -f1)" 400
+tap_is "nobody by that UUID: 404" "$(AS=alice api GET /api/v1/people/999999999999 | cut -d' ' -f1)" 404
 
 # --- a contact change through the API --------------------------------------
 SAME="-H Origin:https://portal.test.invalid:8443 -H Content-Type:application/json"
