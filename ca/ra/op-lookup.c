@@ -143,6 +143,24 @@ record_read(struct ca_session *s, const char *uuid, int64_t limit, enum ca_op op
 	return r;
 }
 
+/* An audit entry for reading @uuid's contact details (the person row's
+ * email, mobile), when there are any and the reader is someone else. */
+static int
+contact_read_audit(struct ca_session *s, const char *uuid, const struct ca_table *person)
+{
+	const char *email = ca_table_cell(person, 0, 2), *mobile = ca_table_cell(person, 0, 3);
+	const char *kv[] = { "read", "contact", NULL };
+	int r;
+
+	if ((email == NULL || *email == '\0') && (mobile == NULL || *mobile == '\0'))
+		return CA_OK;
+	if (strcmp(s->actor.uuid, uuid) == 0)
+		return CA_OK;
+	if ((r = ca_reg_begin(s->ctx->reg)) != CA_OK)
+		return r;
+	return ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, "person-show", uuid, kv));
+}
+
 int
 ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 		  struct ca_person_record *out, struct ca_result *res)
@@ -158,9 +176,17 @@ ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 		return ca_result_fail(res, CA_ERR_INPUT, NULL, "%s", msg);
 	t.holder = uuid;
 	t.subject = uuid;
-	if ((r = ca_gate(s, CA_OP_PERSON_SHOW, &t, res, NULL)) != CA_OK)
+	if ((r = ca_gate(s, CA_OP_PERSON_SHOW, &t, res, NULL)) != CA_OK ||
+	    (r = record_read(s, uuid, limit, CA_OP_PERSON_SHOW, out, res)) != CA_OK)
 		return r;
-	return record_read(s, uuid, limit, CA_OP_PERSON_SHOW, out, res);
+	/* Someone else's contact details are shown only once the reading is on
+	 * record: no audit entry, no record (fail closed). */
+	if ((r = contact_read_audit(s, uuid, &out->person)) != CA_OK) {
+		ca_person_record_clear(out);
+		return ca_result_fail(res, r, NULL, "the reading of %s's contact details could "
+				      "not be recorded in the audit log", uuid);
+	}
+	return CA_OK;
 }
 
 int

@@ -20,7 +20,7 @@ command -v curl >/dev/null || tap_skip_all "curl not installed"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 39
+tap_plan 42
 BOB=200000000002
 NAME='Bob <script>alert(1)</script> "Q" Holder'
 
@@ -118,6 +118,11 @@ tap_is "Alice (RA manager) reads Bob's record: 200" \
 	"$(AS=alice api GET /api/v1/people/$BOB | cut -d' ' -f1)/$(json 'j["uuid"]')" "200/$BOB"
 tap_is "... with his cards and certificates" \
 	"$(json 'len(j["cards"]), len(j["certificates"])')" "(1, 2)"
+tap_is "... and her reading of his contact details is in the audit log" \
+	"$(sql "SELECT count(*) FROM audit WHERE action = 'person-show' AND subject = '$BOB' AND
+		actor = '$ALICE' AND details LIKE '%contact%'")" 1
+tap_is "Bob reading his own (/me) adds no such entry" \
+	"$(api GET /api/v1/me >/dev/null; sql "SELECT count(*) FROM audit WHERE action = 'person-show'")" 1
 tap_is "Bob (no RA role) reading Alice's: 403, naming the rule" \
 	"$(api GET /api/v1/people/$ALICE | cut -d' ' -f1)/$(json 'j["rule"]')" \
 	"403/separation-of-duties.operations.lookup"
@@ -181,3 +186,4 @@ out=$(api GET /api/v1/me)
 case $out in 000*) st=tls-refused ;; 403*) st=$(json 'j["error"]') ;; *) st=$out ;; esac
 tap_like "with the revoked card: refused (TLS alert or 403)" "$st" "^(tls-refused|refused)$"
 tap_ok "the service is still up" kill -0 "$SVC_PID"
+tap_ok "the audit chain verifies" audit_ok
