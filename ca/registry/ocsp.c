@@ -400,7 +400,9 @@ ca_reg_lease_take(struct ca_reg *reg, const char *name, const char *holder,
 		return r;
 	if ((r = ca_reg_prep(reg, "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3)"
 			     " ON CONFLICT (name) DO UPDATE SET holder = ?2, expires = ?3"
-			     " WHERE holder = ?2 OR holder = ?4 OR expires <= ?5", &st)) != CA_OK)
+			     /* the table named: PostgreSQL sees "excluded" here too */
+			     " WHERE leases.holder = ?2 OR leases.holder = ?4 OR leases.expires <= ?5",
+			     &st)) != CA_OK)
 		goto out;
 	ca_reg_bind_text(st, 1, name);
 	ca_reg_bind_text(st, 2, holder);

@@ -23,6 +23,7 @@
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/registry/registry-hold.h"
+#include "ca/registry/registry-ocsp.h"
 #include "ca/registry/registry.h"
 #include "ca/registry/registry-cards.h"
 #include "common/log.h"
@@ -653,6 +654,54 @@ test_hold_and_release(void **state)
 	assert_null(held);
 }
 
+/*
+ * The service's "jobs" lease (ca/service/sched.c) on both backends: one
+ * holder at a time, renewed by it, free to others once it expired or was
+ * released, and taken over from a named dead holder at once. (On
+ * PostgreSQL the upsert's WHERE once named a column that "excluded" also
+ * has: every take failed, and no instance ever ran the jobs.)
+ */
+static void
+test_lease(void **state)
+{
+	struct fixture *fx = *state;
+	char *who = NULL;
+	bool held = false;
+
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "a", NULL, 1000, 15, &held, &who),
+			 CA_OK);
+	assert_true(held);
+	assert_string_equal(who, "a");
+	free(who);
+	who = NULL;
+	/* b waits while a's lease runs; a renews it */
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "b", NULL, 1010, 15, &held, &who),
+			 CA_OK);
+	assert_false(held);
+	assert_string_equal(who, "a");
+	free(who);
+	who = NULL;
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "a", NULL, 1012, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "b", NULL, 1026, 15, &held, NULL),
+			 CA_OK);
+	assert_false(held);	/* renewed at 1012: runs to 1027 */
+	/* expired: b takes it */
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "b", NULL, 1027, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+	/* c names b as dead: taken over at once */
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "c", "b", 1028, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+	/* released: free for the next */
+	assert_int_equal(ca_reg_lease_release(fx->reg, "jobs", "c"), CA_OK);
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "a", NULL, 1029, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+}
+
 /* Unknown holders cannot get certificates (foreign key). */
 static void
 test_certificate_needs_holder(void **state)
@@ -857,6 +906,7 @@ main(void)
 		T(test_cards),
 		T(test_certificates_and_revocation),
 		T(test_hold_and_release),
+		T(test_lease),
 		T(test_certificate_needs_holder),
 		T(test_sponsor_is_not_ra_agent),
 		T(test_audit_chain_verifies),
