@@ -743,6 +743,53 @@ test_ocsp_due(void **state)
 	assert_string_equal(got, "");	/* expired: not signed for */
 }
 
+/*
+ * PostgreSQL restarted (here: every other backend terminated, as a restart
+ * or fail-over does): the registry fails the statement that met the dropped
+ * connection, then opens it again before the next one outside a
+ * transaction; a transaction the drop cut short fails as a whole — nothing
+ * of it is committed — and the next one works. (Before, the connection
+ * stayed dead: every service instance failed until restarted.) On SQLite
+ * there is no connection to lose.
+ */
+static void
+test_pg_reconnect(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	struct ca_person q = { "123456789013", "Bob", NULL, NULL };
+	struct ca_person got = { 0 };
+	const char *kill = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+			   " WHERE pid <> pg_backend_pid() AND datname = current_database()";
+	int64_t n = 0;
+
+	if (fx->pg == NULL)
+		return;
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	pg_raw(fx->pg, kill, &n);
+	assert_true(n >= 1);
+	/* the statement that finds the connection gone fails (the backend is
+	 * gone: terminate waited for it), the next one works */
+	assert_int_equal(ca_reg_person_get(fx->reg, p.uuid, &got), CA_ERR_DB);
+	assert_int_equal(ca_reg_person_get(fx->reg, p.uuid, &got), CA_OK);
+	assert_string_equal(got.name, "Ann");
+	ca_person_clear(&got);
+
+	/* cut inside a transaction: it fails, nothing of it stays */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_person_add(fx->reg, &q), CA_OK);
+	pg_raw(fx->pg, kill, &n);
+	assert_int_not_equal(ca_reg_commit(fx->reg), CA_OK);
+	ca_reg_rollback(fx->reg);
+	assert_int_equal(ca_reg_person_get(fx->reg, q.uuid, &got), CA_ERR_NOT_FOUND);
+	/* and the next transaction commits */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_person_add(fx->reg, &q), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_person_get(fx->reg, q.uuid, &got), CA_OK);
+	ca_person_clear(&got);
+}
+
 /* Unknown holders cannot get certificates (foreign key). */
 static void
 test_certificate_needs_holder(void **state)
@@ -949,6 +996,7 @@ main(void)
 		T(test_hold_and_release),
 		T(test_lease),
 		T(test_ocsp_due),
+		T(test_pg_reconnect),
 		T(test_certificate_needs_holder),
 		T(test_sponsor_is_not_ra_agent),
 		T(test_audit_chain_verifies),
