@@ -22,11 +22,19 @@
 #       two simplereenroll (the same requests), then the two confirmations;
 #       per round: "race CARD N-CONFIRMED AUTH1 AUTH2 STATUSES" and the
 #       holder's files moved on to the certificates the CA kept.
+#   watch T0 BASE-URL,... ISSUER-DIR CERT.pem...
+#       a relying party asking every instance (BASE-URL: its own port) about
+#       each certificate over OCSP (POST), every 50 ms, from just after T0
+#       (Unix time, when cancel-card returned) until each says revoked or 10
+#       s passed; per certificate and instance "I SERIAL SECONDS" (the first
+#       revoked answer) or "I SERIAL never:STATUS", and "I SERIAL good-at:S"
+#       for the last "good" it heard after T0.
 import base64, http.client, os, ssl, sys, threading, time
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509 import ocsp
 
 EST = "/.well-known/est/"
 
@@ -192,9 +200,11 @@ def race(urls, root, hd, rounds, outp, wait):
         for k, p in (("auth", "simplereenroll"), ("sign", "signing/simplereenroll")):
             req = h.request(k, keys[k])
             got[k] = both(post, [(u[0], old, p, req), (u[1], old, p, req)])
-            for st, body in got[k]:
+            for i, (st, body) in enumerate(got[k]):
                 if st == 200:
                     out.line("issued", h.card, k, serial(certs_only(body)))
+                else:
+                    out.line("race-refused", h.card, i + 1, p, st, short(body))
         write_key(h.path("newauth.key"), keys["auth"])
         write_key(h.path("newsign.key"), keys["sign"])
         auths = [certs_only(b) if st == 200 else None for st, b in got["auth"]]
@@ -207,6 +217,9 @@ def race(urls, root, hd, rounds, outp, wait):
                    if ctx is not None else (0, b"no-certificate"),
                    [(u[0], ctxs[0]), (u[1], ctxs[1])])
         ok = [i for i in (0, 1) if res[i][0] == 200]
+        for i in (0, 1):
+            if res[i][0] != 200:
+                out.line("race-refused", h.card, i + 1, "confirm", res[i][0], short(res[i][1]))
         sts = "/".join("%d,%d,%d" % (got["auth"][i][0], got["sign"][i][0], res[i][0])
                        for i in (0, 1))
         out.line("race", h.card, len(ok), *[serial(c) if c else "-" for c in auths], sts)
@@ -226,10 +239,64 @@ def race(urls, root, hd, rounds, outp, wait):
         out.line("renewed", h.card, serial(auths[ok[0]]), "-")
 
 
+def ocsp_status(base, issuer_name, req):
+    host, port = base[len("http://"):].split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        c.request("POST", "/ocsp/%s-g2" % issuer_name, body=req,
+                  headers={"Content-Type": "application/ocsp-request"})
+        r = c.getresponse()
+        body = r.read()
+    except (OSError, http.client.HTTPException) as e:
+        return type(e).__name__
+    finally:
+        c.close()
+    if r.status != 200:
+        return "http-%d" % r.status
+    resp = ocsp.load_der_ocsp_response(body)
+    if resp.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return resp.response_status.name.lower()
+    return resp.certificate_status.name.lower()
+
+
+def watch(t0, bases, idir, certs):
+    cas = [(n, x509.load_pem_x509_certificate(open(os.path.join(idir, n + ".pem"), "rb").read()))
+           for n in ("authentication", "signing")]
+    todo = []
+    for i, base in enumerate(bases.split(",")):
+        for f in certs:
+            cert = x509.load_pem_x509_certificate(open(f, "rb").read())
+            name, issuer = [(n, c) for n, c in cas if c.subject == cert.issuer][0]
+            req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
+            todo.append([i + 1, serial(cert), base, name, req.public_bytes(serialization.Encoding.DER), None, None])
+    while todo:
+        left = []
+        for t in todo:
+            st = ocsp_status(t[2], t[3], t[4])
+            dt = time.time() - t0
+            if st == "good":
+                t[6] = dt
+            if st == "revoked":
+                print(t[0], t[1], "%.2f" % dt)
+                if t[6] is not None:
+                    print(t[0], t[1], "good-at:%.2f" % t[6])
+                continue
+            if dt > 10:
+                print(t[0], t[1], "never:" + st)
+                continue
+            t[5] = st
+            left.append(t)
+        todo = left
+        time.sleep(0.05)
+    sys.stdout.flush()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "load":
         load(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), float(sys.argv[6]),
              sys.argv[7])
+    elif sys.argv[1] == "watch":
+        watch(float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:])
     elif sys.argv[1] == "race":
         race(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6],
              float(sys.argv[7]))
