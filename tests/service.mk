@@ -33,8 +33,9 @@ EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 # Scale-out (issue 14): three instances on PostgreSQL behind haproxy, under
 # load for a fixed time (normal pass only: the script skips under the
 # sanitizers). tests/lib/scale.sh is also the deployer's local try-out.
-TESTS += %D%/integration/test-scale-pg.sh
-EXTRA_DIST += %D%/integration/test-scale-pg.sh %D%/integration/test-scale-holders.py \
+TESTS += %D%/integration/test-scale-pg.sh %D%/integration/test-scale-fault-pg.sh
+EXTRA_DIST += %D%/integration/test-scale-pg.sh %D%/integration/test-scale-fault-pg.sh \
+	%D%/integration/test-scale-lib.sh %D%/integration/test-scale-holders.py \
 	%D%/lib/scale.sh ca/service/deploy/haproxy.cfg.in
 
 # The service's fuzz targets in replay mode: every seed through the

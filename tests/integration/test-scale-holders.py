@@ -14,7 +14,7 @@
 #       one thread per holder directory (auth.pem/.key, sign.pem/.key, card),
 #       renewing again and again through URL for SECONDS, each renewal WAIT
 #       seconds after the last (the policy's window opens then); one line
-#       per outcome in OUT: "renewed CARD AUTH SIGN" (serials, hex upper
+#       per outcome in OUT: "renewed CARD AUTH SIGN TIME" (serials, hex upper
 #       case, no leading zeros), "refused CARD STEP STATUS BODY", "error
 #       CARD STEP WHAT" (no answer: the outcome is unknown to the client)
 #   race URL1,URL2 ROOT HOLDER-DIR ROUNDS OUT
@@ -29,6 +29,10 @@
 #       s passed; per certificate and instance "I SERIAL SECONDS" (the first
 #       revoked answer) or "I SERIAL never:STATUS", and "I SERIAL good-at:S"
 #       for the last "good" it heard after T0.
+#   poll URL SECONDS ISSUER-DIR GOOD.pem REVOKED.pem
+#       a relying party asking URL (haproxy) about two certificates over OCSP
+#       every 50 ms for SECONDS: one valid, one revoked throughout; prints
+#       "good|revoked STATUS COUNT" per certificate and what it heard
 import base64, http.client, os, ssl, sys, threading, time
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -148,7 +152,7 @@ def renew_once(h, url, root, out):
     for k in ("auth", "sign"):
         os.rename(h.path("new" + k + ".key"), h.path(k + ".key"))
         os.rename(h.path("new" + k + ".pem"), h.path(k + ".pem"))
-    out.line("renewed", h.card, serial(new["auth"]), serial(new["sign"]))
+    out.line("renewed", h.card, serial(new["auth"]), serial(new["sign"]), "%.2f" % time.time())
     return True
 
 
@@ -291,10 +295,32 @@ def watch(t0, bases, idir, certs):
     sys.stdout.flush()
 
 
+def poll(url, seconds, idir, good, revoked):
+    cas = [(n, x509.load_pem_x509_certificate(open(os.path.join(idir, n + ".pem"), "rb").read()))
+           for n in ("authentication", "signing")]
+    asks = []
+    for what, f in (("good", good), ("revoked", revoked)):
+        cert = x509.load_pem_x509_certificate(open(f, "rb").read())
+        name, issuer = [(n, c) for n, c in cas if c.subject == cert.issuer][0]
+        req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
+        asks.append((what, name, req.public_bytes(serialization.Encoding.DER)))
+    seen = {}
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for what, name, req in asks:
+            st = ocsp_status(url, name, req)
+            seen[(what, st)] = seen.get((what, st), 0) + 1
+        time.sleep(0.05)
+    for (what, st), n in sorted(seen.items()):
+        print(what, st, n)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "load":
         load(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), float(sys.argv[6]),
              sys.argv[7])
+    elif sys.argv[1] == "poll":
+        poll(sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
     elif sys.argv[1] == "watch":
         watch(float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:])
     elif sys.argv[1] == "race":
