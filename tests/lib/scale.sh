@@ -27,9 +27,24 @@
 
 SCALE_N=0
 
-# A free loopback TCP port (the kernel's pick; closed again at once).
+# A free loopback TCP port, picked below Linux's ephemeral range (32768-): the
+# ports are picked before the CA is made and bound a minute later, and in
+# between other tests running beside this one get kernel-picked (ephemeral)
+# ports, which can then never be ours.
 scale_free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break'
 }
 
 scale_ports() {
