@@ -11,7 +11,7 @@ libsqlite3-dev sqlite3 libpq-dev postgresql libunistring-dev libp11-dev libengin
 libevent-dev curl libcurl4-openssl-dev libjansson-dev"
 test_pkgs="python3-aiosmtpd libcmocka-dev gnutls-bin libnss3-tools valgrind clang libclang-rt-14-dev xxd systemd
 curl sudo openjdk-17-jdk-headless wrk nghttp2-client nginx chromium chromium-driver xvfb xdotool
-xclip x11-utils imagemagick python3-cryptography"
+xclip x11-utils imagemagick python3-cryptography haproxy"
 
 want=$build_pkgs
 [ "${1:-build}" = test ] && want="$build_pkgs $test_pkgs"

@@ -31,6 +31,16 @@ TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py
 
+# Scale-out (issue 14): three instances on PostgreSQL behind haproxy, under
+# load for a fixed time (normal pass only: the script skips under the
+# sanitizers). tests/lib/scale.sh is also the deployer's local try-out.
+TESTS += %D%/integration/test-scale-pg.sh %D%/integration/test-scale-fault-pg.sh
+# one load test at a time, even under make -j
+%D%/integration/test-scale-fault-pg.log: %D%/integration/test-scale-pg.log
+EXTRA_DIST += %D%/integration/test-scale-pg.sh %D%/integration/test-scale-fault-pg.sh \
+	%D%/integration/test-scale-lib.sh %D%/integration/test-scale-holders.py \
+	%D%/lib/scale.sh ca/service/deploy/haproxy.cfg.in
+
 # The service's fuzz targets in replay mode: every seed through the
 # libFuzzer entry point, as TAP (so they run under ASan and valgrind with
 # "make check" and "make memcheck").

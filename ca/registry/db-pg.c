@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,16 @@ struct db_pg {
 	int64_t changes;
 	char state[6];		/* SQLSTATE of the last error */
 	char err[512];
+	bool txn;		/* inside a transaction, as last seen on the connection */
+	unsigned gen;		/* connections opened again (statements are per connection) */
 };
 
 struct stmt_pg {
 	struct db_stmt base;
 	char name[16];
+	char *text;		/* as prepared, to prepare again on a new connection */
+	unsigned gen;		/* the connection it was prepared on */
+	bool begin;		/* BEGIN: allowed to open a lost connection again */
 	int nparams;
 	const char *val[PG_PARAMS];
 	int len[PG_PARAMS];
@@ -89,6 +95,55 @@ err_keep(struct db_pg *db, const PGresult *res)
 	n = strlen(db->err);
 	while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' '))
 		db->err[--n] = '\0';
+}
+
+/* The transaction state after a statement, while the server still answers. */
+static void
+txn_note(struct db_pg *db)
+{
+	PGTransactionStatusType t = PQtransactionStatus(db->c);
+
+	if (t != PQTRANS_UNKNOWN)
+		db->txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/*
+ * A connection the server dropped (PostgreSQL restarted, a fail-over, an
+ * administrator's pg_terminate_backend) is opened again before the next
+ * statement — but only between transactions: inside one, the statements
+ * left would run outside it, so they fail until the caller rolls back
+ * (ROLLBACK on a lost connection only forgets the transaction: the server
+ * ended it already). @begin: the statement starts a transaction, so the
+ * caller knows none is open. The statement that met the dropped connection
+ * failed; nothing is retried here.
+ */
+static int
+alive(struct db_pg *db, bool begin)
+{
+	PGresult *res;
+
+	if (PQstatus(db->c) == CONNECTION_OK)
+		return 0;
+	if (db->txn && !begin) {
+		snprintf(db->err, sizeof(db->err), "the connection to the registry was lost "
+			 "inside a transaction");
+		return DB_ERROR;
+	}
+	db->txn = false;
+	PQreset(db->c);
+	if (PQstatus(db->c) != CONNECTION_OK) {
+		err_keep(db, NULL);
+		return DB_ERROR;
+	}
+	db->gen++;	/* the cached statements (db.c) are prepared again on use */
+	res = PQexec(db->c, "SET client_min_messages = warning");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		err_keep(db, res);
+		PQclear(res);
+		return DB_ERROR;
+	}
+	PQclear(res);
+	return 0;
 }
 
 static void
@@ -175,6 +230,9 @@ p_prep(struct db *db, const char *sql, struct db_stmt **out)
 		snprintf(PG(db)->err, sizeof(PG(db)->err), "too many parameters");
 		goto out;
 	}
+	s->begin = strncmp(sql, "BEGIN", 5) == 0;
+	if (alive(PG(db), s->begin) != 0)
+		goto out;
 	snprintf(s->name, sizeof(s->name), "s%u", PG(db)->nstmt++);
 	res = PQprepare(PG(db)->c, s->name, text, s->nparams, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -182,8 +240,11 @@ p_prep(struct db *db, const char *sql, struct db_stmt **out)
 		goto out;
 	}
 	s->base.db = db;
+	s->text = text;
+	s->gen = PG(db)->gen;
 	*out = &s->base;
 	s = NULL;
+	text = NULL;
 	r = 0;
 out:
 	PQclear(res);
@@ -228,11 +289,12 @@ p_finalize(struct db_stmt *st)
 	PGresult *res;
 
 	p_reset(st);
-	if (PQstatus(PG(st->db)->c) == CONNECTION_OK) {
+	if (PQstatus(PG(st->db)->c) == CONNECTION_OK && s->gen == PG(st->db)->gen) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		res = PQexec(PG(st->db)->c, sql);
 		PQclear(res);
 	}
+	free(s->text);
 	free(s);
 }
 
@@ -305,7 +367,21 @@ p_step(struct db_stmt *st)
 		return s->row < PQntuples(s->res) ? DB_ROW : DB_DONE;
 	}
 	err_clear(db);
+	if (alive(db, s->begin) != 0)
+		return DB_ERROR;
+	if (s->gen != db->gen) {	/* a connection opened again: prepare it there */
+		PGresult *res = PQprepare(db->c, s->name, s->text, s->nparams, NULL);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			err_keep(db, res);
+			PQclear(res);
+			return DB_ERROR;
+		}
+		PQclear(res);
+		s->gen = db->gen;
+	}
 	s->res = PQexecPrepared(db->c, s->name, s->nparams, s->val, s->len, s->fmt, 0);
+	txn_note(db);
 	t = PQresultStatus(s->res);
 	if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
 		err_keep(db, s->res);
@@ -398,7 +474,14 @@ p_exec(struct db *db, const char *sql)
 	ExecStatusType t;
 
 	err_clear(PG(db));
+	if (PQstatus(PG(db)->c) != CONNECTION_OK && strcmp(sql, "ROLLBACK") == 0) {
+		PG(db)->txn = false;	/* the server ended it with the connection */
+		return 0;
+	}
+	if (alive(PG(db), strncmp(sql, "BEGIN", 5) == 0) != 0)
+		return DB_ERROR;
 	res = PQexec(PG(db)->c, sql);
+	txn_note(PG(db));
 	t = PQresultStatus(res);
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
 		err_keep(PG(db), res);
@@ -414,6 +497,8 @@ p_in_txn(struct db *db)
 {
 	PGTransactionStatusType t = PQtransactionStatus(PG(db)->c);
 
+	if (t == PQTRANS_UNKNOWN)	/* connection lost: as last seen */
+		return PG(db)->txn;
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 

@@ -117,7 +117,7 @@ ca_reg_ocsp_due_foreach(struct ca_reg *reg, int64_t now, int64_t stale_before, b
 				" AND (SELECT count(*) FROM ocsp_responses r"
 				"  WHERE r.issuer = c.issuer AND r.serial = c.serial AND r.status ="
 				"  CASE c.status WHEN 'revoked' THEN 'revoked' ELSE 'good' END) < 2"
-				" LIMIT ?3", &st);
+				" LIMIT ?2", &st);	/* no gap: PostgreSQL types every $n */
 	else
 		r = ca_reg_prep(reg, "SELECT " CERT_COLUMNS " FROM ocsp_responses r"
 				" JOIN certificates c ON c.serial = r.serial AND c.issuer = r.issuer"
@@ -128,9 +128,12 @@ ca_reg_ocsp_due_foreach(struct ca_reg *reg, int64_t now, int64_t stale_before, b
 	if (r != CA_OK)
 		return r;
 	db_bind_int64(st, 1, now);
-	if (!missing)
+	if (missing) {
+		db_bind_int64(st, 2, limit);
+	} else {
 		db_bind_int64(st, 2, stale_before);
-	db_bind_int64(st, 3, limit);
+		db_bind_int64(st, 3, limit);
+	}
 	r = certs_walk(reg, st, cb, arg, "certificates due for OCSP signing");
 	ca_reg_done(st);
 	return r;
@@ -400,7 +403,9 @@ ca_reg_lease_take(struct ca_reg *reg, const char *name, const char *holder,
 		return r;
 	if ((r = ca_reg_prep(reg, "INSERT INTO leases (name, holder, expires) VALUES (?1, ?2, ?3)"
 			     " ON CONFLICT (name) DO UPDATE SET holder = ?2, expires = ?3"
-			     " WHERE holder = ?2 OR holder = ?4 OR expires <= ?5", &st)) != CA_OK)
+			     /* the table named: PostgreSQL sees "excluded" here too */
+			     " WHERE leases.holder = ?2 OR leases.holder = ?4 OR leases.expires <= ?5",
+			     &st)) != CA_OK)
 		goto out;
 	ca_reg_bind_text(st, 1, name);
 	ca_reg_bind_text(st, 2, holder);

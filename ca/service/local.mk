@@ -20,7 +20,7 @@ ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS)
 CA_CLI_SOURCES += %D%/serve.c
 ca_carecard_ca_LDADD += %D%/libcarecard-service.la $(LIBEVENT_LIBS)
 
-EXTRA_DIST += %D%/README.md %D%/api/openapi.yaml
+EXTRA_DIST += %D%/README.md %D%/README-scale.md %D%/api/openapi.yaml
 
 # The man page, the systemd units (hardened; @bindir@ and @sysconfdir@
 # filled in at build time) and the default settings file.

@@ -23,6 +23,7 @@
 #include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/registry/registry-hold.h"
+#include "ca/registry/registry-ocsp.h"
 #include "ca/registry/registry.h"
 #include "ca/registry/registry-cards.h"
 #include "common/log.h"
@@ -653,6 +654,142 @@ test_hold_and_release(void **state)
 	assert_null(held);
 }
 
+/*
+ * The service's "jobs" lease (ca/service/sched.c) on both backends: one
+ * holder at a time, renewed by it, free to others once it expired or was
+ * released, and taken over from a named dead holder at once. (On
+ * PostgreSQL the upsert's WHERE once named a column that "excluded" also
+ * has: every take failed, and no instance ever ran the jobs.)
+ */
+static void
+test_lease(void **state)
+{
+	struct fixture *fx = *state;
+	char *who = NULL;
+	bool held = false;
+
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "a", NULL, 1000, 15, &held, &who),
+			 CA_OK);
+	assert_true(held);
+	assert_string_equal(who, "a");
+	free(who);
+	who = NULL;
+	/* b waits while a's lease runs; a renews it */
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "b", NULL, 1010, 15, &held, &who),
+			 CA_OK);
+	assert_false(held);
+	assert_string_equal(who, "a");
+	free(who);
+	who = NULL;
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "a", NULL, 1012, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "b", NULL, 1026, 15, &held, NULL),
+			 CA_OK);
+	assert_false(held);	/* renewed at 1012: runs to 1027 */
+	/* expired: b takes it */
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "b", NULL, 1027, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+	/* c names b as dead: taken over at once */
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "c", "b", 1028, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+	/* released: free for the next */
+	assert_int_equal(ca_reg_lease_release(fx->reg, "jobs", "c"), CA_OK);
+	assert_int_equal(ca_reg_lease_take(fx->reg, "jobs", "a", NULL, 1029, 15, &held, NULL),
+			 CA_OK);
+	assert_true(held);
+}
+
+static int
+due_cb(void *arg, const struct ca_ocsp_cert *c)
+{
+	char *out = arg;
+
+	strcat(out, c->serial);
+	strcat(out, c->revoked ? "r " : " ");
+	return 0;
+}
+
+/*
+ * What the OCSP pre-signing job asks for (ca/core/ocsp-job.c), on both
+ * backends: certificates without responses ("missing"), and those whose
+ * responses are stale. (The "missing" statement once skipped a parameter
+ * number, which PostgreSQL cannot type: the job failed there every pass.)
+ */
+static void
+test_ocsp_due(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	char got[64] = "";
+
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	add_cert(fx, "AA01", "authentication");
+	add_cert(fx, "AA02", "authentication");
+	assert_int_equal(ca_reg_cert_revoke(fx->reg, "AA02", 1, 1500), CA_OK);
+	assert_int_equal(ca_reg_ocsp_due_foreach(fx->reg, 1600, 0, true, 10, due_cb, got), CA_OK);
+	assert_true(strcmp(got, "AA01 AA02r ") == 0 || strcmp(got, "AA02r AA01 ") == 0);
+	got[0] = '\0';
+	assert_int_equal(ca_reg_ocsp_due_foreach(fx->reg, 1600, 0, true, 1, due_cb, got), CA_OK);
+	assert_int_equal(strlen(got) > 0 && strchr(got, ' ') == got + strlen(got) - 1, 1);
+	got[0] = '\0';
+	assert_int_equal(ca_reg_ocsp_due_foreach(fx->reg, 1600, 1500, false, 10, due_cb, got),
+			 CA_OK);
+	assert_string_equal(got, "");	/* nothing signed yet, so nothing stale */
+	got[0] = '\0';
+	assert_int_equal(ca_reg_ocsp_due_foreach(fx->reg, 2000, 0, true, 10, due_cb, got), CA_OK);
+	assert_string_equal(got, "");	/* expired: not signed for */
+}
+
+/*
+ * PostgreSQL restarted (here: every other backend terminated, as a restart
+ * or fail-over does): the registry fails the statement that met the dropped
+ * connection, then opens it again before the next one outside a
+ * transaction; a transaction the drop cut short fails as a whole — nothing
+ * of it is committed — and the next one works. (Before, the connection
+ * stayed dead: every service instance failed until restarted.) On SQLite
+ * there is no connection to lose.
+ */
+static void
+test_pg_reconnect(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
+	struct ca_person q = { "123456789013", "Bob", NULL, NULL };
+	struct ca_person got = { 0 };
+	const char *kill = "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+			   " WHERE pid <> pg_backend_pid() AND datname = current_database()";
+	int64_t n = 0;
+
+	if (fx->pg == NULL)
+		return;
+	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
+	pg_raw(fx->pg, kill, &n);
+	assert_true(n >= 1);
+	/* the statement that finds the connection gone fails (the backend is
+	 * gone: terminate waited for it), the next one works */
+	assert_int_equal(ca_reg_person_get(fx->reg, p.uuid, &got), CA_ERR_DB);
+	assert_int_equal(ca_reg_person_get(fx->reg, p.uuid, &got), CA_OK);
+	assert_string_equal(got.name, "Ann");
+	ca_person_clear(&got);
+
+	/* cut inside a transaction: it fails, nothing of it stays */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_person_add(fx->reg, &q), CA_OK);
+	pg_raw(fx->pg, kill, &n);
+	assert_int_not_equal(ca_reg_commit(fx->reg), CA_OK);
+	ca_reg_rollback(fx->reg);
+	assert_int_equal(ca_reg_person_get(fx->reg, q.uuid, &got), CA_ERR_NOT_FOUND);
+	/* and the next transaction commits */
+	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_person_add(fx->reg, &q), CA_OK);
+	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
+	assert_int_equal(ca_reg_person_get(fx->reg, q.uuid, &got), CA_OK);
+	ca_person_clear(&got);
+}
+
 /* Unknown holders cannot get certificates (foreign key). */
 static void
 test_certificate_needs_holder(void **state)
@@ -857,6 +994,9 @@ main(void)
 		T(test_cards),
 		T(test_certificates_and_revocation),
 		T(test_hold_and_release),
+		T(test_lease),
+		T(test_ocsp_due),
+		T(test_pg_reconnect),
 		T(test_certificate_needs_holder),
 		T(test_sponsor_is_not_ra_agent),
 		T(test_audit_chain_verifies),
