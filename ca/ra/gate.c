@@ -166,6 +166,11 @@ static const struct gate_rule {
 				 "change their own contact details" },
 	[CA_OP_RENEWAL_REMIND] = { "renewal-remind", K_SYSTEM, BY_SYSTEM, NONE, NULL,
 				   "remind holders that their renewal window opened" },
+	/* Moving the whole registry weighs as much as replacing the policy it
+	 * is decided under: the same RA managers, with their own card. */
+	[CA_OP_MIGRATE] = { "migrate", K_OPERATOR, BY_ROLES, DUTY(replace_policy),
+			    "separation-of-duties.operations.replace-policy",
+			    "move the registry to another database" },
 };
 
 const char *

@@ -66,6 +66,7 @@ enum ca_op {
 	CA_OP_SELF_CONTACT_REQUEST,	/* a holder asks to change their contact (ra/contact.c) */
 	CA_OP_SELF_CONTACT,		/* ...and confirms it with the code sent to it */
 	CA_OP_RENEWAL_REMIND,		/* tell holders their renewal window opened (ra/remind.c) */
+	CA_OP_MIGRATE,			/* move the registry to PostgreSQL (ra/op-migrate.c) */
 	CA_OP_COUNT
 };
 
