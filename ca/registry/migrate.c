@@ -114,8 +114,8 @@ tables_read(struct ca_reg *src, struct tables *ts, struct ca_reg_copy_report *re
 	while ((s = db_step(st)) == DB_ROW) {
 		name = db_col_text(st, 0);
 		if (name == NULL || !ident_ok(name)) {
-			r = bad(rep, CA_ERR_STATE, "the source has a table named '%s', which is not "
-				"the registry's", name != NULL ? name : "");
+			r = bad(rep, CA_ERR_STATE, "the source has a table named '%s', "
+				"which is not the registry's", name != NULL ? name : "");
 			goto out;
 		}
 		if (ts->n == MAX_TABLES) {
@@ -246,8 +246,8 @@ cols_dst(struct ca_reg *dst, const char *table, struct cols *c, struct ca_reg_co
 				break;
 		if (i == c->n) {
 			if (gen == NULL || strcmp(gen, "ALWAYS") != 0)
-				r = bad(rep, CA_ERR_STATE, "table %s: the target's column %s is not "
-					"in the source", table, name != NULL ? name : "");
+				r = bad(rep, CA_ERR_STATE, "table %s: the target's column %s "
+					"is not in the source", table, name != NULL ? name : "");
 			continue;
 		}
 		seen++;
@@ -275,7 +275,8 @@ col_list(const struct cols *c, bool params, char *buf, size_t len)
 		if (params)
 			k += (size_t)snprintf(buf + k, len - k, "%s?%d", i ? ", " : "", i + 1);
 		else
-			k += (size_t)snprintf(buf + k, len - k, "%s\"%s\"", i ? ", " : "", c->name[i]);
+			k += (size_t)snprintf(buf + k, len - k, "%s\"%s\"", i ? ", " : "",
+					      c->name[i]);
 	}
 }
 
@@ -496,7 +497,8 @@ dst_open(const char *uri, struct ca_reg **out, struct ca_reg_copy_report *rep)
 		return CA_ERR_ALLOC;
 	if ((r = db_open_pg(uri, &dst->db)) != CA_OK) {
 		r = bad(rep, CA_ERR_NOT_FOUND, "cannot connect to the target: %s (create it "
-			"first with createdb)", dst->db != NULL ? db_errmsg(dst->db) : "out of memory");
+			"first with createdb)",
+			dst->db != NULL ? db_errmsg(dst->db) : "out of memory");
 		goto out;
 	}
 	if ((r = ca_reg_prep(dst, "SELECT count(*) FROM pg_catalog.pg_class c"
@@ -548,12 +550,14 @@ ca_reg_copy_to_pg(const char *src_path, const char *dst_uri, const struct ca_hoo
 	memset(rep, 0, sizeof(*rep));
 	if (ts == NULL)
 		return CA_ERR_ALLOC;
-	if (strncmp(dst_uri, "postgresql://", 13) != 0 && strncmp(dst_uri, "postgres://", 11) != 0) {
+	if (strncmp(dst_uri, "postgresql://", 13) != 0 &&
+	    strncmp(dst_uri, "postgres://", 11) != 0) {
 		r = bad(rep, CA_ERR_USAGE, "the target is a PostgreSQL URI "
 			"(postgresql://... or postgres://...)");
 		goto out;
 	}
-	if ((r = ca_reg_uri_check(dst_uri)) != CA_OK || (r = src_open(src_path, &src, rep)) != CA_OK ||
+	if ((r = ca_reg_uri_check(dst_uri)) != CA_OK ||
+	    (r = src_open(src_path, &src, rep)) != CA_OK ||
 	    (r = dst_open(dst_uri, &dst, rep)) != CA_OK ||
 	    (r = tables_read(src, ts, rep)) != CA_OK || (r = tables_order(src, ts, rep)) != CA_OK ||
 	    (r = dst_schema(dst, rep->version)) != CA_OK)

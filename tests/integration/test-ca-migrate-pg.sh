@@ -34,7 +34,7 @@ source_dump() { sqlite3 "$S/registry.db" .dump >"$W/dump.$1"; sha256sum <"$W/dum
 crlno() { openssl crl -in "$1" -noout -crlnumber 2>>"$TAP_LOG" | sed 's/.*=//'; }
 migrate() { op migrate "$@" >>"$TAP_LOG" 2>&1; }
 
-tap_plan 31
+tap_plan 32
 
 # --- a CA on SQLite with some history ----------------------------------------
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -99,6 +99,7 @@ tap_is "... and changes nothing there" \
 # --- the migration ------------------------------------------------------------
 P=$(pg_createdb registry)
 audit_n=$(lite "SELECT count(*) FROM audit")
+feed_n=$(lite "SELECT max(seq) FROM ocsp_changes")
 out=$(op migrate --to "$P" 2>>"$TAP_LOG")
 tap_diag "$out"
 tap_like "migrate moves the registry (exit 0)" "$?|$out" "^0|registry migrated: .*audit log OK"
@@ -128,6 +129,9 @@ export CC_TEST_PG_URI=$P	# sql() reads PostgreSQL from here on
 tap_ok "Carol's card is issued on PostgreSQL" issue 3 $CAROL carol
 tap_is "... recorded there" \
 	"$(pq "$P" "SELECT count(*) FROM certificates WHERE holder = '$CAROL' AND status = 'valid'")" 2
+tap_like "... and fed to OCSP under numbers past SQLite's last ($feed_n), no clash" \
+	"$(pq "$P" "SELECT count(*) FILTER (WHERE seq > $feed_n) || '/' || count(*) FROM ocsp_changes
+		WHERE serial IN (SELECT serial FROM certificates WHERE holder = '$CAROL')")" "^2/2$"
 csign=$(pq "$P" "SELECT serial FROM certificates WHERE holder = '$CAROL' AND profile = 'signing'")
 tap_ok "her signing certificate is revoked there" op revoke --serial "$csign" --reason superseded
 "$CA" crl --issuer signing --out "$W/s2.crl" >>"$TAP_LOG" 2>&1
