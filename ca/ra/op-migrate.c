@@ -19,6 +19,7 @@
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
 #include "ca/ra/ra-int.h"
+#include "ca/ra/refusal.h"
 #include "common/fileio.h"
 
 /*
@@ -26,17 +27,16 @@
  * is): --from may name it, as the same file; into *@path, malloc'ed.
  */
 static int
-source_path(struct ca_ctx *ctx, const char *from, char **path, struct ca_result *res)
+source_path(struct ca_session *s, const char *from, char **path, struct ca_result *res)
 {
+	struct ca_ctx *ctx = s->ctx;
 	char *cur = NULL, a[PATH_MAX], b[PATH_MAX];
 	int r;
 
 	if ((r = ca_ctx_registry_uri(ctx, &cur)) != CA_OK)
 		return ca_result_fail(res, r, NULL, "cannot read where the registry is");
 	if (strncmp(cur, "sqlite:", 7) != 0) {
-		r = ca_result_fail(res, CA_ERR_STATE, NULL, "this CA's registry is not on SQLite "
-				   "(%s names it): there is nothing to migrate",
-				   CA_REGISTRY_URI_FILE);
+		r = RA_REFUSE(s, CA_OP_MIGRATE, res, CA_RF_MIGRATE_NOT_SQLITE, cur);
 		goto out;
 	}
 	if (from != NULL && (strncmp(from, "sqlite:", 7) != 0 || realpath(from + 7, a) == NULL ||
@@ -131,7 +131,7 @@ ca_op_migrate(struct ca_session *s, const struct ca_migrate_req *rq,
 	t.subject = "registry";
 	if ((r = ca_gate_who(s, CA_OP_MIGRATE, "registry", res)) != CA_OK ||
 	    (r = ca_gate(s, CA_OP_MIGRATE, &t, res, NULL)) != CA_OK ||
-	    (r = source_path(ctx, rq->from, &src, res)) != CA_OK)
+	    (r = source_path(s, rq->from, &src, res)) != CA_OK)
 		goto out;
 	/* The source's write lock, never a write: no other carecard-ca commits
 	 * to it between the snapshot copied and the switch. */
@@ -140,7 +140,12 @@ ca_op_migrate(struct ca_session *s, const struct ca_migrate_req *rq,
 		goto out;
 	}
 	locked = true;
-	if ((r = ca_reg_copy_to_pg(src, rq->to, &ctx->hooks, &dst, &rep->copy)) != CA_OK) {
+	r = ca_reg_copy_to_pg(src, rq->to, &ctx->hooks, &dst, &rep->copy);
+	if (r != CA_OK && rep->copy.target_used) {
+		r = RA_REFUSE(s, CA_OP_MIGRATE, res, CA_RF_MIGRATE_TARGET_USED, rq->to);
+		goto out;
+	}
+	if (r != CA_OK) {
 		r = ca_result_fail(res, r, NULL, "%s", rep->copy.bad[0] != '\0' ? rep->copy.bad
 				   : "the copy failed: nothing was migrated");
 		goto out;

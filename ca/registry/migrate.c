@@ -509,6 +509,7 @@ dst_open(const char *uri, struct ca_reg **out, struct ca_reg_copy_report *rep)
 		goto out;
 	n = db_col_int64(st, 0);
 	if (n > 0) {
+		rep->target_used = true;
 		r = bad(rep, CA_ERR_EXISTS, "the target database holds %lld table(s) already: "
 			"migrate moves a registry only into a new, empty database (createdb); "
 			"nothing was changed", (long long)n);

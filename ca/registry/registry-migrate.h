@@ -8,6 +8,7 @@
 #ifndef CC_CA_REGISTRY_MIGRATE_H
 #define CC_CA_REGISTRY_MIGRATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ca/core/hooks.h"
@@ -18,6 +19,7 @@ struct ca_reg_copy_report {
 	int tables;		/* tables copied */
 	int64_t rows;		/* rows copied, all tables */
 	char bad[160];		/* why not, when the copy failed its own check */
+	bool target_used;	/* refused: the target holds tables */
 };
 
 /*

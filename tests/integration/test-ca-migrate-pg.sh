@@ -34,7 +34,7 @@ source_dump() { sqlite3 "$S/registry.db" .dump >"$W/dump.$1"; sha256sum <"$W/dum
 crlno() { openssl crl -in "$1" -noout -crlnumber 2>>"$TAP_LOG" | sed 's/.*=//'; }
 migrate() { op migrate "$@" >>"$TAP_LOG" 2>&1; }
 
-tap_plan 32
+tap_plan 33
 
 # --- a CA on SQLite with some history ----------------------------------------
 ca_init || { tap_fail "CA init"; exit 1; }
@@ -94,7 +94,7 @@ tap_ok "migrate --no-switch copies and verifies" migrate --to "$D" --no-switch
 tap_is "... and the CA stays on SQLite" "$(ls "$S/registry.uri" 2>/dev/null)" ""
 dsum=$(pq "$D" "SELECT md5(string_agg(hash, ',' ORDER BY id)) FROM audit")
 tap_like "a second migrate into that non-empty target is refused (exists)" \
-	"$(try op migrate --to "$D")" "^4|.*holds [0-9]* table.*empty database"
+	"$(try op migrate --to "$D")" "^4|.*the target database .*rehearsal.* holds tables already: migrate only into a new, empty database"
 tap_is "... and changes nothing there" \
 	"$(pq "$D" "SELECT md5(string_agg(hash, ',' ORDER BY id)) FROM audit")" "$dsum"
 
@@ -141,5 +141,7 @@ tap_ok "her signing certificate is revoked there" op revoke --serial "$csign" --
 n2=$(crlno "$W/s2.crl")
 tap_ok "the next CRL's number ($n2) follows SQLite's last ($n1)" \
 	test -n "$n1" -a -n "$n2" -a "$((n2))" -gt "$((${n1:-0}))"
+tap_like "once moved, a migrate is refused: the registry is not on SQLite" \
+	"$(try op migrate --to "$D")" "^8|.*refused by registry.uri: this CA's registry is postgresql:.* not on SQLite"
 tap_ok "the audit chain still verifies" audit_ok
 tap_done
