@@ -110,6 +110,10 @@ CLEANFILES += tests/fuzz/fuzz-ca-validate
 .PHONY: fuzz-ca-validate fuzz-ca-validate-run
 # the registry on PostgreSQL (issue 14): tests/lib/pg.sh starts the server
 TESTS += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh \
-	%D%/integration/test-ca-card-admin-pg.sh
+	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
+	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
+	%D%/integration/test-ca-ra-day-pg.sh
 EXTRA_DIST += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh %D%/lib/pg.sh \
-	%D%/integration/test-ca-card-admin-pg.sh
+	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
+	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
+	%D%/integration/test-ca-ra-day-pg.sh

@@ -121,6 +121,11 @@ static const struct cli_cmd commands[] = {
 	  "\n"
 	  "       revokes certificates pending longer than the policy's integrity.pending-lease;\n"
 	  "       signs the audit log's head when integrity.checkpoint-interval has passed" },
+	{ "migrate", cli_migrate, "RA manager: move the registry from SQLite to PostgreSQL",
+	  "--to postgresql://... [--from sqlite:PATH] [--no-switch] " CLI_OPERATOR_USAGE "\n"
+	  "       the target: an empty database (createdb), no password in the URI;\n"
+	  "       verified by row counts and the audit log before it commits; then\n"
+	  "       DIR/registry.uri names it (not with --no-switch)" },
 	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
 	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
 	  "       [--no-jobs | --jobs-only] [--access-log FILE|-|off]" },

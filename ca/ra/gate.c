@@ -171,6 +171,11 @@ static const struct gate_rule {
 	 * record (the portal's profile page): nobody else's. */
 	[CA_OP_SELF_PROFILE] = { "self-profile", K_HOLDER, BY_SELF, NONE, NULL,
 				 "read their own record" },
+	/* Moving the whole registry weighs as much as replacing the policy it
+	 * is decided under: the same RA managers, with their own card. */
+	[CA_OP_MIGRATE] = { "migrate", K_OPERATOR, BY_ROLES, DUTY(replace_policy),
+			    "separation-of-duties.operations.replace-policy",
+			    "move the registry to another database" },
 };
 
 const char *

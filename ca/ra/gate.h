@@ -67,6 +67,7 @@ enum ca_op {
 	CA_OP_SELF_CONTACT,		/* ...and confirms it with the code sent to it */
 	CA_OP_RENEWAL_REMIND,		/* tell holders their renewal window opened (ra/remind.c) */
 	CA_OP_SELF_PROFILE,		/* a holder reads their own record (the portal's "me") */
+	CA_OP_MIGRATE,			/* move the registry to PostgreSQL (ra/op-migrate.c) */
 	CA_OP_COUNT
 };
 

@@ -25,6 +25,7 @@
 #include "ca/ra/report.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-lookup.h"
+#include "ca/registry/registry-migrate.h"
 
 /* ---- people, cards, requests, policy (op-people.c) ---- */
 
@@ -283,5 +284,35 @@ int ca_op_audit_verify(struct ca_session *s, const struct ca_audit_anchor *ancho
 int ca_op_audit_show(struct ca_session *s, int64_t limit,
 		     int (*fn)(void *arg, const struct ca_audit_row *row), void *arg,
 		     struct ca_result *res);
+
+/* ---- moving the registry (op-migrate.c) ---- */
+
+struct ca_migrate_req {
+	const char *from;	/* "sqlite:PATH", this CA's registry; NULL: the same */
+	const char *to;		/* "postgresql://..." without a password, an empty database */
+	bool no_switch;		/* copy and verify only: the CA keeps using the source */
+};
+
+struct ca_migrate_report {
+	struct ca_reg_copy_report copy;
+	struct ca_audit_report audit;	/* the chain as verified on the target */
+};
+
+/*
+ * migrate: an RA manager (the policy's replace-policy roles) moves the
+ * CA's SQLite registry into an empty PostgreSQL database
+ * (ca_reg_copy_to_pg): while it runs the source's write lock is held (no
+ * writer of the source is lost; it is never written), the target gets
+ * every row and an audit entry "registry-migrate" in one transaction,
+ * which commits only once the row counts agree and the whole audit check
+ * (ca_audit_verify_all) passes on the target. Then, unless @rq->no_switch,
+ * the state directory's registry.uri names the target (atomically, 0600):
+ * every later command and service instance uses it. The source file stays
+ * as it was. CA_ERR_EXISTS for a target that holds tables, CA_ERR_USAGE
+ * for a URI with a password, CA_ERR_AUDIT if the chain does not verify
+ * there; on any failure the target is left empty.
+ */
+int ca_op_migrate(struct ca_session *s, const struct ca_migrate_req *rq,
+		  struct ca_migrate_report *rep, struct ca_result *res);
 
 #endif

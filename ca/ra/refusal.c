@@ -266,6 +266,13 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	E(CA_RF_EST_NO_CERT, "est-no-cert", CA_ERR_STATE, "card.state",
 	  "card %s has no valid %s certificate to renew",
 	  "ask your RA to repair the card"),
+	/* --- moving the registry ------------------------------------------- */
+	E(CA_RF_MIGRATE_NOT_SQLITE, "migrate-not-sqlite", CA_ERR_STATE, "registry.uri",
+	  "this CA's registry is %s, not on SQLite",
+	  "nothing to migrate: the registry has moved already"),
+	E(CA_RF_MIGRATE_TARGET_USED, "migrate-target-used", CA_ERR_EXISTS, "registry.target",
+	  "the target database %s holds tables already",
+	  "migrate only into a new, empty database (createdb): nothing was changed"),
 };
 
 const struct ca_refusal *

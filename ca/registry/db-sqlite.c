@@ -203,8 +203,8 @@ static const struct db_ops sqlite_ops = {
 	.in_txn = s_in_txn,
 };
 
-int
-db_open_sqlite(const char *path, struct db **out)
+static int
+open_flags(const char *path, int flags, struct db **out)
 {
 	struct db_sqlite *db = calloc(1, sizeof(*db));
 
@@ -213,8 +213,20 @@ db_open_sqlite(const char *path, struct db **out)
 		return CA_ERR_ALLOC;
 	db->base.ops = &sqlite_ops;
 	*out = &db->base;
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK)
 		return CA_ERR_DB;
 	sqlite3_busy_timeout(db->h, 5000);
 	return CA_OK;
+}
+
+int
+db_open_sqlite(const char *path, struct db **out)
+{
+	return open_flags(path, SQLITE_OPEN_READWRITE, out);
+}
+
+int
+db_open_sqlite_ro(const char *path, struct db **out)
+{
+	return open_flags(path, SQLITE_OPEN_READONLY, out);
 }

@@ -38,6 +38,8 @@ enum db_errclass {
 /* Open @path (created 0600 by the caller) read-write: CA_OK or CA_ERR_DB
  * with *@out set for db_errmsg() (db_close() it either way). */
 int db_open_sqlite(const char *path, struct db **out);
+/* The same, read-only (a migration's source): every write fails. */
+int db_open_sqlite_ro(const char *path, struct db **out);
 /* Open the libpq connection URI @uri; as db_open_sqlite(). */
 int db_open_pg(const char *uri, struct db **out);
 /* Close, finalizing the cached statements. Accepts NULL. */

@@ -7,6 +7,8 @@ ca_libcarecard_ca_la_SOURCES += \
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/registry-lookup.h %D%/lookup.c %D%/registry-update.h %D%/update.c \
 	%D%/registry-hold.h %D%/holds.c
+# carecard-ca migrate: a SQLite registry copied into PostgreSQL
+ca_libcarecard_ca_la_SOURCES += %D%/migrate.c %D%/registry-migrate.h
 # network self-renewals (issue 12)
 ca_libcarecard_ca_la_SOURCES += %D%/est.c %D%/registry-est.h
 # the OCSP responder's records (migration 8)

@@ -103,17 +103,19 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 	p[5].s = q->role;
 	p[6].i = q->limit > 0 ? q->limit : INT64_MAX;
 	p[6].is_int = true;
-	/* UUIDs are digits (a CHECK), so LIKE on a digit prefix is exact. */
+	/* UUIDs are digits (a CHECK), so LIKE on a digit prefix is exact. A
+	 * name matches in any case: SQLite's LIKE ignores ASCII case,
+	 * PostgreSQL's does not, lower() on both sides does on both. */
 	r = query(reg,
 		"SELECT p.uuid, p.name, p.email, p.mobile,"
 		" (SELECT group_concat(role || '@' || org, ',') FROM (SELECT role, org FROM"
-		"   positions WHERE person = p.uuid ORDER BY org, role)),"
+		"   positions WHERE person = p.uuid ORDER BY org, role) AS o),"
 		" (SELECT group_concat(role, ',') FROM (SELECT role FROM ra_roles"
-		"   WHERE person = p.uuid ORDER BY role)),"
+		"   WHERE person = p.uuid ORDER BY role) AS r),"
 		" (SELECT group_concat(serial || ':' || state, ',') FROM (SELECT serial, state"
-		"   FROM cards WHERE holder = p.uuid ORDER BY coalesce(issued_at, 0) DESC))"
+		"   FROM cards WHERE holder = p.uuid ORDER BY coalesce(issued_at, 0) DESC) AS c)"
 		" FROM people p"
-		" WHERE (CAST(?1 AS TEXT) IS NULL OR p.name LIKE ?1 ESCAPE '\\')"
+		" WHERE (CAST(?1 AS TEXT) IS NULL OR lower(p.name) LIKE lower(?1) ESCAPE '\\')"
 		" AND (CAST(?2 AS TEXT) IS NULL OR p.uuid LIKE ?2 ESCAPE '\\')"
 		" AND (CAST(?3 AS TEXT) IS NULL OR p.uuid IN (SELECT holder FROM cards WHERE serial = ?3"
 		"   UNION SELECT holder FROM certificates WHERE card = ?3))"

@@ -66,6 +66,10 @@ const char *ca_reg_sql(const struct ca_reg *reg, const char *sqlite, const char 
  * @pg or @pg[i] is NULL, @sql[i]), through ca_reg_pg_ddl(). */
 int ca_reg_migrate_pg(struct ca_reg *reg, const char *const *sql, const char *const *pg, int n);
 
+/* The registry's own migrations 1..@n in the connection's dialect (a
+ * migration's target is created at its source's version). */
+int ca_reg_schema_apply(struct ca_reg *reg, int n);
+
 /* A migration written for SQLite in PostgreSQL's types (INTEGER is 64-bit:
  * BIGINT; INTEGER PRIMARY KEY: an identity; BLOB: BYTEA). malloc'ed. */
 char *ca_reg_pg_ddl(const char *sql);

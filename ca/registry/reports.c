@@ -87,7 +87,7 @@ ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
 		"SELECT serial, holder, name, orgs, tac, since FROM"
 		" (SELECT c.serial, c.holder, p.name, c.state,"
 		"   (SELECT group_concat(org, ',') FROM (SELECT DISTINCT org FROM positions"
-		"     WHERE person = c.holder ORDER BY org)) AS orgs,"
+		"     WHERE person = c.holder ORDER BY org) AS o) AS orgs,"
 		"   CASE c.is_tac WHEN 1 THEN 'yes' ELSE 'no' END AS tac,"
 		"   (SELECT CASE WHEN a.action NOT IN ('unlock', 'passcode-reset') AND"
 		"      json_extract(a.details, '$.locked') = 'yes' THEN a.time END"
@@ -96,7 +96,7 @@ ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
 		"      json_extract(a.details, '$.locked') IS NOT NULL)"
 		"    ORDER BY a.id DESC LIMIT 1) AS since"
 		"  FROM cards c LEFT JOIN people p ON p.uuid = c.holder"
-		"  WHERE c.state NOT IN ('blank', 'cancelled'))"
+		"  WHERE c.state NOT IN ('blank', 'cancelled')) AS l"
 		" WHERE state = 'locked' OR since IS NOT NULL"
 		" ORDER BY holder, serial", NULL, 0, t);
 }

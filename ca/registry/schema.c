@@ -512,6 +512,14 @@ ca_reg_schema_latest(void)
 }
 
 int
+ca_reg_schema_apply(struct ca_reg *reg, int n)
+{
+	if (n < 1 || n > ca_reg_schema_latest())
+		return CA_ERR_USAGE;
+	return ca_reg_migrate_pg(reg, ca_migrations, ca_migrations_pg, n);
+}
+
+int
 ca_reg_open(const char *path, int create, struct ca_reg **out)
 {
 	struct ca_reg *reg = NULL;

@@ -92,7 +92,7 @@ ca_reg_tac_add(struct ca_reg *reg, const char *serial, const char *org,
 #define TAC_SELECT \
 	"SELECT t.serial, t.org, t.custodian," \
 	" (SELECT group_concat(role || '@' || org, ',') FROM" \
-	"   (SELECT role, org FROM tac_positions p WHERE p.serial = t.serial ORDER BY role))," \
+	"   (SELECT role, org FROM tac_positions p WHERE p.serial = t.serial ORDER BY role) AS o)," \
 	" c.state, c.holder," \
 	" (SELECT count(*) FROM tac_uses u WHERE u.serial = t.serial)" \
 	" FROM tac_pool t JOIN cards c ON c.serial = t.serial"

@@ -51,7 +51,7 @@ cc_blank_card 3
 B=$(card_serial 3)
 export CARECARD_OPERATOR_PIN_FILE=$CC_WORK/dave.pin CARECARD_HOLDER_PIN_FILE=$CC_WORK/bob.pin
 
-valid() { sql "SELECT group_concat(serial) FROM (SELECT serial FROM certificates WHERE card = '$B' AND status = 'valid' ORDER BY serial)"; }
+valid() { sql "SELECT group_concat(serial) FROM (SELECT serial FROM certificates WHERE card = '$B' AND status = 'valid' ORDER BY serial) AS v"; }
 count() { sql "SELECT count(*) FROM certificates WHERE card = '$B' AND status = '$1'"; }
 open_ops() { sql "SELECT coalesce(group_concat(op || ':' || state), '') FROM card_ops WHERE card = '$B' AND state IN ('pending', 'committed')"; }
 objects() {
@@ -115,10 +115,10 @@ tap_like "... but a pending certificate logs nobody in (9)" \
 tap_ok "issue-card re-run succeeds" "$CA" issue-card --holder $BOB --reader 3 --operator-reader 2
 tap_is "card holds exactly its two pairs" "$(objects)" "$want"
 tap_is "journal: one done, the killed runs abandoned" \
-	"$(sql "SELECT group_concat(state) FROM (SELECT state FROM card_ops WHERE card = '$B' ORDER BY id)")" \
+	"$(sql "SELECT group_concat(state) FROM (SELECT state FROM card_ops WHERE card = '$B' ORDER BY id) AS o")" \
 	"abandoned,abandoned,abandoned,abandoned,abandoned,abandoned,abandoned,done"
 tap_is "the killed runs' certificates are revoked (cessationOfOperation), none pending" \
-	"$(sql "SELECT group_concat(s, ' ') FROM (SELECT status || ':' || coalesce(revocation_reason, '-') || ':' || count(*) AS s FROM certificates WHERE card = '$B' GROUP BY status ORDER BY status)")" \
+	"$(sql "SELECT group_concat(s, ' ') FROM (SELECT status || ':' || coalesce(CAST(revocation_reason AS TEXT), '-') || ':' || count(*) AS s FROM certificates WHERE card = '$B' GROUP BY status, revocation_reason ORDER BY status) AS g")" \
 	"revoked:5:10 valid:-:2"
 "$CA" crl --issuer authentication --out "$CC_WORK/auth.crl" >>"$TAP_LOG" 2>&1
 tap_like "the CRL lists the killed run's certificate, and openssl refuses it" \

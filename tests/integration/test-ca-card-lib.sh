@@ -155,7 +155,7 @@ on_card_recorded() {
 all_settled() {
 	[ -s "$1" ] || { echo "no certificate was seen on a card"; return 1; }
 	for _s in $(sort -u "$1"); do
-		case $(sql "SELECT status || ':' || (revocation_time IS NOT NULL) FROM certificates WHERE serial = '$_s'") in
+		case $(sql "SELECT status || ':' || CASE WHEN revocation_time IS NULL THEN 0 ELSE 1 END FROM certificates WHERE serial = '$_s'") in
 		valid:0|revoked:1) ;;
 		*) echo "certificate $_s is $(status_of "$_s")"; return 1 ;;
 		esac

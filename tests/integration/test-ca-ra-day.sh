@@ -21,7 +21,7 @@ export CARECARD_CA=$CA
 RITA=100000000003 SAM=100000000002 BOB=200000000001 DAN=200000000002 EVE=200000000003
 FA=FA123
 
-q() { sqlite3 "$S/registry.db" "$1"; }
+q() { sql "$1"; }	# sqlite3, or psql on PostgreSQL (test-ca-ra-day-pg.sh)
 park() {
 	rm -f "$CC_WORK/$2.card"
 	"$CC_CARD_TOOL" remove --reader "$1" --to "$CC_WORK/$2.card" >>"$TAP_LOG" 2>&1
@@ -179,7 +179,7 @@ refused "a change of name needs its reason" 5 "^carecard-ca: person: --reason: s
 day "a change of name with its reason" as_op rita person update $BOB --name "Robert Holder" \
 	--reason "deed poll"
 tap_is "... old and new name and the reason in the audit log" \
-	"$(q "SELECT json_extract(details, '\$.\"name-was\"') || ' > ' || json_extract(details, '\$.name') || ' (' || json_extract(details, '\$.reason') || ')' FROM audit WHERE action = 'person-update' ORDER BY id DESC LIMIT 1")" \
+	"$(q "SELECT json_extract(details, '\$.name-was') || ' > ' || json_extract(details, '\$.name') || ' (' || json_extract(details, '\$.reason') || ')' FROM audit WHERE action = 'person-update' ORDER BY id DESC LIMIT 1")" \
 	"Bob Holder > Robert Holder (deed poll)"
 
 # --- registration requests: one approved, one withdrawn -----------------------------
@@ -255,7 +255,7 @@ day "crl-publish (full): the new base lists it too" "$CA" crl-publish --dir "$W"
 tap_like "... with reason certificateHold" "$(entry authentication-g2.crl)" "Certificate Hold"
 day "release it" as_op rita release --serial "$A" --note "found in the car"
 tap_like "... valid again" "$OUT" "^certificate $A of $BOB released from hold: valid again"
-tap_is "... in the registry" "$(q "SELECT status || '/' || coalesce(revocation_reason, '-') FROM certificates WHERE serial = '$A'")" "valid/-"
+tap_is "... in the registry" "$(q "SELECT status || '/' || coalesce(CAST(revocation_reason AS TEXT), '-') FROM certificates WHERE serial = '$A'")" "valid/-"
 day "crl-publish --delta after the release" "$CA" crl-publish --dir "$W" --delta
 tap_like "the next delta CRL lists it with removeFromCRL (RFC 5280 5.3.1)" \
 	"$(entry authentication-g2-delta.crl)" "Remove From CRL"
@@ -350,9 +350,9 @@ tap_is "... the full CRLs under the names of the policy's CRL URLs" \
 day "audit verify" "$CA" audit verify
 tap_like "... the chain holds" "$OUT" "^audit log OK: [0-9]+ entries"
 tap_is "every change of the day is on record" \
-	"$(q "SELECT group_concat(DISTINCT action) FROM (SELECT action FROM audit WHERE action IN ('person-update', 'request-reject', 'ra-role-grant', 'ra-role-revoke', 'passcode-reset', 'hold', 'release') ORDER BY action)")" \
+	"$(q "SELECT group_concat(DISTINCT action) FROM (SELECT action FROM audit WHERE action IN ('person-update', 'request-reject', 'ra-role-grant', 'ra-role-revoke', 'passcode-reset', 'hold', 'release') ORDER BY action) AS a")" \
 	"hold,passcode-reset,person-update,ra-role-grant,ra-role-revoke,release,request-reject"
 tap_is "and each refusal by a rule, by whom" \
-	"$(q "SELECT group_concat(actor || ':' || action, ' ') FROM (SELECT actor, action FROM audit WHERE action LIKE '%-refused' ORDER BY id)")" \
+	"$(q "SELECT group_concat(actor || ':' || action, ' ') FROM (SELECT actor, action FROM audit WHERE action LIKE '%-refused' ORDER BY id) AS a")" \
 	"$SAM:verify-identity-refused $RITA:verify-identity-refused $ALICE:ra-role-revoke-refused $ALICE:ra-role-grant-refused $RITA:renew-refused $RITA:renew-refused"
 tap_done
