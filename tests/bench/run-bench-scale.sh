@@ -17,17 +17,28 @@
 #    or: top_builddir=BUILD top_srcdir=SRC tests/bench/run-bench-scale.sh [options]
 #   --seconds S     seconds per mode and round (default 3)
 #   --rounds R      rounds (default 3)
+#   --ocsp-seconds S  each wrk run of the OCSP rows (default 5)
+#   --no-ocsp       skip the OCSP-through-haproxy rows
 #   --out FILE      also write the table to FILE (default $top_builddir/tests/bench/results-scale.md)
+#
+# The OCSP rows: the PostgreSQL CA's service as 3 instances of one worker
+# behind haproxy (tests/lib/scale.sh, the deployment's template); wrk POSTs
+# 100 certificates' requests to haproxy's HTTP front with 1, 2 and 3
+# instances in service (the others in maintenance through haproxy's admin
+# socket). For "2 ÷ 1" each instance is pinned to its own core (taskset);
+# wrk and haproxy share both cores with them, as on any one machine.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:?set top_builddir to the build directory}"
 : "${SOFTHSM_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
-secs=3 rounds=3
+secs=3 rounds=3 osecs=5 ocsp=yes
 out="$top_builddir/tests/bench/results-scale.md"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) secs=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
+	--ocsp-seconds) osecs=$2; shift 2 ;;
+	--no-ocsp) ocsp=no; shift ;;
 	--out) out=$2; shift 2 ;;
 	*) echo "run-bench-scale.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -38,12 +49,19 @@ bench="$top_builddir/tests/bench/bench-ca"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/card.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/scale.sh"
+if [ "$ocsp" = yes ]; then
+	for t in haproxy wrk taskset python3 curl openssl; do
+		command -v $t >/dev/null ||
+			{ echo "bench-scale: $t is not installed (or use --no-ocsp)" >&2; exit 1; }
+	done
+fi
 cc_world
 unset CARECARD_LOG_FILE CARECARD_CA_STATE CARECARD_OPERATOR_PIN_FILE CARECARD_HOLDER_PIN_FILE
 export CARECARD_LOG_SYSLOG=0
 work=$CC_WORK
 log="$work/log"
-trap 'pg_stop; cc_cleanup' EXIT
+trap 'scale_stop; pg_stop; cc_cleanup' EXIT
 
 die() { echo "bench-scale: $*" >&2; tail -n 20 "$log" >&2; exit 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "0" }'; }
@@ -94,6 +112,9 @@ n_sq=$(sqlite3 "$work/sqlite/registry.db" "SELECT count(*) FROM certificates WHE
 n_pg=$(psql -XAtq "$(cat "$work/pg/registry.uri")" \
 	-c "SELECT count(*) FROM certificates WHERE status = 'valid'")
 
+ocsp_rows=
+[ "$ocsp" = yes ] && . "$top_srcdir/tests/bench/bench-scale-ocsp.sh"
+
 {
 	echo "carecard scale-out benchmark, $(date -u '+%Y-%m-%d %H:%M') UTC, $(nproc) cores," \
 		"load average $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $pgver (fsync on)"
@@ -108,6 +129,7 @@ n_pg=$(psql -XAtq "$(cat "$work/pg/registry.uri")" \
 	echo "| PostgreSQL ÷ SQLite, one commit per certificate | $(ratio "$p1b" "$s1b") | |"
 	echo "| bare C_Sign on the SQLite CA's key, for scale | $bareb /s | |"
 	echo "| valid certificates afterwards, SQLite / PostgreSQL registry | $n_sq / $n_pg | |"
+	printf '%s' "$ocsp_rows"
 } >"$work/table.md"
 mkdir -p "$(dirname "$out")"
 cp "$work/table.md" "$out"
