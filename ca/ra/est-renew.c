@@ -382,8 +382,15 @@ ca_op_est_reenroll(struct ca_session *se, const char *profile, const unsigned ch
 		goto out;
 	}
 	ca_ctx_point(se->ctx, OP, "signed");
-	if ((r = record_issued(&e, k, &c)) != CA_OK)
-		goto out;	/* the row stays pending: the recovery revokes it */
+	if ((r = record_issued(&e, k, &c)) != CA_OK) {
+		/* Not pending any more: a request of the same card (at another
+		 * instance, or run twice) abandoned it meanwhile. Otherwise the
+		 * row stays pending and the recovery revokes it. */
+		if (r == CA_ERR_STATE)
+			r = RA_REFUSE(se, CA_OP_SELF_RENEW, res, CA_RF_EST_SUPERSEDED,
+				      e.card.serial, c.serial);
+		goto out;
+	}
 	ca_ctx_point(se->ctx, OP, "recorded");
 	ca_result_done(res, "card %s: new %s certificate %s (renewal %lld; confirm it with the "
 		       "new authentication certificate)", e.card.serial, profile, c.serial,

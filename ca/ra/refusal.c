@@ -266,6 +266,10 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	E(CA_RF_EST_NO_CERT, "est-no-cert", CA_ERR_STATE, "card.state",
 	  "card %s has no valid %s certificate to renew",
 	  "ask your RA to repair the card"),
+	E(CA_RF_EST_SUPERSEDED, "est-superseded", CA_ERR_STATE, "est.one-at-a-time",
+	  "card %s: another renewal request of this card started while this one was being "
+	  "signed and replaced it (certificate %s is revoked)",
+	  "run one renewal at a time: run carecard-card renew again"),
 	/* --- moving the registry ------------------------------------------- */
 	E(CA_RF_MIGRATE_NOT_SQLITE, "migrate-not-sqlite", CA_ERR_STATE, "registry.uri",
 	  "this CA's registry is %s, not on SQLite",

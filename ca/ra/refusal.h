@@ -109,6 +109,7 @@ enum ca_refusal_id {
 	CA_RF_EST_INCOMPLETE,
 	CA_RF_EST_CONFIRM_OLD,
 	CA_RF_EST_NO_CERT,
+	CA_RF_EST_SUPERSEDED,
 	/* moving the registry (op-migrate.c) */
 	CA_RF_MIGRATE_NOT_SQLITE,
 	CA_RF_MIGRATE_TARGET_USED,

@@ -236,8 +236,10 @@ handle_policy(struct svc_worker *w, struct evhttp_request *req, bool hash, struc
 static void
 handle_health(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct reply *rp)
 {
-	static __thread char body[256];
+	static __thread char body[384];
+	char regline[128];
 	struct svc *svc = w->svc;
+	int64_t down = atomic_load(&svc->registry_down);
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	bool ok = atomic_load(&svc->loaded) && now - atomic_load(&svc->heartbeat) < 30 &&
 		  !atomic_load(&svc->stopping);
@@ -246,11 +248,19 @@ handle_health(struct svc_worker *w, struct evhttp_request *req, int64_t now, str
 		not_allowed(rp, "GET, HEAD");
 		return;
 	}
-	snprintf(body, sizeof(body), "status: %s\ncertificates: %zu\nready: %zu\njobs: %s\n",
+	/* Still 200 while the registry is away: OCSP answers and CRLs come
+	 * from what is stored; renewals and unlocks fail until it is back. */
+	if (down == 0)
+		snprintf(regline, sizeof(regline), "ok");
+	else
+		snprintf(regline, sizeof(regline), "unreachable for %lld s (serving stored answers; "
+			 "changes fail until it is back)", (long long)(now - down));
+	snprintf(body, sizeof(body), "status: %s\ncertificates: %zu\nready: %zu\njobs: %s\n"
+		 "registry: %s\n",
 		 ok ? "ok" : atomic_load(&svc->stopping) ? "stopping" : "starting",
 		 atomic_load(&svc->entries), atomic_load(&svc->ready),
 		 !atomic_load(&svc->jobs) ? "elsewhere" :
-		 atomic_load(&svc->jobs_failing) ? "here, failing (see the log)" : "here");
+		 atomic_load(&svc->jobs_failing) ? "here, failing (see the log)" : "here", regline);
 	text(rp, ok ? 200 : 503, ok ? "healthy" : "unhealthy", body);
 }
 

@@ -459,11 +459,12 @@ pass(struct svc_sched *s, bool *more)
 	int64_t now = svc_now(), dv = 0;
 	size_t n = 0, ok = 0;
 	bool moved;
-	int r = CA_OK;
+	int r = CA_OK, reg;
 
 	policy_apply(s);
 	lease(s, now);
-	moved = ca_reg_data_version(s->ctx->reg, &dv) != CA_OK || dv != s->dv;
+	reg = ca_reg_data_version(s->ctx->reg, &dv);
+	moved = reg != CA_OK || dv != s->dv;
 	s->dv = dv;
 	if (moved || s->holder)
 		r = follow(s, now);
@@ -494,6 +495,13 @@ pass(struct svc_sched *s, bool *more)
 		r = crls_refresh(s, false);
 	if (r != CA_OK)
 		util_log(LOG_ERR, "scheduler: %s; retrying", ca_strerror(r));
+	/* /healthz says so: answers from the store go on, changes wait */
+	if (reg != CA_OK || r == CA_ERR_DB) {
+		if (atomic_load(&s->svc->registry_down) == 0)
+			atomic_store(&s->svc->registry_down, now);
+	} else {
+		atomic_store(&s->svc->registry_down, 0);
+	}
 	if (now >= s->next_counts) {
 		svc_store_counts(s->svc->store, now, &n, &ok);
 		atomic_store(&s->svc->entries, n);

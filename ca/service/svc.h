@@ -52,6 +52,7 @@ struct svc {
 	atomic_bool loaded;		/* first load from the registry done */
 	atomic_bool jobs;		/* this process pre-signs and publishes now */
 	atomic_bool jobs_failing;	/* its last round failed (HSM, registry) */
+	atomic_llong registry_down;	/* since when the registry fails to answer; 0 when it does */
 	atomic_size_t entries, ready;	/* store counts, refreshed by the scheduler */
 	atomic_ullong requests;		/* served since start */
 };

@@ -21,7 +21,7 @@
 # the valgrind pass runs only the C tests). SCALE_SECONDS (default 60) and
 # SCALE_HOLDERS (default 16) size the load.
 . "${top_srcdir:?run from make check}/tests/integration/test-scale-lib.sh"
-tap_plan 17
+tap_plan 18
 scale_ca
 scale_holders
 
@@ -104,6 +104,12 @@ sed -n 's/^race /#   /p' "$CC_WORK/race.out"
 tap_diag "the race's refusals (count, instance, step, status, body):"
 sed -n 's/^race-refused [0-9]* //p' "$CC_WORK/race.out" | sort | uniq -c | sed 's/^ */#   /'
 tap_ok "the race: 5 rounds, each confirmed" test "$rounds" = 5 -a "$won" = 5
+# The loser hears why: its request was replaced by the other (est-superseded),
+# or the certificate it would confirm with was revoked by that; never a 5xx.
+odd=$(sed -n 's/^race-refused [0-9]* //p' "$CC_WORK/race.out" |
+	grep -v -e ' 403 card_[0-9]*:_another_renewal_request_of_this_card_started' \
+		-e ' confirm 403 .*certificate_revoked' -e ' confirm 0 no-certificate$')
+tap_is "...each refusal the loser saw says why (replaced by the other request)" "$odd" ""
 tap_is "...each counted once" \
 	"$(sql "SELECT renewals || '/' || self_renewals FROM cards WHERE serial = '$rc'")" \
 	"$won/$won"
