@@ -30,6 +30,13 @@ SERVICE_TESTS = \
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py
+# the same service tests with the registry on PostgreSQL (issue 14;
+# tests/lib/pg.sh's pg_variant: normal pass only)
+SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
+	%D%/integration/test-service-unlock-pg.sh %D%/integration/test-service-api-pg.sh \
+	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh
+TESTS += $(SERVICE_PG_TESTS)
+EXTRA_DIST += $(SERVICE_PG_TESTS)
 
 # Scale-out (issue 14): three instances on PostgreSQL behind haproxy, under
 # load for a fixed time (normal pass only: the script skips under the

@@ -153,7 +153,7 @@ unnew() {
 	return 0
 }
 counters() { sql "SELECT renewals || '/' || self_renewals FROM cards WHERE serial = '$B'"; }
-valid() { sql "SELECT group_concat(serial) FROM (SELECT serial FROM certificates WHERE card = '$B' AND status = 'valid' ORDER BY serial)"; }
+valid() { sql "SELECT group_concat(serial) FROM (SELECT serial FROM certificates WHERE card = '$B' AND status = 'valid' ORDER BY serial) AS v"; }
 ncerts() { sql "SELECT count(*) FROM certificates WHERE card = '$B'"; }
 
 # --- the public endpoints ------------------------------------------------------------

@@ -143,7 +143,11 @@ else
 fi
 
 leak=
-sqlite3 "$S/registry.db" .dump >"$CC_WORK/dump.sql"
+if [ -n "${CC_TEST_PG_URI:-}" ]; then
+	"$CC_TEST_PG_BIN/pg_dump" "$CC_TEST_PG_URI" >"$CC_WORK/dump.sql"
+else
+	sqlite3 "$S/registry.db" .dump >"$CC_WORK/dump.sql"
+fi
 svc_stop
 for secret in $(sed -n 's/.*unlock code for card [0-9]* is \([0-9]*\)\..*/\1/p' "$MBOX") "$NEWPIN" Pq7r2Wz9; do
 	grep -lw -- "$secret" "$TAP_LOG" "$CARECARD_LOG_FILE" "$CC_WORK/dump.sql" "$CC_WORK"/serve-*.err \

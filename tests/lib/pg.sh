@@ -79,3 +79,18 @@ pg_stop() {
 	rm -rf "$PG_DIR"
 	PG_DIR=
 }
+
+# pg_variant TEST [long]: run tests/integration/TEST (a script that makes its
+# CA with ca_init, test-ca-card-lib.sh) with the registry on a PostgreSQL
+# started for the run: the same assertions, the registry's SQL through psql.
+# "long": in the normal pass only; the sanitizer pass covers the registry on
+# PostgreSQL through test-ca-registry-pg and test-ca-pg, within CI's time.
+pg_variant() {
+	if [ "${2:-}" = long ] && [ "${CC_SANITIZERS:-no}" = yes ]; then
+		tap_skip_all "long PostgreSQL variant: normal pass only"
+	fi
+	trap pg_stop EXIT
+	pg_start || tap_skip_all "$PG_SKIP"
+	command -v psql >/dev/null || tap_skip_all "psql not installed"
+	CC_TEST_PG_URI=$PG_URI CC_TEST_PG_BIN=$PG_BIN sh "$top_srcdir/tests/integration/$1"
+}
