@@ -3,7 +3,7 @@
  * they fetch the JSON API of the same origin (/api/v1/, the card's TLS
  * client certificate says who is asking) and build the page with DOM
  * calls. Registry data reaches the page only as text (textContent): never
- * as markup, never through innerHTML.
+ * as markup, never parsed as HTML.
  */
 'use strict';
 
