@@ -123,10 +123,8 @@ svc_portal_handle(const struct svc_portal *p, struct evhttp_request *req, const 
 	int i;
 
 	memset(out, 0, sizeof(*out));
-	if (p == NULL || (i = file_of(path)) < 0) {
-		svc_reply_say(out, 404, "not-found", p == NULL ? "the portal's pages are not "
-			      "installed on this service (see serve.portal in "
-			      "carecard-ca-serve(1))\n" : "not found (the portal: /portal/)\n");
+	if ((i = file_of(path)) < 0) {
+		svc_reply_say(out, 404, "not-found", "not found (the portal: /portal/)\n");
 		return;
 	}
 	if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
@@ -136,6 +134,12 @@ svc_portal_handle(const struct svc_portal *p, struct evhttp_request *req, const 
 	if (svc_request_ssl(req) == NULL) {
 		svc_reply_say(out, 403, "portal-not-https", "the portal is served over HTTPS "
 			      "only: use the service's https:// address\n");
+		return;
+	}
+	if (p == NULL) {
+		svc_reply_say(out, 404, "portal-not-installed", "the portal's pages are not "
+			      "installed on this service (see serve.portal in "
+			      "carecard-ca-serve(1))\n");
 		return;
 	}
 	out->status = 200;
