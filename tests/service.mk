@@ -26,7 +26,8 @@ SERVICE_TESTS = \
 	%D%/integration/test-card-doctor.sh \
 	%D%/integration/test-service-unlock.sh \
 	%D%/integration/test-service-contact.sh \
-	%D%/integration/test-service-api.sh
+	%D%/integration/test-service-api.sh \
+	%D%/integration/test-portal-browser.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py

@@ -8,6 +8,7 @@
  *   <CRL, delta CRL URLs>        GET, HEAD   application/pkix-crl
  *   <CA certificate URLs>        GET, HEAD   application/pkix-cert
  *   <chain URLs>                 GET, HEAD   application/pem-certificate-chain
+ *   /portal/...                  GET, HEAD   the portal's pages (portal.c), HTTPS only
  *
  * Anything else: 404, 405 with Allow, 429 over the client's rate. Caching
  * (RFC 9111): ETag and Last-Modified on every object, If-None-Match and
@@ -33,6 +34,7 @@
 #include "ca/service/holder.h"
 #include "ca/service/http-int.h"
 #include "ca/service/ocsp-answer.h"
+#include "ca/service/portal.h"
 
 #define OCSP_GET_MAX 4096	/* decoded request bytes in a GET URL */
 
@@ -55,6 +57,7 @@ struct reply {
 	int64_t max_age;		/* -1: no caching headers; 0: no-store */
 	bool validators;		/* send ETag and Last-Modified of blob */
 	bool head;
+	bool page;			/* the portal's or its API's: security headers */
 	size_t bytes;
 };
 
@@ -281,6 +284,17 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 		handle_health(w, req, now, rp);
 		return;
 	}
+	if (svc_portal_path(path)) {
+		struct svc_reply pr;
+
+		svc_portal_handle(w->svc->portal, req, path, &pr);
+		text(rp, pr.status, pr.outcome, pr.text);
+		rp->blob = pr.blob;
+		rp->type = pr.type;
+		rp->allow = pr.allow;
+		rp->page = true;
+		return;
+	}
 	if (svc_est_path(path) || svc_holder_path(path) || svc_api_path(path)) {
 		struct svc_reply er;	/* est.c, holder.c, api.c */
 
@@ -295,6 +309,7 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 		rp->blob = er.blob;
 		rp->type = er.type;
 		rp->allow = er.allow;
+		rp->page = svc_api_path(path);
 		return;
 	}
 	if (w->site == NULL) {
@@ -332,6 +347,8 @@ headers(struct evhttp_request *req, const struct reply *rp, int64_t now)
 		evhttp_add_header(out, "Content-Type", rp->type);
 	if (rp->allow != NULL)
 		evhttp_add_header(out, "Allow", rp->allow);
+	if (rp->page)
+		svc_portal_headers(out);
 	if (rp->status == 429 || rp->status == 503)
 		evhttp_add_header(out, "Retry-After", rp->status == 429 ? "1" : "5");
 	if (rp->validators && rp->blob != NULL) {

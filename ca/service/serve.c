@@ -25,6 +25,7 @@
 #include "ca/service/glue.h"
 #include "ca/service/http.h"
 #include "ca/service/ocsp-answer.h"
+#include "ca/service/portal.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
 #include "ca/service/est.h"
@@ -151,6 +152,7 @@ svc_clear(struct svc *svc)
 	svc_accesslog_free(svc->log);
 	SSL_CTX_free(svc->tls);
 	svc_est_free(svc->est);
+	svc_portal_free(svc->portal);
 	pthread_mutex_destroy(&svc->mu);
 	svc_ocsp_cleanup();
 }
@@ -242,6 +244,11 @@ svc_init(struct svc *svc, const struct svc_config *c, const char *state, bool au
 	if (c->nhttps > 0 && !autotls && (r = svc_tls_load(c->tls_cert, c->tls_key, &svc->tls, err,
 					       sizeof(err))) != CA_OK)
 		fprintf(stderr, "carecard-ca: serve: %s\n", err);
+	/* The portal's pages: without them the rest still serves. */
+	if (r == CA_OK && c->nhttps > 0 &&
+	    svc_portal_load(c->portal, &svc->portal, err, sizeof(err)) != CA_OK)
+		util_log(LOG_WARNING, "portal: %s: /portal/ is not served (serve.portal names "
+			 "the directory of its pages)", err);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "ca/core/error.h"
+#include "ca/service/portal.h"
 #include "ca/service/settings.h"
 #include "common/fileio.h"
 #include "policy/policy.h"
@@ -35,6 +36,7 @@ svc_config_defaults(struct svc_config *c)
 	c->limits.max_connections = 1024;
 	c->limits.rate = 200;
 	c->limits.burst = 400;
+	snprintf(c->portal, sizeof(c->portal), "%s", SVC_PORTAL_DIR);
 	snprintf(c->source, sizeof(c->source), "(defaults)");
 }
 
@@ -154,6 +156,7 @@ static const struct key keys[] = {
 	{ "mail", K_SECTION, 0, 0, 0, mail_keys, "mail." },
 	{ "sms", K_SECTION, 0, 0, 0, sms_keys, "sms." },
 	{ "public-url", K_PATH, C(public_url), 0, 0 },
+	{ "portal", K_PATH, C(portal), 0, 0 },
 	{ NULL, 0, 0, 0, 0 },
 };
 

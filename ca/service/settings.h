@@ -85,6 +85,7 @@ struct svc_config {
 	struct svc_mail_settings mail;
 	struct svc_sms_settings sms;
 	char public_url[SVC_PATH_MAX];	/* how holders reach us ("" = not said) */
+	char portal[SVC_PATH_MAX];	/* the portal's pages (portal.h) */
 	char source[SVC_PATH_MAX];	/* the file read, or "(defaults)" */
 };
 

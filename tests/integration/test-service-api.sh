@@ -12,7 +12,11 @@
 # A change of email through the API sends a code to the new address (a
 # local SMTP sink that requires STARTTLS, python3-aiosmtpd) and the code
 # confirms it; malformed, oversized or unknown JSON is 400/413 and changes
-# nothing. Every answer is JSON, errors too.
+# nothing. Every answer is JSON, errors too. The portal's pages (/portal/)
+# and the API carry the security headers a browser enforces: a strict
+# Content-Security-Policy (no inline script or style, no framing),
+# nosniff, no Referer, no-store; the pages hold no inline script, style or
+# handler, and their scripts never write markup.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 . "$top_srcdir/tests/integration/test-service-lib.sh"
 
@@ -20,7 +24,7 @@ command -v curl >/dev/null || tap_skip_all "curl not installed"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || tap_skip_all "python3-aiosmtpd not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 42
+tap_plan 53
 BOB=200000000002
 NAME='Bob <script>alert(1)</script> "Q" Holder'
 
@@ -28,6 +32,7 @@ trap 'kill $SINK 2>/dev/null; svc_stop; cc_cleanup' EXIT
 trap '' PIPE
 svc_mail_sink <<YAML || { tap_fail "the SMTP sink"; exit 1; }
   public-url: https://portal.test.invalid:8443/
+  portal: $top_srcdir/ca/service/portal
 YAML
 
 ca_init
@@ -112,6 +117,53 @@ tap_is "JSON from the portal's own origin gets past the check (405: /me is read-
 	"405/method-not-allowed"
 tap_is "... and no email changed" "$(sql "SELECT email FROM people WHERE uuid = '$BOB'")" \
 	"bob@example.nhs.uk"
+
+# --- the portal's pages: security headers --------------------------------
+CSP_WANT="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+# page PATH [curl options]: GET without a client certificate (the pages are
+# static: the API behind them asks for the card); headers to $CC_WORK/hdr
+page() {
+	_p=$1
+	shift
+	curl -sS --max-time 30 --cacert "$ROOT" -D "$CC_WORK/hdr" -o "$CC_WORK/page" \
+		-w '%{http_code} %{content_type}' "$@" "$SERVER$_p" 2>>"$TAP_LOG"
+}
+# The security headers of the last answer, one line.
+sec() {
+	echo "$(hdr "$CC_WORK/hdr" Content-Security-Policy)|$(hdr "$CC_WORK/hdr" X-Content-Type-Options)|$(hdr "$CC_WORK/hdr" Referrer-Policy)|$(hdr "$CC_WORK/hdr" X-Frame-Options)|$(hdr "$CC_WORK/hdr" Cache-Control)"
+}
+SEC_WANT="$CSP_WANT|nosniff|no-referrer|DENY|no-store"
+tap_is "GET /portal/: My profile, HTML" "$(page /portal/)" "200 text/html; charset=utf-8"
+tap_is "... with the security headers" "$(sec)" "$SEC_WANT"
+cp "$CC_WORK/page" "$CC_WORK/me.html"
+tap_is "HEAD /portal/: 200, the length GET sends" \
+	"$(page /portal/ -I | cut -d' ' -f1)/$(hdr "$CC_WORK/hdr" Content-Length)" \
+	"200/$(wc -c <"$CC_WORK/me.html")"
+tap_is "GET /portal/person/UUID: the person page, HTML, the same headers" \
+	"$(page /portal/person/$BOB)|$(sec)" "200 text/html; charset=utf-8|$SEC_WANT"
+cp "$CC_WORK/page" "$CC_WORK/person.html"
+bad=
+for f in portal.css:text/css portal.js:text/javascript me.js:text/javascript \
+	person.js:text/javascript; do
+	[ "$(page "/portal/${f%%:*}")|$(sec)" = "200 ${f#*:}; charset=utf-8|$SEC_WANT" ] ||
+		bad="$bad ${f%%:*}"
+	cp "$CC_WORK/page" "$CC_WORK/served-${f%%:*}"
+done
+tap_is "the style sheet and the scripts: their types, the same headers" "$bad" ""
+tap_is "the pages hold no inline script, style or event handler" \
+	"$(cat "$CC_WORK/me.html" "$CC_WORK/person.html" | grep -ci '<script>\|<script [^>]*>[^<]\|<style\|style=\| on[a-z]*=')/$(grep -c '<script src="/portal/' "$CC_WORK/me.html")" \
+	"0/2"
+tap_is "the scripts never write markup (innerHTML, outerHTML, document.write...)" \
+	"$(cat "$CC_WORK"/served-*.js | grep -c 'innerHTML\|outerHTML\|insertAdjacentHTML\|document\.write\|eval(')" 0
+tap_is "an API answer carries the same headers" "$(api GET /api/v1/me -D "$CC_WORK/hdr" | cut -d' ' -f1)|$(sec)" \
+	"200|$SEC_WANT"
+out=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' "$HTTP/portal/" 2>>"$TAP_LOG")
+tap_is "the portal over plain HTTP: 403" "$out" 403
+tap_is "POST /portal/: 405, GET and HEAD allowed" \
+	"$(page /portal/ -X POST --data x | cut -d' ' -f1)/$(hdr "$CC_WORK/hdr" Allow)" "405/GET, HEAD"
+tap_is "unknown portal paths: 404, with the headers" \
+	"$(page /portal/nothing.html | cut -d' ' -f1)/$(page /portal/person/1/2 | cut -d' ' -f1)/$(page /portal/../api/v1/me --path-as-is | cut -d' ' -f1)|$(sec)" \
+	"404/404/404|$SEC_WANT"
 
 # --- RA staff: another person's record --------------------------------------
 tap_is "Alice (RA manager) reads Bob's record: 200" \

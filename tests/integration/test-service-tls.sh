@@ -17,7 +17,7 @@ ENGINE=$CC_ENGINE
 card_skip=
 [ "${CC_SANITIZERS:-no}" = yes ] && card_skip="curl's OpenSSL engine cannot load an ASan-built module"
 
-tap_plan 13
+tap_plan 14
 BOB=200000000002
 
 svc_port_pick
@@ -122,14 +122,19 @@ mkcert() {	# mkcert NAME: a server certificate for 127.0.0.1 from the test CA
 		>>"$TAP_LOG" 2>&1
 }
 mkcert tls1 && cp "$CC_WORK/tls1.pem" "$CC_WORK/tls.pem" && cp "$CC_WORK/tls1.key" "$CC_WORK/tls.key"
-printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n' "$CC_WORK/tls.pem" "$CC_WORK/tls.key" \
-	>"$CC_WORK/serve.yaml"
+printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n  portal: %s\n' "$CC_WORK/tls.pem" \
+	"$CC_WORK/tls.key" "$CC_WORK/no-portal" >"$CC_WORK/serve.yaml"
 svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0
 HTTPS=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
 tap_like "HTTPS, TLS 1.3 (curl)" "$(curl -s --cacert "$CC_CA_DIR/ca.pem" --tlsv1.3 "$HTTPS/healthz")" \
 	"^status: ok"
 tap_like "HTTPS, TLS 1.2 (curl)" "$(curl -s --cacert "$CC_CA_DIR/ca.pem" --tlsv1.2 --tls-max 1.2 \
 	"$HTTPS/healthz")" "^status: ok"
+# A service whose portal pages are missing serves the rest, says so in its
+# log and answers /portal/ with 404.
+tap_is "without the portal's pages: /portal/ 404, the rest served, the log says why" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CC_CA_DIR/ca.pem" "$HTTPS/portal/")/$(grep -c "portal: $CC_WORK/no-portal/me.html: No such file" "$SVC_ERR")" \
+	"404/1"
 tap_like "TLS 1.1 is refused (protocol_version alert)" "$(echo | openssl s_client -connect \
 	"${HTTPS#https://}" -tls1_1 -cipher DEFAULT@SECLEVEL=0 2>&1)" "alert protocol version"
 served() { echo | openssl s_client -connect "${HTTPS#https://}" 2>/dev/null |

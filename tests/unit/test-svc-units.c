@@ -21,6 +21,7 @@
 #include "ca/core/error.h"
 #include "ca/service/api.h"
 #include "ca/service/ocsp-answer.h"
+#include "ca/service/portal.h"
 #include "ca/service/ratelimit.h"
 #include "ca/service/settings.h"
 #include "ca/service/store.h"
@@ -280,6 +281,48 @@ test_config(void **state)
 	assert_string_equal(err, "/nonexistent/serve.yaml: No such file or directory");
 	/* a failed load leaves the settings as they were */
 	assert_int_equal(c.http[0].port, 8080);
+	/* the portal's pages: installed ones by default, another directory by file */
+	assert_string_equal(c.portal, SVC_PORTAL_DIR);
+	assert_int_equal(config_text("serve:\n  portal: /srv/portal\n", &c, err, sizeof(err)),
+			 CA_OK);
+	assert_string_equal(c.portal, "/srv/portal");
+}
+
+/* The portal's pages (portal.c): all of them read, or an error naming the missing one. */
+static void
+test_portal_load(void **state)
+{
+	struct svc_portal *p = NULL;
+	char err[512], dir[] = "/tmp/portal-unit-XXXXXX", path[600];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(svc_portal_load(CC_TOP_SRCDIR "/ca/service/portal", &p, err,
+					 sizeof(err)), CA_OK);
+	assert_non_null(p);
+	svc_portal_free(p);
+	p = NULL;
+	assert_int_equal(svc_portal_load("/nonexistent", &p, err, sizeof(err)), CA_ERR_IO);
+	assert_null(p);
+	assert_string_equal(err, "/nonexistent/me.html: No such file or directory");
+	/* one page missing: nothing served, the message names it */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/me.html", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("<!DOCTYPE html>\n", f);
+	fclose(f);
+	assert_int_equal(svc_portal_load(dir, &p, err, sizeof(err)), CA_ERR_IO);
+	assert_null(p);
+	snprintf(path, sizeof(path), "%s/person.html: No such file or directory", dir);
+	assert_string_equal(err, path);
+	snprintf(path, sizeof(path), "%s/me.html", dir);
+	unlink(path);
+	rmdir(dir);
+	assert_true(svc_portal_path("/portal/"));
+	assert_true(svc_portal_path("/portal"));
+	assert_true(svc_portal_path("/portal/person/200000000002"));
+	assert_false(svc_portal_path("/portals"));
+	assert_false(svc_portal_path("/api/v1/me"));
 }
 
 /*
@@ -325,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_portal_load),
 	};
 
 	return cmocka_run_group_tests_name("svc-units", tests, NULL, NULL);

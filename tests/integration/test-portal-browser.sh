@@ -1,0 +1,237 @@
+#!/bin/sh
+# Integration: the identity portal's pages (issue 17) in a real browser.
+# Chromium, in a window on a private Xvfb display with the card module in
+# its NSS database and an AutoSelectCertificateForUrls policy (as
+# test-client-browser.sh), opens https://127.0.0.1:PORT/portal/ on
+# carecard-ca serve; the holder's passcode is typed into Chromium's own
+# "Unlock Security Device" dialog. The page, built by the portal's scripts
+# from GET /api/v1/me, must show what the holder would look for: their
+# name, their position (role and organisation), their certificates' expiry
+# as the registry has it, and — the certificates being inside the policy's
+# renewal window — the notice with the command to run at the workstation.
+#
+# The holder's name and organisation carry markup, quotes and right-to-left
+# text (<script>, an <img onerror>, both setting document.title): the page
+# shows them as the registry's text, the title stays the page's own and
+# the service never sees the injected image fetched. Then the holder opens another
+# person's page and sees the API's refusal (a holder has no lookup duty),
+# nothing of the person. The page text comes through the X clipboard;
+# screenshots are kept in the test log dir (browser-shots/).
+. "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
+. "$top_srcdir/tests/integration/test-service-lib.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+
+for t in chromium Xvfb xdotool xclip import certutil modutil curl python3; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+[ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "Chromium cannot load an ASan-instrumented module"
+POLICY_DIR=/etc/chromium/policies/managed
+mkdir -p "$POLICY_DIR" 2>/dev/null && [ -w "$POLICY_DIR" ] ||
+	tap_skip_all "cannot write Chromium's policy directory $POLICY_DIR (needs root)"
+SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
+mkdir -p "$SHOTS"
+POLICY=$POLICY_DIR/carecard-test-$$.json
+# A killed run's policy (another port) would be merged into ours: remove
+# those whose test is gone (as test-client-browser.sh).
+for f in "$POLICY_DIR"/carecard-test-*.json; do
+	[ -e "$f" ] || continue
+	p=${f##*/carecard-test-}; p=${p%.json}
+	kill -0 "$p" 2>/dev/null || rm -f "$f"
+done
+tap_plan 16
+
+BOB=200000000002
+# Markup, quotes and Hebrew (right-to-left) letters: what the registry
+# lets a name hold (bidi formatting characters it refuses, see
+# ca/core/validate.h). Each payload would retitle the page if it ran.
+NAME='Bob <script>document.title="XSS1"</script> "Q" שלום'
+ORG='<img src=x onerror=document.title="XSS2"> & '"'"'Pharm'"'"' קופה'
+
+cleanup_browser() {
+	[ -n "${chrome_pid:-}" ] && kill "$chrome_pid" 2>/dev/null
+	[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null
+	rm -f "$POLICY"
+	svc_stop
+	cc_cleanup
+}
+trap cleanup_browser EXIT
+
+# Certificates that live 30 days with a 25-day renewal window, and the
+# service's clock (the CA's, CARECARD_CA_NOW) ten days on: the card is
+# inside its window. The service's TLS certificate comes from a test CA,
+# valid on the browser's real clock.
+cat >"$CC_WORK/short.yaml" <<YAML
+version: 1
+profiles:
+  authentication:
+    lifetime: 30d
+  signing:
+    lifetime: 30d
+renewal: { window: 25d, self-renewals-before-ra: 2 }
+YAML
+CARD_POLICY=$CC_WORK/short.yaml ca_init || { tap_fail "CA init"; exit 1; }
+pin bob 5678
+ca_bootstrap 1 >>"$TAP_LOG" 2>&1
+person $BOB "$NAME"
+op org-add --ods FA123 --name "$ORG" >>"$TAP_LOG" 2>&1
+op position-add --holder $BOB --role dispenser --ods FA123 >>"$TAP_LOG" 2>&1
+cc_blank_card 2
+as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
+B=$(card_serial 2)
+tap_is "Bob's card issued; the registry holds his name and organisation as given" \
+	"$(test -n "$B" && sql "SELECT name FROM people WHERE uuid = '$BOB'")|$(sql "SELECT name FROM organisations WHERE ods = 'FA123'")" \
+	"$NAME|$ORG"
+EXPIRY=$(date -u -d "@$(sql "SELECT not_after FROM certificates WHERE card = '$B' AND
+	profile = 'authentication'")" +%Y-%m-%d)
+# The authentication certificate's issuer, for the browser policy's filter.
+cert_of 2 01 "$CC_WORK/bob-auth.pem"
+ISSUER_CN=$(openssl x509 -in "$CC_WORK/bob-auth.pem" -noout -issuer -nameopt multiline,utf8 \
+	2>>"$TAP_LOG" | sed -n 's/^ *commonName *= *//p')
+echo "+ authentication issuer: $ISSUER_CN" >>"$TAP_LOG"
+# Only Bob's card in a reader: the browser sees one holder.
+"$CC_CARD_TOOL" remove --reader 1 --to "$CC_WORK/alice.card" >>"$TAP_LOG" 2>&1
+
+cc_test_ca
+cc_server_cert
+printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n  portal: %s\n' "$CC_CA_DIR/server.pem" \
+	"$CC_CA_DIR/server.key" "$top_srcdir/ca/service/portal" >"$CC_WORK/serve.yaml"
+CARECARD_CA_NOW=$(($(date +%s) + 10 * 86400)) svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
+SERVER=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
+tap_is "the portal's page is served" \
+	"$(curl -sS --max-time 10 --cacert "$CC_CA_DIR/ca.pem" -o /dev/null -w '%{http_code}' \
+		"$SERVER/portal/" 2>>"$TAP_LOG")" 200
+
+# Chromium on Linux uses the NSS database in ~/.pki/nssdb (our private
+# HOME): the card module, the CA's root trusted, its issuing CAs known.
+db=sql:$HOME/.pki/nssdb
+mkdir -p "$HOME/.pki/nssdb"
+nss_ok=0
+certutil -N -d "$db" --empty-password >>"$TAP_LOG" 2>&1 &&
+modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force >>"$TAP_LOG" 2>&1 &&
+certutil -A -d "$db" -n "Carecard CA root" -t "CT,C,C" -i "$S/certs/root.pem" >>"$TAP_LOG" 2>&1 &&
+certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1 ||
+	nss_ok=1
+for c in "$S"/certs/*.pem; do
+	[ "$c" = "$S/certs/root.pem" ] && continue
+	certutil -A -d "$db" -n "Carecard CA ${c##*/}" -t ",," -i "$c" >>"$TAP_LOG" 2>&1 || nss_ok=1
+done
+tap_is "Chromium's NSS database knows the module and trusts the CA" "$nss_ok" 0
+
+Xvfb -displayfd 5 -screen 0 1280x900x24 -nolisten tcp 5>"$CC_WORK/display" 2>>"$TAP_LOG" &
+xvfb_pid=$!
+n=0; while [ ! -s "$CC_WORK/display" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+export DISPLAY=":$(cat "$CC_WORK/display")"
+[ "$DISPLAY" != ":" ]
+tap_is "private Xvfb display $DISPLAY" "$?" 0
+
+wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
+	_i=0
+	while [ $_i -lt $(($2 * 5)) ]; do
+		_w=$(xdotool search --name "$1" 2>/dev/null | head -n 1)
+		[ -n "$_w" ] && { echo "$_w"; return 0; }
+		sleep 0.2; _i=$((_i + 1))
+	done
+	return 1
+}
+
+windows() { xdotool search --name '.' 2>/dev/null | while read -r _w; do
+	xdotool getwindowname "$_w" 2>/dev/null; done; }
+
+# What the screen showed when a step timed out, so the log says why.
+browse_failed() {
+	echo "$1; windows:" >>"$TAP_LOG"
+	windows | sed 's/^/  /' >>"$TAP_LOG"
+	import -window root "$SHOTS/portal-failed.png" 2>>"$TAP_LOG"
+	grep -v 'dbus\|vkCreate\|VulkanError\|CheckVkSuccess' "$CC_WORK/chrome.log" |
+		tail -n 15 >>"$TAP_LOG"
+	return 1
+}
+
+# page_text WINDOW OUT WANT: the page's text (select all, copy) into OUT,
+# copied again until it holds WANT (the scripts fill the page after load)
+page_text() {
+	_i=0
+	while [ $_i -lt 20 ]; do
+		xdotool windowfocus --sync "$1" 2>>"$TAP_LOG"
+		xdotool key --window "$1" ctrl+a; sleep 0.3
+		xdotool key --window "$1" ctrl+c; sleep 0.5
+		xclip -o -selection clipboard >"$2" 2>>"$TAP_LOG"
+		grep -qF -- "$3" "$2" && return 0
+		sleep 0.5; _i=$((_i + 1))
+	done
+	return 1
+}
+
+# A click in the page's empty margin: the selection gone for the screenshot.
+unselect() {
+	xdotool mousemove --window "$1" 1150 800 click 1 2>>"$TAP_LOG"
+	sleep 0.5
+}
+
+# The authentication certificate of Bob's card, picked without a prompt.
+python3 - "$POLICY" "$SERVER" "$ISSUER_CN" <<'PY'
+import json, sys
+rule = {"pattern": sys.argv[2], "filter": {"ISSUER": {"CN": sys.argv[3]}}}
+json.dump({"AutoSelectCertificateForUrls": [json.dumps(rule)]}, open(sys.argv[1], "w"))
+PY
+# Chromium defers a policy directory changed in the last few seconds: date
+# the file and the directory a minute back, so it is read at start-up.
+touch -d "@$(($(date +%s) - 60))" "$POLICY" "$POLICY_DIR"
+
+browse() {
+	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate \
+		--window-position=0,0 --window-size=1200,850 \
+		"$SERVER/portal/" >>"$CC_WORK/chrome.log" 2>&1 &
+	chrome_pid=$!
+	_dlg=$(wait_window 'Unlock Security Device' 60) || { browse_failed "no passcode dialog"; return 1; }
+	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
+	xdotool type --window "$_dlg" --delay 40 5678
+	xdotool key --window "$_dlg" Return
+	PAGE=$(wait_window '^My profile' 30) || { browse_failed "the profile page did not load"; return 1; }
+	page_text "$PAGE" "$CC_WORK/me.txt" "due for renewal" ||
+		{ browse_failed "the profile was not filled in"; return 1; }
+	unselect "$PAGE"
+	import -window root "$SHOTS/portal-my-profile.png" 2>>"$TAP_LOG"
+}
+tap_ok "Chromium opens /portal/ with Bob's card, passcode typed into its dialog" browse
+cat "$CC_WORK/me.txt" >>"$TAP_LOG" 2>/dev/null
+tap_ok "the page shows his name as the registry holds it (markup, quotes, Hebrew as text)" \
+	grep -qF -- "$NAME" "$CC_WORK/me.txt"
+tap_ok "... his position: the role and the organisation (its markup as text)" \
+	sh -c 'grep -q "^dispenser[[:space:]]" "$1" && grep -qF -- "$2" "$1"' - "$CC_WORK/me.txt" "$ORG"
+tap_is "... his certificates' expiry, the registry's date, for both" \
+	"$(grep -c "^\(authentication\|signing\)[[:space:]].*[[:space:]]$EXPIRY " "$CC_WORK/me.txt")" 2
+tap_ok "... the renewal notice: the card, inside its window" \
+	grep -q "^Your card $B is due for renewal" "$CC_WORK/me.txt"
+tap_ok "... with the command to run at the workstation" \
+	grep -qxF "carecard-card renew --server $SERVER" "$CC_WORK/me.txt"
+tap_is "no injected script ran: the title is the page's own" \
+	"$(xdotool getwindowname "${PAGE:-0}" 2>/dev/null)" "My profile - Carecard portal - Chromium"
+# Another person's page, as Bob (no lookup duty): the API's refusal with
+# its rule, and nothing of Alice.
+person_page() {
+	# a second start with the same profile: a new tab in the running browser
+	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" \
+		"$SERVER/portal/person/$ALICE" >>"$CC_WORK/chrome.log" 2>&1
+	PAGE=$(wait_window '^Person - Carecard' 30) || { browse_failed "the person page did not load"; return 1; }
+	page_text "$PAGE" "$CC_WORK/person.txt" "HTTP 403" ||
+		{ browse_failed "the person page was not filled in"; return 1; }
+	unselect "$PAGE"
+	import -window root "$SHOTS/portal-person-refused.png" 2>>"$TAP_LOG"
+}
+tap_ok "Bob opens Alice's page (/portal/person/UUID)" person_page
+cat "$CC_WORK/person.txt" >>"$TAP_LOG" 2>/dev/null
+tap_ok "... and is shown the refusal with its rule" \
+	grep -q "^Rule: separation-of-duties.operations.lookup" "$CC_WORK/person.txt"
+tap_is "... and nothing of Alice" "$(grep -c 'Alice' "$CC_WORK/person.txt")" 0
+# Markup put into the page would have fetched the injected image (img
+# src=x: /portal/x) whatever the Content-Security-Policy then did to its
+# handler: the service's access log shows the pages' own requests only.
+tap_is "the service saw the page's API calls and never a request for the injected image" \
+	"$(grep -c '"GET /api/v1/me"' "$SVC_LOG" | sed 's/^[1-9][0-9]*$/seen/')/$(grep -c '"GET /portal/x"' "$SVC_LOG")" \
+	"seen/0"
+tap_ok "the screenshots are kept" test -s "$SHOTS/portal-my-profile.png" -a \
+	-s "$SHOTS/portal-person-refused.png"
+echo "# screenshots: $SHOTS"
