@@ -25,6 +25,7 @@ struct ca_ocsp_job {
 	struct ca_ocsp_responder *rsp[CA_ISSUER_COUNT];
 	void (*step)(void *arg, const char *step);
 	void *step_arg;
+	int64_t ahead;		/* revocations up to this feed position signed ahead */
 };
 
 /* One certificate's signed responses, waiting for the batch's commit. */
@@ -42,6 +43,7 @@ struct batch {
 	struct signed_cert *c;
 	size_t n, cap;
 	int64_t last_change;	/* feed position consumed (follow) */
+	int64_t ahead;		/* last revocation signed ahead of the cursor */
 	unsigned revoked;	/* issuers with revocations */
 	unsigned changes;
 	size_t max;		/* certificates per batch (follow) */
@@ -299,11 +301,38 @@ change_sign(void *arg, const struct ca_ocsp_change *c)
 	b->changes++;
 	if (c->revoked && is != NULL)
 		b->revoked |= 1u << (is - b->job->ctx->issuers);
+	if (c->revoked && c->seq <= b->job->ahead)
+		return CA_OK;	/* signed ahead by an earlier follow, and stored */
 	/* An expired certificate needs no response (a bulk import of old
 	 * records, say); a CRL still lists it if it was revoked. */
 	if (c->not_after > b->now && !batch_has(b, c->serial))
 		r = ca_reg_ocsp_cert_get(b->job->ctx->reg, c->serial, batch_sign, b);
 	return r == CA_ERR_NOT_FOUND ? CA_OK : r;	/* issued and rolled back? nothing to do */
+}
+
+/*
+ * Revocations first: within the feed read ahead, revoked certificates are
+ * signed before the issuance in front of them, so a burst of new
+ * certificates (a day of renewals) does not hold back a "revoked" answer.
+ * At most half the batch, so the in-order walk always makes progress; what
+ * is signed here is skipped there (the same batch, or j->ahead once stored).
+ * A certificate issued and revoked inside one backlog is signed once more
+ * when its issuance entry is reached (its current status: revoked again).
+ */
+static int
+change_sign_revoked(void *arg, const struct ca_ocsp_change *c)
+{
+	struct batch *b = arg;
+	int r;
+
+	if (b->n >= b->max / 2)
+		return CA_STOP;
+	if (!c->revoked || c->seq <= b->job->ahead || c->not_after <= b->now ||
+	    batch_has(b, c->serial))
+		return CA_OK;
+	b->ahead = c->seq;
+	r = ca_reg_ocsp_cert_get(b->job->ctx->reg, c->serial, batch_sign, b);
+	return r == CA_ERR_NOT_FOUND ? CA_OK : r;
 }
 
 int
@@ -321,11 +350,17 @@ ca_ocsp_job_follow(struct ca_ocsp_job *j, int64_t now, int limit,
 	if ((r = ca_ocsp_job_cursor(j, &cursor)) != CA_OK)
 		return r;
 	b.last_change = cursor;
+	if (j->ahead < cursor)
+		j->ahead = cursor;	/* another instance's work, or a new job */
 	/* Entries are cheap to skip, signatures are not: read far ahead,
 	 * sign at most @limit certificates. */
-	if ((r = ca_reg_ocsp_changes(j->ctx->reg, cursor, FEED_READ, change_sign, &b)) ==
-	    CA_OK && b.changes > 0)
+	if ((r = ca_reg_ocsp_changes(j->ctx->reg, cursor, FEED_READ, change_sign_revoked, &b)) ==
+	    CA_OK)
+		r = ca_reg_ocsp_changes(j->ctx->reg, cursor, FEED_READ, change_sign, &b);
+	if (r == CA_OK && (b.changes > 0 || b.n > 0))
 		r = batch_store(&b, true, res);
+	if (r == CA_OK && b.ahead > j->ahead)
+		j->ahead = b.ahead;
 	if (r == CA_OK && (b.changes >= FEED_READ || b.n >= b.max))
 		res->more = true;
 	batch_clear(&b);

@@ -497,6 +497,58 @@ test_leases_and_data_version(void **state)
 	free(db);
 }
 
+/* A revocation behind a burst of issuance is signed first, once. */
+static void
+test_revocation_jumps_queue(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_ocsp_job_result res = { 0 };
+	struct loaded first, later;
+	char *serial[6] = { NULL };
+	X509 *x[6] = { NULL };
+	int64_t tu, nu, now = T0 + 25 * DAY + 100;	/* after the rotation above */
+	int i, reason = -1, rounds = 0;
+
+	/* a certificate of yesterday, its response signed */
+	assert_non_null(x[5] = issue(fx, &serial[5]));
+	do {
+		memset(&res, 0, sizeof(res));
+		assert_int_equal(ca_ocsp_job_follow(fx->job, now, 100, &res), CA_OK);
+	} while (res.more);
+	for (i = 0; i < 5; i++)
+		assert_non_null(x[i] = issue(fx, &serial[i]));
+	assert_int_equal(ca_cert_revoke(fx->ctx, serial[5], CRL_REASON_KEY_COMPROMISE,
+					(time_t)now), CA_OK);
+	/* the feed: five issued, then the revocation; a batch of two signs the
+	 * revocation and the first new certificate */
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(ca_ocsp_job_follow(fx->job, now + 1, 2, &res), CA_OK);
+	assert_int_equal(res.certs, 2);
+	assert_true(res.more);
+	load(fx, serial[5], CA_OCSP_SHA1, now + 1, &first);
+	assert_true(first.revoked);
+	assert_int_equal(check(fx, &first, x[5], &reason, &tu, &nu), V_OCSP_CERTSTATUS_REVOKED);
+	/* the rest in order; the revocation is not signed again when reached */
+	do {
+		memset(&res, 0, sizeof(res));
+		assert_int_equal(ca_ocsp_job_follow(fx->job, now + 2, 2, &res), CA_OK);
+		assert_true(++rounds < 10);
+	} while (res.more);
+	load(fx, serial[5], CA_OCSP_SHA1, now + 2, &later);
+	assert_int_equal(later.seq, first.seq);
+	for (i = 0; i < 5; i++) {
+		free(later.der);
+		load(fx, serial[i], CA_OCSP_SHA1, now + 2, &later);
+		assert_int_equal(check(fx, &later, x[i], &reason, &tu, &nu), V_OCSP_CERTSTATUS_GOOD);
+	}
+	free(first.der);
+	free(later.der);
+	for (i = 0; i < 6; i++) {
+		X509_free(x[i]);
+		free(serial[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -508,6 +560,7 @@ main(void)
 		cmocka_unit_test_teardown(test_refresh_and_rotation, teardown),
 		cmocka_unit_test_teardown(test_published_names, teardown),
 		cmocka_unit_test_teardown(test_leases_and_data_version, teardown),
+		cmocka_unit_test_teardown(test_revocation_jumps_queue, teardown),
 	};
 
 	if (access(hsm_module(), R_OK) != 0) {
