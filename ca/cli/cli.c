@@ -108,6 +108,7 @@ static const struct cli_cmd commands[] = {
 	{ "crl", cli_crl, "generate a full or delta CRL (the CA's own account)",
 	  "--issuer authentication|signing|root [--out FILE] [--delta] [--next-update DAYS]\n"
 	  "       [--der]\n"
+	  "       after a rollover the newer generation is authentication-N or signing-N\n"
 	  "       nextUpdate: --next-update, else the policy's crl.next-update\n"
 	  "       (crl.delta-next-update with --delta)" },
 	{ "audit", cli_audit, "verify or show the hash-chained audit log (the CA's own account)",

@@ -16,7 +16,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 command -v python3 >/dev/null || tap_skip_all "python3 not installed"
 
-tap_plan 55
+tap_plan 59
 BOB=200000000002
 CAROL=100000000003
 W=$CC_WORK/www
@@ -73,8 +73,11 @@ tap_is "the registry records it as the current Authentication CA" \
 	"authentication-2|authentication|2|carecard-authentication-2"
 tap_is "the audit log has the rollover, by the RA manager" \
 	"$(sql "SELECT actor, subject FROM audit WHERE action = 'ca-rollover'")" "$ALICE|authentication-2"
-op ca-rollover --ca authentication >>"$TAP_LOG" 2>&1
+out=$(op ca-rollover --ca authentication 2>&1)
 tap_is "a second rollover while the old CA's certificates live: refused (8)" "$?" 8
+echo "$out" >>"$TAP_LOG"
+tap_like "...saying until when" "$out" \
+	"previous generation \(authentication\) still has certificates until 20[0-9-]+T"
 
 # --- after: B by the new CA ----------------------------------------------------------------
 B=$(issue b)
@@ -101,13 +104,21 @@ tap_like "B's caIssuers is the new CA's certificate, OCSP the one responder URL"
 pin carol 4321
 person $CAROL "Carol Manager"
 cc_blank_card 2
-tap_ok "Alice issues Carol's card" env CARECARD_CA_NOW=$(($(date +%s) + 86400)) \
+tomorrow=$(($(date +%s) + 86400))
+tap_ok "Alice issues Carol's card" env CARECARD_CA_NOW=$tomorrow \
 	CARECARD_OPERATOR_PIN_FILE="$CC_WORK/alice.pin" CARECARD_HOLDER_PIN_FILE="$CC_WORK/carol.pin" \
 	"$CA" issue-card --holder $CAROL --reader 2 --operator-reader 1
+n=$(sql "SELECT count(*) FROM audit")
+out=$(CARECARD_CA_NOW=$tomorrow OPR=2 OP_PIN=carol op ca-rollover --ca authentication 2>&1)
+tap_is "Carol, not (yet) an RA manager, is refused by the gate (8)" "$?" 8
+tap_like "...by the replace-policy rule" "$out" \
+	"refused by separation-of-duties.operations.replace-policy"
+tap_is "...with one audited refusal and no new CA" "$(sql "SELECT count(*) FROM audit WHERE id > $n \
+	AND action = 'ca-rollover-refused'")/$(sql "SELECT count(*) FROM ca_issuers")" "1/1"
 op ra-role grant $CAROL ra-manager >>"$TAP_LOG" 2>&1
 cert_of 2 01 "$CC_WORK/carol-auth.pem"
 tap_ok "a card issued after the rollover is the new CA's" openssl verify -x509_strict \
-	-attime $(($(date +%s) + 86400)) -CAfile "$S/certs/root.pem" -untrusted "$N" \
+	-attime $tomorrow -CAfile "$S/certs/root.pem" -untrusted "$N" \
 	"$CC_WORK/carol-auth.pem"
 
 # --- revoke A and B: a CRL per CA, each with its own key and numbers ---------------------
