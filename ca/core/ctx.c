@@ -233,16 +233,15 @@ ca_ctx_keys_load(struct ca_ctx *ctx)
  * ca_ctx_new.
  */
 static int
-issuer_gen_load(struct ca_ctx *ctx, const char *role, int gen, struct ca_issuer *is)
+issuer_gen_load(struct ca_ctx *ctx, enum ca_issuer_id slot, int gen, struct ca_issuer *is)
 {
+	const char *role = issuer_info[slot].role;
 	struct ca_issuer_rec rec;
-	char label[CA_ISSUER_NAME_MAX + 16];
 	int r;
 
 	memset(&rec, 0, sizeof(rec));
-	if (gen == 1) {
-		snprintf(label, sizeof(label), "carecard-%s", role);
-		issuer_set(is, 1, role, label);
+	if (gen == 1) {		/* init's: named after its role, init's key */
+		issuer_set(is, 1, role, issuer_info[slot].label);
 		return CA_OK;
 	}
 	if ((r = ca_reg_issuer_get(ctx->reg, role, gen, &rec)) != CA_OK)
@@ -258,8 +257,8 @@ issuer_gen_load(struct ca_ctx *ctx, const char *role, int gen, struct ca_issuer 
 int
 ca_ctx_issuers_load(struct ca_ctx *ctx)
 {
-	static const int slots[][2] = { { CA_ISSUER_AUTH, CA_ISSUER_AUTH_PREV },
-					{ CA_ISSUER_SIGN, CA_ISSUER_SIGN_PREV } };
+	static const enum ca_issuer_id slots[][2] = {
+		{ CA_ISSUER_AUTH, CA_ISSUER_AUTH_PREV }, { CA_ISSUER_SIGN, CA_ISSUER_SIGN_PREV } };
 	struct ca_issuer_rec rec;
 	struct ca_issuer *cur, *prev;
 	const char *role;
@@ -276,9 +275,10 @@ ca_ctx_issuers_load(struct ca_ctx *ctx)
 			continue;
 		if (r != CA_OK)
 			return r;
-		r = issuer_gen_load(ctx, role, rec.generation, cur);
+		r = issuer_gen_load(ctx, slots[i][0], rec.generation, cur);
 		ca_issuer_rec_clear(&rec);
-		if (r != CA_OK || (r = issuer_gen_load(ctx, role, cur->gen - 1, prev)) != CA_OK ||
+		if (r != CA_OK ||
+		    (r = issuer_gen_load(ctx, slots[i][0], cur->gen - 1, prev)) != CA_OK ||
 		    (r = ca_reg_issuer_last_expiry(ctx->reg, prev->name, &prev->until)) != CA_OK)
 			return r;
 	}

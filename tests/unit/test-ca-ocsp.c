@@ -440,6 +440,37 @@ test_published_names(void **state)
 	assert_string_equal(ca_pub_find(&n, CA_PUB_CHAIN, CA_ISSUER_AUTH)->path,
 			    "/certs/authentication-g2-chain.pem");
 	assert_null(ca_pub_find(&n, CA_PUB_OCSP, CA_ISSUER_ROOT));
+	assert_null(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH_PREV));
+	/* after a rollover of the Authentication CA: generation 2 at the
+	 * policy's paths with "-2", generation 1 where it was, one OCSP URL */
+	{
+		struct ca_issuer is[CA_ISSUER_COUNT];
+		char url[POL_TEXT_MAX];
+
+		memset(is, 0, sizeof(is));
+		is[CA_ISSUER_ROOT].gen = is[CA_ISSUER_SIGN].gen = is[CA_ISSUER_AUTH_PREV].gen = 1;
+		is[CA_ISSUER_AUTH].gen = 2;
+		assert_int_equal(ca_pub_names(&pol, is, &n, err, sizeof(err)), CA_OK);
+		assert_int_equal(n.n, 16);
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH)->path,
+				    "/crl/authentication-g2-2.crl");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_DELTA_CRL, CA_ISSUER_AUTH)->path,
+				    "/crl/authentication-g2-2-delta.crl");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CERT, CA_ISSUER_AUTH)->path,
+				    "/certs/authentication-g2-2.crt");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CHAIN, CA_ISSUER_AUTH)->path,
+				    "/certs/authentication-g2-2-chain.pem");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH_PREV)->path,
+				    "/crl/authentication-g2.crl");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CERT, CA_ISSUER_AUTH_PREV)->path,
+				    "/certs/authentication-g2.crt");
+		assert_null(ca_pub_find(&n, CA_PUB_OCSP, CA_ISSUER_AUTH_PREV));
+		assert_null(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_SIGN_PREV));
+		assert_int_equal(ca_pub_gen_url("http://x/crl/a.crl", 3, url, sizeof(url)), CA_OK);
+		assert_string_equal(url, "http://x/crl/a-3.crl");
+		assert_int_equal(ca_pub_gen_url("http://x/crl/a", 2, url, sizeof(url)), CA_OK);
+		assert_string_equal(url, "http://x/crl/a-2");
+	}
 	/* unusable URLs are refused with the key named */
 	snprintf(pol.signing.crl_url, sizeof(pol.signing.crl_url),
 		 "http://x/crl/authentication-g2.crl");
