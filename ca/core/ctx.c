@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
@@ -18,6 +19,7 @@
 
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
+#include "ca/core/hierarchy.h"
 #include "ca/core/hsm-provider.h"
 #include "ca/core/issue.h"
 #include "ca/core/policy.h"
@@ -237,6 +239,8 @@ issuer_gen_load(struct ca_ctx *ctx, enum ca_issuer_id slot, int gen, struct ca_i
 {
 	const char *role = issuer_info[slot].role;
 	struct ca_issuer_rec rec;
+	const unsigned char *p;
+	X509 *x = NULL;
 	int r;
 
 	memset(&rec, 0, sizeof(rec));
@@ -246,10 +250,24 @@ issuer_gen_load(struct ca_ctx *ctx, enum ca_issuer_id slot, int gen, struct ca_i
 	}
 	if ((r = ca_reg_issuer_get(ctx->reg, role, gen, &rec)) != CA_OK)
 		return r;
-	if (strlen(rec.name) >= sizeof(is->name) || strlen(rec.key_label) >= sizeof(is->label))
-		r = CA_ERR_STATE;
-	else
-		issuer_set(is, gen, rec.name, rec.key_label);
+	/* A rollover's certificate is the registry's (DIR/certs has a copy). */
+	p = rec.der;
+	r = CA_ERR_STATE;
+	if (strlen(rec.name) >= sizeof(is->name) || strlen(rec.key_label) >= sizeof(is->label) ||
+	    (x = X509_new_ex(ctx->libctx, NULL)) == NULL ||
+	    d2i_X509(&x, &p, (long)rec.derlen) == NULL || p != rec.der + rec.derlen) {
+		util_log(LOG_ERR, "the registry's certificate of issuing CA %s is unusable",
+			 rec.name);
+		goto out;
+	}
+	issuer_set(is, gen, rec.name, rec.key_label);
+	X509_free(is->cert);
+	is->cert = x;
+	x = NULL;
+	r = CA_OK;
+out:
+	ERR_clear_error();
+	X509_free(x);
 	ca_issuer_rec_clear(&rec);
 	return r;
 }
@@ -314,6 +332,27 @@ out:
 	if (f != NULL)
 		fclose(f);
 	X509_free(x);
+	free(path);
+	return r;
+}
+
+/* Slot @is's certificate: init's from DIR/certs; a rollover's came from the
+ * registry, and its copy in DIR/certs is written again if it went missing. */
+static int
+cert_have(struct ca_ctx *ctx, struct ca_issuer *is)
+{
+	char rel[64], *path;
+	int r = CA_OK;
+
+	if (is->gen == 0)
+		return CA_OK;
+	if (is->cert == NULL)
+		return cert_load(ctx, is);
+	snprintf(rel, sizeof(rel), "certs/%s.pem", is->name);
+	if ((path = ca_ctx_path(ctx, rel)) == NULL)
+		return CA_ERR_ALLOC;
+	if (access(path, F_OK) != 0)
+		r = ca_hierarchy_cert_save(ctx, is);
 	free(path);
 	return r;
 }
@@ -416,7 +455,7 @@ ca_ctx_open(const char *dir, struct ca_ctx **out)
 	if ((r = ca_ctx_hsm_login(ctx, module, token)) != CA_OK)
 		goto out;
 	for (i = 0; i < CA_ISSUER_COUNT; i++)
-		if (ctx->issuers[i].gen > 0 && (r = cert_load(ctx, &ctx->issuers[i])) != CA_OK)
+		if ((r = cert_have(ctx, &ctx->issuers[i])) != CA_OK)
 			goto out;
 	if ((r = ca_ctx_keys_load(ctx)) != CA_OK)
 		goto out;

@@ -99,8 +99,8 @@ out:
 	return r;
 }
 
-static int
-cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
+int
+ca_hierarchy_cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
 {
 	unsigned char *der = NULL;
 	size_t len = 0;
@@ -143,7 +143,7 @@ ca_hierarchy_create(struct ca_ctx *ctx, const struct ca_hierarchy_opts *o)
 				       sha1, &ctx->issuers[i].cert)) != CA_OK)
 			goto out;
 	for (i = CA_ISSUER_ROOT; i <= CA_ISSUER_SIGN; i++)
-		if ((r = cert_save(ctx, &ctx->issuers[i])) != CA_OK)
+		if ((r = ca_hierarchy_cert_save(ctx, &ctx->issuers[i])) != CA_OK)
 			goto out;
 out:
 	EVP_MD_free(sha1);
@@ -195,9 +195,7 @@ ca_hierarchy_issuing_new(struct ca_ctx *ctx, struct ca_issuer *is, X509 *current
 	r = CA_ERR_CRYPTO;
 	if ((sha1 = EVP_MD_fetch(ctx->libctx, "SHA1", NULL)) == NULL)
 		goto out;
-	if ((r = ca_cert_build(ctx, is, cn, root, days, now, sha1, &is->cert)) != CA_OK)
-		goto out;
-	r = cert_save(ctx, is);
+	r = ca_cert_build(ctx, is, cn, root, days, now, sha1, &is->cert);
 out:
 	if (r == CA_ERR_CRYPTO)
 		util_log_ossl_errors(__func__);

@@ -135,6 +135,11 @@ ca_rollover(struct ca_ctx *ctx, enum ca_issuer_id id, int days, struct ca_rollov
 	info->not_after = asn1_unix(X509_get0_notAfter(is.cert));
 	if ((r = record(ctx, &is, id, info)) != CA_OK)
 		goto out;
+	/* A copy for relying parties and openssl: the registry's is the one the
+	 * CA loads, so a run that lost a race (or died here) leaves no other. */
+	if ((r = ca_hierarchy_cert_save(ctx, &is)) != CA_OK)
+		util_log(LOG_ERR, "the %s CA was rolled over, but its certificate file could "
+			 "not be written: any command writes it again", ca_issuer_role(id));
 	util_log(LOG_INFO, "issuing CA %s: generation %d (%s) replaces %s", ca_issuer_role(id),
 		 is.gen, is.name, cur->name);
 out:

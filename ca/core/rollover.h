@@ -6,7 +6,9 @@
  * before it stays in the _PREV slot (ctx.h) and keeps signing its CRLs
  * (at its own URLs, its own numbers) and OCSP responses until its last
  * certificate expires; generation g >= 2 publishes at the policy's URLs
- * with "-g" (publish.h). One overlap at a time: a role whose previous
+ * with "-g" (publish.h). The registry holds its certificate (the CA loads
+ * it from there); DIR/certs/<name>.pem is a copy, written after the commit
+ * and again by ca_ctx_open when it is missing. One overlap at a time: a role whose previous
  * generation still has certificates is not rolled over again.
  */
 #ifndef CC_CA_ROLLOVER_H
@@ -28,10 +30,10 @@ struct ca_rollover_info {
 /*
  * Roll issuing CA slot @id (CA_ISSUER_AUTH or CA_ISSUER_SIGN) over, at the
  * CA's time, the certificate valid @days (0: 3653, and never past the
- * root). The key, then the certificate file, then the registry row with
- * its audit entry ("ca-rollover") in one transaction: a run killed before
- * the commit changed nothing that counts (a re-run takes the key over and
- * rewrites the file). CA_ERR_STATE when the previous generation of that
+ * root). The key, then the registry row with the certificate and its audit
+ * entry ("ca-rollover") in one transaction, then the certificate file: a run
+ * killed before the commit changed nothing that counts (a re-run takes the
+ * key over). CA_ERR_STATE when the previous generation of that
  * role still has unexpired certificates (*@info says until when).
  * ctx's slots are not updated: reopen the CA to use the new generation.
  */

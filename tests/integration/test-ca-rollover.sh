@@ -16,7 +16,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 command -v python3 >/dev/null || tap_skip_all "python3 not installed"
 
-tap_plan 59
+tap_plan 60
 BOB=200000000002
 CAROL=100000000003
 W=$CC_WORK/www
@@ -80,8 +80,11 @@ tap_like "...saying until when" "$out" \
 	"previous generation \(authentication\) still has certificates until 20[0-9-]+T"
 
 # --- after: B by the new CA ----------------------------------------------------------------
+cp "$N" "$CC_WORK/n-copy.pem" && rm -f "$N"
 B=$(issue b)
 tap_is "certificate B is issued (the operator's card, of the old CA, still logs in)" "$?" 0
+tap_ok "the new CA's certificate is the registry's: its file, removed, is written again" \
+	cmp "$N" "$CC_WORK/n-copy.pem"
 tap_is "B's issuer is the Authentication CA's name" \
 	"$(openssl x509 -in "$CC_WORK/b.pem" -noout -issuer)" "$(openssl x509 -in "$N" -noout -subject | sed 's/^subject/issuer/')"
 tap_ok "openssl verify: B chains to the root through the new CA" openssl verify -x509_strict \
