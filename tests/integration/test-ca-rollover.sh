@@ -16,7 +16,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 command -v python3 >/dev/null || tap_skip_all "python3 not installed"
 
-tap_plan 60
+tap_plan 62
 BOB=200000000002
 CAROL=100000000003
 W=$CC_WORK/www
@@ -210,5 +210,15 @@ tap_ok "...and the old one no more" test ! -e "$OC" -a -z "$(echo "$out" | grep 
 CARECARD_CA_NOW=$later OPR=2 OP_PIN=carol op ca-rollover --ca authentication >>"$TAP_LOG" 2>&1
 tap_is "...and the next rollover is possible (Carol, with her card of the second CA)" "$?/$(sql \
 	"SELECT name FROM ca_issuers ORDER BY generation" | tr '\n' ' ')" "0/authentication-2 authentication-3 "
+# The Signing CA the same way (Carol's signing certificate is still the first one's).
+CARECARD_CA_NOW=$later OPR=2 OP_PIN=carol op ca-rollover --ca signing >>"$TAP_LOG" 2>&1
+tap_is "the Signing CA rolls over too" "$?/$(sql "SELECT count(*) FROM ca_issuers \
+	WHERE role = 'signing'")" "0/1"
+CARECARD_CA_NOW=$later "$CA" crl-publish --dir "$W" >>"$TAP_LOG" 2>&1
+cat "$S/certs/signing.pem" "$S/certs/root.pem" >"$CC_WORK/sign-old.pem"
+cat "$S/certs/signing-2.pem" "$S/certs/root.pem" >"$CC_WORK/sign-new.pem"
+tap_is "...and both its generations publish, each CRL signed by its own key" \
+	"$(crl_verify "$W/signing-g2.crl" "$CC_WORK/sign-old.pem")/$(crl_verify \
+	"$W/signing-g2-2.crl" "$CC_WORK/sign-new.pem")" "verify OK/verify OK"
 tap_ok "audit verify passes" audit_ok
 tap_done
