@@ -104,7 +104,8 @@ out:
 	return r;
 }
 
-/* The certificate chains to our root through the Authentication CA, now. */
+/* The certificate chains to our root through the Authentication CA (either
+ * generation during a rollover's overlap), now. */
 static int
 chain_verify(struct attempt *a)
 {
@@ -118,6 +119,9 @@ chain_verify(struct attempt *a)
 	r = CA_ERR_CRYPTO;
 	if (X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_ROOT].cert) != 1 ||
 	    X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_AUTH].cert) != 1 ||
+	    /* cards issued before a rollover, until they expire */
+	    (a->ctx->issuers[CA_ISSUER_AUTH_PREV].cert != NULL &&
+	     X509_STORE_add_cert(st, a->ctx->issuers[CA_ISSUER_AUTH_PREV].cert) != 1) ||
 	    X509_STORE_CTX_init(vc, st, a->cert, NULL) != 1)
 		goto out;
 	X509_STORE_CTX_set_flags(vc, X509_V_FLAG_X509_STRICT);

@@ -108,6 +108,7 @@ static const struct cli_cmd commands[] = {
 	{ "crl", cli_crl, "generate a full or delta CRL (the CA's own account)",
 	  "--issuer authentication|signing|root [--out FILE] [--delta] [--next-update DAYS]\n"
 	  "       [--der]\n"
+	  "       after a rollover the newer generation is authentication-N or signing-N\n"
 	  "       nextUpdate: --next-update, else the policy's crl.next-update\n"
 	  "       (crl.delta-next-update with --delta)" },
 	{ "audit", cli_audit, "verify or show the hash-chained audit log (the CA's own account)",
@@ -126,6 +127,10 @@ static const struct cli_cmd commands[] = {
 	  "       the target: an empty database (createdb), no password in the URI;\n"
 	  "       verified by row counts and the audit log before it commits; then\n"
 	  "       DIR/registry.uri names it (not with --no-switch)" },
+	{ "ca-rollover", cli_ca_rollover, "RA manager: a new key and certificate for an issuing CA",
+	  "--ca authentication|signing [--days N] " CLI_OPERATOR_USAGE "\n"
+	  "       the new CA issues from now on; the one it replaces keeps its CRLs and\n"
+	  "       OCSP (and stays in the CA bundles) until its last certificate expires" },
 	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
 	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
 	  "       [--no-jobs | --jobs-only] [--access-log FILE|-|off]" },

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/provider.h>
@@ -18,21 +19,66 @@
 
 #include "ca/core/ctx.h"
 #include "ca/core/error.h"
+#include "ca/core/hierarchy.h"
 #include "ca/core/hsm-provider.h"
 #include "ca/core/issue.h"
 #include "ca/core/policy.h"
 #include "ca/core/secret.h"
+#include "ca/registry/registry-issuers.h"
 #include "common/fileio.h"
 #include "common/log.h"
 
-/* The CAs' names are in their certificates (named by init after the policy). */
+/* The CAs' names are in their certificates (named by init after the policy);
+ * these are the slots' roles and the keys init made. */
 static const struct {
-	const char *name, *label;
+	const char *role, *label;
 } issuer_info[CA_ISSUER_COUNT] = {
 	[CA_ISSUER_ROOT] = { "root", CA_LABEL_ROOT },
 	[CA_ISSUER_AUTH] = { "authentication", CA_LABEL_AUTH },
 	[CA_ISSUER_SIGN] = { "signing", CA_LABEL_SIGN },
+	[CA_ISSUER_AUTH_PREV] = { "authentication", NULL },
+	[CA_ISSUER_SIGN_PREV] = { "signing", NULL },
 };
+
+const char *
+ca_issuer_role(enum ca_issuer_id id)
+{
+	return id >= 0 && id < CA_ISSUER_COUNT ? issuer_info[id].role : "";
+}
+
+int
+ca_issuer_sibling(int id)
+{
+	switch (id) {
+	case CA_ISSUER_AUTH:	  return CA_ISSUER_AUTH_PREV;
+	case CA_ISSUER_SIGN:	  return CA_ISSUER_SIGN_PREV;
+	case CA_ISSUER_AUTH_PREV: return CA_ISSUER_AUTH;
+	case CA_ISSUER_SIGN_PREV: return CA_ISSUER_SIGN;
+	default:		  return -1;
+	}
+}
+
+bool
+ca_issuer_live(const struct ca_ctx *ctx, int id, int64_t now)
+{
+	const struct ca_issuer *is;
+
+	if (id < 0 || id >= CA_ISSUER_COUNT)
+		return false;
+	is = &ctx->issuers[id];
+	if (is->gen == 0 || is->cert == NULL)
+		return false;
+	return id < CA_ISSUER_AUTH_PREV || is->until >= now;
+}
+
+/* Slot @is as generation @gen named @name with key @label (NULL: none). */
+static void
+issuer_set(struct ca_issuer *is, int gen, const char *name, const char *label)
+{
+	is->gen = gen;
+	snprintf(is->name, sizeof(is->name), "%s", gen > 0 ? name : "");
+	snprintf(is->label, sizeof(is->label), "%s", gen > 0 && label != NULL ? label : "");
+}
 
 char *
 ca_ctx_path(const struct ca_ctx *ctx, const char *rel)
@@ -54,10 +100,9 @@ ca_ctx_new(const char *dir, struct ca_ctx **out)
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL || (ctx->dir = strdup(dir)) == NULL)
 		goto out;
-	for (i = 0; i < CA_ISSUER_COUNT; i++) {
-		ctx->issuers[i].name = issuer_info[i].name;
-		ctx->issuers[i].label = issuer_info[i].label;
-	}
+	for (i = 0; i < CA_ISSUER_COUNT; i++)
+		issuer_set(&ctx->issuers[i], issuer_info[i].label != NULL ? 1 : 0,
+			   issuer_info[i].role, issuer_info[i].label);
 	r = CA_ERR_CRYPTO;
 	if ((ctx->libctx = OSSL_LIB_CTX_new()) == NULL ||
 	    (ctx->prov_default = OSSL_PROVIDER_load(ctx->libctx, "default")) == NULL ||
@@ -126,7 +171,7 @@ ca_ctx_issuer(struct ca_ctx *ctx, const char *name)
 	int i;
 
 	for (i = 0; i < CA_ISSUER_COUNT; i++)
-		if (strcmp(ctx->issuers[i].name, name) == 0)
+		if (ctx->issuers[i].gen > 0 && strcmp(ctx->issuers[i].name, name) == 0)
 			return &ctx->issuers[i];
 	return NULL;
 }
@@ -174,10 +219,85 @@ ca_ctx_keys_load(struct ca_ctx *ctx)
 
 	for (i = 0; i < CA_ISSUER_COUNT; i++) {
 		is = &ctx->issuers[i];
-		if (is->pkey != NULL)
+		if (is->pkey != NULL || is->gen == 0)
 			continue;
 		if ((r = ca_signer_key_get(ctx->signer, is->label, &is->key)) != CA_OK ||
 		    (r = ca_hsm_pkey_new(ctx->libctx, is->key, &is->pkey)) != CA_OK)
+			return r;
+	}
+	return CA_OK;
+}
+
+/*
+ * The generations the registry records (registry-issuers.h): each role's
+ * newest in its slot, the one before it in the _PREV slot with the
+ * notAfter of its last certificate. Nothing recorded: init's, as set by
+ * ca_ctx_new.
+ */
+static int
+issuer_gen_load(struct ca_ctx *ctx, enum ca_issuer_id slot, int gen, struct ca_issuer *is)
+{
+	const char *role = issuer_info[slot].role;
+	struct ca_issuer_rec rec;
+	const unsigned char *p;
+	X509 *x = NULL;
+	int r;
+
+	memset(&rec, 0, sizeof(rec));
+	if (gen == 1) {		/* init's: named after its role, init's key */
+		issuer_set(is, 1, role, issuer_info[slot].label);
+		return CA_OK;
+	}
+	if ((r = ca_reg_issuer_get(ctx->reg, role, gen, &rec)) != CA_OK)
+		return r;
+	/* A rollover's certificate is the registry's (DIR/certs has a copy). */
+	p = rec.der;
+	r = CA_ERR_STATE;
+	if (strlen(rec.name) >= sizeof(is->name) || strlen(rec.key_label) >= sizeof(is->label) ||
+	    (x = X509_new_ex(ctx->libctx, NULL)) == NULL ||
+	    d2i_X509(&x, &p, (long)rec.derlen) == NULL || p != rec.der + rec.derlen) {
+		util_log(LOG_ERR, "the registry's certificate of issuing CA %s is unusable",
+			 rec.name);
+		goto out;
+	}
+	issuer_set(is, gen, rec.name, rec.key_label);
+	X509_free(is->cert);
+	is->cert = x;
+	x = NULL;
+	r = CA_OK;
+out:
+	ERR_clear_error();
+	X509_free(x);
+	ca_issuer_rec_clear(&rec);
+	return r;
+}
+
+int
+ca_ctx_issuers_load(struct ca_ctx *ctx)
+{
+	static const enum ca_issuer_id slots[][2] = {
+		{ CA_ISSUER_AUTH, CA_ISSUER_AUTH_PREV }, { CA_ISSUER_SIGN, CA_ISSUER_SIGN_PREV } };
+	struct ca_issuer_rec rec;
+	struct ca_issuer *cur, *prev;
+	const char *role;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		cur = &ctx->issuers[slots[i][0]];
+		prev = &ctx->issuers[slots[i][1]];
+		role = issuer_info[slots[i][0]].role;
+		memset(&rec, 0, sizeof(rec));
+		r = ca_reg_issuer_get(ctx->reg, role, 0, &rec);
+		if (r == CA_ERR_NOT_FOUND)
+			continue;
+		if (r != CA_OK)
+			return r;
+		r = issuer_gen_load(ctx, slots[i][0], rec.generation, cur);
+		ca_issuer_rec_clear(&rec);
+		if (r != CA_OK ||
+		    (r = issuer_gen_load(ctx, slots[i][0], cur->gen - 1, prev)) != CA_OK ||
+		    (r = ca_reg_issuer_last_expiry(ctx->reg, prev->name, &prev->until)) != CA_OK)
 			return r;
 	}
 	return CA_OK;
@@ -212,6 +332,27 @@ out:
 	if (f != NULL)
 		fclose(f);
 	X509_free(x);
+	free(path);
+	return r;
+}
+
+/* Slot @is's certificate: init's from DIR/certs; a rollover's came from the
+ * registry, and its copy in DIR/certs is written again if it went missing. */
+static int
+cert_have(struct ca_ctx *ctx, struct ca_issuer *is)
+{
+	char rel[64], *path;
+	int r = CA_OK;
+
+	if (is->gen == 0)
+		return CA_OK;
+	if (is->cert == NULL)
+		return cert_load(ctx, is);
+	snprintf(rel, sizeof(rel), "certs/%s.pem", is->name);
+	if ((path = ca_ctx_path(ctx, rel)) == NULL)
+		return CA_ERR_ALLOC;
+	if (access(path, F_OK) != 0)
+		r = ca_hierarchy_cert_save(ctx, is);
 	free(path);
 	return r;
 }
@@ -281,6 +422,10 @@ ca_ctx_open_registry(const char *dir, struct ca_ctx **out)
 	if ((r = ca_ctx_registry_uri(ctx, &uri)) != CA_OK ||
 	    (r = ca_reg_open_uri(uri, 0, &ctx->reg)) != CA_OK)
 		goto out;
+	if ((r = ca_ctx_issuers_load(ctx)) != CA_OK) {
+		util_log(LOG_ERR, "cannot read the issuing CAs from the registry");
+		goto out;
+	}
 	if ((r = ca_ctx_policy_load(ctx, &perr)) != CA_OK) {
 		util_log(LOG_ERR, "%s", perr.text);
 		goto out;
@@ -310,7 +455,7 @@ ca_ctx_open(const char *dir, struct ca_ctx **out)
 	if ((r = ca_ctx_hsm_login(ctx, module, token)) != CA_OK)
 		goto out;
 	for (i = 0; i < CA_ISSUER_COUNT; i++)
-		if ((r = cert_load(ctx, &ctx->issuers[i])) != CA_OK)
+		if ((r = cert_have(ctx, &ctx->issuers[i])) != CA_OK)
 			goto out;
 	if ((r = ca_ctx_keys_load(ctx)) != CA_OK)
 		goto out;

@@ -13,7 +13,9 @@
 #ifndef CC_CA_CTX_H
 #define CC_CA_CTX_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <openssl/types.h>
@@ -34,16 +36,30 @@
 #define CA_AUDIT_KEY_ID 4		/* its CKA_ID: root 1, authentication 2, signing 3 */
 #define CA_DEFAULT_TOKEN "carecard-ca"
 
+/*
+ * The CA's slots. AUTH and SIGN hold each issuing CA's current generation
+ * (the one that issues); after a rollover (rollover.h) AUTH_PREV and
+ * SIGN_PREV hold the generation before it, which keeps signing CRLs and
+ * OCSP responses for its certificates until the last of them expires. An
+ * empty slot has gen 0 and no name.
+ */
 enum ca_issuer_id {
 	CA_ISSUER_ROOT,
 	CA_ISSUER_AUTH,
 	CA_ISSUER_SIGN,
+	CA_ISSUER_AUTH_PREV,
+	CA_ISSUER_SIGN_PREV,
 	CA_ISSUER_COUNT
 };
 
+#define CA_ISSUER_NAME_MAX 48
+
 struct ca_issuer {
-	const char *name;	/* "root", "authentication", "signing" */
-	const char *label;	/* token key label */
+	char name[CA_ISSUER_NAME_MAX];	/* registry name: "root", "authentication",
+					 * "signing", after a rollover "authentication-2" */
+	char label[CA_ISSUER_NAME_MAX + 16];	/* token key label */
+	int gen;		/* 1: init's; >= 2: a rollover's; 0: empty slot */
+	int64_t until;		/* a previous generation: its last certificate's notAfter */
 	X509 *cert;		/* its subject is the CA's name (init: the policy's issuing-ca) */
 	struct ca_signer_key *key;
 	EVP_PKEY *pkey;		/* the token key as an EVP_PKEY (hsm-provider) */
@@ -120,14 +136,32 @@ void ca_ctx_free(struct ca_ctx *ctx);
 /* "<dir>/<rel>" in a new string. */
 char *ca_ctx_path(const struct ca_ctx *ctx, const char *rel);
 
-/* Issuer by name ("root", "authentication", "signing"); NULL if unknown. */
+/* Issuer by registry name ("root", "authentication", "signing-2"); NULL if unknown. */
 struct ca_issuer *ca_ctx_issuer(struct ca_ctx *ctx, const char *name);
+
+/* The slot's role: "root", "authentication" or "signing". */
+const char *ca_issuer_role(enum ca_issuer_id id);
+
+/* The other generation of @id's role (AUTH <-> AUTH_PREV, SIGN <-> SIGN_PREV);
+ * the root has none (-1). */
+int ca_issuer_sibling(int id);
+
+/*
+ * Slot @id is in use at @now: it has a certificate, and is a current CA
+ * or a previous generation whose certificates have not all expired (it
+ * publishes CRLs, answers OCSP and is in the CA bundles only then).
+ */
+bool ca_issuer_live(const struct ca_ctx *ctx, int id, int64_t now);
 
 /* Point SOFTHSM2_CONF at the state directory's configuration. */
 int ca_ctx_hsm_env(const struct ca_ctx *ctx);
 
 /* Load the HSM module @module and log in to @token with hsm/user.pin. */
 int ca_ctx_hsm_login(struct ca_ctx *ctx, const char *module, const char *token);
+
+/* The issuing CAs' generations from the registry into the slots (after a
+ * rollover; ca_ctx_open_registry calls it). */
+int ca_ctx_issuers_load(struct ca_ctx *ctx);
 
 /* Bind each issuer's token key (needs a logged-in signer). */
 int ca_ctx_keys_load(struct ca_ctx *ctx);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -98,8 +99,8 @@ out:
 	return r;
 }
 
-static int
-cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
+int
+ca_hierarchy_cert_save(struct ca_ctx *ctx, struct ca_issuer *is)
 {
 	unsigned char *der = NULL;
 	size_t len = 0;
@@ -141,10 +142,64 @@ ca_hierarchy_create(struct ca_ctx *ctx, const struct ca_hierarchy_opts *o)
 		if ((r = ca_cert_build(ctx, &ctx->issuers[i], o->cn[i], root, o->ca_days, o->now,
 				       sha1, &ctx->issuers[i].cert)) != CA_OK)
 			goto out;
-	for (i = 0; i < CA_ISSUER_COUNT; i++)
-		if ((r = cert_save(ctx, &ctx->issuers[i])) != CA_OK)
+	for (i = CA_ISSUER_ROOT; i <= CA_ISSUER_SIGN; i++)
+		if ((r = ca_hierarchy_cert_save(ctx, &ctx->issuers[i])) != CA_OK)
 			goto out;
 out:
 	EVP_MD_free(sha1);
+	return r;
+}
+
+/* The common name of @crt's subject, malloc'ed (NULL: none). */
+static char *
+subject_cn(X509 *crt)
+{
+	X509_NAME *n = X509_get_subject_name(crt);
+	unsigned char *u = NULL;
+	char *cn = NULL;
+	int at;
+
+	if ((at = X509_NAME_get_index_by_NID(n, NID_commonName, -1)) < 0 ||
+	    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, at))) < 0)
+		return NULL;
+	cn = strdup((char *)u);
+	OPENSSL_free(u);
+	return cn;
+}
+
+int
+ca_hierarchy_issuing_new(struct ca_ctx *ctx, struct ca_issuer *is, X509 *current, int days,
+			 time_t now)
+{
+	struct ca_issuer *root = &ctx->issuers[CA_ISSUER_ROOT];
+	const ASN1_TIME *root_end = X509_get0_notAfter(root->cert);
+	EVP_MD *sha1 = NULL;
+	char *cn = NULL;
+	int left = 0, secs = 0, r = CA_ERR_CRYPTO;
+
+	/* Never past the root's own end (RFC 5280 6.1: it would not verify). */
+	if (ASN1_TIME_diff(&left, &secs, NULL, root_end) != 1)
+		goto out;
+	if (X509_cmp_time(root_end, &now) <= 0 || left <= 0) {
+		util_log(LOG_ERR, "the root CA certificate has expired or expires within a day");
+		r = CA_ERR_STATE;
+		goto out;
+	}
+	if (days > left)
+		days = left;
+	r = CA_ERR_STATE;
+	if ((cn = subject_cn(current)) == NULL) {
+		util_log(LOG_ERR, "the %s CA's certificate has no common name", is->name);
+		goto out;
+	}
+	r = CA_ERR_CRYPTO;
+	if ((sha1 = EVP_MD_fetch(ctx->libctx, "SHA1", NULL)) == NULL)
+		goto out;
+	r = ca_cert_build(ctx, is, cn, root, days, now, sha1, &is->cert);
+out:
+	if (r == CA_ERR_CRYPTO)
+		util_log_ossl_errors(__func__);
+	EVP_MD_free(sha1);
+	free(cn);
 	return r;
 }

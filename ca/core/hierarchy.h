@@ -30,4 +30,16 @@ struct ca_hierarchy_opts {
  */
 int ca_hierarchy_create(struct ca_ctx *ctx, const struct ca_hierarchy_opts *o);
 
+/*
+ * A rollover's new issuing CA certificate: for @is (name, gen and token
+ * key set), named as @current is (C=GB, O=Carecard, the same CN), signed
+ * by the root like init's, valid @days from @now but never past the root;
+ * into is->cert.
+ */
+int ca_hierarchy_issuing_new(struct ca_ctx *ctx, struct ca_issuer *is, X509 *current, int days,
+			     time_t now);
+
+/* is->cert into <dir>/certs/<name>.pem (atomically, 0644). */
+int ca_hierarchy_cert_save(struct ca_ctx *ctx, struct ca_issuer *is);
+
 #endif

@@ -18,6 +18,7 @@
 #include "ca/core/csr.h"
 #include "ca/core/error.h"
 #include "ca/core/issue.h"
+#include "ca/core/publish.h"
 #include "ca/core/issue-int.h"
 #include "ca/core/validate.h"
 #include "ca/core/x509util.h"
@@ -137,7 +138,8 @@ static const struct {
 
 /* Extensions in the order certificates always had them: BC, KU, EKU, SKI, AKI, CDP, AIA. */
 static int
-ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, const char *ca_url, struct ee_tmpl *t)
+ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, const char *crl_url, const char *ca_url,
+	     struct ee_tmpl *t)
 {
 	const char *oids[32];
 	X509_EXTENSION *ext = NULL;
@@ -168,7 +170,7 @@ ee_tmpl_exts(const struct pol_profile *pp, X509 *issuer, const char *ca_url, str
 	r = ca_ext_authority_key_id(issuer, &ext);
 	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
 		return r;
-	r = ca_ext_crl_url(pp->crl_url, &ext);
+	r = ca_ext_crl_url(crl_url, &ext);
 	if ((r = ext_take(t->exts, r, ext)) != CA_OK)
 		return r;
 	r = ca_ext_aia(pp->ocsp_url, ca_url, &ext);
@@ -239,10 +241,28 @@ ca_issuers_url(const struct ca_ctx *ctx, const struct ca_issuer *is)
 	return "";
 }
 
+/* The CRL and CA certificate URLs of @is's certificates: the policy's, for a
+ * generation after a rollover with its suffix (ca_pub_gen_url, one rule
+ * with the published names). */
+static int
+gen_urls(const struct ca_ctx *ctx, const struct pol_profile *pp, const struct ca_issuer *is,
+	 char crl[POL_TEXT_MAX], char cau[POL_TEXT_MAX])
+{
+	if (ca_pub_gen_url(pp->crl_url, is->gen, crl, POL_TEXT_MAX) != CA_OK ||
+	    ca_pub_gen_url(ca_issuers_url(ctx, is), *ca_issuers_url(ctx, is) != '\0' ? is->gen : 1,
+			   cau, POL_TEXT_MAX) != CA_OK) {
+		util_log(LOG_ERR, "the policy's URLs are too long for generation %d of the %s CA",
+			 is->gen, is->name);
+		return CA_ERR_STATE;
+	}
+	return CA_OK;
+}
+
 static int
 ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile *pp,
 	      struct ee_tmpl *t)
 {
+	char crl[POL_TEXT_MAX], cau[POL_TEXT_MAX];
 	int r;
 
 	ee_tmpl_clear(t);
@@ -251,7 +271,8 @@ ee_tmpl_build(struct ca_ctx *ctx, const char *profile, const struct pol_profile 
 		goto out;
 	r = CA_ERR_STATE;
 	if ((t->is = profile_issuer(ctx, profile, pp)) == NULL ||
-	    (r = ee_tmpl_exts(pp, t->is->cert, ca_issuers_url(ctx, t->is), t)) != CA_OK)
+	    (r = gen_urls(ctx, pp, t->is, crl, cau)) != CA_OK ||
+	    (r = ee_tmpl_exts(pp, t->is->cert, crl, cau, t)) != CA_OK)
 		goto out;
 	t->pp = *pp;
 	t->ready = true;

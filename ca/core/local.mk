@@ -20,3 +20,5 @@ ca_libcarecard_ca_la_SOURCES += \
 # the OCSP responder's and the service's library half (carecard-ca serve)
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/publish.c %D%/publish.h %D%/ocsp.c %D%/ocsp.h %D%/ocsp-job.c %D%/ocsp-job.h
+# issuing-CA rollover (issue 14)
+ca_libcarecard_ca_la_SOURCES += %D%/rollover.c %D%/rollover.h

@@ -115,7 +115,7 @@ responder(struct ca_ocsp_job *j, enum ca_issuer_id id, int64_t now,
 	int64_t need = now + j->pol.response_validity + j->pol.refresh_interval;
 	int r;
 
-	if (id != CA_ISSUER_AUTH && id != CA_ISSUER_SIGN)
+	if (id <= CA_ISSUER_ROOT || id >= CA_ISSUER_COUNT || j->ctx->issuers[id].gen == 0)
 		return CA_ERR_USAGE;
 	if (j->rsp[id] != NULL && j->rsp[id]->not_after >= need) {
 		*out = j->rsp[id];
@@ -134,11 +134,14 @@ int
 ca_ocsp_job_responders(struct ca_ocsp_job *j, int64_t now)
 {
 	const struct ca_ocsp_responder *r;
-	int e;
+	int id, e;
 
-	if ((e = responder(j, CA_ISSUER_AUTH, now, &r)) != CA_OK)
-		return e;
-	return responder(j, CA_ISSUER_SIGN, now, &r);
+	/* a rollover's previous CA too, while it has certificates to answer for */
+	for (id = CA_ISSUER_AUTH; id < CA_ISSUER_COUNT; id++)
+		if (ca_issuer_live(j->ctx, id, now) &&
+		    (e = responder(j, (enum ca_issuer_id)id, now, &r)) != CA_OK)
+			return e;
+	return CA_OK;
 }
 
 static void

@@ -119,55 +119,90 @@ check_unique(const struct ca_pub_names *n, char *err, size_t errlen)
 }
 
 int
-ca_pub_names(const struct pol_policy *pol, struct ca_pub_names *out, char *err, size_t errlen)
+ca_pub_gen_url(const char *url, int gen, char *out, size_t len)
 {
-	static const struct {
-		enum ca_issuer_id id;
-		const char *name;
-	} issuing[] = { { CA_ISSUER_AUTH, "authentication" }, { CA_ISSUER_SIGN, "signing" } };
-	const struct pol_publication *pub = &pol->publication;
-	const char *cert_url[CA_ISSUER_COUNT] = { pub->root_certificate_url,
-						  pub->authentication_certificate_url,
-						  pub->signing_certificate_url };
-	struct ca_pub_names n;
-	char path[POL_TEXT_MAX], more[POL_TEXT_MAX], key[96];
-	const struct pol_profile *p;
-	size_t i;
+	char suffix[16];
+
+	if (gen <= 1) {
+		if (strlen(url) >= len)
+			return CA_ERR_USAGE;
+		memcpy(out, url, strlen(url) + 1);
+		return CA_OK;
+	}
+	snprintf(suffix, sizeof(suffix), "-%d", gen);
+	return derive(url, suffix, true, out, len);
+}
+
+/* The CRLs, certificate and chain of issuing CA slot @id, generation @gen. */
+static int
+issuing_items(struct ca_pub_names *n, enum ca_issuer_id id, int gen, const char *role,
+	      const char *crl_url, const char *cert_url, char *err, size_t errlen)
+{
+	char path[POL_TEXT_MAX], gpath[POL_TEXT_MAX], more[POL_TEXT_MAX], key[96];
 	int r;
 
+	snprintf(key, sizeof(key), "profiles.%s.crl-url", role);
+	if ((r = url_path(crl_url, key, path, sizeof(path), err, errlen)) != CA_OK)
+		return r;
+	if (ca_pub_gen_url(path, gen, gpath, sizeof(gpath)) != CA_OK ||
+	    derive(gpath, "-delta", true, more, sizeof(more)) != CA_OK)
+		return fail(err, errlen, "%s: path too long", key);
+	if ((r = add(n, CA_PUB_CRL, id, gpath)) != CA_OK ||
+	    (r = add(n, CA_PUB_DELTA_CRL, id, more)) != CA_OK)
+		return r;
+	snprintf(key, sizeof(key), "publication.%s-certificate-url", role);
+	if ((r = url_path(cert_url, key, path, sizeof(path), err, errlen)) != CA_OK)
+		return r;
+	if (ca_pub_gen_url(path, gen, gpath, sizeof(gpath)) != CA_OK ||
+	    derive(gpath, "-chain.pem", false, more, sizeof(more)) != CA_OK)
+		return fail(err, errlen, "%s: path too long", key);
+	if ((r = add(n, CA_PUB_CERT, id, gpath)) != CA_OK)
+		return r;
+	return add(n, CA_PUB_CHAIN, id, more);
+}
+
+int
+ca_pub_names(const struct pol_policy *pol, const struct ca_issuer *issuers,
+	     struct ca_pub_names *out, char *err, size_t errlen)
+{
+	static const enum ca_issuer_id slots[] = { CA_ISSUER_AUTH, CA_ISSUER_SIGN,
+						   CA_ISSUER_AUTH_PREV, CA_ISSUER_SIGN_PREV };
+	const struct pol_publication *pub = &pol->publication;
+	const char *role;
+	struct ca_pub_names n;
+	char path[POL_TEXT_MAX], key[96];
+	const struct pol_profile *p;
+	size_t i;
+	int r, gen;
+
 	memset(&n, 0, sizeof(n));
-	for (i = 0; i < sizeof(issuing) / sizeof(issuing[0]); i++) {
-		p = pol_profile_find(pol, issuing[i].name);
-		snprintf(key, sizeof(key), "profiles.%s.ocsp-url", issuing[i].name);
+	/* One OCSP URL per role: it answers for every generation (by CertID). */
+	for (i = 0; i < 2; i++) {
+		role = ca_issuer_role(slots[i]);
+		p = pol_profile_find(pol, role);
+		snprintf(key, sizeof(key), "profiles.%s.ocsp-url", role);
 		if ((r = url_path(p->ocsp_url, key, path, sizeof(path), err, errlen)) != CA_OK ||
-		    (r = add(&n, CA_PUB_OCSP, issuing[i].id, path)) != CA_OK)
+		    (r = add(&n, CA_PUB_OCSP, slots[i], path)) != CA_OK)
 			return r;
-		snprintf(key, sizeof(key), "profiles.%s.crl-url", issuing[i].name);
-		if ((r = url_path(p->crl_url, key, path, sizeof(path), err, errlen)) != CA_OK ||
-		    (r = add(&n, CA_PUB_CRL, issuing[i].id, path)) != CA_OK)
-			return r;
-		if (derive(path, "-delta", true, more, sizeof(more)) != CA_OK)
-			return fail(err, errlen, "%s: path too long", key);
-		if ((r = add(&n, CA_PUB_DELTA_CRL, issuing[i].id, more)) != CA_OK)
+	}
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		gen = issuers != NULL ? issuers[slots[i]].gen : i < 2 ? 1 : 0;
+		if (gen == 0)
+			continue;
+		role = ca_issuer_role(slots[i]);
+		if ((r = issuing_items(&n, slots[i], gen, role, pol_profile_find(pol, role)->crl_url,
+				       slots[i] == CA_ISSUER_AUTH || slots[i] == CA_ISSUER_AUTH_PREV
+				       ? pub->authentication_certificate_url
+				       : pub->signing_certificate_url, err, errlen)) != CA_OK)
 			return r;
 	}
 	if ((r = url_path(pub->root_crl_url, "publication.root-crl-url", path, sizeof(path), err,
 			  errlen)) != CA_OK ||
-	    (r = add(&n, CA_PUB_CRL, CA_ISSUER_ROOT, path)) != CA_OK)
+	    (r = add(&n, CA_PUB_CRL, CA_ISSUER_ROOT, path)) != CA_OK ||
+	    (r = url_path(pub->root_certificate_url, "publication.root-certificate-url", path,
+			  sizeof(path), err, errlen)) != CA_OK ||
+	    (r = add(&n, CA_PUB_CERT, CA_ISSUER_ROOT, path)) != CA_OK)
 		return r;
-	for (i = 0; i < CA_ISSUER_COUNT; i++) {
-		snprintf(key, sizeof(key), "publication.%s-certificate-url",
-			 i == CA_ISSUER_ROOT ? "root" : issuing[i - 1].name);
-		if ((r = url_path(cert_url[i], key, path, sizeof(path), err, errlen)) != CA_OK ||
-		    (r = add(&n, CA_PUB_CERT, (enum ca_issuer_id)i, path)) != CA_OK)
-			return r;
-		if (i == CA_ISSUER_ROOT)
-			continue;
-		if (derive(path, "-chain.pem", false, more, sizeof(more)) != CA_OK)
-			return fail(err, errlen, "%s: path too long", key);
-		if ((r = add(&n, CA_PUB_CHAIN, (enum ca_issuer_id)i, more)) != CA_OK)
-			return r;
-	}
 	if ((r = check_unique(&n, err, errlen)) != CA_OK)
 		return r;
 	*out = n;

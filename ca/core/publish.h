@@ -10,7 +10,8 @@
  *   delta CRL         the crl-url with "-delta" before ".crl"
  *   CA certificate    publication.<ca>-certificate-url       (DER)
  *   chain             that URL with "-chain.pem" for its extension (PEM:
- *                     the issuing CA, then the root)
+ *                     the issuing CA, its other generation during a
+ *                     rollover's overlap, then the root)
  *
  * Only the path of each URL matters to the service (a relying party may
  * reach it by any host name); a file takes the path's last segment.
@@ -31,7 +32,7 @@ enum ca_pub_kind {
 	CA_PUB_CHAIN,
 };
 
-#define CA_PUB_MAX 16
+#define CA_PUB_MAX 24
 
 struct ca_pub_item {
 	enum ca_pub_kind kind;
@@ -45,14 +46,22 @@ struct ca_pub_names {
 };
 
 /*
- * Every published object's name from @pol. CA_ERR_USAGE, with the reason
+ * Every published object's name from @pol, for the issuing CAs' generations
+ * in @issuers (ctx->issuers; NULL: init's only). Generation g >= 2 of an
+ * issuing CA publishes its CRLs and certificate at the policy's paths with
+ * "-g" before the extension (ca_pub_gen_url); its certificates name those
+ * URLs. The OCSP URL is shared by the generations. CA_ERR_USAGE, with the reason
  * in @err (@errlen bytes), when a URL's path is unusable: not absolute,
  * with a query, "..", "//" or characters outside [A-Za-z0-9._~/-], two
  * objects at one path, or an object below an OCSP URL (where GET requests
  * live).
  */
-int ca_pub_names(const struct pol_policy *pol, struct ca_pub_names *out, char *err,
-		 size_t errlen);
+int ca_pub_names(const struct pol_policy *pol, const struct ca_issuer *issuers,
+		 struct ca_pub_names *out, char *err, size_t errlen);
+
+/* @url (or a path) of generation @gen: itself for 1, else "-<gen>" before
+ * its last segment's extension ("/crl/auth.crl" -> "/crl/auth-2.crl"). */
+int ca_pub_gen_url(const char *url, int gen, char *out, size_t len);
 
 /* The item of @kind for @issuer, or NULL. */
 const struct ca_pub_item *ca_pub_find(const struct ca_pub_names *names, enum ca_pub_kind kind,

@@ -176,6 +176,11 @@ static const struct gate_rule {
 	[CA_OP_MIGRATE] = { "migrate", K_OPERATOR, BY_ROLES, DUTY(replace_policy),
 			    "separation-of-duties.operations.replace-policy",
 			    "move the registry to another database" },
+	/* A new issuing CA key and certificate changes what every relying party
+	 * trusts from then on: the RA managers who may replace the policy. */
+	[CA_OP_CA_ROLLOVER] = { "ca-rollover", K_OPERATOR, BY_ROLES, DUTY(replace_policy),
+				"separation-of-duties.operations.replace-policy",
+				"roll an issuing CA over to a new key" },
 };
 
 const char *

@@ -68,6 +68,7 @@ enum ca_op {
 	CA_OP_RENEWAL_REMIND,		/* tell holders their renewal window opened (ra/remind.c) */
 	CA_OP_SELF_PROFILE,		/* a holder reads their own record (the portal's "me") */
 	CA_OP_MIGRATE,			/* move the registry to PostgreSQL (ra/op-migrate.c) */
+	CA_OP_CA_ROLLOVER,		/* a new generation of an issuing CA (ra/op-rollover.c) */
 	CA_OP_COUNT
 };
 

@@ -181,7 +181,8 @@ crl_make(struct ca_session *s, const char *issuer, bool delta, int64_t next_upda
 		return r;
 	if (issuer == NULL || ca_ctx_issuer(s->ctx, issuer) == NULL)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "no issuing CA '%s' "
-				      "(authentication, signing or root)", issuer != NULL ? issuer : "");
+				      "(authentication, signing or root; after a rollover also "
+				      "authentication-N, signing-N)", issuer != NULL ? issuer : "");
 	r = ca_crl_generate_secs(s->ctx, &o, next, der, len, number);
 	if (r == CA_ERR_STATE)
 		RA_REFUSE(s, CA_OP_CRL, res, CA_RF_CRL_NO_BASE, issuer);
@@ -382,7 +383,11 @@ out:
 int
 ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct ca_result *res)
 {
-	static const char *const issuers[] = { "authentication", "signing", "root" };
+	/* A rollover's previous CAs too, until their last certificate expires. */
+	static const enum ca_issuer_id ids[] = { CA_ISSUER_AUTH, CA_ISSUER_SIGN,
+						 CA_ISSUER_AUTH_PREV, CA_ISSUER_SIGN_PREV,
+						 CA_ISSUER_ROOT };
+	const char *issuer;
 	struct publish p = { s, rq, res, { 0 }, { 0 }, { 0 }, ca_ctx_now(s->ctx), 0 };
 	char why[256];
 	struct ca_checkpoint cp;
@@ -396,7 +401,7 @@ ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct 
 	pol_integrity_get(s->ctx->pol, &p.integrity);
 	if (rq->delta && p.sched.delta_interval == 0)
 		return RA_REFUSE(s, CA_OP_CRL, res, CA_RF_CRL_NO_DELTA, "this CA");
-	if (ca_pub_names(s->ctx->pol, &p.names, why, sizeof(why)) != CA_OK)
+	if (ca_pub_names(s->ctx->pol, s->ctx->issuers, &p.names, why, sizeof(why)) != CA_OK)
 		return ca_result_fail(res, CA_ERR_USAGE, NULL, "policy %s: %s",
 				      s->ctx->pol->source, why);
 	if ((e = util_mkdir_p(rq->dir, 0755)) != 0)
@@ -405,10 +410,12 @@ ca_op_crl_publish(struct ca_session *s, const struct ca_publish_req *rq, struct 
 		return r;
 	if (n > 0)
 		publish_say(&p, "%d abandoned pending certificate(s) revoked", n);
-	for (i = 0; i < sizeof(issuers) / sizeof(issuers[0]) && r == CA_OK; i++)
-		if (!rq->delta || strcmp(issuers[i], "root") != 0)
-			r = rq->if_due ? publish_if_due(&p, issuers[i])
-				       : publish_one(&p, issuers[i], rq->delta);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]) && r == CA_OK; i++) {
+		if (!ca_issuer_live(s->ctx, ids[i], p.now) || (rq->delta && ids[i] == CA_ISSUER_ROOT))
+			continue;
+		issuer = s->ctx->issuers[ids[i]].name;
+		r = rq->if_due ? publish_if_due(&p, issuer) : publish_one(&p, issuer, rq->delta);
+	}
 	/* Nothing was due: the log's head is signed on its own when it is time. */
 	if (r == CA_OK && (r = ca_checkpoint_if_due(s->ctx, p.integrity.checkpoint_interval,
 						     "interval", &made, &cp)) == CA_OK && made)

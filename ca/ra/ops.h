@@ -22,6 +22,7 @@
 #include "ca/core/checkpoint.h"
 #include "ca/core/crl.h"
 #include "ca/core/issue.h"
+#include "ca/core/rollover.h"
 #include "ca/ra/report.h"
 #include "ca/ra/session.h"
 #include "ca/registry/registry-lookup.h"
@@ -314,5 +315,20 @@ struct ca_migrate_report {
  */
 int ca_op_migrate(struct ca_session *s, const struct ca_migrate_req *rq,
 		  struct ca_migrate_report *rep, struct ca_result *res);
+
+/* ---- issuing-CA rollover (op-rollover.c) ---- */
+
+/*
+ * ca-rollover: an RA manager (the policy's replace-policy roles) gives
+ * issuing CA @role ("authentication" or "signing") a new generation
+ * (ca_rollover, ca/core/rollover.h): a new HSM key and root-signed
+ * certificate under the same name, which issues from then on while the
+ * one it replaces keeps its CRLs and OCSP until its last certificate
+ * expires. @days: the certificate's validity (0: ten years; never past the
+ * root). CA_ERR_STATE while the role's previous generation still has
+ * certificates. What was made in @info and res->done.
+ */
+int ca_op_ca_rollover(struct ca_session *s, const char *role, int days,
+		      struct ca_rollover_info *info, struct ca_result *res);
 
 #endif

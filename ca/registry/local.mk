@@ -17,5 +17,7 @@ ca_libcarecard_ca_la_SOURCES += %D%/ocsp.c %D%/registry-ocsp.h
 ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/registry-unlock.h
 # renewal reminders (migration 11)
 ca_libcarecard_ca_la_SOURCES += %D%/remind.c %D%/registry-remind.h
+# issuing CAs made by a rollover (migration 13)
+ca_libcarecard_ca_la_SOURCES += %D%/issuers.c %D%/registry-issuers.h
 # the statement layer and its SQLite and PostgreSQL backends
 ca_libcarecard_ca_la_SOURCES += %D%/db.h %D%/db-int.h %D%/db.c %D%/db-sqlite.c %D%/db-pg.c

@@ -432,6 +432,21 @@ static const char *const ca_migrations[] = {
 	"  card TEXT NOT NULL REFERENCES cards(serial),"
 	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
 	"  sent INTEGER NOT NULL);",
+
+	/* Issue 14: issuing-CA rollover (registry/issuers.c, core/rollover.c).
+	 * Each issuing CA made after init: a new key in the HSM and a new
+	 * certificate from the root, under the same name. Generation 1 is
+	 * init's and has no row (name = role, key carecard-<role>); the newest
+	 * generation of a role issues, the one before it keeps signing CRLs and
+	 * OCSP responses until its last certificate expires. */
+	"CREATE TABLE ca_issuers ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('authentication', 'signing')),"
+	"  generation INTEGER NOT NULL CHECK (generation >= 2),"
+	"  key_label TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  UNIQUE (role, generation));",
 };
 
 /* PostgreSQL's texts where the type mapping of ca_reg_pg_ddl() is not

@@ -64,9 +64,10 @@ svc_est_new(struct ca_ctx *ctx, const struct pol_policy *pol, struct svc_est **o
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return CA_ERR_ALLOC;
-	/* The issuing CAs first, the root last (RFC 7030 4.1.3 takes any order). */
+	/* The issuing CAs first, the root last (RFC 7030 4.1.3 takes any order);
+	 * during a rollover's overlap both generations of an issuing CA. */
 	for (i = CA_ISSUER_COUNT - 1; i >= 0; i--)
-		if (ctx->issuers[i].cert != NULL)
+		if (ca_issuer_live(ctx, i, svc_now()))
 			certs[n++] = ctx->issuers[i].cert;
 	if ((r = svc_est_certs_encode(certs, n, &text, &len)) != CA_OK ||
 	    (e->cacerts = blob_take(text, len)) == NULL)

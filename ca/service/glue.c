@@ -24,6 +24,8 @@ certs_load(struct ca_ctx *ctx)
 	int i, r = CA_OK;
 
 	for (i = 0; i < CA_ISSUER_COUNT && r == CA_OK; i++) {
+		if (ctx->issuers[i].gen == 0 || ctx->issuers[i].cert != NULL)
+			continue;	/* no previous generation; a rollover's (registry) */
 		snprintf(rel, sizeof(rel), "certs/%s.pem", ctx->issuers[i].name);
 		if ((path = ca_ctx_path(ctx, rel)) == NULL)
 			return CA_ERR_ALLOC;

@@ -92,7 +92,27 @@ hex(const unsigned char *b, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-/* The request's single CertID, checked against issuing CA @issuer. */
+/* The CertID's hashes are issuing CA @issuer's (in the site's snapshot). */
+static bool
+id_match(const struct svc_site *site, int issuer, int hash, const ASN1_OCTET_STRING *name,
+	 const ASN1_OCTET_STRING *key)
+{
+	const struct ca_ocsp_issuer_id *want;
+
+	if (issuer < 0 || issuer >= CA_ISSUER_COUNT || !site->has_id[issuer])
+		return false;
+	want = &site->id[issuer];
+	return (size_t)ASN1_STRING_length(name) == want->len[hash] &&
+	       (size_t)ASN1_STRING_length(key) == want->len[hash] &&
+	       memcmp(ASN1_STRING_get0_data(name), want->name[hash], want->len[hash]) == 0 &&
+	       memcmp(ASN1_STRING_get0_data(key), want->key[hash], want->len[hash]) == 0;
+}
+
+/*
+ * The request's single CertID, checked against issuing CA @issuer (the
+ * URL's), or during a rollover's overlap its other generation, which
+ * shares the URL and the name: the key hash tells them apart.
+ */
 static void
 answer_id(const struct svc_site *site, struct svc_store *store, int issuer, OCSP_CERTID *id,
 	  int64_t now, struct svc_ocsp_answer *out)
@@ -100,7 +120,6 @@ answer_id(const struct svc_site *site, struct svc_store *store, int issuer, OCSP
 	ASN1_OCTET_STRING *name = NULL, *key = NULL;
 	ASN1_OBJECT *alg = NULL;
 	ASN1_INTEGER *serial = NULL;
-	const struct ca_ocsp_issuer_id *want = &site->id[issuer];
 	const unsigned char *s;
 	struct svc_blob *b = NULL;
 	bool revoked = false;
@@ -114,13 +133,16 @@ answer_id(const struct svc_site *site, struct svc_store *store, int issuer, OCSP
 	nid = OBJ_obj2nid(alg);
 	out->hash = nid == NID_sha1 ? CA_OCSP_SHA1 : nid == NID_sha256 ? CA_OCSP_SHA256 : -1;
 	/* Another hash, another CA: nothing we can vouch for (RFC 5019 2.2.3). */
-	if (out->hash < 0 || !site->has_id[issuer] ||
-	    (size_t)ASN1_STRING_length(name) != want->len[out->hash] ||
-	    (size_t)ASN1_STRING_length(key) != want->len[out->hash] ||
-	    memcmp(ASN1_STRING_get0_data(name), want->name[out->hash], want->len[out->hash]) ||
-	    memcmp(ASN1_STRING_get0_data(key), want->key[out->hash], want->len[out->hash])) {
+	if (out->hash < 0) {
 		fail(out, SVC_OCSP_UNAUTHORIZED);
 		return;
+	}
+	if (!id_match(site, issuer, out->hash, name, key)) {
+		issuer = ca_issuer_sibling(issuer);
+		if (!id_match(site, issuer, out->hash, name, key)) {
+			fail(out, SVC_OCSP_UNAUTHORIZED);
+			return;
+		}
 	}
 	s = ASN1_STRING_get0_data(serial);
 	n = ASN1_STRING_length(serial);

@@ -116,7 +116,7 @@ feed_entry(void *arg, const struct ca_ocsp_change *c)
 
 	s->feed = c->seq;
 	/* expired certificates are not served (no entry: never good) */
-	if ((id == CA_ISSUER_AUTH || id == CA_ISSUER_SIGN) && c->not_after > svc_now())
+	if (id > CA_ISSUER_ROOT && c->not_after > svc_now())
 		r = c->revoked ? svc_store_block(s->svc->store, id, c->serial, c->seq)
 			       : svc_store_add(s->svc->store, id, c->serial);
 	return r == CA_ERR_USAGE ? CA_OK : r;	/* a serial we cannot key: never served */
@@ -331,6 +331,9 @@ crls_publish(struct svc_sched *s, int64_t now)
 
 	pol_crl_schedule(s->pol, &sched);
 	for (id = CA_ISSUER_ROOT; id < CA_ISSUER_COUNT; id++) {
+		/* a rollover's previous CA: until its last certificate expires */
+		if (!ca_issuer_live(s->ctx, id, now))
+			continue;
 		/* The first revocation after a quiet spell at once; those that
 		 * follow it within CRL_BURST_MS share the next CRL, made when
 		 * the interval is over (a later pass: the bit stays set). */

@@ -18,6 +18,7 @@
 
 #include "ca/core/error.h"
 #include "ca/service/sitebuild.h"
+#include "ca/service/svc.h"
 #include "common/fileio.h"
 #include "common/log.h"
 
@@ -47,16 +48,19 @@ cert_blob(X509 *x)
 	return b;
 }
 
-/* The issuing CA, then the root, PEM (RFC 8555 9.1's chain format). */
+/* The issuing CA, its other generation during a rollover's overlap (NULL:
+ * none), then the root, PEM (RFC 8555 9.1's chain format). */
 static struct svc_blob *
-chain_blob(X509 *ca, X509 *root)
+chain_blob(X509 *ca, X509 *other, X509 *root)
 {
 	BIO *mem = BIO_new(BIO_s_mem());
 	struct svc_blob *b = NULL;
 	char *p = NULL;
 	long n;
 
-	if (mem != NULL && PEM_write_bio_X509(mem, ca) == 1 && PEM_write_bio_X509(mem, root) == 1 &&
+	if (mem != NULL && PEM_write_bio_X509(mem, ca) == 1 &&
+	    (other == NULL || PEM_write_bio_X509(mem, other) == 1) &&
+	    PEM_write_bio_X509(mem, root) == 1 &&
 	    (n = BIO_get_mem_data(mem, &p)) > 0)
 		b = svc_blob_new(p, (size_t)n, asn1_unix(X509_get0_notBefore(ca)),
 				 asn1_unix(X509_get0_notAfter(ca)));
@@ -94,6 +98,16 @@ out:
 	return r;
 }
 
+/* The other generation of issuing CA @id while both are live, else NULL. */
+static X509 *
+other_gen(const struct ca_ctx *ctx, int id)
+{
+	int o = ca_issuer_sibling(id);
+
+	return o >= 0 && ca_issuer_live(ctx, id, svc_now()) && ca_issuer_live(ctx, o, svc_now())
+		? ctx->issuers[o].cert : NULL;
+}
+
 int
 svc_sitebuild(struct ca_ctx *ctx, const struct pol_policy *pol, struct svc_site **out,
 	      char *err, size_t errlen)
@@ -105,12 +119,16 @@ svc_sitebuild(struct ca_ctx *ctx, const struct pol_policy *pol, struct svc_site 
 
 	if ((s = svc_site_new()) == NULL)
 		return CA_ERR_ALLOC;
-	if ((r = ca_pub_names(pol, &s->names, err, errlen)) != CA_OK)
+	if ((r = ca_pub_names(pol, ctx->issuers, &s->names, err, errlen)) != CA_OK)
 		goto out;
 	s->max_age = pol->ocsp.revocation_latency;
 	if ((r = policy_blobs(pol, s)) != CA_OK)
 		goto out;
-	for (i = CA_ISSUER_AUTH; i <= CA_ISSUER_SIGN; i++) {
+	/* Every issuing CA generation answers OCSP at its role's URL while it
+	 * has certificates (a rollover's previous one until the last expires). */
+	for (i = CA_ISSUER_AUTH; i < CA_ISSUER_COUNT; i++) {
+		if (!ca_issuer_live(ctx, (int)i, svc_now()))
+			continue;
 		if ((r = ca_ocsp_issuer_id(ctx->libctx, ctx->issuers[i].cert, &s->id[i])) != CA_OK)
 			goto out;
 		s->has_id[i] = true;
@@ -122,7 +140,7 @@ svc_sitebuild(struct ca_ctx *ctx, const struct pol_policy *pol, struct svc_site 
 		    (s->obj[i] = cert_blob(ctx->issuers[it->issuer].cert)) == NULL)
 			goto out;
 		if (it->kind == CA_PUB_CHAIN &&
-		    (s->obj[i] = chain_blob(ctx->issuers[it->issuer].cert,
+		    (s->obj[i] = chain_blob(ctx->issuers[it->issuer].cert, other_gen(ctx, it->issuer),
 					    ctx->issuers[CA_ISSUER_ROOT].cert)) == NULL)
 			goto out;
 	}

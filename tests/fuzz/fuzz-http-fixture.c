@@ -78,7 +78,7 @@ site_make(void)
 	fclose(f);
 	must(issuer != NULL, "issuer certificate");
 	must((fx->site = svc_site_new()) != NULL, "site");
-	must(ca_pub_names(&pol, &fx->site->names, err, sizeof(err)) == CA_OK, err);
+	must(ca_pub_names(&pol, NULL, &fx->site->names, err, sizeof(err)) == CA_OK, err);
 	must(ca_ocsp_issuer_id(NULL, issuer, &fx->site->id[CA_ISSUER_AUTH]) == CA_OK, "ids");
 	fx->site->has_id[CA_ISSUER_AUTH] = true;
 	fx->site->max_age = 300;

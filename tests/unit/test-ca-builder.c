@@ -38,14 +38,14 @@ static void
 test_ca_names_and_policy(void **state)
 {
 	struct ca_fixture *fx = *state;
-	static const char *const want[CA_ISSUER_COUNT] = {
+	static const char *const want[CA_ISSUER_SIGN + 1] = {
 		"Carecard Root Authority", "NHS Authentication G2", "NHS Signing G2",
 	};
 	char path[128], *cn;
 	struct stat st;
 	int i;
 
-	for (i = 0; i < CA_ISSUER_COUNT; i++) {
+	for (i = CA_ISSUER_ROOT; i <= CA_ISSUER_SIGN; i++) {
 		cn = ca_fx_name_only(X509_get_subject_name(fx->ctx->issuers[i].cert),
 				     NID_commonName);
 		assert_string_equal(cn, want[i]);

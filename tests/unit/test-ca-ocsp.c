@@ -139,7 +139,7 @@ group_setup(void **state)
 	if (ca_ocsp_job_new(fx->ctx, &fx->pol, &fx->job) != CA_OK ||
 	    (fx->store = X509_STORE_new()) == NULL)
 		return -1;
-	for (i = 0; i < CA_ISSUER_COUNT; i++)
+	for (i = CA_ISSUER_ROOT; i <= CA_ISSUER_SIGN; i++)	/* no rollover here */
 		if (X509_STORE_add_cert(fx->store, fx->ctx->issuers[i].cert) != 1)
 			return -1;
 	*state = fx;
@@ -426,7 +426,7 @@ test_published_names(void **state)
 	const struct ca_pub_item *it;
 	char err[256];
 
-	assert_int_equal(ca_pub_names(&pol, &n, err, sizeof(err)), CA_OK);
+	assert_int_equal(ca_pub_names(&pol, NULL, &n, err, sizeof(err)), CA_OK);
 	assert_int_equal(n.n, 12);
 	it = ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH);
 	assert_string_equal(it->path, "/crl/authentication-g2.crl");
@@ -440,24 +440,55 @@ test_published_names(void **state)
 	assert_string_equal(ca_pub_find(&n, CA_PUB_CHAIN, CA_ISSUER_AUTH)->path,
 			    "/certs/authentication-g2-chain.pem");
 	assert_null(ca_pub_find(&n, CA_PUB_OCSP, CA_ISSUER_ROOT));
+	assert_null(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH_PREV));
+	/* after a rollover of the Authentication CA: generation 2 at the
+	 * policy's paths with "-2", generation 1 where it was, one OCSP URL */
+	{
+		struct ca_issuer is[CA_ISSUER_COUNT];
+		char url[POL_TEXT_MAX];
+
+		memset(is, 0, sizeof(is));
+		is[CA_ISSUER_ROOT].gen = is[CA_ISSUER_SIGN].gen = is[CA_ISSUER_AUTH_PREV].gen = 1;
+		is[CA_ISSUER_AUTH].gen = 2;
+		assert_int_equal(ca_pub_names(&pol, is, &n, err, sizeof(err)), CA_OK);
+		assert_int_equal(n.n, 16);
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH)->path,
+				    "/crl/authentication-g2-2.crl");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_DELTA_CRL, CA_ISSUER_AUTH)->path,
+				    "/crl/authentication-g2-2-delta.crl");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CERT, CA_ISSUER_AUTH)->path,
+				    "/certs/authentication-g2-2.crt");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CHAIN, CA_ISSUER_AUTH)->path,
+				    "/certs/authentication-g2-2-chain.pem");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_AUTH_PREV)->path,
+				    "/crl/authentication-g2.crl");
+		assert_string_equal(ca_pub_find(&n, CA_PUB_CERT, CA_ISSUER_AUTH_PREV)->path,
+				    "/certs/authentication-g2.crt");
+		assert_null(ca_pub_find(&n, CA_PUB_OCSP, CA_ISSUER_AUTH_PREV));
+		assert_null(ca_pub_find(&n, CA_PUB_CRL, CA_ISSUER_SIGN_PREV));
+		assert_int_equal(ca_pub_gen_url("http://x/crl/a.crl", 3, url, sizeof(url)), CA_OK);
+		assert_string_equal(url, "http://x/crl/a-3.crl");
+		assert_int_equal(ca_pub_gen_url("http://x/crl/a", 2, url, sizeof(url)), CA_OK);
+		assert_string_equal(url, "http://x/crl/a-2");
+	}
 	/* unusable URLs are refused with the key named */
 	snprintf(pol.signing.crl_url, sizeof(pol.signing.crl_url),
 		 "http://x/crl/authentication-g2.crl");
-	assert_int_equal(ca_pub_names(&pol, &n, err, sizeof(err)), CA_ERR_USAGE);
+	assert_int_equal(ca_pub_names(&pol, NULL, &n, err, sizeof(err)), CA_ERR_USAGE);
 	assert_string_equal(err, "two published objects at /crl/authentication-g2.crl");
 	pol = *pol_policy_builtin();
 	snprintf(pol.publication.root_crl_url, POL_TEXT_MAX,
 		 "http://x/ocsp/authentication-g2/root.crl");
-	assert_int_equal(ca_pub_names(&pol, &n, err, sizeof(err)), CA_ERR_USAGE);
+	assert_int_equal(ca_pub_names(&pol, NULL, &n, err, sizeof(err)), CA_ERR_USAGE);
 	assert_non_null(strstr(err, "below the OCSP URL"));
 	snprintf(pol.publication.root_crl_url, POL_TEXT_MAX, "http://x/crl/../root.crl");
-	assert_int_equal(ca_pub_names(&pol, &n, err, sizeof(err)), CA_ERR_USAGE);
+	assert_int_equal(ca_pub_names(&pol, NULL, &n, err, sizeof(err)), CA_ERR_USAGE);
 	snprintf(pol.publication.root_crl_url, POL_TEXT_MAX, "http://x/crl/root.crl?x=1");
-	assert_int_equal(ca_pub_names(&pol, &n, err, sizeof(err)), CA_ERR_USAGE);
+	assert_int_equal(ca_pub_names(&pol, NULL, &n, err, sizeof(err)), CA_ERR_USAGE);
 	assert_string_equal(err, "publication.root-crl-url: 'http://x/crl/root.crl?x=1': '?' "
 			    "is not allowed in a published path");
 	snprintf(pol.publication.root_crl_url, POL_TEXT_MAX, "http://x");
-	assert_int_equal(ca_pub_names(&pol, &n, err, sizeof(err)), CA_ERR_USAGE);
+	assert_int_equal(ca_pub_names(&pol, NULL, &n, err, sizeof(err)), CA_ERR_USAGE);
 }
 
 static void
