@@ -126,6 +126,17 @@ static const struct cli_cmd commands[] = {
 	  "       the target: an empty database (createdb), no password in the URI;\n"
 	  "       verified by row counts and the audit log before it commits; then\n"
 	  "       DIR/registry.uri names it (not with --no-switch)" },
+	{ "backup", cli_backup, "copy the CA's whole state, verified (its administrator)",
+	  "--out DIR\n"
+	  "       DIR: a new directory (0700): the HSM token, the registry (SQLite: an online\n"
+	  "       copy; PostgreSQL: use pg_dump), the audit log, CRLs, policy, MANIFEST" },
+	{ "restore", cli_restore, "put a backup back into a new state directory (its "
+	  "administrator)",
+	  "--from DIR [--force] [--publish-dir DIR] [--crl-floor N]\n"
+	  "       the backup is checked against its MANIFEST before anything is written;\n"
+	  "       --state names the new (or empty) state directory; --force moves an old one\n"
+	  "       aside; the next CRL numbers go above every CRL found in the publication\n"
+	  "       directory (--publish-dir, else the one recorded) and --crl-floor" },
 	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
 	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
 	  "       [--no-jobs | --jobs-only] [--access-log FILE|-|off]" },
@@ -638,9 +649,11 @@ main(int argc, char **argv)
 		usage_all(stderr);
 		return exit_status(CA_ERR_USAGE);
 	}
-	if (cli_restricted() && strcmp(cmd->name, "init") == 0) {
-		fprintf(stderr, "carecard-ca: init: a CA is created by its administrator, not "
-			"through the RA staff's sudo rule\n");
+	if (cli_restricted() && (strcmp(cmd->name, "init") == 0 ||
+				 strcmp(cmd->name, "backup") == 0 ||
+				 strcmp(cmd->name, "restore") == 0)) {
+		fprintf(stderr, "carecard-ca: %s: the CA's whole state (its HSM PINs too) is its "
+			"administrator's, not for the RA staff's sudo rule\n", cmd->name);
 		return exit_status(CA_ERR_PERM);
 	}
 	r = cmd->run(argc - 1, argv + 1, &env);

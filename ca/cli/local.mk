@@ -1,7 +1,7 @@
 # ca/cli: carecard-ca, the command line over the CA library.
 CA_CLI_SOURCES = %D%/cli.c %D%/cli.h %D%/cmds.h %D%/pin.c %D%/pin.h \
 	%D%/test-hooks.c %D%/test-hooks.h \
-	%D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c %D%/migrate.c \
+	%D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c %D%/migrate.c %D%/backup.c \
 	%D%/card-table.c %D%/card.c %D%/card.h \
 	%D%/ra-table.c %D%/people.c %D%/org.c %D%/tac.c %D%/report.c \
 	%D%/day-table.c %D%/day.c
