@@ -112,8 +112,8 @@ CLEANFILES += tests/fuzz/fuzz-ca-validate
 TESTS += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh \
 	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
 	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
-	%D%/integration/test-ca-ra-day-pg.sh
+	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-backup-pg.sh
 EXTRA_DIST += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh %D%/lib/pg.sh \
 	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
 	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
-	%D%/integration/test-ca-ra-day-pg.sh
+	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-backup-pg.sh

@@ -20,7 +20,8 @@ CA_MANS = %D%/man/carecard-ca.1 \
 	%D%/man/carecard-ca-policy-install.1 %D%/man/carecard-ca-recover.1 %D%/man/carecard-ca-serve.1 \
 	%D%/man/carecard-ca-person.1 %D%/man/carecard-ca-request.1 %D%/man/carecard-ca-ra-role.1 \
 	%D%/man/carecard-ca-hold.1 %D%/man/carecard-ca-release.1 \
-	%D%/man/carecard-ca-passcode-reset.1 %D%/man/carecard-ca-migrate.1
+	%D%/man/carecard-ca-passcode-reset.1 %D%/man/carecard-ca-migrate.1 \
+	%D%/man/carecard-ca-backup.1 %D%/man/carecard-ca-restore.1
 man1_MANS += $(CA_MANS)
 EXTRA_DIST += $(CA_MANS)
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,26 @@ manifest_finish(struct walk *w)
 	return r;
 }
 
+/* Is @out (to be made) inside the state directory @state? Then the copy
+ * would copy itself. */
+static bool
+inside(const char *state, const char *out)
+{
+	char *dir = strdup(out), *a = NULL, *b = NULL;
+	bool in = false;
+	size_t n;
+
+	if (dir != NULL && (a = realpath(dirname(dir), NULL)) != NULL &&
+	    (b = realpath(state, NULL)) != NULL) {
+		n = strlen(b);
+		in = strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+	}
+	free(dir);
+	free(a);
+	free(b);
+	return in;
+}
+
 int
 ca_backup_write(const char *state, struct ca_reg *reg, const char *out,
 		struct ca_backup_info *info)
@@ -325,6 +346,9 @@ ca_backup_write(const char *state, struct ca_reg *reg, const char *out,
 	snprintf(info->source, sizeof(info->source), "%s", state);
 	if (lstat(out, &st) == 0)
 		return say(info, CA_ERR_EXISTS, "%s exists: a backup goes to a new name", out);
+	if (inside(state, out))
+		return say(info, CA_ERR_USAGE, "%s is inside the state directory %s: a backup "
+			   "goes elsewhere", out, state);
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", out) < 0)
 		return CA_ERR_ALLOC;
 	if (mkdtemp(tmp) == NULL) {
