@@ -17,7 +17,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 command -v python3 >/dev/null || tap_skip_all "python3 not installed"
 
-tap_plan 54
+tap_plan 57
 BOB=200000000002
 W=$CC_WORK/www		# where the CRLs are published (the web server's folder)
 B=$CC_WORK/backup-1
@@ -57,7 +57,13 @@ tap_like "three certificates, one revoked, CRLs published" "$c1 $c2 $c3 $(ls "$W
 	"^[0-9A-F]{32} [0-9A-F]{32} [0-9A-F]{32} .*authentication-g2.crl"
 
 # --- backup ---------------------------------------------------------------------------------
+# taken while the service runs on the state directory (it holds the registry open),
+# once it has made its OCSP responders' keys (carecard-ca-backup(1): the token is
+# copied file by file)
+svc_up() { svc_start && svc_wait_ready 4; }
+tap_ok "carecard-ca serve runs on the CA, its OCSP responses signed" svc_up
 out=$("$CA" backup --out "$B" 2>>"$TAP_LOG"); rc=$?
+svc_stop
 tap_like "backup: exit 0, says what it holds" "$rc|$out" \
 	"^0\|backup $B: [0-9]+ files, [0-9]+ bytes, the registry \((sqlite|postgresql)\)"
 tap_is "the backup is a 0700 directory of 0600 files" \
@@ -131,6 +137,19 @@ refused "a file missing: exit 5" 5 "certs/root.pem: No such file or directory: t
 bad
 sed -i '0,/^file /s/^file \(.\)/file 0\1/' "$CC_WORK/bad/MANIFEST"
 refused "the MANIFEST edited: exit 5" 5 "MANIFEST is damaged"
+bad
+# a manifest line that leaves the backup, the manifest's own hash made to match
+python3 - "$CC_WORK/bad/MANIFEST" <<'PY'
+import hashlib, sys
+p = sys.argv[1]
+lines = open(p).read().splitlines(True)[:-1]
+lines.append("file " + "0" * 64 + " 1 0600 ../escape\n")
+body = "".join(lines)
+open(p, "w").write(body + "end " + hashlib.sha256(body.encode()).hexdigest() + "\n")
+PY
+refused "a path leaving the backup (../escape), the manifest's hash forged: exit 5" 5 \
+	"MANIFEST: line [0-9]+ is not what a backup's manifest holds"
+tap_ok "...nothing was written beside the target either" test ! -e "$CC_WORK/escape"
 bad
 rm "$CC_WORK/bad/MANIFEST"
 refused "no MANIFEST: exit 3, not a backup" 3 "not a carecard-ca backup"
