@@ -21,6 +21,7 @@
 
 #include "ca/core/backup.h"
 #include "ca/core/checkpoint.h"
+#include "ca/core/ctx.h"
 #include "ca/core/error.h"
 #include "ca/registry/registry.h"
 #include "common/fileio.h"
@@ -148,7 +149,7 @@ out:
 static bool
 skipped(const char *rel, bool sqlite)
 {
-	if (strstr(rel, ".tmp.") != NULL)
+	if (strstr(rel, ".tmp.") != NULL || strcmp(rel, "hsm/keys.lock") == 0)
 		return true;
 	if (!sqlite)
 		return false;
@@ -338,7 +339,7 @@ ca_backup_write(const char *state, struct ca_reg *reg, const char *out,
 	struct walk w = { state, NULL, false, &m, info };
 	char *tmp = NULL, when[32];
 	struct stat st;
-	int r;
+	int r, lock = -1;
 
 	info->files = 0;
 	info->bytes = 0;
@@ -363,13 +364,20 @@ ca_backup_write(const char *state, struct ca_reg *reg, const char *out,
 			 info->audit_hash)) != CA_OK)
 		goto out;
 	/* The registry first: the online copy on SQLite; on PostgreSQL
-	 * (CA_ERR_STATE) pg_dump's, and registry.uri is copied with the rest. */
+	 * (CA_ERR_STATE) pg_dump's, and registry.uri is copied with the rest.
+	 * The token lock across it and the token's copy: no key is made and
+	 * recorded meanwhile, so the copy has both or neither. */
+	lock = ca_ctx_token_lock(state);
 	if ((r = registry_copy(&w, reg)) != CA_OK && r != CA_ERR_STATE)
 		goto out;
 	w.sqlite = r == CA_OK;
 	snprintf(info->registry, sizeof(info->registry), "%s", w.sqlite ? "sqlite" : "postgresql");
 	if ((r = man_add(&m, "registry %s\n", info->registry)) != CA_OK ||
-	    (r = walk_dir(&w, "")) != CA_OK || (r = manifest_finish(&w)) != CA_OK)
+	    (r = walk_dir(&w, "")) != CA_OK)
+		goto out;
+	ca_ctx_token_unlock(lock);
+	lock = -1;
+	if ((r = manifest_finish(&w)) != CA_OK)
 		goto out;
 	if ((r = dir_sync(tmp)) != CA_OK ||
 	    renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE) != 0) {
@@ -379,6 +387,7 @@ ca_backup_write(const char *state, struct ca_reg *reg, const char *out,
 	}
 	util_fsync_parent_dir(out);
 out:
+	ca_ctx_token_unlock(lock);
 	if (r != CA_OK)
 		ca_backup_remove_tree(tmp);
 	free(tmp);
