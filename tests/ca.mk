@@ -35,11 +35,11 @@ endif
 TESTS += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-privsep.sh \
 	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh \
 	%D%/integration/test-ca-man.sh %D%/integration/test-ca-audit-anchor.sh \
-	%D%/integration/test-ca-issue-kill.sh %D%/integration/test-ca-rollover.sh
+	%D%/integration/test-ca-issue-kill.sh %D%/integration/test-ca-rollover.sh %D%/integration/test-ca-backup.sh
 EXTRA_DIST += %D%/integration/test-ca-cli.sh %D%/integration/test-ca-privsep.sh \
 	%D%/integration/test-ca-authz.sh %D%/integration/test-ca-library-purity.sh \
 	%D%/integration/test-ca-man.sh %D%/integration/test-ca-audit-anchor.sh \
-	%D%/integration/test-ca-issue-kill.sh %D%/integration/test-ca-rollover.sh
+	%D%/integration/test-ca-issue-kill.sh %D%/integration/test-ca-rollover.sh %D%/integration/test-ca-backup.sh
 
 # CA benchmark: built with the tests so it cannot rot, run only by
 # `make bench-ca` (never timed in make check). See tests/bench/README-ca.md.
@@ -112,8 +112,8 @@ CLEANFILES += tests/fuzz/fuzz-ca-validate
 TESTS += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh \
 	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
 	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
-	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-rollover-pg.sh
+	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-rollover-pg.sh %D%/integration/test-ca-backup-pg.sh
 EXTRA_DIST += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh %D%/lib/pg.sh \
 	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
 	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
-	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-rollover-pg.sh
+	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-rollover-pg.sh %D%/integration/test-ca-backup-pg.sh

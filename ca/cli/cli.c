@@ -131,6 +131,17 @@ static const struct cli_cmd commands[] = {
 	  "--ca authentication|signing [--days N] " CLI_OPERATOR_USAGE "\n"
 	  "       the new CA issues from now on; the one it replaces keeps its CRLs and\n"
 	  "       OCSP (and stays in the CA bundles) until its last certificate expires" },
+	{ "backup", cli_backup, "copy the CA's whole state, verified (its administrator)",
+	  "--out DIR\n"
+	  "       DIR: a new directory (0700): the HSM token, the registry (SQLite: an online\n"
+	  "       copy; PostgreSQL: use pg_dump), the audit log, CRLs, policy, MANIFEST" },
+	{ "restore", cli_restore, "put a backup back into a new state directory (its "
+	  "administrator)",
+	  "--from DIR [--force] [--publish-dir DIR] [--crl-floor N]\n"
+	  "       the backup is checked against its MANIFEST before anything is written;\n"
+	  "       --state names the new (or empty) state directory; --force moves an old one\n"
+	  "       aside; the next CRL numbers go above every CRL found in the publication\n"
+	  "       directory (--publish-dir, else the one recorded) and --crl-floor" },
 	{ "serve", cli_serve, "run the service: OCSP, CRLs and CA certificates over HTTP",
 	  "[--config FILE] [--http ADDR:PORT]... [--https ADDR:PORT]... [--workers N]\n"
 	  "       [--no-jobs | --jobs-only] [--access-log FILE|-|off]" },
@@ -643,9 +654,11 @@ main(int argc, char **argv)
 		usage_all(stderr);
 		return exit_status(CA_ERR_USAGE);
 	}
-	if (cli_restricted() && strcmp(cmd->name, "init") == 0) {
-		fprintf(stderr, "carecard-ca: init: a CA is created by its administrator, not "
-			"through the RA staff's sudo rule\n");
+	if (cli_restricted() && (strcmp(cmd->name, "init") == 0 ||
+				 strcmp(cmd->name, "backup") == 0 ||
+				 strcmp(cmd->name, "restore") == 0)) {
+		fprintf(stderr, "carecard-ca: %s: the CA's whole state (its HSM PINs too) is its "
+			"administrator's, not for the RA staff's sudo rule\n", cmd->name);
 		return exit_status(CA_ERR_PERM);
 	}
 	r = cmd->run(argc - 1, argv + 1, &env);

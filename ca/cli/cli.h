@@ -193,6 +193,8 @@ int cli_audit(int argc, char **argv, struct cli_env *env);
 int cli_recover(int argc, char **argv, struct cli_env *env);
 int cli_migrate(int argc, char **argv, struct cli_env *env);
 int cli_ca_rollover(int argc, char **argv, struct cli_env *env);
+int cli_backup(int argc, char **argv, struct cli_env *env);	/* backup.c */
+int cli_restore(int argc, char **argv, struct cli_env *env);
 int cli_serve(int argc, char **argv, struct cli_env *env);	/* ca/service/serve.c */
 
 #endif

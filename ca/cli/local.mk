@@ -1,7 +1,7 @@
 # ca/cli: carecard-ca, the command line over the CA library.
 CA_CLI_SOURCES = %D%/cli.c %D%/cli.h %D%/cmds.h %D%/pin.c %D%/pin.h \
 	%D%/test-hooks.c %D%/test-hooks.h \
-	%D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c %D%/migrate.c %D%/rollover.c \
+	%D%/init.c %D%/issue.c %D%/revoke.c %D%/audit.c %D%/migrate.c %D%/rollover.c %D%/backup.c \
 	%D%/card-table.c %D%/card.c %D%/card.h \
 	%D%/ra-table.c %D%/people.c %D%/org.c %D%/tac.c %D%/report.c \
 	%D%/day-table.c %D%/day.c
@@ -21,7 +21,7 @@ CA_MANS = %D%/man/carecard-ca.1 \
 	%D%/man/carecard-ca-person.1 %D%/man/carecard-ca-request.1 %D%/man/carecard-ca-ra-role.1 \
 	%D%/man/carecard-ca-hold.1 %D%/man/carecard-ca-release.1 \
 	%D%/man/carecard-ca-passcode-reset.1 %D%/man/carecard-ca-migrate.1 \
-	%D%/man/carecard-ca-ca-rollover.1
+	%D%/man/carecard-ca-ca-rollover.1 %D%/man/carecard-ca-backup.1 %D%/man/carecard-ca-restore.1
 man1_MANS += $(CA_MANS)
 EXTRA_DIST += $(CA_MANS)
 

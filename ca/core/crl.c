@@ -263,6 +263,23 @@ crl_record(struct ca_ctx *ctx, const struct ca_crl_opts *o, long number, long co
 }
 
 int
+ca_crl_number_floor(struct ca_ctx *ctx, const char *issuer, long floor, long *next)
+{
+	long last = 0;
+	int r;
+
+	if ((r = config_long(ctx, issuer, "number", &last)) != CA_OK)
+		return r;
+	if (floor > last) {
+		if ((r = config_set_long(ctx, issuer, "number", floor)) != CA_OK)
+			return r;
+		last = floor;
+	}
+	*next = last + 1;
+	return config_set_long(ctx, issuer, "base-number", 0);
+}
+
+int
 ca_crl_generate(struct ca_ctx *ctx, const struct ca_crl_opts *o, unsigned char **der,
 		size_t *len, long *number)
 {

@@ -34,6 +34,15 @@ struct ca_crl_opts {
 };
 
 /*
+ * After a restore, in the caller's transaction: @issuer's next CRL number
+ * becomes at least @floor + 1 (a restored counter never hands out a number
+ * some published CRL already has), and the next delta CRL waits for a new
+ * full CRL (the full CRL clients hold may be one the restored registry
+ * never made). *@next: the number the next CRL gets.
+ */
+int ca_crl_number_floor(struct ca_ctx *ctx, const char *issuer, long floor, long *next);
+
+/*
  * Build and sign a CRL of @o->issuer: version 2, crlNumber, AKI,
  * nextUpdate, one entry per revoked certificate (reasonCode unless
  * unspecified), entries sorted by serial. A delta CRL carries a critical

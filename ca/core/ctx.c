@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,4 +486,28 @@ ca_card_so_secret(struct ca_ctx *ctx, const char *serial, char *out, size_t outl
 	r = ca_secret_format(mac, sizeof(mac), 16, out, outlen);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return r;
+}
+
+int
+ca_ctx_token_lock(const char *dir)
+{
+	char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/hsm/keys.lock", dir) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void
+ca_ctx_token_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* releases the flock */
 }

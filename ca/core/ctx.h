@@ -156,6 +156,17 @@ bool ca_issuer_live(const struct ca_ctx *ctx, int id, int64_t now);
 /* Point SOFTHSM2_CONF at the state directory's configuration. */
 int ca_ctx_hsm_env(const struct ca_ctx *ctx);
 
+/*
+ * The state directory @dir's token lock (DIR/hsm/keys.lock, flock): held
+ * by whoever makes a key and records it in the registry (the OCSP
+ * responders), and by backup across its copy of the registry and the
+ * token, so a backup holds both or neither. The descriptor, or -1 when
+ * there is no hsm folder (nothing to keep consistent); ca_ctx_token_unlock()
+ * accepts -1.
+ */
+int ca_ctx_token_lock(const char *dir);
+void ca_ctx_token_unlock(int fd);
+
 /* Load the HSM module @module and log in to @token with hsm/user.pin. */
 int ca_ctx_hsm_login(struct ca_ctx *ctx, const char *module, const char *token);
 

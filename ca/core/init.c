@@ -55,21 +55,25 @@ dirs_create(const struct ca_ctx *ctx)
 }
 
 /* SoftHSM2 reads its token directory from the file SOFTHSM2_CONF names. */
-static int
-softhsm_conf_write(const struct ca_ctx *ctx)
+int
+ca_init_hsm_conf(const char *dir, const char *as)
 {
-	char *conf = ca_ctx_path(ctx, "hsm/softhsm2.conf"), *text = NULL;
+	char *conf = NULL, *text = NULL;
 	int n, e, r = CA_ERR_ALLOC;
 
-	if (conf == NULL)
-		return r;
+	if (asprintf(&conf, "%s/hsm/softhsm2.conf", dir) < 0) {
+		conf = NULL;
+		goto out;
+	}
 	n = asprintf(&text, "# written by carecard-ca init\n"
 		     "directories.tokendir = %s/hsm/tokens\n"
 		     "objectstore.backend = file\n"
 		     "log.level = ERROR\n"
-		     "slots.removable = false\n", ctx->dir);
-	if (n < 0)
+		     "slots.removable = false\n", as);
+	if (n < 0) {
+		text = NULL;
 		goto out;
+	}
 	r = CA_OK;
 	if ((e = util_file_write_atomic(conf, text, (size_t)n, 0600)) != 0) {
 		util_log(LOG_ERR, "cannot write %s: %s", conf, strerror(-e));
@@ -109,7 +113,7 @@ token_create(struct ca_ctx *ctx, const struct ca_init_opts *o, const char *token
 	int r;
 
 	if ((r = ca_signer_token_label(token, label)) != CA_OK ||
-	    (r = softhsm_conf_write(ctx)) != CA_OK || (r = ca_ctx_hsm_env(ctx)) != CA_OK ||
+	    (r = ca_init_hsm_conf(ctx->dir, ctx->dir)) != CA_OK || (r = ca_ctx_hsm_env(ctx)) != CA_OK ||
 	    (r = pins_create(ctx, so, user)) != CA_OK ||
 	    (r = ca_signer_load(module, ctx->libctx, &ctx->signer)) != CA_OK ||
 	    (r = ca_signer_token_init(ctx->signer, label, so, user)) != CA_OK)

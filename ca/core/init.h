@@ -42,4 +42,11 @@ struct ca_init_opts {
  */
 int ca_init(const struct ca_init_opts *o);
 
+/*
+ * @dir/hsm/softhsm2.conf naming @as/hsm/tokens (atomically, 0600): init's
+ * (@as = @dir), and restore's, for the directory the token is put back in
+ * (@as: where @dir will be renamed to).
+ */
+int ca_init_hsm_conf(const char *dir, const char *as);
+
 #endif

@@ -16,6 +16,7 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/csr.c %D%/csr.h \
 	%D%/issue.c %D%/issue-many.c %D%/issue.h %D%/issue-int.h %D%/pending.c \
 	%D%/checkpoint.c %D%/checkpoint.h \
+	%D%/backup.c %D%/backup.h \
 	%D%/crl.c %D%/crl.h %D%/crl-encode.c %D%/crl-encode.h
 # the OCSP responder's and the service's library half (carecard-ca serve)
 ca_libcarecard_ca_la_SOURCES += \

@@ -240,11 +240,14 @@ responder_new(struct ca_ctx *ctx, struct ca_issuer *is, int64_t now, int64_t lif
 	char *kt = NULL, *hex = NULL, label[96];
 	X509 *crt = NULL;
 	int64_t n = 0;
-	int r;
+	int r, lock;
 
 	memset(&rec, 0, sizeof(rec));
+	/* The key and its registry row together, never half of them in a
+	 * backup (ca/core/backup.c), and one responder number per key. */
+	lock = ca_ctx_token_lock(ctx->dir);
 	if ((r = ca_reg_ocsp_signer_count(ctx->reg, is->name, &n)) != CA_OK)
-		return r;
+		goto out;
 	n++;
 	if (ca_reg_config_get(ctx->reg, "issuing-key-type", &kt) == CA_OK)
 		ca_key_type_parse(kt, &type);
@@ -253,7 +256,7 @@ responder_new(struct ca_ctx *ctx, struct ca_issuer *is, int64_t now, int64_t lif
 	r = ca_signer_keygen(ctx->signer, label, (unsigned char)(RESPONDER_KEY_ID +
 				(is - ctx->issuers)), type);
 	if (r != CA_OK && r != CA_ERR_EXISTS)	/* EXISTS: never certified, take it */
-		return r;
+		goto out;
 	if ((r = ca_signer_key_get(ctx->signer, label, &k)) != CA_OK ||
 	    (r = responder_cert(ctx, is, k, n, now, lifetime, &crt, &hex)) != CA_OK)
 		goto out;
@@ -271,6 +274,7 @@ responder_new(struct ca_ctx *ctx, struct ca_issuer *is, int64_t now, int64_t lif
 	*out = rec;
 	memset(&rec, 0, sizeof(rec));
 out:
+	ca_ctx_token_unlock(lock);
 	ca_ocsp_signer_rec_clear(&rec);
 	OPENSSL_free(hex);
 	X509_free(crt);

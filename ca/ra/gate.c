@@ -181,6 +181,12 @@ static const struct gate_rule {
 	[CA_OP_CA_ROLLOVER] = { "ca-rollover", K_OPERATOR, BY_ROLES, DUTY(replace_policy),
 				"separation-of-duties.operations.replace-policy",
 				"roll an issuing CA over to a new key" },
+	/* The whole state, HSM PINs included, is the CA's own account's to
+	 * copy and put back: its administrator's, on the CA machine, like
+	 * init (the command line refuses both through the RA staff's sudo). */
+	[CA_OP_BACKUP] = { "backup", K_SYSTEM, BY_SYSTEM, NONE, NULL, "back up the CA's state" },
+	[CA_OP_RESTORE] = { "restore", K_SYSTEM, BY_SYSTEM, NONE, NULL,
+			    "restore the CA's state from a backup" },
 };
 
 const char *

@@ -69,6 +69,8 @@ enum ca_op {
 	CA_OP_SELF_PROFILE,		/* a holder reads their own record (the portal's "me") */
 	CA_OP_MIGRATE,			/* move the registry to PostgreSQL (ra/op-migrate.c) */
 	CA_OP_CA_ROLLOVER,		/* a new generation of an issuing CA (ra/op-rollover.c) */
+	CA_OP_BACKUP,			/* copy the whole state (ra/op-backup.c) */
+	CA_OP_RESTORE,			/* finish a restored state: CRL numbers, audit */
 	CA_OP_COUNT
 };
 

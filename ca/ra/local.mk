@@ -8,7 +8,7 @@ ca_libcarecard_ca_la_SOURCES += \
 	%D%/report.c %D%/report.h %D%/batch.c %D%/batch-check.c %D%/batch.h
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/ops.h %D%/ra-int.h %D%/op-people.c %D%/op-org.c %D%/op-tac.c %D%/op-report.c \
-	%D%/op-pki.c %D%/op-integrity.c %D%/op-migrate.c %D%/op-rollover.c
+	%D%/op-pki.c %D%/op-integrity.c %D%/op-migrate.c %D%/op-rollover.c %D%/op-backup.c
 # The RA's working day (issue 13): lookups, changes to people and roles,
 # holds, passcode resets, and every refusal's words in one table.
 ca_libcarecard_ca_la_SOURCES += \

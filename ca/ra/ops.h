@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ca/core/audit.h"
+#include "ca/core/backup.h"
 #include "ca/core/checkpoint.h"
 #include "ca/core/crl.h"
 #include "ca/core/issue.h"
@@ -330,5 +331,46 @@ int ca_op_migrate(struct ca_session *s, const struct ca_migrate_req *rq,
  */
 int ca_op_ca_rollover(struct ca_session *s, const char *role, int days,
 		      struct ca_rollover_info *info, struct ca_result *res);
+/* ---- backup and restore (op-backup.c) ---- */
+
+/*
+ * backup (the CA's own account): the state directory and a consistent
+ * copy of the registry into the new directory @out (ca_backup_write),
+ * then an audit entry "backup" in the live registry. @info says what the
+ * copy holds. CA_ERR_EXISTS when @out exists.
+ */
+int ca_op_backup(struct ca_session *s, const char *out, struct ca_backup_info *info,
+		 struct ca_result *res);
+
+struct ca_restore_req {
+	const char *backup;			/* where the copy came from (for the audit) */
+	const struct ca_backup_info *info;	/* what ca_backup_check found in it */
+	const char *publish_dir;		/* CRLs published since; NULL: crl-publish-dir */
+	long crl_floor;				/* every issuer's next CRL number above it; 0 */
+};
+
+struct ca_restore_report {
+	long crl_next[3];		/* authentication, signing, root: the next CRL number */
+	long crl_found[3];		/* ...the highest number found on a CRL (0: none) */
+	int64_t published_seq;		/* newest checkpoint in a CRL found (0: none) */
+	long rerevoked;			/* valid in the registry, revoked on a CRL: revoked */
+	long unknown;			/* serials on those CRLs the restored registry lacks */
+	char unknown_list[512];		/* the first of them */
+	int64_t entries;		/* audit entries after the restore's own */
+};
+
+/*
+ * restore, once the files are in place (the session is opened on them, as
+ * the CA's own account): every issuer's CRL number is raised past the
+ * highest number of any CRL of that issuer found in the CA's crl/ folder,
+ * the publication directory and @rq->crl_floor, so the next CRL is newer
+ * than any a client may hold, and the next delta waits for a full CRL; the
+ * revoked serials on those CRLs that the restored registry does not know
+ * are counted (certificates issued after the backup); an audit entry
+ * "restore" records the backup, the numbers and what was lost; the chain
+ * must verify. One transaction.
+ */
+int ca_op_restore_finish(struct ca_session *s, const struct ca_restore_req *rq,
+			 struct ca_restore_report *rep, struct ca_result *res);
 
 #endif

@@ -30,6 +30,9 @@ struct db_ops {
 	int64_t (*changes)(struct db *db);
 	int (*exec)(struct db *db, const char *sql);
 	int (*in_txn)(struct db *db);
+	/* An online, consistent copy of the whole database into the new file
+	 * @path; NULL when the backend has its own tools (PostgreSQL). */
+	int (*backup)(struct db *db, const char *path);
 };
 
 /* The head of every backend's connection and statement. */

@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -180,6 +182,42 @@ s_in_txn(struct db *db)
 	return !sqlite3_get_autocommit(H(db));
 }
 
+/*
+ * The online backup API: one step copies every page in one read
+ * transaction of the source (in WAL mode writers go on meanwhile), so the
+ * copy is the database as of one commit. The file is made 0600 first.
+ */
+static int
+s_backup(struct db *db, const char *path)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int fd, rc, tries = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return CA_ERR_IO;
+	close(fd);
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = SQLITE_CANTOPEN;
+		goto out;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", H(db), "main")) == NULL) {
+		rc = sqlite3_errcode(dst);
+		goto out;
+	}
+	while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		if (++tries > 500)
+			break;
+		sqlite3_sleep(10);
+	}
+	if (sqlite3_backup_finish(b) != SQLITE_OK && rc == SQLITE_DONE)
+		rc = sqlite3_errcode(dst);
+out:
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_DONE)
+		rc = SQLITE_IOERR;
+	return rc == SQLITE_DONE ? CA_OK : CA_ERR_DB;
+}
+
 static const struct db_ops sqlite_ops = {
 	.dialect = DB_SQLITE,
 	.close = s_close,
@@ -201,6 +239,7 @@ static const struct db_ops sqlite_ops = {
 	.changes = s_changes,
 	.exec = s_exec,
 	.in_txn = s_in_txn,
+	.backup = s_backup,
 };
 
 static int

@@ -160,3 +160,9 @@ db_in_txn(struct db *db)
 {
 	return db->ops->in_txn(db);
 }
+
+int
+db_backup(struct db *db, const char *path)
+{
+	return db->ops->backup != NULL ? db->ops->backup(db, path) : CA_ERR_STATE;
+}

@@ -46,6 +46,14 @@ int db_open_pg(const char *uri, struct db **out);
 void db_close(struct db *db);
 
 enum db_dialect db_dialect(const struct db *db);
+
+/*
+ * A consistent copy of the whole database into the new file @path (mode
+ * 0600), taken while other connections keep writing (SQLite's online
+ * backup API). CA_ERR_STATE for a backend whose own tools do that
+ * (PostgreSQL: pg_dump); CA_ERR_DB or CA_ERR_IO on failure.
+ */
+int db_backup(struct db *db, const char *path);
 const char *db_errmsg(struct db *db);
 enum db_errclass db_errclass(struct db *db);
 

@@ -219,6 +219,14 @@ ca_reg_close(struct ca_reg *reg)
 	free(reg);
 }
 
+int
+ca_reg_backup(struct ca_reg *reg, const char *path)
+{
+	int r = db_backup(reg->db, path);
+
+	return r == CA_ERR_DB ? ca_reg_fail(reg, "backup") : r;
+}
+
 static int
 run_cached(struct ca_reg *reg, const char *sql, const char *what)
 {

@@ -52,6 +52,14 @@ void ca_reg_close(struct ca_reg *reg);
 int ca_reg_schema_version(struct ca_reg *reg, int *out);
 
 /*
+ * A consistent copy of the whole registry into the new file @path (0600)
+ * while the CA keeps working (SQLite's online backup API; carecard-ca
+ * backup). CA_ERR_STATE on PostgreSQL, whose own tools (pg_dump) do it;
+ * CA_ERR_DB or CA_ERR_IO on failure. Not inside a transaction.
+ */
+int ca_reg_backup(struct ca_reg *reg, const char *path);
+
+/*
  * For tests and tools: open without migrating, and apply the migrations
  * @sql[0..n-1] (version i+1 is @sql[i]) that the database lacks, all in one
  * transaction: on any failure nothing is applied.
