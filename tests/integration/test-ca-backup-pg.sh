@@ -8,6 +8,7 @@ set -u
 . "${top_srcdir:?run from make check}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
+[ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "long PostgreSQL variant: normal pass only"
 trap pg_stop EXIT
 pg_start || tap_skip_all "$PG_SKIP"
 command -v psql >/dev/null || tap_skip_all "psql not installed"

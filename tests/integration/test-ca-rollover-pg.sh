@@ -6,8 +6,4 @@
 set -u
 . "${top_srcdir:?run from make check}/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
-
-trap pg_stop EXIT
-pg_start || tap_skip_all "$PG_SKIP"
-command -v psql >/dev/null || tap_skip_all "psql not installed"
-CC_TEST_PG_URI=$PG_URI sh "$top_srcdir/tests/integration/test-ca-rollover.sh"
+pg_variant test-ca-rollover.sh long
