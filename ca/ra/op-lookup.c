@@ -67,6 +67,12 @@ ca_op_person_search(struct ca_session *s, const struct ca_person_query *q, struc
 		nq.cert = norm;
 	if (name != NULL)
 		nq.name = name;
+	/* A sponsor or LSA finds the people of their own organisations, not the
+	 * national directory: the scope is the gate's, never the caller's. */
+	nq.within = NULL;
+	nq.within_locum = false;
+	if (ca_gate_org_scoped(s, CA_OP_PERSON_SEARCH, &nq.within_locum))
+		nq.within = s->actor.uuid;
 	r = ca_reg_person_search(s->ctx->reg, &nq, out);
 out:
 	free(norm);
