@@ -5,7 +5,8 @@
 # OpenSSL's PKCS#11 engine (as test-service-api.sh). The library's person
 # search answers behind the gate (separation-of-duties.operations.lookup)
 # and scopes it: the RA manager finds anyone; a sponsor finds the people of
-# their own organisation and nobody of another, by name or by UUID; a
+# their own organisation and nobody of another, by name or by UUID, and
+# opens only their records (GET /api/v1/people/UUID); a
 # holder without an RA role is refused 403 naming the rule; no client
 # certificate is 401; a malformed query is 400 and every answer is JSON.
 # Results hold uuid, name and organisations, never contact details. The
@@ -16,7 +17,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 24
+tap_plan 27
 BOB=200000000002	# a holder, no RA role, at FB456
 CAROL=300000000003	# at FA123, no card
 FRANK=600000000006	# sponsor at FA123
@@ -102,6 +103,14 @@ tap_is "... not Hank (FB456), by name" \
 tap_is "... nor by UUID" "$(AS=frank api "/api/v1/people?q=$HANK" >/dev/null; found)" ""
 tap_is "... nor Bob, who holds a card at FB456" \
 	"$(AS=frank api '/api/v1/people?q=Bob' >/dev/null; found)" ""
+tap_is "... he opens Carol's record (GET /api/v1/people/UUID): 200" \
+	"$(AS=frank api "/api/v1/people/$CAROL" | cut -d' ' -f1)/$(json 'j["uuid"]')" "200/$CAROL"
+tap_is "... not Hank's: 403, naming the rule" \
+	"$(AS=frank api "/api/v1/people/$HANK" | cut -d' ' -f1)/$(json 'j["rule"]')" \
+	"403/separation-of-duties.same-organisation"
+tap_is "... nothing of Hank's in the answer, the refusal on record" \
+	"$(grep -c 'hank@\|Elsewhere' "$CC_WORK/body")/$(sql "SELECT count(*) FROM audit WHERE
+		action = 'person-show-refused' AND actor = '$FRANK' AND subject = '$HANK'")" "0/1"
 
 # --- refused ---------------------------------------------------------------
 tap_is "Bob (no RA role) searches: 403, naming the rule" \
