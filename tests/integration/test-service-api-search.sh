@@ -17,11 +17,12 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 27
+tap_plan 29
 BOB=200000000002	# a holder, no RA role, at FB456
 CAROL=300000000003	# at FA123, no card
 FRANK=600000000006	# sponsor at FA123
 HANK=800000000008	# at FB456, no card
+LENA=500000000005	# at FL999, a locum agency where Frank also works
 
 trap 'svc_stop; cc_cleanup' EXIT
 trap '' PIPE
@@ -33,12 +34,16 @@ person $BOB "Bob Holder" --email bob@example.nhs.uk
 person $CAROL "Carol Colleague" --email carol@example.nhs.uk --mobile +447700900123
 person $FRANK "Frank Sponsor" --ra-role sponsor
 person $HANK "Hank Elsewhere" --email hank@example.nhs.uk
+person $LENA "Lena Locum"
 op org-add --ods FA123 --name "High Street Pharmacy" >>"$TAP_LOG" 2>&1
 op org-add --ods FB456 --name "Other Pharmacy" >>"$TAP_LOG" 2>&1
+op org-add --ods FL999 --name "Locum Agency" --locum >>"$TAP_LOG" 2>&1
 op position-add --holder $FRANK --role dispenser --ods FA123 >>"$TAP_LOG" 2>&1
 op position-add --holder $CAROL --role dispenser --ods FA123 >>"$TAP_LOG" 2>&1
 op position-add --holder $HANK --role dispenser --ods FB456 >>"$TAP_LOG" 2>&1
 op position-add --holder $BOB --role dispenser --ods FB456 >>"$TAP_LOG" 2>&1
+op position-add --holder $FRANK --role dispenser --ods FL999 >>"$TAP_LOG" 2>&1
+op position-add --holder $LENA --role dispenser --ods FL999 >>"$TAP_LOG" 2>&1
 cc_blank_card 2
 as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
 cc_blank_card 3
@@ -85,6 +90,7 @@ tap_is "... each with uuid, name and organisations, and nothing else" \
 	"$(json '[sorted(p.keys()) for p in j["people"]][2], j["people"][2]["name"], j["people"][2]["organisations"]')" \
 	"(['name', 'organisations', 'uuid'], 'Carol Colleague', ['FA123'])"
 tap_is "... no contact details in the answer" "$(grep -c '@example\|7700' "$CC_WORK/body")" 0
+tap_is "... Lena too, at the locum agency" "$(AS=alice api '/api/v1/people?q=lena' >/dev/null; found)" "$LENA"
 tap_is "... any case of a name fragment" \
 	"$(AS=alice api '/api/v1/people?q=hANK' >/dev/null; found)" "$HANK"
 tap_is "... the first digits of a UUID" \
@@ -103,6 +109,8 @@ tap_is "... not Hank (FB456), by name" \
 tap_is "... nor by UUID" "$(AS=frank api "/api/v1/people?q=$HANK" >/dev/null; found)" ""
 tap_is "... nor Bob, who holds a card at FB456" \
 	"$(AS=frank api '/api/v1/people?q=Bob' >/dev/null; found)" ""
+tap_is "... nor Lena: his own position there is a locum one (separation-of-duties.locum-may-act)" \
+	"$(AS=frank api '/api/v1/people?q=Lena' >/dev/null; found)" ""
 tap_is "... he opens Carol's record (GET /api/v1/people/UUID): 200" \
 	"$(AS=frank api "/api/v1/people/$CAROL" | cut -d' ' -f1)/$(json 'j["uuid"]')" "200/$CAROL"
 tap_is "... not Hank's: 403, naming the rule" \
