@@ -27,6 +27,7 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-unlock.sh \
 	%D%/integration/test-service-contact.sh \
 	%D%/integration/test-service-api.sh \
+	%D%/integration/test-service-api-search.sh \
 	%D%/integration/test-portal-browser.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
@@ -35,7 +36,8 @@ EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 # tests/lib/pg.sh's pg_variant: normal pass only)
 SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
 	%D%/integration/test-service-unlock-pg.sh %D%/integration/test-service-api-pg.sh \
-	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh
+	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh \
+	%D%/integration/test-service-api-search-pg.sh
 TESTS += $(SERVICE_PG_TESTS)
 EXTRA_DIST += $(SERVICE_PG_TESTS)
 

@@ -213,6 +213,21 @@ kind_name(enum ca_actor_kind k)
 	}
 }
 
+bool
+ca_gate_org_scoped(const struct ca_session *s, enum ca_op op, bool *locum)
+{
+	const struct pol_duties *du = &s->ctx->pol->duties;
+	unsigned acting;
+
+	if (locum != NULL)
+		*locum = du->locum_may_act;
+	if (op < 0 || op >= CA_OP_COUNT || s->actor.kind != CA_ACTOR_OPERATOR)
+		return s->actor.kind != CA_ACTOR_SYSTEM;
+	/* As pol_actor_may: one role that acts for any organisation is enough. */
+	acting = s->actor.roles & role_list(s, &rules[op]);
+	return (acting & ~du->same_organisation) == 0;
+}
+
 /* Who may ask at all, worded for a refusal. */
 static const char *
 kinds_text(unsigned kinds)

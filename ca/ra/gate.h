@@ -111,6 +111,17 @@ int ca_gate_who(struct ca_session *s, enum ca_op op, const char *subject,
 int ca_gate_refuse(struct ca_session *s, enum ca_op op, const char *subject,
 		   const struct pol_decision *d, struct ca_result *res);
 
+/*
+ * Is what @s's actor may read through @op limited to the holders at their
+ * own organisations? True for an operator whose roles allowed for @op all
+ * act only at the holder's organisation
+ * (separation-of-duties.same-organisation: a sponsor, an LSA), false for
+ * anyone who acts for every organisation (an RA agent, the system
+ * account). *@locum (may be NULL) says whether positions at locum
+ * organisations count (separation-of-duties.locum-may-act).
+ */
+bool ca_gate_org_scoped(const struct ca_session *s, enum ca_op op, bool *locum);
+
 /* The operation's name as the command line and the audit log spell it. */
 const char *ca_op_name(enum ca_op op);
 

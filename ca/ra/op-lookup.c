@@ -67,6 +67,12 @@ ca_op_person_search(struct ca_session *s, const struct ca_person_query *q, struc
 		nq.cert = norm;
 	if (name != NULL)
 		nq.name = name;
+	/* A sponsor or LSA finds the people of their own organisations, not the
+	 * national directory: the scope is the gate's, never the caller's. */
+	nq.within = NULL;
+	nq.within_locum = false;
+	if (ca_gate_org_scoped(s, CA_OP_PERSON_SEARCH, &nq.within_locum))
+		nq.within = s->actor.uuid;
 	r = ca_reg_person_search(s->ctx->reg, &nq, out);
 out:
 	free(norm);
@@ -161,6 +167,28 @@ contact_read_audit(struct ca_session *s, const char *uuid, const struct ca_table
 	return ca_reg_end(s->ctx->reg, ca_ctx_audit(s->ctx, "person-show", uuid, kv));
 }
 
+/* A sponsor or LSA reads the records of their own organisations' people
+ * (the scope of their search) and their own; anyone else's is refused. */
+static int
+scope_check(struct ca_session *s, enum ca_op op, const char *uuid, struct ca_result *res)
+{
+	struct ca_person_query q;
+	struct ca_table t;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	memset(&t, 0, sizeof(t));
+	if (!ca_gate_org_scoped(s, op, &q.within_locum) || strcmp(s->actor.uuid, uuid) == 0)
+		return CA_OK;
+	q.uuid = uuid;
+	q.within = s->actor.uuid;
+	q.limit = 1;
+	if ((r = ca_reg_person_search(s->ctx->reg, &q, &t)) == CA_OK && t.nrows == 0)
+		r = RA_REFUSE(s, op, res, CA_RF_OTHER_ORGANISATION, uuid);
+	ca_table_clear(&t);
+	return r;
+}
+
 int
 ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 		  struct ca_person_record *out, struct ca_result *res)
@@ -177,6 +205,7 @@ ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 	t.holder = uuid;
 	t.subject = uuid;
 	if ((r = ca_gate(s, CA_OP_PERSON_SHOW, &t, res, NULL)) != CA_OK ||
+	    (r = scope_check(s, CA_OP_PERSON_SHOW, uuid, res)) != CA_OK ||
 	    (r = record_read(s, uuid, limit, CA_OP_PERSON_SHOW, out, res)) != CA_OK)
 		return r;
 	/* Someone else's contact details are shown only once the reading is on

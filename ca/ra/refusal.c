@@ -243,6 +243,10 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	E(CA_RF_NOT_SELF, "self-only", CA_ERR_DENIED, "holder.own-record",
 	  "a holder reads only their own record, not %s's",
 	  "ask an RA agent or sponsor of their organisation"),
+	E(CA_RF_OTHER_ORGANISATION, "other-organisation", CA_ERR_DENIED,
+	  "separation-of-duties.same-organisation",
+	  "%s holds no position at an organisation where you hold one",
+	  "ask someone at their organisation, or an RA agent"),
 	/* --- who may ask at all ------------------------------------------ */
 	E(CA_RF_NOT_AUTHENTICATED, "not-authenticated", CA_ERR_AUTH, "authentication",
 	  "not authenticated: %s needs %s",

@@ -83,7 +83,7 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 		{ "ra_roles", CA_COL_TEXT }, { "cards", CA_COL_TEXT },
 	};
 	char *like = NULL, *prefix = NULL;
-	struct qp p[7];
+	struct qp p[9];
 	int r;
 
 	if ((r = ca_table_init(t, cols, 7)) != CA_OK)
@@ -103,6 +103,9 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 	p[5].s = q->role;
 	p[6].i = q->limit > 0 ? q->limit : INT64_MAX;
 	p[6].is_int = true;
+	p[7].s = q->within;
+	p[8].i = q->within_locum ? 1 : 0;
+	p[8].is_int = true;
 	/* UUIDs are digits (a CHECK), so LIKE on a digit prefix is exact. A
 	 * name matches in any case: SQLite's LIKE ignores ASCII case,
 	 * PostgreSQL's does not, lower() on both sides does on both. */
@@ -123,7 +126,10 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 		" AND (CAST(?5 AS TEXT) IS NULL OR p.uuid IN (SELECT person FROM positions WHERE org = ?5))"
 		" AND (CAST(?6 AS TEXT) IS NULL OR p.uuid IN (SELECT person FROM positions WHERE role = ?6"
 		"   UNION SELECT person FROM ra_roles WHERE role = ?6))"
-		" ORDER BY p.name, p.uuid LIMIT ?7", p, 7, t);
+		" AND (CAST(?8 AS TEXT) IS NULL OR p.uuid IN (SELECT x.person FROM positions x"
+		"   JOIN positions v ON v.org = x.org JOIN organisations o ON o.ods = v.org"
+		"   WHERE v.person = ?8 AND (o.is_locum = 0 OR ?9 = 1)))"
+		" ORDER BY p.name, p.uuid LIMIT ?7", p, 9, t);
 out:
 	free(like);
 	free(prefix);

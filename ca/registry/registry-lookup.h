@@ -10,6 +10,7 @@
 #ifndef CC_CA_REGISTRY_LOOKUP_H
 #define CC_CA_REGISTRY_LOOKUP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ca/registry/registry.h"
@@ -25,6 +26,10 @@ struct ca_person_query {
 	const char *ods;	/* an organisation they hold a position at */
 	const char *role;	/* a job role or RA role they hold */
 	int64_t limit;		/* at most this many rows; 0: all */
+	/* Only people holding a position at an organisation where this person
+	 * (the viewer's UUID) holds one; NULL: everyone. */
+	const char *within;
+	bool within_locum;	/* ... the viewer's positions at locum organisations count */
 };
 
 /* uuid, name, email, mobile, positions, ra_roles, cards; by name. */

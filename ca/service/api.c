@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 
@@ -26,6 +28,9 @@
 #define JSON_TYPE "application/json"
 #define HISTORY_MAX 50		/* history entries on the profile */
 #define PEOPLE "/api/v1/people/"	/* + UUID: a person's record, for RA staff */
+#define SEARCH "/api/v1/people"		/* ?q=TEXT: find people, for RA staff */
+#define SEARCH_Q_MAX 64		/* bytes of a search text */
+#define SEARCH_LIMIT 50		/* people in one answer */
 
 bool
 svc_api_path(const char *path)
@@ -223,6 +228,141 @@ record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 	ca_person_record_clear(&j.rec);
 }
 
+/* GET /api/v1/people?q=TEXT: the library's person search, as an RA operator. */
+struct search_job {
+	X509 *cert;
+	struct ca_person_query q;
+	struct ca_table people;
+	struct ca_result res;
+};
+
+static int
+search_run(struct ca_session *parent, void *arg)
+{
+	struct search_job *j = arg;
+	struct ca_session *s = NULL;
+	int r;
+
+	if ((r = ca_session_borrow(parent, &s)) != CA_OK)
+		return r;
+	if ((r = ca_session_operator_cert(s, j->cert, NULL, &j->res)) == CA_OK)
+		r = ca_op_person_search(s, &j->q, &j->people, &j->res);
+	ca_result_complete(&j->res, r);
+	ca_session_close(s);
+	return r;
+}
+
+/* The distinct ODS codes of a positions cell ("role@ODS,role@ODS", by ODS). */
+static json_t *
+orgs_json(const char *positions)
+{
+	json_t *a = json_array();
+	const char *p = positions, *at, *end;
+	char ods[32], last[32] = "";
+
+	while (a != NULL && p != NULL && *p != '\0') {
+		end = p + strcspn(p, ",");
+		at = memchr(p, '@', (size_t)(end - p));
+		if (at != NULL && (size_t)(end - at - 1) < sizeof(ods)) {
+			memcpy(ods, at + 1, (size_t)(end - at - 1));
+			ods[end - at - 1] = '\0';
+			if (strcmp(ods, last) != 0)
+				json_array_append_new(a, str(ods));
+			snprintf(last, sizeof(last), "%s", ods);
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	return a;
+}
+
+/* uuid, name and organisations of each person: no contact details. */
+static json_t *
+search_json(const char *text, const struct ca_table *t)
+{
+	json_t *o = json_object(), *a = json_array(), *row;
+	size_t i;
+
+	if (o == NULL || a == NULL || json_object_set_new(o, "people", a) != 0) {
+		json_decref(o);
+		json_decref(a);
+		return NULL;
+	}
+	json_object_set_new(o, "query", str(text));
+	json_object_set_new(o, "truncated", json_boolean(t->nrows > SEARCH_LIMIT));
+	for (i = 0; i < t->nrows && i < SEARCH_LIMIT; i++) {
+		if ((row = json_object()) == NULL || json_array_append_new(a, row) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+		/* columns: uuid, name, email, mobile, positions, ... */
+		json_object_set_new(row, "uuid", str(ca_table_cell(t, i, 0)));
+		json_object_set_new(row, "name", str(ca_table_cell(t, i, 1)));
+		json_object_set_new(row, "organisations", orgs_json(ca_table_cell(t, i, 4)));
+	}
+	return o;
+}
+
+/* The one parameter q of @query (NULL: none) into @text: 200, or 400 with @why. */
+static int
+search_query(const char *query, char *text, size_t size, char *why, size_t wsize)
+{
+	struct evkeyvalq kv;
+	struct evkeyval *e;
+	const char *q = NULL;
+	int st = 200;
+
+	TAILQ_INIT(&kv);
+	if (query == NULL || evhttp_parse_query_str(query, &kv) != 0 || strstr(query, "%00") != NULL)
+		st = 400;
+	TAILQ_FOREACH(e, &kv, next) {
+		if (strcmp(e->key, "q") != 0 || q != NULL)
+			st = 400;
+		q = e->value;
+	}
+	if (st == 200 && (q == NULL || *q == '\0'))
+		st = 400;
+	if (st == 200 && strlen(q) > SEARCH_Q_MAX) {
+		snprintf(why, wsize, "q: at most %d bytes of a name or the first digits of a UUID",
+			 SEARCH_Q_MAX);
+		st = 400;
+	} else if (st != 200) {
+		snprintf(why, wsize, "send one parameter, q: a part of a name or the first digits "
+			 "of a UUID (/api/v1/people?q=TEXT)");
+	} else {
+		snprintf(text, size, "%s", q);
+	}
+	evhttp_clear_headers(&kv);
+	return st;
+}
+
+static void
+search(struct svc *svc, struct evhttp_request *req, X509 *cert, struct svc_reply *out)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	char text[SEARCH_Q_MAX + 1], why[160];
+	struct search_job j;
+	int r;
+
+	memset(&j, 0, sizeof(j));
+	if (search_query(uri != NULL ? evhttp_uri_get_query(uri) : NULL, text, sizeof(text), why,
+			 sizeof(why)) != 200) {
+		reply_error(out, 400, "bad-request", why, NULL, NULL);
+		return;
+	}
+	/* Digits are the start of a UUID (UUIDs are digits); anything else a name. */
+	if (strspn(text, "0123456789") == strlen(text))
+		j.q.uuid = text;
+	else
+		j.q.name = text;
+	j.q.limit = SEARCH_LIMIT + 1;	/* one more says there were more */
+	j.cert = cert;
+	if ((r = svc_sched_ca(svc->sched, search_run, &j)) != CA_OK)
+		refusal(&j.res, r, out);
+	else
+		reply_json(out, 200, "api-search", search_json(text, &j.people));
+	ca_table_clear(&j.people);
+}
+
 /* A status answer: {"status": @outcome, "message": @text}. */
 static void
 reply_status(struct svc_reply *out, int status, const char *outcome, const char *text)
@@ -355,6 +495,15 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 			return;
 		}
 		record(svc, cert, NULL, out);
+		return;
+	}
+	if (strcmp(path, SEARCH) == 0) {
+		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+			reply_error(out, 405, "method-not-allowed", "GET only", NULL, NULL);
+			out->allow = "GET, HEAD";
+			return;
+		}
+		search(svc, req, cert, out);
 		return;
 	}
 	if (strncmp(path, PEOPLE, sizeof(PEOPLE) - 1) == 0) {

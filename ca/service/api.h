@@ -12,6 +12,13 @@
  *                                    caller acts as an RA operator (their
  *                                    registry roles, first position), the
  *                                    gate's person-show rule decides
+ *   GET /api/v1/people?q=TEXT        find people by a part of their name or
+ *                                    the first digits of their UUID, for RA
+ *                                    staff (the gate's person-search rule):
+ *                                    uuid, name, organisations, at most 50;
+ *                                    a sponsor or LSA finds only the people
+ *                                    of their own organisations (the
+ *                                    library's scope, ca_gate_org_scoped)
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed

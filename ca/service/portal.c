@@ -24,13 +24,15 @@ static const struct {
 } files[] = {
 	{ "me.html", "text/html; charset=utf-8" },
 	{ "person.html", "text/html; charset=utf-8" },
+	{ "search.html", "text/html; charset=utf-8" },
 	{ "portal.css", "text/css; charset=utf-8" },
 	{ "portal.js", "text/javascript; charset=utf-8" },
 	{ "me.js", "text/javascript; charset=utf-8" },
 	{ "person.js", "text/javascript; charset=utf-8" },
+	{ "search.js", "text/javascript; charset=utf-8" },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
-enum { ME_HTML = 0, PERSON_HTML = 1 };
+enum { ME_HTML = 0, PERSON_HTML = 1, SEARCH_HTML = 2 };
 
 struct svc_portal {
 	struct svc_blob *blob[NFILES];
@@ -109,6 +111,8 @@ file_of(const char *path)
 		rest = path + strlen(PREFIX "person");
 		return strchr(rest + (*rest == '/'), '/') == NULL ? PERSON_HTML : -1;
 	}
+	if (strcmp(path, PREFIX "search") == 0)
+		return SEARCH_HTML;	/* /portal/search?q=TEXT */
 	for (i = 0; i < NFILES; i++)
 		if (strcmp(path + sizeof(PREFIX) - 1, files[i].name) == 0)
 			return (int)i;

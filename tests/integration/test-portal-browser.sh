@@ -38,9 +38,11 @@ for f in "$POLICY_DIR"/carecard-test-*.json; do
 	p=${f##*/carecard-test-}; p=${p%.json}
 	kill -0 "$p" 2>/dev/null || rm -f "$f"
 done
-tap_plan 16
+tap_plan 22
 
 BOB=200000000002
+CAROL=300000000003	# Bob's colleague at FA123
+HANK=800000000008	# at another organisation
 # Markup, quotes and Hebrew (right-to-left) letters: what the registry
 # lets a name hold (bidi formatting characters it refuses, see
 # ca/core/validate.h). Each payload would retitle the page if it ran.
@@ -75,6 +77,11 @@ ca_bootstrap 1 >>"$TAP_LOG" 2>&1
 person $BOB "$NAME"
 op org-add --ods FA123 --name "$ORG" >>"$TAP_LOG" 2>&1
 op position-add --holder $BOB --role dispenser --ods FA123 >>"$TAP_LOG" 2>&1
+person $CAROL "Carol Colleague"
+person $HANK "Hank Elsewhere"
+op org-add --ods FB456 --name "Other Pharmacy" >>"$TAP_LOG" 2>&1
+op position-add --holder $CAROL --role dispenser --ods FA123 >>"$TAP_LOG" 2>&1
+op position-add --holder $HANK --role dispenser --ods FB456 >>"$TAP_LOG" 2>&1
 cc_blank_card 2
 as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
 B=$(card_serial 2)
@@ -232,6 +239,36 @@ tap_is "... and nothing of Alice" "$(grep -c 'Alice' "$CC_WORK/person.txt")" 0
 tap_is "the service saw the page's API calls and never a request for the injected image" \
 	"$(grep -c '"GET /api/v1/me"' "$SVC_LOG" | sed 's/^[1-9][0-9]*$/seen/')/$(grep -c '"GET /portal/x"' "$SVC_LOG")" \
 	"seen/0"
+
+# Bob made a sponsor (Alice's card back in reader 1 for the grant, then out
+# again: the browser sees one holder): he searches the directory.
+"$CC_CARD_TOOL" insert "$CC_WORK/alice.card" --reader 1 >>"$TAP_LOG" 2>&1 &&
+	op ra-role grant $BOB sponsor >>"$TAP_LOG" 2>&1
+tap_is "Bob is made a sponsor (ra-role grant by Alice)" \
+	"$?/$("$CC_CARD_TOOL" remove --reader 1 --to "$CC_WORK/alice.card" >>"$TAP_LOG" 2>&1; echo $?)" "0/0"
+# open_tab URL TITLE-REGEX WANT OUT SHOT: a new tab, its text (holding WANT) in OUT
+open_tab() {
+	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" "$1" >>"$CC_WORK/chrome.log" 2>&1
+	PAGE=$(wait_window "$2" 30) || { browse_failed "$1 did not load"; return 1; }
+	page_text "$PAGE" "$4" "$3" || { browse_failed "$1 was not filled in"; return 1; }
+	unselect "$PAGE"
+	import -window root "$SHOTS/$5" 2>>"$TAP_LOG"
+}
+tap_ok "Bob searches the directory for 'e' (/portal/search?q=e)" \
+	open_tab "$SERVER/portal/search?q=e" '^Search - Carecard' "found for" "$CC_WORK/search.txt" \
+	portal-search.png
+cat "$CC_WORK/search.txt" >>"$TAP_LOG" 2>/dev/null
+tap_ok "... his colleague Carol is found, with her UUID and organisation" \
+	grep -q "^Carol Colleague[[:space:]]*$CAROL[[:space:]]*FA123" "$CC_WORK/search.txt"
+tap_is "... Hank, of another organisation, is not" "$(grep -c 'Hank' "$CC_WORK/search.txt")" 0
+tap_ok "Bob opens Carol's record (/portal/person/UUID)" \
+	open_tab "$SERVER/portal/person/$CAROL" '^Person - Carecard' "The record of Carol" \
+	"$CC_WORK/carol.txt" portal-person-colleague.png
+cat "$CC_WORK/carol.txt" >>"$TAP_LOG" 2>/dev/null
+tap_ok "... her identity and position" \
+	sh -c 'grep -qx "$2" "$1" && grep -q "^dispenser[[:space:]]FA123[[:space:]]" "$1"' - \
+	"$CC_WORK/carol.txt" "$CAROL"
 tap_ok "the screenshots are kept" test -s "$SHOTS/portal-my-profile.png" -a \
-	-s "$SHOTS/portal-person-refused.png"
+	-s "$SHOTS/portal-person-refused.png" -a -s "$SHOTS/portal-search.png" -a \
+	-s "$SHOTS/portal-person-colleague.png"
 echo "# screenshots: $SHOTS"

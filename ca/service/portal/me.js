@@ -16,7 +16,7 @@
 	}
 
 	function render(me) {
-		var s;
+		var s, p, a;
 
 		P.clear(profile);
 		s = P.section(profile, 'Identity');
@@ -35,10 +35,18 @@
 			{ key: 'ods', label: 'ODS code' },
 			{ key: 'locum', label: 'Locum', fmt: yesno }
 		], me.positions, 'No positions.'));
-		if (Array.isArray(me.ra_roles) && me.ra_roles.length > 0)
+		if (Array.isArray(me.ra_roles) && me.ra_roles.length > 0) {
 			s.appendChild(P.table('Registration authority roles', [
 				{ key: 'role', label: 'Role' }
 			], me.ra_roles, ''));
+			/* RA staff find people (the API decides whom they may see). */
+			p = P.el('p');
+			a = P.el('a', 'Search the directory');
+			a.href = '/portal/search';
+			a.id = 'search-link';
+			p.appendChild(a);
+			s.appendChild(p);
+		}
 		s = P.section(profile, 'Cards');
 		s.appendChild(P.table('Your smartcards', [
 			{ key: 'serial', label: 'Card' },
