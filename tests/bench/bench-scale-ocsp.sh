@@ -54,19 +54,7 @@ curl -s -o "$work/resp.der" --data-binary @"$work/req/$_s.der" \
 	openssl ocsp -respin "$work/resp.der" -CAfile "$work/pg/certs/root.pem" -issuer "$_iss" \
 		-serial "0x$_s" 2>&1 | tee -a "$log" | grep -q ": good" ||
 	die "the answer through haproxy does not verify as good"
-cat >"$work/post.lua" <<LUA
--- POST one of the request files, round robin
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/ocsp-request"
-local bodies, n, i = {}, 0, 0
-for f in io.popen("ls $work/req/*.der"):lines() do
-	local h = io.open(f, "rb"); n = n + 1; bodies[n] = h:read("*a"); h:close()
-end
-request = function()
-	i = i % n + 1
-	return wrk.format(nil, nil, nil, bodies[i])
-end
-LUA
+export OCSP_REQ_DIR="$work/req"	# read by tests/bench/ocsp-post.lua
 
 # ocsp_rate URL: successful (2xx) OCSP answers per second, wrk with one
 # thread per core and 64 connections for osecs seconds.
@@ -76,7 +64,7 @@ ocsp_rate() {
 subprocess.call(sys.argv[2:], stdout=open(sys.argv[1], "w"), stderr=subprocess.STDOUT)
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("%.0f" % ((r.ru_utime + r.ru_stime) * '"$(getconf CLK_TCK)"'))' \
-		"$work/wrk.out" wrk -t "$(nproc)" -c 64 -d "${osecs}s" -s "$work/post.lua" "$1" \
+		"$work/wrk.out" wrk -t "$(nproc)" -c 64 -d "${osecs}s" -s "$top_srcdir/tests/bench/ocsp-post.lua" "$1" \
 		>"$work/wrk.ticks" || true
 	cat "$work/wrk.out" >>"$log"
 	awk '/ requests in / { n = $1; t = $4; sub(/s,$/, "", t) }

@@ -111,19 +111,7 @@ head -n 100 "$work/issued" | while read -r line serial file; do
 	openssl ocsp -issuer "$work/ca/certs/authentication.pem" -cert "$file" -no_nonce \
 		-reqout "$work/req/$serial.der" >>"$log" 2>&1
 done
-cat >"$work/post.lua" <<LUA
--- POST one of the request files, round robin
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/ocsp-request"
-local bodies, n, i = {}, 0, 0
-for f in io.popen("ls $work/req/*.der"):lines() do
-	local h = io.open(f, "rb"); n = n + 1; bodies[n] = h:read("*a"); h:close()
-end
-request = function()
-	i = i % n + 1
-	return wrk.format(nil, nil, nil, bodies[i])
-end
-LUA
+export OCSP_REQ_DIR="$work/req"	# read by tests/bench/ocsp-post.lua
 first=$(sed -n '1s/^[0-9]* \([0-9A-F]*\) .*/\1/p' "$work/issued").der
 enc=$(base64 -w0 "$work/req/$first" | python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.stdin.read(), safe=""))')
 curl -s -o "$work/static.der" "http://127.0.0.1:$P/ocsp/authentication-g2/$enc"
@@ -198,9 +186,9 @@ ours_post= ours_get= ossl= ngx=
 r=0
 while [ $r -lt "$rounds" ]; do
 	r=$((r + 1))
-	ours_post="$ours_post $(wrk_rate "http://127.0.0.1:$P/ocsp/authentication-g2" -s "$work/post.lua")"
+	ours_post="$ours_post $(wrk_rate "http://127.0.0.1:$P/ocsp/authentication-g2" -s "$top_srcdir/tests/bench/ocsp-post.lua")"
 	ossl_start
-	ossl="$ossl $(wrk_rate "http://127.0.0.1:$OP/" -s "$work/post.lua")"
+	ossl="$ossl $(wrk_rate "http://127.0.0.1:$OP/" -s "$top_srcdir/tests/bench/ocsp-post.lua")"
 	ossl_stop
 	ngx="$ngx $(wrk_rate "http://127.0.0.1:$NP/ocsp.der")"
 	ours_get="$ours_get $(wrk_rate "http://127.0.0.1:$P/ocsp/authentication-g2/$enc")"
