@@ -128,8 +128,9 @@ fuzz-api-run: fuzz-api
 # The service benchmark: run only by "make bench-service" (never timed in
 # make check). See tests/bench/README-service.md.
 EXTRA_DIST += %D%/bench/run-bench-service.sh %D%/bench/README-service.md
-bench-service: ca/carecard-ca$(EXEEXT)
+bench-service: ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) $(bin_PROGRAMS)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	CC_MODULE='$(abs_top_builddir)/pkcs11/.libs/carecard-pkcs11.so' \
 	SOFTHSM_MODULE='$(softhsm_module)' $(SHELL) $(top_srcdir)/tests/bench/run-bench-service.sh \
 	$(BENCH_SERVICE_ARGS)
 .PHONY: bench-service

@@ -39,7 +39,12 @@ done
 
 ca="$top_builddir/ca/carecard-ca"
 cores=$(nproc)
-work=$(mktemp -d "${TMPDIR:-/tmp}/bench-service.XXXXXX")
+# A private carecard world (readers for the RA manager's card, HOME)
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/card.sh"
+cc_world
+unset CARECARD_LOG_FILE CARECARD_OPERATOR_PIN_FILE CARECARD_HOLDER_PIN_FILE
+work=$CC_WORK
 ossl_pid=
 chmod 755 "$work"		# nginx's workers read the static files
 pids=
@@ -47,7 +52,7 @@ cleanup() {
 	[ -n "${ossl_pid:-}" ] && ossl_stop
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$work"
+	cc_cleanup
 }
 trap cleanup EXIT
 export CARECARD_LOG_SYSLOG=0 CARECARD_CA_STATE="$work/ca"
@@ -82,13 +87,24 @@ wrk_rate() {
 echo "bench-service: $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "bench-service: a CA (RSA-2048 issuing keys in SoftHSM2) with $certs certificates ..."
 "$ca" init --hsm-module "$SOFTHSM_MODULE" --manager-uuid 100000000001 \
-	--manager-name "Alice Manager" --durability normal >>"$log" 2>&1 || die "init"
-"$ca" person-add --uuid 200000000002 --name "Bob Holder" >>"$log" 2>&1 || die "person-add"
+	--manager-name "Alice Manager" --durability normal --card-module "$CC_MODULE" \
+	>>"$log" 2>&1 || die "init"
+# the RA manager's card (bootstrap): every later change has an operator
+printf '1234\n' >"$work/manager.pin"
+chmod 600 "$work/manager.pin"
+cc_blank_card 1 >>"$log" 2>&1 || die "blank card"
+CARECARD_HOLDER_PIN_FILE="$work/manager.pin" "$ca" issue-card --bootstrap \
+	--holder 100000000001 --reader 1 >>"$log" 2>&1 || die "bootstrap card"
+export CARECARD_OPERATOR_PIN_FILE="$work/manager.pin"
+"$ca" person-add --uuid 200000000002 --name "Bob Holder" \
+	--documents passport,utility-bill,driving-licence --operator-reader 1 >>"$log" 2>&1 ||
+	die "person-add"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/k.pem" \
 	-subj /CN=x -out "$work/r.csr" 2>>"$log"
 i=0; while [ $i -lt "$certs" ]; do echo "authentication 200000000002 $work/r.csr"; i=$((i + 1)); done \
 	>"$work/list"
-"$ca" issue-certs --list "$work/list" --out-dir "$work/certs" >"$work/issued" 2>>"$log" ||
+"$ca" issue-certs --list "$work/list" --out-dir "$work/certs" --operator-reader 1 \
+	>"$work/issued" 2>>"$log" ||
 	die "issue-certs"
 
 P=$(port)
@@ -100,7 +116,9 @@ printf 'serve:\n  limits:\n    rate: 0\n' >"$work/serve.yaml"
 pids="$pids $!"
 wait_http "http://127.0.0.1:$P/healthz" || die "the service did not start"
 i=0
-until curl -s "http://127.0.0.1:$P/healthz" | grep -q "^ready: $certs$"; do
+# every certificate has its responses: these and the RA manager's card's
+until curl -s "http://127.0.0.1:$P/healthz" | awk '/^certificates:/ { c = $2 } /^ready:/ { r = $2 }
+	END { exit !(c >= '"$certs"' && r == c) }'; do
 	i=$((i + 1)); [ $i -gt 3000 ] && die "pre-signing did not finish"; sleep 0.1
 done
 echo "bench-service: $certs certificates pre-signed"
@@ -223,7 +241,7 @@ sqlite3 "$work/ca/registry.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELEC
 	'200000000002', 'authentication', 'authentication', 1000000000, 1100000000, 'revoked', 1,
 	1050000000 + i, x'00' FROM n" || die "CRL rows"
 "$ca" revoke --serial "$(sed -n '1s/^[0-9]* \([0-9A-F]*\) .*/\1/p' "$work/issued")" \
-	--reason leaver >>"$log" 2>&1 || die "revoke"
+	--reason leaver --operator-reader 1 >>"$log" 2>&1 || die "revoke"
 i=0
 until [ "$(curl -s "http://127.0.0.1:$P/crl/authentication-g2.crl" |
 	openssl crl -inform DER -noout -text 2>/dev/null | grep -c 'Serial Number')" -ge "$crl" ]; do
