@@ -142,6 +142,29 @@ ossl_reset() {
 	rm -f "$ossl/newcerts/"*
 }
 
+# infiles_rate N: `openssl ca -infiles` on the first N requests, one process
+infiles_rate() {
+	ossl_reset
+	set -- "$1" $(ls "$work/csrs" | head -n "$1" | sed "s|^|$work/csrs/|")
+	_n=$1; shift
+	_t0=$(now)
+	openssl ca -batch -config "$ossl/openssl.cnf" -notext -out "$work/o.pem" -infiles "$@" \
+		2>>"$log" || die "openssl ca -infiles ($_n requests) failed"
+	rate "$_n" "$_t0" "$(now)"
+}
+# issue_certs_rate N: `carecard-ca issue-certs` on the first N requests, one process
+issue_certs_rate() {
+	ls "$work/csrs" | head -n "$1" | sed "s|^|authentication $holder $work/csrs/|" >"$work/list"
+	rm -rf "$work/bulk"
+	_t0=$(now)
+	"$ca" --state "$work/ca" issue-certs --list "$work/list" --out-dir "$work/bulk" \
+		--batch "$group" --operator-reader 1 >>"$log" 2>&1 || die "issue-certs ($1 requests) failed"
+	_r=$(rate "$1" "$_t0" "$(now)")
+	[ "$(ls "$work/bulk" | wc -l)" -eq "$1" ] ||
+		die "issue-certs wrote $(ls "$work/bulk" | wc -l) files, not $1"
+	echo "$_r"
+}
+
 echo "bench-ca: openssl ca, $loop invocations (one request each) and one -infiles batch ..."
 ossl_reset
 csrs=$(ls "$work/csrs" | head -n "$loop")
@@ -152,13 +175,7 @@ for f in $csrs; do
 done
 t1=$(now)
 ossl_loop=$(rate "$loop" "$t0" "$t1")
-ossl_reset
-set -- $(for f in $csrs; do echo "$work/csrs/$f"; done)
-t0=$(now)
-openssl ca -batch -config "$ossl/openssl.cnf" -notext -out "$work/o.pem" -infiles "$@" \
-	2>>"$log" || die "openssl ca -infiles failed"
-t1=$(now)
-ossl_batch=$(rate "$loop" "$t0" "$t1")
+ossl_batch=$(infiles_rate "$loop")
 
 echo "bench-ca: carecard-ca issue-cert, $loop invocations ..."
 t0=$(now)
@@ -171,34 +188,15 @@ t1=$(now)
 cli_loop=$(rate "$loop" "$t0" "$t1")
 
 echo "bench-ca: carecard-ca issue-certs, the same $loop requests in one process ..."
-for f in $csrs; do echo "authentication $holder $work/csrs/$f"; done >"$work/list"
-t0=$(now)
-"$ca" --state "$work/ca" issue-certs --list "$work/list" --out-dir "$work/bulk" --batch "$group" \
-	--operator-reader 1 >>"$log" 2>&1 || die "issue-certs failed"
-t1=$(now)
-cli_batch=$(rate "$loop" "$t0" "$t1")
-[ "$(ls "$work/bulk" | wc -l)" -eq "$loop" ] || die "issue-certs wrote $(ls "$work/bulk" | wc -l) files"
+cli_batch=$(issue_certs_rate "$loop")
 
 # The bulk row: a batch as an RA office sends it (hundreds to thousands), where
 # the fixed costs of one process (start, HSM login, the operator's card login
 # through the shipped KDF) no longer decide the ratio.
 echo "bench-ca: bulk, $bulk requests: openssl ca -infiles, then carecard-ca issue-certs ..."
+ossl_bulk=$(infiles_rate "$bulk")
+cli_bulk=$(issue_certs_rate "$bulk")
 ossl_reset
-bcsrs=$(ls "$work/csrs" | head -n "$bulk")
-set -- $(for f in $bcsrs; do echo "$work/csrs/$f"; done)
-t0=$(now)
-openssl ca -batch -config "$ossl/openssl.cnf" -notext -out "$work/o.pem" -infiles "$@" \
-	2>>"$log" || die "openssl ca -infiles (bulk) failed"
-t1=$(now)
-ossl_bulk=$(rate "$bulk" "$t0" "$t1")
-ossl_reset
-for f in $bcsrs; do echo "authentication $holder $work/csrs/$f"; done >"$work/blist"
-t0=$(now)
-"$ca" --state "$work/ca" issue-certs --list "$work/blist" --out-dir "$work/bulk2" --batch "$group" \
-	--operator-reader 1 >>"$log" 2>&1 || die "issue-certs (bulk) failed"
-t1=$(now)
-cli_bulk=$(rate "$bulk" "$t0" "$t1")
-[ "$(ls "$work/bulk2" | wc -l)" -eq "$bulk" ] || die "issue-certs wrote $(ls "$work/bulk2" | wc -l) files"
 
 crl_rows=""
 for n in $entries; do
