@@ -31,7 +31,7 @@ CC_INTEGRATION_TESTS = \
 	%D%/integration/test-client-java.sh \
 	%D%/integration/test-client-browser.sh \
 	%D%/integration/test-demo.sh
-EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh %D%/lib/tls.sh %D%/asan-clients.supp \
+EXTRA_DIST += $(CC_INTEGRATION_TESTS) %D%/lib/card.sh %D%/lib/tls.sh %D%/lib/browser.sh %D%/asan-clients.supp \
 	%D%/integration/java/CardSign.java
 
 # Benchmarks: built with the tests, run only by `make bench` (never timed in make check).

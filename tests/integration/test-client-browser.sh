@@ -9,28 +9,16 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/card.sh"
 . "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/lib/browser.sh"
 
 for t in chromium Xvfb xdotool xclip import certutil modutil pkcs11-tool; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
 [ -f "$CC_MODULE" ] || tap_skip_all "module not built at $CC_MODULE"
 [ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "Chromium cannot load an ASan-instrumented module"
-POLICY_DIR=/etc/chromium/policies/managed
-mkdir -p "$POLICY_DIR" 2>/dev/null && [ -w "$POLICY_DIR" ] ||
-	tap_skip_all "cannot write Chromium's policy directory $POLICY_DIR (needs root)"
+browser_policy_dir
 
 cc_world
-SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
-mkdir -p "$SHOTS"
-POLICY=$POLICY_DIR/carecard-test-$$.json
-# A run that was killed leaves its policy behind, and Chromium merges every
-# file there: a stale AutoSelectCertificateForUrls (another port) may win and
-# bring up the certificate picker. Remove those whose test is gone.
-for f in "$POLICY_DIR"/carecard-test-*.json; do
-	[ -e "$f" ] || continue
-	p=${f##*/carecard-test-}; p=${p%.json}
-	kill -0 "$p" 2>/dev/null || rm -f "$f"
-done
 tap_plan 12
 
 cleanup_browser() {
@@ -54,30 +42,14 @@ modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force >>"$TAP_LOG" 2>&
 certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1
 tap_is "Chromium's NSS database knows the module and trusts the test CA" "$?" 0
 
-Xvfb -displayfd 5 -screen 0 1280x900x24 -nolisten tcp 5>"$CC_WORK/display" 2>>"$TAP_LOG" &
-xvfb_pid=$!
-n=0; while [ ! -s "$CC_WORK/display" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-export DISPLAY=":$(cat "$CC_WORK/display")"
-[ "$DISPLAY" != ":" ]
+browser_xvfb
 tap_is "private Xvfb display $DISPLAY" "$?" 0
-
-wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
-	_i=0
-	while [ $_i -lt $(($2 * 5)) ]; do
-		_w=$(xdotool search --name "$1" 2>/dev/null | head -n 1)
-		[ -n "$_w" ] && { echo "$_w"; return 0; }
-		sleep 0.2; _i=$((_i + 1))
-	done
-	return 1
-}
 
 # What the screen showed when a step timed out: the windows' names, a
 # screenshot and the end of Chromium's own log, so a CI log says why.
 browse_failed() {
 	echo "$1 ($_v, card $_card); windows:" >>"$TAP_LOG"
-	xdotool search --name '.' 2>/dev/null | while read -r _w; do
-		echo "  $(xdotool getwindowname "$_w" 2>/dev/null)"
-	done >>"$TAP_LOG"
+	windows | sed 's/^/  /' >>"$TAP_LOG"
 	import -window root "$SHOTS/failed-$_v-card$_card.png" 2>>"$TAP_LOG"
 	grep -v 'dbus\|vkCreate\|VulkanError\|CheckVkSuccess' "$CC_WORK/chrome.log" | tail -n 15 >>"$TAP_LOG"
 	kill "$chrome_pid" 2>/dev/null; wait "$chrome_pid" 2>/dev/null; chrome_pid=

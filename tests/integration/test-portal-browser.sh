@@ -20,24 +20,13 @@
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 . "$top_srcdir/tests/integration/test-service-lib.sh"
 . "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/lib/browser.sh"
 
 for t in chromium Xvfb xdotool xclip import certutil modutil curl python3; do
 	command -v $t >/dev/null || tap_skip_all "$t not installed"
 done
 [ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "Chromium cannot load an ASan-instrumented module"
-POLICY_DIR=/etc/chromium/policies/managed
-mkdir -p "$POLICY_DIR" 2>/dev/null && [ -w "$POLICY_DIR" ] ||
-	tap_skip_all "cannot write Chromium's policy directory $POLICY_DIR (needs root)"
-SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
-mkdir -p "$SHOTS"
-POLICY=$POLICY_DIR/carecard-test-$$.json
-# A killed run's policy (another port) would be merged into ours: remove
-# those whose test is gone (as test-client-browser.sh).
-for f in "$POLICY_DIR"/carecard-test-*.json; do
-	[ -e "$f" ] || continue
-	p=${f##*/carecard-test-}; p=${p%.json}
-	kill -0 "$p" 2>/dev/null || rm -f "$f"
-done
+browser_policy_dir
 tap_plan 22
 
 BOB=200000000002
@@ -124,25 +113,8 @@ for c in "$S"/certs/*.pem; do
 done
 tap_is "Chromium's NSS database knows the module and trusts the CA" "$nss_ok" 0
 
-Xvfb -displayfd 5 -screen 0 1280x900x24 -nolisten tcp 5>"$CC_WORK/display" 2>>"$TAP_LOG" &
-xvfb_pid=$!
-n=0; while [ ! -s "$CC_WORK/display" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-export DISPLAY=":$(cat "$CC_WORK/display")"
-[ "$DISPLAY" != ":" ]
+browser_xvfb
 tap_is "private Xvfb display $DISPLAY" "$?" 0
-
-wait_window() {	# wait_window NAME-REGEX SECONDS -> prints the window id
-	_i=0
-	while [ $_i -lt $(($2 * 5)) ]; do
-		_w=$(xdotool search --name "$1" 2>/dev/null | head -n 1)
-		[ -n "$_w" ] && { echo "$_w"; return 0; }
-		sleep 0.2; _i=$((_i + 1))
-	done
-	return 1
-}
-
-windows() { xdotool search --name '.' 2>/dev/null | while read -r _w; do
-	xdotool getwindowname "$_w" 2>/dev/null; done; }
 
 # What the screen showed when a step timed out, so the log says why.
 browse_failed() {
