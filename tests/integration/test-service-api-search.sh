@@ -65,19 +65,7 @@ api() {
 	case $AS in alice) _c=$A ;; bob) _c=$B ;; frank) _c=$F ;; esac
 	_p=$1
 	shift
-	OPENSSL_CONF="$CC_WORK/openssl-$AS.cnf" cc_client curl -sS --max-time 30 \
-		--engine pkcs11 --cert-type ENG --cert "pkcs11:serial=$_c;id=%01;type=cert" \
-		--key-type ENG --key "pkcs11:serial=$_c;id=%01;type=private" --cacert "$ROOT" \
-		-o "$CC_WORK/body" -w '%{http_code} %{content_type}' "$@" "$SERVER$_p" 2>>"$TAP_LOG"
-}
-# json EXPR: EXPR (python, the body parsed as j) printed; "not-json" if it is not JSON
-json() {
-	/usr/bin/python3 -c 'import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except Exception:
-    print("not-json"); sys.exit(0)
-print(eval(sys.argv[2]))' "$CC_WORK/body" "$1"
+	card_curl "$_c" "$CC_WORK/openssl-$AS.cnf" "$@" "$SERVER$_p"
 }
 # The UUIDs found, in order, comma-separated.
 found() { json '",".join(p["uuid"] for p in j["people"])'; }

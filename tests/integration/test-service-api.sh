@@ -59,19 +59,7 @@ api() {
 	_m=$1 _p=$2 _c=$B _conf=$CC_WORK/openssl.cnf
 	[ "${AS:-}" = alice ] && _c=$A _conf=$CC_WORK/openssl-alice.cnf
 	shift 2
-	OPENSSL_CONF="$_conf" cc_client curl -sS --max-time 30 -X "$_m" \
-		--engine pkcs11 --cert-type ENG --cert "pkcs11:serial=$_c;id=%01;type=cert" \
-		--key-type ENG --key "pkcs11:serial=$_c;id=%01;type=private" --cacert "$ROOT" \
-		-o "$CC_WORK/body" -w '%{http_code} %{content_type}' "$@" "$SERVER$_p" 2>>"$TAP_LOG"
-}
-# json EXPR: EXPR (python, the body parsed as j) printed; "not-json" if it is not JSON
-json() {
-	/usr/bin/python3 -c 'import json, sys
-try:
-    j = json.load(open(sys.argv[1]))
-except Exception:
-    print("not-json"); sys.exit(0)
-print(eval(sys.argv[2]))' "$CC_WORK/body" "$1"
+	card_curl "$_c" "$_conf" -X "$_m" "$@" "$SERVER$_p"
 }
 
 tap_is "GET /api/v1/me with the card: 200, JSON" "$(api GET /api/v1/me)" "200 application/json"

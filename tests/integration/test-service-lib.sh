@@ -9,6 +9,8 @@
 #   svc_policy FILE        a policy with every URL at $SVC_URL
 #   svc_health             the /healthz body
 #   ocsp CERT ISSUER [openssl ocsp options]   openssl ocsp at the certificate's own URL
+#   card_curl SERIAL CONF [curl args...]   curl with a card's key (the API tests)
+#   json EXPR              EXPR of the last card_curl body parsed as j
 # Needs $CA, $S (state directory), $CC_WORK and TAP_LOG.
 
 SVC_N=0
@@ -164,4 +166,27 @@ svc_mail_sink() {
 		[ -t 0 ] || cat
 	} >"$CC_WORK/serve.yaml"
 	[ -s "$CC_WORK/smtp.port" ]
+}
+
+# card_curl SERIAL OPENSSL-CONF [curl options...] URL: curl authenticated with
+# the card's authentication certificate (CKA_ID 01) through OpenSSL's PKCS#11
+# engine (CONF loads it, cc_engine_conf); the body to $CC_WORK/body, prints
+# "STATUS CONTENT-TYPE". Needs $ROOT.
+card_curl() {
+	_cs=$1 _cc=$2
+	shift 2
+	OPENSSL_CONF="$_cc" cc_client curl -sS --max-time 30 \
+		--engine pkcs11 --cert-type ENG --cert "pkcs11:serial=$_cs;id=%01;type=cert" \
+		--key-type ENG --key "pkcs11:serial=$_cs;id=%01;type=private" --cacert "$ROOT" \
+		-o "$CC_WORK/body" -w '%{http_code} %{content_type}' "$@" 2>>"$TAP_LOG"
+}
+
+# json EXPR: EXPR (python, the body parsed as j) printed; "not-json" if it is not JSON
+json() {
+	/usr/bin/python3 -c 'import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except Exception:
+    print("not-json"); sys.exit(0)
+print(eval(sys.argv[2]))' "$CC_WORK/body" "$1"
 }
