@@ -61,38 +61,24 @@ svc_api_json_init(void)
 	pthread_once(&zonce, zinstall);
 }
 
-/* Where each member goes. */
-static char *
-field(struct svc_holder_form *f, const char *name, size_t *size)
-{
-	if (strcmp(name, "email") == 0) {
-		*size = sizeof(f->email);
-		return f->email;
-	}
-	if (strcmp(name, "mobile") == 0) {
-		*size = sizeof(f->mobile);
-		return f->mobile;
-	}
-	if (strcmp(name, "code") == 0) {
-		*size = sizeof(f->code);
-		return f->code;
-	}
-	return NULL;
-}
-
 int
-svc_api_body_parse(const char *body, size_t len, struct svc_holder_form *out,
-		   char *whybuf, size_t whylen)
+svc_api_body_fields(const char *body, size_t len, const struct svc_api_field *fields,
+		    size_t nfields, char *whybuf, size_t whylen)
 {
 	json_error_t err;
 	json_t *root = NULL, *v;
 	const char *key;
-	size_t size, n;
-	char *dst;
+	char names[160] = "";
+	size_t i, n, used = 0;
 	int st = 400;
 
-	memset(out, 0, sizeof(*out));
 	svc_api_json_init();
+	for (i = 0; i < nfields; i++) {
+		memset(fields[i].buf, 0, fields[i].size);
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+						 i > 0 ? ", " : "", fields[i].name);
+	}
 	if (len > SVC_API_BODY_MAX) {
 		snprintf(whybuf, whylen, "the body is larger than %d bytes", SVC_API_BODY_MAX);
 		return 413;
@@ -111,9 +97,10 @@ svc_api_body_parse(const char *body, size_t len, struct svc_holder_form *out,
 		goto out;
 	}
 	json_object_foreach(root, key, v) {
-		if ((dst = field(out, key, &size)) == NULL) {
-			snprintf(whybuf, whylen, "unknown member \"%.40s\" (email, mobile or code)",
-				 key);
+		for (i = 0; i < nfields && strcmp(fields[i].name, key) != 0; i++)
+			;
+		if (i == nfields) {
+			snprintf(whybuf, whylen, "unknown member \"%.40s\" (%s)", key, names);
 			goto out;
 		}
 		if (!json_is_string(v)) {
@@ -121,16 +108,41 @@ svc_api_body_parse(const char *body, size_t len, struct svc_holder_form *out,
 			goto out;
 		}
 		n = json_string_length(v);
-		if (n >= size || memchr(json_string_value(v), '\0', n) != NULL) {
+		if (n >= fields[i].size || memchr(json_string_value(v), '\0', n) != NULL) {
 			snprintf(whybuf, whylen, "\"%s\" is too long or holds a NUL", key);
 			goto out;
 		}
-		memcpy(dst, json_string_value(v), n + 1);
+		memcpy(fields[i].buf, json_string_value(v), n + 1);
+	}
+	for (i = 0; i < nfields; i++) {
+		if (fields[i].required && fields[i].buf[0] == '\0') {
+			snprintf(whybuf, whylen, "\"%s\" is required", fields[i].name);
+			goto out;
+		}
 	}
 	st = 200;
 out:
+	for (i = 0; st != 200 && i < nfields; i++)
+		OPENSSL_cleanse(fields[i].buf, fields[i].size);
+	json_decref(root);	/* zeroised as it is freed (zfree) */
+	return st;
+}
+
+int
+svc_api_body_parse(const char *body, size_t len, struct svc_holder_form *out,
+		   char *whybuf, size_t whylen)
+{
+	const struct svc_api_field fields[] = {
+		{ "email", out->email, sizeof(out->email), false },
+		{ "mobile", out->mobile, sizeof(out->mobile), false },
+		{ "code", out->code, sizeof(out->code), false },
+	};
+	int st;
+
+	memset(out, 0, sizeof(*out));
+	st = svc_api_body_fields(body, len, fields, sizeof(fields) / sizeof(fields[0]), whybuf,
+				 whylen);
 	if (st != 200)
 		svc_holder_form_clear(out);
-	json_decref(root);	/* zeroised as it is freed (zfree) */
 	return st;
 }

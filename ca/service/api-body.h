@@ -7,6 +7,7 @@
 #ifndef CC_SVC_API_BODY_H
 #define CC_SVC_API_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ca/service/holder-form.h"
@@ -29,5 +30,22 @@ void svc_api_json_init(void);
  */
 int svc_api_body_parse(const char *body, size_t len, struct svc_holder_form *out,
 		       char *whybuf, size_t whylen);
+
+/* One string member of a body: where it goes, its size with the NUL. */
+struct svc_api_field {
+	const char *name;
+	char *buf;
+	size_t size;
+	bool required;
+};
+
+/*
+ * Parse @len bytes of @body, one JSON object of string members, each one of
+ * @fields (all zeroed first; absent members stay ""): 200, 413 or 400 as
+ * svc_api_body_parse, with *@why naming the member (and a missing required
+ * one). On failure every field is zeroised.
+ */
+int svc_api_body_fields(const char *body, size_t len, const struct svc_api_field *fields,
+			size_t nfields, char *whybuf, size_t whylen);
 
 #endif

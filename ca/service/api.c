@@ -18,6 +18,7 @@
 #include "ca/ra/ops.h"
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
+#include "ca/service/api-int.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
 #include "ca/service/sched.h"
@@ -38,9 +39,8 @@ svc_api_path(const char *path)
 	return strncmp(path, PREFIX, sizeof(PREFIX) - 1) == 0 || strcmp(path, "/api") == 0;
 }
 
-/* @obj as the body (consumed). */
-static void
-reply_json(struct svc_reply *out, int status, const char *outcome, json_t *obj)
+void
+svc_api_reply(struct svc_reply *out, int status, const char *outcome, json_t *obj)
 {
 	/* Compact, "/" escaped so "</script>" never appears in a body. */
 	const size_t flags = JSON_COMPACT | JSON_ESCAPE_SLASH;
@@ -64,35 +64,33 @@ reply_json(struct svc_reply *out, int status, const char *outcome, json_t *obj)
 	free(text);
 }
 
-/* A string member, or null when @s is NULL or not UTF-8. */
-static json_t *
-str(const char *s)
+json_t *
+svc_api_str(const char *s)
 {
 	json_t *v = s != NULL ? json_string(s) : NULL;
 
 	return v != NULL ? v : json_null();
 }
 
-static void
-reply_error(struct svc_reply *out, int status, const char *outcome, const char *message,
+void
+svc_api_error(struct svc_reply *out, int status, const char *outcome, const char *message,
 	    const char *rule, const char *todo)
 {
 	json_t *o = json_object();
 
 	if (o != NULL) {
-		json_object_set_new(o, "error", str(outcome));
-		json_object_set_new(o, "message", str(message));
+		json_object_set_new(o, "error", svc_api_str(outcome));
+		json_object_set_new(o, "message", svc_api_str(message));
 		if (rule != NULL)
-			json_object_set_new(o, "rule", str(rule));
+			json_object_set_new(o, "rule", svc_api_str(rule));
 		if (todo != NULL)
-			json_object_set_new(o, "todo", str(todo));
+			json_object_set_new(o, "todo", svc_api_str(todo));
 	}
-	reply_json(out, status, outcome, o);
+	svc_api_reply(out, status, outcome, o);
 }
 
-/* A table as an array of objects keyed by column name. */
-static json_t *
-table_json(const struct ca_table *t)
+json_t *
+svc_api_table(const struct ca_table *t)
 {
 	json_t *a = json_array(), *row;
 	const char *cell;
@@ -115,7 +113,7 @@ table_json(const struct ca_table *t)
 					continue;
 				}
 			}
-			json_object_set_new(row, t->cols[c].name, str(cell));
+			json_object_set_new(row, t->cols[c].name, svc_api_str(cell));
 		}
 	}
 	return a;
@@ -139,9 +137,9 @@ profile_json(const struct ca_person_record *r)
 	if (o == NULL)
 		return NULL;
 	for (c = 0; r->person.nrows == 1 && c < r->person.ncols; c++)
-		json_object_set_new(o, r->person.cols[c].name, str(ca_table_cell(&r->person, 0, c)));
+		json_object_set_new(o, r->person.cols[c].name, svc_api_str(ca_table_cell(&r->person, 0, c)));
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		json_t *a = table_json(parts[i].t);
+		json_t *a = svc_api_table(parts[i].t);
 
 		if (a == NULL || json_object_set_new(o, parts[i].name, a) != 0) {
 			json_decref(o);
@@ -151,63 +149,122 @@ profile_json(const struct ca_person_record *r)
 	return o;
 }
 
-/* A person's record: the caller's own (@uuid NULL, as the holder) or, for RA staff, another's. */
-struct record_job {
+/*
+ * The library calls of the API, each on the CA thread in a session of its
+ * own (borrowed from the thread's) whose actor is the client certificate's
+ * holder.
+ */
+struct op_job {
 	X509 *cert;
-	const char *uuid;
-	struct ca_person_record rec;
-	struct ca_result res;
+	bool operator;
+	svc_api_op *fn;
+	void *arg;
+	struct ca_result *res;
 };
 
 static int
-record_run(struct ca_session *parent, void *arg)
+op_run(struct ca_session *parent, void *arg)
 {
-	struct record_job *j = arg;
+	struct op_job *j = arg;
 	struct ca_session *s = NULL;
 	int r;
 
 	if ((r = ca_session_borrow(parent, &s)) != CA_OK)
 		return r;
-	if (j->uuid == NULL) {
-		if ((r = ca_session_holder_cert(s, j->cert, &j->res)) == CA_OK)
-			r = ca_op_self_profile(s, HISTORY_MAX, &j->rec, &j->res);
-	} else if ((r = ca_session_operator_cert(s, j->cert, NULL, &j->res)) == CA_OK) {
-		r = ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, &j->res);
-	}
-	ca_result_complete(&j->res, r);
+	r = j->operator ? ca_session_operator_cert(s, j->cert, NULL, j->res) :
+		ca_session_holder_cert(s, j->cert, j->res);
+	if (r == CA_OK)
+		r = j->fn(s, j->arg, j->res);
+	ca_result_complete(j->res, r);
 	ca_session_close(s);
 	return r;
 }
 
-static void
-refusal(const struct ca_result *res, int r, struct svc_reply *out)
+static int
+op_schedule(struct svc *svc, X509 *cert, bool operator, svc_api_op *fn, void *arg,
+	    struct ca_result *res)
+{
+	struct op_job j = { .cert = cert, .operator = operator, .fn = fn, .arg = arg, .res = res };
+
+	memset(res, 0, sizeof(*res));
+	return svc_sched_ca(svc->sched, op_run, &j);
+}
+
+int
+svc_api_as_operator(struct svc *svc, X509 *cert, svc_api_op *fn, void *arg,
+		    struct ca_result *res)
+{
+	return op_schedule(svc, cert, true, fn, arg, res);
+}
+
+int
+svc_api_as_holder(struct svc *svc, X509 *cert, svc_api_op *fn, void *arg, struct ca_result *res)
+{
+	return op_schedule(svc, cert, false, fn, arg, res);
+}
+
+bool
+svc_api_body(struct evhttp_request *req, const struct svc_api_field *fields, size_t n,
+	     struct svc_reply *out)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char why[200];
+	int st;
+
+	st = svc_api_body_fields(len > 0 ? (const char *)evbuffer_pullup(in, -1) : NULL, len,
+				 fields, n, why, sizeof(why));
+	if (len > 0)	/* a body may hold a code: not left in the buffer's memory */
+		OPENSSL_cleanse(evbuffer_pullup(in, -1), len);
+	if (st != 200)
+		svc_api_error(out, st, st == 413 ? "too-large" : "bad-request", why, NULL, NULL);
+	return st == 200;
+}
+
+/* A person's record: the caller's own (uuid NULL, as the holder) or, for RA staff, another's. */
+struct record_job {
+	const char *uuid;
+	struct ca_person_record rec;
+};
+
+static int
+record_run(struct ca_session *s, void *arg, struct ca_result *res)
+{
+	struct record_job *j = arg;
+
+	return j->uuid == NULL ? ca_op_self_profile(s, HISTORY_MAX, &j->rec, res) :
+		ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, res);
+}
+
+void
+svc_api_refusal(const struct ca_result *res, int r, struct svc_reply *out)
 {
 	switch (r) {
 	case CA_ERR_INPUT:
 	case CA_ERR_BAD_REQUEST:
 	case CA_ERR_USAGE:
-		reply_error(out, 400, "bad-request", res->text, NULL, NULL);
+		svc_api_error(out, 400, "bad-request", res->text, NULL, NULL);
 		break;
 	case CA_ERR_NOT_FOUND:
-		reply_error(out, 404, "not-found", res->text, res->rule, NULL);
+		svc_api_error(out, 404, "not-found", res->text, res->rule, NULL);
 		break;
 	case CA_ERR_DENIED:
 	case CA_ERR_AUTH:
 	case CA_ERR_STATE:
-		reply_error(out, 403, "refused", res->text, res->rule != NULL ? res->rule :
+		svc_api_error(out, 403, "refused", res->text, res->rule != NULL ? res->rule :
 			    "authentication", NULL);
 		break;
 	case CA_ERR_HSM:
-		reply_error(out, 503, "no-hsm", "this instance cannot answer (no HSM)",
+		svc_api_error(out, 503, "no-hsm", "this instance cannot answer (no HSM)",
 			    NULL, "try another instance");
 		break;
 	case CA_ERR_IO:
-		reply_error(out, 503, "not-delivered", res->text[0] != '\0' ? res->text :
+		svc_api_error(out, 503, "not-delivered", res->text[0] != '\0' ? res->text :
 			    "the code could not be delivered", NULL, "try again later");
 		break;
 	default:
 		util_log(LOG_ERR, "api: %s: %s", ca_strerror(r), res->text);
-		reply_error(out, 500, "api-error", "the service failed; the log says why", NULL,
+		svc_api_error(out, 500, "api-error", "the service failed; the log says why", NULL,
 			    "try again later");
 	}
 }
@@ -216,40 +273,49 @@ static void
 record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 {
 	struct record_job j;
+	struct ca_result res;
 	int r;
 
 	memset(&j, 0, sizeof(j));
-	j.cert = cert;
 	j.uuid = uuid;
-	if ((r = svc_sched_ca(svc->sched, record_run, &j)) != CA_OK)
-		refusal(&j.res, r, out);
+	r = uuid == NULL ? svc_api_as_holder(svc, cert, record_run, &j, &res) :
+		svc_api_as_operator(svc, cert, record_run, &j, &res);
+	if (r != CA_OK)
+		svc_api_refusal(&res, r, out);
 	else
-		reply_json(out, 200, uuid == NULL ? "api-me" : "api-person", profile_json(&j.rec));
+		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person", profile_json(&j.rec));
 	ca_person_record_clear(&j.rec);
+}
+
+static void
+me(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
+   struct svc_reply *out)
+{
+	(void)req;
+	(void)rest;
+	record(svc, cert, NULL, out);
+}
+
+static void
+person(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
+       struct svc_reply *out)
+{
+	(void)req;
+	record(svc, cert, rest, out);
 }
 
 /* GET /api/v1/people?q=TEXT: the library's person search, as an RA operator. */
 struct search_job {
-	X509 *cert;
 	struct ca_person_query q;
 	struct ca_table people;
-	struct ca_result res;
 };
 
 static int
-search_run(struct ca_session *parent, void *arg)
+search_run(struct ca_session *s, void *arg, struct ca_result *res)
 {
 	struct search_job *j = arg;
-	struct ca_session *s = NULL;
-	int r;
 
-	if ((r = ca_session_borrow(parent, &s)) != CA_OK)
-		return r;
-	if ((r = ca_session_operator_cert(s, j->cert, NULL, &j->res)) == CA_OK)
-		r = ca_op_person_search(s, &j->q, &j->people, &j->res);
-	ca_result_complete(&j->res, r);
-	ca_session_close(s);
-	return r;
+	return ca_op_person_search(s, &j->q, &j->people, res);
 }
 
 /* The distinct ODS codes of a positions cell ("role@ODS,role@ODS", by ODS). */
@@ -267,7 +333,7 @@ orgs_json(const char *positions)
 			memcpy(ods, at + 1, (size_t)(end - at - 1));
 			ods[end - at - 1] = '\0';
 			if (strcmp(ods, last) != 0)
-				json_array_append_new(a, str(ods));
+				json_array_append_new(a, svc_api_str(ods));
 			snprintf(last, sizeof(last), "%s", ods);
 		}
 		p = *end == ',' ? end + 1 : end;
@@ -287,7 +353,7 @@ search_json(const char *text, const struct ca_table *t)
 		json_decref(a);
 		return NULL;
 	}
-	json_object_set_new(o, "query", str(text));
+	json_object_set_new(o, "query", svc_api_str(text));
 	json_object_set_new(o, "truncated", json_boolean(t->nrows > SEARCH_LIMIT));
 	for (i = 0; i < t->nrows && i < SEARCH_LIMIT; i++) {
 		if ((row = json_object()) == NULL || json_array_append_new(a, row) != 0) {
@@ -295,8 +361,8 @@ search_json(const char *text, const struct ca_table *t)
 			return NULL;
 		}
 		/* columns: uuid, name, email, mobile, positions, ... */
-		json_object_set_new(row, "uuid", str(ca_table_cell(t, i, 0)));
-		json_object_set_new(row, "name", str(ca_table_cell(t, i, 1)));
+		json_object_set_new(row, "uuid", svc_api_str(ca_table_cell(t, i, 0)));
+		json_object_set_new(row, "name", svc_api_str(ca_table_cell(t, i, 1)));
 		json_object_set_new(row, "organisations", orgs_json(ca_table_cell(t, i, 4)));
 	}
 	return o;
@@ -336,17 +402,20 @@ search_query(const char *query, char *text, size_t size, char *why, size_t wsize
 }
 
 static void
-search(struct svc *svc, struct evhttp_request *req, X509 *cert, struct svc_reply *out)
+search(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
+       struct svc_reply *out)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	char text[SEARCH_Q_MAX + 1], why[160];
 	struct search_job j;
+	struct ca_result res;
 	int r;
 
+	(void)rest;
 	memset(&j, 0, sizeof(j));
 	if (search_query(uri != NULL ? evhttp_uri_get_query(uri) : NULL, text, sizeof(text), why,
 			 sizeof(why)) != 200) {
-		reply_error(out, 400, "bad-request", why, NULL, NULL);
+		svc_api_error(out, 400, "bad-request", why, NULL, NULL);
 		return;
 	}
 	/* Digits are the start of a UUID (UUIDs are digits); anything else a name. */
@@ -355,25 +424,23 @@ search(struct svc *svc, struct evhttp_request *req, X509 *cert, struct svc_reply
 	else
 		j.q.name = text;
 	j.q.limit = SEARCH_LIMIT + 1;	/* one more says there were more */
-	j.cert = cert;
-	if ((r = svc_sched_ca(svc->sched, search_run, &j)) != CA_OK)
-		refusal(&j.res, r, out);
+	if ((r = svc_api_as_operator(svc, cert, search_run, &j, &res)) != CA_OK)
+		svc_api_refusal(&res, r, out);
 	else
-		reply_json(out, 200, "api-search", search_json(text, &j.people));
+		svc_api_reply(out, 200, "api-search", search_json(text, &j.people));
 	ca_table_clear(&j.people);
 }
 
-/* A status answer: {"status": @outcome, "message": @text}. */
-static void
-reply_status(struct svc_reply *out, int status, const char *outcome, const char *text)
+void
+svc_api_status(struct svc_reply *out, int status, const char *outcome, const char *text)
 {
 	json_t *o = json_object();
 
 	if (o != NULL) {
-		json_object_set_new(o, "status", str(outcome));
-		json_object_set_new(o, "message", str(text));
+		json_object_set_new(o, "status", svc_api_str(outcome));
+		json_object_set_new(o, "message", svc_api_str(text));
 	}
-	reply_json(out, status, outcome, o);
+	svc_api_reply(out, status, outcome, o);
 }
 
 /*
@@ -383,42 +450,39 @@ reply_status(struct svc_reply *out, int status, const char *outcome, const char 
  * endpoints (holder.c).
  */
 static void
-contact(struct svc *svc, struct evhttp_request *req, X509 *cert, bool confirm,
+contact(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
 	struct svc_reply *out)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
+	bool confirm = strcmp(rest, "/confirm") == 0;
 	struct svc_holder_form f;
+	const struct svc_api_field fields[] = {
+		{ "email", f.email, sizeof(f.email), false },
+		{ "mobile", f.mobile, sizeof(f.mobile), false },
+		{ "code", f.code, sizeof(f.code), false },
+	};
 	struct ca_result res;
-	char why[160];
-	int st, r;
+	int r;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		reply_error(out, 405, "method-not-allowed", "POST only", NULL, NULL);
-		out->allow = "POST";
-		return;
-	}
-	st = svc_api_body_parse(len > 0 ? (const char *)evbuffer_pullup(in, -1) : NULL, len, &f,
-				why, sizeof(why));
-	if (len > 0)	/* the body held the code: not left in the buffer's memory */
-		OPENSSL_cleanse(evbuffer_pullup(in, -1), len);
+	memset(&f, 0, sizeof(f));
 	memset(&res, 0, sizeof(res));
-	if (st != 200)
-		reply_error(out, st, "bad-request", why, NULL, NULL);
+	if (!confirm && rest[0] != '\0')
+		svc_api_error(out, 404, "not-found", "no such API endpoint", NULL, NULL);
+	else if (!svc_api_body(req, fields, sizeof(fields) / sizeof(fields[0]), out))
+		;
 	else if (!confirm && (f.email[0] == '\0') == (f.mobile[0] == '\0'))
-		reply_error(out, 400, "bad-request", "send one of \"email\" or \"mobile\"", NULL,
-			    NULL);
+		svc_api_error(out, 400, "bad-request", "send one of \"email\" or \"mobile\"", NULL,
+			      NULL);
 	else if (confirm && (f.code[0] == '\0' || f.email[0] != '\0' || f.mobile[0] != '\0'))
-		reply_error(out, 400, "bad-request", "send \"code\" alone (from the message sent "
-			    "to the new address)", NULL, NULL);
+		svc_api_error(out, 400, "bad-request", "send \"code\" alone (from the message sent "
+			      "to the new address)", NULL, NULL);
 	else if (!confirm && svc->cfg.mail.relay[0] == '\0' && svc->cfg.sms.gateway[0] == '\0')
-		reply_error(out, 503, "no-delivery", "this service sends no codes (neither mail "
-			    "nor sms is configured)", NULL, "ask your RA to change your contact details");
+		svc_api_error(out, 503, "no-delivery", "this service sends no codes (neither mail "
+			      "nor sms is configured)", NULL, "ask your RA to change your contact details");
 	else if ((r = svc_holder_contact_run(svc, cert, confirm, &f, &res)) != CA_OK)
-		refusal(&res, r, out);
+		svc_api_refusal(&res, r, out);
 	else
-		reply_status(out, confirm ? 200 : 202, confirm ? "contact-changed" :
-			     "contact-code-sent", res.done);
+		svc_api_status(out, confirm ? 200 : 202, confirm ? "contact-changed" :
+			       "contact-code-sent", res.done);
 	svc_holder_form_clear(&f);
 }
 
@@ -454,6 +518,36 @@ svc_api_same_origin(const char *self, const char *content_type, const char *orig
 	return origin != NULL && self[0] != '\0' && strcmp(origin, self) == 0;
 }
 
+#define READ (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
+
+/*
+ * Every endpoint, one row each (the first that matches answers; a prefix
+ * row's endpoint gets the rest of the path). The endpoints of one concern
+ * live in their own file (api-*.c).
+ */
+static const struct svc_api_route routes[] = {
+	{ "/api/v1/me", false, READ, "GET, HEAD", me },
+	{ "/api/v1/me/contact", true, EVHTTP_REQ_POST, "POST", contact },
+	{ SEARCH, false, READ, "GET, HEAD", search },
+	{ PEOPLE, true, READ, "GET, HEAD", person },
+};
+
+static const struct svc_api_route *
+route_find(const char *path, const char **rest)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		n = strlen(routes[i].path);
+		if (routes[i].prefix ? strncmp(path, routes[i].path, n) == 0 :
+		    strcmp(path, routes[i].path) == 0) {
+			*rest = path + n;
+			return &routes[i];
+		}
+	}
+	return NULL;
+}
+
 void
 svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 	       struct svc_reply *out)
@@ -462,11 +556,13 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	SSL *ssl = svc_request_ssl(req);
 	X509 *cert = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+	const struct svc_api_route *route;
+	const char *rest;
 	char self[SVC_PATH_MAX];
 
 	svc_api_json_init();
 	if (ssl == NULL) {
-		reply_error(out, 403, "not-https", "the API is served over HTTPS only", NULL,
+		svc_api_error(out, 403, "not-https", "the API is served over HTTPS only", NULL,
 			    "use the service's https:// address");
 		return;
 	}
@@ -475,7 +571,7 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 		if (!svc_api_same_origin(self, evhttp_find_header(in, "Content-Type"),
 					 evhttp_find_header(in, "Origin"),
 					 evhttp_find_header(in, "Sec-Fetch-Site"))) {
-			reply_error(out, 403, "cross-origin", "a request that changes something "
+			svc_api_error(out, 403, "cross-origin", "a request that changes something "
 				    "must come from the portal's own pages as JSON", NULL,
 				    "use the portal, or send Content-Type: application/json "
 				    "with the portal's Origin");
@@ -483,42 +579,21 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 		}
 	}
 	if (cert == NULL) {
-		reply_error(out, 401, "no-client-cert", "authenticate with your card's "
+		svc_api_error(out, 401, "no-client-cert", "authenticate with your card's "
 			    "authentication certificate (TLS client certificate)", "authentication",
 			    "insert your card and log in again");
 		return;
 	}
-	if (strcmp(path, "/api/v1/me") == 0) {
-		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-			reply_error(out, 405, "method-not-allowed", "GET only", NULL, NULL);
-			out->allow = "GET, HEAD";
-			return;
-		}
-		record(svc, cert, NULL, out);
+	route = route_find(path, &rest);
+	if (route == NULL) {
+		svc_api_error(out, 404, "not-found", "no such API endpoint", NULL,
+			      "see the API description (ca/service/api/openapi.yaml)");
 		return;
 	}
-	if (strcmp(path, SEARCH) == 0) {
-		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-			reply_error(out, 405, "method-not-allowed", "GET only", NULL, NULL);
-			out->allow = "GET, HEAD";
-			return;
-		}
-		search(svc, req, cert, out);
+	if ((m & route->methods) == 0) {
+		svc_api_error(out, 405, "method-not-allowed", route->allow, NULL, NULL);
+		out->allow = route->allow;
 		return;
 	}
-	if (strncmp(path, PEOPLE, sizeof(PEOPLE) - 1) == 0) {
-		if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-			reply_error(out, 405, "method-not-allowed", "GET only", NULL, NULL);
-			out->allow = "GET, HEAD";
-			return;
-		}
-		record(svc, cert, path + sizeof(PEOPLE) - 1, out);
-		return;
-	}
-	if (strcmp(path, "/api/v1/me/contact") == 0 || strcmp(path, "/api/v1/me/contact/confirm") == 0) {
-		contact(svc, req, cert, path[sizeof("/api/v1/me/contact") - 1] != '\0', out);
-		return;
-	}
-	reply_error(out, 404, "not-found", "no such API endpoint", NULL,
-		    "see the API description (ca/service/api/openapi.yaml)");
+	route->fn(svc, req, cert, rest, out);
 }

@@ -1,7 +1,8 @@
 # tests/lib/browser.sh: what the Chromium tests share (sourced after tap.sh).
 #   browser_policy_dir   root-only: Chromium's managed policy directory; sets
 #                        POLICY_DIR, POLICY (this test's file) and SHOTS
-#                        (screenshots kept), removing the policies of killed runs
+#                        (screenshots kept), removing the policies of killed runs;
+#                        holds the machine's browser-test lock until the test ends
 #   browser_xvfb         a private Xvfb display: sets xvfb_pid and DISPLAY
 #   wait_window RE SECS  until a window whose name matches RE: prints its id
 #   windows              every window's name, one a line
@@ -13,6 +14,10 @@ browser_policy_dir() {
 	SHOTS=${CC_BROWSER_SHOTS:-$top_builddir/tests/integration/browser-shots}
 	mkdir -p "$SHOTS"
 	POLICY=$POLICY_DIR/carecard-test-$$.json
+	# One Chromium test at a time on the machine (several build trees may
+	# run theirs at once): two AutoSelectCertificateForUrls policies collide.
+	exec 8>/tmp/carecard-browser-policy.lock
+	flock -w 900 8 || tap_skip_all "another Chromium test held the policy lock for 15 minutes"
 	# A run that was killed leaves its policy behind, and Chromium merges
 	# every file there: a stale AutoSelectCertificateForUrls (another port)
 	# may win and bring up the certificate picker. Remove those whose test
