@@ -239,34 +239,14 @@ record_run(struct ca_session *s, void *arg, struct ca_result *res)
 void
 svc_api_refusal(const struct ca_result *res, int r, struct svc_reply *out)
 {
-	switch (r) {
-	case CA_ERR_INPUT:
-	case CA_ERR_BAD_REQUEST:
-	case CA_ERR_USAGE:
-		svc_api_error(out, 400, "bad-request", res->text, NULL, NULL);
-		break;
-	case CA_ERR_NOT_FOUND:
-		svc_api_error(out, 404, "not-found", res->text, res->rule, NULL);
-		break;
-	case CA_ERR_DENIED:
-	case CA_ERR_AUTH:
-	case CA_ERR_STATE:
-		svc_api_error(out, 403, "refused", res->text, res->rule != NULL ? res->rule :
-			    "authentication", NULL);
-		break;
-	case CA_ERR_HSM:
-		svc_api_error(out, 503, "no-hsm", "this instance cannot answer (no HSM)",
-			    NULL, "try another instance");
-		break;
-	case CA_ERR_IO:
-		svc_api_error(out, 503, "not-delivered", res->text[0] != '\0' ? res->text :
-			    "the code could not be delivered", NULL, "try again later");
-		break;
-	default:
+	const struct svc_refusal *f = svc_refusal_of(r);
+	const char *rule = res->rule;
+
+	if (f->status == 500)
 		util_log(LOG_ERR, "api: %s: %s", ca_strerror(r), res->text);
-		svc_api_error(out, 500, "api-error", "the service failed; the log says why", NULL,
-			    "try again later");
-	}
+	if (rule == NULL && f->status == 403)
+		rule = "authentication";
+	svc_api_error(out, f->status, f->outcome, svc_refusal_text(f, res->text), rule, f->todo);
 }
 
 static void
