@@ -21,7 +21,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 44
+tap_plan 46
 BOB=200000000002	# a holder, no RA role, at FA123
 FRANK=600000000006	# sponsor at FA123, the TAC's custodian
 HANK=800000000008	# at FB456, no card
@@ -215,6 +215,20 @@ tap_is "malformed UUID or limit: 400" "$bad" ""
 tap_is "nobody by that UUID: 404" "$(AS=alice api /api/v1/people/999999999999/history | cut -d' ' -f1)" 404
 tap_is "the person record itself still answers at /api/v1/people/UUID" \
 	"$(AS=alice api /api/v1/people/$BOB | cut -d' ' -f1)/$(json '"cards" in j')" "200/True"
+
+# --- the pages ---------------------------------------------------------------
+CSP_WANT="default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+bad=
+for f in reports:text/html tac:text/html reports.js:text/javascript tac.js:text/javascript; do
+	out=$(curl -sS --max-time 30 --cacert "$ROOT" -D "$CC_WORK/hdr" -o "$CC_WORK/page-${f%%:*}" \
+		-w '%{http_code} %{content_type}' "$SERVER/portal/${f%%:*}" 2>>"$TAP_LOG")
+	[ "$out|$(hdr "$CC_WORK/hdr" Content-Security-Policy)" = "200 ${f#*:}; charset=utf-8|$CSP_WANT" ] ||
+		bad="$bad ${f%%:*}"
+done
+tap_is "/portal/reports and /portal/tac, their scripts: served with the strict CSP" "$bad" ""
+tap_is "... no inline script, style or handler; the scripts write no markup" \
+	"$(cat "$CC_WORK/page-reports" "$CC_WORK/page-tac" | grep -ci '<script>\|<script [^>]*>[^<]\|<style\|style=\| on[a-z]*=')/$(cat "$CC_WORK/page-reports.js" "$CC_WORK/page-tac.js" | grep -c 'innerHTML\|outerHTML\|insertAdjacentHTML\|document\.write\|eval(')" \
+	"0/0"
 
 # --- a cancelled card -------------------------------------------------------
 as alice - "$CA" cancel-card --card "$F" --reason stolen --operator-reader 1 >>"$TAP_LOG" 2>&1
