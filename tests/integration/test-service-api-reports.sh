@@ -184,8 +184,8 @@ tap_is "a parameter: 400" "$(AS=alice api '/api/v1/tac?all=1' | cut -d' ' -f1)" 
 
 # --- a person's audit history ----------------------------------------------
 before=$(sql "SELECT count(*) FROM audit WHERE action = 'person-show' AND subject = '$BOB' AND actor = '$ALICE'")
-history=$(sql "SELECT group_concat(id, ',') FROM (SELECT id FROM audit WHERE subject IN ('$BOB', '$T', '$B')
-	OR subject IN (SELECT serial FROM certificates WHERE holder = '$BOB') ORDER BY id DESC)")
+history=$(sql "SELECT id FROM audit WHERE subject IN ('$BOB', '$T', '$B') OR subject IN
+	(SELECT serial FROM certificates WHERE holder = '$BOB') ORDER BY id DESC" | paste -sd, -)
 tap_is "Alice reads Bob's history: 200, his identity, no contact details" \
 	"$(AS=alice api /api/v1/people/$BOB/history | cut -d' ' -f1)/$(json 'j["uuid"], j["name"], "email" in j, j["truncated"]')" \
 	"200/('$BOB', 'Bob Holder', False, False)"
