@@ -55,7 +55,7 @@ struct report_query {
 	bool csv;
 };
 
-/* A number of 1 to @max decimal digits' worth, at most @max: -1 if not one. */
+/* @s as a whole number from 0 to @max (decimal digits only): -1 if it is not one. */
 static int
 number(const char *s, int max)
 {
