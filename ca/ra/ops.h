@@ -84,6 +84,9 @@ int ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodia
 int ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder,
 		  const char *note, struct ca_result *res);
 int ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result *res);
+/* tac uses: the usage ledger (who used which TAC when, and who recorded it),
+ * newest first; read like the pool (the reports' rule). */
+int ca_op_tac_uses(struct ca_session *s, struct ca_table *out, struct ca_result *res);
 
 /* ---- reports and batch updates (op-report.c) ---- */
 

@@ -276,11 +276,26 @@ me(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
 	record(svc, cert, NULL, out);
 }
 
+#define HISTORY_SUFFIX "/history"
+
+/* /api/v1/people/UUID, or UUID/history (api-reports.c). */
 static void
 person(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
        struct svc_reply *out)
 {
-	(void)req;
+	const size_t n = strlen(rest), k = sizeof(HISTORY_SUFFIX) - 1;
+	char uuid[32];
+
+	if (n > k && strcmp(rest + n - k, HISTORY_SUFFIX) == 0) {
+		if (n - k >= sizeof(uuid)) {
+			svc_api_error(out, 400, "bad-request", "a UUID is 12 digits", NULL, NULL);
+			return;
+		}
+		memcpy(uuid, rest, n - k);
+		uuid[n - k] = '\0';
+		svc_api_person_history(svc, req, cert, uuid, out);
+		return;
+	}
 	record(svc, cert, rest, out);
 }
 
@@ -509,7 +524,9 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/me", false, READ, "GET, HEAD", me },
 	{ "/api/v1/me/contact", true, EVHTTP_REQ_POST, "POST", contact },
 	{ SEARCH, false, READ, "GET, HEAD", search },
-	{ PEOPLE, true, READ, "GET, HEAD", person },
+	{ PEOPLE, true, READ, "GET, HEAD", person },	/* + UUID[/history] */
+	{ "/api/v1/reports/", true, READ, "GET, HEAD", svc_api_reports },
+	{ "/api/v1/tac", false, READ, "GET, HEAD", svc_api_tac },
 };
 
 static const struct svc_api_route *

@@ -19,6 +19,24 @@
  *                                    a sponsor or LSA finds only the people
  *                                    of their own organisations (the
  *                                    library's scope, ca_gate_org_scoped)
+ *   GET /api/v1/people/UUID/history[?limit=N]  the person's audit entries,
+ *                                    newest first (100; at most 1000), for
+ *                                    RA staff: person-show's rule and scope,
+ *                                    the reading audited as the library
+ *                                    does (api-reports.c)
+ *   GET /api/v1/reports/KIND[?days=N][&format=csv]  an RA report (the
+ *                                    gate's report rule): expiring (days=N,
+ *                                    default the renewal window), locked,
+ *                                    renewal-limit, users-per-org, and
+ *                                    expiring-weeks (13 weeks from today,
+ *                                    for the Reports page's chart); JSON
+ *                                    {report, days, columns, rows}, or CSV
+ *                                    with format=csv or Accept: text/csv
+ *                                    (Content-Disposition: attachment; the
+ *                                    library's writer: formula cells begin
+ *                                    with a quote); 404 for another KIND
+ *   GET /api/v1/tac                  the TAC pool and its usage ledger
+ *                                    {pool, uses} (the report rule)
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed

@@ -21,6 +21,7 @@ struct svc_reply {
 	const char *outcome;		/* for the access log */
 	const char *allow;		/* 405 */
 	const char *text;		/* static text body when no blob */
+	const char *disposition;	/* Content-Disposition (static), or NULL */
 };
 
 /* A static text body. */
