@@ -28,6 +28,7 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-contact.sh \
 	%D%/integration/test-service-api.sh \
 	%D%/integration/test-service-api-search.sh \
+	%D%/integration/test-service-api-actions.sh \
 	%D%/integration/test-portal-browser.sh
 TESTS += $(SERVICE_TESTS)
 # One Chromium at a time, even under make -j: Chromium merges every managed
