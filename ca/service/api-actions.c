@@ -92,13 +92,17 @@ svc_api_positions(struct svc *svc, struct evhttp_request *req, X509 *cert, const
 	memset(&j, 0, sizeof(j));
 	if (slash == NULL || !subject(&j, rest, (size_t)(slash - rest), out))
 		return;
-	if (strcmp(slash, "/positions/remove") == 0 && m == EVHTTP_REQ_POST)
-		remove = true;
-	else if (strcmp(slash, "/positions") == 0 && (m == EVHTTP_REQ_POST || m == EVHTTP_REQ_DELETE))
-		remove = m == EVHTTP_REQ_DELETE;
-	else {
-		svc_api_error(out, 405, "method-not-allowed", "POST, DELETE", NULL, NULL);
-		out->allow = "POST, DELETE";
+	if (strcmp(slash, "/positions/remove") != 0 && strcmp(slash, "/positions") != 0) {
+		svc_api_error(out, 404, "not-found", "no such API endpoint", NULL,
+			      "see the API description (ca/service/api/openapi.yaml)");
+		return;
+	}
+	remove = slash[10] != '\0' || m == EVHTTP_REQ_DELETE;
+	if (m != EVHTTP_REQ_POST && (m != EVHTTP_REQ_DELETE || slash[10] != '\0')) {
+		const char *allow = slash[10] != '\0' ? "POST" : "POST, DELETE";
+
+		svc_api_error(out, 405, "method-not-allowed", allow, NULL, NULL);
+		out->allow = allow;
 		return;
 	}
 	if (!svc_api_body(req, fields, sizeof(fields) / sizeof(fields[0]), out))

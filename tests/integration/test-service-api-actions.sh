@@ -19,7 +19,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 38
+tap_plan 40
 BOB=200000000002
 CAROL=300000000003
 ORIGIN=https://portal.test.invalid:8443
@@ -113,9 +113,15 @@ tap_is "Bob removes it (DELETE): 200" \
 tap_is "... gone" "$(positions)" "dispenser@FA123 "
 tap_is "POST .../positions/remove of a position she does not hold: 404" \
 	"$(post bob POST /api/v1/people/$CAROL/positions/remove '{"role":"pharmacist","ods":"FA123"}' | cut -d/ -f1)" 404
+tap_is "POST .../positions/remove (for clients without DELETE) of a held one: 200, gone" \
+	"$(post bob POST /api/v1/people/$CAROL/positions '{"role":"pharmacist","ods":"FA123"}' | cut -d/ -f1)/$(post bob POST /api/v1/people/$CAROL/positions/remove '{"role":"pharmacist","ods":"FA123"}' | cut -d/ -f1,2)/$(positions)" \
+	"200/200/position-removed/dispenser@FA123 "
+tap_is "GET on positions: 405, POST and DELETE allowed" \
+	"$(api bob GET /api/v1/people/$CAROL/positions -D "$CC_WORK/hdr" | cut -d' ' -f1)/$(hdr "$CC_WORK/hdr" Allow)" \
+	"405/POST, DELETE"
 tap_is "in the audit log: Bob's add and remove" \
 	"$(sql "SELECT group_concat(action, ',') FROM (SELECT action FROM audit WHERE actor = '$BOB' AND subject = '$CAROL' AND action LIKE 'position-%' AND action NOT LIKE '%refused' ORDER BY id)")" \
-	"position-add,position-remove"
+	"position-add,position-remove,position-add,position-remove"
 
 # --- refusals and malformed -------------------------------------------
 tap_is "Bob revokes Carol's signing certificate: 403 with the rule" \

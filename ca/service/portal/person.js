@@ -85,6 +85,8 @@
 
 			i.name = name;
 			i.required = true;
+			if (name === 'ods' && a.subject)	/* the organisation the gate allows */
+				i.value = a.subject;
 			i.setAttribute('aria-label', how.label + ': ' + name);
 			l.appendChild(i);
 			inputs[name] = i;
@@ -175,6 +177,7 @@
 		});
 		s = P.section(out, 'Identity');
 		s.appendChild(P.list(pairs));
+		renderActions(rec.uuid, rec.actions);	/* what the viewer may do, near the top */
 		Object.keys(rec).forEach(function (k) {
 			var v = rec[k], title = k.replace(/_/g, ' ');
 
@@ -191,7 +194,6 @@
 		}
 		if (done)
 			status.appendChild(P.el('span', ' Done: ' + done));
-		renderActions(rec.uuid, rec.actions);
 	}
 
 	form.addEventListener('submit', function (ev) {
