@@ -219,7 +219,7 @@ echo "+ after removal:" >>"$TAP_LOG"; cat "$CC_WORK/after.txt" >>"$TAP_LOG" 2>/d
 tail -n +"$((MARK + 1))" "$SVC_LOG" >"$CC_WORK/after.log"
 cat "$CC_WORK/after.log" >>"$TAP_LOG"
 tap_is "after the card's removal the new page shows the refusal and nothing of Carol's record" \
-	"$(grep -c 'HTTP 401' "$CC_WORK/after.txt")/$(grep -c 'The record of\|What your role allows\|dispenser' "$CC_WORK/after.txt")" "1/0"
+	"$(grep -c 'HTTP 401' "$CC_WORK/after.txt")/$(grep -c 'The record of Carol\|What your role allows\|dispenser' "$CC_WORK/after.txt")" "1/0"
 tap_is "... and the access log shows its API call unauthenticated (401), none answered since" \
 	"$(grep -c '"[A-Z]* /api/[^"]*" 200 ' "$CC_WORK/after.log")/$(grep -c '" 401 [0-9]* no-client-cert' "$CC_WORK/after.log" | sed 's/^[1-9][0-9]*$/seen/')" \
 	"0/seen"
