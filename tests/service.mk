@@ -43,7 +43,7 @@ EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
 	%D%/integration/test-service-unlock-pg.sh %D%/integration/test-service-api-pg.sh \
 	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh \
-	%D%/integration/test-service-api-search-pg.sh
+	%D%/integration/test-service-api-search-pg.sh %D%/integration/test-service-api-actions-pg.sh
 TESTS += $(SERVICE_PG_TESTS)
 EXTRA_DIST += $(SERVICE_PG_TESTS)
 
