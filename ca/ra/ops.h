@@ -178,6 +178,19 @@ int ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
 int ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_record *out,
 		       struct ca_result *res);
 
+/*
+ * person actions (op-actions.c): what the session's actor may do to the
+ * person of @rec (a record from ca_op_person_show), as the gate would
+ * decide each now — read-only, nothing audited. One row per allowed
+ * action into @out: action (the operation's name: position-add,
+ * position-remove, issue-card, cancel-card, unlock, renew, revoke),
+ * subject (the ODS code, "ROLE@ODS", card or certificate serial it acts
+ * on), reader ("yes" when it needs the card in a reader at a workstation)
+ * and rule (the deciding policy key).
+ */
+int ca_op_person_actions(struct ca_session *s, const struct ca_person_record *rec,
+			 struct ca_table *out, struct ca_result *res);
+
 /* request list: requests in @state (sponsored, verified, rejected; NULL: all). */
 int ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,
 		       struct ca_result *res);

@@ -13,14 +13,17 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ca/core/error.h"
 #include "ca/ra/ops.h"
+#include "ca/service/api-actions.h"
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/api-int.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
+#include "ca/service/http-int.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
 #include "common/log.h"
@@ -120,7 +123,7 @@ svc_api_table(const struct ca_table *t)
 }
 
 static json_t *
-profile_json(const struct ca_person_record *r)
+profile_json(const struct ca_person_record *r, const struct ca_table *actions)
 {
 	json_t *o = json_object();
 	const struct {
@@ -142,6 +145,14 @@ profile_json(const struct ca_person_record *r)
 		json_t *a = svc_api_table(parts[i].t);
 
 		if (a == NULL || json_object_set_new(o, parts[i].name, a) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	if (actions != NULL) {
+		json_t *a = svc_api_table(actions);
+
+		if (a == NULL || json_object_set_new(o, "actions", a) != 0) {
 			json_decref(o);
 			return NULL;
 		}
@@ -225,6 +236,7 @@ svc_api_body(struct evhttp_request *req, const struct svc_api_field *fields, siz
 struct record_job {
 	const char *uuid;
 	struct ca_person_record rec;
+	struct ca_table actions;	/* another's: what the caller may do (the gate's) */
 };
 
 static int
@@ -232,8 +244,13 @@ record_run(struct ca_session *s, void *arg, struct ca_result *res)
 {
 	struct record_job *j = arg;
 
-	return j->uuid == NULL ? ca_op_self_profile(s, HISTORY_MAX, &j->rec, res) :
-		ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, res);
+	int r;
+
+	if (j->uuid == NULL)
+		return ca_op_self_profile(s, HISTORY_MAX, &j->rec, res);
+	if ((r = ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, res)) != CA_OK)
+		return r;
+	return ca_op_person_actions(s, &j->rec, &j->actions, res);
 }
 
 void
@@ -263,8 +280,10 @@ record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 	if (r != CA_OK)
 		svc_api_refusal(&res, r, out);
 	else
-		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person", profile_json(&j.rec));
+		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person",
+			      profile_json(&j.rec, uuid == NULL ? NULL : &j.actions));
 	ca_person_record_clear(&j.rec);
+	ca_table_clear(&j.actions);
 }
 
 static void
@@ -278,25 +297,36 @@ me(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
 
 #define HISTORY_SUFFIX "/history"
 
-/* /api/v1/people/UUID, or UUID/history (api-reports.c). */
+/*
+ * PEOPLE + UUID: the record (GET); + UUID/history: api-reports.c's;
+ * + UUID/positions: api-actions.c's.
+ */
 static void
 person(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
        struct svc_reply *out)
 {
-	const size_t n = strlen(rest), k = sizeof(HISTORY_SUFFIX) - 1;
+	const char *slash = strchr(rest, '/');
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	bool read = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
 	char uuid[32];
 
-	if (n > k && strcmp(rest + n - k, HISTORY_SUFFIX) == 0) {
-		if (n - k >= sizeof(uuid)) {
-			svc_api_error(out, 400, "bad-request", "a UUID is 12 digits", NULL, NULL);
-			return;
-		}
-		memcpy(uuid, rest, n - k);
-		uuid[n - k] = '\0';
+	if (slash != NULL && strncmp(slash, "/positions", 10) == 0) {
+		svc_api_positions(svc, req, cert, rest, out);
+	} else if (slash != NULL && strcmp(slash, HISTORY_SUFFIX) != 0) {
+		svc_api_error(out, 404, "not-found", "no such API endpoint", NULL,
+			      "see the API description (ca/service/api/openapi.yaml)");
+	} else if (!read) {
+		svc_api_error(out, 405, "method-not-allowed", "GET, HEAD", NULL, NULL);
+		out->allow = "GET, HEAD";
+	} else if (slash == NULL) {
+		record(svc, cert, rest, out);
+	} else if ((size_t)(slash - rest) >= sizeof(uuid)) {
+		svc_api_error(out, 400, "bad-request", "a UUID is 12 digits", NULL, NULL);
+	} else {
+		memcpy(uuid, rest, (size_t)(slash - rest));
+		uuid[slash - rest] = '\0';
 		svc_api_person_history(svc, req, cert, uuid, out);
-		return;
 	}
-	record(svc, cert, rest, out);
 }
 
 /* GET /api/v1/people?q=TEXT: the library's person search, as an RA operator. */
@@ -524,7 +554,10 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/me", false, READ, "GET, HEAD", me },
 	{ "/api/v1/me/contact", true, EVHTTP_REQ_POST, "POST", contact },
 	{ SEARCH, false, READ, "GET, HEAD", search },
-	{ PEOPLE, true, READ, "GET, HEAD", person },	/* + UUID[/history] */
+	{ PEOPLE, true, READ | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, "GET, HEAD, POST, DELETE",
+	  person },	/* + UUID[/history|/positions] */
+	{ "/api/v1/cards/", true, EVHTTP_REQ_POST, "POST", svc_api_card_cancel },
+	{ "/api/v1/certificates/", true, EVHTTP_REQ_POST, "POST", svc_api_cert_revoke },
 	{ "/api/v1/reports/", true, READ, "GET, HEAD", svc_api_reports },
 	{ "/api/v1/tac", false, READ, "GET, HEAD", svc_api_tac },
 };
@@ -543,6 +576,22 @@ route_find(const char *path, const char **rest)
 		}
 	}
 	return NULL;
+}
+
+/* Within the API's rate for @cert (keyed by its SHA-256 fingerprint)? */
+static bool
+cert_allowed(struct svc *svc, X509 *cert)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0, i;
+	char key[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (X509_digest(cert, EVP_sha256(), md, &n) != 1)
+		return false;
+	for (i = 0; i < n; i++)
+		snprintf(key + 2 * i, 3, "%02x", md[i]);
+	key[2 * n] = '\0';
+	return svc_ratelimit_allow(svc->cert_rl, key, svc_mono_ns());
 }
 
 void
@@ -579,6 +628,11 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 		svc_api_error(out, 401, "no-client-cert", "authenticate with your card's "
 			    "authentication certificate (TLS client certificate)", "authentication",
 			    "insert your card and log in again");
+		return;
+	}
+	if (!cert_allowed(svc, cert)) {
+		svc_api_error(out, 429, "rate-limited", "too many requests with this card's "
+			      "certificate", NULL, "wait a second and try again");
 		return;
 	}
 	route = route_find(path, &rest);

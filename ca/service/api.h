@@ -37,6 +37,19 @@
  *                                    with a quote); 404 for another KIND
  *   GET /api/v1/tac                  the TAC pool and its usage ledger
  *                                    {pool, uses} (the report rule)
+ *                                    "actions": what the gate allows the
+ *                                    caller to do to them now
+ *                                    (ca_op_person_actions: action,
+ *                                    subject, reader, rule)
+ *   POST|DELETE /api/v1/people/UUID/positions  {"role": R, "ods": O}: a
+ *                                    position added (POST) or removed
+ *                                    (DELETE, or POST .../positions/remove)
+ *   POST /api/v1/cards/SERIAL/cancel {"reason": lost|stolen|damaged|
+ *                                    leaver|death}: the card cancelled in
+ *                                    the registry (no reader: a lost card)
+ *   POST /api/v1/certificates/SERIAL/revoke  {"reason": R}: revoked
+ *                                    (api-actions.c; each the library's
+ *                                    operation, the gate deciding)
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed
@@ -50,7 +63,9 @@
  * (serve.public-url) or Sec-Fetch-Site: same-origin; there is no CORS.
  * Status codes: 200/202, 400 malformed body, 401 no client certificate,
  * 403 refused (the rule and what to do in the body) or cross-origin or not
- * HTTPS, 404 no such endpoint, 405, 413 body too large, 503 no HSM here or
+ * HTTPS, 404 no such endpoint (or subject), 405, 409 already so (a
+ * position held), 413 body too large, 429 too many requests with this
+ * client certificate (limits.cert-rate, Retry-After), 503 no HSM here or
  * no way to deliver codes.
  */
 #ifndef CC_SVC_API_H

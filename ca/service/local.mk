@@ -11,7 +11,7 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/est.c %D%/est.h %D%/est-parse.c %D%/est-parse.h \
 	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h \
 	%D%/api.c %D%/api.h %D%/api-int.h %D%/api-body.c %D%/api-body.h %D%/portal.c %D%/portal.h \
-	%D%/api-reports.c
+	%D%/api-reports.c %D%/api-actions.c %D%/api-actions.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \

@@ -61,6 +61,8 @@ static const struct {
 	{ CA_ERR_BAD_REQUEST, { 400, "bad-request", "the request is malformed", false, NULL } },
 	{ CA_ERR_USAGE, { 400, "bad-request", "the request is malformed", false, NULL } },
 	{ CA_ERR_NOT_FOUND, { 404, "not-found", "not found", false, NULL } },
+	/* already so (a position held): nothing to do, nothing broken */
+	{ CA_ERR_EXISTS, { 409, "conflict", "already exists", false, NULL } },
 	{ CA_ERR_DENIED, { 403, "refused", "refused", false, NULL } },
 	{ CA_ERR_AUTH, { 403, "refused", "not authenticated", false, NULL } },
 	{ CA_ERR_STATE, { 403, "refused", "refused", false, NULL } },
