@@ -19,6 +19,7 @@
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/api-int.h"
+#include "ca/service/api-terms.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
 #include "ca/service/sched.h"
@@ -269,6 +270,19 @@ svc_api_refusal(const struct ca_result *res, int r, struct svc_reply *out)
 	}
 }
 
+/* My record with "terms": whether I accepted the current terms (api-terms.c). */
+static json_t *
+me_terms(struct svc *svc, X509 *cert, json_t *o)
+{
+	json_t *t = o != NULL ? svc_api_terms_me(svc, cert) : NULL;
+
+	if (t == NULL || json_object_set_new(o, "terms", t) != 0) {
+		json_decref(o);
+		return NULL;	/* answered 500: never "no terms" by mistake */
+	}
+	return o;
+}
+
 static void
 record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 {
@@ -282,8 +296,10 @@ record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 		svc_api_as_operator(svc, cert, record_run, &j, &res);
 	if (r != CA_OK)
 		svc_api_refusal(&res, r, out);
+	else if (uuid != NULL)
+		svc_api_reply(out, 200, "api-person", profile_json(&j.rec));
 	else
-		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person", profile_json(&j.rec));
+		svc_api_reply(out, 200, "api-me", me_terms(svc, cert, profile_json(&j.rec)));
 	ca_person_record_clear(&j.rec);
 }
 
@@ -530,6 +546,8 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/me/contact", true, EVHTTP_REQ_POST, "POST", contact },
 	{ SEARCH, false, READ, "GET, HEAD", search },
 	{ PEOPLE, true, READ, "GET, HEAD", person },
+	{ "/api/v1/terms", false, READ, "GET, HEAD", svc_api_terms },
+	{ "/api/v1/terms/accept", false, EVHTTP_REQ_POST, "POST", svc_api_terms_accept },
 };
 
 static const struct svc_api_route *
