@@ -30,6 +30,8 @@ static const struct {
 	{ "me.js", "text/javascript; charset=utf-8" },
 	{ "person.js", "text/javascript; charset=utf-8" },
 	{ "search.js", "text/javascript; charset=utf-8" },
+	{ "terms.html", "text/html; charset=utf-8" },
+	{ "terms.js", "text/javascript; charset=utf-8" },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 enum { ME_HTML = 0, PERSON_HTML = 1, SEARCH_HTML = 2 };
@@ -97,6 +99,17 @@ svc_portal_path(const char *path)
 	return strncmp(path, PREFIX, sizeof(PREFIX) - 1) == 0 || strcmp(path, "/portal") == 0;
 }
 
+static int
+file_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NFILES; i++)
+		if (strcmp(files[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* The file @path names: -1 if none. */
 static int
 file_of(const char *path)
@@ -113,6 +126,8 @@ file_of(const char *path)
 	}
 	if (strcmp(path, PREFIX "search") == 0)
 		return SEARCH_HTML;	/* /portal/search?q=TEXT */
+	if (strcmp(path, PREFIX "terms") == 0)
+		return file_named("terms.html");	/* /portal/terms?next=PAGE */
 	for (i = 0; i < NFILES; i++)
 		if (strcmp(path + sizeof(PREFIX) - 1, files[i].name) == 0)
 			return (int)i;
