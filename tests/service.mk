@@ -28,11 +28,14 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-contact.sh \
 	%D%/integration/test-service-api.sh \
 	%D%/integration/test-service-api-search.sh \
-	%D%/integration/test-portal-browser.sh
+	%D%/integration/test-portal-browser.sh \
+	%D%/integration/test-service-api-terms.sh \
+	%D%/integration/test-portal-terms-browser.sh
 TESTS += $(SERVICE_TESTS)
 # One Chromium at a time, even under make -j: Chromium merges every managed
 # policy file, so two tests' AutoSelectCertificateForUrls would collide.
 %D%/integration/test-portal-browser.log: %D%/integration/test-client-browser.log
+%D%/integration/test-portal-terms-browser.log: %D%/integration/test-portal-browser.log
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py
 # the same service tests with the registry on PostgreSQL (issue 14;
@@ -40,7 +43,7 @@ EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
 	%D%/integration/test-service-unlock-pg.sh %D%/integration/test-service-api-pg.sh \
 	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh \
-	%D%/integration/test-service-api-search-pg.sh
+	%D%/integration/test-service-api-search-pg.sh %D%/integration/test-service-api-terms-pg.sh
 TESTS += $(SERVICE_PG_TESTS)
 EXTRA_DIST += $(SERVICE_PG_TESTS)
 
