@@ -69,7 +69,7 @@ iso_time(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* The actor's own card, issued to them: the gate's word on it. */
+/* The actor's own card, in use (issued, or an active TAC): the gate's word on it. */
 static int
 own_card(struct ca_session *s, struct ca_result *res)
 {
@@ -83,7 +83,9 @@ own_card(struct ca_session *s, struct ca_result *res)
 		return RA_REFUSE(s, op, res, CA_RF_CARD_UNKNOWN, s->actor.card);
 	if (r != CA_OK)
 		return r;
-	if (rec.holder == NULL || strcmp(rec.state, "issued") != 0) {
+	/* Issued to them, or a Temporary Access Card active for them. */
+	if (rec.holder == NULL || (strcmp(rec.state, "issued") != 0 &&
+				   strcmp(rec.state, "tac-active") != 0)) {
 		r = RA_REFUSE(s, op, res, CA_RF_CARD_NOT_ISSUED, rec.serial, rec.state);
 		goto out;
 	}
