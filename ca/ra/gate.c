@@ -45,6 +45,7 @@ enum how {
 	BY_SELF_UNLOCK,		/* pol_decide_self_unlock (the code is the holder's proof) */
 	BY_SELF_CONTACT,	/* the card's holder, unlock.self-contact-change */
 	BY_SELF,		/* the person the target is, and nobody else */
+	BY_OWN_CARD,		/* the target card's holder, with that card */
 };
 
 #define DUTY(f) offsetof(struct pol_policy, duties.f)
@@ -187,6 +188,13 @@ static const struct gate_rule {
 	[CA_OP_BACKUP] = { "backup", K_SYSTEM, BY_SYSTEM, NONE, NULL, "back up the CA's state" },
 	[CA_OP_RESTORE] = { "restore", K_SYSTEM, BY_SYSTEM, NONE, NULL,
 			    "restore the CA's state from a backup" },
+	/* The portal's terms and conditions (issue 17): a holder reads whether
+	 * they accepted a version, and accepts it themself, with their own
+	 * card (its authentication certificate is the signature on record). */
+	[CA_OP_TERMS_STATUS] = { "terms-status", K_HOLDER, BY_SELF, NONE, NULL,
+				 "read their own acceptance of the terms and conditions" },
+	[CA_OP_TERMS_ACCEPT] = { "terms-accept", K_HOLDER, BY_OWN_CARD, NONE, NULL,
+				 "accept the terms and conditions" },
 };
 
 const char *
@@ -333,6 +341,14 @@ decide(struct ca_session *s, const struct gate_rule *g, enum ca_op op, const str
 		else
 			pol_say(d, true, "holder.own-record", "%s may read their own record",
 				a.person_id);
+		break;
+	case BY_OWN_CARD:
+		if (card->holder_id == NULL || a.person_id == NULL ||
+		    strcmp(card->holder_id, a.person_id) != 0)
+			SAY(d, CA_RF_NOT_OWN_CARD, card->serial != NULL ? card->serial : "-");
+		else
+			pol_say(d, true, "holder.own-card", "%s may %s with their own card",
+				a.person_id, g->what);
 		break;
 	case BY_PASSCODE_RESET:
 		/* A holder who forgot their passcode is helped exactly as one

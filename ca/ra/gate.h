@@ -71,6 +71,8 @@ enum ca_op {
 	CA_OP_CA_ROLLOVER,		/* a new generation of an issuing CA (ra/op-rollover.c) */
 	CA_OP_BACKUP,			/* copy the whole state (ra/op-backup.c) */
 	CA_OP_RESTORE,			/* finish a restored state: CRL numbers, audit */
+	CA_OP_TERMS_STATUS,		/* has a holder accepted the terms (ra/op-terms.c) */
+	CA_OP_TERMS_ACCEPT,		/* ...and their acceptance, with their own card */
 	CA_OP_COUNT
 };
 

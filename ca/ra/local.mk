@@ -14,6 +14,8 @@ ca_libcarecard_ca_la_SOURCES += \
 ca_libcarecard_ca_la_SOURCES += \
 	%D%/refusal.c %D%/refusal.h %D%/op-lookup.c %D%/op-person.c %D%/op-hold.c \
 	%D%/card-passcode.c %D%/op-card-status.c
+# the portal's terms and conditions (issue 17)
+ca_libcarecard_ca_la_SOURCES += %D%/op-terms.c
 # network self-renewal (EST, issue 12)
 ca_libcarecard_ca_la_SOURCES += %D%/est-renew.c %D%/est-renew.h %D%/service-cert.c %D%/service-cert.h
 # self-service unlock by a one-time code (issue 12)

@@ -28,6 +28,7 @@
 #include "ca/ra/session.h"
 #include "ca/registry/registry-lookup.h"
 #include "ca/registry/registry-migrate.h"
+#include "ca/registry/registry-terms.h"
 
 /* ---- people, cards, requests, policy (op-people.c) ---- */
 
@@ -190,6 +191,28 @@ int ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_rec
  */
 int ca_op_person_actions(struct ca_session *s, const struct ca_person_record *rec,
 			 struct ca_table *out, struct ca_result *res);
+
+/*
+ * The portal's terms and conditions (issue 17), for the holder the
+ * session's actor is (authenticated by their card). A version is the front
+ * end's name for one text (the service: its SHA-256 in hex), at most
+ * CA_TERMS_VERSION_MAX characters.
+ *
+ * terms status: has the holder accepted @version? *@accepted, and @out the
+ * acceptance when they have.
+ */
+#define CA_TERMS_VERSION_MAX 64
+int ca_op_terms_status(struct ca_session *s, const char *version, bool *accepted,
+		       struct ca_terms_acceptance *out, struct ca_result *res);
+
+/*
+ * terms accept: the holder accepts @version with the card they logged in
+ * with (theirs, issued; gate terms-accept). The acceptance (time, card,
+ * authentication certificate) and its audit entry ("terms-accept" on the
+ * holder) are one transaction; one accepted before stands (@out says when).
+ */
+int ca_op_terms_accept(struct ca_session *s, const char *version,
+		       struct ca_terms_acceptance *out, struct ca_result *res);
 
 /* request list: requests in @state (sponsored, verified, rejected; NULL: all). */
 int ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,

@@ -247,6 +247,9 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	  "separation-of-duties.same-organisation",
 	  "%s holds no position at an organisation where you hold one",
 	  "ask someone at their organisation, or an RA agent"),
+	E(CA_RF_NOT_OWN_CARD, "not-own-card", CA_ERR_DENIED, "holder.own-card",
+	  "only the holder of card %s may act with it, for themself",
+	  "use your own card"),
 	/* --- who may ask at all ------------------------------------------ */
 	E(CA_RF_NOT_AUTHENTICATED, "not-authenticated", CA_ERR_AUTH, "authentication",
 	  "not authenticated: %s needs %s",

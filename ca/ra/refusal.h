@@ -101,6 +101,7 @@ enum ca_refusal_id {
 	CA_RF_CONTACT_SAME,
 	CA_RF_NOT_SELF,
 	CA_RF_OTHER_ORGANISATION,
+	CA_RF_NOT_OWN_CARD,
 	/* who may ask at all */
 	CA_RF_NOT_AUTHENTICATED,
 	CA_RF_WRONG_ACTOR,

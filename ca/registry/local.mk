@@ -21,3 +21,5 @@ ca_libcarecard_ca_la_SOURCES += %D%/remind.c %D%/registry-remind.h
 ca_libcarecard_ca_la_SOURCES += %D%/issuers.c %D%/registry-issuers.h
 # the statement layer and its SQLite and PostgreSQL backends
 ca_libcarecard_ca_la_SOURCES += %D%/db.h %D%/db-int.h %D%/db.c %D%/db-sqlite.c %D%/db-pg.c
+# holders' acceptances of the portal's terms and conditions (table terms_acceptances)
+ca_libcarecard_ca_la_SOURCES += %D%/terms.c %D%/registry-terms.h

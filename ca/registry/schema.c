@@ -447,6 +447,20 @@ static const char *const ca_migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  der BLOB NOT NULL,"
 	"  UNIQUE (role, generation));",
+
+	/* Issue 17: the portal's terms and conditions. Each holder's
+	 * acceptance of a version (the SHA-256 of the text the CA operator
+	 * installed, serve.terms), with the card and the authentication
+	 * certificate that made it; one row per person and version, so a new
+	 * version is asked for again (ra/op-terms.c, registry/terms.c). */
+	"CREATE TABLE terms_acceptances ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person TEXT NOT NULL REFERENCES people(uuid),"
+	"  version TEXT NOT NULL CHECK (version <> ''),"
+	"  accepted_at INTEGER NOT NULL,"
+	"  card TEXT NOT NULL REFERENCES cards(serial),"
+	"  certificate TEXT NOT NULL REFERENCES certificates(serial),"
+	"  UNIQUE (person, version));",
 };
 
 /* PostgreSQL's texts where the type mapping of ca_reg_pg_ddl() is not

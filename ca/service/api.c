@@ -21,6 +21,7 @@
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/api-int.h"
+#include "ca/service/api-terms.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
 #include "ca/service/http-int.h"
@@ -266,6 +267,19 @@ svc_api_refusal(const struct ca_result *res, int r, struct svc_reply *out)
 	svc_api_error(out, f->status, f->outcome, svc_refusal_text(f, res->text), rule, f->todo);
 }
 
+/* My record with "terms": whether I accepted the current terms (api-terms.c). */
+static json_t *
+me_terms(struct svc *svc, X509 *cert, json_t *o)
+{
+	json_t *t = o != NULL ? svc_api_terms_me(svc, cert) : NULL;
+
+	if (t == NULL || json_object_set_new(o, "terms", t) != 0) {
+		json_decref(o);
+		return NULL;	/* answered 500: never "no terms" by mistake */
+	}
+	return o;
+}
+
 static void
 record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 {
@@ -279,9 +293,10 @@ record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 		svc_api_as_operator(svc, cert, record_run, &j, &res);
 	if (r != CA_OK)
 		svc_api_refusal(&res, r, out);
+	else if (uuid != NULL)
+		svc_api_reply(out, 200, "api-person", profile_json(&j.rec, &j.actions));
 	else
-		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person",
-			      profile_json(&j.rec, uuid == NULL ? NULL : &j.actions));
+		svc_api_reply(out, 200, "api-me", me_terms(svc, cert, profile_json(&j.rec, NULL)));
 	ca_person_record_clear(&j.rec);
 	ca_table_clear(&j.actions);
 }
@@ -560,6 +575,8 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/certificates/", true, EVHTTP_REQ_POST, "POST", svc_api_cert_revoke },
 	{ "/api/v1/reports/", true, READ, "GET, HEAD", svc_api_reports },
 	{ "/api/v1/tac", false, READ, "GET, HEAD", svc_api_tac },
+	{ "/api/v1/terms", false, READ, "GET, HEAD", svc_api_terms },
+	{ "/api/v1/terms/accept", false, EVHTTP_REQ_POST, "POST", svc_api_terms_accept },
 };
 
 static const struct svc_api_route *

@@ -53,6 +53,17 @@
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed
+ *   GET /api/v1/terms                the terms and conditions (serve.terms):
+ *                                    text, version (the file's SHA-256), and
+ *                                    whether, when and with which card and
+ *                                    certificate I accepted it; 404 no-terms
+ *   POST /api/v1/terms/accept        {"version": V}: 200, my acceptance of V
+ *                                    recorded and audited (terms-accept);
+ *                                    409 terms-changed if V is not current
+ *   /api/v1/me's "terms"             the same facts for the current version,
+ *                                    or null: the portal's pages send a
+ *                                    holder who has not accepted to
+ *                                    /portal/terms (api-terms.c)
  *
  * Bodies are JSON objects of known string members (api-body.c, jansson);
  * the contact change is the holder endpoints' (svc_holder_contact_run).

@@ -34,6 +34,8 @@ static const struct {
 	{ "reports.js", "text/javascript; charset=utf-8" },
 	{ "tac.html", "text/html; charset=utf-8" },
 	{ "tac.js", "text/javascript; charset=utf-8" },
+	{ "terms.html", "text/html; charset=utf-8" },
+	{ "terms.js", "text/javascript; charset=utf-8" },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 enum { ME_HTML = 0, PERSON_HTML = 1, SEARCH_HTML = 2 };
@@ -133,6 +135,8 @@ file_of(const char *path)
 		return file_named("reports.html");	/* /portal/reports?days=N */
 	if (strcmp(path, PREFIX "tac") == 0)
 		return file_named("tac.html");
+	if (strcmp(path, PREFIX "terms") == 0)
+		return file_named("terms.html");	/* /portal/terms?next=PAGE */
 	for (i = 0; i < NFILES; i++)
 		if (strcmp(path + sizeof(PREFIX) - 1, files[i].name) == 0)
 			return (int)i;

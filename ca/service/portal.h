@@ -7,6 +7,7 @@
  *
  *   /portal/                 My profile (me.html)
  *   /portal/person/UUID      a person's record (person.html)
+ *   /portal/terms            the terms and conditions to accept (terms.html)
  *   /portal/ASSET            the pages' style sheet and scripts
  *
  * Every answer carries the portal's security headers (svc_portal_headers).

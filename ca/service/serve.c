@@ -26,6 +26,7 @@
 #include "ca/service/http.h"
 #include "ca/service/ocsp-answer.h"
 #include "ca/service/portal.h"
+#include "ca/service/terms.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
 #include "ca/service/est.h"
@@ -154,6 +155,7 @@ svc_clear(struct svc *svc)
 	SSL_CTX_free(svc->tls);
 	svc_est_free(svc->est);
 	svc_portal_free(svc->portal);
+	svc_terms_put(svc->terms);
 	pthread_mutex_destroy(&svc->mu);
 	svc_ocsp_cleanup();
 }
@@ -252,10 +254,34 @@ svc_init(struct svc *svc, const struct svc_config *c, const char *state, bool au
 	    svc_portal_load(c->portal, &svc->portal, err, sizeof(err)) != CA_OK)
 		util_log(LOG_WARNING, "portal: %s: /portal/ is not served (serve.portal names "
 			 "the directory of its pages)", err);
+	/* Terms the operator named but we cannot show: no portal without them. */
+	if (r == CA_OK && c->terms[0] != '\0' &&
+	    (r = svc_terms_load(c->terms, &svc->terms, err, sizeof(err))) != CA_OK)
+		fprintf(stderr, "carecard-ca: serve: %s\n", err);
+	else if (svc->terms != NULL)
+		util_log(LOG_INFO, "terms and conditions: %s, version %s", c->terms,
+			 svc_terms_version(svc->terms));
 	return r;
 }
 
-/* SIGHUP: limits, rate, access log and TLS from the file; the policy. */
+/* SIGHUP: the terms and conditions' file again (a new text: a new version). */
+static void
+terms_reload(struct svc *svc, const char *path)
+{
+	struct svc_terms *t = NULL;
+	char err[512];
+
+	if (path[0] != '\0' && svc_terms_load(path, &t, err, sizeof(err)) != CA_OK) {
+		util_log(LOG_ERR, "reload: %s; keeping the terms and conditions", err);
+		return;
+	}
+	svc_terms_set(svc, t);
+	if (t != NULL)
+		util_log(LOG_INFO, "terms and conditions: %s, version %s", path,
+			 svc_terms_version(t));
+}
+
+/* SIGHUP: limits, rate, access log and TLS from the file; the policy; the terms. */
 static void
 reload(struct svc *svc, const struct flags *f, struct svc_sched *sched)
 {
@@ -294,6 +320,7 @@ reload(struct svc *svc, const struct flags *f, struct svc_sched *sched)
 		util_log(LOG_ERR, "reload: policy: %s; keeping the policy", err);
 	else
 		svc_sched_policy(sched, pol);
+	terms_reload(svc, c.terms);
 	util_log(LOG_INFO, "reloaded %s (addresses and workers change on restart)", c.source);
 }
 

@@ -161,6 +161,7 @@ static const struct key keys[] = {
 	{ "sms", K_SECTION, 0, 0, 0, sms_keys, "sms." },
 	{ "public-url", K_PATH, C(public_url), 0, 0 },
 	{ "portal", K_PATH, C(portal), 0, 0 },
+	{ "terms", K_PATH, C(terms), 0, 0 },
 	{ NULL, 0, 0, 0, 0 },
 };
 

@@ -33,6 +33,7 @@
  *       to-field: to                # the form fields the gateway takes
  *       text-field: text
  *       timeout: 30s
+ *     terms: /etc/carecard/terms.txt  # the portal's terms and conditions (terms.h)
  */
 #ifndef CC_SVC_CONFIG_H
 #define CC_SVC_CONFIG_H
@@ -90,6 +91,7 @@ struct svc_config {
 	struct svc_sms_settings sms;
 	char public_url[SVC_PATH_MAX];	/* how holders reach us ("" = not said) */
 	char portal[SVC_PATH_MAX];	/* the portal's pages (portal.h) */
+	char terms[SVC_PATH_MAX];	/* the terms and conditions' text (terms.h); "" = none */
 	char source[SVC_PATH_MAX];	/* the file read, or "(defaults)" */
 };
 

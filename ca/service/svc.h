@@ -28,6 +28,7 @@ struct svc_accesslog;
 struct svc_sched;
 struct svc_est;
 struct svc_portal;
+struct svc_terms;
 
 struct svc {
 	struct svc_config cfg;		/* as started; reloads update limits, TLS, log */
@@ -49,6 +50,7 @@ struct svc {
 	struct svc_sched *sched;	/* set before the workers start (EST runs on its CA) */
 	struct svc_est *est;		/* EST's prebuilt answers (est.c) */
 	struct svc_portal *portal;	/* the portal's pages (portal.c); NULL: none */
+	struct svc_terms *terms;	/* the terms and conditions (terms.c; under mu); NULL: none */
 
 	atomic_bool stopping;
 	atomic_llong heartbeat;		/* scheduler's last pass, unix seconds */

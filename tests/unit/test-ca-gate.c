@@ -27,6 +27,7 @@
 #include "ca/ra/gate.h"
 #include "ca/ra/ops.h"
 #include "ca/ra/session.h"
+#include "ca/registry/registry-cards.h"
 #include "ca/registry/registry-ra.h"
 
 #define ALICE "100000000001"	/* RA manager (init) */
@@ -496,6 +497,46 @@ test_lookup(void **state)
 	assert_int_equal(ca_op_person_show(fx->s, "123", 0, &pr, &res), CA_ERR_INPUT);
 }
 
+/*
+ * The terms and conditions (issue 17): only the holder themself accepts,
+ * with their own card; someone else's card, an operator session or a
+ * malformed version is refused and nothing is recorded.
+ */
+static void
+test_terms_own_card(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_reg *reg = fx->s->ctx->reg;
+	struct ca_card_rec c = { "0400000077", "issued", SAM, 0, 1800000000, 0, 0 };
+	struct ca_terms_acceptance a;
+	struct ca_result res;
+	char audit[128];
+	bool accepted = true;
+
+	assert_int_equal(ca_reg_begin(reg), CA_OK);
+	assert_int_equal(ca_reg_card_put(reg, &c), CA_OK);
+	assert_int_equal(ca_reg_commit(reg), CA_OK);
+	/* Hal, with Sam's card (as if it had authenticated him). */
+	act_as(fx, CA_ACTOR_HOLDER, HAL, 0, "", false);
+	snprintf(fx->s->actor.card, sizeof(fx->s->actor.card), "0400000077");
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(ca_op_terms_accept(fx->s, "v1", &a, &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "holder.own-card");
+	last_audit(fx, audit, sizeof(audit));
+	assert_string_equal(audit, HAL " terms-accept-refused");
+	/* Alice as an RA operator: terms are a holder's own act. */
+	act_as(fx, CA_ACTOR_OPERATOR, ALICE, POL_ROLE_RA_MANAGER, "", false);
+	assert_int_equal(ca_op_terms_accept(fx->s, "v1", &a, &res), CA_ERR_AUTH);
+	assert_int_equal(ca_op_terms_status(fx->s, "v1", &accepted, &a, &res), CA_ERR_AUTH);
+	/* Sam with his own card: a version of the wrong form is refused. */
+	act_as(fx, CA_ACTOR_HOLDER, SAM, 0, "", false);
+	snprintf(fx->s->actor.card, sizeof(fx->s->actor.card), "0400000077");
+	assert_int_equal(ca_op_terms_accept(fx->s, "v 1<", &a, &res), CA_ERR_INPUT);
+	assert_int_equal(ca_op_terms_accept(fx->s, "", &a, &res), CA_ERR_INPUT);
+	assert_int_equal(ca_op_terms_status(fx->s, "v1", &accepted, &a, &res), CA_OK);
+	assert_false(accepted);
+}
+
 int
 main(void)
 {
@@ -512,6 +553,7 @@ main(void)
 		cmocka_unit_test_teardown(test_ra_roles, teardown),
 		cmocka_unit_test_teardown(test_person_update, teardown),
 		cmocka_unit_test_teardown(test_lookup, teardown),
+		cmocka_unit_test_teardown(test_terms_own_card, teardown),
 	};
 
 	if (access(hsm_module(), R_OK) != 0) {

@@ -26,6 +26,7 @@
 #include "ca/registry/registry-ocsp.h"
 #include "ca/registry/registry.h"
 #include "ca/registry/registry-cards.h"
+#include "ca/registry/registry-terms.h"
 #include "common/log.h"
 
 struct fixture {
@@ -973,6 +974,83 @@ test_audit_detects_rewired_prev_hash(void **state)
 	expect_broken(*state, "UPDATE audit SET prev_hash = hash WHERE id = 3", 3, "chain");
 }
 
+/* A person, their card and its authentication certificate, by raw SQL. */
+#define TERMS_HOLDER \
+	"INSERT INTO people (uuid, name) VALUES ('123456789012', 'Ann');" \
+	"INSERT INTO cards (serial, state, holder) VALUES ('0400000001', 'issued'," \
+	" '123456789012');" \
+	"INSERT INTO certificates (serial, card, holder, profile, issuer, not_before," \
+	" not_after, der) VALUES ('CC01', '0400000001', '123456789012', 'authentication'," \
+	" 'authentication', 1, 2, x'3000');"
+
+/*
+ * The terms migration (terms_acceptances, issue 17) on a registry made at
+ * the one before: its people, cards and certificates stay, and acceptances
+ * of them can be recorded.
+ */
+static void
+test_migration_terms(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_terms_acceptance a = { "v1", 1000, "0400000001", "CC01" }, got;
+	const char *const *m = ca_reg_schema_migrations();
+	struct ca_reg *reg = NULL;
+	int v = -1, before = 0;
+
+	while (before < ca_reg_schema_latest() &&
+	       strstr(m[before], "CREATE TABLE terms_acceptances") == NULL)
+		before++;
+	assert_true(before < ca_reg_schema_latest());	/* it is migration before + 1 */
+	ca_reg_close(fx->reg);
+	fx->reg = NULL;
+	unlink(fx->path);
+	assert_int_equal(ca_reg_open_unmigrated(fx->path, 1, &reg), CA_OK);
+	assert_int_equal(ca_reg_migrate(reg, m, before), CA_OK);
+	ca_reg_close(reg);
+	raw_sql(fx, TERMS_HOLDER);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master"
+			 " WHERE name = 'terms_acceptances'"), 0);
+	assert_int_equal(ca_reg_open(fx->path, 0, &fx->reg), CA_OK);
+	assert_int_equal(ca_reg_schema_version(fx->reg, &v), CA_OK);
+	assert_int_equal(v, ca_reg_schema_latest());
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM certificates WHERE card = '0400000001'"),
+			 1);
+	assert_int_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
+	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v1", &got), CA_OK);
+	assert_string_equal(got.certificate, "CC01");
+	assert_int_equal(raw_int(fx, "SELECT accepted_at FROM terms_acceptances"
+			 " WHERE person = '123456789012' AND version = 'v1'"), 1000);
+}
+
+/* Acceptances: one per person and version, of a registered card and
+ * certificate; another version is another question. */
+static void
+test_terms_acceptances(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_terms_acceptance a = { "v1", 1000, "0400000001", "CC01" }, got;
+
+	raw_sql(fx, TERMS_HOLDER);
+	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v1", &got), CA_ERR_NOT_FOUND);
+	assert_int_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
+	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v1", &got), CA_OK);
+	assert_string_equal(got.version, "v1");
+	assert_int_equal(got.accepted_at, 1000);
+	assert_string_equal(got.card, "0400000001");
+	assert_string_equal(got.certificate, "CC01");
+	a.accepted_at = 2000;
+	assert_int_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_ERR_EXISTS);
+	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v2", &got), CA_ERR_NOT_FOUND);
+	/* A card or certificate the registry does not know is refused. */
+	snprintf(a.version, sizeof(a.version), "v2");
+	snprintf(a.card, sizeof(a.card), "0499999999");
+	assert_int_not_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
+	snprintf(a.card, sizeof(a.card), "0400000001");
+	snprintf(a.certificate, sizeof(a.certificate), "FFFF");
+	assert_int_not_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
+	assert_int_equal(raw_int(fx, "SELECT count(*) FROM terms_acceptances"), 1);
+}
+
 int
 main(void)
 {
@@ -983,7 +1061,9 @@ main(void)
 		T(test_missing_db_not_created),
 		T(test_failed_migration_applies_nothing),
 		T(test_migration_5_keeps_certificates),
+		T(test_migration_terms),
 		/* Both backends. */
+		T(test_terms_acceptances),
 		T(test_reopen_keeps_version),
 		T(test_newer_schema_refused),
 		T(test_pending_rows),
@@ -1011,7 +1091,7 @@ main(void)
 #undef T
 	};
 
-	size_t skip = getenv("CARECARD_TEST_PG_URI") != NULL ? 4 : 0;
+	size_t skip = getenv("CARECARD_TEST_PG_URI") != NULL ? 5 : 0;
 
 	return _cmocka_run_group_tests("ca-registry", tests + skip,
 				       sizeof(tests) / sizeof(tests[0]) - skip, NULL, NULL);

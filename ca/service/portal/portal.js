@@ -156,9 +156,54 @@ var Portal = (function () {
 		} }, 'Not connected');
 	}
 
+	/* POST @obj as JSON to @url (same origin): resolves {status, body}. */
+	function postJSON(url, obj) {
+		return fetch(url, {
+			method: 'POST',
+			credentials: 'same-origin',
+			cache: 'no-store',
+			headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
+			body: JSON.stringify(obj)
+		}).then(function (r) {
+			return r.json().then(function (b) {
+				return { status: r.status, body: b };
+			}, function () {
+				return { status: r.status, body: null };
+			});
+		});
+	}
+
+	/* The page ?next= names, when it is a portal page; else My profile. */
+	function nextPage() {
+		var n = new URLSearchParams(window.location.search).get('next');
+
+		if (typeof n === 'string' && /^\/portal\/(?![\/\\])[^\s]*$/.test(n) &&
+		    !/^\/portal\/terms(\?|$)/.test(n))
+			return n;
+		return '/portal/';
+	}
+
+	/*
+	 * The terms and conditions first: on every page but their own, a holder
+	 * who has not accepted the current version (/api/v1/me "terms") is sent
+	 * to the terms page, which sends them back here once they accept.
+	 */
+	function termsGate() {
+		if (window.location.pathname === '/portal/terms')
+			return;
+		getJSON('/api/v1/me').then(function (res) {
+			var t = res.body && res.body.terms;
+
+			if (res.status === 200 && t && t.accepted === false)
+				window.location.replace('/portal/terms?next=' +
+					encodeURIComponent(window.location.pathname + window.location.search));
+		}, function () { /* the page itself says it cannot reach the service */ });
+	}
+	termsGate();
+
 	return {
 		el: el, data: data, clear: clear, when: when, getJSON: getJSON,
-		getText: getText, section: section, list: list, table: table,
-		refusal: refusal, unreachable: unreachable
+		getText: getText, postJSON: postJSON, nextPage: nextPage, section: section,
+		list: list, table: table, refusal: refusal, unreachable: unreachable
 	};
 }());
