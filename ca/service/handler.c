@@ -376,8 +376,10 @@ on_complete(struct evhttp_request *req, void *arg)
 {
 	struct svc_conn *c = arg;
 
+	(void)req;
 	c->inflight--;
-	c->deadline = svc_mono_ms() + c->timeout_ms;
+	c->idle_since = svc_mono_ms();
+	c->deadline = c->idle_since + c->timeout_ms;
 }
 
 static void

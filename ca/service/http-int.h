@@ -22,6 +22,8 @@ struct svc_conn {
 	struct bufferevent *bev;	/* our reference */
 	int64_t deadline;		/* monotonic ms: the next request must be in by then */
 	int64_t timeout_ms;		/* limits.request-timeout when accepted */
+	int64_t card_idle_ms;		/* limits.card-keep-alive when accepted */
+	int64_t idle_since;		/* monotonic ms: accepted, or the last response sent */
 	unsigned inflight;		/* responses being written */
 	unsigned requests;		/* handed to svc_handle */
 	bool timed_out;			/* ended by the deadline */

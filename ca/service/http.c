@@ -228,7 +228,9 @@ conn_new(struct svc_worker *w, struct bufferevent *bev)
 		c->capture = NULL;
 	}
 	c->timeout_ms = w->limits.request_timeout * 1000;
-	c->deadline = svc_mono_ms() + c->timeout_ms;
+	c->card_idle_ms = w->limits.card_keep_alive * 1000;
+	c->idle_since = svc_mono_ms();
+	c->deadline = c->idle_since + c->timeout_ms;
 	s = slot(w, bev);
 	c->next = w->tab[s];
 	w->tab[s] = c;
@@ -272,6 +274,23 @@ conn_released(const struct svc_conn *c)
 }
 
 /*
+ * A connection made with a card (a TLS client certificate) is not kept
+ * idle long, whether the browser opened it ahead or kept it after a
+ * response: the session is to end when the card is removed, and the next
+ * request's new handshake needs the card (no resumption, tls.c).
+ */
+static bool
+card_idle(const struct svc_conn *c, int64_t now)
+{
+	SSL *ssl;
+
+	if (now <= c->idle_since + c->card_idle_ms || c->deadline == INT64_MAX)
+		return false;
+	ssl = bufferevent_openssl_get_ssl(c->bev);
+	return ssl != NULL && SSL_get0_peer_certificate(ssl) != NULL;
+}
+
+/*
  * Every tick: drop what evhttp let go; end connections past their deadline
  * that are not writing a response (evhttp treats it as a read timeout and
  * closes); resume accepting below the limit.
@@ -302,7 +321,7 @@ conns_sweep(struct svc_worker *w, bool all)
 				w->nconns--;
 				continue;
 			}
-			if (c->inflight == 0 && now > c->deadline) {
+			if (c->inflight == 0 && (now > c->deadline || card_idle(c, now))) {
 				c->deadline = INT64_MAX;	/* once */
 				c->timed_out = true;
 				bufferevent_trigger_event(c->bev,

@@ -33,6 +33,7 @@ svc_config_defaults(struct svc_config *c)
 	c->limits.max_header_size = 8192;
 	c->limits.max_body_size = 16384;
 	c->limits.request_timeout = 10;
+	c->limits.card_keep_alive = 2;
 	c->limits.max_connections = 1024;
 	c->limits.rate = 200;
 	c->limits.burst = 400;
@@ -124,6 +125,7 @@ static const struct key limit_keys[] = {
 	{ "max-header-size", K_SIZE, L(max_header_size), 512, 1024 * 1024 },
 	{ "max-body-size", K_SIZE, L(max_body_size), 256, 64 * 1024 * 1024 },
 	{ "request-timeout", K_DURATION, L(request_timeout), 1, 3600 },
+	{ "card-keep-alive", K_DURATION, L(card_keep_alive), 1, 3600 },
 	{ "max-connections", K_UINT, L(max_connections), 1, 1000000 },
 	{ "rate", K_UINT, L(rate), 0, 1000000 },
 	{ "burst", K_UINT, L(burst), 1, 10000000 },

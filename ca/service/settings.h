@@ -54,6 +54,8 @@ struct svc_limits {
 	size_t max_header_size;
 	size_t max_body_size;
 	int64_t request_timeout;	/* seconds */
+	int64_t card_keep_alive;	/* seconds a connection with a client certificate
+					 * waits for its next request (the card may be gone) */
 	unsigned max_connections;	/* per worker */
 	unsigned rate;			/* per second per address; 0 = no limit */
 	unsigned burst;

@@ -67,11 +67,12 @@ positions() {
 }
 BEFORE=$(positions)
 
-# Idle keep-alive 2 s: a connection the browser holds is closed long
+# The service's defaults: a connection made with a card is kept idle for
+# 2 s (limits.card-keep-alive), so one the browser holds is closed long
 # before the next request after the card's removal.
 cc_test_ca
 cc_server_cert
-printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n  portal: %s\n  limits:\n    request-timeout: 2s\n' \
+printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n  portal: %s\n' \
 	"$CC_CA_DIR/server.pem" "$CC_CA_DIR/server.key" "$top_srcdir/ca/service/portal" \
 	>"$CC_WORK/serve.yaml"
 svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
@@ -202,7 +203,7 @@ tap_is "... and Carol's positions are unchanged" "$(positions)" "$BEFORE"
 # --- the card removed: the browser's next request fails ------------------
 MARK=$(wc -l <"$SVC_LOG")
 "$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/bob.card" >>"$TAP_LOG" 2>&1
-sleep 4		# past the service's 2 s idle keep-alive
+sleep 4		# past the service's 2 s idle keep-alive for a card (the default)
 chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" \
 	"$SERVER/portal/person/$CAROL?after-removal" >>"$CC_WORK/chrome.log" 2>&1
 # The new tab is the active one (the window takes its title; the tab
