@@ -97,77 +97,16 @@ tap_is "the portal's page is served" \
 	"$(curl -sS --max-time 10 --cacert "$CC_CA_DIR/ca.pem" -o /dev/null -w '%{http_code}' \
 		"$SERVER/portal/" 2>>"$TAP_LOG")" 200
 
-# Chromium on Linux uses the NSS database in ~/.pki/nssdb (our private
-# HOME): the card module, the CA's root trusted, its issuing CAs known.
-db=sql:$HOME/.pki/nssdb
-mkdir -p "$HOME/.pki/nssdb"
-nss_ok=0
-certutil -N -d "$db" --empty-password >>"$TAP_LOG" 2>&1 &&
-modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force >>"$TAP_LOG" 2>&1 &&
-certutil -A -d "$db" -n "Carecard CA root" -t "CT,C,C" -i "$S/certs/root.pem" >>"$TAP_LOG" 2>&1 &&
-certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1 ||
-	nss_ok=1
-for c in "$S"/certs/*.pem; do
-	[ "$c" = "$S/certs/root.pem" ] && continue
-	certutil -A -d "$db" -n "Carecard CA ${c##*/}" -t ",," -i "$c" >>"$TAP_LOG" 2>&1 || nss_ok=1
-done
-tap_is "Chromium's NSS database knows the module and trusts the CA" "$nss_ok" 0
+tap_ok "Chromium's NSS database knows the module and trusts the CA" browser_nss_db
 
 browser_xvfb
 tap_is "private Xvfb display $DISPLAY" "$?" 0
 
-# What the screen showed when a step timed out, so the log says why.
-browse_failed() {
-	echo "$1; windows:" >>"$TAP_LOG"
-	windows | sed 's/^/  /' >>"$TAP_LOG"
-	import -window root "$SHOTS/portal-failed.png" 2>>"$TAP_LOG"
-	grep -v 'dbus\|vkCreate\|VulkanError\|CheckVkSuccess' "$CC_WORK/chrome.log" |
-		tail -n 15 >>"$TAP_LOG"
-	return 1
-}
-
-# page_text WINDOW OUT WANT: the page's text (select all, copy) into OUT,
-# copied again until it holds WANT (the scripts fill the page after load)
-page_text() {
-	_i=0
-	while [ $_i -lt 20 ]; do
-		xdotool windowfocus --sync "$1" 2>>"$TAP_LOG"
-		xdotool key --window "$1" ctrl+a; sleep 0.3
-		xdotool key --window "$1" ctrl+c; sleep 0.5
-		xclip -o -selection clipboard >"$2" 2>>"$TAP_LOG"
-		grep -qF -- "$3" "$2" && return 0
-		sleep 0.5; _i=$((_i + 1))
-	done
-	return 1
-}
-
-# A click in the page's empty margin: the selection gone for the screenshot.
-unselect() {
-	xdotool mousemove --window "$1" 1150 800 click 1 2>>"$TAP_LOG"
-	sleep 0.5
-}
-
-# The authentication certificate of Bob's card, picked without a prompt.
-python3 - "$POLICY" "$SERVER" "$ISSUER_CN" <<'PY'
-import json, sys
-rule = {"pattern": sys.argv[2], "filter": {"ISSUER": {"CN": sys.argv[3]}}}
-json.dump({"AutoSelectCertificateForUrls": [json.dumps(rule)]}, open(sys.argv[1], "w"))
-PY
-# Chromium defers a policy directory changed in the last few seconds: date
-# the file and the directory a minute back, so it is read at start-up.
-touch -d "@$(($(date +%s) - 60))" "$POLICY" "$POLICY_DIR"
+browser_autoselect "$SERVER" "$ISSUER_CN"
 
 browse() {
-	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate \
-		--window-position=0,0 --window-size=1200,850 \
-		"$SERVER/portal/" >>"$CC_WORK/chrome.log" 2>&1 &
-	chrome_pid=$!
-	_dlg=$(wait_window 'Unlock Security Device' 60) || { browse_failed "no passcode dialog"; return 1; }
-	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
-	xdotool type --window "$_dlg" --delay 40 5678
-	xdotool key --window "$_dlg" Return
+	browser_open "$SERVER/portal/"
+	browser_passcode 5678 || return 1
 	PAGE=$(wait_window '^My profile' 30) || { browse_failed "the profile page did not load"; return 1; }
 	page_text "$PAGE" "$CC_WORK/me.txt" "due for renewal" ||
 		{ browse_failed "the profile was not filled in"; return 1; }

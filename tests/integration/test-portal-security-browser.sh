@@ -78,70 +78,16 @@ printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n  portal: %s\n' \
 svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
 SERVER=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
 
-db=sql:$HOME/.pki/nssdb
-mkdir -p "$HOME/.pki/nssdb"
-nss_ok=0
-certutil -N -d "$db" --empty-password >>"$TAP_LOG" 2>&1 &&
-modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force >>"$TAP_LOG" 2>&1 &&
-certutil -A -d "$db" -n "Carecard CA root" -t "CT,C,C" -i "$S/certs/root.pem" >>"$TAP_LOG" 2>&1 &&
-certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1 ||
-	nss_ok=1
-for c in "$S"/certs/*.pem; do
-	[ "$c" = "$S/certs/root.pem" ] && continue
-	certutil -A -d "$db" -n "Carecard CA ${c##*/}" -t ",," -i "$c" >>"$TAP_LOG" 2>&1 || nss_ok=1
-done
-tap_is "Chromium's NSS database knows the module and trusts the CA" "$nss_ok" 0
+tap_ok "Chromium's NSS database knows the module and trusts the CA" browser_nss_db
 browser_xvfb
 tap_is "private Xvfb display $DISPLAY" "$?" 0
 
-browse_failed() {
-	echo "$1; windows:" >>"$TAP_LOG"
-	windows | sed 's/^/  /' >>"$TAP_LOG"
-	import -window root "$SHOTS/security-failed.png" 2>>"$TAP_LOG"
-	grep -v 'dbus\|vkCreate\|VulkanError\|CheckVkSuccess' "$CC_WORK/chrome.log" |
-		tail -n 15 >>"$TAP_LOG"
-	return 1
-}
-# copy_text WINDOW OUT: the page's text now (select all, copy)
-copy_text() {
-	xdotool windowfocus --sync "$1" 2>>"$TAP_LOG"
-	xdotool key --window "$1" ctrl+a; sleep 0.3
-	xdotool key --window "$1" ctrl+c; sleep 0.5
-	xclip -o -selection clipboard >"$2" 2>>"$TAP_LOG"
-}
-# page_text WINDOW OUT WANT: copied again until it holds WANT
-page_text() {
-	_i=0
-	while [ $_i -lt 20 ]; do
-		copy_text "$1" "$2"
-		grep -qF -- "$3" "$2" && return 0
-		sleep 0.5; _i=$((_i + 1))
-	done
-	return 1
-}
-unselect() {
-	xdotool mousemove --window "$1" 1150 800 click 1 2>>"$TAP_LOG"
-	sleep 0.5
-}
-python3 - "$POLICY" "$SERVER" "$ISSUER_CN" <<'PY'
-import json, sys
-rule = {"pattern": sys.argv[2], "filter": {"ISSUER": {"CN": sys.argv[3]}}}
-json.dump({"AutoSelectCertificateForUrls": [json.dumps(rule)]}, open(sys.argv[1], "w"))
-PY
-touch -d "@$(($(date +%s) - 60))" "$POLICY" "$POLICY_DIR"
+browser_autoselect "$SERVER" "$ISSUER_CN"
 
 # --- a sponsor opens a person: only a sponsor's actions ------------------
 browse() {
-	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate \
-		--window-position=0,0 --window-size=1200,850 \
-		"$SERVER/portal/person/$CAROL" >>"$CC_WORK/chrome.log" 2>&1 &
-	chrome_pid=$!
-	_dlg=$(wait_window 'Unlock Security Device' 60) || { browse_failed "no passcode dialog"; return 1; }
-	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
-	xdotool type --window "$_dlg" --delay 40 5678
-	xdotool key --window "$_dlg" Return
+	browser_open "$SERVER/portal/person/$CAROL"
+	browser_passcode 5678 || return 1
 	PAGE=$(wait_window '^Person - Carecard' 30) || { browse_failed "the person page did not load"; return 1; }
 	page_text "$PAGE" "$CC_WORK/carol.txt" "What your role allows" ||
 		{ browse_failed "the actions were not shown"; return 1; }
