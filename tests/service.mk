@@ -28,6 +28,7 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-contact.sh \
 	%D%/integration/test-service-api.sh \
 	%D%/integration/test-service-api-search.sh \
+	%D%/integration/test-service-api-requests.sh \
 	%D%/integration/test-portal-browser.sh
 TESTS += $(SERVICE_TESTS)
 # One Chromium at a time, even under make -j: Chromium merges every managed
@@ -40,7 +41,8 @@ EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
 	%D%/integration/test-service-unlock-pg.sh %D%/integration/test-service-api-pg.sh \
 	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh \
-	%D%/integration/test-service-api-search-pg.sh
+	%D%/integration/test-service-api-search-pg.sh \
+	%D%/integration/test-service-api-requests-pg.sh
 TESTS += $(SERVICE_PG_TESTS)
 EXTRA_DIST += $(SERVICE_PG_TESTS)
 

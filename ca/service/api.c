@@ -19,6 +19,7 @@
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/api-int.h"
+#include "ca/service/api-requests.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
 #include "ca/service/sched.h"
@@ -247,6 +248,9 @@ svc_api_refusal(const struct ca_result *res, int r, struct svc_reply *out)
 		break;
 	case CA_ERR_NOT_FOUND:
 		svc_api_error(out, 404, "not-found", res->text, res->rule, NULL);
+		break;
+	case CA_ERR_EXISTS:
+		svc_api_error(out, 409, "exists", res->text, res->rule, NULL);
 		break;
 	case CA_ERR_DENIED:
 	case CA_ERR_AUTH:
@@ -530,6 +534,8 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/me/contact", true, EVHTTP_REQ_POST, "POST", contact },
 	{ SEARCH, false, READ, "GET, HEAD", search },
 	{ PEOPLE, true, READ, "GET, HEAD", person },
+	{ "/api/v1/requests", false, READ | EVHTTP_REQ_POST, "GET, HEAD, POST", svc_api_requests },
+	{ "/api/v1/requests/", true, READ | EVHTTP_REQ_POST, "GET, HEAD, POST", svc_api_request },
 };
 
 static const struct svc_api_route *

@@ -19,6 +19,22 @@
  *                                    a sponsor or LSA finds only the people
  *                                    of their own organisations (the
  *                                    library's scope, ca_gate_org_scoped)
+ *   GET /api/v1/requests[?state=open|verified|rejected|all]
+ *                                    registration requests, for RA staff
+ *                                    (request-list rule); a sponsor or LSA
+ *                                    reads their own organisations' and
+ *                                    those they sponsored (the library's
+ *                                    scope, as for the search)
+ *   GET /api/v1/requests/ID          one request, scoped the same way
+ *   POST /api/v1/requests            {"uuid","name","role","ods"[,"email",
+ *                                    "mobile"]}: the caller sponsors the
+ *                                    holder (register rule): 201 with its id
+ *   POST /api/v1/requests/ID/approve {"documents": D}: an RA agent, not
+ *                                    the sponsor, checked the identity
+ *                                    (verify-identity): 200
+ *   POST /api/v1/requests/ID/reject  {"reason": R}: its sponsor withdraws
+ *                                    it or an RA agent rejects it: 200
+ *                                    (api-requests.c)
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed
@@ -30,10 +46,11 @@
  * other than GET/HEAD is refused (403 "cross-origin") unless it has
  * Content-Type application/json and an Origin equal to the service's own
  * (serve.public-url) or Sec-Fetch-Site: same-origin; there is no CORS.
- * Status codes: 200/202, 400 malformed body, 401 no client certificate,
- * 403 refused (the rule and what to do in the body) or cross-origin or not
- * HTTPS, 404 no such endpoint, 405, 413 body too large, 503 no HSM here or
- * no way to deliver codes.
+ * Status codes: 200/201/202, 400 malformed body, 401 no client
+ * certificate, 403 refused (the rule and what to do in the body) or
+ * cross-origin or not HTTPS, 404 no such endpoint or request, 405, 409
+ * exists already, 413 body too large, 503 no HSM here or no way to deliver
+ * codes.
  */
 #ifndef CC_SVC_API_H
 #define CC_SVC_API_H

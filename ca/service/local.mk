@@ -10,7 +10,8 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/calock.c %D%/calock.h %D%/glue.c %D%/glue.h \
 	%D%/est.c %D%/est.h %D%/est-parse.c %D%/est-parse.h \
 	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h \
-	%D%/api.c %D%/api.h %D%/api-int.h %D%/api-body.c %D%/api-body.h %D%/portal.c %D%/portal.h
+	%D%/api.c %D%/api.h %D%/api-int.h %D%/api-body.c %D%/api-body.h \
+	%D%/api-requests.c %D%/api-requests.h %D%/portal.c %D%/portal.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \
