@@ -29,11 +29,13 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-api.sh \
 	%D%/integration/test-service-api-search.sh \
 	%D%/integration/test-service-api-requests.sh \
-	%D%/integration/test-portal-browser.sh
+	%D%/integration/test-portal-browser.sh \
+	%D%/integration/test-portal-requests-browser.sh
 TESTS += $(SERVICE_TESTS)
 # One Chromium at a time, even under make -j: Chromium merges every managed
 # policy file, so two tests' AutoSelectCertificateForUrls would collide.
 %D%/integration/test-portal-browser.log: %D%/integration/test-client-browser.log
+%D%/integration/test-portal-requests-browser.log: %D%/integration/test-portal-browser.log
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py
 # the same service tests with the registry on PostgreSQL (issue 14;

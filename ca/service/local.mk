@@ -28,7 +28,8 @@ EXTRA_DIST += %D%/README.md %D%/README-scale.md %D%/api/openapi.yaml
 portaldir = $(pkgdatadir)/portal
 dist_portal_DATA = %D%/portal/me.html %D%/portal/person.html %D%/portal/portal.css \
 	%D%/portal/portal.js %D%/portal/me.js %D%/portal/person.js \
-	%D%/portal/search.html %D%/portal/search.js
+	%D%/portal/search.html %D%/portal/search.js \
+	%D%/portal/requests.html %D%/portal/requests.js
 
 # The man page, the systemd units (hardened; @bindir@ and @sysconfdir@
 # filled in at build time) and the default settings file.

@@ -30,6 +30,8 @@ static const struct {
 	{ "me.js", "text/javascript; charset=utf-8" },
 	{ "person.js", "text/javascript; charset=utf-8" },
 	{ "search.js", "text/javascript; charset=utf-8" },
+	{ "requests.html", "text/html; charset=utf-8" },
+	{ "requests.js", "text/javascript; charset=utf-8" },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 enum { ME_HTML = 0, PERSON_HTML = 1, SEARCH_HTML = 2 };
@@ -113,6 +115,8 @@ file_of(const char *path)
 	}
 	if (strcmp(path, PREFIX "search") == 0)
 		return SEARCH_HTML;	/* /portal/search?q=TEXT */
+	if (strcmp(path, PREFIX "requests") == 0)
+		path = PREFIX "requests.html";	/* /portal/requests[?state=S][&id=N] */
 	for (i = 0; i < NFILES; i++)
 		if (strcmp(path + sizeof(PREFIX) - 1, files[i].name) == 0)
 			return (int)i;

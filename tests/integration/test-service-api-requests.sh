@@ -19,7 +19,7 @@
 
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 [ -n "$CC_ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 42
+tap_plan 44
 RITA=100000000003	# RA agent
 SAM=100000000002	# sponsor at FA123
 SUE=100000000004	# sponsor at FB456
@@ -187,5 +187,16 @@ out=$(AS=sue post /api/v1/requests "{\"uuid\":\"$IVAN\",\"name\":\"Ivan Starter\
 tap_is "... nor may it register anyone" \
 	"$(case $out in 000*|403*) echo refused ;; *) echo "$out" ;; esac)/$(sql "SELECT count(*) FROM requests WHERE sponsor = '$SUE'")" \
 	"refused/1"
+# --- the Requests page -------------------------------------------------------
+page() {
+	curl -sS --max-time 30 --cacert "$ROOT" -D "$CC_WORK/hdr" -o "$CC_WORK/page" \
+		-w '%{http_code} %{content_type}' "$SERVER$1" 2>>"$TAP_LOG"
+}
+tap_is "GET /portal/requests: the page, with the portal's Content-Security-Policy" \
+	"$(page '/portal/requests?id=1')|$(hdr "$CC_WORK/hdr" Content-Security-Policy | cut -d';' -f2)" \
+	"200 text/html; charset=utf-8| script-src 'self'"
+tap_is "... no inline script or handler; its script served, never writing markup" \
+	"$(grep -ci '<script>\|<style\|style=\| on[a-z]*=' "$CC_WORK/page")/$(page /portal/requests.js)/$(grep -c 'innerHTML\|outerHTML\|insertAdjacentHTML\|document\.write\|eval(' "$CC_WORK/page")" \
+	"0/200 text/javascript; charset=utf-8/0"
 tap_ok "the service is still up" kill -0 "$SVC_PID"
 tap_ok "the audit chain verifies" audit_ok

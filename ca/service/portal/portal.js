@@ -55,6 +55,27 @@ var Portal = (function () {
 		});
 	}
 
+	/*
+	 * POST @obj as JSON to @url (the browser adds Origin and
+	 * Sec-Fetch-Site, which the API's cross-origin rule asks for):
+	 * resolves {status, body} as getJSON.
+	 */
+	function postJSON(url, obj) {
+		return fetch(url, {
+			method: 'POST',
+			credentials: 'same-origin',
+			cache: 'no-store',
+			headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
+			body: JSON.stringify(obj)
+		}).then(function (r) {
+			return r.json().then(function (b) {
+				return { status: r.status, body: b };
+			}, function () {
+				return { status: r.status, body: null };
+			});
+		});
+	}
+
 	/* GET @url as text. */
 	function getText(url) {
 		return fetch(url, { credentials: 'same-origin', cache: 'no-store' })
@@ -158,7 +179,7 @@ var Portal = (function () {
 
 	return {
 		el: el, data: data, clear: clear, when: when, getJSON: getJSON,
-		getText: getText, section: section, list: list, table: table,
+		postJSON: postJSON, getText: getText, section: section, list: list, table: table,
 		refusal: refusal, unreachable: unreachable
 	};
 }());

@@ -1,0 +1,231 @@
+#!/bin/sh
+# Integration: an RA agent approves a registration request in a real browser
+# (issue 17). A sponsor registers a new starter with their card (carecard-ca
+# register); the RA agent's card is then the only one in a reader. Chromium
+# (on a private Xvfb display, the card module in its NSS database, an
+# AutoSelectCertificateForUrls policy, as test-portal-browser.sh) opens
+# /portal/requests?id=N on carecard-ca serve, the agent's passcode typed
+# into Chromium's own dialog. The page shows the request with Approve and
+# Reject — the agent's RA roles allow them — and no registration form (she
+# is no sponsor). With the keyboard only, as a person would: the identity
+# documents typed into the field the page focused, Tab to Approve, Space.
+# The page says the request was approved, and the CA agrees: carecard-ca
+# request show (the command line, as the CA's own account) and the registry
+# hold it verified by the agent, the holder checked by her; the audit log
+# has her verify-identity and its chain verifies. Screenshots are kept in
+# the test log dir (browser-shots/).
+. "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
+. "$top_srcdir/tests/integration/test-service-lib.sh"
+. "$top_srcdir/tests/lib/tls.sh"
+. "$top_srcdir/tests/lib/browser.sh"
+
+for t in chromium Xvfb xdotool xclip import certutil modutil curl python3; do
+	command -v $t >/dev/null || tap_skip_all "$t not installed"
+done
+[ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "Chromium cannot load an ASan-instrumented module"
+browser_policy_dir
+tap_plan 14
+
+RITA=100000000003	# RA agent
+SAM=100000000002	# sponsor at FA123
+HOLLY=300000000011	# the new starter
+
+cleanup_browser() {
+	[ -n "${chrome_pid:-}" ] && kill "$chrome_pid" 2>/dev/null
+	[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null
+	rm -f "$POLICY"
+	svc_stop
+	cc_cleanup
+}
+trap cleanup_browser EXIT
+
+ca_init || { tap_fail "CA init"; exit 1; }
+pin rita 3456; pin sam 2345
+ca_bootstrap 1 >>"$TAP_LOG" 2>&1
+person $RITA "Rita Agent" --ra-role ra-agent
+person $SAM "Sam Sponsor" --ra-role sponsor
+op org-add --ods FA123 --name "High Street Pharmacy" >>"$TAP_LOG" 2>&1
+op position-add --holder $SAM --role pharmacist --ods FA123 >>"$TAP_LOG" 2>&1
+cc_blank_card 2
+as alice sam "$CA" issue-card --holder $SAM --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
+cc_blank_card 3
+as alice rita "$CA" issue-card --holder $RITA --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
+R=$(card_serial 3)
+as sam - "$CA" register --uuid $HOLLY --name "Holly Starter" --position dispenser@FA123 \
+	--operator-reader 2 >>"$TAP_LOG" 2>&1
+A=$(sql "SELECT id FROM requests WHERE subject = '$HOLLY'")
+tap_is "Sam registered Holly (request $A, awaiting the identity check); Rita's card issued" \
+	"$(test -n "$R" && sql "SELECT sponsor || ' ' || state FROM requests WHERE id = ${A:-0}")" \
+	"$SAM sponsored"
+# The authentication certificate's issuer, for the browser policy's filter.
+cert_of 3 01 "$CC_WORK/rita-auth.pem"
+ISSUER_CN=$(openssl x509 -in "$CC_WORK/rita-auth.pem" -noout -issuer -nameopt multiline,utf8 \
+	2>>"$TAP_LOG" | sed -n 's/^ *commonName *= *//p')
+# Only Rita's card in a reader: the browser sees one holder.
+"$CC_CARD_TOOL" remove --reader 1 --to "$CC_WORK/alice.card" >>"$TAP_LOG" 2>&1
+"$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/sam.card" >>"$TAP_LOG" 2>&1
+
+cc_test_ca
+cc_server_cert
+printf 'serve:\n  tls-certificate: %s\n  tls-key: %s\n  portal: %s\n' "$CC_CA_DIR/server.pem" \
+	"$CC_CA_DIR/server.key" "$top_srcdir/ca/service/portal" >"$CC_WORK/serve.yaml"
+svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
+SERVER=$(sed -n 's|^listening \(https://.*\)|\1|p' "$SVC_OUT")
+tap_is "the Requests page is served" \
+	"$(curl -sS --max-time 10 --cacert "$CC_CA_DIR/ca.pem" -o /dev/null -w '%{http_code}' \
+		"$SERVER/portal/requests" 2>>"$TAP_LOG")" 200
+
+# Chromium on Linux uses the NSS database in ~/.pki/nssdb (our private
+# HOME): the card module, the CA's root trusted, its issuing CAs known.
+db=sql:$HOME/.pki/nssdb
+mkdir -p "$HOME/.pki/nssdb"
+nss_ok=0
+certutil -N -d "$db" --empty-password >>"$TAP_LOG" 2>&1 &&
+modutil -dbdir "$db" -add carecard -libfile "$CC_MODULE" -force >>"$TAP_LOG" 2>&1 &&
+certutil -A -d "$db" -n "Carecard CA root" -t "CT,C,C" -i "$S/certs/root.pem" >>"$TAP_LOG" 2>&1 &&
+certutil -A -d "$db" -n "Carecard Test CA" -t "CT,C,C" -i "$CC_CA_DIR/ca.pem" >>"$TAP_LOG" 2>&1 ||
+	nss_ok=1
+for c in "$S"/certs/*.pem; do
+	[ "$c" = "$S/certs/root.pem" ] && continue
+	certutil -A -d "$db" -n "Carecard CA ${c##*/}" -t ",," -i "$c" >>"$TAP_LOG" 2>&1 || nss_ok=1
+done
+tap_is "Chromium's NSS database knows the module and trusts the CA" "$nss_ok" 0
+
+browser_xvfb
+tap_is "private Xvfb display $DISPLAY" "$?" 0
+
+browse_failed() {
+	echo "$1; windows:" >>"$TAP_LOG"
+	windows | sed 's/^/  /' >>"$TAP_LOG"
+	import -window root "$SHOTS/requests-failed.png" 2>>"$TAP_LOG"
+	grep -v 'dbus\|vkCreate\|VulkanError\|CheckVkSuccess' "$CC_WORK/chrome.log" |
+		tail -n 15 >>"$TAP_LOG"
+	grep 'CONSOLE' "$CC_WORK/chrome.log" >>"$TAP_LOG"
+	return 1
+}
+
+# clip: the X clipboard's text
+clip() { xclip -o -selection clipboard 2>>"$TAP_LOG"; }
+# copy WINDOW: select all and copy (the page, or the focused field's text)
+copy() {
+	xdotool windowfocus --sync "$1" 2>>"$TAP_LOG"
+	xdotool key --window "$1" ctrl+a; sleep 0.3
+	xdotool key --window "$1" ctrl+c; sleep 0.5
+}
+
+# The authentication certificate of Rita's card, picked without a prompt.
+python3 - "$POLICY" "$SERVER" "$ISSUER_CN" <<'PY'
+import json, sys
+rule = {"pattern": sys.argv[2], "filter": {"ISSUER": {"CN": sys.argv[3]}}}
+json.dump({"AutoSelectCertificateForUrls": [json.dumps(rule)]}, open(sys.argv[1], "w"))
+PY
+touch -d "@$(($(date +%s) - 60))" "$POLICY" "$POLICY_DIR"
+
+# The request's page, the passcode typed into Chromium's dialog; then wait
+# until the page has put the keyboard in an empty field: select-all and
+# copy leave the clipboard as it was (a page without focus copies its text).
+open_request() {
+	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate \
+		--window-position=0,0 --window-size=1200,850 --enable-logging=stderr \
+		"$SERVER/portal/requests?id=$A" >>"$CC_WORK/chrome.log" 2>&1 &
+	chrome_pid=$!
+	_dlg=$(wait_window 'Unlock Security Device' 60) || { browse_failed "no passcode dialog"; return 1; }
+	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
+	xdotool type --window "$_dlg" --delay 40 3456
+	xdotool key --window "$_dlg" Return
+	PAGE=$(wait_window '^Requests - Carecard' 30) || { browse_failed "the page did not load"; return 1; }
+	_i=0
+	while [ $_i -lt 30 ]; do
+		printf 'nothing-copied' | xclip -i -selection clipboard 2>>"$TAP_LOG"
+		copy "$PAGE"
+		[ "$(clip)" = nothing-copied ] && return 0
+		sleep 0.5; _i=$((_i + 1))
+	done
+	browse_failed "no field took the keyboard"
+}
+tap_ok "Chromium opens /portal/requests?id=$A with Rita's card, passcode typed into its dialog; the page puts the keyboard in a field" \
+	open_request
+
+# The page's text, once it holds WANT: the mouse's click in the margin takes
+# the focus out of the field first (select-all would copy the field alone).
+# page_now OUT WANT
+page_now() {
+	xdotool mousemove --window "$PAGE" 1150 800 click 1 2>>"$TAP_LOG"
+	sleep 0.3
+	_i=0
+	while [ $_i -lt 20 ]; do
+		copy "$PAGE"
+		clip >"$1"
+		grep -qF -- "$2" "$1" && return 0
+		sleep 0.5; _i=$((_i + 1))
+	done
+	return 1
+}
+# A click in the page's empty margin: the selection gone for the screenshot.
+unselect() {
+	xdotool mousemove --window "$PAGE" 1150 800 click 1 2>>"$TAP_LOG"
+	sleep 0.3
+}
+# after FILE LABEL: the line after LABEL's (a dt's value, its dd)
+after() { awk -v l="$2" 'f { print; exit } $0 == l { f = 1 }' "$1"; }
+page_now "$CC_WORK/request.txt" "Identity documents checked"
+unselect
+import -window root "$SHOTS/requests-open.png" 2>>"$TAP_LOG"
+cat "$CC_WORK/request.txt" >>"$TAP_LOG" 2>/dev/null
+tap_is "the page shows the request: Holly, her position, awaiting the identity check" \
+	"$(after "$CC_WORK/request.txt" Holder)|$(after "$CC_WORK/request.txt" Position)|$(after "$CC_WORK/request.txt" State)" \
+	"Holly Starter|dispenser@FA123|awaiting the identity check"
+tap_is "... with Approve and Reject for Rita (RA agent), no Withdraw, no registration form" \
+	"$(grep -c '^Identity documents checked in person' "$CC_WORK/request.txt")/$(grep -c '^Reject$' "$CC_WORK/request.txt" | sed 's/^[1-9]$/yes/')/$(grep -c 'Withdraw\|Register a holder' "$CC_WORK/request.txt")" \
+	"1/yes/0"
+# By the keyboard alone from here: the page, reloaded, puts the keyboard in
+# the documents field (the click above moved it); typed, Tab to Approve, Space.
+approve() {
+	xdotool key --window "$PAGE" F5
+	_i=0
+	while [ $_i -lt 30 ]; do
+		sleep 0.5
+		printf 'nothing-copied' | xclip -i -selection clipboard 2>>"$TAP_LOG"
+		copy "$PAGE"
+		[ "$(clip)" = nothing-copied ] && break
+		_i=$((_i + 1))
+	done
+	xdotool type --window "$PAGE" --delay 30 "$DOCS"
+	copy "$PAGE"
+	[ "$(clip)" = "$DOCS" ] || { browse_failed "the documents field did not take the keyboard"; return 1; }
+	xdotool key --window "$PAGE" End
+	import -window root "$SHOTS/requests-approve.png" 2>>"$TAP_LOG"
+	# the keys as the keyboard sends them (XTEST) to the focused window,
+	# no modifier left over from the copying; the button pressed with the
+	# space bar (xdotool's Return on Xvfb does not activate a button here)
+	xdotool windowfocus --sync "$PAGE" 2>>"$TAP_LOG"
+	xdotool key --clearmodifiers Tab
+	sleep 0.3
+	xdotool key --clearmodifiers space
+	sleep 1
+	page_now "$CC_WORK/approved.txt" "approved:" ||
+		{ grep 'requests' "$SVC_LOG" >>"$TAP_LOG"; browse_failed "the page did not say approved"; return 1; }
+	unselect
+	import -window root "$SHOTS/requests-approved.png" 2>>"$TAP_LOG"
+}
+tap_ok "Rita types the documents into the field, Tab to Approve, presses it (space)" approve
+cat "$CC_WORK/approved.txt" >>"$TAP_LOG" 2>/dev/null
+tap_ok "... the page says the request was approved and what comes next" \
+	grep -q "^request $A approved: $HOLLY's identity checked.*issue-card --holder $HOLLY" \
+	"$CC_WORK/approved.txt"
+tap_is "... and shows it verified, checked by Rita, the actions gone" \
+	"$(page_now "$CC_WORK/approved.txt" "$RITA"; after "$CC_WORK/approved.txt" State)|$(after "$CC_WORK/approved.txt" 'Checked or closed by')|$(grep -c '^Identity documents checked\|^Reject$' "$CC_WORK/approved.txt")" \
+	"verified|$RITA|0"
+"$CA" request show "$A" --format json >"$CC_WORK/show.json" 2>>"$TAP_LOG"
+tap_is "carecard-ca request show: verified, checked by Rita" \
+	"$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r = r[0] if isinstance(r, list) else r; print(r["state"], r["checked_by"])' "$CC_WORK/show.json" 2>>"$TAP_LOG")" \
+	"verified $RITA"
+tap_is "the registry: Holly's identity checked by Rita, her position held; the audit entry Rita's" \
+	"$(sql "SELECT checked_by FROM people WHERE uuid = '$HOLLY'")|$(sql "SELECT role || '@' || org FROM positions WHERE person = '$HOLLY'")|$(sql "SELECT actor FROM audit WHERE action = 'verify-identity' AND subject = '$HOLLY'")" \
+	"$RITA|dispenser@FA123|$RITA"
+tap_ok "the audit chain verifies" audit_ok
+tap_ok "the screenshots are kept" test -s "$SHOTS/requests-open.png" -a \
+	-s "$SHOTS/requests-approve.png" -a -s "$SHOTS/requests-approved.png"
+echo "# screenshots: $SHOTS"
