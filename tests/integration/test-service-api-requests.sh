@@ -19,7 +19,7 @@
 
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 [ -n "$CC_ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 44
+tap_plan 45
 RITA=100000000003	# RA agent
 SAM=100000000002	# sponsor at FA123
 SUE=100000000004	# sponsor at FB456
@@ -146,6 +146,10 @@ tap_is "... the registry: verified by Rita, Holly checked and in her position" \
 tap_is "... and approving it again: 403, its state" \
 	"$(AS=rita post /api/v1/requests/$A/approve "{\"documents\":\"$DOCS\"}" | st)/$(json 'j["rule"]')" \
 	"403/requests.state"
+
+tap_is "Holly registered again under another name: 409, the registry's name named" \
+	"$(AS=sam post /api/v1/requests "{\"uuid\":\"$HOLLY\",\"name\":\"Holly Other\",\"role\":\"dispenser\",\"ods\":\"FA123\"}" | st)/$(json 'j["error"], "Holly Starter" in j["message"]')" \
+	"409/('exists', True)"
 
 # --- withdrawing, rejecting ---------------------------------------------------------
 AS=sam post /api/v1/requests "{\"uuid\":\"$IVAN\",\"name\":\"Ivan Starter\",\"role\":\"dispenser\",\"ods\":\"FA123\"}" >/dev/null
