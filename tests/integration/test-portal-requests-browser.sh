@@ -1,19 +1,21 @@
 #!/bin/sh
-# Integration: an RA agent approves a registration request in a real browser
-# (issue 17). A sponsor registers a new starter with their card (carecard-ca
-# register); the RA agent's card is then the only one in a reader. Chromium
-# (on a private Xvfb display, the card module in its NSS database, an
-# AutoSelectCertificateForUrls policy, as test-portal-browser.sh) opens
-# /portal/requests?id=N on carecard-ca serve, the agent's passcode typed
-# into Chromium's own dialog. The page shows the request with Approve and
-# Reject — the agent's RA roles allow them — and no registration form (she
-# is no sponsor). With the keyboard only, as a person would: the identity
-# documents typed into the field the page focused, Tab to Approve, Space.
-# The page says the request was approved, and the CA agrees: carecard-ca
+# Integration: registration requests in a real browser (issue 17): a sponsor
+# registers a new starter on the Requests page and an RA agent approves it.
+# Chromium (on a private Xvfb display, the card module in its NSS database,
+# an AutoSelectCertificateForUrls policy, as test-portal-browser.sh) opens
+# /portal/requests on carecard-ca serve with one card in a reader at a time,
+# its holder's passcode typed into Chromium's own dialog. Everything on the
+# pages is done with the keyboard, as a person would: typed into the field
+# the page focused, Tab, the space bar on the button. Sam, a sponsor, opens
+# /portal/requests#register, fills in the holder and registers; the page
+# shows the request with Withdraw for him and no Approve (the sponsor never
+# checks identity). Rita, an RA agent, opens it (?id=N): Approve and Reject,
+# no registration form (she is no sponsor); she types the identity
+# documents and approves. The page says so, and the CA agrees: carecard-ca
 # request show (the command line, as the CA's own account) and the registry
-# hold it verified by the agent, the holder checked by her; the audit log
-# has her verify-identity and its chain verifies. Screenshots are kept in
-# the test log dir (browser-shots/).
+# hold it verified by her, the holder checked by her; the audit log has her
+# verify-identity and its chain verifies. Screenshots are kept in the test
+# log dir (browser-shots/).
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
 . "$top_srcdir/tests/integration/test-service-lib.sh"
 . "$top_srcdir/tests/lib/tls.sh"
@@ -24,7 +26,7 @@ for t in chromium Xvfb xdotool xclip import certutil modutil curl python3; do
 done
 [ "${CC_SANITIZERS:-no}" = yes ] && tap_skip_all "Chromium cannot load an ASan-instrumented module"
 browser_policy_dir
-tap_plan 14
+tap_plan 17
 
 RITA=100000000003	# RA agent
 SAM=100000000002	# sponsor at FA123
@@ -51,19 +53,16 @@ as alice sam "$CA" issue-card --holder $SAM --reader 2 --operator-reader 1 >>"$T
 cc_blank_card 3
 as alice rita "$CA" issue-card --holder $RITA --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
 R=$(card_serial 3)
-as sam - "$CA" register --uuid $HOLLY --name "Holly Starter" --position dispenser@FA123 \
-	--operator-reader 2 >>"$TAP_LOG" 2>&1
-A=$(sql "SELECT id FROM requests WHERE subject = '$HOLLY'")
-tap_is "Sam registered Holly (request $A, awaiting the identity check); Rita's card issued" \
-	"$(test -n "$R" && sql "SELECT sponsor || ' ' || state FROM requests WHERE id = ${A:-0}")" \
-	"$SAM sponsored"
-# The authentication certificate's issuer, for the browser policy's filter.
+S2=$(card_serial 2) R=$(card_serial 3)
+tap_ok "Sam's and Rita's cards issued" test -n "$S2" -a -n "$R"
+# The authentication certificate's issuer (the same CA's for both), for the
+# browser policy's filter.
 cert_of 3 01 "$CC_WORK/rita-auth.pem"
 ISSUER_CN=$(openssl x509 -in "$CC_WORK/rita-auth.pem" -noout -issuer -nameopt multiline,utf8 \
 	2>>"$TAP_LOG" | sed -n 's/^ *commonName *= *//p')
-# Only Rita's card in a reader: the browser sees one holder.
+# Only Sam's card in a reader at first: the browser sees one holder.
 "$CC_CARD_TOOL" remove --reader 1 --to "$CC_WORK/alice.card" >>"$TAP_LOG" 2>&1
-"$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/sam.card" >>"$TAP_LOG" 2>&1
+"$CC_CARD_TOOL" remove --reader 3 --to "$CC_WORK/rita.card" >>"$TAP_LOG" 2>&1
 
 cc_test_ca
 cc_server_cert
@@ -124,16 +123,18 @@ touch -d "@$(($(date +%s) - 60))" "$POLICY" "$POLICY_DIR"
 # The request's page, the passcode typed into Chromium's dialog; then wait
 # until the page has put the keyboard in an empty field: select-all and
 # copy leave the clipboard as it was (a page without focus copies its text).
-open_request() {
-	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" --no-first-run \
+# browser PROFILE URL PASSCODE: Chromium at URL, the passcode typed into its dialog,
+# then (as open_request) until the page has put the keyboard in an empty field
+browser() {
+	chromium --no-sandbox --user-data-dir="$CC_WORK/$1" --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate \
 		--window-position=0,0 --window-size=1200,850 --enable-logging=stderr \
-		"$SERVER/portal/requests?id=$A" >>"$CC_WORK/chrome.log" 2>&1 &
+		"$2" >>"$CC_WORK/chrome.log" 2>&1 &
 	chrome_pid=$!
 	_dlg=$(wait_window 'Unlock Security Device' 60) || { browse_failed "no passcode dialog"; return 1; }
 	xdotool windowfocus --sync "$_dlg" 2>>"$TAP_LOG"
-	xdotool type --window "$_dlg" --delay 40 3456
+	xdotool type --window "$_dlg" --delay 40 "$3"
 	xdotool key --window "$_dlg" Return
 	PAGE=$(wait_window '^Requests - Carecard' 30) || { browse_failed "the page did not load"; return 1; }
 	_i=0
@@ -145,9 +146,6 @@ open_request() {
 	done
 	browse_failed "no field took the keyboard"
 }
-tap_ok "Chromium opens /portal/requests?id=$A with Rita's card, passcode typed into its dialog; the page puts the keyboard in a field" \
-	open_request
-
 # The page's text, once it holds WANT: the mouse's click in the margin takes
 # the focus out of the field first (select-all would copy the field alone).
 # page_now OUT WANT
@@ -170,6 +168,52 @@ unselect() {
 }
 # after FILE LABEL: the line after LABEL's (a dt's value, its dd)
 after() { awk -v l="$2" 'f { print; exit } $0 == l { f = 1 }' "$1"; }
+# keys KEY...: each as the keyboard sends it (XTEST) to the focused window,
+# no modifier left over from the copying; a button is pressed with the space
+# bar (xdotool's Return on Xvfb does not activate one here)
+keys() {
+	xdotool windowfocus --sync "$PAGE" 2>>"$TAP_LOG"
+	for _k in "$@"; do
+		xdotool key --clearmodifiers "$_k"
+		sleep 0.2
+	done
+}
+# in_field TEXT: type TEXT into the focused field (typed, never pasted)
+in_field() { xdotool type --window "$PAGE" --delay 30 "$1"; }
+
+# --- Sam, the sponsor, registers Holly on the Requests page ---------------------
+sponsor() {
+	browser chrome-sam "$SERVER/portal/requests#register" 2345 || return 1
+	in_field $HOLLY; keys Tab
+	in_field "Holly Starter"; keys Tab Tab Tab	# no email, no mobile
+	in_field dispenser; keys Tab			# the ODS code: his organisation's
+	import -window root "$SHOTS/requests-register.png" 2>>"$TAP_LOG"
+	keys Tab space
+	sleep 1
+	page_now "$CC_WORK/sponsor.txt" "Withdraw" || { browse_failed "the registered request was not shown"; return 1; }
+	unselect
+	import -window root "$SHOTS/requests-registered.png" 2>>"$TAP_LOG"
+}
+tap_ok "Sam opens /portal/requests#register with his card, types Holly's details, Tab to Register, space" \
+	sponsor
+cat "$CC_WORK/sponsor.txt" >>"$TAP_LOG" 2>/dev/null
+A=$(sql "SELECT id FROM requests WHERE subject = '$HOLLY'")
+tap_is "... the registry: Holly's request for dispenser@FA123, sponsored by Sam, awaiting the check" \
+	"$(sql "SELECT sponsor || ' ' || state || ' ' || role || '@' || org FROM requests WHERE id = ${A:-0}")|$(sql "SELECT name FROM people WHERE uuid = '$HOLLY'")" \
+	"$SAM sponsored dispenser@FA123|Holly Starter"
+tap_is "... the page opened it, with Withdraw for him and no Approve (he is its sponsor)" \
+	"$(after "$CC_WORK/sponsor.txt" Holder)/$(grep -c '^Identity documents checked' "$CC_WORK/sponsor.txt")" \
+	"Holly Starter/0"
+# Sam's browser closed and his card out; Rita's in.
+kill "$chrome_pid" 2>/dev/null; wait "$chrome_pid" 2>/dev/null; chrome_pid=
+"$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/sam.card" >>"$TAP_LOG" 2>&1
+"$CC_CARD_TOOL" insert "$CC_WORK/rita.card" --reader 3 >>"$TAP_LOG" 2>&1
+
+# --- Rita, the RA agent, approves it ------------------------------------------
+open_request() { browser chrome "$SERVER/portal/requests?id=$A" 3456; }
+tap_ok "Chromium opens /portal/requests?id=$A with Rita's card, passcode typed into its dialog; the page puts the keyboard in a field" \
+	open_request
+
 page_now "$CC_WORK/request.txt" "Identity documents checked"
 unselect
 import -window root "$SHOTS/requests-open.png" 2>>"$TAP_LOG"
@@ -226,6 +270,7 @@ tap_is "the registry: Holly's identity checked by Rita, her position held; the a
 	"$(sql "SELECT checked_by FROM people WHERE uuid = '$HOLLY'")|$(sql "SELECT role || '@' || org FROM positions WHERE person = '$HOLLY'")|$(sql "SELECT actor FROM audit WHERE action = 'verify-identity' AND subject = '$HOLLY'")" \
 	"$RITA|dispenser@FA123|$RITA"
 tap_ok "the audit chain verifies" audit_ok
-tap_ok "the screenshots are kept" test -s "$SHOTS/requests-open.png" -a \
+tap_ok "the screenshots are kept" test -s "$SHOTS/requests-register.png" -a \
+	-s "$SHOTS/requests-registered.png" -a -s "$SHOTS/requests-open.png" -a \
 	-s "$SHOTS/requests-approve.png" -a -s "$SHOTS/requests-approved.png"
 echo "# screenshots: $SHOTS"

@@ -163,10 +163,13 @@
 		}, function (err) { P.unreachable(all, err); });
 	}
 
+	/* For a sponsor; the page's address ending #register puts the keyboard in it. */
 	function registerForm() {
+		var inputs;
+
 		if (!has(['sponsor']))
 			return;
-		action(reg, 'Register a holder', '/api/v1/requests', [
+		inputs = action(reg, 'Register a holder', '/api/v1/requests', [
 			{ name: 'uuid', label: 'UUID (12 digits)', attrs: { required: '',
 			  inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: '12' } },
 			{ name: 'name', label: 'Name', attrs: { required: '', maxlength: '64' } },
@@ -178,6 +181,8 @@
 		], 'Register', function (b) {
 			window.location.assign('/portal/requests?id=' + encodeURIComponent(b.id));
 		});
+		if (window.location.hash === '#register' && id === '')
+			inputs.uuid.focus();
 	}
 
 	one.tabIndex = -1;
