@@ -28,14 +28,20 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-contact.sh \
 	%D%/integration/test-service-api.sh \
 	%D%/integration/test-service-api-search.sh \
+	%D%/integration/test-service-api-reports.sh \
+	%D%/integration/test-service-api-actions.sh \
 	%D%/integration/test-service-api-requests.sh \
 	%D%/integration/test-portal-browser.sh \
+	%D%/integration/test-portal-reports-browser.sh \
+	%D%/integration/test-portal-security-browser.sh \
 	%D%/integration/test-portal-requests-browser.sh
 TESTS += $(SERVICE_TESTS)
 # One Chromium at a time, even under make -j: Chromium merges every managed
 # policy file, so two tests' AutoSelectCertificateForUrls would collide.
 %D%/integration/test-portal-browser.log: %D%/integration/test-client-browser.log
-%D%/integration/test-portal-requests-browser.log: %D%/integration/test-portal-browser.log
+%D%/integration/test-portal-reports-browser.log: %D%/integration/test-portal-browser.log
+%D%/integration/test-portal-security-browser.log: %D%/integration/test-portal-reports-browser.log
+%D%/integration/test-portal-requests-browser.log: %D%/integration/test-portal-security-browser.log
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py
 # the same service tests with the registry on PostgreSQL (issue 14;
@@ -44,6 +50,7 @@ SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
 	%D%/integration/test-service-unlock-pg.sh %D%/integration/test-service-api-pg.sh \
 	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh \
 	%D%/integration/test-service-api-search-pg.sh \
+	%D%/integration/test-service-api-reports-pg.sh %D%/integration/test-service-api-actions-pg.sh \
 	%D%/integration/test-service-api-requests-pg.sh
 TESTS += $(SERVICE_PG_TESTS)
 EXTRA_DIST += $(SERVICE_PG_TESTS)

@@ -30,8 +30,8 @@ const struct cli_cmd cli_ra_commands[] = {
 	{ "tac-add", cli_ra_tac_add, "add a blank Temporary Access Card to an organisation's pool",
 	  "--serial SERIAL --custodian UUID --positions ROLE@ODS[,ROLE@ODS...]\n"
 	  "       " CLI_OPERATOR_USAGE },
-	{ "tac-list", cli_ra_tac_list, "list the Temporary Access Card pool",
-	  "[--format table|csv|json] [" CLI_OPERATOR_USAGE "]" },
+	{ "tac-list", cli_ra_tac_list, "list the Temporary Access Card pool or its uses",
+	  "[--uses] [--format table|csv|json] [" CLI_OPERATOR_USAGE "]" },
 	{ "tac-use", cli_ra_tac_use, "custodian: record who used a Temporary Access Card",
 	  "--serial SERIAL --holder UUID --note TEXT " CLI_OPERATOR_USAGE },
 	{ "report", cli_ra_report, "RA reports from the registry and the policy",

@@ -57,9 +57,11 @@ cli_ra_tac_list(int argc, char **argv, struct cli_env *env)
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS, CLI_OPERATOR_OPTIONS,
 		{ "format", required_argument, NULL, 'f' },
+		{ "uses", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = cli_cmd_find("tac-list");
+	bool uses = false;
 	enum ca_report_format f = CA_REPORT_TABLE;
 	struct ca_session *s = NULL;
 	struct ca_result res;
@@ -73,6 +75,8 @@ cli_ra_tac_list(int argc, char **argv, struct cli_env *env)
 	while (cli_args_next(&g, &c)) {
 		if (c == 'f' && ca_report_format_parse(optarg, &f) != CA_OK)
 			return cli_usage(cmd, "--format is table, csv or json");
+		if (c == 'u')
+			uses = true;
 	}
 	if ((r = cli_args_end(&g)) != CA_OK)
 		return r;
@@ -81,7 +85,9 @@ cli_ra_tac_list(int argc, char **argv, struct cli_env *env)
 		g.who.auth = CLI_AUTH_SYSTEM;
 	if ((r = cli_session(env, cmd, true, &g.who, &s)) != CA_OK)
 		return r;
-	if ((r = ca_op_tac_list(s, &t, &res)) == CA_OK)
+	/* The pool, or with --uses its ledger: who used which TAC when. */
+	r = uses ? ca_op_tac_uses(s, &t, &res) : ca_op_tac_list(s, &t, &res);
+	if (r == CA_OK)
 		r = ca_table_write(&t, f, stdout);
 	ca_table_clear(&t);
 	return cli_finish(env, cmd, s, r, &res);

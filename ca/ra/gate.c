@@ -480,3 +480,28 @@ ca_gate(struct ca_session *s, enum ca_op op, const struct ca_target *t, struct c
 		return ca_gate_refuse(s, op, t->subject, &d, res);
 	return CA_OK;
 }
+
+bool
+ca_gate_allows(struct ca_session *s, enum ca_op op, const struct ca_target *t,
+	       struct pol_decision *out)
+{
+	static const struct ca_target none;
+	struct pol_decision d;
+
+	memset(&d, 0, sizeof(d));
+	if (t == NULL)
+		t = &none;
+	if (op < 0 || op >= CA_OP_COUNT || rules[op].name == NULL ||
+	    (rules[op].kinds & (1u << s->actor.kind)) == 0) {
+		d.rule = "authentication";
+	} else {
+		/* the hold check reads the registry: a failure there is a "no" */
+		if (hold_check(s, op, t, &d) != CA_OK && d.rule == NULL)
+			d.rule = "registry";
+		if (d.rule == NULL)
+			decide(s, &rules[op], op, t, &d);
+	}
+	if (out != NULL)
+		*out = d;
+	return d.allow;
+}

@@ -122,6 +122,15 @@ int ca_gate_refuse(struct ca_session *s, enum ca_op op, const char *subject,
  */
 bool ca_gate_org_scoped(const struct ca_session *s, enum ca_op op, bool *locum);
 
+/*
+ * Would ca_gate allow @op on @t now? The same decision, asked without
+ * acting: nothing audited, no result filled — for a front end that shows
+ * only what its user may do (the portal's person page). @d (may be NULL)
+ * receives the decision. The operation itself still asks ca_gate.
+ */
+bool ca_gate_allows(struct ca_session *s, enum ca_op op, const struct ca_target *t,
+		    struct pol_decision *d);
+
 /* The operation's name as the command line and the audit log spell it. */
 const char *ca_op_name(enum ca_op op);
 

@@ -20,3 +20,5 @@ ca_libcarecard_ca_la_SOURCES += %D%/est-renew.c %D%/est-renew.h %D%/service-cert
 ca_libcarecard_ca_la_SOURCES += %D%/unlock.c %D%/unlock.h %D%/otp.c %D%/otp.h
 # a holder's own contact details; the renewal reminder (issue 12)
 ca_libcarecard_ca_la_SOURCES += %D%/contact.c %D%/contact.h %D%/remind.c %D%/remind.h
+# the portal's person page (issue 17): what the actor may do to a person
+ca_libcarecard_ca_la_SOURCES += %D%/op-actions.c

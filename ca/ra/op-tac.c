@@ -129,6 +129,16 @@ ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result *res
 }
 
 int
+ca_op_tac_uses(struct ca_session *s, struct ca_table *out, struct ca_result *res)
+{
+	int r;
+
+	if ((r = ca_gate(s, CA_OP_REPORT, NULL, res, NULL)) != CA_OK)
+		return r;
+	return ca_reg_tac_uses_table(s->ctx->reg, out);
+}
+
+int
 ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder, const char *note,
 	      struct ca_result *res)
 {

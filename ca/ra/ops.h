@@ -84,6 +84,9 @@ int ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodia
 int ca_op_tac_use(struct ca_session *s, const char *serial, const char *holder,
 		  const char *note, struct ca_result *res);
 int ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result *res);
+/* tac uses: the usage ledger (who used which TAC when, and who recorded it),
+ * newest first; read like the pool (the reports' rule). */
+int ca_op_tac_uses(struct ca_session *s, struct ca_table *out, struct ca_result *res);
 
 /* ---- reports and batch updates (op-report.c) ---- */
 
@@ -174,6 +177,19 @@ int ca_op_person_show(struct ca_session *s, const char *uuid, int64_t limit,
  */
 int ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_record *out,
 		       struct ca_result *res);
+
+/*
+ * person actions (op-actions.c): what the session's actor may do to the
+ * person of @rec (a record from ca_op_person_show), as the gate would
+ * decide each now — read-only, nothing audited. One row per allowed
+ * action into @out: action (the operation's name: position-add,
+ * position-remove, issue-card, cancel-card, unlock, renew, revoke),
+ * subject (the ODS code, "ROLE@ODS", card or certificate serial it acts
+ * on), reader ("yes" when it needs the card in a reader at a workstation)
+ * and rule (the deciding policy key).
+ */
+int ca_op_person_actions(struct ca_session *s, const struct ca_person_record *rec,
+			 struct ca_table *out, struct ca_result *res);
 
 /* request list: requests in @state (sponsored, verified, rejected; NULL: all). */
 int ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,

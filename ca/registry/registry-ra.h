@@ -131,6 +131,10 @@ int ca_reg_tac_get(struct ca_reg *reg, const char *serial, struct ca_tac *out);
 /* The pool as a table: serial, org, custodian, positions, state, holder, uses. */
 int ca_reg_tac_table(struct ca_reg *reg, struct ca_table *t);
 
+/* The usage ledger: every recorded use of a TAC, newest first (id, time,
+ * serial, ods, holder, name, custodian, note). */
+int ca_reg_tac_uses_table(struct ca_reg *reg, struct ca_table *t);
+
 /* Record one use of TAC @serial by @holder, logged by @custodian. */
 int ca_reg_tac_use_add(struct ca_reg *reg, const char *serial, const char *holder,
 		       const char *custodian, const char *note, int64_t when);

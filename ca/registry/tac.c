@@ -161,6 +161,38 @@ out:
 }
 
 int
+ca_reg_tac_uses_table(struct ca_reg *reg, struct ca_table *t)
+{
+	static const struct ca_table_col cols[] = {
+		{ "id", CA_COL_NUM }, { "time", CA_COL_TEXT }, { "serial", CA_COL_TEXT },
+		{ "ods", CA_COL_TEXT }, { "holder", CA_COL_TEXT }, { "name", CA_COL_TEXT },
+		{ "custodian", CA_COL_TEXT }, { "note", CA_COL_TEXT },
+	};
+	const char *v[8];
+	struct db_stmt *st = NULL;
+	int rc, r, i;
+
+	if ((r = ca_table_init(t, cols, 8)) != CA_OK ||
+	    (r = ca_reg_prep(reg, "SELECT u.id, strftime('%Y-%m-%dT%H:%M:%SZ', u.time,"
+			     " 'unixepoch'), u.serial, t.org, u.holder, p.name, u.custodian, u.note"
+			     " FROM tac_uses u JOIN tac_pool t ON t.serial = u.serial"
+			     " LEFT JOIN people p ON p.uuid = u.holder ORDER BY u.id DESC",
+			     &st)) != CA_OK)
+		return r;
+	while ((rc = db_step(st)) == DB_ROW) {
+		for (i = 0; i < 8; i++)
+			v[i] = db_col_text(st, i);
+		if ((r = ca_table_add(t, v)) != CA_OK)
+			goto out;
+	}
+	if (rc != DB_DONE)
+		r = ca_reg_fail(reg, "TAC usage ledger");
+out:
+	ca_reg_done(st);
+	return r;
+}
+
+int
 ca_reg_tac_use_add(struct ca_reg *reg, const char *serial, const char *holder,
 		   const char *custodian, const char *note, int64_t when)
 {

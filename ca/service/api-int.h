@@ -69,4 +69,10 @@ int svc_api_as_operator(struct svc *svc, X509 *cert, svc_api_op *fn, void *arg,
 int svc_api_as_holder(struct svc *svc, X509 *cert, svc_api_op *fn, void *arg,
 		      struct ca_result *res);
 
+/* api-reports.c: GET /api/v1/reports/NAME, GET /api/v1/tac, and a person's
+ * audit history (api.c's /api/v1/people/UUID/history sends @uuid here). */
+svc_api_endpoint svc_api_reports, svc_api_tac;
+void svc_api_person_history(struct svc *svc, struct evhttp_request *req, X509 *cert,
+			    const char *uuid, struct svc_reply *out);
+
 #endif

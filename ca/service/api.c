@@ -13,15 +13,18 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ca/core/error.h"
 #include "ca/ra/ops.h"
+#include "ca/service/api-actions.h"
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/api-int.h"
 #include "ca/service/api-requests.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
+#include "ca/service/http-int.h"
 #include "ca/service/sched.h"
 #include "ca/service/svc.h"
 #include "common/log.h"
@@ -121,7 +124,7 @@ svc_api_table(const struct ca_table *t)
 }
 
 static json_t *
-profile_json(const struct ca_person_record *r)
+profile_json(const struct ca_person_record *r, const struct ca_table *actions)
 {
 	json_t *o = json_object();
 	const struct {
@@ -143,6 +146,14 @@ profile_json(const struct ca_person_record *r)
 		json_t *a = svc_api_table(parts[i].t);
 
 		if (a == NULL || json_object_set_new(o, parts[i].name, a) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	if (actions != NULL) {
+		json_t *a = svc_api_table(actions);
+
+		if (a == NULL || json_object_set_new(o, "actions", a) != 0) {
 			json_decref(o);
 			return NULL;
 		}
@@ -226,6 +237,7 @@ svc_api_body(struct evhttp_request *req, const struct svc_api_field *fields, siz
 struct record_job {
 	const char *uuid;
 	struct ca_person_record rec;
+	struct ca_table actions;	/* another's: what the caller may do (the gate's) */
 };
 
 static int
@@ -233,44 +245,26 @@ record_run(struct ca_session *s, void *arg, struct ca_result *res)
 {
 	struct record_job *j = arg;
 
-	return j->uuid == NULL ? ca_op_self_profile(s, HISTORY_MAX, &j->rec, res) :
-		ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, res);
+	int r;
+
+	if (j->uuid == NULL)
+		return ca_op_self_profile(s, HISTORY_MAX, &j->rec, res);
+	if ((r = ca_op_person_show(s, j->uuid, HISTORY_MAX, &j->rec, res)) != CA_OK)
+		return r;
+	return ca_op_person_actions(s, &j->rec, &j->actions, res);
 }
 
 void
 svc_api_refusal(const struct ca_result *res, int r, struct svc_reply *out)
 {
-	switch (r) {
-	case CA_ERR_INPUT:
-	case CA_ERR_BAD_REQUEST:
-	case CA_ERR_USAGE:
-		svc_api_error(out, 400, "bad-request", res->text, NULL, NULL);
-		break;
-	case CA_ERR_NOT_FOUND:
-		svc_api_error(out, 404, "not-found", res->text, res->rule, NULL);
-		break;
-	case CA_ERR_EXISTS:
-		svc_api_error(out, 409, "exists", res->text, res->rule, NULL);
-		break;
-	case CA_ERR_DENIED:
-	case CA_ERR_AUTH:
-	case CA_ERR_STATE:
-		svc_api_error(out, 403, "refused", res->text, res->rule != NULL ? res->rule :
-			    "authentication", NULL);
-		break;
-	case CA_ERR_HSM:
-		svc_api_error(out, 503, "no-hsm", "this instance cannot answer (no HSM)",
-			    NULL, "try another instance");
-		break;
-	case CA_ERR_IO:
-		svc_api_error(out, 503, "not-delivered", res->text[0] != '\0' ? res->text :
-			    "the code could not be delivered", NULL, "try again later");
-		break;
-	default:
+	const struct svc_refusal *f = svc_refusal_of(r);
+	const char *rule = res->rule;
+
+	if (f->status == 500)
 		util_log(LOG_ERR, "api: %s: %s", ca_strerror(r), res->text);
-		svc_api_error(out, 500, "api-error", "the service failed; the log says why", NULL,
-			    "try again later");
-	}
+	if (rule == NULL && f->status == 403)
+		rule = "authentication";
+	svc_api_error(out, f->status, f->outcome, svc_refusal_text(f, res->text), rule, f->todo);
 }
 
 static void
@@ -287,8 +281,10 @@ record(struct svc *svc, X509 *cert, const char *uuid, struct svc_reply *out)
 	if (r != CA_OK)
 		svc_api_refusal(&res, r, out);
 	else
-		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person", profile_json(&j.rec));
+		svc_api_reply(out, 200, uuid == NULL ? "api-me" : "api-person",
+			      profile_json(&j.rec, uuid == NULL ? NULL : &j.actions));
 	ca_person_record_clear(&j.rec);
+	ca_table_clear(&j.actions);
 }
 
 static void
@@ -300,12 +296,38 @@ me(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
 	record(svc, cert, NULL, out);
 }
 
+#define HISTORY_SUFFIX "/history"
+
+/*
+ * PEOPLE + UUID: the record (GET); + UUID/history: api-reports.c's;
+ * + UUID/positions: api-actions.c's.
+ */
 static void
 person(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
        struct svc_reply *out)
 {
-	(void)req;
-	record(svc, cert, rest, out);
+	const char *slash = strchr(rest, '/');
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	bool read = m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD;
+	char uuid[32];
+
+	if (slash != NULL && strncmp(slash, "/positions", 10) == 0) {
+		svc_api_positions(svc, req, cert, rest, out);
+	} else if (slash != NULL && strcmp(slash, HISTORY_SUFFIX) != 0) {
+		svc_api_error(out, 404, "not-found", "no such API endpoint", NULL,
+			      "see the API description (ca/service/api/openapi.yaml)");
+	} else if (!read) {
+		svc_api_error(out, 405, "method-not-allowed", "GET, HEAD", NULL, NULL);
+		out->allow = "GET, HEAD";
+	} else if (slash == NULL) {
+		record(svc, cert, rest, out);
+	} else if ((size_t)(slash - rest) >= sizeof(uuid)) {
+		svc_api_error(out, 400, "bad-request", "a UUID is 12 digits", NULL, NULL);
+	} else {
+		memcpy(uuid, rest, (size_t)(slash - rest));
+		uuid[slash - rest] = '\0';
+		svc_api_person_history(svc, req, cert, uuid, out);
+	}
 }
 
 /* GET /api/v1/people?q=TEXT: the library's person search, as an RA operator. */
@@ -533,7 +555,12 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/me", false, READ, "GET, HEAD", me },
 	{ "/api/v1/me/contact", true, EVHTTP_REQ_POST, "POST", contact },
 	{ SEARCH, false, READ, "GET, HEAD", search },
-	{ PEOPLE, true, READ, "GET, HEAD", person },
+	{ PEOPLE, true, READ | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, "GET, HEAD, POST, DELETE",
+	  person },	/* + UUID[/history|/positions] */
+	{ "/api/v1/cards/", true, EVHTTP_REQ_POST, "POST", svc_api_card_cancel },
+	{ "/api/v1/certificates/", true, EVHTTP_REQ_POST, "POST", svc_api_cert_revoke },
+	{ "/api/v1/reports/", true, READ, "GET, HEAD", svc_api_reports },
+	{ "/api/v1/tac", false, READ, "GET, HEAD", svc_api_tac },
 	{ "/api/v1/requests", false, READ | EVHTTP_REQ_POST, "GET, HEAD, POST", svc_api_requests },
 	{ "/api/v1/requests/", true, READ | EVHTTP_REQ_POST, "GET, HEAD, POST", svc_api_request },
 };
@@ -552,6 +579,22 @@ route_find(const char *path, const char **rest)
 		}
 	}
 	return NULL;
+}
+
+/* Within the API's rate for @cert (keyed by its SHA-256 fingerprint)? */
+static bool
+cert_allowed(struct svc *svc, X509 *cert)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0, i;
+	char key[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (X509_digest(cert, EVP_sha256(), md, &n) != 1)
+		return false;
+	for (i = 0; i < n; i++)
+		snprintf(key + 2 * i, 3, "%02x", md[i]);
+	key[2 * n] = '\0';
+	return svc_ratelimit_allow(svc->cert_rl, key, svc_mono_ns());
 }
 
 void
@@ -588,6 +631,11 @@ svc_api_handle(struct svc *svc, struct evhttp_request *req, const char *path,
 		svc_api_error(out, 401, "no-client-cert", "authenticate with your card's "
 			    "authentication certificate (TLS client certificate)", "authentication",
 			    "insert your card and log in again");
+		return;
+	}
+	if (!cert_allowed(svc, cert)) {
+		svc_api_error(out, 429, "rate-limited", "too many requests with this card's "
+			      "certificate", NULL, "wait a second and try again");
 		return;
 	}
 	route = route_find(path, &rest);

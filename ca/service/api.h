@@ -19,6 +19,37 @@
  *                                    a sponsor or LSA finds only the people
  *                                    of their own organisations (the
  *                                    library's scope, ca_gate_org_scoped)
+ *   GET /api/v1/people/UUID/history[?limit=N]  the person's audit entries,
+ *                                    newest first (100; at most 1000), for
+ *                                    RA staff: person-show's rule and scope,
+ *                                    the reading audited as the library
+ *                                    does (api-reports.c)
+ *   GET /api/v1/reports/KIND[?days=N][&format=csv]  an RA report (the
+ *                                    gate's report rule): expiring (days=N,
+ *                                    default the renewal window), locked,
+ *                                    renewal-limit, users-per-org, and
+ *                                    expiring-weeks (13 weeks from today,
+ *                                    for the Reports page's chart); JSON
+ *                                    {report, days, columns, rows}, or CSV
+ *                                    with format=csv or Accept: text/csv
+ *                                    (Content-Disposition: attachment; the
+ *                                    library's writer: formula cells begin
+ *                                    with a quote); 404 for another KIND
+ *   GET /api/v1/tac                  the TAC pool and its usage ledger
+ *                                    {pool, uses} (the report rule)
+ *                                    "actions": what the gate allows the
+ *                                    caller to do to them now
+ *                                    (ca_op_person_actions: action,
+ *                                    subject, reader, rule)
+ *   POST|DELETE /api/v1/people/UUID/positions  {"role": R, "ods": O}: a
+ *                                    position added (POST) or removed
+ *                                    (DELETE, or POST .../positions/remove)
+ *   POST /api/v1/cards/SERIAL/cancel {"reason": lost|stolen|damaged|
+ *                                    leaver|death}: the card cancelled in
+ *                                    the registry (no reader: a lost card)
+ *   POST /api/v1/certificates/SERIAL/revoke  {"reason": R}: revoked
+ *                                    (api-actions.c; each the library's
+ *                                    operation, the gate deciding)
  *   GET /api/v1/requests[?state=open|verified|rejected|all]
  *                                    registration requests, for RA staff
  *                                    (request-list rule); a sponsor or LSA
@@ -46,11 +77,12 @@
  * other than GET/HEAD is refused (403 "cross-origin") unless it has
  * Content-Type application/json and an Origin equal to the service's own
  * (serve.public-url) or Sec-Fetch-Site: same-origin; there is no CORS.
- * Status codes: 200/201/202, 400 malformed body, 401 no client
- * certificate, 403 refused (the rule and what to do in the body) or
- * cross-origin or not HTTPS, 404 no such endpoint or request, 405, 409
- * exists already, 413 body too large, 503 no HSM here or no way to deliver
- * codes.
+ * Status codes: 200/201/202, 400 malformed body, 401 no client certificate,
+ * 403 refused (the rule and what to do in the body) or cross-origin or not
+ * HTTPS, 404 no such endpoint (or subject), 405, 409 already so (a
+ * position held), 413 body too large, 429 too many requests with this
+ * client certificate (limits.cert-rate, Retry-After), 503 no HSM here or
+ * no way to deliver codes.
  */
 #ifndef CC_SVC_API_H
 #define CC_SVC_API_H

@@ -173,26 +173,13 @@ answer(struct evhttp_request *req, struct job *j, int r, struct svc_reply *out)
 	switch (r) {
 	case CA_OK:
 		break;
-	case CA_ERR_BAD_REQUEST:
-	case CA_ERR_USAGE:
-		svc_reply_line(out, 400, "est-bad-request", j->res.text);
-		return;
-	case CA_ERR_AUTH:
-		svc_reply_line(out, 403, j->authenticated ? "est-refused" : "est-cert-refused",
-			j->res.text);
-		return;
-	case CA_ERR_DENIED:
-	case CA_ERR_STATE:
-	case CA_ERR_NOT_FOUND:
-		svc_reply_line(out, 403, "est-refused", j->res.text);
-		return;
-	case CA_ERR_HSM:
-		svc_reply_say(out, 503, "est-no-hsm", "this instance cannot issue (no HSM): try another\n");
+	case CA_ERR_NOT_FOUND:	/* an unknown card is refused like any other */
+		svc_reply_refusal(out, CA_ERR_DENIED, j->res.text, "EST");
 		return;
 	default:
-		util_log(LOG_ERR, "EST: %s: %s", ca_strerror(r), j->res.text);
-		svc_reply_say(out, 500, "est-error", "the CA could not complete the request: try again "
-		    "later\n");
+		svc_reply_refusal(out, r, j->res.text, "EST");
+		if (r == CA_ERR_AUTH && !j->authenticated)
+			out->outcome = "cert-refused";
 		return;
 	}
 	if (j->profile == NULL) {

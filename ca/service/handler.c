@@ -54,6 +54,7 @@ struct reply {
 	const char *type;		/* Content-Type of blob */
 	const char *allow;		/* 405: the methods the endpoint takes */
 	const char *outcome;		/* for the log */
+	const char *disposition;	/* Content-Disposition, or NULL */
 	int64_t max_age;		/* -1: no caching headers; 0: no-store */
 	bool validators;		/* send ETag and Last-Modified of blob */
 	bool head;
@@ -309,6 +310,7 @@ route(struct svc_worker *w, struct evhttp_request *req, int64_t now, struct repl
 		rp->blob = er.blob;
 		rp->type = er.type;
 		rp->allow = er.allow;
+		rp->disposition = er.disposition;
 		rp->page = svc_api_path(path);
 		return;
 	}
@@ -347,6 +349,8 @@ headers(struct evhttp_request *req, const struct reply *rp, int64_t now)
 		evhttp_add_header(out, "Content-Type", rp->type);
 	if (rp->allow != NULL)
 		evhttp_add_header(out, "Allow", rp->allow);
+	if (rp->disposition != NULL && rp->blob != NULL)
+		evhttp_add_header(out, "Content-Disposition", rp->disposition);
 	if (rp->page)
 		svc_portal_headers(out);
 	if (rp->status == 429 || rp->status == 503)

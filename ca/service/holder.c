@@ -119,40 +119,6 @@ job_run(struct ca_session *parent, void *arg)
 	return r;
 }
 
-/* The library's answer as HTTP, for everything but success. */
-static void
-refusal(struct job *j, int r, struct svc_reply *out)
-{
-	switch (r) {
-	case CA_ERR_INPUT:
-	case CA_ERR_BAD_REQUEST:
-	case CA_ERR_USAGE:
-		svc_reply_line(out, 400, "holder-bad-request", j->res.text);
-		break;
-	case CA_ERR_NOT_FOUND:
-		svc_reply_line(out, 404, "holder-unknown-card", j->res.text);
-		break;
-	case CA_ERR_DENIED:
-	case CA_ERR_AUTH:
-	case CA_ERR_STATE:
-		svc_reply_line(out, 403, "holder-refused", j->res.text);
-		break;
-	case CA_ERR_HSM:
-		svc_reply_say(out, 503, "holder-no-hsm", "this instance cannot answer (no HSM): try "
-		    "another\n");
-		break;
-	case CA_ERR_IO:
-		svc_reply_line(out, 503, "holder-not-delivered", j->res.text[0] != '\0' ? j->res.text :
-			 "the code could not be delivered: try again later");
-		break;
-	default:
-		util_log(LOG_ERR, "holder endpoint: %s: %s", ca_strerror(r), j->res.text);
-		svc_reply_say(out, 500, "holder-error", "the CA could not complete the request: try again "
-		    "later\n");
-		break;
-	}
-}
-
 /*
  * The form body of a POST into @f (holder-form.c), after the method and the
  * transport: false with @out filled if not.
@@ -206,7 +172,7 @@ unlock_request(struct svc *svc, struct evhttp_request *req, struct svc_reply *ou
 		svc_reply_say(out, 503, "holder-no-delivery", "this service sends no codes (neither "
 			      "mail nor sms is configured): ask your RA to unlock the card\n");
 	else if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK)
-		refusal(&j, r, out);
+		svc_reply_refusal(out, r, j.res.text, "holder endpoint");
 	else
 		svc_reply_say(out, 202, "unlock-code-sent", "a code was sent to your registered "
 			      "contact: it is valid for a short time and works once\n");
@@ -236,7 +202,7 @@ unlock_complete(struct svc *svc, struct evhttp_request *req, struct svc_reply *o
 		goto out;
 	}
 	if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK) {
-		refusal(&j, r, out);
+		svc_reply_refusal(out, r, j.res.text, "holder endpoint");
 		goto out;
 	}
 	if ((text = malloc(4 * ((j.resplen + 2) / 3) + 2)) == NULL) {
@@ -315,7 +281,7 @@ contact(struct svc *svc, struct evhttp_request *req, enum kind kind, struct svc_
 			      "details\n");
 	else if ((r = svc_holder_contact_run(svc, j.cert, kind == CONTACT_CONFIRM, &f, &j.res)) !=
 		 CA_OK)
-		refusal(&j, r, out);
+		svc_reply_refusal(out, r, j.res.text, "holder endpoint");
 	else
 		svc_reply_line(out, kind == CONTACT_REQUEST ? 202 : 200, kind == CONTACT_REQUEST ?
 			       "contact-code-sent" : "contact-changed", j.res.done);
@@ -350,7 +316,7 @@ status(struct svc *svc, struct evhttp_request *req, const char *serial,
 	j.kind = STATUS;
 	j.card = serial;
 	if ((r = svc_sched_ca(svc->sched, job_run, &j)) != CA_OK) {
-		refusal(&j, r, out);
+		svc_reply_refusal(out, r, j.res.text, "holder endpoint");
 		return;
 	}
 	iso(j.st.not_after, exp, sizeof(exp));

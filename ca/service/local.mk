@@ -10,8 +10,9 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/tls.c %D%/tls.h %D%/sched.c %D%/sched.h %D%/calock.c %D%/calock.h %D%/glue.c %D%/glue.h \
 	%D%/est.c %D%/est.h %D%/est-parse.c %D%/est-parse.h \
 	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h \
-	%D%/api.c %D%/api.h %D%/api-int.h %D%/api-body.c %D%/api-body.h \
-	%D%/api-requests.c %D%/api-requests.h %D%/portal.c %D%/portal.h
+	%D%/api.c %D%/api.h %D%/api-int.h %D%/api-body.c %D%/api-body.h %D%/portal.c %D%/portal.h \
+	%D%/api-reports.c %D%/api-actions.c %D%/api-actions.h \
+	%D%/api-requests.c %D%/api-requests.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \
@@ -29,6 +30,7 @@ portaldir = $(pkgdatadir)/portal
 dist_portal_DATA = %D%/portal/me.html %D%/portal/person.html %D%/portal/portal.css \
 	%D%/portal/portal.js %D%/portal/me.js %D%/portal/person.js \
 	%D%/portal/search.html %D%/portal/search.js \
+	%D%/portal/reports.html %D%/portal/reports.js %D%/portal/tac.html %D%/portal/tac.js \
 	%D%/portal/requests.html %D%/portal/requests.js
 
 # The man page, the systemd units (hardened; @bindir@ and @sysconfdir@

@@ -30,11 +30,27 @@ static const struct {
 	{ "me.js", "text/javascript; charset=utf-8" },
 	{ "person.js", "text/javascript; charset=utf-8" },
 	{ "search.js", "text/javascript; charset=utf-8" },
+	{ "reports.html", "text/html; charset=utf-8" },
+	{ "reports.js", "text/javascript; charset=utf-8" },
+	{ "tac.html", "text/html; charset=utf-8" },
+	{ "tac.js", "text/javascript; charset=utf-8" },
 	{ "requests.html", "text/html; charset=utf-8" },
 	{ "requests.js", "text/javascript; charset=utf-8" },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 enum { ME_HTML = 0, PERSON_HTML = 1, SEARCH_HTML = 2 };
+
+/* The index of the file called @name in files[]: -1 if none. */
+static int
+file_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NFILES; i++)
+		if (strcmp(name, files[i].name) == 0)
+			return (int)i;
+	return -1;
+}
 
 struct svc_portal {
 	struct svc_blob *blob[NFILES];
@@ -115,8 +131,12 @@ file_of(const char *path)
 	}
 	if (strcmp(path, PREFIX "search") == 0)
 		return SEARCH_HTML;	/* /portal/search?q=TEXT */
+	if (strcmp(path, PREFIX "reports") == 0)
+		return file_named("reports.html");	/* /portal/reports?days=N */
+	if (strcmp(path, PREFIX "tac") == 0)
+		return file_named("tac.html");
 	if (strcmp(path, PREFIX "requests") == 0)
-		path = PREFIX "requests.html";	/* /portal/requests[?state=S][&id=N] */
+		return file_named("requests.html");	/* /portal/requests[?state=S][&id=N] */
 	for (i = 0; i < NFILES; i++)
 		if (strcmp(path + sizeof(PREFIX) - 1, files[i].name) == 0)
 			return (int)i;

@@ -21,6 +21,7 @@ struct svc_reply {
 	const char *outcome;		/* for the access log */
 	const char *allow;		/* 405 */
 	const char *text;		/* static text body when no blob */
+	const char *disposition;	/* Content-Disposition (static), or NULL */
 };
 
 /* A static text body. */
@@ -35,6 +36,29 @@ void svc_reply_line(struct svc_reply *out, int status, const char *outcome, cons
 
 /* 405 with the methods allowed. */
 void svc_reply_method(struct svc_reply *out, const char *allow);
+
+/*
+ * How a library result other than CA_OK is answered over HTTP: one table
+ * for every endpoint (holder.c, est.c, api.c) — the status, the outcome
+ * word (the access log; the API's "error"), the words to use when the
+ * library's own text is not for the client, and what the client may do.
+ */
+struct svc_refusal {
+	int status;
+	const char *outcome;	/* bad-request, not-found, refused, no-hsm, not-delivered, error */
+	const char *message;	/* used instead of the library's text when it is empty, or always
+				 * when own_words */
+	bool own_words;
+	const char *todo;	/* or NULL */
+};
+
+const struct svc_refusal *svc_refusal_of(int r);
+
+/* The words to answer @r with: the library's @text, or the table's. */
+const char *svc_refusal_text(const struct svc_refusal *f, const char *text);
+
+/* @r as a text line ("words: todo"); a 500 is logged with @who and @text. */
+void svc_reply_refusal(struct svc_reply *out, int r, const char *text, const char *who);
 
 /* The TLS connection of @req, or NULL over plain HTTP. */
 SSL *svc_request_ssl(struct evhttp_request *req);

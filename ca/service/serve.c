@@ -149,6 +149,7 @@ svc_clear(struct svc *svc)
 	svc_store_free(svc->store);
 	svc_current_destroy(&svc->site);
 	svc_ratelimit_free(svc->rl);
+	svc_ratelimit_free(svc->cert_rl);
 	svc_accesslog_free(svc->log);
 	SSL_CTX_free(svc->tls);
 	svc_est_free(svc->est);
@@ -239,6 +240,8 @@ svc_init(struct svc *svc, const struct svc_config *c, const char *state, bool au
 	svc_current_init(&svc->site);
 	if ((r = svc_ocsp_init()) != CA_OK || (r = svc_store_new(&svc->store)) != CA_OK ||
 	    (r = svc_ratelimit_new(c->limits.rate, c->limits.burst, &svc->rl)) != CA_OK ||
+	    (r = svc_ratelimit_new(c->limits.cert_rate, c->limits.cert_burst,
+				   &svc->cert_rl)) != CA_OK ||
 	    (r = svc_accesslog_open(c->access_log, &svc->log)) != CA_OK)
 		return r;
 	if (c->nhttps > 0 && !autotls && (r = svc_tls_load(c->tls_cert, c->tls_key, &svc->tls, err,
@@ -282,6 +285,7 @@ reload(struct svc *svc, const struct flags *f, struct svc_sched *sched)
 	pthread_mutex_unlock(&svc->mu);
 	SSL_CTX_free(old);
 	svc_ratelimit_set(svc->rl, c.limits.rate, c.limits.burst);
+	svc_ratelimit_set(svc->cert_rl, c.limits.cert_rate, c.limits.cert_burst);
 	svc_accesslog_reopen(svc->log, c.access_log);
 	atomic_fetch_add(&svc->reload_gen, 1);
 	for (i = 0; i < svc->nworkers; i++)

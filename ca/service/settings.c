@@ -36,6 +36,8 @@ svc_config_defaults(struct svc_config *c)
 	c->limits.max_connections = 1024;
 	c->limits.rate = 200;
 	c->limits.burst = 400;
+	c->limits.cert_rate = 10;
+	c->limits.cert_burst = 60;
 	snprintf(c->portal, sizeof(c->portal), "%s", SVC_PORTAL_DIR);
 	snprintf(c->source, sizeof(c->source), "(defaults)");
 }
@@ -125,6 +127,8 @@ static const struct key limit_keys[] = {
 	{ "max-connections", K_UINT, L(max_connections), 1, 1000000 },
 	{ "rate", K_UINT, L(rate), 0, 1000000 },
 	{ "burst", K_UINT, L(burst), 1, 10000000 },
+	{ "cert-rate", K_UINT, L(cert_rate), 0, 1000000 },
+	{ "cert-burst", K_UINT, L(cert_burst), 1, 10000000 },
 	{ NULL, 0, 0, 0, 0 },
 };
 static const struct key mail_keys[] = {

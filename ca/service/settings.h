@@ -20,6 +20,8 @@
  *       max-connections: 1024       # per worker
  *       rate: 200                   # requests per second per client address; 0 = off
  *       burst: 400
+ *       cert-rate: 10               # API requests per second per client certificate
+ *       cert-burst: 60              # (the card's; 0 = off), bursts of this many
  *     mail:                         # holders' unlock codes and notices (SMTP relay)
  *       relay: smtp://mail.example.nhs.uk:587   # STARTTLS required; or smtps://
  *       from: carecard-ca@example.nhs.uk
@@ -54,6 +56,8 @@ struct svc_limits {
 	unsigned max_connections;	/* per worker */
 	unsigned rate;			/* per second per address; 0 = no limit */
 	unsigned burst;
+	unsigned cert_rate;		/* API requests per second per client certificate */
+	unsigned cert_burst;
 };
 
 /* Delivery to holders; "" = not configured. */

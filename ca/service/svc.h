@@ -35,6 +35,7 @@ struct svc {
 	struct svc_store *store;
 	struct svc_current site;
 	struct svc_ratelimit *rl;
+	struct svc_ratelimit *cert_rl;	/* the API's, per client certificate */
 	struct svc_accesslog *log;
 
 	pthread_mutex_t mu;		/* guards tls and limits below */

@@ -43,7 +43,7 @@ refused() {
 }
 audit_ok() { tap_ok "audit chain verifies ($1)" "$CA" audit verify; }
 
-tap_plan 157
+tap_plan 158
 
 # Operator cards for five years, so that only the certificates issued for
 # the reports (under the NHS policy installed there) expire in their window.
@@ -226,6 +226,9 @@ tap_is "use recorded" "$(q "SELECT holder || ' ' || custodian || ' ' || note FRO
 q "UPDATE cards SET state = 'blank', holder = NULL WHERE serial = '0900000001'"
 tap_is "tac-use needs a note (2)" "$(op sam tac-use --serial 0900000001 --holder $BOB --note '' >/dev/null 2>&1; echo $?)" 2
 tap_like "tac-list shows the pool" "$("$CA" tac-list)" "0900000001 +FA123 +$SPONSOR +dispenser@FA123,pharmacist@FA123 +blank +1\$"
+tap_like "tac-list --uses: the ledger, who used it, recorded by whom, why" \
+	"$("$CA" tac-list --uses --format csv | tail -n 1)" \
+	"^1,20[0-9-]*T[0-9:]*Z,0900000001,FA123,$BOB,[^,]*,$SPONSOR,card lost 21/11.\$"
 audit_ok "TACs"
 
 # --- ODS change --------------------------------------------------------------

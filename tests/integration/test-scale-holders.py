@@ -22,11 +22,13 @@
 #       two simplereenroll (the same requests), then the two confirmations;
 #       per round: "race CARD N-CONFIRMED AUTH1 AUTH2 STATUSES" and the
 #       holder's files moved on to the certificates the CA kept.
-#   watch T0 BASE-URL,... ISSUER-DIR CERT.pem...
+#   watch T0-FILE BASE-URL,... ISSUER-DIR CERT.pem...
 #       a relying party asking every instance (BASE-URL: its own port) about
-#       each certificate over OCSP (POST), every 50 ms, from just after T0
-#       (Unix time, when cancel-card returned) until each says revoked or 10
-#       s passed; per certificate and instance "I SERIAL SECONDS" (the first
+#       each certificate over OCSP (POST), every 50 ms. Started before the
+#       cancellation, it gets ready (Python, its imports, the requests) and
+#       waits for T0-FILE to hold T0 (Unix time, when cancel-card returned),
+#       so its own start-up is not counted; then it asks from T0 until each
+#       says revoked or 10 s passed (or T0-FILE says "none": no watch); per certificate and instance "I SERIAL SECONDS" (the first
 #       revoked answer) or "I SERIAL never:STATUS", and "I SERIAL good-at:S"
 #       for the last "good" it heard after T0.
 #   poll URL SECONDS ISSUER-DIR GOOD.pem REVOKED.pem
@@ -263,7 +265,7 @@ def ocsp_status(base, issuer_name, req):
     return resp.certificate_status.name.lower()
 
 
-def watch(t0, bases, idir, certs):
+def watch(t0file, bases, idir, certs):
     cas = [(n, x509.load_pem_x509_certificate(open(os.path.join(idir, n + ".pem"), "rb").read()))
            for n in ("authentication", "signing")]
     todo = []
@@ -273,6 +275,18 @@ def watch(t0, bases, idir, certs):
             name, issuer = [(n, c) for n, c in cas if c.subject == cert.issuer][0]
             req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()
             todo.append([i + 1, serial(cert), base, name, req.public_bytes(serialization.Encoding.DER), None, None])
+    t0 = None
+    while t0 is None:
+        try:
+            text = open(t0file).read().strip()
+        except FileNotFoundError:
+            text = ""
+        if text == "none":
+            return
+        if text:
+            t0 = float(text)
+        else:
+            time.sleep(0.01)
     while todo:
         left = []
         for t in todo:
@@ -322,7 +336,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "poll":
         poll(sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6])
     elif sys.argv[1] == "watch":
-        watch(float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:])
+        watch(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
     elif sys.argv[1] == "race":
         race(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6],
              float(sys.argv[7]))

@@ -110,14 +110,20 @@ ocsp_at() {
 		-url "http://127.0.0.1:$_h/ocsp/$3-g2" -timeout 5 2>&1 |
 		sed -n "s/^0x$2: *//p"
 }
-# cancel_watch DIR T0: a relying party asking each instance, on its own
-# port, about both certificates of the card in DIR from T0 on (when
-# cancel-card returned): test-scale-holders.py watch, one light process
-# polling every 50 ms (so the measurement does not load the machine);
-# "I SERIAL SECONDS" when each first said revoked
+# cancel_watch DIR: a relying party ready to ask each instance, on its own
+# port, about both certificates of the card in DIR: test-scale-holders.py
+# watch, one light process polling every 50 ms (so the measurement does not
+# load the machine), started before the cancellation so that its own
+# start-up is not counted; cancel_watch_t0 DIR then gives it T0 (when
+# cancel-card returned, or "none" if it failed). "I SERIAL SECONDS" when
+# each instance first said revoked.
 cancel_watch() {
-	python3 "$top_srcdir/tests/integration/test-scale-holders.py" watch "$2" \
+	rm -f "$1/t0"
+	python3 "$top_srcdir/tests/integration/test-scale-holders.py" watch "$1/t0" \
 		"http://127.0.0.1:$SCALE_HTTP_1,http://127.0.0.1:$SCALE_HTTP_2,http://127.0.0.1:$SCALE_HTTP_3" \
 		"$S/certs" "$1/auth.pem" "$1/sign.pem" >>"$CC_WORK/cancel-watch" 2>>"$TAP_LOG" &
 	WATCH="$WATCH $!"
+}
+cancel_watch_t0() {
+	printf '%s\n' "$2" >"$1/t0.tmp" && mv "$1/t0.tmp" "$1/t0"
 }

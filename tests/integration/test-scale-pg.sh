@@ -49,10 +49,13 @@ for d in "$CC_WORK"/v/*; do
 	person "$(printf '6%011d' $p)" "Walk-in $p" && ra_ok=$((ra_ok + 1))
 	c=$(cat "$d/card")
 	ra_n=$((ra_n + 1))
+	cancel_watch "$d"
 	if as alice - "$CA" cancel-card --card "$c" --reason stolen --operator-reader 1 \
 		>>"$TAP_LOG" 2>&1; then
+		cancel_watch_t0 "$d" "$(date +%s.%N)"
 		ra_ok=$((ra_ok + 1))
-		cancel_watch "$d" "$(date +%s.%N)"
+	else
+		cancel_watch_t0 "$d" none
 	fi
 done
 wait $RACE

@@ -149,7 +149,7 @@ tap_is "... and approving it again: 403, its state" \
 
 tap_is "Holly registered again under another name: 409, the registry's name named" \
 	"$(AS=sam post /api/v1/requests "{\"uuid\":\"$HOLLY\",\"name\":\"Holly Other\",\"role\":\"dispenser\",\"ods\":\"FA123\"}" | st)/$(json 'j["error"], "Holly Starter" in j["message"]')" \
-	"409/('exists', True)"
+	"409/('conflict', True)"
 
 # --- withdrawing, rejecting ---------------------------------------------------------
 AS=sam post /api/v1/requests "{\"uuid\":\"$IVAN\",\"name\":\"Ivan Starter\",\"role\":\"dispenser\",\"ods\":\"FA123\"}" >/dev/null

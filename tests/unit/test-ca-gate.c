@@ -217,6 +217,41 @@ test_same_organisation_only(void **state)
 	assert_string_equal(res.rule, "separation-of-duties.own-card");
 }
 
+/* ca_gate_allows answers as the operation's own gate would, and writes nothing. */
+static void
+test_allows_asks_without_acting(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_target t = { NULL };
+	struct pol_decision d;
+	char before[128], after[128];
+
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR | POL_ROLE_PHARMACIST, "FA123", false);
+	last_audit(fx, before, sizeof(before));
+	t.holder = HAL;
+	t.subject = HAL;
+	t.org = "FB456";
+	assert_false(ca_gate_allows(fx->s, CA_OP_POSITION_ADD, &t, &d));
+	assert_string_equal(d.rule, "separation-of-duties.same-organisation");
+	t.org = "FA123";
+	assert_true(ca_gate_allows(fx->s, CA_OP_POSITION_ADD, &t, &d));
+	assert_true(ca_gate_allows(fx->s, CA_OP_POSITION_ADD, &t, NULL));
+	t.org = NULL;
+	assert_false(ca_gate_allows(fx->s, CA_OP_REVOKE, &t, &d));	/* a sponsor does not revoke */
+	assert_string_equal(d.rule, "separation-of-duties.operations.revoke");
+	t.holder = SAM;
+	t.org = "FA123";
+	assert_false(ca_gate_allows(fx->s, CA_OP_POSITION_ADD, &t, &d));
+	assert_string_equal(d.rule, "separation-of-duties.own-card");
+	/* the wrong kind of actor, or nobody: no, without an entry either */
+	assert_false(ca_gate_allows(fx->s, CA_OP_CRL, NULL, &d));
+	act_as(fx, CA_ACTOR_NONE, "", 0, "", false);
+	assert_false(ca_gate_allows(fx->s, CA_OP_POSITION_ADD, &t, &d));
+	assert_string_equal(d.rule, "authentication");
+	last_audit(fx, after, sizeof(after));
+	assert_string_equal(after, before);
+}
+
 static void
 test_batch_is_the_ra_managers(void **state)
 {
@@ -543,6 +578,7 @@ main(void)
 		cmocka_unit_test_teardown(test_sponsor_is_not_the_ra_agent, teardown),
 		cmocka_unit_test_teardown(test_locum_position_may_not_act, teardown),
 		cmocka_unit_test_teardown(test_same_organisation_only, teardown),
+		cmocka_unit_test_teardown(test_allows_asks_without_acting, teardown),
 		cmocka_unit_test_teardown(test_batch_is_the_ra_managers, teardown),
 		cmocka_unit_test_teardown(test_recover_is_the_system_accounts, teardown),
 		cmocka_unit_test_teardown(test_nobody_and_the_system_account_may_not, teardown),

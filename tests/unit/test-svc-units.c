@@ -222,10 +222,12 @@ test_config(void **state)
 	assert_int_equal(c.nhttp, 1);
 	assert_int_equal(c.http[0].port, 8080);
 	assert_int_equal(c.limits.rate, 200);
+	assert_int_equal(c.limits.cert_rate, 10);	/* the API's, per client certificate */
+	assert_int_equal(c.limits.cert_burst, 60);
 	assert_true(c.jobs);
 	assert_int_equal(config_text("serve:\n  http: [\"0.0.0.0:80\", \"[::]:80\"]\n"
 				     "  https: \"127.0.0.1:8443\"\n  workers: 4\n  jobs: false\n"
-				     "  limits:\n    request-timeout: 1m\n    rate: 0\n", &c, err,
+				     "  limits:\n    request-timeout: 1m\n    rate: 0\n    cert-rate: 2\n", &c, err,
 				     sizeof(err)), CA_OK);
 	assert_int_equal(c.nhttp, 2);
 	assert_string_equal(c.http[1].host, "::");
@@ -235,6 +237,7 @@ test_config(void **state)
 	assert_int_equal(c.limits.request_timeout, 60);
 	assert_int_equal(c.limits.rate, 0);
 	assert_int_equal(c.limits.burst, 400);		/* untouched: the default */
+	assert_int_equal(c.limits.cert_rate, 2);
 	assert_int_equal(config_text("serve:\n  limits:\n    rate: fast\n", &c, err, sizeof(err)),
 			 CA_ERR_USAGE);
 	assert_string_equal(err, ":3:11: rate: expected a number from 0 to 1000000, not 'fast'");
