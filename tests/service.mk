@@ -31,10 +31,12 @@ SERVICE_TESTS = \
 	%D%/integration/test-service-api-reports.sh \
 	%D%/integration/test-service-api-actions.sh \
 	%D%/integration/test-service-api-terms.sh \
+	%D%/integration/test-service-api-requests.sh \
 	%D%/integration/test-portal-browser.sh \
 	%D%/integration/test-portal-reports-browser.sh \
 	%D%/integration/test-portal-security-browser.sh \
-	%D%/integration/test-portal-terms-browser.sh
+	%D%/integration/test-portal-terms-browser.sh \
+	%D%/integration/test-portal-requests-browser.sh
 TESTS += $(SERVICE_TESTS)
 # One Chromium at a time, even under make -j: Chromium merges every managed
 # policy file, so two tests' AutoSelectCertificateForUrls would collide.
@@ -42,6 +44,7 @@ TESTS += $(SERVICE_TESTS)
 %D%/integration/test-portal-reports-browser.log: %D%/integration/test-portal-browser.log
 %D%/integration/test-portal-security-browser.log: %D%/integration/test-portal-reports-browser.log
 %D%/integration/test-portal-terms-browser.log: %D%/integration/test-portal-security-browser.log
+%D%/integration/test-portal-requests-browser.log: %D%/integration/test-portal-terms-browser.log
 EXTRA_DIST += $(SERVICE_TESTS) %D%/integration/test-service-lib.sh \
 	%D%/integration/test-service-rawhttp.py
 # the same service tests with the registry on PostgreSQL (issue 14;
@@ -51,7 +54,7 @@ SERVICE_PG_TESTS = %D%/integration/test-service-ocsp-pg.sh \
 	%D%/integration/test-service-contact-pg.sh %D%/integration/test-service-kill-pg.sh \
 	%D%/integration/test-service-api-search-pg.sh \
 	%D%/integration/test-service-api-reports-pg.sh %D%/integration/test-service-api-actions-pg.sh \
-	%D%/integration/test-service-api-terms-pg.sh
+	%D%/integration/test-service-api-terms-pg.sh %D%/integration/test-service-api-requests-pg.sh
 TESTS += $(SERVICE_PG_TESTS)
 EXTRA_DIST += $(SERVICE_PG_TESTS)
 

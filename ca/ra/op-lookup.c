@@ -235,10 +235,20 @@ ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_record 
 
 static const char *const request_states[] = { "sponsored", "verified", "rejected" };
 
+/* The scope of a sponsor's or LSA's reading of requests: their own
+ * organisations' and those they sponsored (*within NULL: every request). */
+static void
+request_scope(struct ca_session *s, const char **within, bool *locum)
+{
+	*within = ca_gate_org_scoped(s, CA_OP_REQUEST_LIST, locum) ? s->actor.uuid : NULL;
+}
+
 int
 ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,
 		   struct ca_result *res)
 {
+	const char *within;
+	bool locum;
 	size_t i;
 	int r;
 
@@ -253,7 +263,35 @@ ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out
 				      state);
 	if ((r = ca_gate(s, CA_OP_REQUEST_LIST, NULL, res, NULL)) != CA_OK)
 		return r;
-	return ca_reg_request_table(s->ctx->reg, state, 0, out);
+	/* A sponsor or LSA reads their own organisations' requests, not the
+	 * national list: the scope is the gate's, never the caller's. */
+	request_scope(s, &within, &locum);
+	return ca_reg_request_table(s->ctx->reg, state, 0, within, locum, out);
+}
+
+/* Request @id, which exists (one row in @t), within the reader's scope? */
+static int
+request_scope_check(struct ca_session *s, int64_t id, const char *idbuf,
+		    const struct ca_table *t, struct ca_result *res)
+{
+	struct ca_table mine;
+	const char *within, *pos;
+	bool locum;
+	int r;
+
+	request_scope(s, &within, &locum);
+	if (within == NULL)
+		return CA_OK;
+	memset(&mine, 0, sizeof(mine));
+	if ((r = ca_reg_request_table(s->ctx->reg, NULL, id, within, locum, &mine)) == CA_OK &&
+	    mine.nrows == 0) {
+		pos = ca_table_cell(t, 0, 4);	/* role@ODS */
+		pos = pos != NULL && strchr(pos, '@') != NULL ? strchr(pos, '@') + 1 : "-";
+		r = RA_REFUSE(s, CA_OP_REQUEST_LIST, res, CA_RF_REQUEST_OTHER_ORGANISATION,
+			      idbuf, pos);
+	}
+	ca_table_clear(&mine);
+	return r;
 }
 
 int
@@ -270,11 +308,14 @@ ca_op_request_show(struct ca_session *s, int64_t id, struct ca_table *out, struc
 	t.subject = idbuf;
 	if ((r = ca_gate(s, CA_OP_REQUEST_LIST, &t, res, NULL)) != CA_OK)
 		return r;
-	if (id <= 0 || (r = ca_reg_request_table(s->ctx->reg, NULL, id, out)) != CA_OK ||
-	    out->nrows == 0) {
+	if (id <= 0 || (r = ca_reg_request_table(s->ctx->reg, NULL, id, NULL, false,
+						   out)) != CA_OK || out->nrows == 0) {
 		ca_table_clear(out);
 		if (id <= 0 || r == CA_OK)
 			r = RA_REFUSE(s, CA_OP_REQUEST_LIST, res, CA_RF_REQUEST_UNKNOWN, idbuf);
+		return r;
 	}
+	if ((r = request_scope_check(s, id, idbuf, out, res)) != CA_OK)
+		ca_table_clear(out);
 	return r;
 }

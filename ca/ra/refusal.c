@@ -250,6 +250,11 @@ static const struct ca_refusal table[CA_RF_COUNT] = {
 	E(CA_RF_NOT_OWN_CARD, "not-own-card", CA_ERR_DENIED, "holder.own-card",
 	  "only the holder of card %s may act with it, for themself",
 	  "use your own card"),
+	E(CA_RF_REQUEST_OTHER_ORGANISATION, "request-other-organisation", CA_ERR_DENIED,
+	  "separation-of-duties.same-organisation",
+	  "request %s is for a position at %s, where you hold no position, and you did not "
+	  "sponsor it",
+	  "ask someone at that organisation, or an RA agent"),
 	/* --- who may ask at all ------------------------------------------ */
 	E(CA_RF_NOT_AUTHENTICATED, "not-authenticated", CA_ERR_AUTH, "authentication",
 	  "not authenticated: %s needs %s",

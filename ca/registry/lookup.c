@@ -247,7 +247,8 @@ ca_reg_person_history(struct ca_reg *reg, const char *uuid, int64_t limit, struc
 }
 
 int
-ca_reg_request_table(struct ca_reg *reg, const char *state, int64_t id, struct ca_table *t)
+ca_reg_request_table(struct ca_reg *reg, const char *state, int64_t id, const char *within,
+		     bool within_locum, struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "id", CA_COL_NUM }, { "state", CA_COL_TEXT }, { "uuid", CA_COL_TEXT },
@@ -255,7 +256,8 @@ ca_reg_request_table(struct ca_reg *reg, const char *state, int64_t id, struct c
 		{ "created", CA_COL_TEXT }, { "checked_by", CA_COL_TEXT },
 		{ "reason", CA_COL_TEXT },
 	};
-	struct qp p[2] = { { state, 0, false }, { NULL, id, true } };
+	struct qp p[4] = { { state, 0, false }, { NULL, id, true }, { within, 0, false },
+			   { NULL, within_locum ? 1 : 0, true } };
 	int r;
 
 	if ((r = ca_table_init(t, cols, 9)) != CA_OK)
@@ -264,5 +266,9 @@ ca_reg_request_table(struct ca_reg *reg, const char *state, int64_t id, struct c
 		     " r.sponsor, " TIME("r.created") ", coalesce(r.ra_agent, r.closed_by),"
 		     " r.closed_reason FROM requests r LEFT JOIN people p ON p.uuid = r.subject"
 		     " WHERE r.kind = 'new-card' AND (CAST(?1 AS TEXT) IS NULL OR r.state = ?1)"
-		     " AND (?2 = 0 OR r.id = ?2) ORDER BY r.id", p, 2, t);
+		     " AND (?2 = 0 OR r.id = ?2)"
+		     " AND (CAST(?3 AS TEXT) IS NULL OR r.sponsor = ?3 OR r.org IN (SELECT v.org"
+		     "   FROM positions v JOIN organisations o ON o.ods = v.org"
+		     "   WHERE v.person = ?3 AND (o.is_locum = 0 OR ?4 = 1)))"
+		     " ORDER BY r.id", p, 4, t);
 }

@@ -65,9 +65,12 @@ int ca_reg_person_history(struct ca_reg *reg, const char *uuid, int64_t limit,
 /*
  * Registration requests in @state ("sponsored", "verified", "rejected";
  * NULL: all), or only request @id (0: any), oldest first: id, state, uuid,
- * name, position, sponsor, created, checked_by, reason.
+ * name, position, sponsor, created, checked_by, reason. With @within (a
+ * viewer's UUID; NULL: every request), only the requests for a position at
+ * an organisation where the viewer holds one (at a locum organisation only
+ * with @within_locum) and those the viewer sponsored.
  */
 int ca_reg_request_table(struct ca_reg *reg, const char *state, int64_t id,
-			 struct ca_table *t);
+			 const char *within, bool within_locum, struct ca_table *t);
 
 #endif

@@ -21,6 +21,7 @@
 #include "ca/service/api-body.h"
 #include "ca/service/api.h"
 #include "ca/service/api-int.h"
+#include "ca/service/api-requests.h"
 #include "ca/service/api-terms.h"
 #include "ca/service/blob.h"
 #include "ca/service/holder.h"
@@ -577,6 +578,8 @@ static const struct svc_api_route routes[] = {
 	{ "/api/v1/tac", false, READ, "GET, HEAD", svc_api_tac },
 	{ "/api/v1/terms", false, READ, "GET, HEAD", svc_api_terms },
 	{ "/api/v1/terms/accept", false, EVHTTP_REQ_POST, "POST", svc_api_terms_accept },
+	{ "/api/v1/requests", false, READ | EVHTTP_REQ_POST, "GET, HEAD, POST", svc_api_requests },
+	{ "/api/v1/requests/", true, READ | EVHTTP_REQ_POST, "GET, HEAD, POST", svc_api_request },
 };
 
 static const struct svc_api_route *

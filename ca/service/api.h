@@ -50,6 +50,22 @@
  *   POST /api/v1/certificates/SERIAL/revoke  {"reason": R}: revoked
  *                                    (api-actions.c; each the library's
  *                                    operation, the gate deciding)
+ *   GET /api/v1/requests[?state=open|verified|rejected|all]
+ *                                    registration requests, for RA staff
+ *                                    (request-list rule); a sponsor or LSA
+ *                                    reads their own organisations' and
+ *                                    those they sponsored (the library's
+ *                                    scope, as for the search)
+ *   GET /api/v1/requests/ID          one request, scoped the same way
+ *   POST /api/v1/requests            {"uuid","name","role","ods"[,"email",
+ *                                    "mobile"]}: the caller sponsors the
+ *                                    holder (register rule): 201 with its id
+ *   POST /api/v1/requests/ID/approve {"documents": D}: an RA agent, not
+ *                                    the sponsor, checked the identity
+ *                                    (verify-identity): 200
+ *   POST /api/v1/requests/ID/reject  {"reason": R}: its sponsor withdraws
+ *                                    it or an RA agent rejects it: 200
+ *                                    (api-requests.c)
  *   POST /api/v1/me/contact          {"email": A} or {"mobile": N}: 202, a
  *                                    code sent to the new address
  *   POST /api/v1/me/contact/confirm  {"code": C}: 200, the contact changed
@@ -72,7 +88,7 @@
  * other than GET/HEAD is refused (403 "cross-origin") unless it has
  * Content-Type application/json and an Origin equal to the service's own
  * (serve.public-url) or Sec-Fetch-Site: same-origin; there is no CORS.
- * Status codes: 200/202, 400 malformed body, 401 no client certificate,
+ * Status codes: 200/201/202, 400 malformed body, 401 no client certificate,
  * 403 refused (the rule and what to do in the body) or cross-origin or not
  * HTTPS, 404 no such endpoint (or subject), 405, 409 already so (a
  * position held), 413 body too large, 429 too many requests with this

@@ -12,7 +12,7 @@ ca_service_libcarecard_service_la_SOURCES = \
 	%D%/mail.c %D%/mail.h %D%/sms.c %D%/sms.h %D%/holder.c %D%/holder.h %D%/holder-form.c %D%/holder-form.h %D%/reply.c %D%/reply.h \
 	%D%/api.c %D%/api.h %D%/api-int.h %D%/api-body.c %D%/api-body.h %D%/portal.c %D%/portal.h \
 	%D%/api-reports.c %D%/api-actions.c %D%/api-actions.h %D%/api-terms.c %D%/api-terms.h \
-	%D%/terms.c %D%/terms.h
+	%D%/terms.c %D%/terms.h %D%/api-requests.c %D%/api-requests.h
 ca_service_libcarecard_service_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(YAML_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 ca_service_libcarecard_service_la_LIBADD = ca/libcarecard-ca.la $(LIBEVENT_LIBS) $(YAML_LIBS) \
@@ -31,7 +31,7 @@ dist_portal_DATA = %D%/portal/me.html %D%/portal/person.html %D%/portal/portal.c
 	%D%/portal/portal.js %D%/portal/me.js %D%/portal/person.js \
 	%D%/portal/search.html %D%/portal/search.js \
 	%D%/portal/reports.html %D%/portal/reports.js %D%/portal/tac.html %D%/portal/tac.js \
-	%D%/portal/terms.html %D%/portal/terms.js
+	%D%/portal/terms.html %D%/portal/terms.js %D%/portal/requests.html %D%/portal/requests.js
 
 # The man page, the systemd units (hardened; @bindir@ and @sysconfdir@
 # filled in at build time) and the default settings file.

@@ -36,6 +36,8 @@ static const struct {
 	{ "tac.js", "text/javascript; charset=utf-8" },
 	{ "terms.html", "text/html; charset=utf-8" },
 	{ "terms.js", "text/javascript; charset=utf-8" },
+	{ "requests.html", "text/html; charset=utf-8" },
+	{ "requests.js", "text/javascript; charset=utf-8" },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 enum { ME_HTML = 0, PERSON_HTML = 1, SEARCH_HTML = 2 };
@@ -137,6 +139,8 @@ file_of(const char *path)
 		return file_named("tac.html");
 	if (strcmp(path, PREFIX "terms") == 0)
 		return file_named("terms.html");	/* /portal/terms?next=PAGE */
+	if (strcmp(path, PREFIX "requests") == 0)
+		return file_named("requests.html");	/* /portal/requests[?state=S][&id=N] */
 	for (i = 0; i < NFILES; i++)
 		if (strcmp(path + sizeof(PREFIX) - 1, files[i].name) == 0)
 			return (int)i;

@@ -61,7 +61,8 @@ windows() {
 #                              status 0 when everything went in
 #   browser_autoselect URL CN  the policy: the card's certificate issued by CN
 #                              picked for URL without a prompt
-#   browser_open URL           Chromium at URL (profile $CC_WORK/chrome): chrome_pid
+#   browser_open URL [PROFILE] Chromium at URL (profile $CC_WORK/PROFILE, by
+#                              default chrome): sets chrome_pid
 #   browser_passcode PIN       PIN typed into the card module's passcode dialog
 #   browse_failed WHY          what the screen showed, into the log (and
 #                              SHOTS/TEST-failed.png); returns 1
@@ -99,7 +100,7 @@ PY
 }
 
 browser_open() {
-	chromium --no-sandbox --user-data-dir="$CC_WORK/chrome" --no-first-run \
+	chromium --no-sandbox --user-data-dir="$CC_WORK/${2:-chrome}" --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--disable-gpu --disable-dev-shm-usage --disable-quic --disable-features=Translate \
 		--window-position=0,0 --window-size=1200,850 \

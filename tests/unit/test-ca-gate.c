@@ -35,6 +35,7 @@
 #define ANN "100000000012"	/* RA agent */
 #define LOU "100000000013"	/* sponsor, only a locum position */
 #define HAL "200000000021"	/* holder at FA123 */
+#define BEA "100000000014"	/* sponsor at FB456 (test_request_scope) */
 #define DOCS "passport,utility-bill,driving-licence"
 
 struct fixture {
@@ -537,6 +538,80 @@ test_terms_own_card(void **state)
 	assert_false(accepted);
 }
 
+/* Is request @id a row of @t? */
+static bool
+has_request(const struct ca_table *t, int64_t id)
+{
+	char want[24];
+	size_t i;
+
+	snprintf(want, sizeof(want), "%lld", (long long)id);
+	for (i = 0; i < t->nrows; i++)
+		if (strcmp(ca_table_cell(t, i, 0), want) == 0)
+			return true;
+	return false;
+}
+
+/* Reading requests: a sponsor sees their own organisations' (as they find
+ * their people), not the national list, and is refused another's by the
+ * same-organisation rule; an RA agent sees every one. */
+static void
+test_request_scope(void **state)
+{
+	struct fixture *fx = *state;
+	struct ca_register_req ra = { "300000000071", "Ada Here", NULL, NULL, "dispenser",
+				      "FA123", NULL };
+	struct ca_register_req rb = { "300000000072", "Ben There", NULL, NULL, "dispenser",
+				      "FB456", NULL };
+	struct ca_reg *reg = fx->s->ctx->reg;
+	struct ca_result res;
+	struct ca_table t;
+	int64_t a = 0, b = 0;
+	char last[128];
+
+	memset(&res, 0, sizeof(res));
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(ca_reg_begin(reg), CA_OK);
+	assert_int_equal(person(reg, BEA, "Bea Sponsor", "sponsor"), 0);
+	assert_int_equal(ca_reg_position_add(reg, BEA, "pharmacist", "FB456"), CA_OK);
+	assert_int_equal(ca_reg_commit(reg), CA_OK);
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR, "FA123", false);
+	assert_int_equal(ca_op_register(fx->s, &ra, &a, &res), CA_OK);
+	act_as(fx, CA_ACTOR_OPERATOR, BEA, POL_ROLE_SPONSOR, "FB456", false);
+	assert_int_equal(ca_op_register(fx->s, &rb, &b, &res), CA_OK);
+	assert_int_equal(ca_op_request_list(fx->s, "sponsored", &t, &res), CA_OK);
+	assert_true(has_request(&t, b));
+	assert_false(has_request(&t, a));
+	ca_table_clear(&t);
+	act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR, "FA123", false);
+	assert_int_equal(ca_op_request_list(fx->s, NULL, &t, &res), CA_OK);
+	assert_true(has_request(&t, a));
+	assert_false(has_request(&t, b));
+	ca_table_clear(&t);
+	assert_int_equal(ca_op_request_show(fx->s, a, &t, &res), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 2), ra.uuid);
+	ca_table_clear(&t);
+	assert_int_equal(ca_op_request_show(fx->s, b, &t, &res), CA_ERR_DENIED);
+	assert_string_equal(res.rule, "separation-of-duties.same-organisation");
+	assert_non_null(strstr(res.text, "at FB456, where you hold no position"));
+	assert_int_equal(t.nrows, 0);
+	last_audit(fx, last, sizeof(last));
+	assert_string_equal(last, SAM " request-list-refused");
+	/* Lou's only position is at a locum organisation, which does not count. */
+	act_as(fx, CA_ACTOR_OPERATOR, LOU, POL_ROLE_SPONSOR, "LOC01", true);
+	assert_int_equal(ca_op_request_list(fx->s, NULL, &t, &res), CA_OK);
+	assert_int_equal(t.nrows, 0);
+	ca_table_clear(&t);
+	/* An RA agent acts for every organisation: the national list. */
+	act_as(fx, CA_ACTOR_OPERATOR, ANN, POL_ROLE_RA_AGENT, "", false);
+	assert_int_equal(ca_op_request_list(fx->s, "sponsored", &t, &res), CA_OK);
+	assert_true(has_request(&t, a) && has_request(&t, b));
+	ca_table_clear(&t);
+	assert_int_equal(ca_op_request_show(fx->s, b, &t, &res), CA_OK);
+	ca_table_clear(&t);
+}
+
 int
 main(void)
 {
@@ -554,6 +629,7 @@ main(void)
 		cmocka_unit_test_teardown(test_person_update, teardown),
 		cmocka_unit_test_teardown(test_lookup, teardown),
 		cmocka_unit_test_teardown(test_terms_own_card, teardown),
+		cmocka_unit_test_teardown(test_request_scope, teardown),
 	};
 
 	if (access(hsm_module(), R_OK) != 0) {

@@ -52,23 +52,6 @@
 			command: function () { return 'carecard-ca renew' + READERS; } }
 	};
 
-	/* @method @url with @obj as JSON (same origin: the browser sends Origin). */
-	function send(method, url, obj) {
-		return fetch(url, {
-			method: method,
-			credentials: 'same-origin',
-			cache: 'no-store',
-			headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-			body: JSON.stringify(obj)
-		}).then(function (r) {
-			return r.json().then(function (b) {
-				return { status: r.status, body: b };
-			}, function () {
-				return { status: r.status, body: null };
-			});
-		});
-	}
-
 	/* One action's controls in @cell. */
 	function control(cell, uuid, a, how) {
 		var f, sel, inputs = {};
@@ -110,7 +93,7 @@
 			if (sel)
 				body.reason = sel.value;
 			status.textContent = how.label + '\u2026';
-			send(how.method, how.path(uuid, a.subject), body).then(function (res) {
+			P.sendJSON(how.method, how.path(uuid, a.subject), body).then(function (res) {
 				if (res.status !== 200 || res.body === null) {
 					status.textContent = '';
 					P.refusal(actionsOut, res, how.label + ' was refused');

@@ -55,6 +55,31 @@ var Portal = (function () {
 		});
 	}
 
+	/*
+	 * @method (POST, DELETE) @obj as JSON to @url (the browser adds Origin
+	 * and Sec-Fetch-Site, which the API's cross-origin rule asks for):
+	 * resolves {status, body} as getJSON.
+	 */
+	function sendJSON(method, url, obj) {
+		return fetch(url, {
+			method: method,
+			credentials: 'same-origin',
+			cache: 'no-store',
+			headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
+			body: JSON.stringify(obj)
+		}).then(function (r) {
+			return r.json().then(function (b) {
+				return { status: r.status, body: b };
+			}, function () {
+				return { status: r.status, body: null };
+			});
+		});
+	}
+
+	function postJSON(url, obj) {
+		return sendJSON('POST', url, obj);
+	}
+
 	/* GET @url as text. */
 	function getText(url) {
 		return fetch(url, { credentials: 'same-origin', cache: 'no-store' })
@@ -156,23 +181,6 @@ var Portal = (function () {
 		} }, 'Not connected');
 	}
 
-	/* POST @obj as JSON to @url (same origin): resolves {status, body}. */
-	function postJSON(url, obj) {
-		return fetch(url, {
-			method: 'POST',
-			credentials: 'same-origin',
-			cache: 'no-store',
-			headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
-			body: JSON.stringify(obj)
-		}).then(function (r) {
-			return r.json().then(function (b) {
-				return { status: r.status, body: b };
-			}, function () {
-				return { status: r.status, body: null };
-			});
-		});
-	}
-
 	/* The page ?next= names, when it is a portal page; else My profile. */
 	function nextPage() {
 		var n = new URLSearchParams(window.location.search).get('next');
@@ -203,7 +211,7 @@ var Portal = (function () {
 
 	return {
 		el: el, data: data, clear: clear, when: when, getJSON: getJSON,
-		getText: getText, postJSON: postJSON, nextPage: nextPage, section: section,
+		getText: getText, postJSON: postJSON, sendJSON: sendJSON, nextPage: nextPage, section: section,
 		list: list, table: table, refusal: refusal, unreachable: unreachable
 	};
 }());
