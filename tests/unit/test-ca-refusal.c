@@ -35,6 +35,7 @@ static const char *const own_rules[] = {
 	"card.reader",
 	"card.journal",			/* an interrupted card operation */
 	"holder.own-record",		/* ca/ra/gate.c: a holder reads their own record only */
+	"holder.own-card",		/* ca/ra/gate.c: terms accepted with one's own card */
 	"est.one-at-a-time",		/* ca/ra/est-renew.c: a card's requests, one at a time */
 	NULL,
 };
