@@ -18,25 +18,33 @@ ca_op_report(struct ca_session *s, enum ca_report_kind kind, int days, struct ca
 	     struct ca_result *res)
 {
 	const struct pol_policy *pol = s->ctx->pol;
+	const char *within = NULL;
+	bool locum = false;
 	int r;
 
 	if ((r = ca_gate(s, CA_OP_REPORT, NULL, res, NULL)) != CA_OK)
 		return r;
+	/* A sponsor or LSA reports on their own organisations, not the
+	 * national data: the scope is the gate's, as person search's. */
+	if (ca_gate_org_scoped(s, CA_OP_REPORT, &locum))
+		within = s->actor.uuid;
 	switch (kind) {
 	case CA_REPORT_EXPIRING:
 		/* Without a number of days: the policy's renewal window, the time
 		 * in which holders are asked to renew. */
 		if (days < 0)
 			days = (int)(pol->renewal.window / (24 * 60 * 60));
-		return ca_reg_report_expiring(s->ctx->reg, ca_ctx_now(s->ctx), days, out);
+		return ca_reg_report_expiring(s->ctx->reg, ca_ctx_now(s->ctx), days, within,
+					      locum, out);
 	case CA_REPORT_LOCKED:
-		return ca_reg_report_locked(s->ctx->reg, out);
+		return ca_reg_report_locked(s->ctx->reg, within, locum, out);
 	case CA_REPORT_RENEWAL_LIMIT:
 		return ca_reg_report_renewal_limit(s->ctx->reg,
 						   pol->renewal.self_renewals_before_ra,
-						   pol->renewal.max_renewals, out);
+						   pol->renewal.max_renewals, within, locum,
+						   out);
 	case CA_REPORT_USERS_PER_ORG:
-		return ca_reg_report_users_per_org(s->ctx->reg, out);
+		return ca_reg_report_users_per_org(s->ctx->reg, within, locum, out);
 	}
 	return ca_result_fail(res, CA_ERR_USAGE, NULL, "unknown report");
 }

@@ -99,6 +99,8 @@ enum ca_report_kind {
 	CA_REPORT_USERS_PER_ORG,
 };
 
+/* Scoped by the gate (ca_gate_org_scoped, as person search): a sponsor or
+ * LSA gets their own organisations' rows; so are tac list and tac uses. */
 int ca_op_report(struct ca_session *s, enum ca_report_kind kind, int days,
 		 struct ca_table *out, struct ca_result *res);
 

@@ -126,9 +126,7 @@ ca_reg_person_search(struct ca_reg *reg, const struct ca_person_query *q, struct
 		" AND (CAST(?5 AS TEXT) IS NULL OR p.uuid IN (SELECT person FROM positions WHERE org = ?5))"
 		" AND (CAST(?6 AS TEXT) IS NULL OR p.uuid IN (SELECT person FROM positions WHERE role = ?6"
 		"   UNION SELECT person FROM ra_roles WHERE role = ?6))"
-		" AND (CAST(?8 AS TEXT) IS NULL OR p.uuid IN (SELECT x.person FROM positions x"
-		"   JOIN positions v ON v.org = x.org JOIN organisations o ON o.ods = v.org"
-		"   WHERE v.person = ?8 AND (o.is_locum = 0 OR ?9 = 1)))"
+		" AND " CA_REG_PERSON_WITHIN("p.uuid", "?8", "?9")
 		" ORDER BY p.name, p.uuid LIMIT ?7", p, 9, t);
 out:
 	free(like);

@@ -77,4 +77,24 @@ char *ca_reg_pg_ddl(const char *sql);
 /* Step an INSERT ... RETURNING id: *@id, CA_OK, or ca_reg_fail(@what). */
 int ca_reg_step_id(struct ca_reg *reg, struct db_stmt *st, const char *what, int64_t *id);
 
+/*
+ * A viewer's scope in SQL (issue 17: a sponsor or LSA reads their own
+ * organisations, not the national data; ca_gate_org_scoped decides). @w and
+ * @l are placeholders ("?8"): @w the viewer's UUID, NULL for everything;
+ * @l 1 when positions at locum organisations count. The same text on
+ * SQLite and PostgreSQL.
+ *
+ * CA_REG_VIEWER_ORGS: the organisations where the viewer holds a position.
+ * CA_REG_ORG_WITHIN: SQL true when organisation @org is one of them.
+ * CA_REG_PERSON_WITHIN: SQL true when person @col holds a position at one.
+ */
+#define CA_REG_VIEWER_ORGS(w, l) \
+	"SELECT vp.org FROM positions vp JOIN organisations vo ON vo.ods = vp.org" \
+	" WHERE vp.person = " w " AND (vo.is_locum = 0 OR " l " = 1)"
+#define CA_REG_ORG_WITHIN(org, w, l) \
+	"(CAST(" w " AS TEXT) IS NULL OR " org " IN (" CA_REG_VIEWER_ORGS(w, l) "))"
+#define CA_REG_PERSON_WITHIN(col, w, l) \
+	"(CAST(" w " AS TEXT) IS NULL OR " col " IN (SELECT vx.person FROM positions vx" \
+	" WHERE vx.org IN (" CA_REG_VIEWER_ORGS(w, l) ")))"
+
 #endif

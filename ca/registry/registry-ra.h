@@ -128,34 +128,50 @@ int ca_reg_tac_add(struct ca_reg *reg, const char *serial, const char *org,
 		   const char *custodian, const char *const *roles, unsigned n, int64_t when);
 int ca_reg_tac_get(struct ca_reg *reg, const char *serial, struct ca_tac *out);
 
-/* The pool as a table: serial, org, custodian, positions, state, holder, uses. */
-int ca_reg_tac_table(struct ca_reg *reg, struct ca_table *t);
+/*
+ * The reads below take a viewer's scope (issue 17; CA_REG_VIEWER_ORGS in
+ * registry-int.h): @within, a viewer's UUID, keeps only the rows of the
+ * organisations where they hold a position (locum ones when @locum), or of
+ * the people holding a position there; NULL: everything (national).
+ */
+
+/* The pool as a table: serial, org, custodian, positions, state, holder,
+ * uses; the TACs of the viewer's organisations. */
+int ca_reg_tac_table(struct ca_reg *reg, const char *within, bool locum, struct ca_table *t);
 
 /* The usage ledger: every recorded use of a TAC, newest first (id, time,
- * serial, ods, holder, name, custodian, note). */
-int ca_reg_tac_uses_table(struct ca_reg *reg, struct ca_table *t);
+ * serial, ods, holder, name, custodian, note); the viewer's organisations'
+ * TACs. */
+int ca_reg_tac_uses_table(struct ca_reg *reg, const char *within, bool locum,
+			  struct ca_table *t);
 
 /* Record one use of TAC @serial by @holder, logged by @custodian. */
 int ca_reg_tac_use_add(struct ca_reg *reg, const char *serial, const char *holder,
 		       const char *custodian, const char *note, int64_t when);
 
-/* --- reports (read-only) ---------------------------------------------------- */
+/* --- reports (read-only; @within and @locum: the viewer's scope, as above) --- */
 
 /* Valid certificates whose notAfter falls in [@now, @now + @days days]. */
-int ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_table *t);
+int ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, const char *within,
+			   bool locum, struct ca_table *t);
 
-/* Cards whose registry state is "locked". */
-int ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t);
+/* Cards whose registry state is "locked" (in scope: the holder's, or for a
+ * TAC its organisation's). */
+int ca_reg_report_locked(struct ca_reg *reg, const char *within, bool locum,
+			 struct ca_table *t);
 
 /*
  * Cards at a renewal limit: self-renewals >= @self_before_ra (next renewal
  * needs the RA), or renewals >= @max_renewals (0: no limit; a new card).
  */
 int ca_reg_report_renewal_limit(struct ca_reg *reg, unsigned self_before_ra,
-				unsigned max_renewals, struct ca_table *t);
+				unsigned max_renewals, const char *within, bool locum,
+				struct ca_table *t);
 
-/* Per organisation: ODS, name, locum, distinct holders, positions. */
-int ca_reg_report_users_per_org(struct ca_reg *reg, struct ca_table *t);
+/* Per organisation (the viewer's): ODS, name, locum, distinct holders,
+ * positions. */
+int ca_reg_report_users_per_org(struct ca_reg *reg, const char *within, bool locum,
+				struct ca_table *t);
 
 /* Row counts for checks and the batch summary. */
 int ca_reg_count(struct ca_reg *reg, const char *table, int64_t *out);

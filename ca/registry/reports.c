@@ -14,11 +14,13 @@
 #include "ca/registry/registry-ra.h"
 #include "ca/ra/report.h"
 
-/* Run @sql with up to three integer parameters and append every row to @t
- * (which has as many columns as the SELECT). */
+/* Run @sql with integer parameters @params[0..@nparams-1], then the
+ * viewer's scope (@within, NULL for everything, and @locum as 1 or 0: see
+ * CA_REG_VIEWER_ORGS) as the next two, and append every row to @t (which
+ * has as many columns as the SELECT). */
 static int
 query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int nparams,
-	    struct ca_table *t)
+	    const char *within, bool locum, struct ca_table *t)
 {
 	const char *v[CA_TABLE_COLS_MAX];
 	struct db_stmt *st = NULL;
@@ -29,6 +31,8 @@ query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int npar
 		return ca_reg_fail(reg, "prepare report");
 	for (i = 0; i < nparams; i++)
 		db_bind_int64(st, i + 1, params[i]);
+	ca_reg_bind_text(st, nparams + 1, within);
+	db_bind_int64(st, nparams + 2, locum ? 1 : 0);
 	while ((rc = db_step(st)) == DB_ROW) {
 		for (c = 0; c < t->ncols; c++)
 			v[c] = db_col_text(st, (int)c);
@@ -43,7 +47,8 @@ out:
 }
 
 int
-ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_table *t)
+ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, const char *within,
+		       bool locum, struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "card", CA_COL_TEXT },
@@ -63,7 +68,8 @@ ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_tabl
 		" (c.not_after - ?1) / 86400"
 		" FROM certificates c JOIN people p ON p.uuid = c.holder"
 		" WHERE c.status = 'valid' AND c.not_after >= ?1 AND c.not_after <= ?2"
-		" ORDER BY c.not_after, c.holder, c.profile", p, 2, t);
+		" AND " CA_REG_PERSON_WITHIN("c.holder", "?3", "?4")
+		" ORDER BY c.not_after, c.holder, c.profile", p, 2, within, locum, t);
 }
 
 /*
@@ -73,7 +79,7 @@ ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, struct ca_tabl
  * reset has been recorded since — or when cards.state says so.
  */
 int
-ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
+ca_reg_report_locked(struct ca_reg *reg, const char *within, bool locum, struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "card", CA_COL_TEXT }, { "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT },
@@ -96,14 +102,18 @@ ca_reg_report_locked(struct ca_reg *reg, struct ca_table *t)
 		"      json_extract(a.details, '$.locked') IS NOT NULL)"
 		"    ORDER BY a.id DESC LIMIT 1) AS since"
 		"  FROM cards c LEFT JOIN people p ON p.uuid = c.holder"
-		"  WHERE c.state NOT IN ('blank', 'cancelled')) AS l"
+		"  WHERE c.state NOT IN ('blank', 'cancelled')"
+		"  AND (" CA_REG_PERSON_WITHIN("c.holder", "?1", "?2")
+		"   OR c.serial IN (SELECT tp.serial FROM tac_pool tp"
+		"    WHERE " CA_REG_ORG_WITHIN("tp.org", "?1", "?2") "))) AS l"
 		" WHERE state = 'locked' OR since IS NOT NULL"
-		" ORDER BY holder, serial", NULL, 0, t);
+		" ORDER BY holder, serial", NULL, 0, within, locum, t);
 }
 
 int
 ca_reg_report_renewal_limit(struct ca_reg *reg, unsigned self_before_ra,
-			    unsigned max_renewals, struct ca_table *t)
+			    unsigned max_renewals, const char *within, bool locum,
+			    struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "uuid", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "card", CA_COL_TEXT },
@@ -124,11 +134,13 @@ ca_reg_report_renewal_limit(struct ca_reg *reg, unsigned self_before_ra,
 		" FROM cards c JOIN people p ON p.uuid = c.holder"
 		" WHERE c.is_tac = 0 AND c.state NOT IN ('blank', 'cancelled')"
 		" AND (c.self_renewals >= ?1 OR (?2 > 0 AND c.renewals >= ?2))"
-		" ORDER BY c.holder, c.serial", p, 2, t);
+		" AND " CA_REG_PERSON_WITHIN("c.holder", "?3", "?4")
+		" ORDER BY c.holder, c.serial", p, 2, within, locum, t);
 }
 
 int
-ca_reg_report_users_per_org(struct ca_reg *reg, struct ca_table *t)
+ca_reg_report_users_per_org(struct ca_reg *reg, const char *within, bool locum,
+			    struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "ods", CA_COL_TEXT }, { "name", CA_COL_TEXT }, { "locum", CA_COL_TEXT },
@@ -142,7 +154,8 @@ ca_reg_report_users_per_org(struct ca_reg *reg, struct ca_table *t)
 		"SELECT o.ods, o.name, CASE o.is_locum WHEN 1 THEN 'yes' ELSE 'no' END,"
 		" count(DISTINCT p.person), count(p.id)"
 		" FROM organisations o LEFT JOIN positions p ON p.org = o.ods"
-		" GROUP BY o.ods ORDER BY o.ods", NULL, 0, t);
+		" WHERE " CA_REG_ORG_WITHIN("o.ods", "?1", "?2")
+		" GROUP BY o.ods ORDER BY o.ods", NULL, 0, within, locum, t);
 }
 
 int

@@ -133,7 +133,7 @@ ca_reg_tac_get(struct ca_reg *reg, const char *serial, struct ca_tac *out)
 }
 
 int
-ca_reg_tac_table(struct ca_reg *reg, struct ca_table *t)
+ca_reg_tac_table(struct ca_reg *reg, const char *within, bool locum, struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "serial", CA_COL_TEXT }, { "ods", CA_COL_TEXT },
@@ -145,8 +145,11 @@ ca_reg_tac_table(struct ca_reg *reg, struct ca_table *t)
 	int rc, r, i;
 
 	if ((r = ca_table_init(t, cols, 7)) != CA_OK ||
-	    (r = ca_reg_prep(reg, TAC_SELECT " ORDER BY t.org, t.serial", &st)) != CA_OK)
+	    (r = ca_reg_prep(reg, TAC_SELECT " WHERE " CA_REG_ORG_WITHIN("t.org", "?1", "?2")
+			     " ORDER BY t.org, t.serial", &st)) != CA_OK)
 		return r;
+	ca_reg_bind_text(st, 1, within);
+	db_bind_int64(st, 2, locum ? 1 : 0);
 	while ((rc = db_step(st)) == DB_ROW) {
 		for (i = 0; i < 7; i++)
 			v[i] = db_col_text(st, i);
@@ -161,7 +164,8 @@ out:
 }
 
 int
-ca_reg_tac_uses_table(struct ca_reg *reg, struct ca_table *t)
+ca_reg_tac_uses_table(struct ca_reg *reg, const char *within, bool locum,
+		      struct ca_table *t)
 {
 	static const struct ca_table_col cols[] = {
 		{ "id", CA_COL_NUM }, { "time", CA_COL_TEXT }, { "serial", CA_COL_TEXT },
@@ -176,9 +180,12 @@ ca_reg_tac_uses_table(struct ca_reg *reg, struct ca_table *t)
 	    (r = ca_reg_prep(reg, "SELECT u.id, strftime('%Y-%m-%dT%H:%M:%SZ', u.time,"
 			     " 'unixepoch'), u.serial, t.org, u.holder, p.name, u.custodian, u.note"
 			     " FROM tac_uses u JOIN tac_pool t ON t.serial = u.serial"
-			     " LEFT JOIN people p ON p.uuid = u.holder ORDER BY u.id DESC",
-			     &st)) != CA_OK)
+			     " LEFT JOIN people p ON p.uuid = u.holder"
+			     " WHERE " CA_REG_ORG_WITHIN("t.org", "?1", "?2")
+			     " ORDER BY u.id DESC", &st)) != CA_OK)
 		return r;
+	ca_reg_bind_text(st, 1, within);
+	db_bind_int64(st, 2, locum ? 1 : 0);
 	while ((rc = db_step(st)) == DB_ROW) {
 		for (i = 0; i < 8; i++)
 			v[i] = db_col_text(st, i);

@@ -34,9 +34,14 @@
  *                                    with format=csv or Accept: text/csv
  *                                    (Content-Disposition: attachment; the
  *                                    library's writer: formula cells begin
- *                                    with a quote); 404 for another KIND
+ *                                    with a quote); 404 for another KIND;
+ *                                    a sponsor or LSA gets their own
+ *                                    organisations' rows (the library's
+ *                                    scope, ca_gate_org_scoped)
  *   GET /api/v1/tac                  the TAC pool and its usage ledger
- *                                    {pool, uses} (the report rule)
+ *                                    {pool, uses} (the report rule; scoped
+ *                                    as the reports: the TACs of a
+ *                                    sponsor's own organisations)
  *                                    "actions": what the gate allows the
  *                                    caller to do to them now
  *                                    (ca_op_person_actions: action,

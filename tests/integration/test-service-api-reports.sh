@@ -12,7 +12,10 @@
 # ledger (who used which TAC when); GET /api/v1/people/UUID/history a
 # person's audit entries, newest first, with the reading of their contact
 # details in the audit log, scoped like the person's record (a sponsor:
-# their own organisations' people). A holder without an RA role is refused
+# their own organisations' people). The reports and the TAC pool are scoped
+# as the directory search is: the RA manager sees the national data, a
+# sponsor only their own organisation's (not another's, nor a locum
+# agency's). A holder without an RA role is refused
 # 403 naming the rule; malformed parameters are 400, an unknown report
 # 404; no client certificate 401; a cancelled card is refused.
 . "${top_srcdir:?run from make check}/tests/integration/test-ca-card-lib.sh"
@@ -21,10 +24,10 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 46
+tap_plan 52
 BOB=200000000002	# a holder, no RA role, at FA123
 FRANK=600000000006	# sponsor at FA123, the TAC's custodian
-HANK=800000000008	# at FB456, no card
+HANK=800000000008	# at FB456, a card (not in a reader), custodian of FB456's TAC
 FORMULA='=HYPERLINK("http://evil.example/","click")'	# an organisation's name
 NOTE='@SUM(1+1) night shift'				# a TAC use's note
 
@@ -32,16 +35,29 @@ trap 'svc_stop; cc_cleanup' EXIT
 trap '' PIPE
 
 ca_init
-pin bob 5678; pin frank 9753
+pin bob 5678; pin frank 9753; pin hank 2468
 ca_bootstrap 1 >>"$TAP_LOG" 2>&1
 person $BOB "Bob Holder" --email bob@example.nhs.uk
 person $FRANK "Frank Sponsor" --ra-role sponsor
 person $HANK "Hank Elsewhere" --email hank@example.nhs.uk
 op org-add --ods FA123 --name "$FORMULA" >>"$TAP_LOG" 2>&1
 op org-add --ods FB456 --name "Other Pharmacy, Ltd" >>"$TAP_LOG" 2>&1
+op org-add --ods FL999 --name "Locum Agency" --locum >>"$TAP_LOG" 2>&1
 op position-add --holder $BOB --role dispenser --ods FA123 >>"$TAP_LOG" 2>&1
 op position-add --holder $FRANK --role pharmacist --ods FA123 >>"$TAP_LOG" 2>&1
 op position-add --holder $HANK --role dispenser --ods FB456 >>"$TAP_LOG" 2>&1
+op position-add --holder $FRANK --role dispenser --ods FL999 >>"$TAP_LOG" 2>&1
+# Hank's card (kept in a file: three readers) and an idle TAC in FB456's
+# pool, used once — rows a sponsor at FA123 must not see. The use is
+# seeded in the registry: recording it needs the TAC active for him.
+cc_blank_card 2
+as alice hank "$CA" issue-card --holder $HANK --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
+"$CC_CARD_TOOL" remove --reader 2 --to "$CC_WORK/hank.card" >>"$TAP_LOG" 2>&1
+TB=990000000001
+op card-add --serial $TB --tac >>"$TAP_LOG" 2>&1
+op tac-add --serial $TB --custodian $HANK --positions dispenser@FB456 >>"$TAP_LOG" 2>&1
+sql "INSERT INTO tac_uses (serial, holder, custodian, time, note) VALUES
+	('$TB', '$HANK', '$HANK', 1700000000, 'seeded')"
 cc_blank_card 3
 as alice frank "$CA" issue-card --holder $FRANK --reader 3 --operator-reader 1 >>"$TAP_LOG" 2>&1
 # A TAC from FA123's pool, activated for Bob for 7 days, one use recorded.
@@ -57,8 +73,10 @@ as frank - "$CA" tac-use --serial "$T" --holder $BOB --note "$NOTE" --operator-r
 cc_blank_card 2
 as alice bob "$CA" issue-card --holder $BOB --reader 2 --operator-reader 1 >>"$TAP_LOG" 2>&1
 A=$(card_serial 1) B=$(card_serial 2) F=$(card_serial 3)
-tap_ok "Bob's card, Frank's card and an active TAC with one use" \
-	test -n "$B" -a -n "$F" -a "$(sql "SELECT count(*) FROM tac_uses WHERE serial = '$T'")" = 1
+tap_ok "Bob's, Frank's and Hank's cards, an active TAC with one use, FB456's TAC" \
+	test -n "$B" -a -n "$F" -a "$(sql "SELECT count(*) FROM tac_uses WHERE serial = '$T'")" = 1 \
+	-a "$(sql "SELECT count(*) FROM certificates WHERE holder = '$HANK' AND status = 'valid'")" = 2 \
+	-a "$(sql "SELECT org FROM tac_pool WHERE serial = '$TB'")" = FB456
 
 printf 'serve:\n  portal: %s\n' "$top_srcdir/ca/service/portal" >"$CC_WORK/serve.yaml"
 svc_start --config "$CC_WORK/serve.yaml" --https 127.0.0.1:0 || { tap_fail "service start"; exit 1; }
@@ -102,7 +120,7 @@ tap_is "Alice (RA manager): users-per-org as JSON" \
 cp "$CC_WORK/body" "$CC_WORK/orgs.json"
 tap_is "... a row per organisation, the registry's name as it is (JSON is no spreadsheet)" \
 	"$(json '[(r["ods"], r["name"], r["users"]) for r in j["rows"]]')" \
-	"[('FA123', '$FORMULA', 2), ('FB456', 'Other Pharmacy, Ltd', 1)]"
+	"[('FA123', '$FORMULA', 2), ('FB456', 'Other Pharmacy, Ltd', 1), ('FL999', 'Locum Agency', 1)]"
 tap_is "... as CSV with ?format=csv: a download" \
 	"$(AS=alice api '/api/v1/reports/users-per-org?format=csv' -D "$CC_WORK/hdr")|$(hdr "$CC_WORK/hdr" Content-Disposition)" \
 	"200 text/csv; charset=utf-8|attachment; filename=\"carecard-users-per-org.csv\""
@@ -119,9 +137,9 @@ tap_is "Accept: text/csv gets CSV too" \
 tap_is "... unless ?format=json says otherwise" \
 	"$(AS=alice api '/api/v1/reports/users-per-org?format=json' -H 'Accept: text/csv')" \
 	"200 application/json"
-tap_is "expiring?days=3650: all eight valid certificates (Alice, Frank, Bob, Bob's TAC)" \
+tap_is "expiring?days=3650: all ten valid certificates (Alice, Frank, Bob, Bob's TAC, Hank)" \
 	"$(AS=alice api '/api/v1/reports/expiring?days=3650' | cut -d' ' -f1)/$(json 'len(j["rows"]), j["days"]')" \
-	"200/(8, 3650)"
+	"200/(10, 3650)"
 tap_is "... soonest first: the TAC's, in 6 days" \
 	"$(json '[(r["card"], r["days_left"]) for r in j["rows"]][:2]')" "[('$T', 6), ('$T', 6)]"
 cp "$CC_WORK/body" "$CC_WORK/exp.json"
@@ -142,6 +160,18 @@ tap_is "... the same count as expiring?days=90" \
 	"$(AS=alice api '/api/v1/reports/expiring?days=90' >/dev/null; json 'len(j["rows"])')" 2
 tap_is "Frank (sponsor: the reports duty) runs a report" \
 	"$(AS=frank api /api/v1/reports/locked | cut -d' ' -f1)" 200
+
+# --- reports: a sponsor's are his own organisation's ------------------------
+tap_is "Frank's users-per-org: FA123 only (not FB456, nor the locum agency he works at)" \
+	"$(AS=frank api /api/v1/reports/users-per-org | cut -d' ' -f1)/$(json '[(r["ods"], r["users"]) for r in j["rows"]]')" \
+	"200/[('FA123', 2)]"
+tap_is "... its CSV too: no other organisation's line" \
+	"$(AS=frank api '/api/v1/reports/users-per-org?format=csv' | cut -d' ' -f1)/$(grep -c 'FB456\|FL999' "$CC_WORK/body")/$(grep -c '^FA123,' "$CC_WORK/body")" \
+	"200/0/1"
+tap_is "Frank's expiring?days=3660: FA123's holders' six (his, Bob's, Bob's TAC), not Hank's or Alice's" \
+	"$(AS=frank api '/api/v1/reports/expiring?days=3660' | cut -d' ' -f1)/$(json 'len(j["rows"]), sorted(set(r["uuid"] for r in j["rows"]))')" \
+	"200/(6, ['$BOB', '$FRANK'])"
+tap_is "... nothing of Hank's in the answer" "$(grep -c "$HANK\|Hank" "$CC_WORK/body")" 0
 
 # --- reports: refused, malformed, unknown ----------------------------------
 tap_is "Bob (no RA role): 403 naming the rule" \
@@ -170,12 +200,17 @@ tap_is "without a client certificate: 401, no rows" "$out/$(json 'j["error"]')/$
 	"401/no-client-cert/0"
 
 # --- the TAC pool and its ledger --------------------------------------------
-tap_is "GET /api/v1/tac (Alice): the pool, the TAC active for Bob, one use" \
+tap_is "GET /api/v1/tac (Alice): the pool, the TAC active for Bob, one use; FB456's" \
 	"$(AS=alice api /api/v1/tac | cut -d' ' -f1)/$(json '[(p["serial"], p["ods"], p["custodian"], p["state"], p["holder"], p["uses"]) for p in j["pool"]]')" \
-	"200/[('$T', 'FA123', '$FRANK', 'tac-active', '$BOB', 1)]"
-tap_is "... the ledger: who used it, recorded by whom, why" \
+	"200/[('$T', 'FA123', '$FRANK', 'tac-active', '$BOB', 1), ('$TB', 'FB456', '$HANK', 'blank', None, 1)]"
+tap_is "... the ledger: who used it, recorded by whom, why (every organisation's)" \
 	"$(json '[(u["serial"], u["holder"], u["name"], u["custodian"], u["note"]) for u in j["uses"]]')" \
-	"[('$T', '$BOB', 'Bob Holder', '$FRANK', '$NOTE')]"
+	"[('$T', '$BOB', 'Bob Holder', '$FRANK', '$NOTE'), ('$TB', '$HANK', 'Hank Elsewhere', '$HANK', 'seeded')]"
+tap_is "Frank (sponsor at FA123): FA123's TAC and its use only" \
+	"$(AS=frank api /api/v1/tac | cut -d' ' -f1)/$(json '[p["serial"] for p in j["pool"]], [u["serial"] for u in j["uses"]]')" \
+	"200/(['$T'], ['$T'])"
+tap_is "... nothing of FB456's pool in the answer" "$(grep -c "$TB\|FB456\|seeded" "$CC_WORK/body")" 0
+AS=alice api /api/v1/tac >/dev/null
 tap_is "... and when (the registry's time)" "$(json 'j["uses"][0]["time"]')" \
 	"$(date -u -d "@$(sql "SELECT time FROM tac_uses WHERE serial = '$T'")" +%Y-%m-%dT%H:%M:%SZ)"
 tap_is "Bob: 403 naming the rule" "$(refused "$(AS=bob api /api/v1/tac | cut -d' ' -f1)")" \

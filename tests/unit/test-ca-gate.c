@@ -296,10 +296,15 @@ test_nobody_and_the_system_account_may_not(void **state)
 		memset(&t, 0, sizeof(t));
 		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),
 				 CA_OK);
+		assert_int_equal(t.nrows, 3);		/* national */
 		ca_table_clear(&t);
+		/* A sponsor reports on their own organisation (issue 17), scoped
+		 * by the gate as person search is. */
 		act_as(fx, CA_ACTOR_OPERATOR, SAM, POL_ROLE_SPONSOR, "FA123", false);
 		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),
 				 CA_OK);
+		assert_int_equal(t.nrows, 1);
+		assert_string_equal(ca_table_cell(&t, 0, 0), "FA123");
 		ca_table_clear(&t);
 		act_as(fx, CA_ACTOR_OPERATOR, HAL, 0, "FA123", false);
 		assert_int_equal(ca_op_report(fx->s, CA_REPORT_USERS_PER_ORG, 0, &t, &res),

@@ -301,7 +301,7 @@ test_tac_pool(void **state)
 					    "100000000002", "", 20), CA_ERR_USAGE);
 	assert_int_equal(ca_reg_tac_use_add(fx->reg, "0999999999", "200000000001",
 					    "100000000002", "x", 20), CA_ERR_NOT_FOUND);
-	assert_int_equal(ca_reg_tac_table(fx->reg, &tab), CA_OK);
+	assert_int_equal(ca_reg_tac_table(fx->reg, NULL, false, &tab), CA_OK);
 	assert_int_equal(tab.nrows, 1);
 	assert_string_equal(ca_table_cell(&tab, 0, 6), "1");
 	ca_table_clear(&tab);
@@ -440,17 +440,17 @@ test_reports(void **state)
 	cert(fx->reg, "0B", "100000000002", now + 100 * 86400);
 	cert(fx->reg, "0C", "100000000003", now - 86400);		/* expired */
 	assert_int_equal(ca_reg_cert_revoke(fx->reg, "0B", 1, now), CA_OK);
-	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, &t), CA_OK);
+	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 1);
 	assert_string_equal(ca_table_cell(&t, 0, 0), "200000000001");
 	assert_string_equal(ca_table_cell(&t, 0, 6), "10");
 	ca_table_clear(&t);
-	assert_int_equal(ca_reg_report_expiring(fx->reg, now, -1, &t), CA_ERR_USAGE);
+	assert_int_equal(ca_reg_report_expiring(fx->reg, now, -1, NULL, false, &t), CA_ERR_USAGE);
 
 	assert_int_equal(ca_reg_position_add(fx->reg, "200000000001", "pharmacist", "FA123"), 0);
 	assert_int_equal(ca_reg_position_add(fx->reg, "200000000001", "dispenser", "FA123"), 0);
 	assert_int_equal(ca_reg_position_add(fx->reg, "100000000002", "sponsor", "FA123"), 0);
-	assert_int_equal(ca_reg_report_users_per_org(fx->reg, &t), CA_OK);
+	assert_int_equal(ca_reg_report_users_per_org(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 2);
 	assert_string_equal(ca_table_cell(&t, 0, 0), "FA123");
 	assert_string_equal(ca_table_cell(&t, 0, 3), "2");
@@ -460,7 +460,7 @@ test_reports(void **state)
 
 	assert_int_equal(ca_reg_card_add(fx->reg, "0412345678", 0, "200000000001"), CA_OK);
 	assert_int_equal(ca_reg_card_add(fx->reg, "0412345679", 0, "100000000002"), CA_OK);
-	assert_int_equal(ca_reg_report_locked(fx->reg, &t), CA_OK);
+	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 0);
 	ca_table_clear(&t);
 	/* The card operations own cards.state and the counters; set them here
@@ -468,7 +468,7 @@ test_reports(void **state)
 	raw_sql(fx, "UPDATE cards SET state = 'locked' WHERE serial = '0412345678';"
 		"UPDATE cards SET state = 'issued', renewals = 3, self_renewals = 2"
 		" WHERE serial = '0412345679'");
-	assert_int_equal(ca_reg_report_locked(fx->reg, &t), CA_OK);
+	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 1);
 	assert_string_equal(ca_table_cell(&t, 0, 0), "0412345678");
 	assert_string_equal(ca_table_cell(&t, 0, 3), "FA123");
@@ -476,27 +476,129 @@ test_reports(void **state)
 	/* Issued locked for secure delivery: locked until an unlock is audited. */
 	assert_int_equal(ca_audit_append(fx->reg, 100, "x", "issue-card", "0412345679",
 					 "{\"locked\":\"yes\"}"), CA_OK);
-	assert_int_equal(ca_reg_report_locked(fx->reg, &t), CA_OK);
+	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 2);
 	assert_string_equal(ca_table_cell(&t, 0, 0), "0412345679");
 	assert_non_null(ca_table_cell(&t, 0, 5));
 	ca_table_clear(&t);
 	assert_int_equal(ca_audit_append(fx->reg, 101, "x", "unlock", "0412345679", "{}"), 0);
-	assert_int_equal(ca_reg_report_locked(fx->reg, &t), CA_OK);
+	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 1);
 	ca_table_clear(&t);
-	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, &t), CA_OK);
+	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 1);
 	assert_string_equal(ca_table_cell(&t, 0, 2), "0412345679");
 	assert_string_equal(ca_table_cell(&t, 0, 5), "ra-assisted-renewal");
 	ca_table_clear(&t);
-	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 5, 3, &t), CA_OK);
+	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 5, 3, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 1);
 	assert_string_equal(ca_table_cell(&t, 0, 5), "new-card");
 	ca_table_clear(&t);
-	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 5, 0, &t), CA_OK);
+	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 5, 0, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 0);
 	ca_table_clear(&t);
+}
+
+/* Rows of @t (a report just run into it), then cleared. */
+static size_t
+rows(struct ca_table *t)
+{
+	size_t n = t->nrows;
+
+	ca_table_clear(t);
+	return n;
+}
+
+/*
+ * The reports and the TAC pool for a viewer (issue 17): Sam, a sponsor at
+ * FA123 who also works at LOCUM1, sees FA123's people, cards, TACs and
+ * organisation; LOCUM1's only when locums count; never FB456's, where Rita
+ * works. NULL is everything.
+ */
+static void
+test_reports_scoped(void **state)
+{
+	struct fixture *fx = *state;
+	const char *const roles[] = { "dispenser" };
+	const char *sam = "100000000002", *rita = "100000000003", *bob = "200000000001";
+	const int64_t now = 1800000000;
+	struct ca_table t;
+
+	assert_int_equal(ca_reg_org_add(fx->reg, "FB456", "Other", 0), CA_OK);
+	assert_int_equal(ca_reg_position_add(fx->reg, sam, "sponsor", "FA123"), 0);
+	assert_int_equal(ca_reg_position_add(fx->reg, sam, "dispenser", "LOCUM1"), 0);
+	assert_int_equal(ca_reg_position_add(fx->reg, bob, "dispenser", "FA123"), 0);
+	assert_int_equal(ca_reg_position_add(fx->reg, rita, "dispenser", "FB456"), 0);
+	assert_int_equal(ca_reg_position_add(fx->reg, rita, "dispenser", "LOCUM1"), 0);
+	cert(fx->reg, "0A", bob, now + 10 * 86400);
+	cert(fx->reg, "0D", rita, now + 20 * 86400);
+
+	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, sam, false, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 0), bob);
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, sam, true, &t), CA_OK);
+	assert_int_equal(rows(&t), 2);			/* Rita, through LOCUM1 */
+	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, NULL, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 2);
+	/* Nobody with no position sees anybody. */
+	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, "999999999999", true, &t), 0);
+	assert_int_equal(rows(&t), 0);
+
+	assert_int_equal(ca_reg_report_users_per_org(fx->reg, sam, false, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 0), "FA123");
+	assert_string_equal(ca_table_cell(&t, 0, 3), "2");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_report_users_per_org(fx->reg, sam, true, &t), CA_OK);
+	assert_int_equal(t.nrows, 2);
+	assert_string_equal(ca_table_cell(&t, 1, 0), "LOCUM1");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_report_users_per_org(fx->reg, NULL, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 3);
+
+	/* Locked: Bob's and Rita's cards, and a TAC of FB456's pool. */
+	assert_int_equal(ca_reg_card_add(fx->reg, "0412345678", 0, bob), CA_OK);
+	assert_int_equal(ca_reg_card_add(fx->reg, "0412345680", 0, rita), CA_OK);
+	assert_int_equal(ca_reg_tac_add(fx->reg, "0900000001", "FA123", sam, roles, 1, 10), 0);
+	assert_int_equal(ca_reg_tac_add(fx->reg, "0900000003", "FB456", rita, roles, 1, 10), 0);
+	raw_sql(fx, "UPDATE cards SET state = 'locked', self_renewals = 2"
+		" WHERE serial IN ('0412345678', '0412345680', '0900000003')");
+	assert_int_equal(ca_reg_report_locked(fx->reg, sam, false, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 0), "0412345678");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_report_locked(fx->reg, rita, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 2);			/* hers and FB456's TAC */
+	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 3);
+
+	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, sam, false, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 2), "0412345678");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, NULL, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 2);
+
+	/* The TAC pool and its ledger: the TACs of the viewer's organisations. */
+	assert_int_equal(ca_reg_tac_use_add(fx->reg, "0900000001", bob, sam, "a", 20), CA_OK);
+	assert_int_equal(ca_reg_tac_use_add(fx->reg, "0900000003", rita, rita, "b", 21), CA_OK);
+	assert_int_equal(ca_reg_tac_table(fx->reg, sam, true, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 0), "0900000001");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_tac_table(fx->reg, NULL, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 2);
+	assert_int_equal(ca_reg_tac_uses_table(fx->reg, sam, true, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 2), "0900000001");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_tac_uses_table(fx->reg, rita, false, &t), CA_OK);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(ca_table_cell(&t, 0, 2), "0900000003");
+	ca_table_clear(&t);
+	assert_int_equal(ca_reg_tac_uses_table(fx->reg, NULL, false, &t), CA_OK);
+	assert_int_equal(rows(&t), 2);
 }
 
 static int64_t
@@ -788,6 +890,7 @@ main(void)
 		cmocka_unit_test(test_format_json),
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test_setup_teardown(test_reports, setup_people, teardown),
+		cmocka_unit_test_setup_teardown(test_reports_scoped, setup_people, teardown),
 		cmocka_unit_test(test_batch_parse),
 		cmocka_unit_test(test_batch_bom),
 		cmocka_unit_test(test_batch_header),
