@@ -17,7 +17,7 @@
 command -v curl >/dev/null || tap_skip_all "curl not installed"
 ENGINE=$CC_ENGINE
 [ -n "$ENGINE" ] || tap_skip_all "libengine-pkcs11-openssl not installed"
-tap_plan 29
+tap_plan 31
 BOB=200000000002	# a holder, no RA role, at FB456
 CAROL=300000000003	# at FA123, no card
 FRANK=600000000006	# sponsor at FA123
@@ -146,5 +146,14 @@ curl -sS --max-time 30 --cacert "$ROOT" -o "$CC_WORK/search.js" "$SERVER/portal/
 tap_is "... its script calls the API and writes no markup" \
 	"$(grep -c "getJSON('/api/v1/people?q=" "$CC_WORK/search.js")/$(cat "$CC_WORK/page" "$CC_WORK/search.js" | grep -c 'innerHTML\|outerHTML\|insertAdjacentHTML\|document\.write\|eval(\|<style\|style=\| on[a-z]*=')" \
 	"1/0"
+
+# --- a revoked card ------------------------------------------------------
+op cancel-card --card "$F" --reason stolen >>"$TAP_LOG" 2>&1
+tap_is "Frank's card cancelled (its certificates revoked)" \
+	"$(sql "SELECT count(*) FROM certificates WHERE card = '$F' AND status = 'revoked'")" 2
+out=$(AS=frank api '/api/v1/people?q=Carol')
+case $out in 000*) r=tls-refused ;; 403*) r=$(json 'j["error"]') ;; *) r=$out ;; esac
+tap_like "... with it, searching and opening a record are refused (TLS alert or 403)" \
+	"$r/$(AS=frank api "/api/v1/people/$CAROL" | cut -c1-3)" "^(tls-refused|refused)/(000|403)$"
 tap_ok "the service is still up" kill -0 "$SVC_PID"
 tap_ok "the audit chain verifies" audit_ok
