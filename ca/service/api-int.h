@@ -56,6 +56,20 @@ json_t *svc_api_table(const struct ca_table *t);
 bool svc_api_body(struct evhttp_request *req, const struct svc_api_field *fields, size_t n,
 		  struct svc_reply *out);
 
+/* One query parameter: its name, and its value's buffer ("" when absent). */
+struct svc_api_param {
+	const char *name;
+	char *buf;
+	size_t size;
+};
+
+/*
+ * The query string of @req into @params: each at most once, no other, no
+ * NUL, each value shorter than its buffer. true, or false (a 400 for the
+ * caller to explain: what its parameters are).
+ */
+bool svc_api_query(struct evhttp_request *req, const struct svc_api_param *params, size_t n);
+
 /*
  * Run @fn on the CA thread in a session whose actor is @cert's holder as an
  * RA operator (their registry roles; the gate decides): its result and

@@ -77,32 +77,22 @@ static int
 report_query(struct evhttp_request *req, bool days, struct report_query *q, char *why,
 	     size_t wsize)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(req), "Accept");
-	const char *format = NULL, *d = NULL;
-	struct evkeyvalq kv;
-	struct evkeyval *e;
+	char format[64], d[64] = "";
+	const struct svc_api_param params[] = {
+		{ "format", format, sizeof(format) }, { "days", d, sizeof(d) },
+	};
 	int st = 200;
 
 	q->days = -1;
 	q->csv = false;
-	TAILQ_INIT(&kv);
-	if (query != NULL && (evhttp_parse_query_str(query, &kv) != 0 ||
-			      strstr(query, "%00") != NULL))
+	/* days=N only where the report takes it */
+	if (!svc_api_query(req, params, days ? 2 : 1))
 		st = 400;
-	TAILQ_FOREACH(e, &kv, next) {
-		if (strcmp(e->key, "format") == 0 && format == NULL)
-			format = e->value;
-		else if (days && strcmp(e->key, "days") == 0 && d == NULL)
-			d = e->value;
-		else
-			st = 400;
-	}
-	if (st == 200 && format != NULL && strcmp(format, "csv") != 0 &&
+	if (st == 200 && format[0] != '\0' && strcmp(format, "csv") != 0 &&
 	    strcmp(format, "json") != 0)
 		st = 400;
-	if (st == 200 && d != NULL && (q->days = number(d, DAYS_MAX)) < 0) {
+	if (st == 200 && d[0] != '\0' && (q->days = number(d, DAYS_MAX)) < 0) {
 		snprintf(why, wsize, "days: a whole number of days from 0 to %d", DAYS_MAX);
 		st = 400;
 	} else if (st != 200) {
@@ -110,11 +100,10 @@ report_query(struct evhttp_request *req, bool days, struct report_query *q, char
 			 days ? " and days=N" : "");
 	}
 	/* ?format= decides; without it, a client that asks for CSV gets it. */
-	if (format != NULL)
+	if (format[0] != '\0')
 		q->csv = strcmp(format, "csv") == 0;
 	else
 		q->csv = accept != NULL && strcasestr(accept, "text/csv") != NULL;
-	evhttp_clear_headers(&kv);
 	return st;
 }
 
@@ -353,24 +342,15 @@ history_run(struct ca_session *s, void *arg, struct ca_result *res)
 static int
 history_query(struct evhttp_request *req, int *limit)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	struct evkeyvalq kv;
-	struct evkeyval *e;
-	int st = 200, n = 0;
+	char v[64];
+	const struct svc_api_param p = { "limit", v, sizeof(v) };
 
 	*limit = HISTORY_DEFAULT;
-	TAILQ_INIT(&kv);
-	if (query != NULL && (evhttp_parse_query_str(query, &kv) != 0 ||
-			      strstr(query, "%00") != NULL))
-		st = 400;
-	TAILQ_FOREACH(e, &kv, next) {
-		if (strcmp(e->key, "limit") != 0 || n++ > 0 ||
-		    (*limit = number(e->value, HISTORY_MAX)) < 1)
-			st = 400;
-	}
-	evhttp_clear_headers(&kv);
-	return st;
+	if (!svc_api_query(req, &p, 1))
+		return 400;
+	if (v[0] != '\0' && (*limit = number(v, HISTORY_MAX)) < 1)
+		return 400;
+	return 200;
 }
 
 void

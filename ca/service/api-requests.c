@@ -85,7 +85,7 @@ req_run(struct ca_session *s, void *arg, struct ca_result *res)
  * "all" into *@state (NULL for all): true, or false having answered 400.
  */
 static bool
-list_query(const char *query, const char **state, struct svc_reply *out)
+list_query(struct evhttp_request *req, const char **state, struct svc_reply *out)
 {
 	static const struct {
 		const char *word, *state;
@@ -93,43 +93,31 @@ list_query(const char *query, const char **state, struct svc_reply *out)
 		{ "open", "sponsored" }, { "sponsored", "sponsored" }, { "verified", "verified" },
 		{ "rejected", "rejected" }, { "all", NULL },
 	};
-	struct evkeyvalq kv;
-	struct evkeyval *e;
-	const char *v = NULL;
-	bool ok = true;
-	size_t i;
+	char v[16];
+	const struct svc_api_param p = { "state", v, sizeof(v) };
+	size_t i = 0;
+	bool ok = svc_api_query(req, &p, 1);
 
 	*state = NULL;
-	if (query == NULL || *query == '\0')
+	if (ok && v[0] == '\0')
 		return true;
-	TAILQ_INIT(&kv);
-	if (evhttp_parse_query_str(query, &kv) != 0)
-		ok = false;
-	TAILQ_FOREACH(e, &kv, next) {
-		if (strcmp(e->key, "state") != 0 || v != NULL)
-			ok = false;
-		v = e->value;
-	}
-	for (i = 0; ok && v != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+	for (; ok && i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcmp(v, words[i].word) == 0)
 			break;
-	if (!ok || v == NULL || i == sizeof(words) / sizeof(words[0]))
-		ok = false;
-	else
-		*state = words[i].state;
-	evhttp_clear_headers(&kv);
-	if (!ok)
+	if (!ok || i == sizeof(words) / sizeof(words[0])) {
 		svc_api_error(out, 400, "bad-request", "send at most one parameter, state: open "
 			      "(awaiting the identity check), verified, rejected or all "
 			      "(/api/v1/requests?state=open)", NULL, NULL);
-	return ok;
+		return false;
+	}
+	*state = words[i].state;
+	return true;
 }
 
 /* GET /api/v1/requests[?state=...]: {"state": ..., "requests": [...]}. */
 static void
 list(struct svc *svc, struct evhttp_request *req, X509 *cert, struct svc_reply *out)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct req_job j;
 	struct ca_result res;
 	json_t *o, *a;
@@ -137,7 +125,7 @@ list(struct svc *svc, struct evhttp_request *req, X509 *cert, struct svc_reply *
 
 	memset(&j, 0, sizeof(j));
 	j.what = J_LIST;
-	if (!list_query(uri != NULL ? evhttp_uri_get_query(uri) : NULL, &j.state, out))
+	if (!list_query(req, &j.state, out))
 		return;
 	if ((r = svc_api_as_operator(svc, cert, req_run, &j, &res)) != CA_OK) {
 		svc_api_refusal(&res, r, out);

@@ -36,6 +36,8 @@
 #define PEOPLE "/api/v1/people/"	/* + UUID: a person's record, for RA staff */
 #define SEARCH "/api/v1/people"		/* ?q=TEXT: find people, for RA staff */
 #define SEARCH_Q_MAX 64		/* bytes of a search text */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define SEARCH_LIMIT 50		/* people in one answer */
 
 bool
@@ -409,54 +411,60 @@ search_json(const char *text, const struct ca_table *t)
 	return o;
 }
 
-/* The one parameter q of @query (NULL: none) into @text: 200, or 400 with @why. */
-static int
-search_query(const char *query, char *text, size_t size, char *why, size_t wsize)
+bool
+svc_api_query(struct evhttp_request *req, const struct svc_api_param *params, size_t n)
 {
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq kv;
 	struct evkeyval *e;
-	const char *q = NULL;
-	int st = 200;
+	bool ok = true;
+	size_t i, len;
 
+	for (i = 0; i < n; i++)
+		params[i].buf[0] = '\0';
+	if (query == NULL)
+		return true;
+	if (strstr(query, "%00") != NULL)
+		return false;
 	TAILQ_INIT(&kv);
-	if (query == NULL || evhttp_parse_query_str(query, &kv) != 0 || strstr(query, "%00") != NULL)
-		st = 400;
+	if (evhttp_parse_query_str(query, &kv) != 0)
+		ok = false;
 	TAILQ_FOREACH(e, &kv, next) {
-		if (strcmp(e->key, "q") != 0 || q != NULL)
-			st = 400;
-		q = e->value;
-	}
-	if (st == 200 && (q == NULL || *q == '\0'))
-		st = 400;
-	if (st == 200 && strlen(q) > SEARCH_Q_MAX) {
-		snprintf(why, wsize, "q: at most %d bytes of a name or the first digits of a UUID",
-			 SEARCH_Q_MAX);
-		st = 400;
-	} else if (st != 200) {
-		snprintf(why, wsize, "send one parameter, q: a part of a name or the first digits "
-			 "of a UUID (/api/v1/people?q=TEXT)");
-	} else {
-		snprintf(text, size, "%s", q);
+		for (i = 0; i < n && strcmp(e->key, params[i].name) != 0; i++)
+			;
+		/* unknown, or given twice (a value is never empty: that is 400 too) */
+		if (!ok || i == n || params[i].buf[0] != '\0' || (len = strlen(e->value)) == 0 ||
+		    len >= params[i].size) {
+			ok = false;
+			break;
+		}
+		memcpy(params[i].buf, e->value, len + 1);
 	}
 	evhttp_clear_headers(&kv);
-	return st;
+	return ok;
 }
 
 static void
 search(struct svc *svc, struct evhttp_request *req, X509 *cert, const char *rest,
        struct svc_reply *out)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	char text[SEARCH_Q_MAX + 1], why[160];
+	char text[1024];	/* longer than SEARCH_Q_MAX: said so below */
+	const struct svc_api_param q = { "q", text, sizeof(text) };
 	struct search_job j;
 	struct ca_result res;
 	int r;
 
 	(void)rest;
 	memset(&j, 0, sizeof(j));
-	if (search_query(uri != NULL ? evhttp_uri_get_query(uri) : NULL, text, sizeof(text), why,
-			 sizeof(why)) != 200) {
-		svc_api_error(out, 400, "bad-request", why, NULL, NULL);
+	if (!svc_api_query(req, &q, 1) || text[0] == '\0') {
+		svc_api_error(out, 400, "bad-request", "send one parameter, q: a part of a name or "
+			      "the first digits of a UUID (/api/v1/people?q=TEXT)", NULL, NULL);
+		return;
+	}
+	if (strlen(text) > SEARCH_Q_MAX) {
+		svc_api_error(out, 400, "bad-request", "q: at most " STR(SEARCH_Q_MAX) " bytes of "
+			      "a name or the first digits of a UUID", NULL, NULL);
 		return;
 	}
 	/* Digits are the start of a UUID (UUIDs are digits); anything else a name. */
