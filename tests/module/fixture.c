@@ -118,6 +118,87 @@ fx_card_remove(struct fx *fx, int r, const char *to)
 		assert_int_equal(unlink(path), 0);
 }
 
+EVP_PKEY *
+fx_rsa_key(unsigned i)
+{
+	static EVP_PKEY *keys[4];
+
+	assert_true(i < sizeof(keys) / sizeof(keys[0]));
+	if (keys[i] == NULL)
+		assert_non_null(keys[i] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048));
+	assert_int_equal(EVP_PKEY_up_ref(keys[i]), 1);
+	return keys[i];
+}
+
+static struct fx_snapshot {
+	char name[48];
+	unsigned char *img;
+	size_t len;
+} fx_snapshots[8];
+
+void
+fx_card_save(struct fx *fx, int r, const char *name)
+{
+	struct fx_snapshot *sn = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+	FILE *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(fx_snapshots) / sizeof(fx_snapshots[0]) && sn == NULL; i++)
+		if (fx_snapshots[i].img == NULL)
+			sn = &fx_snapshots[i];
+	assert_non_null(sn);
+	fx_card_path(fx, r, path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_non_null(sn->img = malloc((size_t)st.st_size));
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(sn->img, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	sn->len = (size_t)st.st_size;
+	snprintf(sn->name, sizeof(sn->name), "%s", name);
+}
+
+bool
+fx_card_restore(struct fx *fx, int r, const char *serial, const char *name)
+{
+	char tmp[PATH_MAX + 64], path[PATH_MAX + 64];
+	const struct fx_snapshot *sn = NULL;
+	FILE *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(fx_snapshots) / sizeof(fx_snapshots[0]) && sn == NULL; i++)
+		if (fx_snapshots[i].img != NULL && strcmp(fx_snapshots[i].name, name) == 0)
+			sn = &fx_snapshots[i];
+	if (sn == NULL)
+		return false;
+	/* as fx_card_insert: beside the reader, then renamed in */
+	snprintf(tmp, sizeof(tmp), "%s/%s.new", fx->dir, serial);
+	snprintf(path, sizeof(path), "%s/%s%s", fx->reader[r], serial, CC_CARD_EXT);
+	assert_non_null(f = fopen(tmp, "wb"));
+	assert_int_equal(fwrite(sn->img, 1, sn->len, f), sn->len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(rename(tmp, path), 0);
+	return true;
+}
+
+CK_OBJECT_HANDLE
+fx_find(struct fx *fx, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const char *id)
+{
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, (void *)id, strlen(id) },
+	};
+	CK_OBJECT_HANDLE h[2];
+	CK_ULONG got = 0;
+
+	assert_int_equal(fx->p11->C_FindObjectsInit(s, t, 2), CKR_OK);
+	assert_int_equal(fx->p11->C_FindObjects(s, h, 2, &got), CKR_OK);
+	assert_int_equal(fx->p11->C_FindObjectsFinal(s), CKR_OK);
+	assert_int_equal(got, 1);
+	return h[0];
+}
+
 struct cc_card *
 fx_card_load(struct fx *fx, int r)
 {

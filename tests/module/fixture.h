@@ -82,6 +82,26 @@ unsigned char *fx_attr(struct fx *fx, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 /* Count objects matching @tmpl. */
 CK_ULONG fx_count(struct fx *fx, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 
+/*
+ * Card snapshots. A card personalised with generated keys costs seconds
+ * under valgrind (RSA key generation), and most tests only need it as it
+ * was after their set-up: the first set-up of a test program makes it and
+ * saves its image under @name (fx_card_save); later set-ups put the same
+ * bytes into the reader as card @serial before C_Initialize
+ * (fx_card_restore: false when there is no such snapshot yet, so the
+ * set-up makes it) and find the objects again by class and CKA_ID (fx_find).
+ */
+void fx_card_save(struct fx *fx, int r, const char *name);
+bool fx_card_restore(struct fx *fx, int r, const char *serial, const char *name);
+CK_OBJECT_HANDLE fx_find(struct fx *fx, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const char *id);
+
+/*
+ * RSA-2048 key @i (0..3) of the test program, made on first use and then
+ * handed out again (a new reference, caller frees): key generation costs
+ * seconds under valgrind, and tests need different keys, not new ones.
+ */
+EVP_PKEY *fx_rsa_key(unsigned i);
+
 /* Read the card image of reader @r through the store (caller cc_card_free()s). */
 struct cc_card *fx_card_load(struct fx *fx, int r);
 

@@ -43,17 +43,37 @@ setup(void **state)
 	struct ofx *o = calloc(1, sizeof(*o));
 	struct fx *fx = fx_new(NULL);
 
+	static const char *const id[2] = { "01", "02" };
+	bool again;
+	CK_ULONG len;
+	int i;
+
 	o->fx = fx;
-	fx_card_insert(fx, 0, FX_SERIAL_A);
+	/* the first set-up's card again, for every later test (fx_card_save) */
+	if (!(again = fx_card_restore(fx, 0, FX_SERIAL_A, "objects")))
+		fx_card_insert(fx, 0, FX_SERIAL_A);
 	assert_int_equal(fx->p11->C_Initialize(NULL), CKR_OK);
-	fx_personalise(fx, 0, "Dr Example");
+	if (!again)
+		fx_personalise(fx, 0, "Dr Example");
 	o->s = fx_open(fx, 0, true);
+	if (again) {
+		for (i = 0; i < 2; i++) {
+			o->pub[i] = fx_find(fx, o->s, CKO_PUBLIC_KEY, id[i]);
+			o->priv[i] = fx_find(fx, o->s, CKO_PRIVATE_KEY, id[i]);
+			o->cert[i] = fx_find(fx, o->s, CKO_CERTIFICATE, id[i]);
+			o->der[i] = fx_attr(fx, o->s, o->cert[i], CKA_VALUE, &len);
+			o->derlen[i] = (size_t)len;
+		}
+		*state = o;
+		return 0;
+	}
 	fx_gen_rsa(fx, o->s, 2048, "01", "Authentication", &o->pub[0], &o->priv[0]);
 	fx_gen_rsa(fx, o->s, 2048, "02", "Digital Signature", &o->pub[1], &o->priv[1]);
 	o->cert[0] = fx_add_cert(fx, o->s, o->pub[0], "01", "Authentication", &o->der[0],
 				 &o->derlen[0]);
 	o->cert[1] = fx_add_cert(fx, o->s, o->pub[1], "02", "Digital Signature", &o->der[1],
 				 &o->derlen[1]);
+	fx_card_save(fx, 0, "objects");
 	*state = o;
 	return 0;
 }

@@ -38,15 +38,30 @@ static int
 setup_with(void **state, const char *yaml)
 {
 	struct sfx *f = calloc(1, sizeof(*f));
+	/* the card of the first set-up with this configuration, again (fx_card_save) */
+	const char *snap = yaml != NULL ? yaml : "signer";
+	bool again;
 
 	f->fx = fx_new(yaml);
-	fx_card_insert(f->fx, 0, FX_SERIAL_A);
+	if (!(again = fx_card_restore(f->fx, 0, FX_SERIAL_A, snap)))
+		fx_card_insert(f->fx, 0, FX_SERIAL_A);
 	assert_int_equal(f->fx->p11->C_Initialize(NULL), CKR_OK);
-	fx_personalise(f->fx, 0, "Signer");
+	if (!again)
+		fx_personalise(f->fx, 0, "Signer");
 	f->s = fx_open(f->fx, 0, true);
-	fx_gen_rsa(f->fx, f->s, 2048, "01", "Digital Signature", &f->rsa_pub, &f->rsa_priv);
-	fx_gen_ec(f->fx, f->s, false, "02", "Authentication", &f->ec_pub, &f->ec_priv);
-	fx_gen_ec(f->fx, f->s, true, "03", "Authentication 384", &f->ec3_pub, &f->ec3_priv);
+	if (again) {
+		f->rsa_pub = fx_find(f->fx, f->s, CKO_PUBLIC_KEY, "01");
+		f->rsa_priv = fx_find(f->fx, f->s, CKO_PRIVATE_KEY, "01");
+		f->ec_pub = fx_find(f->fx, f->s, CKO_PUBLIC_KEY, "02");
+		f->ec_priv = fx_find(f->fx, f->s, CKO_PRIVATE_KEY, "02");
+		f->ec3_pub = fx_find(f->fx, f->s, CKO_PUBLIC_KEY, "03");
+		f->ec3_priv = fx_find(f->fx, f->s, CKO_PRIVATE_KEY, "03");
+	} else {
+		fx_gen_rsa(f->fx, f->s, 2048, "01", "Digital Signature", &f->rsa_pub, &f->rsa_priv);
+		fx_gen_ec(f->fx, f->s, false, "02", "Authentication", &f->ec_pub, &f->ec_priv);
+		fx_gen_ec(f->fx, f->s, true, "03", "Authentication 384", &f->ec3_pub, &f->ec3_priv);
+		fx_card_save(f->fx, 0, snap);
+	}
 	f->rsa = fx_pubkey(f->fx, f->s, f->rsa_pub);
 	f->ec = fx_pubkey(f->fx, f->s, f->ec_pub);
 	f->ec3 = fx_pubkey(f->fx, f->s, f->ec3_pub);

@@ -114,7 +114,7 @@ setup(void **state)
 	fx_card_insert(u->fx, 0, FX_SERIAL_A);
 	assert_int_equal(u->fx->p11->C_Initialize(NULL), CKR_OK);
 	fx_personalise(u->fx, 0, "Unlock card");
-	assert_non_null(u->unblock = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048));
+	u->unblock = fx_rsa_key(0);
 	s = fx_open(u->fx, 0, false);
 	assert_int_equal(u->fx->p11->C_Login(s, CKU_SO, PIN(FX_SO_PIN)), CKR_OK);
 	h = create_pubkey(u->fx, s, u->unblock, CC_UNLOCK_KEY_LABEL, CKR_OK);
@@ -261,7 +261,7 @@ test_forged_responses(void **state)
 {
 	struct ufx *u = *state;
 	struct fx *fx = u->fx;
-	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *other = fx_rsa_key(1);
 	unsigned char wrong[32], *r;
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE eph;
@@ -304,7 +304,7 @@ test_unblock_key_protected(void **state)
 	struct fx *fx = u->fx;
 	CK_SESSION_HANDLE s = fx_open(fx, 0, true);
 	CK_OBJECT_HANDLE h = find_unblock(fx, s), mine;
-	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *other = fx_rsa_key(2);
 	CK_ATTRIBUTE lab = { CKA_LABEL, (void *)CC_UNLOCK_KEY_LABEL, strlen(CC_UNLOCK_KEY_LABEL) };
 	unsigned char junk[4] = { 0 };
 	CK_ATTRIBUTE sealed = { CKA_CC_SEALED_CARD_KEY, junk, sizeof(junk) };
