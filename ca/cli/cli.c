@@ -531,7 +531,14 @@ cli_read_input_max(const char *path, size_t max, unsigned char **out, size_t *le
 		free(buf);
 		return CA_ERR_INPUT;
 	}
-	*out = buf;
+	/* Kept at its own size: issue-certs holds thousands of requests, and a
+	 * buffer of @max each is a mapping of its own for the allocator. */
+	if ((*out = malloc(n + 1)) == NULL) {
+		free(buf);
+		return CA_ERR_ALLOC;
+	}
+	memcpy(*out, buf, n);
+	free(buf);
 	*len = n;
 	return CA_OK;
 }
