@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,49 +259,112 @@ out:
 	return r;
 }
 
-#define ISSUE_CHUNK 512		/* requests per ca_cert_issue_many() call: progress in between */
+#define ISSUE_CHUNK 1024	/* requests per ca_cert_issue_many() call: progress in between */
+
+/*
+ * A chunk of issued requests on its way to disk: its files are written by a
+ * thread of their own while the next chunk is signed, so the signers do not
+ * wait for the file system (in this thread when no other can be started).
+ */
+struct chunk {
+	const char *dir;
+	const struct list_entry *e;	/* its first request's entry */
+	struct ca_issued out[ISSUE_CHUNK];
+	int each[ISSUE_CHUNK];
+	size_t k;			/* requests in it; 0: none (not started) */
+	int written;			/* chunk_output's result */
+	pthread_t writer;
+	bool running;
+};
+
+static void *
+chunk_writer(void *arg)
+{
+	struct chunk *c = arg;
+
+	c->written = chunk_output(c->dir, c->e, c->out, c->each, c->k);
+	return NULL;
+}
+
+static void
+chunk_write_start(struct chunk *c)
+{
+	c->running = pthread_create(&c->writer, NULL, chunk_writer, c) == 0;
+	if (!c->running)
+		chunk_writer(c);
+}
+
+/* Wait for @c's files, then report each of its requests; false if any failed. */
+static bool
+chunk_write_end(struct ca_session *s, struct chunk *c, const char *list, size_t *issued)
+{
+	bool ok;
+	size_t i;
+
+	if (c->k == 0)
+		return true;
+	if (c->running)
+		pthread_join(c->writer, NULL);
+	c->running = false;
+	ok = c->written == CA_OK;
+	for (i = 0; i < c->k; i++) {
+		if (c->each[i] == CA_OK) {
+			(*issued)++;
+			ca_ctx_point(s->ctx, "issue-certs", "written");
+		} else {
+			fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: %s\n",
+				list, c->e[i].line, ca_strerror(c->each[i]));
+			ok = false;
+		}
+		ca_issued_clear(&c->out[i]);
+	}
+	c->k = 0;
+	return ok;
+}
 
 static int
 batch_issue(struct ca_session *s, struct req_list *l, size_t batch, const char *list,
 	    const char *dir, struct ca_result *res)
 {
 	struct ca_issue_req *req = NULL;
-	struct ca_issued *out = NULL;
-	int *each = NULL, r = CA_OK, failed = 0;
-	size_t at, i, k, issued = 0;
+	struct chunk *ch = NULL, *c;
+	int r = CA_OK, failed = 0;
+	size_t at, i, k, n = 0, issued = 0;
 
 	req = calloc(ISSUE_CHUNK, sizeof(*req));
-	out = calloc(ISSUE_CHUNK, sizeof(*out));
-	each = calloc(ISSUE_CHUNK, sizeof(*each));
-	if (req == NULL || out == NULL || each == NULL) {
+	ch = calloc(2, sizeof(*ch));
+	if (req == NULL || ch == NULL) {
 		r = CA_ERR_ALLOC;
 		goto out;
 	}
+	/* Chunk j is signed while chunk j - 1 is written; its buffers are
+	 * chunk j - 2's, reported first. */
 	for (at = 0; at < l->n && r == CA_OK; at += k) {
+		c = &ch[n++ % 2];
+		if (!chunk_write_end(s, c, list, &issued))
+			failed = 1;
+		if (isatty(STDERR_FILENO) && at > 0)
+			fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu signed, %zu written\n",
+				at, l->n, issued);
 		k = l->n - at < ISSUE_CHUNK ? l->n - at : ISSUE_CHUNK;
 		for (i = 0; i < k; i++)
 			req[i] = l->e[at + i].req;
-		memset(out, 0, k * sizeof(*out));
-		if ((r = ca_op_issue_certs(s, req, k, batch, out, each, res)) == CA_ERR_DENIED ||
+		memset(c->out, 0, k * sizeof(c->out[0]));
+		if ((r = ca_op_issue_certs(s, req, k, batch, c->out, c->each, res)) == CA_ERR_DENIED ||
 		    r == CA_ERR_AUTH || r == CA_ERR_NOT_FOUND)
 			break;		/* refused before anything was signed */
-		if (chunk_output(dir, &l->e[at], out, each, k) != CA_OK)
-			failed = 1;
-		for (i = 0; i < k; i++) {
-			if (each[i] == CA_OK) {
-				issued++;
-				ca_ctx_point(s->ctx, "issue-certs", "written");
-			} else {
-				fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: %s\n",
-					list, l->e[at + i].line, ca_strerror(each[i]));
-				failed = 1;
-			}
-			ca_issued_clear(&out[i]);
-		}
-		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu done, %zu issued\n",
-				at + k, l->n, issued);
+		c->dir = dir;
+		c->e = &l->e[at];
+		c->k = k;
+		chunk_write_start(c);
 	}
+	/* the two chunks still being written, in order */
+	if (!chunk_write_end(s, &ch[n % 2], list, &issued) ||
+	    !chunk_write_end(s, &ch[(n + 1) % 2], list, &issued))
+		failed = 1;
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu done, %zu issued\n",
+			at < l->n ? at : l->n, l->n, issued);
 	/* A failed commit stops the run: say which requests were not tried. */
 	for (; at < l->n; at++)
 		fprintf(stderr, "carecard-ca: issue-certs: %s:%u: not issued: stopped after a "
@@ -309,8 +373,7 @@ batch_issue(struct ca_session *s, struct req_list *l, size_t batch, const char *
 		r = CA_ERR_INPUT;	/* every failure was reported with its line */
 out:
 	free(req);
-	free(out);
-	free(each);
+	free(ch);
 	return r;
 }
 
