@@ -60,7 +60,8 @@ bench-ca: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBR
 
 # `make bench-scale`: the registry on PostgreSQL against SQLite (never timed
 # in make check). See tests/bench/README-scale.md.
-EXTRA_DIST += %D%/bench/run-bench-scale.sh %D%/bench/bench-scale-ocsp.sh %D%/bench/ocsp-post.lua %D%/bench/README-scale.md
+EXTRA_DIST += %D%/bench/run-bench-scale.sh %D%/bench/bench-scale-ocsp.sh %D%/bench/ocsp-post.lua %D%/bench/ocsp-pipeline.lua \
+	%D%/bench/README-scale.md
 bench-scale: %D%/bench/bench-ca$(EXEEXT) ca/carecard-ca$(EXEEXT) $(p11module_LTLIBRARIES) \
 		$(bin_PROGRAMS)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \

@@ -81,6 +81,8 @@ scale_haproxy_cfg() {
 		/^@GLOBAL_EXTRA@$/ { print ENVIRON["GX"]; next }
 		{ gsub(/@HTTP_BIND@/, ENVIRON["HB"]); gsub(/@HTTPS_BIND@/, ENVIRON["TB"]); print }
 	' "$top_srcdir/ca/service/deploy/haproxy.cfg.in" >"$1"
+	# a benchmark's own sections after the deployment's (SCALE_HAPROXY_EXTRA)
+	[ -z "${SCALE_HAPROXY_EXTRA:-}" ] || printf '%s\n' "$SCALE_HAPROXY_EXTRA" >>"$1"
 }
 
 scale_instance_start() {
