@@ -199,7 +199,7 @@ ca_reg_open_unmigrated(const char *path, int create, struct ca_reg **out)
 	 * issuance survives power loss (an issued certificate must be on
 	 * record). foreign_keys is per connection, so set it every time. */
 	if ((r = exec(reg, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		      "PRAGMA foreign_keys=ON;", "pragmas")) != CA_OK)
+		      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;", "pragmas")) != CA_OK)
 		goto out;
 	*out = reg;
 	reg = NULL;
