@@ -159,58 +159,74 @@ slot_sign(struct pipe *p, size_t i, const struct lane *l)
 }
 
 /*
- * Make one signed request valid in its own savepoint; a recorded one whose
- * signing failed is revoked as abandoned. A failure there is the
- * request's own; CA_OK unless the savepoint could not be undone, in which
- * case the caller must roll back the whole batch.
+ * Make one signed request valid; a recorded one whose signing failed is
+ * revoked as abandoned. @alone: in a savepoint of its own, so that a
+ * failure is the request's own (CA_OK unless the savepoint could not be
+ * undone, in which case the caller must roll back the whole batch);
+ * otherwise any failure is returned as it is, and the caller rolls back.
  */
 static int
-slot_record(struct ca_ctx *ctx, struct slot *sl)
+slot_record(struct ca_ctx *ctx, struct slot *sl, bool alone)
 {
 	int r;
 
 	if (!sl->e.recorded)
 		return CA_OK;		/* failed before its pending row: no trace */
-	if ((r = ca_reg_savepoint(ctx->reg)) != CA_OK)
+	if (alone && (r = ca_reg_savepoint(ctx->reg)) != CA_OK)
 		return r;
 	if (sl->res != CA_OK)
 		r = ca_cert_abandon(ctx, sl->e.serial, "signing it failed");
-	else if ((r = ca_ee_encode(&sl->e, &sl->c)) == CA_OK)
-		r = ca_ee_record(ctx, sl->req, &sl->c);
+	else if (sl->c.der != NULL || (r = ca_ee_encode(&sl->e, &sl->c)) == CA_OK)
+		r = ca_ee_record(ctx, sl->req, &sl->c);	/* (encoded by a first try) */
 	if (r == CA_OK)
-		return ca_reg_release(ctx->reg);
+		return alone ? ca_reg_release(ctx->reg) : CA_OK;
+	if (!alone)
+		return r;
 	if (sl->res == CA_OK)
 		sl->res = r;
 	ca_issued_clear(&sl->c);
 	return ca_reg_rollback_to(ctx->reg);
 }
 
-/*
- * Make the signed batch [first, end) valid in one commit. A batch whose
- * commit fails, or whose savepoint could not be undone, is rolled back
- * whole: its requests get the error and hand nothing out, and their rows
- * stay pending for the recovery (they are signed).
- */
-static void
-pipe_record(struct pipe *p, size_t first, size_t end)
+/* [first, end) in one transaction, each request alone or not (slot_record). */
+static int
+batch_record(struct pipe *p, size_t first, size_t end, bool alone)
 {
 	size_t j;
 	int r;
 
 	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
-		goto failed;
+		return r;
 	for (j = first; j < end; j++) {
-		if ((r = slot_record(p->ctx, &p->s[j])) != CA_OK) {
+		if ((r = slot_record(p->ctx, &p->s[j], alone)) != CA_OK) {
 			ca_reg_rollback(p->ctx->reg);
-			goto failed;
+			return r;
 		}
 	}
-	if ((r = ca_reg_end(p->ctx->reg, CA_OK)) != CA_OK)
-		goto failed;
+	return ca_reg_end(p->ctx->reg, CA_OK);
+}
+
+/*
+ * Make the signed batch [first, end) valid in one commit: first as a whole
+ * (a savepoint per request costs a round trip each on PostgreSQL and a
+ * sub-journal on SQLite, and almost always none fails); if anything failed,
+ * the whole batch again with a savepoint per request, so that a failure is
+ * only its request's. A batch whose commit fails, or whose savepoint could
+ * not be undone, is rolled back whole: its requests get the error and hand
+ * nothing out, and their rows stay pending for the recovery (they are
+ * signed).
+ */
+static void
+pipe_record(struct pipe *p, size_t first, size_t end)
+{
+	int r;
+
+	if (batch_record(p, first, end, false) != CA_OK &&
+	    (r = batch_record(p, first, end, true)) != CA_OK) {
+		batch_fail(p, first, end, r);
+		return;
+	}
 	ca_ctx_point(p->ctx, "issue-certs", "recorded");
-	return;
-failed:
-	batch_fail(p, first, end, r);
 }
 
 /* What the helper does next (under mu); feeding the signer comes first. */

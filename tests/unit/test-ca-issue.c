@@ -238,6 +238,86 @@ test_group_commit(void **state)
 	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
 }
 
+/* The hook of test_record_failure: when the batch is signed, a pending row is
+ * revoked as abandoned behind the pipeline's back (as a recovery would). */
+struct abandon_one {
+	struct ca_ctx *ctx;
+	char serial[80];
+};
+
+static void
+abandon_when_signed(void *arg, const char *op, const char *step)
+{
+	struct abandon_one *a = arg;
+	struct ca_pending_sel sel = { 0 };
+	char **serials = NULL;
+	size_t n = 0;
+
+	if (strcmp(op, "issue-certs") != 0 || strcmp(step, "signed") != 0 || a->serial[0] != '\0')
+		return;
+	assert_int_equal(ca_reg_cert_pending_list(a->ctx->reg, &sel, &serials, &n), CA_OK);
+	assert_int_equal(n, 4);
+	snprintf(a->serial, sizeof(a->serial), "%s", serials[2]);
+	ca_reg_serials_free(serials, n);
+	assert_int_equal(ca_reg_begin(a->ctx->reg), CA_OK);
+	assert_int_equal(ca_reg_end(a->ctx->reg, ca_cert_abandon(a->ctx, a->serial, "test")),
+			 CA_OK);
+}
+
+/*
+ * A request that fails while its signed batch is made valid (its pending
+ * row was revoked meanwhile) fails alone: the batch's other certificates
+ * are valid and handed out, it is not, nothing stays pending and the audit
+ * chain verifies.
+ */
+static void
+test_record_failure(void **state)
+{
+	struct ca_fixture *fx = *state;
+	struct abandon_one a = { fx->ctx, "" };
+	struct ca_issue_req req[4];
+	struct ca_issued c[4];
+	struct ca_cert_rec rec = { 0 };
+	struct ca_audit_report rep;
+	int res[4], i, failed = 0;
+
+	memset(req, 0, sizeof(req));
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 4; i++) {
+		req[i].profile = "authentication";
+		req[i].csr = fx->csr;
+		req[i].csrlen = (size_t)fx->csrlen;
+		req[i].holder = CA_FX_HOLDER;
+	}
+	fx->ctx->hooks.point = abandon_when_signed;
+	fx->ctx->hooks.arg = &a;
+	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, 4, c, res), CA_OK);
+	fx->ctx->hooks.point = NULL;
+	fx->ctx->hooks.arg = NULL;
+	assert_string_not_equal(a.serial, "");
+	for (i = 0; i < 4; i++) {
+		if (res[i] != CA_OK) {
+			failed++;
+			assert_int_equal(res[i], CA_ERR_STATE);
+			assert_null(c[i].der);
+			continue;
+		}
+		assert_non_null(c[i].der);
+		assert_string_not_equal(c[i].serial, a.serial);
+		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
+		assert_int_equal(rec.status, CA_CERT_VALID);
+		ca_cert_rec_clear(&rec);
+		ca_issued_clear(&c[i]);
+	}
+	assert_int_equal(failed, 1);
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, a.serial, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_REVOKED);
+	ca_cert_rec_clear(&rec);
+	assert_int_equal(pending_rows(fx), 0);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
+}
+
 /* Two hours after the fixture's clock: past the recovery's lease. */
 static int64_t
 later_now(void *arg)
@@ -573,6 +653,7 @@ main(void)
 		cmocka_unit_test_teardown(test_signing_cert, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_refusals_record_nothing, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_group_commit, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_record_failure, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_pending_lifecycle, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_revocation_and_crls, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_crl_carries_checkpoint, ca_fx_teardown),
