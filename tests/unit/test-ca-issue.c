@@ -162,6 +162,22 @@ pending_rows(struct ca_fixture *fx)
 	return n;
 }
 
+/* Four authentication requests for the fixture's holder; @c cleared. */
+static void
+four_requests(struct ca_fixture *fx, struct ca_issue_req req[4], struct ca_issued c[4])
+{
+	int i;
+
+	memset(req, 0, 4 * sizeof(req[0]));
+	memset(c, 0, 4 * sizeof(c[0]));
+	for (i = 0; i < 4; i++) {
+		req[i].profile = "authentication";
+		req[i].csr = fx->csr;
+		req[i].csrlen = (size_t)fx->csrlen;
+		req[i].holder = CA_FX_HOLDER;
+	}
+}
+
 /*
  * Group commit: the good requests are issued and recorded, each failing
  * one (bad request before its pending row, unknown card at it) leaves
@@ -180,14 +196,7 @@ group_commit_once(struct ca_fixture *fx, size_t batch, int pending)
 	const unsigned char *p;
 	X509 *x;
 
-	memset(req, 0, sizeof(req));
-	memset(c, 0, sizeof(c));
-	for (i = 0; i < 4; i++) {
-		req[i].profile = "authentication";
-		req[i].csr = fx->csr;
-		req[i].csrlen = (size_t)fx->csrlen;
-		req[i].holder = CA_FX_HOLDER;
-	}
+	four_requests(fx, req, c);
 	req[1].csrlen -= 3;		/* truncated: refused before its savepoint */
 	req[2].card = "9999999999";	/* unknown card: refused inside it */
 	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, batch, c, res), CA_OK);
@@ -281,14 +290,7 @@ test_record_failure(void **state)
 	struct ca_audit_report rep;
 	int res[4], i, failed = 0;
 
-	memset(req, 0, sizeof(req));
-	memset(c, 0, sizeof(c));
-	for (i = 0; i < 4; i++) {
-		req[i].profile = "authentication";
-		req[i].csr = fx->csr;
-		req[i].csrlen = (size_t)fx->csrlen;
-		req[i].holder = CA_FX_HOLDER;
-	}
+	four_requests(fx, req, c);
 	fx->ctx->hooks.point = abandon_when_signed;
 	fx->ctx->hooks.arg = &a;
 	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, 4, c, res), CA_OK);
