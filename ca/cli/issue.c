@@ -337,30 +337,29 @@ batch_issue(struct ca_session *s, struct req_list *l, size_t batch, const char *
 		r = CA_ERR_ALLOC;
 		goto out;
 	}
-	/* Chunk j is signed while chunk j - 1 is written; its buffers are
-	 * chunk j - 2's, reported first. */
+	/* Chunk j is signed while chunk j - 1 is written; then j - 1 is
+	 * reported and j written. One writer at a time: the lines on standard
+	 * output stay in the list's order. */
 	for (at = 0; at < l->n && r == CA_OK; at += k) {
 		c = &ch[n++ % 2];
-		if (!chunk_write_end(s, c, list, &issued))
-			failed = 1;
-		if (isatty(STDERR_FILENO) && at > 0)
-			fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu signed, %zu written\n",
-				at, l->n, issued);
 		k = l->n - at < ISSUE_CHUNK ? l->n - at : ISSUE_CHUNK;
 		for (i = 0; i < k; i++)
 			req[i] = l->e[at + i].req;
 		memset(c->out, 0, k * sizeof(c->out[0]));
-		if ((r = ca_op_issue_certs(s, req, k, batch, c->out, c->each, res)) == CA_ERR_DENIED ||
-		    r == CA_ERR_AUTH || r == CA_ERR_NOT_FOUND)
+		r = ca_op_issue_certs(s, req, k, batch, c->out, c->each, res);
+		if (!chunk_write_end(s, &ch[n % 2], list, &issued))	/* chunk j - 1 */
+			failed = 1;
+		if (r == CA_ERR_DENIED || r == CA_ERR_AUTH || r == CA_ERR_NOT_FOUND)
 			break;		/* refused before anything was signed */
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu signed, %zu written\n",
+				at + k, l->n, issued);
 		c->dir = dir;
 		c->e = &l->e[at];
 		c->k = k;
 		chunk_write_start(c);
 	}
-	/* the two chunks still being written, in order */
-	if (!chunk_write_end(s, &ch[n % 2], list, &issued) ||
-	    !chunk_write_end(s, &ch[(n + 1) % 2], list, &issued))
+	if (!chunk_write_end(s, &ch[(n + 1) % 2], list, &issued))	/* the last one */
 		failed = 1;
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "carecard-ca: issue-certs: %zu of %zu done, %zu issued\n",

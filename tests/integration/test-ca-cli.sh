@@ -24,7 +24,7 @@ try() {
 	printf '%s|%s' "$_rc" "$(printf '%s' "$_err" | tr '\n' ' ')"
 }
 
-tap_plan 94
+tap_plan 97
 
 # --- init -------------------------------------------------------------
 tap_ok "init creates the CA" "$CA" init --state "$S" --hsm-module "$SOFTHSM_MODULE" \
@@ -329,4 +329,16 @@ tap_is "inserted entry: exit status 6" "$?" 6
 tap_like "inserted entry: named" "$out" "BROKEN at entry [0-9]+: .*chain"
 cp "$work/pristine.db" "$S/registry.db"
 rm -f "$S/registry.db-wal" "$S/registry.db-shm"
+
+# --- issue-certs across chunks (1024 requests each, written while the next is signed)
+awk -v bob=$BOB -v w="$work" 'BEGIN { for (i = 1; i <= 2100; i++)
+	printf "authentication %s %s/%s.csr\n", bob, w, (i == 1500 ? "bad" : "m" (i % 5 + 1)) }' \
+	>"$work/list-big"
+out=$(op issue-certs --list "$work/list-big" --out-dir "$work/bulk-big" 2>"$work/big.err")
+tap_is "issue-certs of 2100 requests (three chunks), one bad: exit 5" "$?" 5
+tap_is "... the 2099 good lines answered once each, in order, each with its file" \
+	"$(echo "$out" | awk '{ print $1 }' | cksum)/$(ls "$work/bulk-big" | wc -l)" \
+	"$(seq 1 2100 | grep -vx 1500 | cksum)/2099"
+tap_like "... the bad one named by its line, in the second chunk" "$(tr '\n' ' ' <"$work/big.err")" \
+	"list-big:1500: not issued: "
 tap_done
