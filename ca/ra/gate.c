@@ -236,6 +236,12 @@ ca_gate_org_scoped(const struct ca_session *s, enum ca_op op, bool *locum)
 	return (acting & ~du->same_organisation) == 0;
 }
 
+const char *
+ca_gate_scope(const struct ca_session *s, enum ca_op op, bool *locum)
+{
+	return ca_gate_org_scoped(s, op, locum) ? s->actor.uuid : NULL;
+}
+
 /* Who may ask at all, worded for a refusal. */
 static const char *
 kinds_text(unsigned kinds)

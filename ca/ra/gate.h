@@ -124,6 +124,11 @@ int ca_gate_refuse(struct ca_session *s, enum ca_op op, const char *subject,
  */
 bool ca_gate_org_scoped(const struct ca_session *s, enum ca_op op, bool *locum);
 
+/* The same as the registry's reads take it: @s's actor's UUID when what
+ * they read through @op is limited to their organisations, NULL when they
+ * read everything. */
+const char *ca_gate_scope(const struct ca_session *s, enum ca_op op, bool *locum);
+
 /*
  * Would ca_gate allow @op on @t now? The same decision, asked without
  * acting: nothing audited, no result filled — for a front end that shows

@@ -69,10 +69,7 @@ ca_op_person_search(struct ca_session *s, const struct ca_person_query *q, struc
 		nq.name = name;
 	/* A sponsor or LSA finds the people of their own organisations, not the
 	 * national directory: the scope is the gate's, never the caller's. */
-	nq.within = NULL;
-	nq.within_locum = false;
-	if (ca_gate_org_scoped(s, CA_OP_PERSON_SEARCH, &nq.within_locum))
-		nq.within = s->actor.uuid;
+	nq.within = ca_gate_scope(s, CA_OP_PERSON_SEARCH, &nq.within_locum);
 	r = ca_reg_person_search(s->ctx->reg, &nq, out);
 out:
 	free(norm);
@@ -235,14 +232,6 @@ ca_op_self_profile(struct ca_session *s, int64_t limit, struct ca_person_record 
 
 static const char *const request_states[] = { "sponsored", "verified", "rejected" };
 
-/* The scope of a sponsor's or LSA's reading of requests: their own
- * organisations' and those they sponsored (*within NULL: every request). */
-static void
-request_scope(struct ca_session *s, const char **within, bool *locum)
-{
-	*within = ca_gate_org_scoped(s, CA_OP_REQUEST_LIST, locum) ? s->actor.uuid : NULL;
-}
-
 int
 ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out,
 		   struct ca_result *res)
@@ -263,9 +252,10 @@ ca_op_request_list(struct ca_session *s, const char *state, struct ca_table *out
 				      state);
 	if ((r = ca_gate(s, CA_OP_REQUEST_LIST, NULL, res, NULL)) != CA_OK)
 		return r;
-	/* A sponsor or LSA reads their own organisations' requests, not the
-	 * national list: the scope is the gate's, never the caller's. */
-	request_scope(s, &within, &locum);
+	/* A sponsor or LSA reads their own organisations' requests (and those
+	 * they sponsored), not the national list: the scope is the gate's,
+	 * never the caller's. */
+	within = ca_gate_scope(s, CA_OP_REQUEST_LIST, &locum);
 	return ca_reg_request_table(s->ctx->reg, state, 0, within, locum, out);
 }
 
@@ -279,7 +269,7 @@ request_scope_check(struct ca_session *s, int64_t id, const char *idbuf,
 	bool locum;
 	int r;
 
-	request_scope(s, &within, &locum);
+	within = ca_gate_scope(s, CA_OP_REQUEST_LIST, &locum);
 	if (within == NULL)
 		return CA_OK;
 	memset(&mine, 0, sizeof(mine));

@@ -18,16 +18,15 @@ ca_op_report(struct ca_session *s, enum ca_report_kind kind, int days, struct ca
 	     struct ca_result *res)
 {
 	const struct pol_policy *pol = s->ctx->pol;
-	const char *within = NULL;
-	bool locum = false;
+	const char *within;
+	bool locum;
 	int r;
 
 	if ((r = ca_gate(s, CA_OP_REPORT, NULL, res, NULL)) != CA_OK)
 		return r;
 	/* A sponsor or LSA reports on their own organisations, not the
 	 * national data: the scope is the gate's, as person search's. */
-	if (ca_gate_org_scoped(s, CA_OP_REPORT, &locum))
-		within = s->actor.uuid;
+	within = ca_gate_scope(s, CA_OP_REPORT, &locum);
 	switch (kind) {
 	case CA_REPORT_EXPIRING:
 		/* Without a number of days: the policy's renewal window, the time

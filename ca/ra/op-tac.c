@@ -118,14 +118,6 @@ ca_op_tac_add(struct ca_session *s, const char *serial, const char *custodian,
 	return r;
 }
 
-/* The pool and its ledger are read like the reports, scoped the same way:
- * a sponsor or LSA sees their own organisations' TACs (ca_gate_org_scoped). */
-static const char *
-tac_scope(const struct ca_session *s, bool *locum)
-{
-	return ca_gate_org_scoped(s, CA_OP_REPORT, locum) ? s->actor.uuid : NULL;
-}
-
 int
 ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result *res)
 {
@@ -135,7 +127,7 @@ ca_op_tac_list(struct ca_session *s, struct ca_table *out, struct ca_result *res
 
 	if ((r = ca_gate(s, CA_OP_REPORT, NULL, res, NULL)) != CA_OK)
 		return r;
-	within = tac_scope(s, &locum);
+	within = ca_gate_scope(s, CA_OP_REPORT, &locum);	/* as the reports */
 	return ca_reg_tac_table(s->ctx->reg, within, locum, out);
 }
 
@@ -148,7 +140,7 @@ ca_op_tac_uses(struct ca_session *s, struct ca_table *out, struct ca_result *res
 
 	if ((r = ca_gate(s, CA_OP_REPORT, NULL, res, NULL)) != CA_OK)
 		return r;
-	within = tac_scope(s, &locum);
+	within = ca_gate_scope(s, CA_OP_REPORT, &locum);	/* as the reports */
 	return ca_reg_tac_uses_table(s->ctx->reg, within, locum, out);
 }
 
