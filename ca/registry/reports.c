@@ -14,13 +14,9 @@
 #include "ca/registry/registry-ra.h"
 #include "ca/ra/report.h"
 
-/* Run @sql with integer parameters @params[0..@nparams-1], then the
- * viewer's scope (@within, NULL for everything, and @locum as 1 or 0: see
- * CA_REG_VIEWER_ORGS) as the next two, and append every row to @t (which
- * has as many columns as the SELECT). */
-static int
-query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int nparams,
-	    const char *within, bool locum, struct ca_table *t)
+int
+ca_reg_scoped_table(struct ca_reg *reg, const char *sql, const int64_t *params, int nparams,
+		    const char *within, bool locum, const char *what, struct ca_table *t)
 {
 	const char *v[CA_TABLE_COLS_MAX];
 	struct db_stmt *st = NULL;
@@ -28,7 +24,7 @@ query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int npar
 	int i, rc, r = CA_OK;
 
 	if (db_prep_once(reg->db, sql, &st) != CA_OK)
-		return ca_reg_fail(reg, "prepare report");
+		return ca_reg_fail(reg, what);
 	for (i = 0; i < nparams; i++)
 		db_bind_int64(st, i + 1, params[i]);
 	ca_reg_bind_text(st, nparams + 1, within);
@@ -40,7 +36,7 @@ query_table(struct ca_reg *reg, const char *sql, const int64_t *params, int npar
 			goto out;
 	}
 	if (rc != DB_DONE)
-		r = ca_reg_fail(reg, "report");
+		r = ca_reg_fail(reg, what);
 out:
 	db_finalize(st);
 	return r;
@@ -62,14 +58,14 @@ ca_reg_report_expiring(struct ca_reg *reg, int64_t now, int days, const char *wi
 		return CA_ERR_USAGE;
 	if ((r = ca_table_init(t, cols, 7)) != CA_OK)
 		return r;
-	return query_table(reg,
+	return ca_reg_scoped_table(reg,
 		"SELECT c.holder, p.name, c.card, c.profile, c.serial,"
 		" strftime('%Y-%m-%dT%H:%M:%SZ', c.not_after, 'unixepoch'),"
 		" (c.not_after - ?1) / 86400"
 		" FROM certificates c JOIN people p ON p.uuid = c.holder"
 		" WHERE c.status = 'valid' AND c.not_after >= ?1 AND c.not_after <= ?2"
 		" AND " CA_REG_PERSON_WITHIN("c.holder", "?3", "?4")
-		" ORDER BY c.not_after, c.holder, c.profile", p, 2, within, locum, t);
+		" ORDER BY c.not_after, c.holder, c.profile", p, 2, within, locum, "report", t);
 }
 
 /*
@@ -89,7 +85,7 @@ ca_reg_report_locked(struct ca_reg *reg, const char *within, bool locum, struct 
 
 	if ((r = ca_table_init(t, cols, 6)) != CA_OK)
 		return r;
-	return query_table(reg,
+	return ca_reg_scoped_table(reg,
 		"SELECT serial, holder, name, orgs, tac, since FROM"
 		" (SELECT c.serial, c.holder, p.name, c.state,"
 		"   (SELECT group_concat(org, ',') FROM (SELECT DISTINCT org FROM positions"
@@ -107,7 +103,7 @@ ca_reg_report_locked(struct ca_reg *reg, const char *within, bool locum, struct 
 		"   OR c.serial IN (SELECT tp.serial FROM tac_pool tp"
 		"    WHERE " CA_REG_ORG_WITHIN("tp.org", "?1", "?2") "))) AS l"
 		" WHERE state = 'locked' OR since IS NOT NULL"
-		" ORDER BY holder, serial", NULL, 0, within, locum, t);
+		" ORDER BY holder, serial", NULL, 0, within, locum, "report", t);
 }
 
 int
@@ -127,7 +123,7 @@ ca_reg_report_renewal_limit(struct ca_reg *reg, unsigned self_before_ra,
 		return r;
 	/* The card operations keep the counters per card (cards.renewals,
 	 * cards.self_renewals, migration 2). */
-	return query_table(reg,
+	return ca_reg_scoped_table(reg,
 		"SELECT c.holder, p.name, c.serial, c.renewals, c.self_renewals,"
 		" CASE WHEN ?2 > 0 AND c.renewals >= ?2 THEN 'new-card'"
 		" ELSE 'ra-assisted-renewal' END"
@@ -135,7 +131,7 @@ ca_reg_report_renewal_limit(struct ca_reg *reg, unsigned self_before_ra,
 		" WHERE c.is_tac = 0 AND c.state NOT IN ('blank', 'cancelled')"
 		" AND (c.self_renewals >= ?1 OR (?2 > 0 AND c.renewals >= ?2))"
 		" AND " CA_REG_PERSON_WITHIN("c.holder", "?3", "?4")
-		" ORDER BY c.holder, c.serial", p, 2, within, locum, t);
+		" ORDER BY c.holder, c.serial", p, 2, within, locum, "report", t);
 }
 
 int
@@ -150,12 +146,12 @@ ca_reg_report_users_per_org(struct ca_reg *reg, const char *within, bool locum,
 
 	if ((r = ca_table_init(t, cols, 5)) != CA_OK)
 		return r;
-	return query_table(reg,
+	return ca_reg_scoped_table(reg,
 		"SELECT o.ods, o.name, CASE o.is_locum WHEN 1 THEN 'yes' ELSE 'no' END,"
 		" count(DISTINCT p.person), count(p.id)"
 		" FROM organisations o LEFT JOIN positions p ON p.org = o.ods"
 		" WHERE " CA_REG_ORG_WITHIN("o.ods", "?1", "?2")
-		" GROUP BY o.ods ORDER BY o.ods", NULL, 0, within, locum, t);
+		" GROUP BY o.ods ORDER BY o.ods", NULL, 0, within, locum, "report", t);
 }
 
 int

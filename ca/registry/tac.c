@@ -140,27 +140,12 @@ ca_reg_tac_table(struct ca_reg *reg, const char *within, bool locum, struct ca_t
 		{ "custodian", CA_COL_TEXT }, { "positions", CA_COL_TEXT },
 		{ "state", CA_COL_TEXT }, { "holder", CA_COL_TEXT }, { "uses", CA_COL_NUM },
 	};
-	const char *v[7];
-	struct db_stmt *st = NULL;
-	int rc, r, i;
+	int r;
 
-	if ((r = ca_table_init(t, cols, 7)) != CA_OK ||
-	    (r = ca_reg_prep(reg, TAC_SELECT " WHERE " CA_REG_ORG_WITHIN("t.org", "?1", "?2")
-			     " ORDER BY t.org, t.serial", &st)) != CA_OK)
+	if ((r = ca_table_init(t, cols, 7)) != CA_OK)
 		return r;
-	ca_reg_bind_text(st, 1, within);
-	db_bind_int64(st, 2, locum ? 1 : 0);
-	while ((rc = db_step(st)) == DB_ROW) {
-		for (i = 0; i < 7; i++)
-			v[i] = db_col_text(st, i);
-		if ((r = ca_table_add(t, v)) != CA_OK)
-			goto out;
-	}
-	if (rc != DB_DONE)
-		r = ca_reg_fail(reg, "TAC pool");
-out:
-	ca_reg_done(st);
-	return r;
+	return ca_reg_scoped_table(reg, TAC_SELECT " WHERE " CA_REG_ORG_WITHIN("t.org", "?1", "?2")
+				   " ORDER BY t.org, t.serial", NULL, 0, within, locum, "TAC pool", t);
 }
 
 int
@@ -172,31 +157,16 @@ ca_reg_tac_uses_table(struct ca_reg *reg, const char *within, bool locum,
 		{ "ods", CA_COL_TEXT }, { "holder", CA_COL_TEXT }, { "name", CA_COL_TEXT },
 		{ "custodian", CA_COL_TEXT }, { "note", CA_COL_TEXT },
 	};
-	const char *v[8];
-	struct db_stmt *st = NULL;
-	int rc, r, i;
+	int r;
 
-	if ((r = ca_table_init(t, cols, 8)) != CA_OK ||
-	    (r = ca_reg_prep(reg, "SELECT u.id, strftime('%Y-%m-%dT%H:%M:%SZ', u.time,"
-			     " 'unixepoch'), u.serial, t.org, u.holder, p.name, u.custodian, u.note"
-			     " FROM tac_uses u JOIN tac_pool t ON t.serial = u.serial"
-			     " LEFT JOIN people p ON p.uuid = u.holder"
-			     " WHERE " CA_REG_ORG_WITHIN("t.org", "?1", "?2")
-			     " ORDER BY u.id DESC", &st)) != CA_OK)
+	if ((r = ca_table_init(t, cols, 8)) != CA_OK)
 		return r;
-	ca_reg_bind_text(st, 1, within);
-	db_bind_int64(st, 2, locum ? 1 : 0);
-	while ((rc = db_step(st)) == DB_ROW) {
-		for (i = 0; i < 8; i++)
-			v[i] = db_col_text(st, i);
-		if ((r = ca_table_add(t, v)) != CA_OK)
-			goto out;
-	}
-	if (rc != DB_DONE)
-		r = ca_reg_fail(reg, "TAC usage ledger");
-out:
-	ca_reg_done(st);
-	return r;
+	return ca_reg_scoped_table(reg, "SELECT u.id, strftime('%Y-%m-%dT%H:%M:%SZ', u.time,"
+				   " 'unixepoch'), u.serial, t.org, u.holder, p.name, u.custodian,"
+				   " u.note FROM tac_uses u JOIN tac_pool t ON t.serial = u.serial"
+				   " LEFT JOIN people p ON p.uuid = u.holder"
+				   " WHERE " CA_REG_ORG_WITHIN("t.org", "?1", "?2")
+				   " ORDER BY u.id DESC", NULL, 0, within, locum, "TAC usage ledger", t);
 }
 
 int
