@@ -429,6 +429,15 @@ cert(struct ca_reg *reg, const char *serial, const char *holder, int64_t not_aft
 	assert_int_equal(ca_reg_cert_add(reg, &c), CA_OK);
 }
 
+/* @t has one row, whose column @col is @want; cleared. */
+static void
+only(struct ca_table *t, unsigned col, const char *want)
+{
+	assert_int_equal(t->nrows, 1);
+	assert_string_equal(ca_table_cell(t, 0, col), want);
+	ca_table_clear(t);
+}
+
 static void
 test_reports(void **state)
 {
@@ -491,9 +500,7 @@ test_reports(void **state)
 	assert_string_equal(ca_table_cell(&t, 0, 5), "ra-assisted-renewal");
 	ca_table_clear(&t);
 	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 5, 3, NULL, false, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 5), "new-card");
-	ca_table_clear(&t);
+	only(&t, 5, "new-card");
 	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 5, 0, NULL, false, &t), CA_OK);
 	assert_int_equal(t.nrows, 0);
 	ca_table_clear(&t);
@@ -534,9 +541,7 @@ test_reports_scoped(void **state)
 	cert(fx->reg, "0D", rita, now + 20 * 86400);
 
 	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, sam, false, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 0), bob);
-	ca_table_clear(&t);
+	only(&t, 0, bob);
 	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, sam, true, &t), CA_OK);
 	assert_int_equal(rows(&t), 2);			/* Rita, through LOCUM1 */
 	assert_int_equal(ca_reg_report_expiring(fx->reg, now, 90, NULL, false, &t), CA_OK);
@@ -565,18 +570,14 @@ test_reports_scoped(void **state)
 	raw_sql(fx, "UPDATE cards SET state = 'locked', self_renewals = 2"
 		" WHERE serial IN ('0412345678', '0412345680', '0900000003')");
 	assert_int_equal(ca_reg_report_locked(fx->reg, sam, false, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 0), "0412345678");
-	ca_table_clear(&t);
+	only(&t, 0, "0412345678");
 	assert_int_equal(ca_reg_report_locked(fx->reg, rita, false, &t), CA_OK);
 	assert_int_equal(rows(&t), 2);			/* hers and FB456's TAC */
 	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(rows(&t), 3);
 
 	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, sam, false, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 2), "0412345678");
-	ca_table_clear(&t);
+	only(&t, 2, "0412345678");
 	assert_int_equal(ca_reg_report_renewal_limit(fx->reg, 2, 0, NULL, false, &t), CA_OK);
 	assert_int_equal(rows(&t), 2);
 
@@ -584,19 +585,13 @@ test_reports_scoped(void **state)
 	assert_int_equal(ca_reg_tac_use_add(fx->reg, "0900000001", bob, sam, "a", 20), CA_OK);
 	assert_int_equal(ca_reg_tac_use_add(fx->reg, "0900000003", rita, rita, "b", 21), CA_OK);
 	assert_int_equal(ca_reg_tac_table(fx->reg, sam, true, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 0), "0900000001");
-	ca_table_clear(&t);
+	only(&t, 0, "0900000001");
 	assert_int_equal(ca_reg_tac_table(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(rows(&t), 2);
 	assert_int_equal(ca_reg_tac_uses_table(fx->reg, sam, true, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 2), "0900000001");
-	ca_table_clear(&t);
+	only(&t, 2, "0900000001");
 	assert_int_equal(ca_reg_tac_uses_table(fx->reg, rita, false, &t), CA_OK);
-	assert_int_equal(t.nrows, 1);
-	assert_string_equal(ca_table_cell(&t, 0, 2), "0900000003");
-	ca_table_clear(&t);
+	only(&t, 2, "0900000003");
 	assert_int_equal(ca_reg_tac_uses_table(fx->reg, NULL, false, &t), CA_OK);
 	assert_int_equal(rows(&t), 2);
 }
