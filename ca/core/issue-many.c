@@ -18,21 +18,21 @@
 
 /*
  * Group commit, pipelined. The signing threads — the caller, and on a
- * machine with more than one core a second one on its own session of the
- * token (a signer lane, ca_signer_lane_open) — only sign, back to back,
- * taking the next released request in turn, so the HSM never waits for
- * bookkeeping; a helper thread does the bookkeeping around it, a batch at
- * a time: prepares a batch ahead of the signer (holder, request and its
- * signature check, unsigned certificate) and commits its pending rows —
- * only then may the signer start on it — and, behind the signer, makes
- * each signed batch valid (row and audit entry per request, each in its
- * own savepoint) in one commit. Only the helper touches the registry
- * connection, only the signer the token session; they meet in struct pipe
- * under its mutex. With one core free the bookkeeping costs the signer
- * nothing as long as the helper does a batch's two commits in less time
- * than the signer needs for the batch; measured in tests/bench/README-ca.md.
- * Without a helper thread (creation failed) the same steps run in turn
- * on the caller's thread.
+ * machine with more than one core one more per core, each on its own
+ * session of the token (a signer lane, ca_signer_lane_open) — only sign,
+ * back to back, taking the next released request in turn, so the HSM never
+ * waits for bookkeeping; a helper thread does the bookkeeping around them:
+ * prepares requests ahead of the signers (holder, request and its
+ * signature check, unsigned certificate) and commits their pending rows —
+ * only then may they be signed — and, behind the signers, makes each signed
+ * batch valid (row and audit entry per request) in the same commit as the
+ * next prepared requests' pending rows (pipe_next decides which). Only the
+ * helper touches the registry connection, only a signer its token session;
+ * they meet in struct pipe under its mutex. With cores enough the
+ * bookkeeping costs the signers nothing as long as the helper's commit of
+ * a batch takes less time than signing it; measured in
+ * tests/bench/README-ca.md. Without a helper thread (creation failed) the
+ * same steps run in turn on the caller's thread, two commits a batch.
  */
 /* A request on its way; each step runs only while res is CA_OK. */
 struct slot {
@@ -43,7 +43,7 @@ struct slot {
 	bool signed_;			/* its signing step is over (under mu) */
 };
 
-/* A second signing thread's own session and the issuers' keys on it. */
+/* A further signing thread's own session and the issuers' keys on it. */
 struct lane {
 	struct ca_signer *s;
 	EVP_PKEY *pkey[CA_ISSUER_COUNT];
@@ -55,7 +55,8 @@ struct pipe {
 	size_t n, batch;			/* two commits per @batch requests */
 	int64_t now;				/* every certificate's notBefore */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv_sign;			/* released moved: signers may go on */
+	pthread_cond_t cv_help;			/* signed_ crossed a batch's end: the helper */
 	/* Counts, in order, under mu: prepared >= released >= signed_ >= recorded;
 	 * recorded moves a batch at a time, released a pending commit at a time
 	 * (pending_end). */
@@ -80,6 +81,15 @@ batch_end(const struct pipe *p, size_t i)
  * batch while they are signed.
  */
 #define PIPE_FIRST 4
+
+/*
+ * Batches prepared and pending ahead of the one being signed: the helper's
+ * commits wait for the disk, and a signer that finds nothing released
+ * leaves its core idle, so the helper keeps this much in hand.
+ */
+#define PIPE_AHEAD 2
+
+#define PIPE_LANES_MAX 16	/* signing threads beside the caller, at most */
 
 /* The end of the pending commit that starts at @i (released moves by these). */
 static size_t
@@ -111,39 +121,55 @@ slot_prepare(struct pipe *p, size_t i)
 	p->s[i].res = ca_ee_prepare(p->ctx, p->s[i].req, p->now, &p->s[i].e);
 }
 
-/* Commit the pending rows of prepared requests [first, end): then they may be signed. */
-static void
-pipe_pending(struct pipe *p, size_t first, size_t end)
+/*
+ * The pending rows of prepared requests [first, end), in the caller's
+ * transaction; each request's result in @res (end - first of them).
+ */
+static int
+pending_rows(struct pipe *p, size_t first, size_t end, int *res)
 {
 	struct ca_pending_req pq = { "issue-cert", "issue-certs", NULL, NULL, 0 };
 	struct ca_draft **d = calloc(end - first, sizeof(*d));
-	int *res = calloc(end - first, sizeof(*res));
 	size_t j;
-	int r = CA_ERR_ALLOC;
+	int r;
 
-	if (d == NULL || res == NULL)
-		goto failed;
+	if (d == NULL)
+		return CA_ERR_ALLOC;
 	for (j = first; j < end; j++) {
 		d[j - first] = p->s[j].res == CA_OK ? &p->s[j].e : NULL;
 		res[j - first] = p->s[j].res;
 	}
-	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
-		goto failed;
-	if ((r = ca_reg_end(p->ctx->reg, ca_cert_pending_rows(p->ctx, &pq, d, end - first,
-							      res))) != CA_OK)
-		goto failed;
+	r = ca_cert_pending_rows(p->ctx, &pq, d, end - first, res);
+	free(d);
+	return r;
+}
+
+/* Their rows committed: [first, end) may be signed. */
+static void
+pending_done(struct pipe *p, size_t first, size_t end, const int *res)
+{
+	size_t j;
+
 	for (j = first; j < end; j++) {
 		p->s[j].res = res[j - first];
 		p->s[j].e.recorded = p->s[j].res == CA_OK;
 	}
-	free(d);
-	free(res);
 	ca_ctx_point(p->ctx, "issue-certs", "pending-recorded");
-	return;
-failed:
-	free(d);
+}
+
+/* Commit the pending rows of prepared requests [first, end): then they may be signed. */
+static void
+pipe_pending(struct pipe *p, size_t first, size_t end)
+{
+	int *res = calloc(end - first, sizeof(*res));
+	int r = CA_ERR_ALLOC;
+
+	if (res == NULL || (r = ca_reg_begin(p->ctx->reg)) != CA_OK ||
+	    (r = ca_reg_end(p->ctx->reg, pending_rows(p, first, end, res))) != CA_OK)
+		batch_fail(p, first, end, r);
+	else
+		pending_done(p, first, end, res);
 	free(res);
-	batch_fail(p, first, end, r);
 }
 
 /* Sign request @i: by the issuer's key on @l's session, or (NULL) the signer's own. */
@@ -229,22 +255,80 @@ pipe_record(struct pipe *p, size_t first, size_t end)
 	ca_ctx_point(p->ctx, "issue-certs", "recorded");
 }
 
-/* What the helper does next (under mu); feeding the signer comes first. */
+/*
+ * Make the signed batch [first, end) valid and the prepared requests
+ * [pfirst, pend) pending in one commit: in a steady run the helper commits
+ * once per batch, not twice. If anything fails, nothing of it stays and
+ * each part goes its own way (pipe_record, pipe_pending), which sorts out
+ * whose failure it was.
+ */
+static void
+pipe_record_pending(struct pipe *p, size_t first, size_t end, size_t pfirst, size_t pend)
+{
+	int *res = NULL;
+	size_t j;
+	int r;
+
+	if (pfirst == pend || (res = calloc(pend - pfirst, sizeof(*res))) == NULL ||
+	    ca_reg_begin(p->ctx->reg) != CA_OK)
+		goto apart;
+	for (j = first, r = CA_OK; j < end && r == CA_OK; j++)
+		r = slot_record(p->ctx, &p->s[j], false);
+	if (r == CA_OK)
+		r = pending_rows(p, pfirst, pend, res);
+	if (r != CA_OK) {
+		ca_reg_rollback(p->ctx->reg);
+		goto apart;
+	}
+	if (ca_reg_end(p->ctx->reg, CA_OK) != CA_OK)
+		goto apart;
+	ca_ctx_point(p->ctx, "issue-certs", "recorded");
+	pending_done(p, pfirst, pend, res);
+	free(res);
+	return;
+apart:
+	free(res);
+	pipe_record(p, first, end);
+	if (pfirst != pend)
+		pipe_pending(p, pfirst, pend);
+}
+
+/*
+ * What the helper does next (under mu). A signed batch is made valid
+ * together with the next prepared requests made pending, one commit for
+ * both (preparing them first if they are not ready yet); a pending commit
+ * of its own only while the signers have less than a batch released beyond
+ * what is signed (at the start) and nothing signed waits; else preparing,
+ * up to PIPE_AHEAD batches beyond the one being signed.
+ */
 enum pipe_job { JOB_NONE, JOB_PENDING, JOB_PREPARE, JOB_RECORD };
 
 static enum pipe_job
 pipe_next(const struct pipe *p)
 {
-	size_t ahead = (p->signed_ / p->batch + 2) * p->batch;
+	size_t ahead = (p->signed_ / p->batch + 1 + PIPE_AHEAD) * p->batch;
+	bool signed_batch = p->recorded < p->released && p->signed_ >= batch_end(p, p->recorded);
+	bool pend_ready = p->released < p->n && p->prepared >= pending_end(p, p->released);
+	bool can_prepare = p->prepared < p->n && p->prepared < ahead;
 
-	if (p->released < p->n && p->prepared >= pending_end(p, p->released))
-		return JOB_PENDING;
-	/* Up to the end of the batch after the one being signed. */
-	if (p->prepared < p->n && p->prepared < ahead)
-		return JOB_PREPARE;
-	if (p->recorded < p->released && p->signed_ >= batch_end(p, p->recorded))
+	if (signed_batch && (pend_ready || !can_prepare))
 		return JOB_RECORD;
+	if (pend_ready && p->released - p->signed_ <= p->batch)
+		return JOB_PENDING;
+	if (can_prepare)
+		return JOB_PREPARE;
 	return JOB_NONE;
+}
+
+/* The end of the prepared requests that may become pending with a record. */
+static size_t
+pending_ready(const struct pipe *p)
+{
+	size_t e = p->released;
+
+	while (e < p->n && pending_end(p, e) <= p->prepared)
+		e = pending_end(p, e);
+	return e;
 }
 
 /* The helper: prepare and record ahead of the signer, activate behind it. */
@@ -253,32 +337,39 @@ pipe_bookkeeper(void *arg)
 {
 	struct pipe *p = arg;
 	enum pipe_job job;
-	size_t i, end;
+	size_t i, end, pend = 0;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->recorded < p->n) {
 		if ((job = pipe_next(p)) == JOB_NONE) {
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->cv_help, &p->mu);
 			continue;
 		}
 		i = job == JOB_PENDING ? p->released : job == JOB_PREPARE ? p->prepared
 		    : p->recorded;
 		end = job == JOB_PENDING ? pending_end(p, i) : batch_end(p, i);
+		if (job == JOB_RECORD)
+			pend = pending_ready(p);
 		pthread_mutex_unlock(&p->mu);
 		if (job == JOB_PENDING)
 			pipe_pending(p, i, end);
 		else if (job == JOB_PREPARE)
 			slot_prepare(p, i);
 		else
-			pipe_record(p, i, end);
+			pipe_record_pending(p, i, end, p->released, pend);
 		pthread_mutex_lock(&p->mu);
-		if (job == JOB_PENDING)
-			p->released = end;
-		else if (job == JOB_PREPARE)
+		if (job == JOB_PREPARE) {
 			p->prepared++;
-		else
+			continue;
+		}
+		if (job == JOB_RECORD)
 			p->recorded = end;
-		pthread_cond_broadcast(&p->cv);
+		else
+			pend = end;
+		if (pend > p->released) {
+			p->released = pend;
+			pthread_cond_broadcast(&p->cv_sign);
+		}
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -297,7 +388,7 @@ pipe_sign_loop(struct pipe *p, const struct lane *l)
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->next_sign < p->n && p->released <= p->next_sign)
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->cv_sign, &p->mu);
 		if (p->next_sign >= p->n)
 			break;
 		i = p->next_sign++;
@@ -308,10 +399,10 @@ pipe_sign_loop(struct pipe *p, const struct lane *l)
 		was = p->signed_;
 		while (p->signed_ < p->n && p->s[p->signed_].signed_)
 			p->signed_++;
-		if (p->signed_ != was) {
-			if (batch_end(p, was) <= p->signed_)
-				ca_ctx_point(p->ctx, "issue-certs", "signed");
-			pthread_cond_broadcast(&p->cv);
+		/* The helper waits only for whole batches (pipe_next). */
+		if (p->signed_ != was && batch_end(p, was) <= p->signed_) {
+			ca_ctx_point(p->ctx, "issue-certs", "signed");
+			pthread_cond_signal(&p->cv_help);
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -339,19 +430,30 @@ lane_close(struct lane *l)
 }
 
 /*
- * A second signer's session and keys, worth it only with a second core and
- * enough requests; false (and nothing open) when not, so the caller signs
- * alone as before.
+ * Signing threads beside the caller for @n requests: one per further core,
+ * and one more, so that a core whose signer waits (on the token's own
+ * locks, on a network HSM's answer) has another to run; none for a few
+ * requests or on one core.
  */
+static size_t
+pipe_lanes(size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 2 * PIPE_FIRST || cores < 2)
+		return 0;
+	return (size_t)cores < PIPE_LANES_MAX ? (size_t)cores : PIPE_LANES_MAX;
+}
+
+/* A further signer's session and keys; false (and nothing open) when not. */
 static bool
-lane_open(struct ca_ctx *ctx, size_t n, struct lane *l)
+lane_open(struct ca_ctx *ctx, struct lane *l)
 {
 	struct ca_signer_key *k;
 	size_t i;
 
 	memset(l, 0, sizeof(*l));
-	if (n < 2 * PIPE_FIRST || sysconf(_SC_NPROCESSORS_ONLN) < 2 || ctx->signer == NULL ||
-	    ca_signer_lane_open(ctx->signer, &l->s) != CA_OK)
+	if (ctx->signer == NULL || ca_signer_lane_open(ctx->signer, &l->s) != CA_OK)
 		return false;
 	for (i = 0; i < CA_ISSUER_COUNT; i++) {
 		if (ctx->issuers[i].pkey == NULL)
@@ -371,23 +473,30 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 {
 	/* One time for the call, read here: the clock hook is the caller's. */
 	struct pipe p = { .ctx = ctx, .s = s, .n = n, .batch = batch, .now = ca_ctx_now(ctx) };
-	struct lane lane;
-	void *lane_arg[2] = { &p, &lane };
-	pthread_t helper, second;
-	bool two;
-	size_t i, first, end;
+	struct lane lane[PIPE_LANES_MAX];
+	void *lane_arg[PIPE_LANES_MAX][2];
+	pthread_t helper, signer[PIPE_LANES_MAX];
+	size_t i, first, end, nl = 0, want = pipe_lanes(n);
 
 	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
+	pthread_cond_init(&p.cv_sign, NULL);
+	pthread_cond_init(&p.cv_help, NULL);
 	if (pthread_create(&helper, NULL, pipe_bookkeeper, &p) == 0) {
-		two = lane_open(ctx, n, &lane) &&
-		      pthread_create(&second, NULL, pipe_lane_signer, lane_arg) == 0;
+		while (nl < want && lane_open(ctx, &lane[nl])) {
+			lane_arg[nl][0] = &p;
+			lane_arg[nl][1] = &lane[nl];
+			if (pthread_create(&signer[nl], NULL, pipe_lane_signer, lane_arg[nl]) != 0) {
+				lane_close(&lane[nl]);
+				break;
+			}
+			nl++;
+		}
 		pipe_sign_loop(&p, NULL);
-		if (two)
-			pthread_join(second, NULL);
+		for (i = 0; i < nl; i++) {
+			pthread_join(signer[i], NULL);
+			lane_close(&lane[i]);
+		}
 		pthread_join(helper, NULL);
-		if (lane.s != NULL)
-			lane_close(&lane);
 	} else {
 		for (first = 0; first < n; first = end) {
 			end = batch_end(&p, first);
@@ -400,7 +509,8 @@ group_run(struct ca_ctx *ctx, struct slot *s, size_t n, size_t batch)
 			pipe_record(&p, first, end);
 		}
 	}
-	pthread_cond_destroy(&p.cv);
+	pthread_cond_destroy(&p.cv_sign);
+	pthread_cond_destroy(&p.cv_help);
 	pthread_mutex_destroy(&p.mu);
 	return p.commit_err;
 }

@@ -320,6 +320,84 @@ test_record_failure(void **state)
 	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
 }
 
+/* The hook of test_record_failure_batches: at the third pending commit
+ * (the helper's thread, its connection idle) a pending row is revoked as
+ * abandoned, to fail later in whichever commit makes its batch valid. */
+struct abandon_later {
+	struct ca_ctx *ctx;
+	int pendings;
+	char serial[80];
+};
+
+static void
+abandon_at_third_pending(void *arg, const char *op, const char *step)
+{
+	struct abandon_later *a = arg;
+	struct ca_pending_sel sel = { 0 };
+	char **serials = NULL;
+	size_t n = 0;
+
+	if (strcmp(op, "issue-certs") != 0 || strcmp(step, "pending-recorded") != 0 ||
+	    ++a->pendings != 3)
+		return;
+	assert_int_equal(ca_reg_cert_pending_list(a->ctx->reg, &sel, &serials, &n), CA_OK);
+	assert_true(n > 0);
+	snprintf(a->serial, sizeof(a->serial), "%s", serials[n - 1]);
+	ca_reg_serials_free(serials, n);
+	assert_int_equal(ca_reg_begin(a->ctx->reg), CA_OK);
+	assert_int_equal(ca_reg_end(a->ctx->reg, ca_cert_abandon(a->ctx, a->serial, "test")),
+			 CA_OK);
+}
+
+/*
+ * The same over twelve batches, where the helper makes a signed batch
+ * valid in the commit that also makes later requests pending: the one
+ * request fails alone, every other of the 48 is valid, none stays
+ * pending, the chain verifies.
+ */
+static void
+test_record_failure_batches(void **state)
+{
+	enum { N = 48 };
+	struct ca_fixture *fx = *state;
+	struct abandon_later a = { fx->ctx, 0, "" };
+	struct ca_issue_req req[N];
+	struct ca_issued c[N];
+	struct ca_cert_rec rec = { 0 };
+	struct ca_audit_report rep;
+	int res[N], i, failed = 0;
+
+	for (i = 0; i < N; i += 4)
+		four_requests(fx, &req[i], &c[i]);
+	fx->ctx->hooks.point = abandon_at_third_pending;
+	fx->ctx->hooks.arg = &a;
+	assert_int_equal(ca_cert_issue_many(fx->ctx, req, N, 4, c, res), CA_OK);
+	fx->ctx->hooks.point = NULL;
+	fx->ctx->hooks.arg = NULL;
+	assert_string_not_equal(a.serial, "");
+	for (i = 0; i < N; i++) {
+		if (res[i] != CA_OK) {
+			failed++;
+			assert_int_equal(res[i], CA_ERR_STATE);
+			assert_null(c[i].der);
+			continue;
+		}
+		assert_non_null(c[i].der);
+		assert_string_not_equal(c[i].serial, a.serial);
+		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
+		assert_int_equal(rec.status, CA_CERT_VALID);
+		ca_cert_rec_clear(&rec);
+		ca_issued_clear(&c[i]);
+	}
+	assert_int_equal(failed, 1);
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, a.serial, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_REVOKED);
+	ca_cert_rec_clear(&rec);
+	assert_int_equal(pending_rows(fx), 0);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
+}
+
 /* Two hours after the fixture's clock: past the recovery's lease. */
 static int64_t
 later_now(void *arg)
@@ -656,6 +734,7 @@ main(void)
 		cmocka_unit_test_teardown(test_refusals_record_nothing, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_group_commit, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_record_failure, ca_fx_teardown),
+		cmocka_unit_test_teardown(test_record_failure_batches, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_pending_lifecycle, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_revocation_and_crls, ca_fx_teardown),
 		cmocka_unit_test_teardown(test_crl_carries_checkpoint, ca_fx_teardown),
