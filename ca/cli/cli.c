@@ -99,7 +99,7 @@ static const struct cli_cmd commands[] = {
 	{ "issue-certs", cli_issue_certs, "issue many certificates from a list of requests",
 	  "--list FILE --out-dir DIR [--batch N] " CLI_OPERATOR_USAGE "\n"
 	  "       FILE: one request per line, PROFILE HOLDER CSR-FILE [CARD]; '#' comments\n"
-	  "       one commit (fsync) per N requests, default 32; prints LINE SERIAL FILE" },
+	  "       one commit (fsync) per N requests, default 64; prints LINE SERIAL FILE" },
 	{ "revoke", cli_revoke, "revoke a certificate",
 	  "--serial HEX --reason REASON " CLI_OPERATOR_USAGE "\n"
 	  "       REASON: keyCompromise (lost, stolen), affiliationChanged (leaver),\n"

@@ -393,7 +393,7 @@ cli_issue_certs(int argc, char **argv, struct cli_env *env)
 	const char *list = NULL, *dir = NULL;
 	struct cli_args g;
 	int c, r, e;
-	long batch = 32;
+	long batch = 64;
 	char *end;
 
 	memset(&res, 0, sizeof(res));

@@ -10,7 +10,7 @@
 # usage: make bench-ca [BENCH_CA_ARGS='--seconds 9 --entries "100000 1000000"']
 #    or: top_builddir=BUILD top_srcdir=SRC tests/bench/run-bench-ca.sh [options]
 #   --seconds S     in-process issuance: seconds per mode (default 9), in S rounds
-#   --group K       certificates per commit in the group-commit row (default 32)
+#   --group K       certificates per commit in the group-commit row (default 64, as issue-certs)
 #   --loop N        `openssl ca` / `carecard-ca issue-cert` invocations (default 200)
 #   --bulk "N.."    requests in the bulk rows, issue-certs ÷ -infiles (default "1000 5000";
 #                   past 1000 the same 1000 requests are sent again, each a new certificate)
@@ -20,7 +20,7 @@ set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:?set top_builddir to the build directory}"
 : "${SOFTHSM_MODULE:=/usr/lib/softhsm/libsofthsm2.so}"
-secs=9 group=32 loop=200 bulk="1000 5000" entries="100000 1000000"
+secs=9 group=64 loop=200 bulk="1000 5000" entries="100000 1000000"
 out="$top_builddir/tests/bench/results-ca.md"
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -247,7 +247,7 @@ echo "bench-est: bench-ca's durable issuance on the same CA, 3 s ..."
 	die "person-add (bench-ca's holder)"
 mkdir -p "$work/csrs"
 "$bench" csrs --out "$work/csrs" --count 300 --key rsa >>"$log" 2>&1 || die "CSRs"
-"$bench" issue --state "$work/ca" --csrs "$work/csrs" --seconds 3 --rounds 3 --group 32 \
+"$bench" issue --state "$work/ca" --csrs "$work/csrs" --seconds 3 --rounds 3 --group 64 \
 	--markdown "$work/issue.md" >>"$log" 2>&1 || die "issue bench failed"
 col() { awk -F'|' -v k="$1" 'index($2, k) { gsub(/ /, "", $3); print $3 }' "$work/issue.md"; }
 grouped=$(col "group commit")
