@@ -15,9 +15,9 @@
  *             (DigestInfo + C_SignInit + C_Sign, the issuing path's own call);
  *       ca_cert_issue() with one commit per certificate, synchronous=FULL
  *             and synchronous=NORMAL;
- *       ca_cert_issue_many() on 32 x K requests per call, one commit per K
- *       (group commit, synchronous=FULL; the signer goes on with the next
- *       K while the previous batch commits).
+ *       ca_cert_issue_many() on 1024 requests per call, K per commit
+ *       (group commit, synchronous=FULL, default 64 as issue-certs; the
+ *       signers go on with the next batch while the previous one commits).
  *       (--only M runs mode M alone, 0..4 in that order, for profiling;
  *       4: bare C_Sign on two sessions, two threads — signer lanes.)
  *       The modes alternate in R rounds of S/R seconds each, so load from
@@ -56,7 +56,7 @@
 #define HOLDER "300000000003"
 #define NOW 1800000000L
 #define MAX_GROUP 256
-#define GROUPS_PER_CALL 32	/* batches per ca_cert_issue_many() call: issue-certs sends 1024 */
+#define PER_CALL 1024		/* requests per ca_cert_issue_many() call, as issue-certs sends */
 
 struct opts {
 	const char *cmd, *out, *state, *csrs, *key, *markdown, *index;
@@ -342,10 +342,10 @@ run_single(struct runner *rn, double until, long *ops)
 static int
 run_group(struct runner *rn, double until, long *ops)
 {
-	static struct ca_issue_req q[GROUPS_PER_CALL * MAX_GROUP];	/* too big for a stack */
-	static struct ca_issued c[GROUPS_PER_CALL * MAX_GROUP];
-	static int res[GROUPS_PER_CALL * MAX_GROUP];
-	int i, n = GROUPS_PER_CALL * rn->group;
+	static struct ca_issue_req q[PER_CALL];	/* too big for a stack */
+	static struct ca_issued c[PER_CALL];
+	static int res[PER_CALL];
+	int i, n = PER_CALL;
 
 	while (now_s() < until) {
 		for (i = 0; i < n; i++)
@@ -641,7 +641,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->seconds = 6;
 	o->rounds = 3;
-	o->group = 32;
+	o->group = 64;	/* issue-certs' default */
 	o->only = -1;
 	if (argc < 2)
 		return -1;

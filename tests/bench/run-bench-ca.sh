@@ -241,7 +241,7 @@ done
 	echo
 	echo "| measure | carecard | comparison | ratio | target | met |"
 	echo "|---|---|---|---|---|---|"
-	echo "| durable issuance (group commit of $group, synchronous=FULL; two signing sessions) ÷ bare C_Sign on two sessions at once | $grouped/s | $bare2/s | $(ratio "$grouped" "$bare2") | ≥ 0.80 | $(met "$(ratio "$grouped" "$bare2")" 0.8) |"
+	echo "| durable issuance (group commit of $group, synchronous=FULL; a signing session per core and one more) ÷ bare C_Sign on two sessions at once | $grouped/s | $bare2/s | $(ratio "$grouped" "$bare2") | ≥ 0.80 | $(met "$(ratio "$grouped" "$bare2")" 0.8) |"
 	echo "| durable issuance ÷ bare C_Sign on one session | $grouped/s | $bare/s | $(ratio "$grouped" "$bare") | ≥ 0.80 | $(met "$(ratio "$grouped" "$bare")" 0.8) |"
 	echo "| CPU per bare C_Sign ÷ CPU per durable issuance, all threads (the bookkeeping runs on the second core, beside the signer) | $grouped_cpu ms | $bare_cpu ms | $(ratio "$bare_cpu" "$grouped_cpu") | — | — |"
 	echo "| durable issuance ÷ \`openssl ca\`, one invocation per request | $grouped/s | $ossl_loop/s | $(ratio "$grouped" "$ossl_loop") | ≥ 10 | $(met "$(ratio "$grouped" "$ossl_loop")" 10) |"
