@@ -1,17 +1,22 @@
 # tests owned by the ca work; appends to TESTS
 if HAVE_CMOCKA
-check_PROGRAMS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
-	%D%/unit/test-ca-validate %D%/unit/test-ca-builder %D%/unit/test-ca-gate
-TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-profile %D%/unit/test-ca-issue \
-	%D%/unit/test-ca-validate %D%/unit/test-ca-builder %D%/unit/test-ca-gate
+check_PROGRAMS += %D%/unit/test-ca-registry %D%/unit/test-ca-audit-chain %D%/unit/test-ca-profile \
+	%D%/unit/test-ca-issue %D%/unit/test-ca-validate %D%/unit/test-ca-builder %D%/unit/test-ca-gate
+TESTS += %D%/unit/test-ca-registry %D%/unit/test-ca-audit-chain %D%/unit/test-ca-profile \
+	%D%/unit/test-ca-issue %D%/unit/test-ca-validate %D%/unit/test-ca-builder %D%/unit/test-ca-gate
 %C%_unit_test_ca_gate_SOURCES = %D%/unit/test-ca-gate.c
 %C%_unit_test_ca_gate_CFLAGS = $(CC_TEST_CFLAGS) $(P11KIT_CFLAGS)
 %C%_unit_test_ca_gate_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS) $(UNISTRING_LIBS)
-%C%_unit_test_ca_registry_SOURCES = %D%/unit/test-ca-registry.c
+%C%_unit_test_ca_registry_SOURCES = %D%/unit/test-ca-registry.c %D%/unit/reg-fixture.c \
+	%D%/unit/reg-fixture.h
 %C%_unit_test_ca_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS)
 %C%_unit_test_ca_registry_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
 	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+%C%_unit_test_ca_audit_chain_SOURCES = %D%/unit/test-ca-audit-chain.c %D%/unit/reg-fixture.c \
+	%D%/unit/reg-fixture.h
+%C%_unit_test_ca_audit_chain_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS)
+%C%_unit_test_ca_audit_chain_LDADD = $(%C%_unit_test_ca_registry_LDADD)
 %C%_unit_test_ca_profile_SOURCES = %D%/unit/test-ca-profile.c
 %C%_unit_test_ca_profile_CFLAGS = $(CC_TEST_CFLAGS)
 %C%_unit_test_ca_profile_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
@@ -110,11 +115,13 @@ fuzz-ca-validate-run: fuzz-ca-validate
 CLEANFILES += tests/fuzz/fuzz-ca-validate
 .PHONY: fuzz-ca-validate fuzz-ca-validate-run
 # the registry on PostgreSQL (issue 14): tests/lib/pg.sh starts the server
-TESTS += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh \
+TESTS += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-audit-chain-pg.sh \
+	%D%/integration/test-ca-pg.sh \
 	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
 	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
 	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-rollover-pg.sh %D%/integration/test-ca-backup-pg.sh
-EXTRA_DIST += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-pg.sh %D%/lib/pg.sh \
+EXTRA_DIST += %D%/integration/test-ca-registry-pg.sh %D%/integration/test-ca-audit-chain-pg.sh \
+	%D%/integration/test-ca-pg.sh %D%/lib/pg.sh %D%/lib/pg-unit.sh \
 	%D%/integration/test-ca-card-admin-pg.sh %D%/integration/test-ca-migrate-pg.sh \
 	%D%/integration/test-ca-card-renew-pg.sh %D%/integration/test-ca-card-kill-pg.sh \
 	%D%/integration/test-ca-ra-day-pg.sh %D%/integration/test-ca-rollover-pg.sh %D%/integration/test-ca-backup-pg.sh

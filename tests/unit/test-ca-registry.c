@@ -1,7 +1,7 @@
 /*
- * Unit tests: the CA registry (migrations, records, constraints) and the
- * hash-chained audit log. Tampering is done with raw SQL on the same file,
- * as an attacker with database access would.
+ * Unit tests: the CA registry (migrations, records, constraints), on both
+ * backends (tests/integration/test-ca-registry-pg.sh runs it on
+ * PostgreSQL); the audit chain's are in test-ca-audit-chain.c.
  */
 #include "config.h"
 
@@ -20,7 +20,6 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include "ca/core/audit.h"
 #include "ca/core/error.h"
 #include "ca/registry/registry-hold.h"
 #include "ca/registry/registry-ocsp.h"
@@ -28,105 +27,12 @@
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry-terms.h"
 #include "common/log.h"
-
-struct fixture {
-	char dir[64];
-	char path[96];
-	const char *pg;		/* CARECARD_TEST_PG_URI: run on PostgreSQL */
-	struct ca_reg *reg;
-};
-
-/*
- * Both backends: with CARECARD_TEST_PG_URI (tests/lib/pg.sh's server, run
- * by test-ca-registry-pg.sh) every test starts on an empty database there;
- * without it, on a new SQLite file. Tests of the SQLite file itself skip on
- * PostgreSQL.
- */
-static void
-pg_raw(const char *uri, const char *sql, int64_t *v)
-{
-	PGconn *c = PQconnectdb(uri);
-	PGresult *res;
-
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	res = PQexec(c, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	if (v != NULL) {
-		*v = -1;
-		if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-			*v = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 :
-			     strcmp(PQgetvalue(res, 0, 0), "f") == 0 ? 0 :
-			     strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	}
-	PQclear(res);
-	PQfinish(c);
-}
-
-static int
-reg_open(struct fixture *fx, int create, struct ca_reg **out)
-{
-	return fx->pg != NULL ? ca_reg_open_uri(fx->pg, create, out)
-			      : ca_reg_open(fx->path, create, out);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL)
-		return -1;
-	strcpy(fx->dir, "/tmp/test-ca-registry-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/registry.db", fx->dir);
-	fx->pg = getenv("CARECARD_TEST_PG_URI");
-	if (fx->pg != NULL)
-		pg_raw(fx->pg, "SET client_min_messages = warning;"
-		       "DROP SCHEMA public CASCADE; CREATE SCHEMA public", NULL);
-	if (reg_open(fx, 1, &fx->reg) != CA_OK)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	ca_reg_close(fx->reg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
-	/* OpenSSH's SSL_ERR_CHECK idea: nothing may leave errors queued. */
-	if (ERR_peek_error() != 0)
-		return -1;
-	free(fx);
-	return 0;
-}
-
-/* Raw SQL on the registry file, bypassing the registry code. */
-static void
-raw_sql(struct fixture *fx, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	if (fx->pg != NULL) {
-		pg_raw(fx->pg, sql, NULL);
-		return;
-	}
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
+#include "tests/unit/reg-fixture.h"
 
 static void
 test_fresh_schema_is_latest_and_private(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct stat st;
 	int v = -1;
 
@@ -139,12 +45,12 @@ test_fresh_schema_is_latest_and_private(void **state)
 static void
 test_reopen_keeps_version(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	int v = -1;
 
 	ca_reg_close(fx->reg);
 	fx->reg = NULL;
-	assert_int_equal(reg_open(fx, 0, &fx->reg), CA_OK);
+	assert_int_equal(reg_fx_open(fx, 0, &fx->reg), CA_OK);
 	assert_int_equal(ca_reg_schema_version(fx->reg, &v), CA_OK);
 	assert_int_equal(v, ca_reg_schema_latest());
 }
@@ -152,18 +58,18 @@ test_reopen_keeps_version(void **state)
 static void
 test_newer_schema_refused(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_reg *other = NULL;
 
-	raw_sql(fx, "INSERT INTO schema_version VALUES (999, 0)");
-	assert_int_equal(reg_open(fx, 0, &other), CA_ERR_STATE);
+	reg_fx_sql(fx, "INSERT INTO schema_version VALUES (999, 0)");
+	assert_int_equal(reg_fx_open(fx, 0, &other), CA_ERR_STATE);
 	assert_null(other);
 }
 
 static void
 test_missing_db_not_created(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_reg *other = NULL;
 	char p[128];
 
@@ -176,7 +82,7 @@ test_missing_db_not_created(void **state)
 static void
 test_failed_migration_applies_nothing(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	static const char *const migs[] = {
 		"CREATE TABLE a (x INTEGER);",
 		"CREATE TABLE b (y INTEGER);",
@@ -198,27 +104,6 @@ test_failed_migration_applies_nothing(void **state)
 	ca_reg_close(reg);
 }
 
-/* One value of a query on the registry file (raw SQL, as sqlite3 would). */
-static int64_t
-raw_int(struct fixture *fx, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (fx->pg != NULL) {
-		pg_raw(fx->pg, sql, &v);
-		return v;
-	}
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 /*
  * Migration 5 rebuilds the certificates table (a CHECK allowing
  * 'pending'): an older registry keeps every row and index, and each row
@@ -228,7 +113,7 @@ raw_int(struct fixture *fx, const char *sql)
 static void
 test_migration_5_keeps_certificates(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_reg *reg = NULL;
 
 	ca_reg_close(fx->reg);
@@ -237,7 +122,7 @@ test_migration_5_keeps_certificates(void **state)
 	assert_int_equal(ca_reg_open_unmigrated(fx->path, 1, &reg), CA_OK);
 	assert_int_equal(ca_reg_migrate(reg, ca_reg_schema_migrations(), 4), CA_OK);
 	ca_reg_close(reg);
-	raw_sql(fx, "INSERT INTO people (uuid, name) VALUES ('123456789012', 'Ann');"
+	reg_fx_sql(fx, "INSERT INTO people (uuid, name) VALUES ('123456789012', 'Ann');"
 		"INSERT INTO cards (serial, state, holder) VALUES ('0400000001', 'issued',"
 		" '123456789012');"
 		"INSERT INTO audit (id, time, actor, action, subject, details, prev_hash, hash)"
@@ -257,21 +142,21 @@ test_migration_5_keeps_certificates(void **state)
 		" ('DD01', NULL, '123456789012', 'signing', 'signing', 1, 2, 'valid', NULL, NULL,"
 		" x'3000');");
 	assert_int_equal(ca_reg_open(fx->path, 0, &fx->reg), CA_OK);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM certificates"), 4);
-	assert_int_equal(raw_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'AA01'"), 2);
-	assert_int_equal(raw_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'CC01'"), 3);
-	assert_int_equal(raw_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'CC02'"), 3);
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM certificates"), 4);
+	assert_int_equal(reg_fx_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'AA01'"), 2);
+	assert_int_equal(reg_fx_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'CC01'"), 3);
+	assert_int_equal(reg_fx_int(fx, "SELECT audit_seq FROM certificates WHERE serial = 'CC02'"), 3);
 	/* No issuance entry: left empty, for audit verify to report. */
-	assert_int_equal(raw_int(fx, "SELECT audit_seq IS NULL FROM certificates"
+	assert_int_equal(reg_fx_int(fx, "SELECT audit_seq IS NULL FROM certificates"
 			 " WHERE serial = 'DD01'"), 1);
-	assert_int_equal(raw_int(fx, "SELECT revocation_time FROM certificates"
+	assert_int_equal(reg_fx_int(fx, "SELECT revocation_time FROM certificates"
 			 " WHERE serial = 'AA01'"), 5);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 			 " AND name IN ('certificates_revoked', 'certificates_holder',"
 			 " 'certificates_pending')"), 3);
 	/* Its look-up index and the rebuilt table's old name are gone (migration
 	 * 7 indexes the log by subject for good, under its own name). */
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master WHERE name IN"
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM sqlite_master WHERE name IN"
 			 " ('audit_subject_v5', 'certificates_v5')"), 0);
 }
 
@@ -283,7 +168,7 @@ test_migration_5_keeps_certificates(void **state)
 static void
 test_pending_rows(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 	struct ca_cert_pending pc = { "AA01", NULL, "123456789012", "signing", "signing",
 				      1000, 2000, 0, 500, 7 };
@@ -348,10 +233,10 @@ test_pending_rows(void **state)
 	ca_reg_serials_free(serials, n);
 
 	/* The schema itself. */
-	raw_sql(fx, "INSERT INTO certificates (serial, holder, profile, issuer, not_before,"
+	reg_fx_sql(fx, "INSERT INTO certificates (serial, holder, profile, issuer, not_before,"
 		" not_after, status, pending_since) VALUES ('BB01', '123456789012', 'signing',"
 		" 'signing', 1, 2, 'pending', 1)");
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM certificates WHERE serial = 'BB01'"), 1);
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM certificates WHERE serial = 'BB01'"), 1);
 	if (fx->pg == NULL) {	/* SQLite's constraint codes */
 		sqlite3 *db = NULL;
 
@@ -372,7 +257,7 @@ test_pending_rows(void **state)
 static void
 test_config_roundtrip(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	char *v = NULL;
 
 	assert_int_equal(ca_reg_config_get(fx->reg, "k", &v), CA_ERR_NOT_FOUND);
@@ -385,7 +270,7 @@ test_config_roundtrip(void **state)
 
 /* What another connection sees: committed rows only. */
 static bool
-committed(const struct fixture *fx, const char *key)
+committed(const struct reg_fixture *fx, const char *key)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -395,7 +280,7 @@ committed(const struct fixture *fx, const char *key)
 
 	if (fx->pg != NULL) {	/* another connection, as on SQLite */
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM config WHERE key = '%s'", key);
-		pg_raw(fx->pg, sql, &n);
+		reg_fx_pg_raw(fx->pg, sql, &n);
 		return n > 0;
 	}
 	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -416,7 +301,7 @@ committed(const struct fixture *fx, const char *key)
 static void
 test_group_commit(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	char *v = NULL;
 
 	assert_int_equal(ca_reg_group(fx->reg, true), CA_ERR_INTERNAL);	/* no transaction */
@@ -456,7 +341,7 @@ test_group_commit(void **state)
 static void
 test_people_constraints(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, "07700900000" };
 	struct ca_person bad = { "12345", "Short", NULL, NULL };
 	struct ca_person alpha = { "12345678901x", "Alpha", NULL, NULL };
@@ -485,7 +370,7 @@ test_people_constraints(void **state)
 static void
 test_constraints_as_sentences(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 
 	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
@@ -505,7 +390,7 @@ test_constraints_as_sentences(void **state)
 static void
 test_cards(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 
 	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
@@ -515,15 +400,15 @@ test_cards(void **state)
 	assert_int_equal(ca_reg_card_add(fx->reg, "0512345678", 0, "999999999999"),
 			 CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_reg_card_add(fx->reg, "0", 0, NULL), CA_ERR_USAGE);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM cards WHERE serial = '0312345678'"
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM cards WHERE serial = '0312345678'"
 				 " AND series = '03' AND state = 'issued' AND is_tac = 0"), 1);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM cards WHERE serial = '0912345678'"
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM cards WHERE serial = '0912345678'"
 				 " AND series = '09' AND state = 'blank' AND is_tac = 1"), 1);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM cards"), 2);
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM cards"), 2);
 }
 
 static void
-add_cert(struct fixture *fx, const char *serial, const char *issuer)
+add_cert(struct reg_fixture *fx, const char *serial, const char *issuer)
 {
 	unsigned char der[3] = { 0x30, 0x01, 0x00 };
 	struct ca_cert_rec c = { 0 };
@@ -549,7 +434,7 @@ count_cb(void *arg, const char *serial, int64_t at, int reason)
 static void
 test_certificates_and_revocation(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 	struct ca_cert_rec got = { 0 };
 	int n = 0;
@@ -597,7 +482,7 @@ entry_cb(void *arg, const char *serial, int64_t at, int reason)
 static void
 test_hold_and_release(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 	struct ca_cert_rec got = { 0 };
 	char *held = NULL, list[256] = "";
@@ -665,7 +550,7 @@ test_hold_and_release(void **state)
 static void
 test_lease(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	char *who = NULL;
 	bool held = false;
 
@@ -722,7 +607,7 @@ due_cb(void *arg, const struct ca_ocsp_cert *c)
 static void
 test_ocsp_due(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 	char got[64] = "";
 
@@ -756,7 +641,7 @@ test_ocsp_due(void **state)
 static void
 test_pg_reconnect(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_person p = { "123456789012", "Ann", NULL, NULL };
 	struct ca_person q = { "123456789013", "Bob", NULL, NULL };
 	struct ca_person got = { 0 };
@@ -767,7 +652,7 @@ test_pg_reconnect(void **state)
 	if (fx->pg == NULL)
 		return;
 	assert_int_equal(ca_reg_person_add(fx->reg, &p), CA_OK);
-	pg_raw(fx->pg, kill, &n);
+	reg_fx_pg_raw(fx->pg, kill, &n);
 	assert_true(n >= 1);
 	/* the statement that finds the connection gone fails (the backend is
 	 * gone: terminate waited for it), the next one works */
@@ -779,7 +664,7 @@ test_pg_reconnect(void **state)
 	/* cut inside a transaction: it fails, nothing of it stays */
 	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
 	assert_int_equal(ca_reg_person_add(fx->reg, &q), CA_OK);
-	pg_raw(fx->pg, kill, &n);
+	reg_fx_pg_raw(fx->pg, kill, &n);
 	assert_int_not_equal(ca_reg_commit(fx->reg), CA_OK);
 	ca_reg_rollback(fx->reg);
 	assert_int_equal(ca_reg_person_get(fx->reg, q.uuid, &got), CA_ERR_NOT_FOUND);
@@ -795,7 +680,7 @@ test_pg_reconnect(void **state)
 static void
 test_certificate_needs_holder(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	unsigned char der[1] = { 0 };
 	struct ca_cert_rec c = { 0 };
 
@@ -811,12 +696,12 @@ test_certificate_needs_holder(void **state)
 static void
 test_sponsor_is_not_ra_agent(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	sqlite3 *db = NULL;
 	PGconn *c;
 	PGresult *res;
 
-	raw_sql(fx, "INSERT INTO people (uuid, name) VALUES ('111111111111', 'S')");
+	reg_fx_sql(fx, "INSERT INTO people (uuid, name) VALUES ('111111111111', 'S')");
 	if (fx->pg != NULL) {
 		c = PQconnectdb(fx->pg);
 		res = PQexec(c, "INSERT INTO requests (sponsor, ra_agent, kind, state, created)"
@@ -832,146 +717,6 @@ test_sponsor_is_not_ra_agent(void **state)
 					  " '111111111111', 'new-card', 'open', 0)",
 					  NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-}
-
-static void
-append3(struct fixture *fx)
-{
-	const char *kv[] = { "k", "v\"q\\\n", NULL };
-	char *details = NULL;
-
-	assert_int_equal(ca_json_object(&details, kv), CA_OK);
-	assert_string_equal(details, "{\"k\":\"v\\\"q\\\\\\u000a\"}");
-	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
-	assert_int_equal(ca_audit_append(fx->reg, 100, "100000000001", "a", "s1", details), CA_OK);
-	assert_int_equal(ca_audit_append(fx->reg, 101, "100000000001", "b", "s2", "{}"), CA_OK);
-	assert_int_equal(ca_audit_append(fx->reg, 102, "100000000001", "c", "s3", "{}"), CA_OK);
-	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
-	free(details);
-}
-
-static void
-test_audit_chain_verifies(void **state)
-{
-	struct fixture *fx = *state;
-	struct ca_audit_report rep;
-
-	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);	/* empty */
-	assert_int_equal(rep.entries, 0);
-	append3(fx);
-	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
-	assert_int_equal(rep.entries, 3);
-	assert_int_equal(rep.bad_id, 0);
-}
-
-static void
-test_audit_rolled_back_entry_leaves_no_trace(void **state)
-{
-	struct fixture *fx = *state;
-	struct ca_audit_report rep;
-
-	append3(fx);
-	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
-	assert_int_equal(ca_audit_append(fx->reg, 103, "x", "d", "s4", "{}"), CA_OK);
-	ca_reg_rollback(fx->reg);
-	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
-	assert_int_equal(rep.entries, 3);
-}
-
-/* A clock stepped back: the entry keeps its predecessor's time. */
-static void
-test_audit_time_never_runs_backwards(void **state)
-{
-	struct fixture *fx = *state;
-	struct ca_audit_report rep;
-	int64_t id = 0;
-	char hash[65], time[32];
-
-	append3(fx);
-	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
-	assert_int_equal(ca_audit_append(fx->reg, 50, "100000000001", "d", "s4", "{}"), CA_OK);
-	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
-	assert_int_equal(ca_reg_audit_tail(fx->reg, &id, hash, time), CA_OK);
-	assert_int_equal(id, 4);
-	assert_string_equal(time, "1970-01-01T00:01:42Z");	/* entry 3's, not 50 s */
-	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_OK);
-}
-
-static void
-expect_broken(struct fixture *fx, const char *sql, int64_t bad_id, const char *word)
-{
-	struct ca_audit_report rep;
-
-	append3(fx);
-	raw_sql(fx, sql);
-	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_ERR_AUDIT);
-	assert_int_equal(rep.bad_id, bad_id);
-	assert_non_null(strstr(rep.what, word));
-}
-
-static void
-test_audit_detects_altered(void **state)
-{
-	expect_broken(*state, "UPDATE audit SET actor = 'mallory' WHERE id = 2", 2, "altered");
-}
-
-static void
-test_audit_detects_deleted(void **state)
-{
-	expect_broken(*state, "DELETE FROM audit WHERE id = 2", 3, "deleted");
-}
-
-static void
-test_audit_detects_inserted(void **state)
-{
-	/* A copied row with a valid-looking hash, slotted in by renumbering. */
-	expect_broken(*state, "UPDATE audit SET id = id + 10 WHERE id >= 2;"
-		      "UPDATE audit SET id = id - 9 WHERE id >= 12;"
-		      "INSERT INTO audit (id, time, actor, action, subject, details,"
-		      " prev_hash, hash) SELECT 2, time, 'mallory', action, subject, details,"
-		      " prev_hash, hash FROM audit WHERE id = 3", 2, "altered");
-}
-
-static void
-test_audit_detects_truncated_tail(void **state)
-{
-	expect_broken(*state, "DELETE FROM audit WHERE id = 3", 3, "deleted from the end");
-}
-
-/* A rebuilt chain with its dates out of order is not a log that was written. */
-static void
-test_audit_detects_time_out_of_order(void **state)
-{
-	struct fixture *fx = *state;
-	struct ca_audit_report rep;
-
-	assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
-	assert_int_equal(ca_audit_append(fx->reg, 200, "x", "a", "s1", "{}"), CA_OK);
-	assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
-	/* Forge the next entry by hand, consistently hashed but dated earlier. */
-	{
-		struct ca_audit_row row = { 2, "1970-01-01T00:01:40Z", "x", "b", "s2", "{}",
-					    NULL, NULL };
-		char prev[65], hash[65];
-		int64_t id;
-
-		assert_int_equal(ca_reg_audit_last(fx->reg, &id, prev), CA_OK);
-		row.prev_hash = prev;
-		assert_int_equal(ca_audit_hash(prev, &row, hash), CA_OK);
-		row.hash = hash;
-		assert_int_equal(ca_reg_begin(fx->reg), CA_OK);
-		assert_int_equal(ca_reg_audit_insert(fx->reg, &row), CA_OK);
-		assert_int_equal(ca_reg_commit(fx->reg), CA_OK);
-	}
-	assert_int_equal(ca_audit_verify(fx->reg, &rep), CA_ERR_AUDIT);
-	assert_int_equal(rep.bad_id, 2);
-	assert_non_null(strstr(rep.what, "before its predecessor"));
-}
-
-static void
-test_audit_detects_rewired_prev_hash(void **state)
-{
-	expect_broken(*state, "UPDATE audit SET prev_hash = hash WHERE id = 3", 3, "chain");
 }
 
 /*
@@ -996,7 +741,7 @@ test_audit_detects_rewired_prev_hash(void **state)
 static void
 test_migration_terms(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_terms_acceptance a = { "v1", 1000, "0400000001", "CC01" }, got;
 	const char *const *m = ca_reg_schema_migrations();
 	struct ca_reg *reg = NULL;
@@ -1012,18 +757,18 @@ test_migration_terms(void **state)
 	assert_int_equal(ca_reg_open_unmigrated(fx->path, 1, &reg), CA_OK);
 	assert_int_equal(ca_reg_migrate(reg, m, before), CA_OK);
 	ca_reg_close(reg);
-	raw_sql(fx, TERMS_HOLDER(fx));
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM sqlite_master"
+	reg_fx_sql(fx, TERMS_HOLDER(fx));
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM sqlite_master"
 			 " WHERE name = 'terms_acceptances'"), 0);
 	assert_int_equal(ca_reg_open(fx->path, 0, &fx->reg), CA_OK);
 	assert_int_equal(ca_reg_schema_version(fx->reg, &v), CA_OK);
 	assert_int_equal(v, ca_reg_schema_latest());
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM certificates WHERE card = '0400000001'"),
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM certificates WHERE card = '0400000001'"),
 			 1);
 	assert_int_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
 	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v1", &got), CA_OK);
 	assert_string_equal(got.certificate, "CC01");
-	assert_int_equal(raw_int(fx, "SELECT accepted_at FROM terms_acceptances"
+	assert_int_equal(reg_fx_int(fx, "SELECT accepted_at FROM terms_acceptances"
 			 " WHERE person = '123456789012' AND version = 'v1'"), 1000);
 }
 
@@ -1032,10 +777,10 @@ test_migration_terms(void **state)
 static void
 test_terms_acceptances(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_terms_acceptance a = { "v1", 1000, "0400000001", "CC01" }, got;
 
-	raw_sql(fx, TERMS_HOLDER(fx));
+	reg_fx_sql(fx, TERMS_HOLDER(fx));
 	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v1", &got), CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
 	assert_int_equal(ca_reg_terms_get(fx->reg, "123456789012", "v1", &got), CA_OK);
@@ -1053,14 +798,14 @@ test_terms_acceptances(void **state)
 	snprintf(a.card, sizeof(a.card), "0400000001");
 	snprintf(a.certificate, sizeof(a.certificate), "FFFF");
 	assert_int_not_equal(ca_reg_terms_add(fx->reg, "123456789012", &a), CA_OK);
-	assert_int_equal(raw_int(fx, "SELECT count(*) FROM terms_acceptances"), 1);
+	assert_int_equal(reg_fx_int(fx, "SELECT count(*) FROM terms_acceptances"), 1);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, reg_fx_setup, reg_fx_teardown)
 		/* The SQLite file itself: not run on PostgreSQL. */
 		T(test_fresh_schema_is_latest_and_private),
 		T(test_missing_db_not_created),
@@ -1084,15 +829,6 @@ main(void)
 		T(test_pg_reconnect),
 		T(test_certificate_needs_holder),
 		T(test_sponsor_is_not_ra_agent),
-		T(test_audit_chain_verifies),
-		T(test_audit_rolled_back_entry_leaves_no_trace),
-		T(test_audit_time_never_runs_backwards),
-		T(test_audit_detects_time_out_of_order),
-		T(test_audit_detects_altered),
-		T(test_audit_detects_deleted),
-		T(test_audit_detects_inserted),
-		T(test_audit_detects_truncated_tail),
-		T(test_audit_detects_rewired_prev_hash),
 #undef T
 	};
 
