@@ -247,6 +247,43 @@ test_group_commit(void **state)
 	assert_int_equal(ca_fx_audit_entries(fx->ctx), before + 2);
 }
 
+/*
+ * After a call where @abandoned was revoked behind the pipeline: that one
+ * request failed alone (CA_ERR_STATE, nothing handed out), every other is
+ * valid, the abandoned one revoked, none stays pending, the chain verifies.
+ */
+static void
+only_abandoned_failed(struct ca_fixture *fx, struct ca_issued *c, const int *res, int n,
+		      const char *abandoned)
+{
+	struct ca_cert_rec rec = { 0 };
+	struct ca_audit_report rep;
+	int i, failed = 0;
+
+	assert_string_not_equal(abandoned, "");
+	for (i = 0; i < n; i++) {
+		if (res[i] != CA_OK) {
+			failed++;
+			assert_int_equal(res[i], CA_ERR_STATE);
+			assert_null(c[i].der);
+			continue;
+		}
+		assert_non_null(c[i].der);
+		assert_string_not_equal(c[i].serial, abandoned);
+		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
+		assert_int_equal(rec.status, CA_CERT_VALID);
+		ca_cert_rec_clear(&rec);
+		ca_issued_clear(&c[i]);
+	}
+	assert_int_equal(failed, 1);
+	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, abandoned, &rec), CA_OK);
+	assert_int_equal(rec.status, CA_CERT_REVOKED);
+	ca_cert_rec_clear(&rec);
+	assert_int_equal(pending_rows(fx), 0);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
+}
+
 /* The hook of test_record_failure: when the batch is signed, a pending row is
  * revoked as abandoned behind the pipeline's back (as a recovery would). */
 struct abandon_one {
@@ -286,9 +323,7 @@ test_record_failure(void **state)
 	struct abandon_one a = { fx->ctx, "" };
 	struct ca_issue_req req[4];
 	struct ca_issued c[4];
-	struct ca_cert_rec rec = { 0 };
-	struct ca_audit_report rep;
-	int res[4], i, failed = 0;
+	int res[4];
 
 	four_requests(fx, req, c);
 	fx->ctx->hooks.point = abandon_when_signed;
@@ -296,28 +331,7 @@ test_record_failure(void **state)
 	assert_int_equal(ca_cert_issue_many(fx->ctx, req, 4, 4, c, res), CA_OK);
 	fx->ctx->hooks.point = NULL;
 	fx->ctx->hooks.arg = NULL;
-	assert_string_not_equal(a.serial, "");
-	for (i = 0; i < 4; i++) {
-		if (res[i] != CA_OK) {
-			failed++;
-			assert_int_equal(res[i], CA_ERR_STATE);
-			assert_null(c[i].der);
-			continue;
-		}
-		assert_non_null(c[i].der);
-		assert_string_not_equal(c[i].serial, a.serial);
-		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
-		assert_int_equal(rec.status, CA_CERT_VALID);
-		ca_cert_rec_clear(&rec);
-		ca_issued_clear(&c[i]);
-	}
-	assert_int_equal(failed, 1);
-	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, a.serial, &rec), CA_OK);
-	assert_int_equal(rec.status, CA_CERT_REVOKED);
-	ca_cert_rec_clear(&rec);
-	assert_int_equal(pending_rows(fx), 0);
-	memset(&rep, 0, sizeof(rep));
-	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
+	only_abandoned_failed(fx, c, res, 4, a.serial);
 }
 
 /* The hook of test_record_failure_batches: at the third pending commit
@@ -363,9 +377,7 @@ test_record_failure_batches(void **state)
 	struct abandon_later a = { fx->ctx, 0, "" };
 	struct ca_issue_req req[N];
 	struct ca_issued c[N];
-	struct ca_cert_rec rec = { 0 };
-	struct ca_audit_report rep;
-	int res[N], i, failed = 0;
+	int res[N], i;
 
 	for (i = 0; i < N; i += 4)
 		four_requests(fx, &req[i], &c[i]);
@@ -374,28 +386,7 @@ test_record_failure_batches(void **state)
 	assert_int_equal(ca_cert_issue_many(fx->ctx, req, N, 4, c, res), CA_OK);
 	fx->ctx->hooks.point = NULL;
 	fx->ctx->hooks.arg = NULL;
-	assert_string_not_equal(a.serial, "");
-	for (i = 0; i < N; i++) {
-		if (res[i] != CA_OK) {
-			failed++;
-			assert_int_equal(res[i], CA_ERR_STATE);
-			assert_null(c[i].der);
-			continue;
-		}
-		assert_non_null(c[i].der);
-		assert_string_not_equal(c[i].serial, a.serial);
-		assert_int_equal(ca_reg_cert_get(fx->ctx->reg, c[i].serial, &rec), CA_OK);
-		assert_int_equal(rec.status, CA_CERT_VALID);
-		ca_cert_rec_clear(&rec);
-		ca_issued_clear(&c[i]);
-	}
-	assert_int_equal(failed, 1);
-	assert_int_equal(ca_reg_cert_get(fx->ctx->reg, a.serial, &rec), CA_OK);
-	assert_int_equal(rec.status, CA_CERT_REVOKED);
-	ca_cert_rec_clear(&rec);
-	assert_int_equal(pending_rows(fx), 0);
-	memset(&rep, 0, sizeof(rep));
-	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
+	only_abandoned_failed(fx, c, res, N, a.serial);
 }
 
 /* Two hours after the fixture's clock: past the recovery's lease. */
