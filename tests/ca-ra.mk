@@ -2,10 +2,10 @@
 if HAVE_CMOCKA
 check_PROGRAMS += %D%/unit/test-ca-ra
 TESTS += %D%/unit/test-ca-ra
-%C%_unit_test_ca_ra_SOURCES = %D%/unit/test-ca-ra.c
-%C%_unit_test_ca_ra_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
+%C%_unit_test_ca_ra_SOURCES = %D%/unit/test-ca-ra.c %D%/unit/reg-fixture.c %D%/unit/reg-fixture.h
+%C%_unit_test_ca_ra_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS)
 %C%_unit_test_ca_ra_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
-	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 
 # the refusal table (issue 13): every message names its subject, rule and way forward

@@ -96,6 +96,7 @@ reg_fx_sql(struct reg_fixture *fx, const char *sql)
 		return;
 	}
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 2000);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }

@@ -26,12 +26,7 @@
 #include "ca/core/ctx.h"
 #include "ca/registry/registry-ra.h"
 #include "ca/ra/report.h"
-
-struct fixture {
-	char dir[64];
-	char path[96];
-	struct ca_reg *reg;
-};
+#include "tests/unit/reg-fixture.h"
 
 static void
 person(struct ca_reg *reg, const char *uuid, const char *name)
@@ -41,42 +36,13 @@ person(struct ca_reg *reg, const char *uuid, const char *name)
 	assert_int_equal(ca_reg_person_add(reg, &p), CA_OK);
 }
 
-/* Raw SQL on the registry file, as the card operations would write it. */
-static void
-raw_sql(struct fixture *fx, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 2000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	if (fx == NULL)
-		return -1;
-	strcpy(fx->dir, "/tmp/test-ca-ra-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/registry.db", fx->dir);
-	if (ca_reg_open(fx->path, 1, &fx->reg) != CA_OK)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
 /* A registry with two organisations and three people. */
 static int
 setup_people(void **state)
 {
-	struct fixture *fx;
+	struct reg_fixture *fx;
 
-	if (setup(state) != 0)
+	if (reg_fx_setup(state) != 0)
 		return -1;
 	fx = *state;
 	if (ca_reg_org_add(fx->reg, "FA123", "High St", 0) != CA_OK ||
@@ -85,22 +51,6 @@ setup_people(void **state)
 	person(fx->reg, "100000000002", "Sam Sponsor");
 	person(fx->reg, "100000000003", "Rita Agent");
 	person(fx->reg, "200000000001", "Bob Holder");
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	ca_reg_close(fx->reg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0)
-		return -1;
-	if (ERR_peek_error() != 0)
-		return -1;
-	free(fx);
 	return 0;
 }
 
@@ -135,7 +85,7 @@ test_identifiers(void **state)
 static void
 test_request_lifecycle(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_request rq = { 0 }, got = { 0 };
 	int64_t id = 0;
 
@@ -173,7 +123,7 @@ test_request_lifecycle(void **state)
 static void
 test_roles(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	unsigned roles = 99;
 
 	assert_int_equal(ca_reg_person_roles(fx->reg, "100000000002", &roles), CA_OK);
@@ -187,7 +137,7 @@ test_roles(void **state)
 static void
 test_positions(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	char orgs[4][CA_ODS_MAX + 1];
 	unsigned n = 0;
 	int locum = 0;
@@ -236,7 +186,7 @@ count_cb(void *arg, const struct ca_position *p)
 static void
 test_ods_change(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	const char *roles[] = { "pharmacist" };
 	struct ca_tac t = { 0 };
 	unsigned seen = 0, moved = 0;
@@ -275,7 +225,7 @@ test_ods_change(void **state)
 static void
 test_tac_pool(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	const char *roles[] = { "pharmacist", "dispenser" };
 	struct ca_table tab;
 	struct ca_tac t = { 0 };
@@ -441,7 +391,7 @@ only(struct ca_table *t, unsigned col, const char *want)
 static void
 test_reports(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	const int64_t now = 1800000000;
 	struct ca_table t;
 
@@ -474,7 +424,7 @@ test_reports(void **state)
 	ca_table_clear(&t);
 	/* The card operations own cards.state and the counters; set them here
 	 * as they would. */
-	raw_sql(fx, "UPDATE cards SET state = 'locked' WHERE serial = '0412345678';"
+	reg_fx_sql(fx, "UPDATE cards SET state = 'locked' WHERE serial = '0412345678';"
 		"UPDATE cards SET state = 'issued', renewals = 3, self_renewals = 2"
 		" WHERE serial = '0412345679'");
 	assert_int_equal(ca_reg_report_locked(fx->reg, NULL, false, &t), CA_OK);
@@ -525,7 +475,7 @@ rows(struct ca_table *t)
 static void
 test_reports_scoped(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	const char *const roles[] = { "dispenser" };
 	const char *sam = "100000000002", *rita = "100000000003", *bob = "200000000001";
 	const int64_t now = 1800000000;
@@ -567,7 +517,7 @@ test_reports_scoped(void **state)
 	assert_int_equal(ca_reg_card_add(fx->reg, "0412345680", 0, rita), CA_OK);
 	assert_int_equal(ca_reg_tac_add(fx->reg, "0900000001", "FA123", sam, roles, 1, 10), 0);
 	assert_int_equal(ca_reg_tac_add(fx->reg, "0900000003", "FB456", rita, roles, 1, 10), 0);
-	raw_sql(fx, "UPDATE cards SET state = 'locked', self_renewals = 2"
+	reg_fx_sql(fx, "UPDATE cards SET state = 'locked', self_renewals = 2"
 		" WHERE serial IN ('0412345678', '0412345680', '0900000003')");
 	assert_int_equal(ca_reg_report_locked(fx->reg, sam, false, &t), CA_OK);
 	only(&t, 0, "0412345678");
@@ -605,7 +555,7 @@ fixed_now(void *arg)
 /* ca_batch_apply as the RA manager 100000000001 at @now, on a context that
  * holds only the fixture's registry. */
 static int
-batch_apply(struct fixture *fx, const struct ca_batch *b, int64_t now)
+batch_apply(struct reg_fixture *fx, const struct ca_batch *b, int64_t now)
 {
 	struct ca_ctx ctx;
 
@@ -697,7 +647,7 @@ test_batch_bom(void **state)
 }
 
 static unsigned
-batch_check(struct fixture *fx, const char *csv, struct ca_batch *b, char **errs)
+batch_check(struct reg_fixture *fx, const char *csv, struct ca_batch *b, char **errs)
 {
 	size_t elen = 0;
 	FILE *fp = open_memstream(errs, &elen);
@@ -712,7 +662,7 @@ batch_check(struct fixture *fx, const char *csv, struct ca_batch *b, char **errs
 static void
 test_batch_check_and_apply(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_batch b = { 0, NULL };
 	struct ca_batch_stats st;
 	char *errs = NULL;
@@ -792,7 +742,7 @@ changes_of(const struct ca_batch *b)
 static void
 test_batch_update_remove(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_batch b = { 0, NULL, NULL };
 	struct ca_batch_stats st;
 	struct ca_person p = { 0 };
@@ -875,22 +825,22 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identifiers),
-		cmocka_unit_test_setup_teardown(test_request_lifecycle, setup_people, teardown),
-		cmocka_unit_test_setup_teardown(test_roles, setup_people, teardown),
-		cmocka_unit_test_setup_teardown(test_positions, setup_people, teardown),
-		cmocka_unit_test_setup_teardown(test_ods_change, setup_people, teardown),
-		cmocka_unit_test_setup_teardown(test_tac_pool, setup_people, teardown),
+		cmocka_unit_test_setup_teardown(test_request_lifecycle, setup_people, reg_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup_people, reg_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_positions, setup_people, reg_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_ods_change, setup_people, reg_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tac_pool, setup_people, reg_fx_teardown),
 		cmocka_unit_test(test_format_table),
 		cmocka_unit_test(test_format_csv),
 		cmocka_unit_test(test_format_json),
 		cmocka_unit_test(test_format_parse),
-		cmocka_unit_test_setup_teardown(test_reports, setup_people, teardown),
-		cmocka_unit_test_setup_teardown(test_reports_scoped, setup_people, teardown),
+		cmocka_unit_test_setup_teardown(test_reports, setup_people, reg_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reports_scoped, setup_people, reg_fx_teardown),
 		cmocka_unit_test(test_batch_parse),
 		cmocka_unit_test(test_batch_bom),
 		cmocka_unit_test(test_batch_header),
-		cmocka_unit_test_setup_teardown(test_batch_check_and_apply, setup_people, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_update_remove, setup_people, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_check_and_apply, setup_people, reg_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_update_remove, setup_people, reg_fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ca-ra", tests, NULL, NULL);
