@@ -4,10 +4,11 @@
 if HAVE_CMOCKA
 check_PROGRAMS += %D%/unit/test-ca-card-registry
 TESTS += %D%/unit/test-ca-card-registry
-%C%_unit_test_ca_card_registry_SOURCES = %D%/unit/test-ca-card-registry.c
-%C%_unit_test_ca_card_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS)
+%C%_unit_test_ca_card_registry_SOURCES = %D%/unit/test-ca-card-registry.c %D%/unit/reg-fixture.c \
+	%D%/unit/reg-fixture.h
+%C%_unit_test_ca_card_registry_CFLAGS = $(CC_TEST_CFLAGS) $(SQLITE_CFLAGS) $(LIBPQ_CFLAGS)
 %C%_unit_test_ca_card_registry_LDADD = ca/libcarecard-ca.la common/libcarecard-common.la \
-	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
+	$(CC_TEST_LIBS) $(SQLITE_LIBS) $(LIBPQ_LIBS) $(OPENSSL_LIBS) $(P11KIT_LIBS)
 endif
 
 CA_CARD_TESTS = \

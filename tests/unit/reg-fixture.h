@@ -1,11 +1,11 @@
 /*
  * The registry tests' fixture (test-ca-registry, test-ca-audit-chain,
- * test-ca-ra): a new registry per test, on SQLite in a temporary directory
- * or, with CARECARD_TEST_PG_URI (tests/lib/pg.sh's server, run by the
- * *-pg.sh scripts), on an emptied PostgreSQL database; and raw SQL beside
- * the registry code, as someone with access to the database (or the card
- * operations) would run it.
- * Uses cmocka's assertions.
+ * test-ca-ra, test-ca-card-registry): a new registry per test, on SQLite in
+ * a temporary directory or, with CARECARD_TEST_PG_URI (tests/lib/pg.sh's
+ * server, run by the *-pg.sh scripts), on an emptied PostgreSQL database;
+ * and raw SQL beside the registry code, as someone with access to the
+ * database (or the card operations) would run it. Uses cmocka's
+ * assertions.
  */
 #ifndef CC_TESTS_UNIT_REG_FIXTURE_H
 #define CC_TESTS_UNIT_REG_FIXTURE_H

@@ -15,70 +15,32 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/err.h>
-#include <sqlite3.h>
 
 #include "ca/core/error.h"
 #include "ca/registry/registry-ra.h"
 #include "policy/policy.h"
 #include "ca/registry/registry-cards.h"
 #include "ca/registry/registry.h"
+#include "tests/unit/reg-fixture.h"
 
 #define CARD "0412345678901234"
 #define HOLDER "200000000002"
 
-struct fixture {
-	char dir[64];
-	char path[96];
-	struct ca_reg *reg;
-};
-
+/* The fixture's registry with the holder the cards belong to. */
 static int
 setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
 	struct ca_person p = { HOLDER, "Bob Holder", NULL, NULL };
 
-	if (fx == NULL)
+	if (reg_fx_setup(state) != 0)
 		return -1;
-	strcpy(fx->dir, "/tmp/test-ca-card-registry-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL)
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/registry.db", fx->dir);
-	if (ca_reg_open(fx->path, 1, &fx->reg) != CA_OK || ca_reg_person_add(fx->reg, &p) != CA_OK)
-		return -1;
-	*state = fx;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	ca_reg_close(fx->reg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
-	if (system(cmd) != 0 || ERR_peek_error() != 0)
-		return -1;
-	free(fx);
-	return 0;
-}
-
-static void
-raw_sql(struct fixture *fx, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	return ca_reg_person_add(((struct reg_fixture *)*state)->reg, &p) == CA_OK ? 0 : -1;
 }
 
 static void
 test_card_put_inserts_then_updates(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_card_rec in = { CARD, "issued", HOLDER, 0, 1000, 2, 1 }, out = { 0 };
 
 	assert_int_equal(ca_reg_card_get(fx->reg, CARD, &out), CA_ERR_NOT_FOUND);
@@ -104,7 +66,7 @@ test_card_put_inserts_then_updates(void **state)
 static void
 test_journal_one_open_entry_per_card(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_card_op op = { 0 };
 	int64_t id = 0, id2 = 0;
 
@@ -135,7 +97,7 @@ test_journal_one_open_entry_per_card(void **state)
 static void
 test_any_issued_for_bootstrap(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_card_rec blank = { CARD, "blank", NULL, 1, 0, 0, 0 };
 	struct ca_card_rec issued = { CARD, "issued", HOLDER, 0, 42, 0, 0 };
 	bool any = true;
@@ -151,7 +113,7 @@ test_any_issued_for_bootstrap(void **state)
 }
 
 static void
-add_cert(struct fixture *fx, const char *serial, int64_t nb, const char *profile)
+add_cert(struct reg_fixture *fx, const char *serial, int64_t nb, const char *profile)
 {
 	unsigned char der[1] = { 0x30 };
 	struct ca_cert_rec c = { (char *)serial, CARD, HOLDER, (char *)profile,
@@ -164,7 +126,7 @@ add_cert(struct fixture *fx, const char *serial, int64_t nb, const char *profile
 static void
 test_card_certs_valid_newest_first(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_card_rec issued = { CARD, "issued", HOLDER, 0, 42, 0, 0 };
 	struct ca_cert_rec certs[CA_CARD_CERTS_MAX];
 	size_t n = 99, i;
@@ -188,7 +150,7 @@ test_card_certs_valid_newest_first(void **state)
 static void
 test_operator_roles_and_positions(void **state)
 {
-	struct fixture *fx = *state;
+	struct reg_fixture *fx = *state;
 	struct ca_op_position pos;
 	char orgs[4][16];
 	unsigned roles = 99;
@@ -199,7 +161,7 @@ test_operator_roles_and_positions(void **state)
 	assert_int_equal(ca_reg_operator_position(fx->reg, HOLDER, NULL, &pos), CA_ERR_NOT_FOUND);
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, HOLDER, "lsa"), CA_OK);
 	assert_int_equal(ca_reg_ra_role_add(fx->reg, HOLDER, "sponsor"), CA_OK);
-	raw_sql(fx, "INSERT INTO organisations VALUES ('FA123', 'Pharmacy', 0),"
+	reg_fx_sql(fx, "INSERT INTO organisations VALUES ('FA123', 'Pharmacy', 0),"
 		" ('LOC01', 'Locums', 1);"
 		"INSERT INTO positions (person, role, org) VALUES"
 		" ('" HOLDER "', 'pharmacist', 'LOC01'),"
@@ -224,7 +186,7 @@ test_operator_roles_and_positions(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, reg_fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_card_put_inserts_then_updates),
 		T(test_journal_one_open_entry_per_card),
