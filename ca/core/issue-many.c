@@ -52,14 +52,15 @@ struct lane {
 struct pipe {
 	struct ca_ctx *ctx;
 	struct slot *s;
-	size_t n, batch;			/* two commits per @batch requests */
+	size_t n, batch;			/* one commit per @batch requests, under way */
 	int64_t now;				/* every certificate's notBefore */
 	pthread_mutex_t mu;
 	pthread_cond_t cv_sign;			/* released moved: signers may go on */
 	pthread_cond_t cv_help;			/* signed_ crossed a batch's end: the helper */
 	/* Counts, in order, under mu: prepared >= released >= signed_ >= recorded;
-	 * recorded moves a batch at a time, released a pending commit at a time
-	 * (pending_end). */
+	 * recorded moves a batch at a time, released by whole pending commits
+	 * (pending_end), several at once with a record. Only the helper moves
+	 * prepared, released and recorded. */
 	size_t prepared, released, signed_, recorded;
 	size_t next_sign;			/* the next request a signer takes */
 	int commit_err;				/* the first failed commit, else CA_OK */
@@ -337,7 +338,7 @@ pipe_bookkeeper(void *arg)
 {
 	struct pipe *p = arg;
 	enum pipe_job job;
-	size_t i, end, pend = 0;
+	size_t i, end, pfirst = 0, pend = 0;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->recorded < p->n) {
@@ -348,15 +349,17 @@ pipe_bookkeeper(void *arg)
 		i = job == JOB_PENDING ? p->released : job == JOB_PREPARE ? p->prepared
 		    : p->recorded;
 		end = job == JOB_PENDING ? pending_end(p, i) : batch_end(p, i);
-		if (job == JOB_RECORD)
+		if (job == JOB_RECORD) {
+			pfirst = p->released;
 			pend = pending_ready(p);
+		}
 		pthread_mutex_unlock(&p->mu);
 		if (job == JOB_PENDING)
 			pipe_pending(p, i, end);
 		else if (job == JOB_PREPARE)
 			slot_prepare(p, i);
 		else
-			pipe_record_pending(p, i, end, p->released, pend);
+			pipe_record_pending(p, i, end, pfirst, pend);
 		pthread_mutex_lock(&p->mu);
 		if (job == JOB_PREPARE) {
 			p->prepared++;
