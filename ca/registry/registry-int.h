@@ -88,17 +88,6 @@ int ca_reg_step_id(struct ca_reg *reg, struct db_stmt *st, const char *what, int
  * CA_REG_ORG_WITHIN: SQL true when organisation @org is one of them.
  * CA_REG_PERSON_WITHIN: SQL true when person @col holds a position at one.
  */
-/*
- * Run @sql (prepared once, not cached) with integer parameters
- * @params[0..@nparams-1], then the viewer's scope as the next two (@within,
- * NULL for everything, and @locum as 1 or 0), and append every row to @t,
- * which has as many columns as the SELECT; a failure is reported as @what.
- * The reports and the TAC pool's tables (reports.c, tac.c).
- */
-struct ca_table;
-int ca_reg_scoped_table(struct ca_reg *reg, const char *sql, const int64_t *params, int nparams,
-			const char *within, bool locum, const char *what, struct ca_table *t);
-
 #define CA_REG_VIEWER_ORGS(w, l) \
 	"SELECT vp.org FROM positions vp JOIN organisations vo ON vo.ods = vp.org" \
 	" WHERE vp.person = " w " AND (vo.is_locum = 0 OR " l " = 1)"
@@ -107,5 +96,17 @@ int ca_reg_scoped_table(struct ca_reg *reg, const char *sql, const int64_t *para
 #define CA_REG_PERSON_WITHIN(col, w, l) \
 	"(CAST(" w " AS TEXT) IS NULL OR " col " IN (SELECT vx.person FROM positions vx" \
 	" WHERE vx.org IN (" CA_REG_VIEWER_ORGS(w, l) ")))"
+
+/*
+ * Run @sql (prepared once, not cached) with integer parameters
+ * @params[0..@nparams-1], then the viewer's scope (as above) as the next
+ * two (@within, NULL for everything, and @locum as 1 or 0), and append
+ * every row to @t, which has as many columns as the SELECT; a failure is
+ * reported as @what.
+ * The reports and the TAC pool's tables (reports.c, tac.c).
+ */
+struct ca_table;
+int ca_reg_scoped_table(struct ca_reg *reg, const char *sql, const int64_t *params, int nparams,
+			const char *within, bool locum, const char *what, struct ca_table *t);
 
 #endif
