@@ -215,20 +215,30 @@ slot_record(struct ca_ctx *ctx, struct slot *sl, bool alone)
 	return ca_reg_rollback_to(ctx->reg);
 }
 
-/* [first, end) in one transaction, each request alone or not (slot_record). */
+/* [first, end) in the caller's transaction, each request alone or not (slot_record). */
 static int
-batch_record(struct pipe *p, size_t first, size_t end, bool alone)
+slots_record(struct pipe *p, size_t first, size_t end, bool alone)
 {
 	size_t j;
 	int r;
 
+	for (j = first; j < end; j++)
+		if ((r = slot_record(p->ctx, &p->s[j], alone)) != CA_OK)
+			return r;
+	return CA_OK;
+}
+
+/* [first, end) in one transaction of its own. */
+static int
+batch_record(struct pipe *p, size_t first, size_t end, bool alone)
+{
+	int r;
+
 	if ((r = ca_reg_begin(p->ctx->reg)) != CA_OK)
 		return r;
-	for (j = first; j < end; j++) {
-		if ((r = slot_record(p->ctx, &p->s[j], alone)) != CA_OK) {
-			ca_reg_rollback(p->ctx->reg);
-			return r;
-		}
+	if ((r = slots_record(p, first, end, alone)) != CA_OK) {
+		ca_reg_rollback(p->ctx->reg);
+		return r;
 	}
 	return ca_reg_end(p->ctx->reg, CA_OK);
 }
@@ -267,15 +277,12 @@ static void
 pipe_record_pending(struct pipe *p, size_t first, size_t end, size_t pfirst, size_t pend)
 {
 	int *res = NULL;
-	size_t j;
 	int r;
 
 	if (pfirst == pend || (res = calloc(pend - pfirst, sizeof(*res))) == NULL ||
 	    ca_reg_begin(p->ctx->reg) != CA_OK)
 		goto apart;
-	for (j = first, r = CA_OK; j < end && r == CA_OK; j++)
-		r = slot_record(p->ctx, &p->s[j], false);
-	if (r == CA_OK)
+	if ((r = slots_record(p, first, end, false)) == CA_OK)
 		r = pending_rows(p, pfirst, pend, res);
 	if (r != CA_OK) {
 		ca_reg_rollback(p->ctx->reg);
