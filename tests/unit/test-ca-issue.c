@@ -284,6 +284,19 @@ only_abandoned_failed(struct ca_fixture *fx, struct ca_issued *c, const int *res
 	assert_int_equal(ca_audit_verify(fx->ctx->reg, &rep), CA_OK);
 }
 
+/*
+ * Revoke pending row @serials[@i] as abandoned behind the pipeline's back
+ * (as a recovery would), its serial into @out; frees the list.
+ */
+static void
+abandon_listed(struct ca_ctx *ctx, char **serials, size_t n, size_t i, char out[80])
+{
+	snprintf(out, 80, "%s", serials[i]);
+	ca_reg_serials_free(serials, n);
+	assert_int_equal(ca_reg_begin(ctx->reg), CA_OK);
+	assert_int_equal(ca_reg_end(ctx->reg, ca_cert_abandon(ctx, out, "test")), CA_OK);
+}
+
 /* The hook of test_record_failure: when the batch is signed, a pending row is
  * revoked as abandoned behind the pipeline's back (as a recovery would). */
 struct abandon_one {
@@ -303,11 +316,7 @@ abandon_when_signed(void *arg, const char *op, const char *step)
 		return;
 	assert_int_equal(ca_reg_cert_pending_list(a->ctx->reg, &sel, &serials, &n), CA_OK);
 	assert_int_equal(n, 4);
-	snprintf(a->serial, sizeof(a->serial), "%s", serials[2]);
-	ca_reg_serials_free(serials, n);
-	assert_int_equal(ca_reg_begin(a->ctx->reg), CA_OK);
-	assert_int_equal(ca_reg_end(a->ctx->reg, ca_cert_abandon(a->ctx, a->serial, "test")),
-			 CA_OK);
+	abandon_listed(a->ctx, serials, n, 2, a->serial);
 }
 
 /*
@@ -356,11 +365,7 @@ abandon_at_third_pending(void *arg, const char *op, const char *step)
 		return;
 	assert_int_equal(ca_reg_cert_pending_list(a->ctx->reg, &sel, &serials, &n), CA_OK);
 	assert_true(n > 0);
-	snprintf(a->serial, sizeof(a->serial), "%s", serials[n - 1]);
-	ca_reg_serials_free(serials, n);
-	assert_int_equal(ca_reg_begin(a->ctx->reg), CA_OK);
-	assert_int_equal(ca_reg_end(a->ctx->reg, ca_cert_abandon(a->ctx, a->serial, "test")),
-			 CA_OK);
+	abandon_listed(a->ctx, serials, n, n - 1, a->serial);
 }
 
 /*

@@ -16,8 +16,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/err.h>
-#include <sqlite3.h>
 
 #include "ca/core/audit.h"
 #include "ca/ra/batch.h"
